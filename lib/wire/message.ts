@@ -1,0 +1,129 @@
+/**
+ * The decoded form of every protocol message. The byte layout of each lives in
+ * `message_codec.ts` and is documented in PROTOCOL.md; this file is only the
+ * vocabulary that the codec, the actors and the runtime share.
+ *
+ * @module
+ */
+
+import type { VectorClock } from "../causal/vector_clock.ts";
+
+/** Protocol version carried in every hello; a peer refuses another major version. */
+export const PROTOCOL_VERSION = 1;
+
+/** Length in bytes of a peer id on the wire (an Ed25519 public key). */
+export const PEER_ID_BYTES = 32;
+
+/** A peer id: lowercase hex of its 32 bytes, as shown in JSON output and used as map key. */
+export type PeerId = string;
+
+/** What a node is: a chatting peer or a bootstrap registry. */
+export type Role = "peer" | "bootstrap";
+
+/** Liveness of a member as one node believes it (SWIM-style states). */
+export type MemberStatus = "alive" | "suspect" | "dead";
+
+/** One entry of a peer list or a membership rumor. */
+export interface MemberInfo {
+  /** The member's id. */
+  readonly id: PeerId;
+  /** The `host:port` others dial to reach it. */
+  readonly addr: string;
+  /** Bumped by the member itself to refute a suspicion; higher wins. */
+  readonly incarnation: number;
+  /** Liveness at that incarnation. */
+  readonly status: MemberStatus;
+}
+
+/** First frame each side sends on a connection; lives below the actor, in the channel. */
+export interface Hello {
+  readonly type: "hello";
+  readonly version: number;
+  readonly id: PeerId;
+  readonly addr: string;
+  readonly nick: string;
+  readonly role: Role;
+}
+
+/** A chat message as authored; `clock[author] === seq`. */
+export interface ChatMessage {
+  /** Author's peer id. */
+  readonly author: PeerId;
+  /** Per-author sequence number, starting at 1. */
+  readonly seq: number;
+  /** What the author had delivered when sending, including this message itself. */
+  readonly clock: VectorClock;
+  /** Author's nick at send time. */
+  readonly nick: string;
+  /** The text, at most `textBytesMax` UTF-8 bytes. */
+  readonly text: string;
+  /** Author's wall clock at send time, in ms since the epoch; display only. */
+  readonly ts: number;
+  /** Author's signature over the encoded body; empty until signing exists. */
+  readonly signature: Uint8Array;
+  /**
+   * The encoded body exactly as received or first encoded, so relays forward
+   * it byte for byte. Absent in simulations, which pass objects.
+   */
+  readonly body?: Uint8Array;
+}
+
+/** Peer → bootstrap (or any peer): add me; answered with `peers`. */
+export interface Register {
+  readonly type: "register";
+}
+
+/** Ask for the sender's peer list; answered with `peers`. */
+export interface GetPeers {
+  readonly type: "get-peers";
+}
+
+/** A peer list: an answer to `register` or `get-peers`. */
+export interface Peers {
+  readonly type: "peers";
+  readonly peers: readonly MemberInfo[];
+}
+
+/** A membership rumor: one member changed state. Also reports a dead peer to the bootstrap. */
+export interface Member {
+  readonly type: "member";
+  readonly member: MemberInfo;
+}
+
+/** Liveness probe; answered with a `pong` carrying the same nonce. */
+export interface Ping {
+  readonly type: "ping";
+  readonly nonce: number;
+}
+
+/** Answer to `ping`. */
+export interface Pong {
+  readonly type: "pong";
+  readonly nonce: number;
+}
+
+/** A chat message travelling through the overlay. */
+export interface Chat {
+  readonly type: "chat";
+  readonly message: ChatMessage;
+}
+
+/** The sender is closing this connection on purpose (it is not dead). */
+export interface Bye {
+  readonly type: "bye";
+  readonly reason: string;
+}
+
+/** Every message the actors exchange after the hello. */
+export type Message =
+  | Register
+  | GetPeers
+  | Peers
+  | Member
+  | Ping
+  | Pong
+  | Chat
+  | Bye;
+
+/** Every frame payload, hello included. */
+export type AnyMessage = Hello | Message;
