@@ -1,0 +1,346 @@
+/**
+ * The hold-back queue of causal broadcast (Birman–Schiper–Stephenson): it owns
+ * a node's delivered clock and the messages that arrived before their causal
+ * predecessors, and releases each message as soon as it becomes deliverable.
+ *
+ * Held messages are indexed by author and sequence number. Only an author's
+ * next message (`seq === delivered[author] + 1`, its "head") can ever be
+ * deliverable; a held head that still misses a dependency is parked on the
+ * first missing one, `(k, n)`, and re-examined only when `(k, n)` is
+ * delivered. Each delivery therefore looks at the author's next message and at
+ * the heads parked on it, never at the whole queue.
+ *
+ * @module
+ */
+
+import type { CausalStamp, VectorClock } from "./vector_clock.ts";
+
+/** A message as the queue sees it: author, per-author sequence number and the author's clock at send time. */
+export type CausalMessage = CausalStamp;
+
+/**
+ * Why `offer()` refused a message:
+ * - `"malformed"`: `seq` is not a positive safe integer, or a clock entry is not a non-negative safe integer;
+ * - `"inconsistent-clock"`: `clock.get(author) !== seq`;
+ * - `"seq-ahead"`: `seq - delivered[author] > seqAheadMax`;
+ * - `"author-full"`: the author already has `perAuthorMax` messages held;
+ * - `"queue-full"`: `messagesMax` messages are held.
+ */
+export type RejectReason =
+  | "malformed"
+  | "inconsistent-clock"
+  | "seq-ahead"
+  | "author-full"
+  | "queue-full";
+
+/**
+ * What `offer()` did with a message. `delivered` lists the messages this call
+ * delivered, in causal delivery order: the offered one first, then every held
+ * message it unblocked, transitively. It is empty unless `status` is
+ * `"delivered"`.
+ */
+export type OfferResult<M> =
+  | { readonly status: "delivered"; readonly delivered: readonly M[] }
+  | { readonly status: "held" | "duplicate"; readonly delivered: readonly [] }
+  | { readonly status: "rejected"; readonly reason: RejectReason; readonly delivered: readonly [] };
+
+/** Options of {@linkcode HoldBackQueue}. */
+export interface HoldBackQueueOptions {
+  /** Most messages held at once, over all authors. @default {10_000} */
+  messagesMax?: number;
+  /** Most messages held at once for one author. @default {1_000} */
+  perAuthorMax?: number;
+  /** How far a message's `seq` may run ahead of `delivered[author]`; 1 admits only the next one. @default {1_000} */
+  seqAheadMax?: number;
+  /** Delivered clock to start from, e.g. one restored after a restart. @default {new Map()} */
+  delivered?: VectorClock;
+}
+
+/** The first dependency `(author, seq)` a held head waits for. */
+interface Dependency {
+  readonly author: string;
+  readonly seq: number;
+}
+
+const DUPLICATE: OfferResult<never> = Object.freeze({
+  status: "duplicate",
+  delivered: Object.freeze([]) as readonly [],
+});
+const HELD: OfferResult<never> = Object.freeze({
+  status: "held",
+  delivered: Object.freeze([]) as readonly [],
+});
+
+function rejected(reason: RejectReason): OfferResult<never> {
+  return Object.freeze({ status: "rejected", reason, delivered: Object.freeze([]) as readonly [] });
+}
+
+const REJECTED: Readonly<Record<RejectReason, OfferResult<never>>> = Object.freeze({
+  "malformed": rejected("malformed"),
+  "inconsistent-clock": rejected("inconsistent-clock"),
+  "seq-ahead": rejected("seq-ahead"),
+  "author-full": rejected("author-full"),
+  "queue-full": rejected("queue-full"),
+});
+
+function isCount(n: unknown): n is number {
+  return typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+}
+
+function checkOption(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(
+      `Cannot create hold-back queue: ${name} is ${value}, must be a safe integer >= ${min}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Holds back causal messages until their predecessors are delivered, and owns
+ * the delivered clock. Duplicate detection needs no extra memory: a message is
+ * known when its `seq` is at most `delivered[author]` or it is held.
+ *
+ * Pure and synchronous: no I/O, timers or randomness.
+ */
+export class HoldBackQueue<M extends CausalMessage> {
+  readonly #messagesMax: number;
+  readonly #perAuthorMax: number;
+  readonly #seqAheadMax: number;
+  /** The delivered clock V. */
+  readonly #delivered = new Map<string, number>();
+  /** Held messages: author → seq → message. Never holds an empty inner map. */
+  readonly #held = new Map<string, Map<number, M>>();
+  #heldCount = 0;
+  /** Parked heads: dependency author → dependency seq → authors whose head waits for it. */
+  readonly #waiters = new Map<string, Map<number, Set<string>>>();
+  /** Author → the dependency its held head is parked on. */
+  readonly #parkedOn = new Map<string, Dependency>();
+
+  /** Creates an empty queue; see {@linkcode HoldBackQueueOptions} for the limits. */
+  constructor(options: HoldBackQueueOptions = {}) {
+    this.#messagesMax = checkOption("messagesMax", options.messagesMax ?? 10_000, 0);
+    this.#perAuthorMax = checkOption("perAuthorMax", options.perAuthorMax ?? 1_000, 0);
+    this.#seqAheadMax = checkOption("seqAheadMax", options.seqAheadMax ?? 1_000, 1);
+    for (const [author, n] of options.delivered ?? []) {
+      if (!isCount(n)) {
+        throw new RangeError(
+          `Cannot create hold-back queue: delivered entry ${
+            JSON.stringify(author)
+          } is ${n}, must be a non-negative safe integer`,
+        );
+      }
+      if (n > 0) this.#delivered.set(author, n);
+    }
+  }
+
+  /**
+   * Offers a message received from the network. It is delivered (with every
+   * held message it unblocks), held until its predecessors arrive, recognised
+   * as a duplicate, or rejected; see {@linkcode OfferResult}.
+   */
+  offer(message: M): OfferResult<M> {
+    const { author, seq, clock } = message;
+    if (typeof author !== "string" || !Number.isSafeInteger(seq) || seq < 1) {
+      return REJECTED["malformed"];
+    }
+    const last = this.#delivered.get(author) ?? 0;
+    if (seq <= last) return DUPLICATE;
+    const queue = this.#held.get(author);
+    if (queue !== undefined && queue.has(seq)) return DUPLICATE;
+    if (clock.get(author) !== seq) return REJECTED["inconsistent-clock"];
+    if (seq - last > this.#seqAheadMax) return REJECTED["seq-ahead"];
+    for (const n of clock.values()) {
+      if (!isCount(n)) return REJECTED["malformed"];
+    }
+
+    const isHead = seq === last + 1;
+    const dependency = isHead ? this.#missingDependency(message) : undefined;
+    if (isHead && dependency === undefined) {
+      const delivered: M[] = [];
+      this.#deliver(message, delivered);
+      return { status: "delivered", delivered };
+    }
+
+    if ((queue?.size ?? 0) >= this.#perAuthorMax) return REJECTED["author-full"];
+    if (this.#heldCount >= this.#messagesMax) return REJECTED["queue-full"];
+    if (queue === undefined) this.#held.set(author, new Map([[seq, message]]));
+    else queue.set(seq, message);
+    this.#heldCount++;
+    if (dependency !== undefined) this.#park(author, dependency);
+    return HELD;
+  }
+
+  /**
+   * Records a message the local author just sent: it is delivered at once, by
+   * definition. Returns the held messages this unblocked, in delivery order.
+   * Throws a `RangeError` unless `seq === delivered[author] + 1` and the rest
+   * of its clock is already delivered, or a `TypeError` if
+   * `clock.get(author) !== seq`.
+   */
+  recordOwn(message: M): M[] {
+    const { author, seq, clock } = message;
+    const last = this.#delivered.get(author) ?? 0;
+    if (seq !== last + 1) {
+      throw new RangeError(`Cannot record own message: seq ${seq} is not ${last + 1}`);
+    }
+    if (clock.get(author) !== seq) {
+      throw new TypeError(
+        `Cannot record own message: clock entry ${clock.get(author)} differs from seq ${seq}`,
+      );
+    }
+    const dependency = this.#missingDependency(message);
+    if (dependency !== undefined) {
+      throw new RangeError(
+        `Cannot record own message: it depends on ${
+          JSON.stringify(dependency.author)
+        } ${dependency.seq}, which is not delivered`,
+      );
+    }
+    // A copy of this (author, seq) that came back from the network is now a duplicate.
+    const queue = this.#held.get(author);
+    if (queue !== undefined && queue.delete(seq)) {
+      this.#heldCount--;
+      if (queue.size === 0) this.#held.delete(author);
+      this.#unpark(author);
+    }
+    const delivered: M[] = [];
+    this.#deliver(message, delivered);
+    return delivered.slice(1);
+  }
+
+  /**
+   * Returns the `seq` and clock for `author`'s next own message: the delivered
+   * clock with `author`'s entry incremented. Pass the message to `recordOwn()`.
+   */
+  nextStamp(author: string): { seq: number; clock: Map<string, number> } {
+    const seq = (this.#delivered.get(author) ?? 0) + 1;
+    const clock = new Map(this.#delivered);
+    clock.set(author, seq);
+    return { seq, clock };
+  }
+
+  /** Reports whether `(author, seq)` is known: already delivered or held. This is the broadcast dedup. */
+  has(author: string, seq: number): boolean {
+    return seq <= (this.#delivered.get(author) ?? 0) ||
+      (this.#held.get(author)?.has(seq) ?? false);
+  }
+
+  /** A copy of the delivered clock. */
+  get delivered(): Map<string, number> {
+    return new Map(this.#delivered);
+  }
+
+  /** The number of `author`'s messages delivered, i.e. `delivered[author]`, without copying the clock. */
+  deliveredSeq(author: string): number {
+    return this.#delivered.get(author) ?? 0;
+  }
+
+  /** The number of messages held, over all authors. */
+  get heldCount(): number {
+    return this.#heldCount;
+  }
+
+  /** The number of `author`'s messages held. */
+  heldBy(author: string): number {
+    return this.#held.get(author)?.size ?? 0;
+  }
+
+  /** Iterates over the held messages, in no particular order. */
+  *held(): IterableIterator<M> {
+    for (const queue of this.#held.values()) yield* queue.values();
+  }
+
+  /**
+   * Forgets every held message of `author` (e.g. a banned or departed peer);
+   * its delivered entry stays. Returns the number of messages dropped.
+   */
+  dropAuthor(author: string): number {
+    const queue = this.#held.get(author);
+    if (queue === undefined) return 0;
+    this.#held.delete(author);
+    this.#heldCount -= queue.size;
+    this.#unpark(author);
+    return queue.size;
+  }
+
+  /** The first entry of `message.clock`, other than its author's, that is not yet delivered. */
+  #missingDependency(message: M): Dependency | undefined {
+    for (const [author, seq] of message.clock) {
+      if (author !== message.author && seq > (this.#delivered.get(author) ?? 0)) {
+        return { author, seq };
+      }
+    }
+    return undefined;
+  }
+
+  /** Delivers `first` (already removed from the queue) and then every head it transitively unblocks. */
+  #deliver(first: M, delivered: M[]): void {
+    const ready: string[] = [];
+    this.#advance(first, delivered, ready);
+    for (let author = ready.pop(); author !== undefined; author = ready.pop()) {
+      // Guard: a parked head still misses its dependency (parks are lifted when
+      // it is delivered), so it must not be examined or parked twice.
+      if (this.#parkedOn.has(author)) continue;
+      const queue = this.#held.get(author);
+      if (queue === undefined) continue;
+      const seq = (this.#delivered.get(author) ?? 0) + 1;
+      const head = queue.get(seq);
+      if (head === undefined) continue;
+      const dependency = this.#missingDependency(head);
+      if (dependency !== undefined) {
+        this.#park(author, dependency);
+        continue;
+      }
+      queue.delete(seq);
+      if (queue.size === 0) this.#held.delete(author);
+      this.#heldCount--;
+      this.#advance(head, delivered, ready);
+    }
+  }
+
+  /** Marks `message` delivered and queues for re-examination the heads it may unblock. */
+  #advance(message: M, delivered: M[], ready: string[]): void {
+    const { author, seq } = message;
+    this.#delivered.set(author, seq);
+    delivered.push(message);
+    if (this.#held.has(author)) ready.push(author);
+    const bySeq = this.#waiters.get(author);
+    if (bySeq === undefined) return;
+    const parked = bySeq.get(seq);
+    if (parked === undefined) return;
+    bySeq.delete(seq);
+    if (bySeq.size === 0) this.#waiters.delete(author);
+    for (const waiter of parked) {
+      this.#parkedOn.delete(waiter);
+      ready.push(waiter);
+    }
+  }
+
+  /** Parks `author`'s held head until `dependency` is delivered. */
+  #park(author: string, dependency: Dependency): void {
+    this.#parkedOn.set(author, dependency);
+    let bySeq = this.#waiters.get(dependency.author);
+    if (bySeq === undefined) {
+      bySeq = new Map();
+      this.#waiters.set(dependency.author, bySeq);
+    }
+    const parked = bySeq.get(dependency.seq);
+    if (parked === undefined) bySeq.set(dependency.seq, new Set([author]));
+    else parked.add(author);
+  }
+
+  /** Lifts the park of `author`'s head, if any. */
+  #unpark(author: string): void {
+    const dependency = this.#parkedOn.get(author);
+    if (dependency === undefined) return;
+    this.#parkedOn.delete(author);
+    const bySeq = this.#waiters.get(dependency.author);
+    const parked = bySeq?.get(dependency.seq);
+    if (bySeq === undefined || parked === undefined) return;
+    parked.delete(author);
+    if (parked.size > 0) return;
+    bySeq.delete(dependency.seq);
+    if (bySeq.size === 0) this.#waiters.delete(dependency.author);
+  }
+}
