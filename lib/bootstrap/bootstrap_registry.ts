@@ -1,0 +1,319 @@
+/**
+ * The bootstrap actor: a soft-state registry of peers. It answers each
+ * registration with a small random sample of other live peers, forgets a
+ * registration that lapses, and forgets a peer reported dead only after
+ * failing to reach it itself — one peer's word is not enough.
+ *
+ * @module
+ */
+
+import { type Random, sample } from "../random/random.ts";
+import type { Hello, MemberInfo, Message, PeerId } from "../wire/message.ts";
+import { PROTOCOL_VERSION } from "../wire/message.ts";
+import type { Actor } from "../node/actor.ts";
+import type { ConnId, Effect } from "../node/effect.ts";
+import { stripUndefined } from "../node/peer_node_options.ts";
+
+/** Options of {@linkcode BootstrapRegistry}. */
+export interface BootstrapRegistryOptions {
+  /** The registry's own id. */
+  id: PeerId;
+  /** The `host:port` peers dial. */
+  addr: string;
+  /** The source of every random choice. */
+  random: Random;
+  /** Peers sampled into each answer. Default 2. */
+  sampleSize?: number;
+  /** A registration not renewed within this time lapses. Default 60 000 ms. */
+  registrationTtlMs?: number;
+  /** Most registered peers; past it the registration closest to lapsing makes room. Default 10 000. */
+  registryMax?: number;
+  /** Most reachability checks in flight. Default 16. */
+  checksInFlightMax?: number;
+  /** A client connection silent this long is closed. Default 30 000 ms. */
+  idleTimeoutMs?: number;
+}
+
+const SWEEP_INTERVAL_MS = 1_000;
+
+interface Registration {
+  readonly id: PeerId;
+  readonly addr: string;
+  readonly incarnation: number;
+  expiresAtMs: number;
+}
+
+interface RegistryLink {
+  readonly conn: ConnId;
+  /** Set for checks: the peer whose reachability this dial tests. */
+  readonly checkId: PeerId | undefined;
+  remote: Hello | undefined;
+  lastReceivedMs: number;
+}
+
+/** A registered peer as reported to front ends. */
+export interface RegisteredPeer {
+  readonly id: PeerId;
+  readonly addr: string;
+}
+
+/**
+ * The registry state machine. Drive it through {@linkcode Actor}.
+ *
+ * @example
+ * ```ts
+ * import { BootstrapRegistry } from "./bootstrap_registry.ts";
+ * import { seededRandom } from "../random/random.ts";
+ * const registry = new BootstrapRegistry({ id: "bb".repeat(32), addr: "127.0.0.1:7411", random: seededRandom(1) });
+ * const hello = { type: "hello", version: 1, id: "aa".repeat(32), addr: "127.0.0.1:9000", nick: "ann", role: "peer" } as const;
+ * const conn = registry.handleAccepted(hello, 0);
+ * registry.handleMessage(conn, { type: "register" }, 0);
+ * if (registry.peers().length !== 1) throw new Error("registration lost");
+ * ```
+ */
+export class BootstrapRegistry implements Actor {
+  readonly #id: PeerId;
+  readonly #addr: string;
+  readonly #random: Random;
+  readonly #sampleSize: number;
+  readonly #registrationTtlMs: number;
+  readonly #registryMax: number;
+  readonly #checksInFlightMax: number;
+  readonly #idleTimeoutMs: number;
+  readonly #registry = new Map<PeerId, Registration>();
+  readonly #links = new Map<ConnId, RegistryLink>();
+  readonly #checking = new Map<PeerId, ConnId>();
+  #effects: Effect[] = [];
+  #nextConn = 1;
+  #sweepAtMs = Infinity;
+
+  /** An empty registry. */
+  constructor(options: BootstrapRegistryOptions) {
+    const resolved = {
+      sampleSize: 2,
+      registrationTtlMs: 60_000,
+      registryMax: 10_000,
+      checksInFlightMax: 16,
+      idleTimeoutMs: 30_000,
+      ...stripUndefined(options),
+    };
+    for (const [name, value] of Object.entries(resolved)) {
+      if (typeof value === "number" && !(Number.isSafeInteger(value) && value >= 1)) {
+        throw new RangeError(`Invalid bootstrap option: ${name} must be a positive integer, got ${value}`);
+      }
+    }
+    this.#id = options.id;
+    this.#addr = options.addr;
+    this.#random = options.random;
+    this.#sampleSize = resolved.sampleSize;
+    this.#registrationTtlMs = resolved.registrationTtlMs;
+    this.#registryMax = resolved.registryMax;
+    this.#checksInFlightMax = resolved.checksInFlightMax;
+    this.#idleTimeoutMs = resolved.idleTimeoutMs;
+  }
+
+  /** The registry's id. */
+  get id(): PeerId {
+    return this.#id;
+  }
+
+  /** The registered peers whose registration has not lapsed. */
+  peers(): RegisteredPeer[] {
+    return [...this.#registry.values()].map(({ id, addr }) => ({ id, addr }));
+  }
+
+  /** @inheritdoc */
+  localHello(): Hello {
+    return {
+      type: "hello",
+      version: PROTOCOL_VERSION,
+      id: this.#id,
+      addr: this.#addr,
+      nick: "bootstrap",
+      role: "bootstrap",
+    };
+  }
+
+  /** @inheritdoc */
+  handleAccepted(remote: Hello, nowMs: number): ConnId {
+    const link: RegistryLink = {
+      conn: this.#nextConn++,
+      checkId: undefined,
+      remote,
+      lastReceivedMs: nowMs,
+    };
+    this.#links.set(link.conn, link);
+    this.#armSweep(nowMs);
+    return link.conn;
+  }
+
+  /** @inheritdoc */
+  handleConnected(conn: ConnId, remote: Hello, nowMs: number): void {
+    const link = this.#links.get(conn);
+    if (link === undefined || link.checkId === undefined) return;
+    link.remote = remote;
+    const id = link.checkId;
+    this.#checking.delete(id);
+    if (remote.id === id) {
+      this.#log("info", `Checked ${id.slice(0, 8)}: alive, keeping it`);
+    } else {
+      this.#unregister(id, "another peer answers at its address");
+    }
+    this.#close(link, "checked", nowMs);
+  }
+
+  /** @inheritdoc */
+  handleDialFailed(conn: ConnId, reason: string, _nowMs: number): void {
+    const link = this.#links.get(conn);
+    if (link === undefined || link.checkId === undefined) return;
+    this.#links.delete(conn);
+    this.#checking.delete(link.checkId);
+    this.#unregister(link.checkId, `unreachable: ${reason}`);
+  }
+
+  /** @inheritdoc */
+  handleMessage(conn: ConnId, message: Message, nowMs: number): void {
+    const link = this.#links.get(conn);
+    if (link === undefined || link.remote === undefined) return;
+    link.lastReceivedMs = nowMs;
+    const remote = link.remote;
+    switch (message.type) {
+      case "register":
+        if (remote.role === "peer") this.#register(remote, nowMs);
+        this.#send(conn, { type: "peers", peers: this.#sampleFor(remote.id) });
+        return;
+      case "get-peers":
+        this.#send(conn, { type: "peers", peers: this.#sampleFor(remote.id) });
+        return;
+      case "member":
+        if (message.member.status === "dead") this.#check(message.member.id, nowMs);
+        return;
+      case "ping":
+        this.#send(conn, { type: "pong", nonce: message.nonce });
+        return;
+      case "bye":
+        this.#links.delete(conn);
+        this.#emit({ type: "close", conn, reason: `remote said bye: ${message.reason}` });
+        return;
+      case "peers":
+      case "pong":
+      case "chat":
+        return;
+    }
+  }
+
+  /** @inheritdoc */
+  handleDisconnected(conn: ConnId, _reason: string, _nowMs: number): void {
+    const link = this.#links.get(conn);
+    if (link === undefined) return;
+    this.#links.delete(conn);
+    if (link.checkId !== undefined) this.#checking.delete(link.checkId);
+  }
+
+  /** @inheritdoc */
+  handleTimeout(nowMs: number): void {
+    if (nowMs < this.#sweepAtMs) return;
+    this.#sweepAtMs = Infinity;
+    for (const registration of [...this.#registry.values()]) {
+      if (registration.expiresAtMs <= nowMs) {
+        this.#unregister(registration.id, "registration lapsed");
+      }
+    }
+    for (const link of [...this.#links.values()]) {
+      if (link.checkId === undefined && nowMs - link.lastReceivedMs >= this.#idleTimeoutMs) {
+        this.#close(link, "idle", nowMs);
+      }
+    }
+    this.#armSweep(nowMs);
+  }
+
+  /** @inheritdoc */
+  nextDeadlineMs(): number {
+    return this.#sweepAtMs;
+  }
+
+  /** @inheritdoc */
+  takeEffects(): Effect[] {
+    const effects = this.#effects;
+    this.#effects = [];
+    return effects;
+  }
+
+  #register(remote: Hello, nowMs: number): void {
+    const known = this.#registry.get(remote.id);
+    if (known === undefined && this.#registry.size >= this.#registryMax) {
+      let oldest: Registration | undefined;
+      for (const r of this.#registry.values()) {
+        if (oldest === undefined || r.expiresAtMs < oldest.expiresAtMs) oldest = r;
+      }
+      if (oldest !== undefined) this.#unregister(oldest.id, "registry full");
+    }
+    this.#registry.set(remote.id, {
+      id: remote.id,
+      addr: remote.addr,
+      incarnation: remote.incarnation ?? 0,
+      expiresAtMs: nowMs + this.#registrationTtlMs,
+    });
+    if (known === undefined) this.#emit({ type: "peer-up", id: remote.id, addr: remote.addr });
+    this.#armSweep(nowMs);
+  }
+
+  #unregister(id: PeerId, reason: string): void {
+    const registration = this.#registry.get(id);
+    if (registration === undefined) return;
+    this.#registry.delete(id);
+    this.#log("info", `Forgot ${id.slice(0, 8)} (${registration.addr}): ${reason}`);
+    this.#emit({ type: "peer-down", id, addr: registration.addr, reason });
+  }
+
+  /** Verifies a peer reported dead by dialing it; the answer decides. */
+  #check(id: PeerId, nowMs: number): void {
+    const registration = this.#registry.get(id);
+    if (registration === undefined || this.#checking.has(id)) return;
+    if (this.#checking.size >= this.#checksInFlightMax) return;
+    const link: RegistryLink = {
+      conn: this.#nextConn++,
+      checkId: id,
+      remote: undefined,
+      lastReceivedMs: nowMs,
+    };
+    this.#links.set(link.conn, link);
+    this.#checking.set(id, link.conn);
+    this.#emit({ type: "dial", conn: link.conn, addr: registration.addr });
+  }
+
+  #sampleFor(requester: PeerId): MemberInfo[] {
+    const others = [...this.#registry.values()].filter((r) => r.id !== requester);
+    return sample(others, this.#sampleSize, this.#random).map((r) => ({
+      id: r.id,
+      addr: r.addr,
+      incarnation: r.incarnation,
+      status: "alive",
+    }));
+  }
+
+  /** Sweeps run once a second while there is anything to sweep: lapses need no finer grain. */
+  #armSweep(nowMs: number): void {
+    if (this.#sweepAtMs === Infinity && (this.#registry.size > 0 || this.#links.size > 0)) {
+      this.#sweepAtMs = nowMs + SWEEP_INTERVAL_MS;
+    }
+  }
+
+  #send(conn: ConnId, message: Message): void {
+    this.#emit({ type: "send", conn, message });
+  }
+
+  #close(link: RegistryLink, reason: string, _nowMs: number): void {
+    this.#links.delete(link.conn);
+    this.#send(link.conn, { type: "bye", reason });
+    this.#emit({ type: "close", conn: link.conn, reason });
+  }
+
+  #emit(effect: Effect): void {
+    this.#effects.push(effect);
+  }
+
+  #log(level: "debug" | "info" | "warn", text: string): void {
+    this.#emit({ type: "log", level, text });
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * What the sans-I/O actors ask of the world. The runtime applies effects with
+ * real sockets; the simulator applies them to a virtual network.
+ *
+ * @module
+ */
+
+import type { ChatMessage, Message, PeerId } from "../wire/message.ts";
+
+/** Names one connection for the lifetime of an actor; never reused. */
+export type ConnId = number;
+
+/** Open a connection to `addr`; the answer is `handleConnected` or `handleDialFailed`. */
+export interface DialEffect {
+  readonly type: "dial";
+  readonly conn: ConnId;
+  readonly addr: string;
+}
+
+/** Send one message on an established connection, in order. */
+export interface SendEffect {
+  readonly type: "send";
+  readonly conn: ConnId;
+  readonly message: Message;
+}
+
+/** Close a connection after flushing what was sent on it. */
+export interface CloseEffect {
+  readonly type: "close";
+  readonly conn: ConnId;
+  readonly reason: string;
+}
+
+/** Hand a chat message to the user, in causal order, exactly once. */
+export interface DeliverEffect {
+  readonly type: "deliver";
+  readonly message: ChatMessage;
+}
+
+/** A peer joined the set this node believes alive. */
+export interface PeerUpEffect {
+  readonly type: "peer-up";
+  readonly id: PeerId;
+  readonly addr: string;
+}
+
+/** A peer left the set this node believes alive. */
+export interface PeerDownEffect {
+  readonly type: "peer-down";
+  readonly id: PeerId;
+  readonly addr: string;
+  readonly reason: string;
+}
+
+/** A diagnostic for stderr; never part of the JSON output. */
+export interface LogEffect {
+  readonly type: "log";
+  readonly level: "debug" | "info" | "warn";
+  readonly text: string;
+}
+
+/** Everything an actor can ask for. */
+export type Effect =
+  | DialEffect
+  | SendEffect
+  | CloseEffect
+  | DeliverEffect
+  | PeerUpEffect
+  | PeerDownEffect
+  | LogEffect;

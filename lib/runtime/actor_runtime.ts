@@ -1,0 +1,437 @@
+/**
+ * The I/O shell: drives one sans-I/O {@linkcode Actor} with real TCP sockets
+ * and timers. It reads capped frames, opens them through the channel, decodes
+ * and validates messages, and posts them to the actor; it applies the
+ * actor's effects; timers only call `handleTimeout`. No protocol decision is
+ * made here.
+ *
+ * @module
+ */
+
+import type { Actor } from "../node/actor.ts";
+import type { ConnId, Effect } from "../node/effect.ts";
+import type { Channel, Handshake } from "../secure/channel.ts";
+import { parseAddress } from "../wire/address.ts";
+import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";
+import type { Hello, Message } from "../wire/message.ts";
+import { ProtocolError } from "../wire/protocol_error.ts";
+import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../wire/wire_limits.ts";
+import { FramedConnection, WriteQueueFullError } from "./framed_connection.ts";
+
+/** Effects the runtime does not handle itself: they go to the front end. */
+export type RuntimeEvent = Extract<Effect, { type: "deliver" | "peer-up" | "peer-down" | "log" }>;
+
+/** Options of {@linkcode ActorRuntime}. */
+export interface ActorRuntimeOptions {
+  /** How connections authenticate and encrypt. */
+  handshake: Handshake;
+  /** Receives deliveries, membership changes and diagnostics. Default: ignore. */
+  onEvent?: (event: RuntimeEvent) => void;
+  /** Monotonic milliseconds. Default `performance.now()`. */
+  clock?: () => number;
+  /** Wire limits enforced on every message received. Default {@linkcode DEFAULT_WIRE_LIMITS}. */
+  limits?: WireLimits;
+  /** A dial must connect and finish its handshake within this. Default 5 000 ms. */
+  dialTimeoutMs?: number;
+  /** An inbound connection must finish its handshake within this. Default 5 000 ms. */
+  handshakeTimeoutMs?: number;
+  /** Most connections open at once, both directions; inbound ones past it are refused. Default 1 024. */
+  connectionsMax?: number;
+  /** Most bytes queued for one connection before it is closed as stuck. Default 8 MiB. */
+  writeQueueBytesMax?: number;
+  /** How long a deliberate close may take to flush. Default 1 000 ms. */
+  closeFlushMs?: number;
+}
+
+interface LiveConnection {
+  readonly framed: FramedConnection;
+  readonly channel: Channel;
+  /** Payloads waiting to be sealed, in order. */
+  outbox: Uint8Array[];
+  sealing: boolean;
+  /** The actor closed it: no disconnect event is owed. */
+  closedByActor: boolean;
+}
+
+/**
+ * Runs an actor. Call {@linkcode ActorRuntime.serve} with a listener, then
+ * {@linkcode ActorRuntime.run} for every command from the front end.
+ */
+export class ActorRuntime {
+  readonly #actor: Actor;
+  readonly #handshake: Handshake;
+  readonly #onEvent: (event: RuntimeEvent) => void;
+  readonly #clock: () => number;
+  readonly #limits: WireLimits;
+  readonly #dialTimeoutMs: number;
+  readonly #handshakeTimeoutMs: number;
+  readonly #connectionsMax: number;
+  readonly #writeQueueBytesMax: number;
+  readonly #closeFlushMs: number;
+  readonly #connections = new Map<ConnId, LiveConnection>();
+  /** Sockets not yet handed to the actor (handshakes in progress), for limits and shutdown. */
+  readonly #pendingSockets = new Set<FramedConnection>();
+  readonly #tasks = new Set<Promise<unknown>>();
+  #listeners: Deno.Listener[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAtMs = Infinity;
+  #stopped = false;
+  #lastMessage: Message | undefined;
+  #lastBytes: Uint8Array | undefined;
+
+  /** A runtime for `actor`; nothing happens until `serve` or `run`. */
+  constructor(actor: Actor, options: ActorRuntimeOptions) {
+    this.#actor = actor;
+    this.#handshake = options.handshake;
+    this.#onEvent = options.onEvent ?? (() => {});
+    this.#clock = options.clock ?? (() => performance.now());
+    this.#limits = options.limits ?? DEFAULT_WIRE_LIMITS;
+    this.#dialTimeoutMs = options.dialTimeoutMs ?? 5_000;
+    this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5_000;
+    this.#connectionsMax = options.connectionsMax ?? 1_024;
+    this.#writeQueueBytesMax = options.writeQueueBytesMax ?? 8 * 1024 * 1024;
+    this.#closeFlushMs = options.closeFlushMs ?? 1_000;
+  }
+
+  /** Connections open now (established or in handshake). */
+  get connectionCount(): number {
+    return this.#connections.size + this.#pendingSockets.size;
+  }
+
+  /** Accepts connections from `listener` until `stop`. */
+  serve(listener: Deno.Listener): void {
+    this.#listeners.push(listener);
+    this.#track(this.#acceptLoop(listener));
+  }
+
+  /** Runs `step` against the actor now, then applies its effects. */
+  run<T>(step: (nowMs: number) => T): T {
+    if (this.#stopped) throw new TypeError("Cannot run: the runtime is stopped");
+    const result = step(this.#clock());
+    this.#apply();
+    return result;
+  }
+
+  /**
+   * Stops: closes listeners and connections (flushing what was queued) and
+   * cancels the timer. Resolves when every task has ended.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#apply();
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    for (const listener of this.#listeners) {
+      try {
+        listener.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    for (const socket of this.#pendingSockets) socket.close();
+    await Promise.all(
+      [...this.#connections.values()].map(async (c) => {
+        c.closedByActor = true;
+        await this.#flushOutbox(c);
+        await c.framed.closeAfterFlush(this.#closeFlushMs);
+      }),
+    );
+    this.#connections.clear();
+    await Promise.allSettled([...this.#tasks]);
+  }
+
+  // ---- inbound ----
+
+  async #acceptLoop(listener: Deno.Listener): Promise<void> {
+    while (!this.#stopped) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (this.#stopped || error instanceof Deno.errors.BadResource) return;
+        this.#log("warn", `Accept failed: ${describe(error)}`);
+        continue;
+      }
+      if (this.#stopped) {
+        conn.close();
+        return;
+      }
+      if (this.connectionCount >= this.#connectionsMax) {
+        this.#log("warn", `Refused a connection: ${this.#connectionsMax} connections open`);
+        conn.close();
+        continue;
+      }
+      this.#track(this.#acceptOne(conn));
+    }
+  }
+
+  async #acceptOne(conn: Deno.Conn): Promise<void> {
+    const framed = this.#framed(conn);
+    let channel: Channel;
+    try {
+      channel = await this.#withTimeout(
+        framed,
+        this.#handshakeTimeoutMs,
+        this.#handshake(framed, { initiator: false, local: this.#actor.localHello() }),
+      );
+    } catch (error) {
+      this.#log("info", `Handshake with ${safeRemote(framed)} failed: ${describe(error)}`);
+      framed.close();
+      return;
+    } finally {
+      this.#pendingSockets.delete(framed);
+    }
+    if (this.#stopped) {
+      framed.close();
+      return;
+    }
+    // Adopt before applying effects: the actor may already be sending on it.
+    const id = this.#actor.handleAccepted(channel.remote, this.#clock());
+    this.#adopt(id, framed, channel);
+    this.#apply();
+  }
+
+  // ---- outbound ----
+
+  async #dial(id: ConnId, addr: string): Promise<void> {
+    let framed: FramedConnection | undefined;
+    try {
+      const { hostname, port } = parseAddress(addr);
+      const conn = await withDeadline(
+        Deno.connect({ hostname, port, transport: "tcp" }),
+        this.#dialTimeoutMs,
+        (late) => late.close(),
+      );
+      if (this.#stopped) {
+        conn.close();
+        return;
+      }
+      framed = this.#framed(conn);
+      const channel = await this.#withTimeout(
+        framed,
+        this.#dialTimeoutMs,
+        this.#handshake(framed, { initiator: true, local: this.#actor.localHello() }),
+      );
+      this.#pendingSockets.delete(framed);
+      if (this.#stopped) {
+        framed.close();
+        return;
+      }
+      this.#adopt(id, framed, channel);
+      this.run((now) => this.#actor.handleConnected(id, channel.remote, now));
+    } catch (error) {
+      if (framed !== undefined) {
+        this.#pendingSockets.delete(framed);
+        framed.close();
+      }
+      this.#connections.delete(id);
+      if (!this.#stopped) this.run((now) => this.#actor.handleDialFailed(id, describe(error), now));
+    }
+  }
+
+  // ---- established connections ----
+
+  #framed(conn: Deno.Conn): FramedConnection {
+    // Chat messages are small and latency-bound: never wait to fill a segment.
+    if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+    const framed = new FramedConnection(conn, {
+      frameBytesMax: this.#limits.frameBytesMax,
+      writeQueueBytesMax: this.#writeQueueBytesMax,
+    });
+    this.#pendingSockets.add(framed);
+    return framed;
+  }
+
+  #adopt(id: ConnId, framed: FramedConnection, channel: Channel): void {
+    const live: LiveConnection = { framed, channel, outbox: [], sealing: false, closedByActor: false };
+    this.#connections.set(id, live);
+    this.#track(this.#readLoop(id, live));
+  }
+
+  async #readLoop(id: ConnId, live: LiveConnection): Promise<void> {
+    let reason = "closed by remote";
+    try {
+      for (;;) {
+        const frames = await live.framed.readFrames();
+        if (frames.length === 0) break;
+        for (const frame of frames) {
+          const opened = live.channel.open(frame);
+          const payloads = opened instanceof Promise ? await opened : opened;
+          for (const payload of payloads) {
+            const message = decodeMessage(payload, this.#limits);
+            if (message.type === "hello") {
+              throw new ProtocolError("Unexpected hello: the handshake is over");
+            }
+            if (live.closedByActor || this.#stopped) return;
+            this.run((now) => this.#actor.handleMessage(id, message, now));
+          }
+        }
+      }
+    } catch (error) {
+      if (live.closedByActor || this.#stopped) return;
+      reason = describe(error);
+      if (error instanceof ProtocolError) {
+        this.#log("warn", `Closing connection to ${safeRemote(live.framed)}: ${reason}`);
+      }
+    }
+    live.framed.close();
+    if (this.#connections.get(id) === live) this.#connections.delete(id);
+    if (!live.closedByActor && !this.#stopped) {
+      this.run((now) => this.#actor.handleDisconnected(id, reason, now));
+    }
+  }
+
+  #send(id: ConnId, message: Message): void {
+    const live = this.#connections.get(id);
+    if (live === undefined || live.closedByActor) return;
+    // A flood sends one message object to many connections in a row: encode it once.
+    if (message !== this.#lastMessage) {
+      this.#lastMessage = message;
+      this.#lastBytes = encodeMessage(message);
+    }
+    live.outbox.push(this.#lastBytes!);
+    if (!live.sealing) {
+      live.sealing = true;
+      queueMicrotask(() => this.#track(this.#flushOutbox(live, id)));
+    }
+  }
+
+  /** Seals the outbox in order and hands the bytes to the socket. */
+  async #flushOutbox(live: LiveConnection, id?: ConnId): Promise<void> {
+    try {
+      while (live.outbox.length > 0) {
+        const payloads = live.outbox;
+        live.outbox = [];
+        const sealed = live.channel.seal(payloads);
+        live.framed.write(sealed instanceof Promise ? await sealed : sealed);
+      }
+    } catch (error) {
+      const reason = error instanceof WriteQueueFullError ? "peer too slow: write queue full" : describe(error);
+      this.#log("warn", `Closing connection to ${safeRemote(live.framed)}: ${reason}`);
+      live.framed.close();
+      if (id !== undefined && this.#connections.get(id) === live && !live.closedByActor) {
+        this.#connections.delete(id);
+        live.closedByActor = true;
+        if (!this.#stopped) this.run((now) => this.#actor.handleDisconnected(id, reason, now));
+      }
+    } finally {
+      live.sealing = false;
+    }
+  }
+
+  #close(id: ConnId): void {
+    const live = this.#connections.get(id);
+    if (live === undefined) return;
+    this.#connections.delete(id);
+    live.closedByActor = true;
+    this.#track((async () => {
+      await Promise.resolve();
+      await this.#flushOutbox(live);
+      await live.framed.closeAfterFlush(this.#closeFlushMs);
+    })());
+  }
+
+  // ---- effects and time ----
+
+  #apply(): void {
+    // Front-end events go out after the sends, so that a front end reacting
+    // at once (a bot answering) cannot overtake what was just being sent.
+    const events: RuntimeEvent[] = [];
+    for (const effect of this.#actor.takeEffects()) {
+      switch (effect.type) {
+        case "send":
+          this.#send(effect.conn, effect.message);
+          break;
+        case "dial":
+          if (!this.#stopped) this.#track(this.#dial(effect.conn, effect.addr));
+          break;
+        case "close":
+          this.#close(effect.conn);
+          break;
+        default:
+          events.push(effect);
+      }
+    }
+    this.#lastMessage = undefined;
+    this.#lastBytes = undefined;
+    this.#schedule();
+    for (const event of events) this.#onEvent(event);
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    const at = this.#actor.nextDeadlineMs();
+    if (at === this.#timerAtMs) return;
+    clearTimeout(this.#timer);
+    this.#timerAtMs = at;
+    this.#timer = undefined;
+    if (at === Infinity) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAtMs = Infinity;
+      if (!this.#stopped) this.run((now) => this.#actor.handleTimeout(now));
+    }, Math.max(0, at - this.#clock()));
+  }
+
+  #track(task: Promise<unknown>): void {
+    this.#tasks.add(task);
+    task.finally(() => this.#tasks.delete(task));
+  }
+
+  /** Races `work` against a timeout that closes the socket (which makes `work` fail). */
+  async #withTimeout<T>(framed: FramedConnection, ms: number, work: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        framed.close();
+        reject(new Error(`handshake timed out after ${ms} ms`));
+      }, ms);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #log(level: "debug" | "info" | "warn", text: string): void {
+    this.#onEvent({ type: "log", level, text });
+  }
+}
+
+/** Resolves with `work`, or rejects after `ms`; a late result is handed to `onLate`. */
+async function withDeadline<T>(work: Promise<T>, ms: number, onLate: (value: T) => void): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new Error(`connect timed out after ${ms} ms`));
+    }, ms);
+  });
+  work.then((value) => timedOut && onLate(value), () => {});
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function safeRemote(framed: FramedConnection): string {
+  try {
+    return framed.remoteAddr;
+  } catch {
+    return "a closed connection";
+  }
+}
+
+/** A one-line reason for logs and events. */
+export function describe(error: unknown): string {
+  if (error instanceof Deno.errors.ConnectionRefused) return "connection refused";
+  if (error instanceof Deno.errors.ConnectionReset) return "connection reset";
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** The hello type, re-exported for front ends that show remote identities. */
+export type { Hello };

@@ -1,0 +1,147 @@
+/**
+ * Ready-to-run nodes: a listening socket, an actor and its runtime wired
+ * together. `main.ts`, the demo and the tests all start nodes through here.
+ *
+ * @module
+ */
+
+import { BootstrapRegistry, type RegisteredPeer } from "../bootstrap/bootstrap_registry.ts";
+import type { VectorClock } from "../causal/vector_clock.ts";
+import { generateIdentity, type Identity } from "../identity/identity.ts";
+import { PeerNode, type PeerSummary } from "../node/peer_node.ts";
+import type { PeerNodeOptions } from "../node/peer_node_options.ts";
+import { type Random, systemRandom } from "../random/random.ts";
+import type { Handshake } from "../secure/channel.ts";
+import { plainHandshake } from "../secure/plain_channel.ts";
+import type { ChatMessage } from "../wire/message.ts";
+import { ActorRuntime, type ActorRuntimeOptions, type RuntimeEvent } from "./actor_runtime.ts";
+import { listenTcp } from "./listen.ts";
+
+/** Options shared by both roles. */
+export interface ServiceOptions {
+  /** `host:port` to listen on; port 0 picks a free one. */
+  listen: string;
+  /** `host:port` others should dial, when the listen address is not it. Default: derived from `listen`. */
+  advertise?: string;
+  /** Receives deliveries, membership changes and diagnostics. */
+  onEvent?: (event: RuntimeEvent) => void;
+  /** The identity; generated when absent. */
+  identity?: Identity;
+  /** Randomness; seeded from the OS when absent. */
+  random?: Random;
+  /** How connections are secured. Default: the plain hello exchange. */
+  handshake?: Handshake;
+  /** Runtime tuning (timeouts, connection limits). */
+  runtime?: Omit<ActorRuntimeOptions, "handshake" | "onEvent">;
+}
+
+/** Options of {@linkcode startPeer}. */
+export interface StartPeerOptions extends ServiceOptions {
+  /** Display name. */
+  nick: string;
+  /** Bootstrap addresses. Default none. */
+  bootstraps?: readonly string[];
+  /** Protocol tuning of the peer actor. */
+  node?: Omit<PeerNodeOptions, "id" | "addr" | "nick" | "random" | "bootstraps">;
+}
+
+/** A running peer. */
+export interface PeerService {
+  /** Its id. */
+  readonly id: string;
+  /** The address it advertises. */
+  readonly addr: string;
+  /** Its nick for the next message. */
+  readonly nick: string;
+  /** Sends a chat message; returns it as delivered locally. */
+  send(text: string): ChatMessage;
+  /** The peers it believes alive. */
+  peers(): PeerSummary[];
+  /** What it has delivered, per author. */
+  clock(): VectorClock;
+  /** Changes its nick. */
+  setNick(nick: string): void;
+  /** Leaves the network gracefully and closes everything. */
+  stop(): Promise<void>;
+}
+
+/** A running bootstrap. */
+export interface BootstrapService {
+  /** Its id. */
+  readonly id: string;
+  /** The address peers register with. */
+  readonly addr: string;
+  /** The peers currently registered. */
+  peers(): RegisteredPeer[];
+  /** Closes everything. */
+  stop(): Promise<void>;
+}
+
+/** Starts a peer: listens, registers with its bootstraps, and joins the chat. */
+export async function startPeer(options: StartPeerOptions): Promise<PeerService> {
+  const identity = options.identity ?? (await generateIdentity());
+  const { listener, addr } = listenTcp(options.listen, options.advertise);
+  const node = new PeerNode({
+    ...options.node,
+    id: identity.id,
+    addr,
+    nick: options.nick,
+    random: options.random ?? systemRandom(),
+    bootstraps: options.bootstraps ?? [],
+  });
+  const runtime = new ActorRuntime(node, runtimeOptions(options));
+  runtime.serve(listener);
+  runtime.run((now) => node.start(now));
+  return {
+    id: identity.id,
+    addr,
+    get nick() {
+      return node.nick;
+    },
+    send: (text) => runtime.run((now) => node.sendChat(text, Date.now(), now)),
+    peers: () => node.peers(),
+    clock: () => node.deliveredClock,
+    setNick: (nick) => node.setNick(nick),
+    async stop() {
+      runtime.run((now) => node.leave(now));
+      await runtime.stop();
+    },
+  };
+}
+
+/** Options of {@linkcode startBootstrap}. */
+export interface StartBootstrapOptions extends ServiceOptions {
+  /** Peers sampled into each answer. Default 2. */
+  sampleSize?: number;
+  /** A registration not renewed within this time lapses. Default 60 000 ms. */
+  registrationTtlMs?: number;
+}
+
+/** Starts a bootstrap registry. */
+export async function startBootstrap(options: StartBootstrapOptions): Promise<BootstrapService> {
+  const identity = options.identity ?? (await generateIdentity());
+  const { listener, addr } = listenTcp(options.listen, options.advertise);
+  const registry = new BootstrapRegistry({
+    id: identity.id,
+    addr,
+    random: options.random ?? systemRandom(),
+    ...(options.sampleSize !== undefined ? { sampleSize: options.sampleSize } : {}),
+    ...(options.registrationTtlMs !== undefined ? { registrationTtlMs: options.registrationTtlMs } : {}),
+  });
+  const runtime = new ActorRuntime(registry, runtimeOptions(options));
+  runtime.serve(listener);
+  return {
+    id: identity.id,
+    addr,
+    peers: () => registry.peers(),
+    stop: () => runtime.stop(),
+  };
+}
+
+function runtimeOptions(options: ServiceOptions): ActorRuntimeOptions {
+  return {
+    ...options.runtime,
+    handshake: options.handshake ?? plainHandshake(options.runtime?.limits),
+    ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
+  };
+}
