@@ -99,7 +99,9 @@ export class BootstrapRegistry implements Actor {
     };
     for (const [name, value] of Object.entries(resolved)) {
       if (typeof value === "number" && !(Number.isSafeInteger(value) && value >= 1)) {
-        throw new RangeError(`Invalid bootstrap option: ${name} must be a positive integer, got ${value}`);
+        throw new RangeError(
+          `Invalid bootstrap option: ${name} must be a positive integer, got ${value}`,
+        );
       }
     }
     this.#id = options.id;

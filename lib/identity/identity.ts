@@ -28,7 +28,10 @@ export interface Identity {
  * ```
  */
 export async function generateIdentity(): Promise<Identity> {
-  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]) as CryptoKeyPair;
+  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
   const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
   return { id: bytesToHex(publicKey), publicKey, privateKey: pair.privateKey };
 }

@@ -22,8 +22,8 @@ import type { Actor } from "./actor.ts";
 import type { ConnId, Effect } from "./effect.ts";
 import {
   type PeerNodeOptions,
-  resolvePeerNodeOptions,
   type ResolvedPeerNodeOptions,
+  resolvePeerNodeOptions,
 } from "./peer_node_options.ts";
 
 const NO_SIGNATURE = new Uint8Array(0);
@@ -342,7 +342,7 @@ export class PeerNode implements Actor {
         this.#onPeers(link, message.peers, nowMs);
         return;
       case "member":
-        if (this.#applyMember(message.member, nowMs)) {
+        if (this.#applyMember(message.member, nowMs, link.remote.id)) {
           this.#flood(message, conn, nowMs);
         }
         return;
@@ -521,7 +521,10 @@ export class PeerNode implements Actor {
         const remote = link.remote;
         this.#close(link, "heartbeat timeout", nowMs);
         if (link.purpose === "peer") {
-          this.#log("info", `No heartbeat from ${short(remote.id)} for ${this.#options.heartbeatTimeoutMs} ms`);
+          this.#log(
+            "info",
+            `No heartbeat from ${short(remote.id)} for ${this.#options.heartbeatTimeoutMs} ms`,
+          );
           this.#suspect(remote.id, nowMs);
         }
       } else if (nowMs - link.lastSentMs >= this.#options.heartbeatIntervalMs) {
@@ -615,16 +618,24 @@ export class PeerNode implements Actor {
       this.#send(link, { type: "member", member: toInfo(known) }, nowMs);
       return;
     }
-    if (this.#applyMember(info, nowMs)) this.#flood({ type: "member", member: info }, link.conn, nowMs);
+    if (this.#applyMember(info, nowMs)) {
+      this.#flood({ type: "member", member: info }, link.conn, nowMs);
+    }
   }
 
-  /** Merges a rumor; returns whether it changed anything (and so should spread). */
-  #applyMember(info: MemberInfo, nowMs: number): boolean {
+  /**
+   * Merges a rumor; returns whether it changed anything (and so should
+   * spread). `from` is the neighbour it came from, if any.
+   */
+  #applyMember(info: MemberInfo, nowMs: number, from?: PeerId): boolean {
     if (info.id === this.#id) {
       if (info.status !== "alive" && info.incarnation >= this.#incarnation && !this.#leaving) {
         // Refute: we are alive, and say so with a newer incarnation.
         this.#incarnation = info.incarnation + 1;
-        this.#log("info", `Refuting a '${info.status}' rumor about us; incarnation now ${this.#incarnation}`);
+        this.#log(
+          "info",
+          `Refuting a '${info.status}' rumor about us; incarnation now ${this.#incarnation}`,
+        );
         this.#flood({ type: "member", member: this.#selfInfo() }, undefined, nowMs);
       }
       return false;
@@ -635,7 +646,8 @@ export class PeerNode implements Actor {
     const isLive = info.status !== "dead";
     if (!wasLive && isLive) this.#emit({ type: "peer-up", id: info.id, addr: info.addr });
     if (wasLive && !isLive) {
-      this.#emit({ type: "peer-down", id: info.id, addr: info.addr, reason: "reported dead" });
+      const reason = from === info.id ? "left" : "reported dead";
+      this.#emit({ type: "peer-down", id: info.id, addr: info.addr, reason });
     }
     return true;
   }
@@ -670,7 +682,10 @@ export class PeerNode implements Actor {
     if (this.#queue.has(message.author, message.seq)) return;
     const result = this.#queue.offer(message);
     if (result.status === "rejected") {
-      this.#log("debug", `Dropped message ${short(message.author)}#${message.seq}: ${result.reason}`);
+      this.#log(
+        "debug",
+        `Dropped message ${short(message.author)}#${message.seq}: ${result.reason}`,
+      );
       return;
     }
     if (result.status === "duplicate") return;

@@ -243,7 +243,13 @@ export class ActorRuntime {
   }
 
   #adopt(id: ConnId, framed: FramedConnection, channel: Channel): void {
-    const live: LiveConnection = { framed, channel, outbox: [], sealing: false, closedByActor: false };
+    const live: LiveConnection = {
+      framed,
+      channel,
+      outbox: [],
+      sealing: false,
+      closedByActor: false,
+    };
     this.#connections.set(id, live);
     this.#track(this.#readLoop(id, live));
   }
@@ -306,7 +312,9 @@ export class ActorRuntime {
         live.framed.write(sealed instanceof Promise ? await sealed : sealed);
       }
     } catch (error) {
-      const reason = error instanceof WriteQueueFullError ? "peer too slow: write queue full" : describe(error);
+      const reason = error instanceof WriteQueueFullError
+        ? "peer too slow: write queue full"
+        : describe(error);
       this.#log("warn", `Closing connection to ${safeRemote(live.framed)}: ${reason}`);
       live.framed.close();
       if (id !== undefined && this.#connections.get(id) === live && !live.closedByActor) {
@@ -400,7 +408,11 @@ export class ActorRuntime {
 }
 
 /** Resolves with `work`, or rejects after `ms`; a late result is handed to `onLate`. */
-async function withDeadline<T>(work: Promise<T>, ms: number, onLate: (value: T) => void): Promise<T> {
+async function withDeadline<T>(
+  work: Promise<T>,
+  ms: number,
+  onLate: (value: T) => void,
+): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let timedOut = false;
   const timeout = new Promise<never>((_, reject) => {

@@ -55,7 +55,9 @@ export class FramedConnection implements FrameTransport {
   /** The remote `host:port` as the socket reports it. */
   get remoteAddr(): string {
     const addr = this.#conn.remoteAddr as Deno.NetAddr;
-    return addr.hostname.includes(":") ? `[${addr.hostname}]:${addr.port}` : `${addr.hostname}:${addr.port}`;
+    return addr.hostname.includes(":")
+      ? `[${addr.hostname}]:${addr.port}`
+      : `${addr.hostname}:${addr.port}`;
   }
 
   /** Bytes queued and not yet handed to the socket. */
@@ -104,7 +106,9 @@ export class FramedConnection implements FrameTransport {
     if (this.#closed) return;
     if (this.#pendingBytes + bytes.length > this.#writeQueueBytesMax) {
       throw new WriteQueueFullError(
-        `Cannot write: ${this.#pendingBytes + bytes.length} bytes queued, limit ${this.#writeQueueBytesMax}`,
+        `Cannot write: ${
+          this.#pendingBytes + bytes.length
+        } bytes queued, limit ${this.#writeQueueBytesMax}`,
       );
     }
     this.#pending.push(bytes);

@@ -24,7 +24,10 @@ export class ListenError extends Error {
  * `advertise` when given, else the bound address, with a wildcard host
  * replaced by this machine's first non-loopback IPv4 address.
  */
-export function listenTcp(listen: string, advertise?: string): { listener: Deno.Listener; addr: string } {
+export function listenTcp(
+  listen: string,
+  advertise?: string,
+): { listener: Deno.Listener; addr: string } {
   const { hostname, port } = parseListenAddress(listen);
   let listener: Deno.TcpListener;
   try {
@@ -43,7 +46,9 @@ export function listenTcp(listen: string, advertise?: string): { listener: Deno.
   }
   const bound = listener.addr;
   if (advertise !== undefined) return { listener, addr: formatAddress(parseAddress(advertise)) };
-  const host = bound.hostname === "0.0.0.0" || bound.hostname === "::" ? reachableHost() : bound.hostname;
+  const host = bound.hostname === "0.0.0.0" || bound.hostname === "::"
+    ? reachableHost()
+    : bound.hostname;
   return { listener, addr: formatAddress({ hostname: host, port: bound.port }) };
 }
 

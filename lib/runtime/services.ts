@@ -126,7 +126,9 @@ export async function startBootstrap(options: StartBootstrapOptions): Promise<Bo
     addr,
     random: options.random ?? systemRandom(),
     ...(options.sampleSize !== undefined ? { sampleSize: options.sampleSize } : {}),
-    ...(options.registrationTtlMs !== undefined ? { registrationTtlMs: options.registrationTtlMs } : {}),
+    ...(options.registrationTtlMs !== undefined
+      ? { registrationTtlMs: options.registrationTtlMs }
+      : {}),
   });
   const runtime = new ActorRuntime(registry, runtimeOptions(options));
   runtime.serve(listener);

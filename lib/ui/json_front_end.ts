@@ -1,0 +1,151 @@
+/**
+ * The JSON-lines front end: one JSON object per line on stdout for every
+ * event, one command per line on stdin. Scripts and test harnesses drive
+ * p2pchat through it; README.md documents every line type.
+ *
+ * @module
+ */
+
+import { clockToObject } from "../causal/vector_clock.ts";
+import type { RuntimeEvent } from "../runtime/actor_runtime.ts";
+import type { BootstrapService, PeerService } from "../runtime/services.ts";
+import type { ChatMessage } from "../wire/message.ts";
+import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
+import { nickProblem } from "../cli/parse_cli.ts";
+import type { LineWriter } from "./line_writer.ts";
+
+/** Longest stdin command line accepted. */
+export const COMMAND_LINE_BYTES_MAX = 64 * 1024;
+
+/** The `message` line for one delivery. */
+export function messageLine(message: ChatMessage): Record<string, unknown> {
+  return {
+    type: "message",
+    author: message.author,
+    nick: message.nick,
+    seq: message.seq,
+    clock: clockToObject(message.clock),
+    text: message.text,
+    ts: message.ts,
+  };
+}
+
+/** The stdout line for a runtime event, or `undefined` for diagnostics (they go to stderr). */
+export function eventLine(event: RuntimeEvent): Record<string, unknown> | undefined {
+  switch (event.type) {
+    case "deliver":
+      return messageLine(event.message);
+    case "peer-up":
+      return { type: "peer-up", id: event.id, addr: event.addr };
+    case "peer-down":
+      return { type: "peer-down", id: event.id, addr: event.addr, reason: event.reason };
+    case "log":
+      return undefined;
+  }
+}
+
+/** What a stdin command asks for once parsed. */
+export type JsonCommand =
+  | { readonly type: "send"; readonly text: string }
+  | { readonly type: "peers" }
+  | { readonly type: "clock" }
+  | { readonly type: "nick"; readonly nick: string }
+  | { readonly type: "quit" };
+
+/**
+ * Parses one stdin line.
+ *
+ * @throws {TypeError} with a message fit for an `error` line.
+ */
+export function parseJsonCommand(line: string): JsonCommand {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new TypeError("Invalid command: not JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError("Invalid command: expected a JSON object");
+  }
+  const command = value as Record<string, unknown>;
+  switch (command.type) {
+    case "send": {
+      if (typeof command.text !== "string") {
+        throw new TypeError("Invalid send: text must be a string");
+      }
+      const bytes = new TextEncoder().encode(command.text).length;
+      if (bytes > DEFAULT_WIRE_LIMITS.textBytesMax) {
+        throw new TypeError(
+          `Invalid send: text is ${bytes} bytes, limit ${DEFAULT_WIRE_LIMITS.textBytesMax}`,
+        );
+      }
+      return { type: "send", text: command.text };
+    }
+    case "nick": {
+      if (typeof command.nick !== "string") {
+        throw new TypeError("Invalid nick: nick must be a string");
+      }
+      const problem = nickProblem(command.nick);
+      if (problem !== undefined) throw new TypeError(`Invalid nick: ${problem}`);
+      return { type: "nick", nick: command.nick };
+    }
+    case "peers":
+    case "clock":
+    case "quit":
+      return { type: command.type };
+    default:
+      throw new TypeError(
+        `Invalid command: unknown type ${
+          JSON.stringify(command.type)
+        }, expected send, peers, clock, nick or quit`,
+      );
+  }
+}
+
+/**
+ * Answers one command for a peer; returns `false` when the session should end.
+ */
+export async function runPeerCommand(
+  command: JsonCommand,
+  peer: PeerService,
+  out: LineWriter,
+): Promise<boolean> {
+  switch (command.type) {
+    case "send":
+      peer.send(command.text);
+      return true;
+    case "peers":
+      out.line(JSON.stringify({ type: "peers", peers: peer.peers() }));
+      return true;
+    case "clock":
+      out.line(JSON.stringify({ type: "clock", clock: clockToObject(peer.clock()) }));
+      return true;
+    case "nick":
+      peer.setNick(command.nick);
+      return true;
+    case "quit":
+      await peer.stop();
+      return false;
+  }
+}
+
+/** Answers one command for a bootstrap; returns `false` when the session should end. */
+export async function runBootstrapCommand(
+  command: JsonCommand,
+  bootstrap: BootstrapService,
+  out: LineWriter,
+): Promise<boolean> {
+  switch (command.type) {
+    case "peers":
+      out.line(JSON.stringify({ type: "peers", peers: bootstrap.peers() }));
+      return true;
+    case "quit":
+      await bootstrap.stop();
+      return false;
+    default:
+      out.line(
+        JSON.stringify({ type: "error", error: `A bootstrap does not take '${command.type}'` }),
+      );
+      return true;
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The interactive terminal: type a line to send it; incoming messages appear
+ * above the line being typed without disturbing it.
+ *
+ * @module
+ */
+
+import * as readline from "node:readline";
+import type { Readable, Writable } from "node:stream";
+import { clockToObject } from "../causal/vector_clock.ts";
+import { nickProblem } from "../cli/parse_cli.ts";
+import type { RuntimeEvent } from "../runtime/actor_runtime.ts";
+import type { PeerService } from "../runtime/services.ts";
+import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
+import { fingerprint, formatClockTime, sanitizeForTerminal } from "./display.ts";
+
+/** Help shown by `/help`. */
+export const TERMINAL_HELP = [
+  "Type a line and press Enter to send it to everyone.",
+  "  /peers        list the peers believed alive (* = direct connection)",
+  "  /clock        show what you have delivered, per author",
+  "  /nick NAME    change your nick",
+  "  /help         this help",
+  "  /quit, exit   leave the chat",
+];
+
+/** Options of {@linkcode runTerminal}. */
+export interface TerminalOptions {
+  /** Keyboard input. */
+  input: Readable;
+  /** The screen. */
+  output: Writable;
+  /** Whether to use colors. */
+  color: boolean;
+  /** Which diagnostics to show inline. */
+  logLevel: "warn" | "info" | "debug";
+}
+
+/** A running terminal session. */
+export interface TerminalSession {
+  /** Shows one runtime event. */
+  handleEvent(event: RuntimeEvent): void;
+  /** Shows a line of text from the program itself. */
+  notice(text: string): void;
+  /** Resolves when the user quits (the peer has been stopped by then). */
+  readonly done: Promise<void>;
+}
+
+const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
+
+/** Starts the interactive UI for `peer`. */
+export function runTerminal(peer: PeerService, options: TerminalOptions): TerminalSession {
+  const { output, color } = options;
+  const rl = readline.createInterface({
+    input: options.input,
+    output,
+    terminal: true,
+    historySize: 200,
+  });
+  const nicks = new Map<string, string>();
+  const paint = (code: number, text: string) => (color ? `\x1b[38;5;${code}m${text}\x1b[0m` : text);
+  const dim = (text: string) => (color ? `\x1b[2m${text}\x1b[0m` : text);
+  const prompt = () => rl.setPrompt(`${sanitizeForTerminal(peer.nick)}> `);
+  const nameOf = (id: string) => {
+    const nick = nicks.get(id);
+    return nick === undefined
+      ? fingerprint(id)
+      : `${sanitizeForTerminal(nick)} (${fingerprint(id)})`;
+  };
+
+  /** Prints above the input line, then redraws the prompt and what was typed. */
+  const print = (line: string) => {
+    readline.clearLine(output, 0);
+    readline.cursorTo(output, 0);
+    output.write(`${line}\n`);
+    rl.prompt(true);
+  };
+
+  let stopping: Promise<void> | undefined;
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const quit = () => {
+    stopping ??= (async () => {
+      print(dim("Leaving…"));
+      await peer.stop();
+      rl.close();
+      finish();
+    })();
+  };
+
+  const runCommand = (line: string) => {
+    const [word, ...args] = line.trim().split(/\s+/);
+    const rest = line.trim().slice((word ?? "").length).trim();
+    switch (word) {
+      case "/quit":
+      case "/exit":
+        quit();
+        return;
+      case "/help":
+        for (const text of TERMINAL_HELP) print(dim(text));
+        return;
+      case "/peers": {
+        const peers = peer.peers();
+        print(dim(`${peers.length} peer(s) alive:`));
+        for (const p of peers) {
+          print(dim(`  ${p.connected ? "*" : " "} ${nameOf(p.id)}  ${p.addr}`));
+        }
+        return;
+      }
+      case "/clock": {
+        const entries = Object.entries(clockToObject(peer.clock()));
+        print(dim(entries.length === 0 ? "clock: {} (nothing delivered yet)" : "clock:"));
+        for (const [id, n] of entries) print(dim(`  ${nameOf(id)}: ${n}`));
+        return;
+      }
+      case "/nick": {
+        const problem = args.length === 0 ? "usage: /nick NAME" : nickProblem(rest);
+        if (problem !== undefined) {
+          print(paint(203, problem));
+          return;
+        }
+        peer.setNick(rest);
+        prompt();
+        print(dim(`You are now ${sanitizeForTerminal(rest)}.`));
+        return;
+      }
+      default:
+        print(paint(203, `Unknown command ${sanitizeForTerminal(word ?? "")}: try /help`));
+    }
+  };
+
+  rl.on("line", (line: string) => {
+    // Erase the echoed input: the message comes back as a delivery.
+    readline.moveCursor(output, 0, -1);
+    readline.clearLine(output, 0);
+    if (stopping !== undefined) return;
+    const text = line.trimEnd();
+    if (text === "") {
+      rl.prompt(true);
+      return;
+    }
+    if (text === "exit") return quit();
+    if (text.startsWith("/")) return runCommand(text);
+    const bytes = new TextEncoder().encode(text).length;
+    if (bytes > DEFAULT_WIRE_LIMITS.textBytesMax) {
+      print(paint(203, `Not sent: ${bytes} bytes, limit ${DEFAULT_WIRE_LIMITS.textBytesMax}`));
+      return;
+    }
+    peer.send(text);
+  });
+  rl.on("SIGINT", quit);
+  rl.on("close", quit);
+
+  prompt();
+  rl.prompt();
+
+  return {
+    done,
+    notice: (text) => print(dim(text)),
+    handleEvent(event: RuntimeEvent): void {
+      switch (event.type) {
+        case "deliver": {
+          const m = event.message;
+          nicks.set(m.author, m.nick);
+          const who = paint(colorOf(m.author), sanitizeForTerminal(m.nick));
+          const mine = m.author === peer.id ? dim(" (you)") : "";
+          print(`${dim(formatClockTime(m.ts))} ${who}${mine}: ${sanitizeForTerminal(m.text)}`);
+          return;
+        }
+        case "peer-up":
+          print(dim(`* ${nameOf(event.id)} is up (${event.addr})`));
+          return;
+        case "peer-down":
+          print(dim(`* ${nameOf(event.id)} is down: ${sanitizeForTerminal(event.reason)}`));
+          return;
+        case "log":
+          if (LOG_RANK[event.level] >= LOG_RANK[options.logLevel]) {
+            print(dim(`! ${sanitizeForTerminal(event.text)}`));
+          }
+          return;
+      }
+    },
+  };
+}
+
+/** A stable, readable 256-color code per author. */
+function colorOf(id: string): number {
+  const palette = [39, 45, 71, 77, 113, 141, 167, 173, 179, 208, 213, 220];
+  let h = 0;
+  for (let i = 0; i < 8; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  return palette[h % palette.length]!;
+}

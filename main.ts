@@ -1,0 +1,302 @@
+/**
+ * The p2pchat command line: `peer` and `bootstrap`. The only place that wires
+ * real time, real randomness, real sockets and the process's stdio together.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import {
+  type BootstrapCommand,
+  type Command,
+  DEFAULT_BOOTSTRAP,
+  HELP,
+  parseCli,
+  type PeerCommand,
+  UsageError,
+  VERSION,
+} from "./lib/cli/parse_cli.ts";
+import type { RuntimeEvent } from "./lib/runtime/actor_runtime.ts";
+import { ListenError, parseListenAddress } from "./lib/runtime/listen.ts";
+import {
+  type BootstrapService,
+  type PeerService,
+  startBootstrap,
+  startPeer,
+} from "./lib/runtime/services.ts";
+import {
+  COMMAND_LINE_BYTES_MAX,
+  eventLine,
+  type JsonCommand,
+  parseJsonCommand,
+  runBootstrapCommand,
+  runPeerCommand,
+} from "./lib/ui/json_front_end.ts";
+import { LineWriter, readLines } from "./lib/ui/line_writer.ts";
+import { runTerminal, type TerminalSession } from "./lib/ui/terminal_front_end.ts";
+import { parseAddress } from "./lib/wire/address.ts";
+
+const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
+const stdout = new LineWriter(Deno.stdout);
+const stderr = new LineWriter(Deno.stderr);
+
+/** Runs the CLI; resolves with the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCli(argv, { user: envVar("USER") });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return fail(error.message);
+  }
+  try {
+    switch (command.command) {
+      case "help":
+        stdout.line(HELP[command.topic]);
+        return 0;
+      case "version":
+        stdout.line(`p2pchat ${VERSION}`);
+        return 0;
+      case "peer":
+        return await runPeer(command);
+      case "bootstrap":
+        return await runBootstrap(command);
+    }
+  } catch (error) {
+    if (error instanceof ListenError) return fail(error.message);
+    throw error;
+  }
+}
+
+async function runPeer(command: PeerCommand): Promise<number> {
+  let bootstraps = command.bootstraps;
+  let ownBootstrap: BootstrapService | undefined;
+  if (bootstraps.length === 0) {
+    if (await isListening(DEFAULT_BOOTSTRAP)) {
+      bootstraps = [DEFAULT_BOOTSTRAP];
+    } else {
+      // Nobody home: this peer founds the network and is its bootstrap.
+      const host = parseListenAddress(command.listen).hostname;
+      const port = parseAddress(DEFAULT_BOOTSTRAP).port;
+      ownBootstrap = await startBootstrap({
+        listen: host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
+        onEvent: logTo(command.logLevel, "bootstrap"),
+      });
+      bootstraps = [ownBootstrap.addr];
+    }
+  }
+  let terminal: TerminalSession | undefined;
+  const log = logTo(command.logLevel, "peer");
+  const peer = await startPeer({
+    listen: command.listen,
+    ...(command.advertise !== undefined ? { advertise: command.advertise } : {}),
+    nick: command.nick,
+    bootstraps,
+    node: {
+      connectionsMax: command.connectionsMax,
+      gossipIntervalMs: command.gossipIntervalMs,
+      heartbeatTimeoutMs: command.heartbeatTimeoutMs,
+      heartbeatIntervalMs: Math.min(1_000, Math.floor(command.heartbeatTimeoutMs / 3)),
+    },
+    onEvent: (event) => {
+      if (command.json) {
+        const line = eventLine(event);
+        if (line !== undefined) stdout.line(JSON.stringify(line));
+        else log(event);
+      } else if (terminal !== undefined) {
+        terminal.handleEvent(event);
+      } else {
+        log(event);
+      }
+    },
+  });
+  const joinHint = ownBootstrap === undefined ? undefined : [
+    `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: this peer started a new network and serves as its bootstrap.`,
+    `Others join with:  deno task peer --bootstrap ${ownBootstrap.addr} --nick NAME`,
+  ];
+  const stopAll = async () => {
+    await peer.stop();
+    await ownBootstrap?.stop();
+  };
+  if (command.json) {
+    stdout.line(
+      JSON.stringify({
+        type: "ready",
+        id: peer.id,
+        addr: peer.addr,
+        nick: peer.nick,
+        role: "peer",
+      }),
+    );
+    for (const line of joinHint ?? []) stderr.line(line);
+    await jsonSession((c) => runPeerCommand(c, peer, stdout), stopAll, { quitAtEndOfInput: true });
+  } else if (Deno.stdin.isTerminal()) {
+    terminal = runTerminal(peer, {
+      input: process.stdin,
+      output: process.stdout,
+      color: Deno.stdout.isTerminal() && envVar("NO_COLOR") === undefined,
+      logLevel: command.logLevel,
+    });
+    terminal.notice(
+      `p2pchat: you are ${peer.nick} (${peer.id.slice(0, 8)}) at ${peer.addr}. /help for commands.`,
+    );
+    for (const line of joinHint ?? []) terminal.notice(line);
+    onSignals(() => void peer.stop());
+    await terminal.done;
+    await ownBootstrap?.stop();
+  } else {
+    for (const line of joinHint ?? []) stderr.line(line);
+    await plainSession(peer, stopAll);
+  }
+  await stdout.flush();
+  await stderr.flush();
+  return 0;
+}
+
+async function runBootstrap(command: BootstrapCommand): Promise<number> {
+  const log = logTo(command.logLevel, "bootstrap");
+  const bootstrap = await startBootstrap({
+    listen: command.listen,
+    ...(command.advertise !== undefined ? { advertise: command.advertise } : {}),
+    sampleSize: command.sample,
+    onEvent: (event) => {
+      const line = command.json ? eventLine(event) : undefined;
+      if (line !== undefined) stdout.line(JSON.stringify(line));
+      else log(event);
+    },
+  });
+  if (command.json) {
+    stdout.line(
+      JSON.stringify({ type: "ready", id: bootstrap.id, addr: bootstrap.addr, role: "bootstrap" }),
+    );
+    // A bootstrap is a service: it outlives its stdin (started with `&`, say).
+    await jsonSession((c) => runBootstrapCommand(c, bootstrap, stdout), () => bootstrap.stop(), {
+      quitAtEndOfInput: false,
+    });
+  } else {
+    stderr.line(
+      `p2pchat bootstrap ${
+        bootstrap.id.slice(0, 8)
+      } listening on ${bootstrap.addr}; Ctrl-C stops it.`,
+    );
+    stderr.line(`Peers join with:  deno task peer --bootstrap ${bootstrap.addr} --nick NAME`);
+    await new Promise<void>((resolve) => onSignals(resolve));
+    await bootstrap.stop();
+  }
+  await stdout.flush();
+  await stderr.flush();
+  return 0;
+}
+
+/** Reads JSON commands from stdin until `quit`, end of input or a signal. */
+async function jsonSession(
+  run: (command: JsonCommand) => Promise<boolean>,
+  stop: () => Promise<void>,
+  { quitAtEndOfInput }: { quitAtEndOfInput: boolean },
+): Promise<void> {
+  let stopped = false;
+  const stopOnce = async () => {
+    if (stopped) return;
+    stopped = true;
+    await stop();
+  };
+  const signalled = new Promise<void>((resolve) => onSignals(resolve));
+  const input = (async () => {
+    try {
+      for await (const line of readLines(Deno.stdin.readable, COMMAND_LINE_BYTES_MAX)) {
+        if (line.trim() === "") continue;
+        let command: JsonCommand;
+        try {
+          command = parseJsonCommand(line);
+        } catch (error) {
+          stdout.line(JSON.stringify({ type: "error", error: (error as Error).message }));
+          continue;
+        }
+        if (!(await run(command))) {
+          stopped = true;
+          return;
+        }
+      }
+    } catch (error) {
+      stderr.line(`p2pchat: ${(error as Error).message}`);
+    }
+    if (!quitAtEndOfInput && !stopped) await signalled;
+  })();
+  await Promise.race([input, signalled]);
+  await stopOnce();
+}
+
+/** Without a terminal or --json: every stdin line is a message, deliveries print as plain lines. */
+async function plainSession(peer: PeerService, stop: () => Promise<void>): Promise<void> {
+  const signalled = new Promise<void>((resolve) => onSignals(resolve));
+  const input = (async () => {
+    for await (const line of readLines(Deno.stdin.readable, COMMAND_LINE_BYTES_MAX)) {
+      if (line === "exit" || line === "/quit") return;
+      if (line.trim() !== "") peer.send(line);
+    }
+  })();
+  await Promise.race([input, signalled]);
+  await stop();
+}
+
+function logTo(level: "warn" | "info" | "debug", role: string): (event: RuntimeEvent) => void {
+  return (event) => {
+    if (event.type === "log" && LOG_RANK[event.level] >= LOG_RANK[level]) {
+      stderr.line(`[${role}] ${event.level}: ${event.text}`);
+    } else if (event.type === "deliver" && role === "peer") {
+      stdout.line(`${event.message.nick}: ${event.message.text}`);
+    }
+  };
+}
+
+async function isListening(addr: string): Promise<boolean> {
+  const { hostname, port } = parseAddress(addr);
+  const attempt = Deno.connect({ hostname, port });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((
+    resolve,
+  ) => (timer = setTimeout(() => resolve(undefined), 1_000)));
+  try {
+    const conn = await Promise.race([attempt, timeout]);
+    if (conn === undefined) {
+      attempt.then((late) => late.close(), () => {});
+      return false;
+    }
+    conn.close();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function onSignals(handler: () => void): void {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(signal, handler);
+    } catch {
+      // Not supported on this platform (SIGTERM on Windows).
+    }
+  }
+}
+
+function envVar(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+function fail(message: string): number {
+  stderr.line(`p2pchat: ${message}`);
+  return 2;
+}
+
+if (import.meta.main) {
+  const code = await main(Deno.args);
+  await stdout.flush();
+  await stderr.flush();
+  Deno.exit(code);
+}
