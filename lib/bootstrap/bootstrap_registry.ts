@@ -188,7 +188,11 @@ export class BootstrapRegistry implements Actor {
         this.#send(conn, { type: "peers", peers: this.#sampleFor(remote.id) });
         return;
       case "member":
-        if (message.member.status === "dead") this.#check(message.member.id, nowMs);
+        if (message.member.status !== "dead") return;
+        // A peer's word about itself (a graceful leave) is enough; about
+        // another peer it is only a reason to check.
+        if (message.member.id === remote.id) this.#unregister(remote.id, "left");
+        else this.#check(message.member.id, nowMs);
         return;
       case "ping":
         this.#send(conn, { type: "pong", nonce: message.nonce });

@@ -220,13 +220,27 @@ export class PeerNode implements Actor {
       status: "dead",
     };
     for (const link of [...this.#links.values()]) {
-      if (link.remote === undefined) continue;
+      if (link.remote === undefined) {
+        this.#forget(link);
+        this.#emit({ type: "close", conn: link.conn, reason: "leaving" });
+        continue;
+      }
       if (link.purpose === "peer" && link.accepted) {
         this.#send(link, { type: "member", member: gone }, nowMs);
       }
       this.#close(link, "leaving", nowMs);
     }
-    this.#gossipAtMs = this.#heartbeatAtMs = this.#registerAtMs = Infinity;
+    // Deregister at once rather than let the registration lapse; the
+    // bootstrap trusts a peer's word about itself.
+    for (const addr of this.#options.bootstraps) {
+      this.#sendToBootstrap(addr, { type: "member", member: gone }, nowMs);
+    }
+    this.#gossipAtMs = this.#registerAtMs = Infinity;
+  }
+
+  /** Connections open or being opened; after `leave`, zero means the goodbyes are out. */
+  get linkCount(): number {
+    return this.#links.size;
   }
 
   // ---- Actor ----

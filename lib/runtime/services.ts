@@ -17,6 +17,9 @@ import type { ChatMessage } from "../wire/message.ts";
 import { ActorRuntime, type ActorRuntimeOptions, type RuntimeEvent } from "./actor_runtime.ts";
 import { listenTcp } from "./listen.ts";
 
+/** How long a leaving peer waits for its goodbyes to be delivered. */
+const LEAVE_GRACE_MS = 1_000;
+
 /** Options shared by both roles. */
 export interface ServiceOptions {
   /** `host:port` to listen on; port 0 picks a free one. */
@@ -104,6 +107,11 @@ export async function startPeer(options: StartPeerOptions): Promise<PeerService>
     setNick: (nick) => node.setNick(nick),
     async stop() {
       runtime.run((now) => node.leave(now));
+      // Give the goodbyes (to neighbours and bootstraps) a moment to go out.
+      const deadline = performance.now() + LEAVE_GRACE_MS;
+      while (node.linkCount > 0 && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       await runtime.stop();
     },
   };

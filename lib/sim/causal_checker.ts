@@ -1,0 +1,100 @@
+/**
+ * An observer that checks, at every delivery, the safety properties of causal
+ * broadcast: each message is delivered at most once, and never before a
+ * message it depends on. It keeps its own record of deliveries, independent
+ * of the actors' state, so a bug there cannot hide itself.
+ *
+ * @module
+ */
+
+import type { Effect } from "../node/effect.ts";
+import type { ChatMessage } from "../wire/message.ts";
+import type { SimNode, SimObserver } from "./sim_network.ts";
+
+/** A broken invariant, with what is needed to understand it. */
+export class InvariantViolation extends Error {
+  /** Always `"InvariantViolation"`. */
+  override name = "InvariantViolation";
+}
+
+/** Checks causal safety and records deliveries per node. */
+export class CausalChecker implements SimObserver {
+  /** Per node address: author → highest seq delivered (contiguous by construction). */
+  readonly #delivered = new Map<string, Map<string, number>>();
+  /** Per node address: deliveries in order. */
+  readonly #log = new Map<string, ChatMessage[]>();
+  /** Every message ever delivered anywhere, by `author#seq`. */
+  readonly #messages = new Map<string, ChatMessage>();
+  #deliveries = 0;
+
+  /** Deliveries seen, all nodes together. */
+  get deliveries(): number {
+    return this.#deliveries;
+  }
+
+  /** @inheritdoc */
+  onEffect(node: SimNode, effect: Effect, nowMs: number): void {
+    if (effect.type !== "deliver") return;
+    const m = effect.message;
+    const where = `${node.addr} at ${nowMs.toFixed(1)} ms`;
+    let delivered = this.#delivered.get(node.addr);
+    if (delivered === undefined) {
+      delivered = new Map();
+      this.#delivered.set(node.addr, delivered);
+      this.#log.set(node.addr, []);
+    }
+    const had = delivered.get(m.author) ?? 0;
+    if (m.seq <= had) {
+      throw new InvariantViolation(
+        `Duplicate delivery at ${where}: ${m.author.slice(0, 8)}#${m.seq} (had ${had})`,
+      );
+    }
+    if (m.seq !== had + 1) {
+      throw new InvariantViolation(
+        `Gap at ${where}: ${m.author.slice(0, 8)}#${m.seq} delivered after #${had}`,
+      );
+    }
+    for (const [author, n] of m.clock) {
+      if (author === m.author) continue;
+      if ((delivered.get(author) ?? 0) < n) {
+        throw new InvariantViolation(
+          `Causal order broken at ${where}: ${m.author.slice(0, 8)}#${m.seq} depends on ${
+            author.slice(0, 8)
+          }#${n}, only ${delivered.get(author) ?? 0} delivered`,
+        );
+      }
+    }
+    const key = `${m.author}#${m.seq}`;
+    const known = this.#messages.get(key);
+    if (known !== undefined && known.text !== m.text) {
+      throw new InvariantViolation(
+        `Two different messages delivered as ${key.slice(0, 8)}…#${m.seq} at ${where}`,
+      );
+    }
+    this.#messages.set(key, m);
+    delivered.set(m.author, m.seq);
+    this.#log.get(node.addr)!.push(m);
+    this.#deliveries++;
+  }
+
+  /** Deliveries at `addr`, in order. */
+  deliveredAt(addr: string): readonly ChatMessage[] {
+    return this.#log.get(addr) ?? [];
+  }
+
+  /** How many messages `addr` delivered. */
+  countAt(addr: string): number {
+    return this.#log.get(addr)?.length ?? 0;
+  }
+
+  /** Distinct messages delivered anywhere. */
+  get distinctMessages(): number {
+    return this.#messages.size;
+  }
+
+  /** Forgets a node's record (it restarted without its disk: it may deliver everything again). */
+  forget(addr: string): void {
+    this.#delivered.delete(addr);
+    this.#log.delete(addr);
+  }
+}

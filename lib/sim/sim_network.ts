@@ -1,0 +1,457 @@
+/**
+ * A deterministic, in-process network for the production actors: a virtual
+ * clock, one seeded PRNG, connections with per-message latency, and faults
+ * (loss, duplication, reordering, partitions, crashes). A run is a pure
+ * function of the seed and what the test does.
+ *
+ * @module
+ */
+
+import type { Actor } from "../node/actor.ts";
+import type { ConnId, Effect } from "../node/effect.ts";
+import { type Random, seededRandom } from "../random/random.ts";
+import type { Hello, Message } from "../wire/message.ts";
+import { EventQueue } from "./event_queue.ts";
+
+/** Faults and delays of the simulated network; every rate is a probability per message. */
+export interface SimNetworkOptions {
+  /** Seed of the network's randomness (latency, faults); nodes get seeds derived from it. */
+  seed: number;
+  /** One-way delay of a message, drawn per message. Default 1–5 ms, uniform. */
+  latencyMs?: (random: Random) => number;
+  /** Probability that a message is lost. Default 0. */
+  lossRate?: number;
+  /** Probability that a message is delivered twice. Default 0. */
+  duplicateRate?: number;
+  /** Whether messages on one connection may overtake each other. Default false (TCP-like). */
+  reorder?: boolean;
+  /** How long a dial into a partition waits before failing. Default 5 000 ms. */
+  dialTimeoutMs?: number;
+}
+
+/** A node of the simulation. */
+export interface SimNode<A extends Actor = Actor> {
+  /** Its address on the simulated network. */
+  readonly addr: string;
+  /** The production actor. */
+  readonly actor: A;
+  /** False once crashed. */
+  readonly alive: boolean;
+}
+
+/** What the network tells observers (invariant checkers, statistics). */
+export interface SimObserver {
+  /** Every effect a node produces, in order, with the virtual time. */
+  onEffect?(node: SimNode, effect: Effect, nowMs: number): void;
+  /** A message handed to a node. */
+  onReceive?(node: SimNode, message: Message, nowMs: number): void;
+}
+
+interface NodeState {
+  handle: MutableNode;
+  conns: Map<ConnId, LinkEnd>;
+  timerGen: number;
+  timerAtMs: number;
+}
+
+interface MutableNode extends SimNode {
+  alive: boolean;
+  /** Generation of this address's current incarnation, so stale events miss a restarted node. */
+  epoch: number;
+}
+
+/** One end of a simulated connection. */
+interface LinkEnd {
+  readonly node: NodeState;
+  readonly conn: ConnId;
+  readonly epoch: number;
+  other: LinkEnd | undefined;
+  open: boolean;
+  /** FIFO: the arrival time of the last message sent from this end. */
+  lastArrivalMs: number;
+}
+
+type SimEvent =
+  | { kind: "timer"; node: NodeState; gen: number }
+  | { kind: "dial"; from: LinkEnd; addr: string; hello: Hello }
+  | { kind: "connected"; end: LinkEnd; hello: Hello }
+  | { kind: "dial-failed"; end: LinkEnd; reason: string }
+  | { kind: "message"; to: LinkEnd; message: Message }
+  | { kind: "disconnect"; to: LinkEnd; reason: string }
+  | { kind: "call"; fn: (nowMs: number) => void };
+
+/** The simulated network and its virtual clock. */
+export class SimNetwork {
+  readonly #random: Random;
+  readonly #latency: (random: Random) => number;
+  readonly #dialTimeoutMs: number;
+  readonly #queue = new EventQueue<SimEvent>();
+  readonly #nodes = new Map<string, NodeState>();
+  readonly #observers: SimObserver[] = [];
+  /** Directed blocks: "from|to" addresses that cannot reach each other. */
+  readonly #blocked = new Set<string>();
+  #lossRate: number;
+  #duplicateRate: number;
+  #reorder: boolean;
+  #nowMs = 0;
+  #nodeSeeds = 0;
+  #eventsProcessed = 0;
+  #messagesSent = 0;
+
+  /** An empty network at time 0. */
+  constructor(options: SimNetworkOptions) {
+    this.#random = seededRandom(options.seed);
+    this.#latency = options.latencyMs ?? ((r) => 1 + 4 * r.float());
+    this.#lossRate = options.lossRate ?? 0;
+    this.#duplicateRate = options.duplicateRate ?? 0;
+    this.#reorder = options.reorder ?? false;
+    this.#dialTimeoutMs = options.dialTimeoutMs ?? 5_000;
+  }
+
+  /** Virtual time in ms. */
+  get nowMs(): number {
+    return this.#nowMs;
+  }
+
+  /** Events processed so far. */
+  get eventsProcessed(): number {
+    return this.#eventsProcessed;
+  }
+
+  /** Messages handed to the network so far. */
+  get messagesSent(): number {
+    return this.#messagesSent;
+  }
+
+  /** The network's own PRNG, for tests that need more randomness from the same seed. */
+  get random(): Random {
+    return this.#random;
+  }
+
+  /** A fresh seeded PRNG for a node, derived deterministically from the network's seed. */
+  nodeRandom(): Random {
+    return seededRandom(
+      this.#random.int(0x1_0000_0000) * 0x20_0000 + (this.#nodeSeeds++ % 0x20_0000),
+    );
+  }
+
+  /** Registers an observer. */
+  observe(observer: SimObserver): void {
+    this.#observers.push(observer);
+  }
+
+  /** Changes fault rates mid-run (for "faults, then heal" phases). */
+  setFaults(faults: { lossRate?: number; duplicateRate?: number; reorder?: boolean }): void {
+    this.#lossRate = faults.lossRate ?? this.#lossRate;
+    this.#duplicateRate = faults.duplicateRate ?? this.#duplicateRate;
+    this.#reorder = faults.reorder ?? this.#reorder;
+  }
+
+  /**
+   * Adds a node at `addr` and runs `start` on it now. An address whose node
+   * crashed may be reused: that is a restart.
+   */
+  addNode<A extends Actor>(
+    addr: string,
+    actor: A,
+    start?: (actor: A, nowMs: number) => void,
+  ): SimNode<A> {
+    const previous = this.#nodes.get(addr);
+    if (previous?.handle.alive) throw new TypeError(`Cannot add node: ${addr} is taken`);
+    const handle: MutableNode = {
+      addr,
+      actor,
+      alive: true,
+      epoch: (previous?.handle.epoch ?? 0) + 1,
+    };
+    const state: NodeState = { handle, conns: new Map(), timerGen: 0, timerAtMs: Infinity };
+    this.#nodes.set(addr, state);
+    if (start !== undefined) start(actor, this.#nowMs);
+    this.#drain(state);
+    return handle as unknown as SimNode<A>;
+  }
+
+  /** The node at `addr`, alive or crashed. */
+  node(addr: string): SimNode | undefined {
+    return this.#nodes.get(addr)?.handle;
+  }
+
+  /** Every node ever added (the latest incarnation per address). */
+  nodes(): SimNode[] {
+    return [...this.#nodes.values()].map((s) => s.handle);
+  }
+
+  /**
+   * Crashes a node: its actor receives nothing more. With `reset`, the other
+   * ends of its connections see them close (a process killed: the kernel
+   * resets them); without, they go silent (a machine lost).
+   */
+  crash(addr: string, { reset = true }: { reset?: boolean } = {}): void {
+    const state = this.#nodes.get(addr);
+    if (state === undefined || !state.handle.alive) return;
+    state.handle.alive = false;
+    state.timerGen++;
+    for (const end of state.conns.values()) {
+      end.open = false;
+      if (reset && end.other !== undefined && end.other.open) {
+        this.#schedule(this.#arrival(end), {
+          kind: "disconnect",
+          to: end.other,
+          reason: "connection reset",
+        });
+      }
+    }
+    state.conns.clear();
+  }
+
+  /** Blocks traffic from `from` to `to` (one direction). */
+  block(from: string, to: string): void {
+    this.#blocked.add(`${from}|${to}`);
+  }
+
+  /** Splits the network: nodes in different groups cannot reach each other, both ways. */
+  partition(groups: readonly (readonly string[])[]): void {
+    for (const a of groups) {
+      for (const b of groups) {
+        if (a === b) continue;
+        for (const x of a) for (const y of b) this.block(x, y);
+      }
+    }
+  }
+
+  /** Removes every block. */
+  heal(): void {
+    this.#blocked.clear();
+  }
+
+  /** Runs `fn` against the world at `atMs` (for scripted commands, e.g. sending chat). */
+  at(atMs: number, fn: (nowMs: number) => void): void {
+    this.#schedule(Math.max(atMs, this.#nowMs), { kind: "call", fn });
+  }
+
+  /** Runs `step` on a node's actor now, then applies the effects it produced. */
+  act<A extends Actor, T>(node: SimNode<A>, step: (actor: A, nowMs: number) => T): T {
+    const state = this.#nodes.get(node.addr);
+    if (state === undefined || (state.handle as SimNode) !== node || !node.alive) {
+      throw new TypeError(`Cannot act on ${node.addr}: the node is not running`);
+    }
+    const result = step(node.actor, this.#nowMs);
+    this.#drain(state);
+    return result;
+  }
+
+  /** Processes events until virtual time `untilMs` (inclusive) or until nothing is left. */
+  runUntil(untilMs: number): void {
+    while (this.#queue.peekTimeMs() <= untilMs) this.#step();
+    this.#nowMs = Math.max(this.#nowMs, untilMs);
+  }
+
+  /**
+   * Processes events until `done()` holds (checked every `checkEveryMs` of
+   * virtual time) or `untilMs` passes; returns whether `done()` held.
+   */
+  runUntilTrue(done: () => boolean, untilMs: number, checkEveryMs = 50): boolean {
+    while (this.#nowMs < untilMs) {
+      if (done()) return true;
+      this.runUntil(Math.min(untilMs, this.#nowMs + checkEveryMs));
+    }
+    return done();
+  }
+
+  #step(): void {
+    const next = this.#queue.pop()!;
+    this.#nowMs = Math.max(this.#nowMs, next.atMs);
+    this.#eventsProcessed++;
+    const event = next.value;
+    switch (event.kind) {
+      case "timer": {
+        const state = event.node;
+        if (!state.handle.alive || event.gen !== state.timerGen) return;
+        state.timerAtMs = Infinity;
+        state.handle.actor.handleTimeout(this.#nowMs);
+        this.#drain(state);
+        return;
+      }
+      case "call":
+        event.fn(this.#nowMs);
+        return;
+      case "dial":
+        this.#arriveDial(event.from, event.addr, event.hello);
+        return;
+      case "connected": {
+        const end = event.end;
+        if (!this.#live(end)) return;
+        end.node.handle.actor.handleConnected(end.conn, event.hello, this.#nowMs);
+        this.#drain(end.node);
+        return;
+      }
+      case "dial-failed": {
+        const end = event.end;
+        if (!this.#live(end)) return;
+        end.open = false;
+        end.node.conns.delete(end.conn);
+        end.node.handle.actor.handleDialFailed(end.conn, event.reason, this.#nowMs);
+        this.#drain(end.node);
+        return;
+      }
+      case "message": {
+        const to = event.to;
+        if (!this.#live(to)) return;
+        for (const observer of this.#observers) {
+          observer.onReceive?.(to.node.handle, event.message, this.#nowMs);
+        }
+        to.node.handle.actor.handleMessage(to.conn, event.message, this.#nowMs);
+        this.#drain(to.node);
+        return;
+      }
+      case "disconnect": {
+        const to = event.to;
+        if (!this.#live(to)) return;
+        to.open = false;
+        to.node.conns.delete(to.conn);
+        to.node.handle.actor.handleDisconnected(to.conn, event.reason, this.#nowMs);
+        this.#drain(to.node);
+        return;
+      }
+    }
+  }
+
+  #arriveDial(from: LinkEnd, addr: string, hello: Hello): void {
+    if (!this.#live(from)) return;
+    const target = this.#nodes.get(addr);
+    const fromAddr = from.node.handle.addr;
+    if (
+      this.#blocked.has(`${fromAddr}|${addr}`) ||
+      (target !== undefined && this.#blocked.has(`${addr}|${fromAddr}`))
+    ) {
+      // Into a partition the SYN is lost: the dialer waits for its timeout.
+      this.#schedule(this.#nowMs + this.#dialTimeoutMs, {
+        kind: "dial-failed",
+        end: from,
+        reason: "timed out",
+      });
+      return;
+    }
+    if (target === undefined || !target.handle.alive) {
+      this.#schedule(this.#nowMs + this.#latency(this.#random), {
+        kind: "dial-failed",
+        end: from,
+        reason: "connection refused",
+      });
+      return;
+    }
+    const conn = target.handle.actor.handleAccepted(hello, this.#nowMs);
+    const end: LinkEnd = {
+      node: target,
+      conn,
+      epoch: target.handle.epoch,
+      other: from,
+      open: true,
+      lastArrivalMs: 0,
+    };
+    from.other = end;
+    target.conns.set(conn, end);
+    const connectedAt = this.#nowMs + this.#latency(this.#random);
+    // Whatever the acceptor sends must arrive after the dialer learns it is connected.
+    end.lastArrivalMs = connectedAt;
+    this.#schedule(connectedAt, {
+      kind: "connected",
+      end: from,
+      hello: target.handle.actor.localHello(),
+    });
+    this.#drain(target);
+  }
+
+  /** Applies a node's effects to the network and tells observers. */
+  #drain(state: NodeState): void {
+    const node = state.handle;
+    for (const effect of node.actor.takeEffects()) {
+      for (const observer of this.#observers) observer.onEffect?.(node, effect, this.#nowMs);
+      if (!node.alive) continue;
+      switch (effect.type) {
+        case "dial": {
+          const end: LinkEnd = {
+            node: state,
+            conn: effect.conn,
+            epoch: node.epoch,
+            other: undefined,
+            open: true,
+            lastArrivalMs: 0,
+          };
+          state.conns.set(effect.conn, end);
+          this.#schedule(this.#nowMs + this.#latency(this.#random), {
+            kind: "dial",
+            from: end,
+            addr: effect.addr,
+            hello: node.actor.localHello(),
+          });
+          break;
+        }
+        case "send":
+          this.#send(state, effect.conn, effect.message);
+          break;
+        case "close": {
+          const end = state.conns.get(effect.conn);
+          if (end === undefined) break;
+          end.open = false;
+          state.conns.delete(effect.conn);
+          if (end.other !== undefined && end.other.open) {
+            this.#schedule(this.#arrival(end), {
+              kind: "disconnect",
+              to: end.other,
+              reason: "closed by remote",
+            });
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    this.#armTimer(state);
+  }
+
+  #send(state: NodeState, conn: ConnId, message: Message): void {
+    const end = state.conns.get(conn);
+    if (end === undefined || !end.open || end.other === undefined) return;
+    this.#messagesSent++;
+    const to = end.other;
+    if (this.#blocked.has(`${state.handle.addr}|${to.node.handle.addr}`)) return;
+    if (this.#lossRate > 0 && this.#random.float() < this.#lossRate) return;
+    this.#schedule(this.#arrival(end), { kind: "message", to, message });
+    if (this.#duplicateRate > 0 && this.#random.float() < this.#duplicateRate) {
+      this.#schedule(this.#arrival(end), { kind: "message", to, message });
+    }
+  }
+
+  /** When a message sent now from `end` arrives: after its latency, and (TCP-like) after earlier ones. */
+  #arrival(end: LinkEnd): number {
+    const at = this.#nowMs + this.#latency(this.#random);
+    if (this.#reorder) return at;
+    end.lastArrivalMs = Math.max(at, end.lastArrivalMs);
+    return end.lastArrivalMs;
+  }
+
+  #armTimer(state: NodeState): void {
+    if (!state.handle.alive) return;
+    const at = state.handle.actor.nextDeadlineMs();
+    if (at === state.timerAtMs) return;
+    state.timerAtMs = at;
+    state.timerGen++;
+    if (at !== Infinity) {
+      this.#schedule(Math.max(at, this.#nowMs), {
+        kind: "timer",
+        node: state,
+        gen: state.timerGen,
+      });
+    }
+  }
+
+  #live(end: LinkEnd): boolean {
+    return end.open && end.node.handle.alive && end.node.handle.epoch === end.epoch;
+  }
+
+  #schedule(atMs: number, event: SimEvent): void {
+    this.#queue.push(atMs, event);
+  }
+}
