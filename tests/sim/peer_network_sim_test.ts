@@ -47,7 +47,7 @@ function world(seed: number, n: number): World {
   return { net, checker, peers, bootstrap };
 }
 
-function everyoneKnowsEveryone(w: World, live: readonly SimNode<PeerNode>[]): boolean {
+function everyoneKnowsEveryone(live: readonly SimNode<PeerNode>[]): boolean {
   return live.every((p) => p.actor.peers().length === live.length - 1);
 }
 
@@ -67,7 +67,7 @@ function forSeeds(seeds: readonly number[], check: (seed: number) => void): void
 Deno.test("PeerNode network: every peer learns every other though the bootstrap gives each only 2", () => {
   forSeeds([1, 2, 3], (seed) => {
     const w = world(seed, 30);
-    const converged = w.net.runUntilTrue(() => everyoneKnowsEveryone(w, w.peers), 20_000);
+    const converged = w.net.runUntilTrue(() => everyoneKnowsEveryone(w.peers), 20_000);
     assert.ok(converged, `membership did not converge by ${w.net.nowMs} ms`);
     for (const p of w.peers) {
       assert.ok(p.actor.neighbourIds().length <= 8, "connection bound exceeded");
@@ -80,7 +80,7 @@ Deno.test("PeerNode network: every peer learns every other though the bootstrap 
 Deno.test("PeerNode network: a conversation is delivered everywhere once, in causal order", () => {
   forSeeds([11, 12, 13], (seed) => {
     const w = world(seed, 20);
-    assert.ok(w.net.runUntilTrue(() => everyoneKnowsEveryone(w, w.peers), 20_000));
+    assert.ok(w.net.runUntilTrue(() => everyoneKnowsEveryone(w.peers), 20_000));
     const start = w.net.nowMs;
     // Questions from random peers; each answered by another peer right after it delivers the question.
     let sent = 0;
@@ -128,7 +128,7 @@ Deno.test("PeerNode network: a conversation is delivered everywhere once, in cau
 Deno.test("PeerNode network: crashed peers are detected and dropped by everyone", () => {
   forSeeds([21, 22], (seed) => {
     const w = world(seed, 15);
-    assert.ok(w.net.runUntilTrue(() => everyoneKnowsEveryone(w, w.peers), 20_000));
+    assert.ok(w.net.runUntilTrue(() => everyoneKnowsEveryone(w.peers), 20_000));
     const victims = w.peers.slice(0, 3);
     w.net.crash(victims[0]!.addr, { reset: true });
     w.net.crash(victims[1]!.addr, { reset: false });
@@ -139,7 +139,7 @@ Deno.test("PeerNode network: crashed peers are detected and dropped by everyone"
     const survivors = w.peers.slice(3);
     const crashedAt = w.net.nowMs;
     const detected = w.net.runUntilTrue(
-      () => everyoneKnowsEveryone(w, survivors),
+      () => everyoneKnowsEveryone(survivors),
       crashedAt + 30_000,
     );
     assert.ok(detected, "survivors still list crashed peers");
@@ -153,7 +153,7 @@ Deno.test("PeerNode network: crashed peers are detected and dropped by everyone"
     );
     // Dead peers do not come back through gossip.
     w.net.runUntil(w.net.nowMs + 20_000);
-    assert.ok(everyoneKnowsEveryone(w, survivors), "a dead peer came back");
+    assert.ok(everyoneKnowsEveryone(survivors), "a dead peer came back");
   });
 });
 
