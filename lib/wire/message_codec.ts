@@ -1,0 +1,742 @@
+/**
+ * MessagePack encoding of every protocol message, with full validation of
+ * what comes in. Each frame payload is one msgpack array whose first element
+ * is a type code; PROTOCOL.md documents every layout.
+ *
+ * Decoding runs in three steps, each a defence of its own:
+ *
+ * 1. A shape scan of the raw bytes: only int (within ±(2^53 - 1)), str
+ *    (valid UTF-8), bin and array values; arrays nest at most
+ *    `ARRAY_DEPTH_MAX` deep and never claim more elements than there are
+ *    bytes left (so a 64 KiB frame cannot make the decoder allocate hundreds
+ *    of megabytes); no trailing bytes.
+ * 2. `@msgpack/msgpack` decodes, with its length caps set as a backstop.
+ * 3. Every field is checked against the layout and the `WireLimits`.
+ *
+ * Every failure throws `ProtocolError`. Encoding checks the same rules and
+ * throws `RangeError`/`TypeError` (misuse), so a node does not send what a
+ * peer would refuse; the one exception is a chat's `body`, which is trusted
+ * as received (it was validated when decoded) and forwarded verbatim.
+ *
+ * @module
+ */
+
+import { Decoder, Encoder } from "@msgpack/msgpack";
+import { addressProblem } from "./address.ts";
+import { bytesToHex, hexToBytes, isLowerHex } from "./hex.ts";
+import {
+  type AnyMessage,
+  type ChatMessage,
+  type Hello,
+  type MemberInfo,
+  type MemberStatus,
+  PEER_ID_BYTES,
+  type PeerId,
+  PROTOCOL_VERSION,
+  type Role,
+} from "./message.ts";
+import { ProtocolError, quoteForError } from "./protocol_error.ts";
+import { AEAD_TAG_BYTES, DEFAULT_WIRE_LIMITS, type WireLimits } from "./wire_limits.ts";
+
+/** Second element of every hello: tells a p2pchat peer from anything else. */
+export const PROTOCOL_MAGIC = "p2pchat";
+
+/** Length in bytes of a chat signature (Ed25519) when present. */
+export const SIGNATURE_BYTES = 64;
+
+/** How deep msgpack arrays may nest in a message (the layouts use 3). */
+export const ARRAY_DEPTH_MAX = 8;
+
+/** The type code, first element of every message array. */
+export const MESSAGE_TYPE_CODES: Readonly<Record<AnyMessage["type"], number>> = Object.freeze({
+  "hello": 1,
+  "register": 2,
+  "get-peers": 3,
+  "peers": 4,
+  "member": 5,
+  "ping": 6,
+  "pong": 7,
+  "chat": 8,
+  "bye": 9,
+});
+
+/** The fields of a chat message that its encoded body carries (and its signature covers). */
+export type ChatBodyFields = Omit<ChatMessage, "signature" | "body">;
+
+const ROLES: readonly Role[] = ["peer", "bootstrap"];
+const STATUSES: readonly MemberStatus[] = ["alive", "suspect", "dead"];
+const NONCE_LIMIT = 2 ** 32;
+
+// ---------------------------------------------------------------------------
+// Failures
+
+/** Throws the error for one problem; `detail` goes after the colon. */
+type Fail = (detail: string, cause?: unknown) => never;
+
+type Subject = AnyMessage["type"] | "message";
+
+function failures(
+  verb: string,
+  make: (message: string, cause: unknown) => Error,
+): Record<Subject, Fail> {
+  const table = {} as Record<Subject, Fail>;
+  for (const subject of [...Object.keys(MESSAGE_TYPE_CODES), "message"] as Subject[]) {
+    table[subject] = (detail, cause) => {
+      throw make(`Cannot ${verb} ${subject}: ${detail}`, cause);
+    };
+  }
+  return table;
+}
+
+const DECODE_FAIL: Readonly<Record<Subject, Fail>> = failures(
+  "decode",
+  (message, cause) => new ProtocolError(message, cause === undefined ? undefined : { cause }),
+);
+const ENCODE_FAIL: Readonly<Record<Subject, Fail>> = failures(
+  "encode",
+  (message) => new RangeError(message),
+);
+
+/** A short, safe description of a decoded value for an error message. */
+function describe(value: unknown): string {
+  if (typeof value === "number") return String(value);
+  if (typeof value === "string") return `str ${quoteForError(value)}`;
+  if (value instanceof Uint8Array) return `bin of ${value.length} bytes`;
+  if (Array.isArray(value)) return `array of ${value.length}`;
+  return typeof value;
+}
+
+// ---------------------------------------------------------------------------
+// Field checks, shared by decoding (wire values) and encoding (memory values)
+
+function checkUint(value: unknown, field: string, fail: Fail): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    fail(`${field} must be an unsigned safe integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function checkPositive(value: unknown, field: string, fail: Fail): number {
+  const n = checkUint(value, field, fail);
+  if (n < 1) fail(`${field} must be at least 1, got 0`);
+  return n;
+}
+
+function checkInt(value: unknown, field: string, fail: Fail): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
+    fail(`${field} must be a safe integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function checkNonce(value: unknown, fail: Fail): number {
+  const nonce = checkUint(value, "nonce", fail);
+  if (nonce >= NONCE_LIMIT) fail(`nonce ${nonce} does not fit 32 bits`);
+  return nonce;
+}
+
+/** UTF-8 length of a well-formed string, without encoding it. */
+function utf8Bytes(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff) i++; // surrogate pair: 2 units, 4 bytes
+    else bytes += 2;
+  }
+  return bytes;
+}
+
+function checkStr(value: unknown, field: string, bytesMax: number, fail: Fail): string {
+  if (typeof value !== "string") fail(`${field} must be a str, got ${describe(value)}`);
+  if (!value.isWellFormed()) fail(`${field} is not well-formed Unicode`);
+  const bytes = utf8Bytes(value);
+  if (bytes > bytesMax) fail(`${field} is ${bytes} bytes, limit ${bytesMax}`);
+  return value;
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL_PATTERN = /[\u0000-\u001f\u007f-\u009f]/;
+
+function checkNick(value: unknown, field: string, limits: WireLimits, fail: Fail): string {
+  const nick = checkStr(value, field, limits.nickBytesMax, fail);
+  if (nick.length === 0) fail(`${field} is empty`);
+  if (CONTROL_PATTERN.test(nick)) {
+    fail(`${field} ${quoteForError(nick)} contains a control character`);
+  }
+  return nick;
+}
+
+function checkAddr(value: unknown, field: string, limits: WireLimits, fail: Fail): string {
+  const addr = checkStr(value, field, limits.addrBytesMax, fail);
+  const problem = addressProblem(addr);
+  if (problem !== undefined) fail(`${field} ${quoteForError(addr)} is invalid: ${problem}`);
+  return addr;
+}
+
+/** Wire id (bin of 32 bytes) → in-memory id (lowercase hex). */
+function decodeId(value: unknown, field: string, fail: Fail): PeerId {
+  if (!(value instanceof Uint8Array) || value.length !== PEER_ID_BYTES) {
+    fail(`${field} must be a bin of ${PEER_ID_BYTES} bytes, got ${describe(value)}`);
+  }
+  return bytesToHex(value);
+}
+
+/** In-memory id (lowercase hex) → wire id (bin of 32 bytes). */
+function encodeId(value: unknown, field: string, fail: Fail): Uint8Array {
+  if (!isPeerId(value)) {
+    fail(`${field} must be ${2 * PEER_ID_BYTES} lowercase hex digits, got ${describe(value)}`);
+  }
+  return hexToBytes(value);
+}
+
+function checkLength(array: readonly unknown[], min: number, fail: Fail): void {
+  if (array.length < min) fail(`expected at least ${min} elements, got ${array.length}`);
+}
+
+function checkArray(value: unknown, field: string, fail: Fail): unknown[] {
+  if (!Array.isArray(value)) fail(`${field} must be an array, got ${describe(value)}`);
+  return value;
+}
+
+/**
+ * Whether `value` is a peer id in its in-memory form: 64 lowercase hex digits.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isPeerId } from "./message_codec.ts";
+ *
+ * assert.ok(isPeerId("ab".repeat(32)) && !isPeerId("AB".repeat(32)));
+ * ```
+ */
+export function isPeerId(value: unknown): value is PeerId {
+  return typeof value === "string" && value.length === 2 * PEER_ID_BYTES && isLowerHex(value);
+}
+
+// ---------------------------------------------------------------------------
+// Step 1: the shape scan
+
+/** Remaining element counts of the open arrays; index 1 is the outermost. */
+const openArrays = new Uint32Array(ARRAY_DEPTH_MAX + 1);
+
+function readUint(bytes: Uint8Array, pos: number, width: number): number {
+  let n = 0;
+  for (let i = 0; i < width; i++) n = n * 256 + bytes[pos + i]!;
+  return n;
+}
+
+function forbiddenType(head: number): string {
+  if ((head >= 0x80 && head <= 0x8f) || head === 0xde || head === 0xdf) return "map";
+  if (head === 0xc0) return "nil";
+  if (head === 0xc2 || head === 0xc3) return "boolean";
+  if (head === 0xca || head === 0xcb) return "float";
+  if ((head >= 0xc7 && head <= 0xc9) || (head >= 0xd4 && head <= 0xd8)) return "extension";
+  return `reserved byte 0x${head.toString(16)}`;
+}
+
+/** Whether `bytes[start, end)` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+function isUtf8(bytes: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  while (i < end) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i += 1;
+      continue;
+    }
+    let need: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) need = 1;
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      need = 2;
+      if (lead === 0xe0) low = 0xa0;
+      else if (lead === 0xed) high = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      need = 3;
+      if (lead === 0xf0) low = 0x90;
+      else if (lead === 0xf4) high = 0x8f;
+    } else return false;
+    if (i + need >= end) return false;
+    const second = bytes[i + 1]!;
+    if (second < low || second > high) return false;
+    for (let k = 2; k <= need; k++) {
+      const next = bytes[i + k]!;
+      if (next < 0x80 || next > 0xbf) return false;
+    }
+    i += need + 1;
+  }
+  return true;
+}
+
+/** Whether the 64-bit big-endian int at `pos` lies within ±(2^53 - 1). */
+function isSafeInt64(bytes: Uint8Array, pos: number, signed: boolean): boolean {
+  const high = readUint(bytes, pos, 4);
+  if (!signed || high < 0x8000_0000) return high < 0x20_0000;
+  // Negative: two's complement high word ≥ -2^21, and not exactly -2^53.
+  if (high > 0xffe0_0000) return true;
+  return high === 0xffe0_0000 && readUint(bytes, pos + 4, 4) !== 0;
+}
+
+/** Step 1 of decoding; see the module doc. */
+function checkShape(bytes: Uint8Array, fail: Fail): void {
+  const end = bytes.length;
+  let pos = 0;
+  let depth = 0;
+  while (true) {
+    if (pos >= end) fail(`MessagePack is truncated at byte ${pos}`);
+    const at = pos;
+    const head = bytes[pos++]!;
+    let arrayLength = -1;
+    if (head <= 0x7f || head >= 0xe0) {
+      // positive or negative fixint
+    } else if (head >= 0x90 && head <= 0x9f) {
+      arrayLength = head & 0x0f;
+    } else if (head >= 0xa0 && head <= 0xbf) {
+      const length = head & 0x1f;
+      if (length > end - pos) fail(`MessagePack is truncated in the str at byte ${at}`);
+      if (!isUtf8(bytes, pos, pos + length)) fail(`str at byte ${at} is not valid UTF-8`);
+      pos += length;
+    } else {
+      switch (head) {
+        case 0xcc:
+        case 0xd0:
+          pos += 1;
+          break;
+        case 0xcd:
+        case 0xd1:
+          pos += 2;
+          break;
+        case 0xce:
+        case 0xd2:
+          pos += 4;
+          break;
+        case 0xcf:
+        case 0xd3: {
+          if (8 > end - pos) fail(`MessagePack is truncated at byte ${at}`);
+          if (!isSafeInt64(bytes, pos, head === 0xd3)) {
+            fail(`int at byte ${at} is outside ±(2^53 - 1)`);
+          }
+          pos += 8;
+          break;
+        }
+        case 0xc4:
+        case 0xc5:
+        case 0xc6:
+        case 0xd9:
+        case 0xda:
+        case 0xdb: {
+          const width = head === 0xc4 || head === 0xd9 ? 1 : head === 0xc5 || head === 0xda ? 2 : 4;
+          if (width > end - pos) fail(`MessagePack is truncated at byte ${at}`);
+          const length = readUint(bytes, pos, width);
+          pos += width;
+          if (length > end - pos) fail(`MessagePack is truncated in the value at byte ${at}`);
+          if (head >= 0xd9 && !isUtf8(bytes, pos, pos + length)) {
+            fail(`str at byte ${at} is not valid UTF-8`);
+          }
+          pos += length;
+          break;
+        }
+        case 0xdc:
+        case 0xdd: {
+          const width = head === 0xdc ? 2 : 4;
+          if (width > end - pos) fail(`MessagePack is truncated at byte ${at}`);
+          arrayLength = readUint(bytes, pos, width);
+          pos += width;
+          break;
+        }
+        default:
+          fail(`${forbiddenType(head)} at byte ${at} is not allowed (only int, str, bin, array)`);
+      }
+      if (pos > end) fail(`MessagePack is truncated at byte ${at}`);
+    }
+    if (arrayLength >= 0) {
+      // Even an empty array counts for depth.
+      if (depth === ARRAY_DEPTH_MAX) fail(`arrays nest deeper than ${ARRAY_DEPTH_MAX}`);
+      if (arrayLength > end - pos) {
+        fail(`array at byte ${at} has ${arrayLength} elements but only ${end - pos} bytes follow`);
+      }
+      if (arrayLength > 0) {
+        openArrays[++depth] = arrayLength;
+        continue;
+      }
+    }
+    // A value is complete; close every array it completes.
+    while (depth > 0) {
+      const left = openArrays[depth]! - 1;
+      openArrays[depth] = left;
+      if (left > 0) break;
+      depth--;
+    }
+    if (depth === 0) {
+      if (pos !== end) fail(`${end - pos} extra bytes after the MessagePack value`);
+      return;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Step 2: the library decoder, one per limits object
+
+const decoders = new WeakMap<WireLimits, Decoder>();
+
+function decoderFor(limits: WireLimits): Decoder {
+  let decoder = decoders.get(limits);
+  if (decoder === undefined) {
+    // Backstops at twice the schema limits, so that the field checks (step 3)
+    // report the specific problem and these catch only what they would miss.
+    decoder = new Decoder({
+      maxStrLength: 2 *
+        Math.max(
+          PROTOCOL_MAGIC.length,
+          limits.textBytesMax,
+          limits.nickBytesMax,
+          limits.addrBytesMax,
+          limits.reasonBytesMax,
+        ),
+      maxBinLength: limits.frameBytesMax,
+      maxArrayLength: 2 * Math.max(limits.clockEntriesMax, limits.peersPerMessageMax, 16),
+      maxMapLength: 0,
+      maxExtLength: 0,
+    });
+    decoders.set(limits, decoder);
+  }
+  return decoder;
+}
+
+function decodeValue(bytes: Uint8Array, limits: WireLimits, fail: Fail): unknown {
+  checkShape(bytes, fail);
+  try {
+    return decoderFor(limits).decode(bytes);
+  } catch (error) {
+    return fail(`invalid MessagePack: ${(error as Error).message}`, error);
+  }
+}
+
+const encoder = new Encoder();
+
+// ---------------------------------------------------------------------------
+// Step 3: layouts
+
+function decodeMemberAt(
+  array: readonly unknown[],
+  offset: number,
+  prefix: string,
+  limits: WireLimits,
+  fail: Fail,
+): MemberInfo {
+  const id = decodeId(array[offset], `${prefix}id`, fail);
+  const addr = checkAddr(array[offset + 1], `${prefix}addr`, limits, fail);
+  const incarnation = checkUint(array[offset + 2], `${prefix}incarnation`, fail);
+  const status = STATUSES[checkUint(array[offset + 3], `${prefix}status`, fail)];
+  if (status === undefined) {
+    fail(`${prefix}status must be 0 (alive), 1 (suspect) or 2 (dead), got ${array[offset + 3]}`);
+  }
+  return { id, addr, incarnation, status };
+}
+
+function encodeMember(
+  member: MemberInfo,
+  prefix: string,
+  limits: WireLimits,
+  fail: Fail,
+): unknown[] {
+  const status = STATUSES.indexOf(member.status);
+  if (status < 0) {
+    fail(`${prefix}status must be alive, suspect or dead, got ${describe(member.status)}`);
+  }
+  return [
+    encodeId(member.id, `${prefix}id`, fail),
+    checkAddr(member.addr, `${prefix}addr`, limits, fail),
+    checkUint(member.incarnation, `${prefix}incarnation`, fail),
+    status,
+  ];
+}
+
+function decodeHello(array: readonly unknown[], limits: WireLimits): Hello {
+  const fail: Fail = DECODE_FAIL.hello;
+  checkLength(array, 7, fail);
+  if (array[1] !== PROTOCOL_MAGIC) {
+    fail(`magic must be '${PROTOCOL_MAGIC}', got ${describe(array[1])}`);
+  }
+  const version = checkUint(array[2], "version", fail);
+  if (version !== PROTOCOL_VERSION) {
+    fail(`version ${version} is not supported, this node speaks version ${PROTOCOL_VERSION}`);
+  }
+  const id = decodeId(array[3], "id", fail);
+  const addr = checkAddr(array[4], "addr", limits, fail);
+  const nick = checkNick(array[5], "nick", limits, fail);
+  const role = ROLES[checkUint(array[6], "role", fail)];
+  if (role === undefined) fail(`role must be 0 (peer) or 1 (bootstrap), got ${array[6]}`);
+  return { type: "hello", version, id, addr, nick, role };
+}
+
+function decodeChatBody(body: Uint8Array, limits: WireLimits): ChatBodyFields {
+  const fail: Fail = DECODE_FAIL.chat;
+  const array = checkArray(decodeValue(body, limits, fail), "body", fail);
+  checkLength(array, 6, fail);
+  const author = decodeId(array[0], "author", fail);
+  const seq = checkPositive(array[1], "seq", fail);
+  const entries = checkArray(array[2], "clock", fail);
+  if (entries.length > limits.clockEntriesMax) {
+    fail(`clock has ${entries.length} entries, limit ${limits.clockEntriesMax}`);
+  }
+  const clock = new Map<PeerId, number>();
+  for (let i = 0; i < entries.length; i++) {
+    const entry = checkArray(entries[i], `clock[${i}]`, fail);
+    checkLength(entry, 2, fail);
+    const id = decodeId(entry[0], `clock[${i}].id`, fail);
+    const n = checkPositive(entry[1], `clock[${i}].n`, fail);
+    if (clock.has(id)) fail(`clock has id ${id} twice`);
+    clock.set(id, n);
+  }
+  const own = clock.get(author);
+  if (own !== seq) fail(`clock[author] is ${own ?? "absent"}, expected seq ${seq}`);
+  const nick = checkNick(array[3], "nick", limits, fail);
+  const text = checkStr(array[4], "text", limits.textBytesMax, fail);
+  const ts = checkInt(array[5], "ts", fail);
+  return { author, seq, clock, nick, text, ts };
+}
+
+/**
+ * Decode and validate one frame payload.
+ *
+ * @param bytes The payload; it is not retained (a chat keeps its own copy of the body).
+ * @param limits Limits to enforce. Default `DEFAULT_WIRE_LIMITS`. A decoder
+ * is cached per limits object, so pass the same object every time.
+ * @throws {ProtocolError} for anything that breaks PROTOCOL.md, e.g.
+ * "Cannot decode chat: clock has 2000 entries, limit 1024".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, encodeMessage } from "./message_codec.ts";
+ *
+ * const message = decodeMessage(encodeMessage({ type: "ping", nonce: 7 }));
+ * assert.ok(message.type === "ping" && message.nonce === 7);
+ * ```
+ */
+export function decodeMessage(
+  bytes: Uint8Array,
+  limits: WireLimits = DEFAULT_WIRE_LIMITS,
+): AnyMessage {
+  const failMessage: Fail = DECODE_FAIL.message;
+  if (bytes.length > limits.frameBytesMax) {
+    failMessage(`${bytes.length} bytes, limit ${limits.frameBytesMax}`);
+  }
+  const value = decodeValue(bytes, limits, failMessage);
+  if (!Array.isArray(value) || value.length === 0) {
+    failMessage(`expected a non-empty array, got ${describe(value)}`);
+  }
+  const code = value[0];
+  switch (code) {
+    case 1:
+      return decodeHello(value, limits);
+    case 2:
+      return { type: "register" };
+    case 3:
+      return { type: "get-peers" };
+    case 4: {
+      const fail: Fail = DECODE_FAIL.peers;
+      checkLength(value, 2, fail);
+      const list = checkArray(value[1], "peers", fail);
+      if (list.length > limits.peersPerMessageMax) {
+        fail(`list has ${list.length} peers, limit ${limits.peersPerMessageMax}`);
+      }
+      const peers: MemberInfo[] = [];
+      const seen = new Set<PeerId>();
+      for (let i = 0; i < list.length; i++) {
+        const entry = checkArray(list[i], `peers[${i}]`, fail);
+        checkLength(entry, 4, fail);
+        const member = decodeMemberAt(entry, 0, `peers[${i}].`, limits, fail);
+        if (seen.has(member.id)) fail(`list has id ${member.id} twice`);
+        seen.add(member.id);
+        peers.push(member);
+      }
+      return { type: "peers", peers };
+    }
+    case 5: {
+      const fail: Fail = DECODE_FAIL.member;
+      checkLength(value, 5, fail);
+      return { type: "member", member: decodeMemberAt(value, 1, "", limits, fail) };
+    }
+    case 6:
+    case 7: {
+      const type = code === 6 ? "ping" : "pong";
+      const fail: Fail = DECODE_FAIL[type];
+      checkLength(value, 2, fail);
+      return { type, nonce: checkNonce(value[1], fail) };
+    }
+    case 8: {
+      const fail: Fail = DECODE_FAIL.chat;
+      checkLength(value, 3, fail);
+      const body = value[1];
+      if (!(body instanceof Uint8Array)) fail(`body must be a bin, got ${describe(body)}`);
+      const signature = value[2];
+      if (
+        !(signature instanceof Uint8Array) ||
+        (signature.length !== 0 && signature.length !== SIGNATURE_BYTES)
+      ) {
+        fail(
+          `signature must be a bin of 0 or ${SIGNATURE_BYTES} bytes, got ${describe(signature)}`,
+        );
+      }
+      // Copies: the message outlives the frame buffer it came in.
+      const ownBody = body.slice();
+      const fields = decodeChatBody(ownBody, limits);
+      return { type: "chat", message: { ...fields, signature: signature.slice(), body: ownBody } };
+    }
+    case 9: {
+      const fail: Fail = DECODE_FAIL.bye;
+      checkLength(value, 2, fail);
+      return { type: "bye", reason: checkStr(value[1], "reason", limits.reasonBytesMax, fail) };
+    }
+    default:
+      return failMessage(`unknown type code ${describe(code)}`);
+  }
+}
+
+/**
+ * Encode a chat body, `[author, seq, clock, nick, text, ts]`: the bytes an
+ * author signs and every relay forwards unchanged. Clock entries are sorted
+ * by id, so equal fields give equal bytes.
+ *
+ * @param limits Limits to check against. Default `DEFAULT_WIRE_LIMITS`.
+ * @throws {RangeError} if a field breaks a rule `decodeMessage` enforces.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeChatBody } from "./message_codec.ts";
+ *
+ * const author = "ab".repeat(32);
+ * const body = encodeChatBody({
+ *   author, seq: 1, clock: new Map([[author, 1]]), nick: "ann", text: "hi", ts: 0,
+ * });
+ * assert.ok(body instanceof Uint8Array);
+ * ```
+ */
+export function encodeChatBody(
+  fields: ChatBodyFields,
+  limits: WireLimits = DEFAULT_WIRE_LIMITS,
+): Uint8Array {
+  const fail: Fail = ENCODE_FAIL.chat;
+  const author = encodeId(fields.author, "author", fail);
+  const seq = checkPositive(fields.seq, "seq", fail);
+  if (fields.clock.size > limits.clockEntriesMax) {
+    fail(`clock has ${fields.clock.size} entries, limit ${limits.clockEntriesMax}`);
+  }
+  const own = fields.clock.get(fields.author);
+  if (own !== seq) fail(`clock[author] is ${own ?? "absent"}, expected seq ${seq}`);
+  const ids = [...fields.clock.keys()].sort();
+  const clock = ids.map((id) => [
+    encodeId(id, "clock id", fail),
+    checkPositive(fields.clock.get(id), `clock entry of ${id}`, fail),
+  ]);
+  const nick = checkNick(fields.nick, "nick", limits, fail);
+  const text = checkStr(fields.text, "text", limits.textBytesMax, fail);
+  const ts = checkInt(fields.ts, "ts", fail);
+  return encoder.encode([author, seq, clock, nick, text, ts]);
+}
+
+/**
+ * Encode a message as one frame payload. A chat whose `body` is set is
+ * encoded with those bytes verbatim (relays forward byte for byte); without
+ * it the body is encoded from the fields by `encodeChatBody`.
+ *
+ * @param limits Limits to check against. Default `DEFAULT_WIRE_LIMITS`.
+ * @throws {RangeError} if a field breaks a rule `decodeMessage` enforces, or
+ * the result exceeds `frameBytesMax - AEAD_TAG_BYTES` (65519) bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeMessage } from "./message_codec.ts";
+ *
+ * assert.equal(encodeMessage({ type: "register" }).join(), "145,2");
+ * ```
+ */
+export function encodeMessage(
+  message: AnyMessage,
+  limits: WireLimits = DEFAULT_WIRE_LIMITS,
+): Uint8Array {
+  let value: unknown[];
+  switch (message.type) {
+    case "hello": {
+      const fail: Fail = ENCODE_FAIL.hello;
+      const role = ROLES.indexOf(message.role);
+      if (role < 0) fail(`role must be peer or bootstrap, got ${describe(message.role)}`);
+      value = [
+        MESSAGE_TYPE_CODES.hello,
+        PROTOCOL_MAGIC,
+        checkUint(message.version, "version", fail),
+        encodeId(message.id, "id", fail),
+        checkAddr(message.addr, "addr", limits, fail),
+        checkNick(message.nick, "nick", limits, fail),
+        role,
+      ];
+      break;
+    }
+    case "register":
+    case "get-peers":
+      value = [MESSAGE_TYPE_CODES[message.type]];
+      break;
+    case "peers": {
+      const fail: Fail = ENCODE_FAIL.peers;
+      if (message.peers.length > limits.peersPerMessageMax) {
+        fail(`list has ${message.peers.length} peers, limit ${limits.peersPerMessageMax}`);
+      }
+      const seen = new Set<PeerId>();
+      const list = message.peers.map((member, i) => {
+        if (seen.has(member.id)) fail(`list has id ${member.id} twice`);
+        seen.add(member.id);
+        return encodeMember(member, `peers[${i}].`, limits, fail);
+      });
+      value = [MESSAGE_TYPE_CODES.peers, list];
+      break;
+    }
+    case "member":
+      value = [
+        MESSAGE_TYPE_CODES.member,
+        ...encodeMember(message.member, "", limits, ENCODE_FAIL.member),
+      ];
+      break;
+    case "ping":
+    case "pong":
+      value = [
+        MESSAGE_TYPE_CODES[message.type],
+        checkNonce(message.nonce, ENCODE_FAIL[message.type]),
+      ];
+      break;
+    case "chat": {
+      const fail: Fail = ENCODE_FAIL.chat;
+      const { signature } = message.message;
+      if (
+        !(signature instanceof Uint8Array) ||
+        (signature.length !== 0 && signature.length !== SIGNATURE_BYTES)
+      ) {
+        fail(`signature must be 0 or ${SIGNATURE_BYTES} bytes, got ${describe(signature)}`);
+      }
+      const body = message.message.body ?? encodeChatBody(message.message, limits);
+      value = [MESSAGE_TYPE_CODES.chat, body, signature];
+      break;
+    }
+    case "bye":
+      value = [
+        MESSAGE_TYPE_CODES.bye,
+        checkStr(message.reason, "reason", limits.reasonBytesMax, ENCODE_FAIL.bye),
+      ];
+      break;
+    default: {
+      const unknown: { readonly type?: unknown } = message;
+      throw new TypeError(`Cannot encode message: unknown type ${describe(unknown.type)}`);
+    }
+  }
+  const bytes = encoder.encode(value);
+  const bytesMax = limits.frameBytesMax - AEAD_TAG_BYTES;
+  if (bytes.length > bytesMax) {
+    ENCODE_FAIL[message.type](`${bytes.length} bytes, limit ${bytesMax} (frame minus AEAD tag)`);
+  }
+  return bytes;
+}

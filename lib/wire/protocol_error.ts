@@ -1,0 +1,48 @@
+/**
+ * The one error the wire layer throws for bad input from the network.
+ *
+ * @module
+ */
+
+/**
+ * A peer sent bytes that break the protocol: a bad frame length, a truncated
+ * stream, a malformed or out-of-limit message. Whoever reads a connection
+ * catches it, logs the message and closes that connection (see PROTOCOL.md,
+ * "Errors"). Misuse by local code throws `TypeError`/`RangeError` instead.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProtocolError } from "./protocol_error.ts";
+ *
+ * const error = new ProtocolError("Cannot decode frame: length 70000 exceeds 65535");
+ * assert.equal(error.name, "ProtocolError");
+ * ```
+ */
+export class ProtocolError extends Error {
+  /** Always `"ProtocolError"`, so logs and `catch` filters can tell it apart. */
+  override name = "ProtocolError";
+
+  /** Make an error with a sentence-case message, the detail after a colon. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** How many characters of a hostile value an error message echoes at most. */
+const QUOTED_CHARS_MAX = 64;
+
+/**
+ * Quote a value from the network for an error message: single quotes,
+ * control characters escaped, cut to 64 characters, so that a hostile peer
+ * cannot flood or forge log lines.
+ */
+export function quoteForError(text: string): string {
+  const cut = text.length > QUOTED_CHARS_MAX ? `${text.slice(0, QUOTED_CHARS_MAX)}…` : text;
+  // deno-lint-ignore no-control-regex
+  const escaped = cut.replace(/[\u0000-\u001f\u007f-\u009f'\\]/g, (char) => {
+    if (char === "'" || char === "\\") return `\\${char}`;
+    return `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+  return `'${escaped}'`;
+}
