@@ -65,7 +65,7 @@ export interface RegisteredPeer {
  * import { BootstrapRegistry } from "./bootstrap_registry.ts";
  * import { seededRandom } from "../random/random.ts";
  * const registry = new BootstrapRegistry({ id: "bb".repeat(32), addr: "127.0.0.1:7411", random: seededRandom(1) });
- * const hello = { type: "hello", version: 1, id: "aa".repeat(32), addr: "127.0.0.1:9000", nick: "ann", role: "peer" } as const;
+ * const hello = { type: "hello", version: 1, id: "aa".repeat(32), addr: "127.0.0.1:9000", nick: "ann", role: "peer", incarnation: 0 } as const;
  * const conn = registry.handleAccepted(hello, 0);
  * registry.handleMessage(conn, { type: "register" }, 0);
  * if (registry.peers().length !== 1) throw new Error("registration lost");
@@ -133,6 +133,7 @@ export class BootstrapRegistry implements Actor {
       addr: this.#addr,
       nick: "bootstrap",
       role: "bootstrap",
+      incarnation: 0,
     };
   }
 
@@ -257,7 +258,7 @@ export class BootstrapRegistry implements Actor {
     this.#registry.set(remote.id, {
       id: remote.id,
       addr: remote.addr,
-      incarnation: remote.incarnation ?? 0,
+      incarnation: remote.incarnation,
       expiresAtMs: nowMs + this.#registrationTtlMs,
     });
     if (known === undefined) this.#emit({ type: "peer-up", id: remote.id, addr: remote.addr });

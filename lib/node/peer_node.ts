@@ -622,7 +622,7 @@ export class PeerNode implements Actor {
     const info: MemberInfo = {
       id: remote.id,
       addr: remote.addr,
-      incarnation: remote.incarnation ?? 0,
+      incarnation: remote.incarnation,
       status: "alive",
     };
     const known = this.#members.get(remote.id);

@@ -38,7 +38,7 @@ export interface PeerNodeOptions {
   membersMax?: number;
   /** How long a dead member is remembered. Default 60 000 ms. */
   deadRetentionMs?: number;
-  /** Most entries in a peer list we send. Default 256. */
+  /** Most entries in a peer list we send; 200 keeps even maximal addresses inside one frame. Default 200. */
   peersPerMessageMax?: number;
   /** Most chat messages held back waiting for their causes. Default 10 000. */
   holdBackMessagesMax?: number;
@@ -65,7 +65,7 @@ export function resolvePeerNodeOptions(options: PeerNodeOptions): ResolvedPeerNo
     dialsInFlightMax: 4,
     membersMax: 10_000,
     deadRetentionMs: 60_000,
-    peersPerMessageMax: 256,
+    peersPerMessageMax: 200,
     holdBackMessagesMax: 10_000,
     holdBackPerAuthorMax: 1_000,
     seqAheadMax: 1_000,

@@ -43,8 +43,8 @@ export interface Hello {
   readonly addr: string;
   readonly nick: string;
   readonly role: Role;
-  /** The sender's current incarnation (absent from older peers: read as 0). */
-  readonly incarnation?: number;
+  /** The sender's current incarnation (see `MemberInfo`); 0 for a bootstrap. */
+  readonly incarnation: number;
 }
 
 /** A chat message as authored; `clock[author] === seq`. */

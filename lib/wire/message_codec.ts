@@ -469,7 +469,9 @@ function decodeHello(array: readonly unknown[], limits: WireLimits): Hello {
   const nick = checkNick(array[5], "nick", limits, fail);
   const role = ROLES[checkUint(array[6], "role", fail)];
   if (role === undefined) fail(`role must be 0 (peer) or 1 (bootstrap), got ${array[6]}`);
-  return { type: "hello", version, id, addr, nick, role };
+  // The incarnation came after the first layout: absent means 0.
+  const incarnation = array.length > 7 ? checkUint(array[7], "incarnation", fail) : 0;
+  return { type: "hello", version, id, addr, nick, role, incarnation };
 }
 
 function decodeChatBody(body: Uint8Array, limits: WireLimits): ChatBodyFields {
@@ -675,6 +677,7 @@ export function encodeMessage(
         checkAddr(message.addr, "addr", limits, fail),
         checkNick(message.nick, "nick", limits, fail),
         role,
+        checkUint(message.incarnation ?? 0, "incarnation", fail),
       ];
       break;
     }

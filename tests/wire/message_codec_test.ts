@@ -5,6 +5,7 @@ import { bytesToHex } from "../../lib/wire/hex.ts";
 import type {
   AnyMessage,
   ChatMessage,
+  Hello,
   MemberInfo,
   MemberStatus,
   PeerId,
@@ -49,7 +50,7 @@ const ID_A = bytesToHex(ID_A_BYTES);
 const ID_B = bytesToHex(ID_B_BYTES);
 const ADDR = "127.0.0.1:7000";
 
-const rawHello = (): unknown[] => [1, "p2pchat", 1, ID_A_BYTES, ADDR, "ann", 0];
+const rawHello = (): unknown[] => [1, "p2pchat", 1, ID_A_BYTES, ADDR, "ann", 0, 0];
 const rawEntry = (): unknown[] => [ID_A_BYTES, ADDR, 3, 1];
 const rawBody = (): unknown[] => [
   ID_A_BYTES,
@@ -148,6 +149,7 @@ const messageArb: fc.Arbitrary<AnyMessage> = fc.oneof(
     addr: addrArb,
     nick: nickArb,
     role: fc.constantFrom("peer" as const, "bootstrap" as const),
+    incarnation: fc.nat(),
   }),
   fc.constant({ type: "register" as const }),
   fc.constant({ type: "get-peers" as const }),
@@ -168,8 +170,16 @@ const messageArb: fc.Arbitrary<AnyMessage> = fc.oneof(
 // Round trips
 
 const EXAMPLES: readonly AnyMessage[] = [
-  { type: "hello", version: 1, id: ID_A, addr: ADDR, nick: "ann", role: "peer" },
-  { type: "hello", version: 1, id: ID_B, addr: "[::1]:9", nick: "bö 👋", role: "bootstrap" },
+  { type: "hello", version: 1, id: ID_A, addr: ADDR, nick: "ann", role: "peer", incarnation: 0 },
+  {
+    type: "hello",
+    version: 1,
+    id: ID_B,
+    addr: "[::1]:9",
+    nick: "bö 👋",
+    role: "bootstrap",
+    incarnation: 7,
+  },
   { type: "register" },
   { type: "get-peers" },
   { type: "peers", peers: [] },
@@ -1118,4 +1128,15 @@ Deno.test("isPeerId() accepts 64 lowercase hex digits only", () => {
   assert.ok(!isPeerId(ID_A.slice(2)));
   assert.ok(!isPeerId(`${ID_A.slice(1)}g`));
   assert.ok(!isPeerId(ID_A_BYTES));
+});
+
+Deno.test("decodeMessage() reads a hello without incarnation (the first layout) as incarnation 0", () => {
+  const hello = decodeMessage(raw(rawHello().slice(0, 7)));
+  assert.equal(hello.type, "hello");
+  assert.equal((hello as Hello).incarnation, 0);
+});
+
+Deno.test("decodeMessage() rejects a hello whose incarnation is not a uint", () => {
+  assert.throws(() => decodeMessage(raw(rawHello().with(7, -1))), ProtocolError);
+  assert.throws(() => decodeMessage(raw(rawHello().with(7, "1"))), ProtocolError);
 });
