@@ -553,7 +553,10 @@ export class PeerNode implements Actor {
       link = this.#dial(addr, "bootstrap", undefined, nowMs);
       this.#bootstrapLinks.set(addr, link);
     }
-    if (message.type === "register") link.awaitingPeers = true;
+    if (message.type === "register") {
+      if (link.awaitingPeers) return; // one unanswered registration is enough
+      link.awaitingPeers = true;
+    }
     if (link.remote === undefined) link.outbox.push(message);
     else this.#send(link, message, nowMs);
   }

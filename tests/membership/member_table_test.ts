@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { MemberTable, supersedes } from "../../lib/membership/member_table.ts";
+import { seededRandom } from "../../lib/random/random.ts";
+import type { MemberInfo, MemberStatus } from "../../lib/wire/message.ts";
+
+const SELF = "0".repeat(64);
+const A = "a".repeat(64);
+const B = "b".repeat(64);
+const info = (
+  id: string,
+  incarnation: number,
+  status: MemberStatus,
+  addr = "10.0.0.1:1",
+): MemberInfo => ({
+  id,
+  addr,
+  incarnation,
+  status,
+});
+
+Deno.test("supersedes() orders by incarnation, then dead > suspect > alive", () => {
+  assert.ok(supersedes(info(A, 0, "alive"), undefined));
+  assert.ok(supersedes(info(A, 2, "alive"), info(A, 1, "dead")));
+  assert.ok(!supersedes(info(A, 1, "alive"), info(A, 2, "alive")));
+  assert.ok(supersedes(info(A, 1, "suspect"), info(A, 1, "alive")));
+  assert.ok(supersedes(info(A, 1, "dead"), info(A, 1, "suspect")));
+  assert.ok(!supersedes(info(A, 1, "alive"), info(A, 1, "dead")));
+  assert.ok(!supersedes(info(A, 1, "alive"), info(A, 1, "alive")));
+});
+
+Deno.test("MemberTable.apply() ignores rumors about the node itself", () => {
+  const table = new MemberTable(SELF);
+  assert.equal(table.apply(info(SELF, 5, "dead"), 0).applied, false);
+  assert.equal(table.size, 0);
+});
+
+Deno.test("MemberTable keeps a tombstone that blocks stale alive rumors until it expires", () => {
+  const table = new MemberTable(SELF, { deadRetentionMs: 1_000 });
+  table.apply(info(A, 3, "alive"), 0);
+  assert.ok(table.isLive(A));
+  assert.ok(table.apply(info(A, 3, "dead"), 10).applied);
+  assert.ok(!table.isLive(A));
+  assert.equal(
+    table.apply(info(A, 3, "alive"), 20).applied,
+    false,
+    "a stale rumor revived the dead",
+  );
+  assert.equal(table.expire(1_009), 0);
+  assert.equal(table.expire(1_010), 1);
+  assert.equal(table.get(A), undefined);
+  assert.ok(table.apply(info(A, 4, "alive"), 1_100).applied, "a refutation must revive");
+});
+
+Deno.test("MemberTable refuses a new member past membersMax but still updates known ones", () => {
+  const table = new MemberTable(SELF, { membersMax: 1 });
+  assert.ok(table.apply(info(A, 0, "alive"), 0).applied);
+  assert.equal(table.apply(info(B, 0, "alive"), 0).applied, false);
+  assert.ok(table.apply(info(A, 0, "dead"), 0).applied);
+  assert.equal(table.size, 1);
+});
+
+Deno.test("MemberTable.randomLive() skips excluded and dead members and finds the only candidate", () => {
+  const table = new MemberTable(SELF);
+  const ids = Array.from({ length: 50 }, (_, i) => i.toString(16).padStart(64, "0"));
+  for (const id of ids) table.apply(info(id, 0, "alive"), 0);
+  for (const id of ids.slice(0, 25)) table.apply(info(id, 0, "dead"), 0);
+  assert.equal(table.liveCount, 25);
+  const random = seededRandom(3);
+  for (let i = 0; i < 100; i++) {
+    const picked = table.randomLive(random)!;
+    assert.ok(table.isLive(picked.id));
+  }
+  const only = ids[40]!;
+  assert.equal(table.randomLive(random, (m) => m.id !== only)?.id, only);
+  assert.equal(table.randomLive(random, () => true), undefined);
+});
+
+Deno.test("MemberTable converges to the same state whatever order rumors arrive in (property)", () => {
+  const ids = [A, B, "c".repeat(64)];
+  const rumor = fc.record({
+    id: fc.constantFrom(...ids),
+    addr: fc.constant("10.0.0.1:1"),
+    incarnation: fc.nat(4),
+    status: fc.constantFrom<MemberStatus>("alive", "suspect", "dead"),
+  });
+  fc.assert(
+    fc.property(fc.array(rumor, { maxLength: 30 }), fc.nat(), (rumors, seed) => {
+      const shuffled = [...rumors];
+      const random = seededRandom(seed);
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = random.int(i + 1);
+        [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+      }
+      const state = (order: MemberInfo[]) => {
+        const table = new MemberTable(SELF);
+        for (const r of order) table.apply(r, 0);
+        return ids.map((id) => {
+          const e = table.get(id);
+          return e === undefined ? "-" : `${e.incarnation}/${e.status}`;
+        }).join(" ");
+      };
+      assert.equal(state(shuffled), state(rumors));
+    }),
+  );
+});
