@@ -43,6 +43,22 @@ export interface ActorRuntimeOptions {
   closeFlushMs?: number;
 }
 
+/** Counters of what went over the wire, for benchmarks and `stats`. */
+export interface RuntimeStats {
+  /** Messages handed to connections (after the handshake). */
+  messagesSent: number;
+  /** Of those, chat messages: the payload-carrying sends. */
+  chatSends: number;
+  /** Wire bytes written, prefixes and encryption included. */
+  bytesSent: number;
+  /** Messages received and decoded. */
+  messagesReceived: number;
+  /** Wire bytes of the frames received. */
+  bytesReceived: number;
+  /** Connections closed because the remote broke the protocol. */
+  protocolErrors: number;
+}
+
 interface LiveConnection {
   readonly framed: FramedConnection;
   readonly channel: Channel;
@@ -78,6 +94,14 @@ export class ActorRuntime {
   #stopped = false;
   #lastMessage: Message | undefined;
   #lastBytes: Uint8Array | undefined;
+  readonly #stats: RuntimeStats = {
+    messagesSent: 0,
+    chatSends: 0,
+    bytesSent: 0,
+    messagesReceived: 0,
+    bytesReceived: 0,
+    protocolErrors: 0,
+  };
 
   /** A runtime for `actor`; nothing happens until `serve` or `run`. */
   constructor(actor: Actor, options: ActorRuntimeOptions) {
@@ -96,6 +120,11 @@ export class ActorRuntime {
   /** Connections open now (established or in handshake). */
   get connectionCount(): number {
     return this.#connections.size + this.#pendingSockets.size;
+  }
+
+  /** What went over the wire so far (a live view). */
+  get stats(): Readonly<RuntimeStats> {
+    return this.#stats;
   }
 
   /** Accepts connections from `listener` until `stop`. */
@@ -261,6 +290,7 @@ export class ActorRuntime {
         const frames = await live.framed.readFrames();
         if (frames.length === 0) break;
         for (const frame of frames) {
+          this.#stats.bytesReceived += frame.length + 4;
           const opened = live.channel.open(frame);
           const payloads = opened instanceof Promise ? await opened : opened;
           for (const payload of payloads) {
@@ -269,6 +299,7 @@ export class ActorRuntime {
               throw new ProtocolError("Unexpected hello: the handshake is over");
             }
             if (live.closedByActor || this.#stopped) return;
+            this.#stats.messagesReceived++;
             this.run((now) => this.#actor.handleMessage(id, message, now));
           }
         }
@@ -277,6 +308,7 @@ export class ActorRuntime {
       if (live.closedByActor || this.#stopped) return;
       reason = describe(error);
       if (error instanceof ProtocolError) {
+        this.#stats.protocolErrors++;
         this.#log("warn", `Closing connection to ${safeRemote(live.framed)}: ${reason}`);
       }
     }
@@ -296,6 +328,8 @@ export class ActorRuntime {
       this.#lastBytes = encodeMessage(message);
     }
     live.outbox.push(this.#lastBytes!);
+    this.#stats.messagesSent++;
+    if (message.type === "chat") this.#stats.chatSends++;
     if (!live.sealing) {
       live.sealing = true;
       queueMicrotask(() => this.#track(this.#flushOutbox(live, id)));
@@ -309,7 +343,9 @@ export class ActorRuntime {
         const payloads = live.outbox;
         live.outbox = [];
         const sealed = live.channel.seal(payloads);
-        live.framed.write(sealed instanceof Promise ? await sealed : sealed);
+        const bytes = sealed instanceof Promise ? await sealed : sealed;
+        this.#stats.bytesSent += bytes.length;
+        live.framed.write(bytes);
       }
     } catch (error) {
       const reason = error instanceof WriteQueueFullError

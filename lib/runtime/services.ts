@@ -14,7 +14,12 @@ import { type Random, systemRandom } from "../random/random.ts";
 import type { Handshake } from "../secure/channel.ts";
 import { plainHandshake } from "../secure/plain_channel.ts";
 import type { ChatMessage } from "../wire/message.ts";
-import { ActorRuntime, type ActorRuntimeOptions, type RuntimeEvent } from "./actor_runtime.ts";
+import {
+  ActorRuntime,
+  type ActorRuntimeOptions,
+  type RuntimeEvent,
+  type RuntimeStats,
+} from "./actor_runtime.ts";
 import { listenTcp } from "./listen.ts";
 
 /** How long a leaving peer waits for its goodbyes to be delivered. */
@@ -64,8 +69,20 @@ export interface PeerService {
   clock(): VectorClock;
   /** Changes its nick. */
   setNick(nick: string): void;
+  /** Counters for benchmarks and diagnostics. */
+  stats(): PeerStats;
   /** Leaves the network gracefully and closes everything. */
   stop(): Promise<void>;
+}
+
+/** Counters of a running peer. */
+export interface PeerStats extends RuntimeStats {
+  /** Messages delivered, own included. */
+  delivered: number;
+  /** Messages waiting for their causes. */
+  heldBack: number;
+  /** Open neighbour connections. */
+  neighbours: number;
 }
 
 /** A running bootstrap. */
@@ -105,6 +122,12 @@ export async function startPeer(options: StartPeerOptions): Promise<PeerService>
     peers: () => node.peers(),
     clock: () => node.deliveredClock,
     setNick: (nick) => node.setNick(nick),
+    stats: () => ({
+      ...runtime.stats,
+      delivered: [...node.deliveredClock.values()].reduce((a, b) => a + b, 0),
+      heldBack: node.heldBackCount,
+      neighbours: node.neighbourIds().length,
+    }),
     async stop() {
       runtime.run((now) => node.leave(now));
       // Give the goodbyes (to neighbours and bootstraps) a moment to go out.

@@ -49,6 +49,7 @@ export type JsonCommand =
   | { readonly type: "send"; readonly text: string }
   | { readonly type: "peers" }
   | { readonly type: "clock" }
+  | { readonly type: "stats" }
   | { readonly type: "nick"; readonly nick: string }
   | { readonly type: "quit" };
 
@@ -122,6 +123,9 @@ export async function runPeerCommand(
       return true;
     case "nick":
       peer.setNick(command.nick);
+      return true;
+    case "stats":
+      out.line(JSON.stringify({ type: "stats", ...peer.stats() }));
       return true;
     case "quit":
       await peer.stop();
