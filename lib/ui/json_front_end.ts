@@ -17,8 +17,15 @@ import type { LineWriter } from "./line_writer.ts";
 /** Longest stdin command line accepted. */
 export const COMMAND_LINE_BYTES_MAX = 64 * 1024;
 
-/** The `message` line for one delivery. */
-export function messageLine(message: ChatMessage): Record<string, unknown> {
+/**
+ * The `message` line for one delivery. `at` is when this node delivered it
+ * (ms since the epoch, sub-millisecond precision; the same clock as
+ * `performance.timeOrigin + performance.now()` in any process on the host).
+ */
+export function messageLine(
+  message: ChatMessage,
+  atMs: number = performance.timeOrigin + performance.now(),
+): Record<string, unknown> {
   return {
     type: "message",
     author: message.author,
@@ -27,6 +34,7 @@ export function messageLine(message: ChatMessage): Record<string, unknown> {
     clock: clockToObject(message.clock),
     text: message.text,
     ts: message.ts,
+    at: atMs,
   };
 }
 
