@@ -1,0 +1,359 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  type BootstrapCommand,
+  DEFAULT_BOOTSTRAP,
+  HELP,
+  nickProblem,
+  parseCli,
+  type PeerCommand,
+  UsageError,
+  VERSION,
+} from "../../lib/cli/parse_cli.ts";
+
+function peer(argv: string[], env: { user?: string } = {}): PeerCommand {
+  const command = parseCli(["peer", ...argv], env);
+  assert.equal(command.command, "peer");
+  return command as PeerCommand;
+}
+
+function bootstrap(argv: string[]): BootstrapCommand {
+  const command = parseCli(["bootstrap", ...argv]);
+  assert.equal(command.command, "bootstrap");
+  return command as BootstrapCommand;
+}
+
+/** Asserts `parseCli(argv)` throws a one-line UsageError matching `pattern`; returns the message. */
+function usageError(argv: string[], pattern: RegExp): string {
+  let message = "";
+  assert.throws(() => parseCli(argv), (error: unknown) => {
+    assert.ok(error instanceof UsageError, `expected a UsageError, got ${error}`);
+    message = error.message;
+    return true;
+  });
+  assert.equal(message.includes("\n"), false, `one line: ${JSON.stringify(message)}`);
+  assert.match(message, /^[A-Z]/, "sentence case");
+  assert.match(message, pattern);
+  return message;
+}
+
+Deno.test("parseCli() gives a peer its defaults", () => {
+  assert.deepEqual(peer([]), {
+    command: "peer",
+    listen: "127.0.0.1:0",
+    advertise: undefined,
+    json: false,
+    logLevel: "warn",
+    bootstraps: [],
+    nick: "anon",
+    connectionsMax: 8,
+    gossipIntervalMs: 500,
+    heartbeatTimeoutMs: 5_000,
+  });
+});
+
+Deno.test("parseCli() gives a bootstrap its defaults", () => {
+  assert.deepEqual(bootstrap([]), {
+    command: "bootstrap",
+    listen: DEFAULT_BOOTSTRAP,
+    advertise: undefined,
+    json: false,
+    logLevel: "warn",
+    sample: 2,
+  });
+  assert.equal(DEFAULT_BOOTSTRAP, "127.0.0.1:7411");
+});
+
+Deno.test("parseCli() reads every peer flag", () => {
+  assert.deepEqual(
+    peer([
+      "--bootstrap",
+      "10.0.0.1:7411",
+      "--bootstrap=example.org:7000",
+      "--bootstrap",
+      "[::1]:7411",
+      "--listen",
+      "0.0.0.0:9000",
+      "--advertise",
+      "chat.example.org:9000",
+      "--nick",
+      "Zoë",
+      "--json",
+      "--max-connections",
+      "3",
+      "--gossip-interval=250",
+      "--heartbeat-timeout",
+      "900",
+      "-v",
+    ]),
+    {
+      command: "peer",
+      listen: "0.0.0.0:9000",
+      advertise: "chat.example.org:9000",
+      json: true,
+      logLevel: "info",
+      bootstraps: ["10.0.0.1:7411", "example.org:7000", "[::1]:7411"],
+      nick: "Zoë",
+      connectionsMax: 3,
+      gossipIntervalMs: 250,
+      heartbeatTimeoutMs: 900,
+    },
+  );
+});
+
+Deno.test("parseCli() reads every bootstrap flag", () => {
+  assert.deepEqual(
+    bootstrap([
+      "--listen",
+      "[::]:7411",
+      "--advertise",
+      "203.0.113.5:7411",
+      "--sample",
+      "5",
+      "--json",
+      "--verbose",
+      "--verbose",
+    ]),
+    {
+      command: "bootstrap",
+      listen: "[::]:7411",
+      advertise: "203.0.113.5:7411",
+      json: true,
+      logLevel: "debug",
+      sample: 5,
+    },
+  );
+});
+
+Deno.test("parseCli() maps -v once to info and twice (or more) to debug", () => {
+  assert.equal(peer([]).logLevel, "warn");
+  assert.equal(peer(["-v"]).logLevel, "info");
+  assert.equal(peer(["--verbose"]).logLevel, "info");
+  assert.equal(peer(["-v", "-v"]).logLevel, "debug");
+  assert.equal(peer(["-vv"]).logLevel, "debug");
+  assert.equal(peer(["-vvv"]).logLevel, "debug");
+});
+
+Deno.test("parseCli() takes the nick from $USER when it is a valid nick, else 'anon'", () => {
+  assert.equal(peer([], { user: "alice" }).nick, "alice");
+  assert.equal(peer(["--nick", "bob"], { user: "alice" }).nick, "bob");
+  assert.equal(peer([], {}).nick, "anon");
+  assert.equal(peer([], { user: "" }).nick, "anon");
+  assert.equal(peer([], { user: "x".repeat(33) }).nick, "anon");
+  assert.equal(peer([], { user: "bad\nuser" }).nick, "anon");
+});
+
+Deno.test("parseCli() accepts integer flags at both ends of their range", () => {
+  assert.equal(peer(["--max-connections", "1"]).connectionsMax, 1);
+  assert.equal(peer(["--max-connections", "1024"]).connectionsMax, 1024);
+  assert.equal(peer(["--gossip-interval", "10"]).gossipIntervalMs, 10);
+  assert.equal(peer(["--gossip-interval", "3600000"]).gossipIntervalMs, 3_600_000);
+  assert.equal(peer(["--heartbeat-timeout", "100"]).heartbeatTimeoutMs, 100);
+  assert.equal(peer(["--heartbeat-timeout", "3600000"]).heartbeatTimeoutMs, 3_600_000);
+  assert.equal(bootstrap(["--sample", "1"]).sample, 1);
+  assert.equal(bootstrap(["--sample", "256"]).sample, 256);
+});
+
+Deno.test("parseCli() rejects integer flags outside their range or not integers", () => {
+  const cases: [string, string, string][] = [
+    ["--max-connections", "0", "1 to 1024"],
+    ["--max-connections", "1025", "1 to 1024"],
+    ["--gossip-interval", "9", "10 to 3600000"],
+    ["--gossip-interval", "3600001", "10 to 3600000"],
+    ["--heartbeat-timeout", "99", "100 to 3600000"],
+    ["--heartbeat-timeout", "3600001", "100 to 3600000"],
+  ];
+  for (const [flag, value, range] of cases) {
+    assert.equal(
+      usageError(["peer", flag, value], /./),
+      `Invalid ${flag} '${value}': expected an integer from ${range}`,
+    );
+  }
+  for (const value of ["", "1.5", "1e3", "0x10", " 5", "5 ", "+5", "many", "9007199254740993"]) {
+    usageError(["peer", `--max-connections=${value}`], /^Invalid --max-connections '/);
+  }
+  assert.equal(
+    usageError(["bootstrap", "--sample", "257"], /./),
+    "Invalid --sample '257': expected an integer from 1 to 256",
+  );
+});
+
+Deno.test("parseCli() answers help and version", () => {
+  for (const argv of [[], ["help"], ["-h"], ["--help"]]) {
+    assert.deepEqual(parseCli(argv), { command: "help", topic: "main" });
+  }
+  assert.deepEqual(parseCli(["help", "peer"]), { command: "help", topic: "peer" });
+  assert.deepEqual(parseCli(["help", "bootstrap"]), { command: "help", topic: "bootstrap" });
+  assert.deepEqual(parseCli(["peer", "--help"]), { command: "help", topic: "peer" });
+  assert.deepEqual(parseCli(["peer", "--json", "-h"]), { command: "help", topic: "peer" });
+  assert.deepEqual(parseCli(["bootstrap", "-h"]), { command: "help", topic: "bootstrap" });
+  assert.deepEqual(parseCli(["--version"]), { command: "version", topic: "main" });
+  assert.deepEqual(parseCli(["version"]), { command: "version", topic: "main" });
+  assert.match(VERSION, /^\d+\.\d+\.\d+$/);
+});
+
+Deno.test("parseCli() help texts mention every flag the parser takes", () => {
+  for (
+    const flag of [
+      "--bootstrap",
+      "--listen",
+      "--advertise",
+      "--nick",
+      "--json",
+      "--max-connections",
+      "--gossip-interval",
+      "--heartbeat-timeout",
+      "--verbose",
+      "--help",
+    ]
+  ) {
+    assert.ok(HELP.peer.includes(flag), `peer help lacks ${flag}`);
+  }
+  for (const flag of ["--listen", "--advertise", "--sample", "--json", "--verbose", "--help"]) {
+    assert.ok(HELP.bootstrap.includes(flag), `bootstrap help lacks ${flag}`);
+  }
+  assert.ok(HELP.bootstrap.includes(DEFAULT_BOOTSTRAP));
+});
+
+Deno.test("parseCli() accepts listen addresses with port 0 and IPv6", () => {
+  assert.equal(peer(["--listen", "127.0.0.1:0"]).listen, "127.0.0.1:0");
+  assert.equal(peer(["--listen", "[::1]:0"]).listen, "[::1]:0");
+  assert.equal(peer(["--listen", "localhost:7000"]).listen, "localhost:7000");
+  assert.equal(bootstrap(["--listen", "0.0.0.0:0"]).listen, "0.0.0.0:0");
+});
+
+Deno.test("parseCli() gives a one-line UsageError for every kind of bad command line", () => {
+  usageError(["frobnicate"], /^Unknown command 'frobnicate': expected peer or bootstrap/);
+  usageError(["--bogus"], /^Unknown command '--bogus'/);
+  usageError(["help", "me"], /^Unknown help topic 'me': expected peer or bootstrap$/);
+  usageError(["peer", "--bogus"], /^Unknown option '--bogus' \(see --help\)$/);
+  usageError(["peer", "-x"], /^Unknown option '-x' \(see --help\)$/);
+  usageError(["bootstrap", "--bootstrap", "a:1"], /^Unknown option '--bootstrap'/);
+  usageError(["bootstrap", "--nick", "x"], /^Unknown option '--nick'/);
+  usageError(["peer", "--sample", "2"], /^Unknown option '--sample'/);
+  usageError(["peer", "stray"], /'stray'.*\(see --help\)$/);
+  usageError(["peer", "--nick"], /--nick.*\(see --help\)$/);
+  usageError(["peer", "--listen"], /--listen.*\(see --help\)$/);
+  usageError(["peer", "--json=yes"], /--json.*\(see --help\)$/);
+  usageError(["peer", "--gossip-interval", "-5"], /gossip-interval.*\(see --help\)$/);
+  usageError(["peer", "--listen", "nowhere"], /^Invalid --listen: Invalid address 'nowhere'/);
+  usageError(["peer", "--listen", "1.2.3:4"], /^Invalid --listen: /);
+  usageError(["peer", "--listen", "::1:0"], /^Invalid --listen: /);
+  usageError(["bootstrap", "--listen", "127.0.0.1:65536"], /^Invalid --listen: /);
+  usageError(["peer", "--bootstrap", "127.0.0.1:0"], /^Invalid --bootstrap: /);
+  usageError(["peer", "--bootstrap", "host"], /^Invalid --bootstrap: .*expected HOST:PORT/);
+  usageError(["peer", "--bootstrap", "a:1", "--bootstrap", "b"], /^Invalid --bootstrap: /);
+  usageError(["peer", "--advertise", "[::1]"], /^Invalid --advertise: /);
+  usageError(["bootstrap", "--advertise", "x:0"], /^Invalid --advertise: /);
+  usageError(["peer", "--nick", ""], /^Invalid --nick: a nick needs at least one character$/);
+  usageError(["peer", "--nick", "a\u001bb"], /^Invalid --nick: a nick cannot contain control/);
+  usageError(["peer", "--nick", "€".repeat(11)], /^Invalid --nick: .* is 33 bytes, limit 32$/);
+  // Control characters in the offending text are escaped, not printed.
+  usageError(["peer", "--listen", "a\nb:1"], /^Invalid --listen: /);
+  usageError(["peer", "--bootstrap", "a\nb:1"], /^Invalid --bootstrap: /);
+});
+
+// BUG (lib/cli/parse_cli.ts): four UsageError messages quote raw command-line text —
+// the unknown command, the unknown help topic, a bad integer value (integer()) and an
+// over-long nick (nickProblem() quotes `nick.slice(0, 40)` before the control-character
+// check). A newline in that text makes the message more than one line, and an escape
+// sequence reaches the terminal as is. Quoting with quoteForError() would fix it.
+// Un-ignore once fixed.
+Deno.test({
+  name: "parseCli() escapes control characters it quotes from the command line",
+  ignore: true,
+  fn() {
+    usageError(["frob\nnicate"], /^Unknown command /);
+    usageError(["help", "x\ny"], /^Unknown help topic /);
+    usageError(["peer", "--max-connections", "1\n2"], /^Invalid --max-connections /);
+    usageError(["peer", "--nick", "ab\n".repeat(15)], /^Invalid --nick: /);
+    usageError(["\u001b[2Jfrob"], /^Unknown command /);
+    for (const argv of [["\u001b[2Jfrob"], ["peer", "--nick", "\u001b]0;x\u0007".repeat(9)]]) {
+      assert.throws(() => parseCli(argv), (e: Error) => !e.message.includes("\u001b"));
+    }
+  },
+});
+
+Deno.test("parseCli() never throws anything but a one-line UsageError (random argv)", () => {
+  const word = fc.oneof(
+    fc.constantFrom(
+      "peer",
+      "bootstrap",
+      "help",
+      "--bootstrap",
+      "--listen",
+      "--advertise",
+      "--nick",
+      "--json",
+      "--max-connections",
+      "--gossip-interval",
+      "--heartbeat-timeout",
+      "--sample",
+      "-v",
+      "-h",
+      "127.0.0.1:0",
+      "127.0.0.1:7411",
+      "0",
+      "8",
+    ),
+    // Printable text: the one-line property holds for it (see the ignored test above for newlines).
+    fc.string({ unit: "grapheme-ascii", maxLength: 12 }),
+  );
+  fc.assert(
+    fc.property(fc.array(word, { maxLength: 8 }), (argv) => {
+      try {
+        parseCli(argv);
+      } catch (error) {
+        assert.ok(error instanceof UsageError, `${JSON.stringify(argv)} threw ${error}`);
+        assert.ok(!error.message.includes("\n"), `${JSON.stringify(argv)}: ${error.message}`);
+      }
+    }),
+    { numRuns: 2_000 },
+  );
+});
+
+Deno.test("nickProblem() accepts nicks of 1 to 32 UTF-8 bytes without control characters", () => {
+  for (
+    const nick of ["a", "ann", "Zoë", "名前", "🦕", "with space", "x".repeat(32), "€".repeat(10)]
+  ) {
+    assert.equal(nickProblem(nick), undefined, nick);
+  }
+});
+
+Deno.test("nickProblem() explains what is wrong, in one line", () => {
+  assert.equal(nickProblem(""), "a nick needs at least one character");
+  assert.equal(nickProblem("x".repeat(33)), `'${"x".repeat(33)}' is 33 bytes, limit 32`);
+  assert.equal(nickProblem("🦕".repeat(9)), `'${"🦕".repeat(9)}' is 36 bytes, limit 32`);
+  const long = nickProblem("y".repeat(1_000))!;
+  assert.ok(long.length < 100, `a long nick is cut in the message: ${long}`);
+  assert.match(long, /is 1000 bytes, limit 32$/);
+  for (const control of ["\u0000", "\t", "\n", "\r", "\u001b", "\u007f", "\u0085", "\u009b"]) {
+    assert.equal(
+      nickProblem(`a${control}b`),
+      "a nick cannot contain control characters",
+      JSON.stringify(control),
+    );
+  }
+});
+
+Deno.test("nickProblem() accepts exactly the nicks parseCli() accepts", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: "binary", maxLength: 40 }), (nick) => {
+      const problem = nickProblem(nick);
+      let accepted = true;
+      try {
+        parseCli(["peer", "--nick", nick]);
+      } catch {
+        accepted = false;
+      }
+      assert.equal(accepted, problem === undefined);
+      if (problem === undefined) {
+        const bytes = new TextEncoder().encode(nick).length;
+        assert.ok(bytes >= 1 && bytes <= 32);
+        // deno-lint-ignore no-control-regex
+        assert.ok(!/[\u0000-\u001f\u007f-\u009f]/.test(nick));
+      }
+    }),
+    { numRuns: 1_000 },
+  );
+});

@@ -1,0 +1,326 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import type { RuntimeEvent } from "../../lib/runtime/actor_runtime.ts";
+import type { BootstrapService, PeerService } from "../../lib/runtime/services.ts";
+import {
+  COMMAND_LINE_BYTES_MAX,
+  eventLine,
+  type JsonCommand,
+  messageLine,
+  parseJsonCommand,
+  runBootstrapCommand,
+  runPeerCommand,
+} from "../../lib/ui/json_front_end.ts";
+import { LineWriter } from "../../lib/ui/line_writer.ts";
+import type { ChatMessage } from "../../lib/wire/message.ts";
+
+const ANN = "aa".repeat(32);
+const BOB = "bb".repeat(32);
+
+function chat(overrides: Partial<ChatMessage> = {}): ChatMessage {
+  return {
+    author: ANN,
+    seq: 2,
+    clock: new Map([[ANN, 2], [BOB, 5]]),
+    nick: "ann",
+    text: "hello",
+    ts: 1_700_000_000_000,
+    signature: new Uint8Array([1, 2, 3]),
+    body: new Uint8Array([4, 5, 6]),
+    ...overrides,
+  };
+}
+
+/** Asserts `parseJsonCommand(line)` throws a TypeError with exactly `message`. */
+function rejects(line: string, message: string | RegExp): void {
+  assert.throws(() => parseJsonCommand(line), (error: unknown) => {
+    assert.ok(error instanceof TypeError, `expected a TypeError for ${line}, got ${error}`);
+    if (typeof message === "string") assert.equal(error.message, message, line);
+    else assert.match(error.message, message, line);
+    assert.ok(!error.message.includes("\n"));
+    return true;
+  });
+}
+
+Deno.test("parseJsonCommand() reads every command", () => {
+  assert.deepEqual(parseJsonCommand('{"type":"send","text":"hi"}'), { type: "send", text: "hi" });
+  assert.deepEqual(parseJsonCommand('{"type":"send","text":""}'), { type: "send", text: "" });
+  assert.deepEqual(parseJsonCommand('{"type":"peers"}'), { type: "peers" });
+  assert.deepEqual(parseJsonCommand('{"type":"clock"}'), { type: "clock" });
+  assert.deepEqual(parseJsonCommand('{"type":"nick","nick":"Zoë"}'), { type: "nick", nick: "Zoë" });
+  assert.deepEqual(parseJsonCommand('{"type":"quit"}'), { type: "quit" });
+  assert.deepEqual(parseJsonCommand('  {"type":"quit"}  '), { type: "quit" });
+});
+
+// BUG (lib/ui/json_front_end.ts): commit 79f37f5 added `stats` to JsonCommand and to
+// runPeerCommand(), and README.md documents {"type":"stats"}, but parseJsonCommand()
+// has no case for it: the line is answered "Invalid command: unknown type "stats"",
+// so the stats command is unreachable from stdin. Un-ignore once fixed.
+Deno.test({
+  name: "parseJsonCommand() reads the stats command",
+  ignore: true,
+  fn() {
+    assert.deepEqual(parseJsonCommand('{"type":"stats"}'), { type: "stats" });
+  },
+});
+
+Deno.test("parseJsonCommand() drops fields a command does not use", () => {
+  assert.deepEqual(parseJsonCommand('{"type":"peers","text":"x","extra":[1]}'), { type: "peers" });
+  assert.deepEqual(
+    parseJsonCommand('{"text":"hi","type":"send","nick":"n","__proto__":{"x":1}}'),
+    { type: "send", text: "hi" },
+  );
+});
+
+Deno.test("parseJsonCommand() keeps any text, control characters included", () => {
+  const text = "line one\nline two \u001b[31m 🦕";
+  assert.deepEqual(parseJsonCommand(JSON.stringify({ type: "send", text })), {
+    type: "send",
+    text,
+  });
+});
+
+Deno.test("parseJsonCommand() limits text to 4096 UTF-8 bytes", () => {
+  const at = JSON.stringify({ type: "send", text: "x".repeat(4096) });
+  assert.equal((parseJsonCommand(at) as { text: string }).text.length, 4096);
+  rejects(
+    JSON.stringify({ type: "send", text: "x".repeat(4097) }),
+    "Invalid send: text is 4097 bytes, limit 4096",
+  );
+  // 1366 three-byte characters are 4098 bytes, though only 1366 characters.
+  rejects(
+    JSON.stringify({ type: "send", text: "€".repeat(1366) }),
+    "Invalid send: text is 4098 bytes, limit 4096",
+  );
+  assert.ok(COMMAND_LINE_BYTES_MAX >= 6 * 4096 + 100, "a command line fits any escaped text");
+});
+
+Deno.test("parseJsonCommand() explains every invalid command in one line", () => {
+  rejects("", "Invalid command: not JSON");
+  rejects("hello", "Invalid command: not JSON");
+  rejects('{"type":"send"', "Invalid command: not JSON");
+  rejects("{'type':'send'}", "Invalid command: not JSON");
+  for (const line of ["null", "42", '"send"', "true", "[]", '[{"type":"send","text":"x"}]']) {
+    rejects(line, "Invalid command: expected a JSON object");
+  }
+  rejects(
+    "{}",
+    "Invalid command: unknown type undefined, expected send, peers, clock, nick or quit",
+  );
+  rejects(
+    '{"type":"dance"}',
+    'Invalid command: unknown type "dance", expected send, peers, clock, nick or quit',
+  );
+  rejects('{"type":"SEND","text":"x"}', /^Invalid command: unknown type "SEND"/);
+  rejects('{"type":["send"]}', /^Invalid command: unknown type \["send"\]/);
+  rejects('{"type":"toString"}', /^Invalid command: unknown type "toString"/);
+  rejects('{"type":"send"}', "Invalid send: text must be a string");
+  rejects('{"type":"send","text":null}', "Invalid send: text must be a string");
+  rejects('{"type":"send","text":["a"]}', "Invalid send: text must be a string");
+  rejects('{"type":"nick"}', "Invalid nick: nick must be a string");
+  rejects('{"type":"nick","nick":7}', "Invalid nick: nick must be a string");
+  rejects('{"type":"nick","nick":""}', "Invalid nick: a nick needs at least one character");
+  rejects(
+    '{"type":"nick","nick":"a\\tb"}',
+    "Invalid nick: a nick cannot contain control characters",
+  );
+  rejects(
+    JSON.stringify({ type: "nick", nick: "x".repeat(33) }),
+    /^Invalid nick: '.*' is 33 bytes, limit 32$/,
+  );
+});
+
+Deno.test("parseJsonCommand() throws only TypeErrors, whatever the line", () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.string({ unit: "binary", maxLength: 60 }),
+        fc.json().map((j) => j),
+        fc.record({
+          type: fc.constantFrom("send", "nick", "peers", "clock", "stats", "quit", "x"),
+          text: fc.anything(),
+          nick: fc.anything(),
+        }).map((o) => JSON.stringify(o) ?? ""),
+      ),
+      (line) => {
+        try {
+          const command = parseJsonCommand(line);
+          assert.ok(["send", "nick", "peers", "clock", "stats", "quit"].includes(command.type));
+        } catch (error) {
+          assert.ok(error instanceof TypeError, `${JSON.stringify(line)} threw ${error}`);
+        }
+      },
+    ),
+    { numRuns: 2_000 },
+  );
+});
+
+Deno.test("messageLine() has exactly the documented fields, clock as an object", () => {
+  const line = messageLine(chat(), 1_700_000_000_123.5);
+  assert.deepEqual(line, {
+    type: "message",
+    author: ANN,
+    nick: "ann",
+    seq: 2,
+    clock: { [ANN]: 2, [BOB]: 5 },
+    text: "hello",
+    ts: 1_700_000_000_000,
+    at: 1_700_000_000_123.5,
+  });
+  // It survives JSON as is: no Uint8Array, Map or undefined inside.
+  assert.deepEqual(JSON.parse(JSON.stringify(line)), line);
+});
+
+Deno.test("messageLine() keeps text as sent and drops zero clock entries", () => {
+  const text = "tab\there\nnewline \u001b[2J";
+  const line = messageLine(chat({ text, clock: new Map([[ANN, 2], [BOB, 0]]) }));
+  assert.equal(line.text, text);
+  assert.deepEqual(line.clock, { [ANN]: 2 });
+  // One physical line once stringified, whatever the text holds.
+  assert.ok(!JSON.stringify(line).includes("\n"));
+});
+
+Deno.test("messageLine() keeps an author named __proto__ as data", () => {
+  const line = messageLine(chat({ clock: new Map([["__proto__", 1]]) }));
+  assert.deepEqual(Object.keys(line.clock as object), ["__proto__"]);
+  assert.equal(JSON.stringify(line.clock), '{"__proto__":1}');
+});
+
+Deno.test("messageLine() stamps the delivery time, wall clock in ms, by default", () => {
+  const before = Date.now();
+  const { at } = messageLine(chat());
+  const after = Date.now();
+  assert.equal(typeof at, "number");
+  // performance.timeOrigin + now() may drift from Date.now() if the wall clock is adjusted.
+  assert.ok(
+    (at as number) >= before - 1_000 && (at as number) <= after + 1_000,
+    `${before} ≤ ${at} ≤ ${after}`,
+  );
+});
+
+Deno.test("eventLine() turns deliveries and membership changes into lines", () => {
+  const delivered = eventLine({ type: "deliver", message: chat() })!;
+  assert.equal(typeof delivered.at, "number");
+  assert.deepEqual(delivered, messageLine(chat(), delivered.at as number));
+  assert.deepEqual(eventLine({ type: "peer-up", id: BOB, addr: "127.0.0.1:9000" }), {
+    type: "peer-up",
+    id: BOB,
+    addr: "127.0.0.1:9000",
+  });
+  assert.deepEqual(
+    eventLine({ type: "peer-down", id: BOB, addr: "127.0.0.1:9000", reason: "left" }),
+    { type: "peer-down", id: BOB, addr: "127.0.0.1:9000", reason: "left" },
+  );
+});
+
+Deno.test("eventLine() keeps diagnostics off stdout", () => {
+  for (const level of ["debug", "info", "warn"] as const) {
+    assert.equal(eventLine({ type: "log", level, text: "x" } as RuntimeEvent), undefined);
+  }
+});
+
+/** A LineWriter whose output a test can read. */
+function capture(): { out: LineWriter; lines: () => Promise<unknown[]> } {
+  let text = "";
+  const out = new LineWriter({
+    write(bytes) {
+      text += new TextDecoder().decode(bytes);
+      return Promise.resolve(bytes.length);
+    },
+  });
+  return {
+    out,
+    lines: async () => {
+      await out.flush();
+      return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+    },
+  };
+}
+
+const STATS = {
+  messagesSent: 1,
+  chatSends: 2,
+  bytesSent: 3,
+  messagesReceived: 4,
+  bytesReceived: 5,
+  protocolErrors: 6,
+  delivered: 7,
+  heldBack: 8,
+  neighbours: 9,
+};
+
+function fakePeer(): PeerService & { sent: string[]; stopped: number } {
+  const fake = {
+    id: ANN,
+    addr: "127.0.0.1:9000",
+    nick: "ann",
+    sent: [] as string[],
+    stopped: 0,
+    send(text: string): ChatMessage {
+      fake.sent.push(text);
+      return chat({ text });
+    },
+    peers: () => [{ id: BOB, addr: "127.0.0.1:9001", connected: true }],
+    clock: () => new Map([[ANN, 3], [BOB, 0]]),
+    setNick(nick: string) {
+      fake.nick = nick;
+    },
+    stats: () => ({ ...STATS }),
+    stop() {
+      fake.stopped++;
+      return Promise.resolve();
+    },
+  };
+  return fake;
+}
+
+Deno.test("runPeerCommand() carries out each command and answers peers and clock", async () => {
+  const peer = fakePeer();
+  const { out, lines } = capture();
+  const run = (command: JsonCommand) => runPeerCommand(command, peer, out);
+  assert.equal(await run({ type: "send", text: "hi" }), true);
+  assert.deepEqual(peer.sent, ["hi"]);
+  assert.equal(await run({ type: "peers" }), true);
+  assert.equal(await run({ type: "clock" }), true);
+  assert.equal(await run({ type: "nick", nick: "annie" }), true);
+  assert.equal(peer.nick, "annie");
+  assert.equal(await run({ type: "stats" }), true);
+  assert.equal(peer.stopped, 0);
+  assert.equal(await run({ type: "quit" }), false);
+  assert.equal(peer.stopped, 1);
+  assert.deepEqual(await lines(), [
+    { type: "peers", peers: [{ id: BOB, addr: "127.0.0.1:9001", connected: true }] },
+    { type: "clock", clock: { [ANN]: 3 } },
+    { type: "stats", ...STATS },
+  ]);
+});
+
+Deno.test("runBootstrapCommand() answers peers and quit, and refuses the rest", async () => {
+  let stopped = 0;
+  const bootstrap: BootstrapService = {
+    id: BOB,
+    addr: "127.0.0.1:7411",
+    peers: () => [{ id: ANN, addr: "127.0.0.1:9000" }],
+    stop() {
+      stopped++;
+      return Promise.resolve();
+    },
+  };
+  const { out, lines } = capture();
+  const run = (command: JsonCommand) => runBootstrapCommand(command, bootstrap, out);
+  assert.equal(await run({ type: "peers" }), true);
+  assert.equal(await run({ type: "send", text: "x" }), true);
+  assert.equal(await run({ type: "clock" }), true);
+  assert.equal(await run({ type: "nick", nick: "n" }), true);
+  assert.equal(await run({ type: "stats" }), true);
+  assert.equal(stopped, 0);
+  assert.equal(await run({ type: "quit" }), false);
+  assert.equal(stopped, 1);
+  assert.deepEqual(await lines(), [
+    { type: "peers", peers: [{ id: ANN, addr: "127.0.0.1:9000" }] },
+    { type: "error", error: "A bootstrap does not take 'send'" },
+    { type: "error", error: "A bootstrap does not take 'clock'" },
+    { type: "error", error: "A bootstrap does not take 'nick'" },
+    { type: "error", error: "A bootstrap does not take 'stats'" },
+  ]);
+});

@@ -1,0 +1,169 @@
+import assert from "node:assert/strict";
+import { type ByteSink, LineWriter, readLines } from "../../lib/ui/line_writer.ts";
+
+/** A sink that records each write; `chunkBytesMax` simulates short writes. */
+class RecordingSink implements ByteSink {
+  readonly writes: string[] = [];
+  readonly #decoder = new TextDecoder();
+  readonly #chunkBytesMax: number;
+  fail = false;
+
+  constructor(chunkBytesMax = Infinity) {
+    this.#chunkBytesMax = chunkBytesMax;
+  }
+
+  async write(bytes: Uint8Array): Promise<number> {
+    await Promise.resolve();
+    if (this.fail) throw new Deno.errors.BrokenPipe("reader went away");
+    const n = Math.min(bytes.length, this.#chunkBytesMax);
+    this.writes.push(this.#decoder.decode(bytes.subarray(0, n)));
+    return n;
+  }
+
+  get text(): string {
+    return this.writes.join("");
+  }
+}
+
+function streamOf(chunks: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return ReadableStream.from(chunks.map((c) => (typeof c === "string" ? encoder.encode(c) : c)));
+}
+
+async function collect(
+  chunks: (string | Uint8Array)[],
+  lineBytesMax = 1024,
+): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of readLines(streamOf(chunks), lineBytesMax)) lines.push(line);
+  return lines;
+}
+
+Deno.test("LineWriter writes lines in order, each with a newline", async () => {
+  const sink = new RecordingSink();
+  const writer = new LineWriter(sink);
+  writer.line("one");
+  writer.line("");
+  writer.line("three");
+  await writer.flush();
+  assert.equal(sink.text, "one\n\nthree\n");
+});
+
+Deno.test("LineWriter batches the lines of one event-loop turn into one write", async () => {
+  const sink = new RecordingSink();
+  const writer = new LineWriter(sink);
+  for (let i = 0; i < 100; i++) writer.line(`line ${i}`);
+  await writer.flush();
+  assert.equal(sink.writes.length, 1);
+  assert.equal(sink.text.split("\n").length, 101);
+});
+
+Deno.test("LineWriter keeps order for lines queued while a write is in progress", async () => {
+  const sink = new RecordingSink(5);
+  const writer = new LineWriter(sink);
+  writer.line("first line");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  writer.line("second");
+  writer.line("third");
+  await writer.flush();
+  assert.equal(sink.text, "first line\nsecond\nthird\n");
+});
+
+Deno.test("LineWriter finishes short writes", async () => {
+  const sink = new RecordingSink(3);
+  const writer = new LineWriter(sink);
+  writer.line("héllo wörld");
+  await writer.flush();
+  assert.ok(sink.writes.length > 1);
+  // Bytes were split anywhere, so compare bytes, not the decoded pieces.
+  const joined = sink.writes.join("");
+  assert.ok(joined.startsWith("h") && joined.endsWith("ld\n"));
+  assert.equal(sink.writes.length, Math.ceil(new TextEncoder().encode("héllo wörld\n").length / 3));
+});
+
+Deno.test("LineWriter drops lines without throwing once the sink fails", async () => {
+  const sink = new RecordingSink();
+  const writer = new LineWriter(sink);
+  sink.fail = true;
+  writer.line("lost");
+  await writer.flush();
+  sink.fail = false;
+  writer.line("later");
+  await writer.flush();
+  assert.equal(sink.text, "later\n");
+});
+
+Deno.test("LineWriter.flush() resolves at once when nothing is queued", async () => {
+  await new LineWriter(new RecordingSink()).flush();
+});
+
+Deno.test("readLines() splits lines across and within chunks", async () => {
+  assert.deepEqual(await collect(["a\nb", "c\n", "\nd\ne\n"]), ["a", "bc", "", "d", "e"]);
+  assert.deepEqual(await collect(["x", "y", "z"]), ["xyz"]);
+  assert.deepEqual(await collect([]), []);
+  assert.deepEqual(await collect(["\n"]), [""]);
+});
+
+Deno.test("readLines() strips a carriage return before the newline only", async () => {
+  assert.deepEqual(await collect(["a\r\nb\r", "\nc\rd\n"]), ["a", "b", "c\rd"]);
+});
+
+Deno.test("readLines() yields a last line without a newline", async () => {
+  assert.deepEqual(await collect(["one\ntwo"]), ["one", "two"]);
+});
+
+Deno.test("readLines() decodes UTF-8 split across chunks", async () => {
+  const bytes = new TextEncoder().encode("héllo 🦕\n");
+  const chunks = [...bytes].map((b) => new Uint8Array([b]));
+  assert.deepEqual(await collect(chunks), ["héllo 🦕"]);
+});
+
+Deno.test("readLines() raises a RangeError once an unfinished line passes the limit", async () => {
+  await assert.rejects(
+    () => collect(["ok\n", "x".repeat(6), "x".repeat(6)], 10),
+    (error: Error) => {
+      assert.ok(error instanceof RangeError);
+      assert.equal(error.message, "Cannot read input: a line is longer than 10 bytes");
+      return true;
+    },
+  );
+  // Up to the limit is fine.
+  assert.deepEqual(await collect(["x".repeat(5), "x".repeat(5), "\n"], 10), ["x".repeat(10)]);
+});
+
+Deno.test("readLines() stops the stream when the limit is passed", async () => {
+  let cancelled = false;
+  let pulls = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulls++;
+      controller.enqueue(new TextEncoder().encode("y".repeat(100)));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  await assert.rejects(async () => {
+    for await (const _ of readLines(stream, 1_000)) {
+      // no complete line ever arrives
+    }
+  }, RangeError);
+  assert.ok(cancelled, "the source is cancelled");
+  assert.ok(pulls <= 12, `read ${pulls} chunks of 100 bytes for a 1000-byte limit`);
+});
+
+// BUG (lib/ui/line_writer.ts readLines): the limit is checked only on what is left
+// after splitting a chunk into lines, so a line of any length is yielded when its
+// newline arrives in the same chunk as its end (a 70 000-byte command line sent to
+// `main.ts peer --json` through a pipe is parsed, though COMMAND_LINE_BYTES_MAX is
+// 65 536). It also counts UTF-16 code units, not bytes. Un-ignore once fixed.
+Deno.test({
+  name: "readLines() refuses a complete line over the limit, counting bytes",
+  ignore: true,
+  async fn() {
+    await assert.rejects(() => collect(["x".repeat(100) + "\n"], 10), RangeError);
+    await assert.rejects(() => collect(["x".repeat(8), "x".repeat(8) + "\n"], 10), RangeError);
+    // Six 2-byte characters are 12 bytes.
+    await assert.rejects(() => collect(["éééééé", "\n"], 10), RangeError);
+  },
+});
