@@ -116,6 +116,56 @@ export interface Bye {
   readonly reason: string;
 }
 
+/** Broadcast tree: the sender got a duplicate over this connection; stop eager-pushing chat here. */
+export interface Prune {
+  readonly type: "prune";
+}
+
+/**
+ * What the sender has delivered: the entries that grew since its last `have`
+ * on this connection (a lazy announcement), or its whole delivered clock
+ * (`full`: an anti-entropy round).
+ */
+export interface Have {
+  readonly type: "have";
+  readonly full: boolean;
+  readonly clock: VectorClock;
+}
+
+/** Per author, the messages wanted: sequence numbers in (`from`, `to`]. */
+export interface SeqRange {
+  readonly author: PeerId;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Send me these messages; with `graft`, also eager-push chat to me again. */
+export interface Want {
+  readonly type: "want";
+  readonly graft: boolean;
+  readonly ranges: readonly SeqRange[];
+}
+
+/** The sender's history no longer holds these authors' messages up to these sequence numbers. */
+export interface Skip {
+  readonly type: "skip";
+  readonly clock: VectorClock;
+}
+
+/** Indirect probe: ping `target` for me and tell me if it answers. */
+export interface Probe {
+  readonly type: "probe";
+  readonly target: PeerId;
+  readonly nonce: number;
+}
+
+/** Answer to `probe`: `target` answered a ping. */
+export interface ProbeAck {
+  readonly type: "probe-ack";
+  readonly target: PeerId;
+  readonly nonce: number;
+}
+
 /** Every message the actors exchange after the hello. */
 export type Message =
   | Register
@@ -125,7 +175,13 @@ export type Message =
   | Ping
   | Pong
   | Chat
-  | Bye;
+  | Bye
+  | Prune
+  | Have
+  | Want
+  | Skip
+  | Probe
+  | ProbeAck;
 
 /** Every frame payload, hello included. */
 export type AnyMessage = Hello | Message;

@@ -34,7 +34,9 @@ import {
   type PeerId,
   PROTOCOL_VERSION,
   type Role,
+  type SeqRange,
 } from "./message.ts";
+import type { VectorClock } from "../causal/vector_clock.ts";
 import { ProtocolError, quoteForError } from "./protocol_error.ts";
 import { AEAD_TAG_BYTES, DEFAULT_WIRE_LIMITS, type WireLimits } from "./wire_limits.ts";
 
@@ -58,6 +60,12 @@ export const MESSAGE_TYPE_CODES: Readonly<Record<AnyMessage["type"], number>> = 
   "pong": 7,
   "chat": 8,
   "bye": 9,
+  "prune": 10,
+  "have": 11,
+  "want": 12,
+  "skip": 13,
+  "probe": 14,
+  "probe-ack": 15,
 });
 
 /** The fields of a chat message that its encoded body carries (and its signature covers). */
@@ -474,13 +482,9 @@ function decodeHello(array: readonly unknown[], limits: WireLimits): Hello {
   return { type: "hello", version, id, addr, nick, role, incarnation };
 }
 
-function decodeChatBody(body: Uint8Array, limits: WireLimits): ChatBodyFields {
-  const fail: Fail = DECODE_FAIL.chat;
-  const array = checkArray(decodeValue(body, limits, fail), "body", fail);
-  checkLength(array, 6, fail);
-  const author = decodeId(array[0], "author", fail);
-  const seq = checkPositive(array[1], "seq", fail);
-  const entries = checkArray(array[2], "clock", fail);
+/** A clock on the wire: `[[id, n], …]`, n ≥ 1, ids distinct, at most `clockEntriesMax`. */
+function decodeClock(value: unknown, limits: WireLimits, fail: Fail): Map<PeerId, number> {
+  const entries = checkArray(value, "clock", fail);
   if (entries.length > limits.clockEntriesMax) {
     fail(`clock has ${entries.length} entries, limit ${limits.clockEntriesMax}`);
   }
@@ -493,6 +497,53 @@ function decodeChatBody(body: Uint8Array, limits: WireLimits): ChatBodyFields {
     if (clock.has(id)) fail(`clock has id ${id} twice`);
     clock.set(id, n);
   }
+  return clock;
+}
+
+/** Encodes a clock sorted by id, so equal clocks give equal bytes. */
+function encodeClock(clock: VectorClock, limits: WireLimits, fail: Fail): unknown[] {
+  if (clock.size > limits.clockEntriesMax) {
+    fail(`clock has ${clock.size} entries, limit ${limits.clockEntriesMax}`);
+  }
+  return [...clock.keys()].sort().map((id) => [
+    encodeId(id, "clock id", fail),
+    checkPositive(clock.get(id), `clock entry of ${id}`, fail),
+  ]);
+}
+
+function checkFlag(value: unknown, field: string, fail: Fail): boolean {
+  if (value !== 0 && value !== 1) fail(`${field} must be 0 or 1, got ${describe(value)}`);
+  return value === 1;
+}
+
+function decodeRanges(value: unknown, limits: WireLimits, fail: Fail): SeqRange[] {
+  const list = checkArray(value, "ranges", fail);
+  if (list.length > limits.clockEntriesMax) {
+    fail(`${list.length} ranges, limit ${limits.clockEntriesMax}`);
+  }
+  const ranges: SeqRange[] = [];
+  const seen = new Set<PeerId>();
+  for (let i = 0; i < list.length; i++) {
+    const entry = checkArray(list[i], `ranges[${i}]`, fail);
+    checkLength(entry, 3, fail);
+    const author = decodeId(entry[0], `ranges[${i}].author`, fail);
+    const from = checkUint(entry[1], `ranges[${i}].from`, fail);
+    const to = checkPositive(entry[2], `ranges[${i}].to`, fail);
+    if (to <= from) fail(`ranges[${i}] is empty: to ${to} ≤ from ${from}`);
+    if (seen.has(author)) fail(`ranges name author ${author} twice`);
+    seen.add(author);
+    ranges.push({ author, from, to });
+  }
+  return ranges;
+}
+
+function decodeChatBody(body: Uint8Array, limits: WireLimits): ChatBodyFields {
+  const fail: Fail = DECODE_FAIL.chat;
+  const array = checkArray(decodeValue(body, limits, fail), "body", fail);
+  checkLength(array, 6, fail);
+  const author = decodeId(array[0], "author", fail);
+  const seq = checkPositive(array[1], "seq", fail);
+  const clock = decodeClock(array[2], limits, fail);
   const own = clock.get(author);
   if (own !== seq) fail(`clock[author] is ${own ?? "absent"}, expected seq ${seq}`);
   const nick = checkNick(array[3], "nick", limits, fail);
@@ -594,6 +645,43 @@ export function decodeMessage(
       checkLength(value, 2, fail);
       return { type: "bye", reason: checkStr(value[1], "reason", limits.reasonBytesMax, fail) };
     }
+    case 10:
+      return { type: "prune" };
+    case 11:
+    case 13: {
+      if (code === 11) {
+        const fail: Fail = DECODE_FAIL.have;
+        checkLength(value, 3, fail);
+        return {
+          type: "have",
+          full: checkFlag(value[1], "full", fail),
+          clock: decodeClock(value[2], limits, fail),
+        };
+      }
+      const fail: Fail = DECODE_FAIL.skip;
+      checkLength(value, 2, fail);
+      return { type: "skip", clock: decodeClock(value[1], limits, fail) };
+    }
+    case 12: {
+      const fail: Fail = DECODE_FAIL.want;
+      checkLength(value, 3, fail);
+      return {
+        type: "want",
+        graft: checkFlag(value[1], "graft", fail),
+        ranges: decodeRanges(value[2], limits, fail),
+      };
+    }
+    case 14:
+    case 15: {
+      const type = code === 14 ? "probe" : "probe-ack";
+      const fail: Fail = DECODE_FAIL[type];
+      checkLength(value, 3, fail);
+      return {
+        type,
+        target: decodeId(value[1], "target", fail),
+        nonce: checkNonce(value[2], fail),
+      };
+    }
     default:
       return failMessage(`unknown type code ${describe(code)}`);
   }
@@ -626,16 +714,9 @@ export function encodeChatBody(
   const fail: Fail = ENCODE_FAIL.chat;
   const author = encodeId(fields.author, "author", fail);
   const seq = checkPositive(fields.seq, "seq", fail);
-  if (fields.clock.size > limits.clockEntriesMax) {
-    fail(`clock has ${fields.clock.size} entries, limit ${limits.clockEntriesMax}`);
-  }
   const own = fields.clock.get(fields.author);
   if (own !== seq) fail(`clock[author] is ${own ?? "absent"}, expected seq ${seq}`);
-  const ids = [...fields.clock.keys()].sort();
-  const clock = ids.map((id) => [
-    encodeId(id, "clock id", fail),
-    checkPositive(fields.clock.get(id), `clock entry of ${id}`, fail),
-  ]);
+  const clock = encodeClock(fields.clock, limits, fail);
   const nick = checkNick(fields.nick, "nick", limits, fail);
   const text = checkStr(fields.text, "text", limits.textBytesMax, fail);
   const ts = checkInt(fields.ts, "ts", fail);
@@ -731,6 +812,46 @@ export function encodeMessage(
         checkStr(message.reason, "reason", limits.reasonBytesMax, ENCODE_FAIL.bye),
       ];
       break;
+    case "prune":
+      value = [MESSAGE_TYPE_CODES.prune];
+      break;
+    case "have":
+      value = [
+        MESSAGE_TYPE_CODES.have,
+        message.full ? 1 : 0,
+        encodeClock(message.clock, limits, ENCODE_FAIL.have),
+      ];
+      break;
+    case "skip":
+      value = [MESSAGE_TYPE_CODES.skip, encodeClock(message.clock, limits, ENCODE_FAIL.skip)];
+      break;
+    case "want": {
+      const fail: Fail = ENCODE_FAIL.want;
+      if (message.ranges.length > limits.clockEntriesMax) {
+        fail(`${message.ranges.length} ranges, limit ${limits.clockEntriesMax}`);
+      }
+      const seen = new Set<PeerId>();
+      const ranges = message.ranges.map((range, i) => {
+        if (seen.has(range.author)) fail(`ranges name author ${range.author} twice`);
+        seen.add(range.author);
+        const from = checkUint(range.from, `ranges[${i}].from`, fail);
+        const to = checkPositive(range.to, `ranges[${i}].to`, fail);
+        if (to <= from) fail(`ranges[${i}] is empty: to ${to} ≤ from ${from}`);
+        return [encodeId(range.author, `ranges[${i}].author`, fail), from, to];
+      });
+      value = [MESSAGE_TYPE_CODES.want, message.graft ? 1 : 0, ranges];
+      break;
+    }
+    case "probe":
+    case "probe-ack": {
+      const fail: Fail = ENCODE_FAIL[message.type];
+      value = [
+        MESSAGE_TYPE_CODES[message.type],
+        encodeId(message.target, "target", fail),
+        checkNonce(message.nonce, fail),
+      ];
+      break;
+    }
     default: {
       const unknown: { readonly type?: unknown } = message;
       throw new TypeError(`Cannot encode message: unknown type ${describe(unknown.type)}`);

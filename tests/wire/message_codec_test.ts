@@ -120,6 +120,10 @@ const memberArb: fc.Arbitrary<MemberInfo> = fc.record({
   incarnation: uintArb,
   status: statusArb,
 });
+const clockArb = fc.uniqueArray(fc.tuple(peerIdArb, fc.integer({ min: 1, max: 2 ** 40 })), {
+  maxLength: 12,
+  selector: ([id]) => id,
+}).map((entries) => new Map(entries));
 const chatArb: fc.Arbitrary<ChatMessage> = fc.record({
   author: peerIdArb,
   seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
@@ -164,6 +168,23 @@ const messageArb: fc.Arbitrary<AnyMessage> = fc.oneof(
   }),
   fc.record({ type: fc.constant("chat" as const), message: chatArb }),
   fc.record({ type: fc.constant("bye" as const), reason: textArb.filter((r) => r.length < 80) }),
+  fc.constant({ type: "prune" as const }),
+  fc.record({ type: fc.constant("have" as const), full: fc.boolean(), clock: clockArb }),
+  fc.record({ type: fc.constant("skip" as const), clock: clockArb }),
+  fc.record({
+    type: fc.constant("want" as const),
+    graft: fc.boolean(),
+    ranges: fc.uniqueArray(
+      fc.record({ author: peerIdArb, from: fc.nat(1000), span: fc.integer({ min: 1, max: 1000 }) })
+        .map(({ author, from, span }) => ({ author, from, to: from + span })),
+      { maxLength: 10, selector: (r) => r.author },
+    ),
+  }),
+  fc.record({
+    type: fc.constantFrom("probe" as const, "probe-ack" as const),
+    target: peerIdArb,
+    nonce: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+  }),
 );
 
 // ---------------------------------------------------------------------------
@@ -197,7 +218,25 @@ const EXAMPLES: readonly AnyMessage[] = [
   { type: "chat", message: chatMessage({ signature: new Uint8Array(0), text: "", ts: -1 }) },
   { type: "bye", reason: "" },
   { type: "bye", reason: "shutting down" },
+  { type: "prune" },
+  { type: "have", full: true, clock: new Map() },
+  { type: "have", full: false, clock: new Map([[ID_A, 3], [ID_B, 1]]) },
+  { type: "skip", clock: new Map([[ID_B, 40]]) },
+  { type: "want", graft: true, ranges: [{ author: ID_A, from: 0, to: 5 }] },
+  { type: "want", graft: false, ranges: [] },
+  { type: "probe", target: ID_B, nonce: 17 },
+  { type: "probe-ack", target: ID_B, nonce: 17 },
 ];
+
+Deno.test("decodeMessage() rejects empty, duplicate and unknown-flag want ranges", () => {
+  const bad = [
+    raw([12, 1, [[ID_A_BYTES, 5, 5]]]),
+    raw([12, 1, [[ID_A_BYTES, 1, 2], [ID_A_BYTES, 3, 4]]]),
+    raw([12, 2, []]),
+    raw([11, 0, [[ID_A_BYTES, 0]]]),
+  ];
+  for (const bytes of bad) assert.throws(() => decodeMessage(bytes), ProtocolError);
+});
 
 for (const example of EXAMPLES) {
   Deno.test(`decodeMessage() round-trips ${example.type} from encodeMessage()`, () => {
@@ -343,8 +382,8 @@ const VIOLATIONS: readonly Violation[] = [
   { name: "an empty array", bytes: raw([]), message: /expected a non-empty array, got array of 0/ },
   {
     name: "an unknown type code",
-    bytes: raw([10]),
-    message: "Cannot decode message: unknown type code 10",
+    bytes: raw([16]),
+    message: "Cannot decode message: unknown type code 16",
   },
   {
     name: "a type code that is a str",
