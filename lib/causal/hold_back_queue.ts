@@ -264,6 +264,50 @@ export class HoldBackQueue<M extends CausalMessage> {
     return queue.size;
   }
 
+  /**
+   * Moves `delivered[author]` forward to `seq` without delivering what lies
+   * between: that history is gone (pruned everywhere this node can reach), so
+   * waiting for it would block every later message forever. Held messages of
+   * `author` up to `seq` are dropped; returns what the jump releases, in
+   * delivery order. A jump backwards is ignored.
+   */
+  skipTo(author: string, seq: number): M[] {
+    if (!isCount(seq)) {
+      throw new RangeError(`Cannot skip: seq ${seq} is not a non-negative safe integer`);
+    }
+    const last = this.#delivered.get(author) ?? 0;
+    if (seq <= last) return [];
+    this.#delivered.set(author, seq);
+    const ready: string[] = [];
+    const queue = this.#held.get(author);
+    if (queue !== undefined) {
+      for (const held of [...queue.keys()]) {
+        if (held <= seq) {
+          queue.delete(held);
+          this.#heldCount--;
+        }
+      }
+      this.#unpark(author);
+      if (queue.size === 0) this.#held.delete(author);
+      else ready.push(author);
+    }
+    const bySeq = this.#waiters.get(author);
+    if (bySeq !== undefined) {
+      for (const [needed, parked] of [...bySeq]) {
+        if (needed > seq) continue;
+        bySeq.delete(needed);
+        for (const waiter of parked) {
+          this.#parkedOn.delete(waiter);
+          ready.push(waiter);
+        }
+      }
+      if (bySeq.size === 0) this.#waiters.delete(author);
+    }
+    const delivered: M[] = [];
+    this.#release(ready, delivered);
+    return delivered;
+  }
+
   /** The first entry of `message.clock`, other than its author's, that is not yet delivered. */
   #missingDependency(message: M): Dependency | undefined {
     for (const [author, seq] of message.clock) {
@@ -278,6 +322,11 @@ export class HoldBackQueue<M extends CausalMessage> {
   #deliver(first: M, delivered: M[]): void {
     const ready: string[] = [];
     this.#advance(first, delivered, ready);
+    this.#release(ready, delivered);
+  }
+
+  /** Delivers the heads of the `ready` authors and everything they transitively unblock. */
+  #release(ready: string[], delivered: M[]): void {
     for (let author = ready.pop(); author !== undefined; author = ready.pop()) {
       // Guard: a parked head still misses its dependency (parks are lifted when
       // it is delivered), so it must not be examined or parked twice.

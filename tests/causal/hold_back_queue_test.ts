@@ -587,3 +587,23 @@ Deno.test("HoldBackQueue agrees with a naive reference queue", () => {
     }),
   );
 });
+
+Deno.test("HoldBackQueue.skipTo() jumps over lost history and releases what waited for it", () => {
+  const queue = new HoldBackQueue<CausalMessage>();
+  const m = (author: string, seq: number, clock: Record<string, number>): CausalMessage => ({
+    author,
+    seq,
+    clock: new Map(Object.entries(clock)),
+  });
+  // b#1 depends on a#5; a#3 and a#6 are held; a#1..a#5 are gone everywhere.
+  assert.equal(queue.offer(m("b", 1, { a: 5, b: 1 })).status, "held");
+  assert.equal(queue.offer(m("a", 3, { a: 3 })).status, "held");
+  assert.equal(queue.offer(m("a", 6, { a: 6 })).status, "held");
+  const released = queue.skipTo("a", 5).map((x) => `${x.author}${x.seq}`);
+  assert.deepEqual(released.sort(), ["a6", "b1"]);
+  assert.equal(queue.heldCount, 0, "a#3 is below the jump and must be dropped");
+  assert.equal(queue.deliveredSeq("a"), 6);
+  assert.deepEqual(queue.skipTo("a", 2), [], "a jump backwards is ignored");
+  assert.ok(queue.has("a", 4), "skipped messages count as known");
+  assert.throws(() => queue.skipTo("a", -1), RangeError);
+});

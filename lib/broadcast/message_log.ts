@@ -1,0 +1,180 @@
+/**
+ * The window of delivered messages a peer keeps to repair others: what a
+ * neighbour lacks is served from here, in delivery order, so it can deliver
+ * each message as it arrives.
+ *
+ * @module
+ */
+
+import type { CausalStamp, VectorClock } from "../causal/vector_clock.ts";
+
+/** Options of {@linkcode MessageLog}. */
+export interface MessageLogOptions {
+  /** Messages kept, all authors together; the oldest go first. Default 10 000. */
+  messagesMax?: number;
+}
+
+interface AuthorLog<M> {
+  /** Highest sequence number no longer held (pruned or never seen). */
+  floor: number;
+  /** Index into `messages` of the first held message. */
+  head: number;
+  /** `messages[head + i]` has sequence number `floor + 1 + i`. */
+  messages: M[];
+  /** Delivery index of each message, parallel to `messages`. */
+  order: number[];
+}
+
+/**
+ * Delivered messages per author, contiguous by sequence number, bounded in
+ * total. Every operation costs O(authors + result) at most.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MessageLog } from "./message_log.ts";
+ *
+ * const log = new MessageLog();
+ * log.add({ author: "a", seq: 1, clock: new Map([["a", 1]]) });
+ * log.add({ author: "b", seq: 1, clock: new Map([["a", 1], ["b", 1]]) });
+ * assert.deepEqual(log.missing(new Map([["a", 1]]), 10).map((m) => m.author), ["b"]);
+ * ```
+ */
+export class MessageLog<M extends CausalStamp = CausalStamp> {
+  readonly #messagesMax: number;
+  readonly #authors = new Map<string, AuthorLog<M>>();
+  /** Authors in delivery order, for pruning the oldest first. */
+  #fifo: string[] = [];
+  #fifoHead = 0;
+  #size = 0;
+  #nextOrder = 0;
+
+  /** An empty log. */
+  constructor(options: MessageLogOptions = {}) {
+    const max = options.messagesMax ?? 10_000;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new RangeError(`Invalid messagesMax: ${max}, expected a positive integer`);
+    }
+    this.#messagesMax = max;
+  }
+
+  /** Messages held. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Appends the next delivered message of its author. Its sequence number must
+   * follow the last one held (or anything for an author not seen yet: the
+   * log then starts there).
+   */
+  add(message: M): void {
+    let log = this.#authors.get(message.author);
+    if (log === undefined) {
+      log = { floor: message.seq - 1, head: 0, messages: [], order: [] };
+      this.#authors.set(message.author, log);
+    }
+    const top = log.floor + log.messages.length - log.head;
+    if (message.seq !== top + 1) {
+      throw new RangeError(
+        `Cannot log message: ${message.author.slice(0, 8)}#${message.seq} does not follow #${top}`,
+      );
+    }
+    log.messages.push(message);
+    log.order.push(this.#nextOrder++);
+    this.#fifo.push(message.author);
+    this.#size++;
+    while (this.#size > this.#messagesMax) this.#pruneOldest();
+  }
+
+  /** The message `author#seq`, if held. */
+  get(author: string, seq: number): M | undefined {
+    const log = this.#authors.get(author);
+    if (log === undefined || seq <= log.floor) return undefined;
+    return log.messages[log.head + seq - log.floor - 1];
+  }
+
+  /** The highest sequence number of `author` no longer held here (0 when all are). */
+  floor(author: string): number {
+    return this.#authors.get(author)?.floor ?? 0;
+  }
+
+  /**
+   * Messages held that a peer with delivered clock `remote` lacks, oldest
+   * delivery first, at most `limit`.
+   */
+  missing(remote: VectorClock, limit: number): M[] {
+    const ranges: { log: AuthorLog<M>; from: number }[] = [];
+    for (const [author, log] of this.#authors) {
+      const top = log.floor + log.messages.length - log.head;
+      const has = remote.get(author) ?? 0;
+      if (top > has) ranges.push({ log, from: Math.max(has, log.floor) });
+    }
+    return this.#merge(ranges, limit);
+  }
+
+  /** Messages of `author` with sequence numbers in (`from`, `to`], as far as held, at most `limit`. */
+  range(author: string, from: number, to: number, limit: number): M[] {
+    const log = this.#authors.get(author);
+    if (log === undefined) return [];
+    const out: M[] = [];
+    const start = Math.max(from, log.floor) + 1;
+    for (let seq = start; seq <= to && out.length < limit; seq++) {
+      const message = log.messages[log.head + seq - log.floor - 1];
+      if (message === undefined) break;
+      out.push(message);
+    }
+    return out;
+  }
+
+  /** Authors whose history here starts after what `remote` has delivered: author → floor. */
+  floorsAbove(remote: VectorClock): Map<string, number> {
+    const floors = new Map<string, number>();
+    for (const [author, log] of this.#authors) {
+      if (log.floor > (remote.get(author) ?? 0)) floors.set(author, log.floor);
+    }
+    return floors;
+  }
+
+  /** Merges per-author runs by delivery order (authors are few; a linear pick is enough). */
+  #merge(ranges: { log: AuthorLog<M>; from: number }[], limit: number): M[] {
+    const out: M[] = [];
+    const cursors = ranges.map(({ log, from }) => log.head + from - log.floor);
+    while (out.length < limit) {
+      let best = -1;
+      let bestOrder = Infinity;
+      for (let i = 0; i < ranges.length; i++) {
+        const order = ranges[i]!.log.order[cursors[i]!];
+        if (order !== undefined && order < bestOrder) {
+          bestOrder = order;
+          best = i;
+        }
+      }
+      if (best < 0) break;
+      out.push(ranges[best]!.log.messages[cursors[best]!]!);
+      cursors[best]!++;
+    }
+    return out;
+  }
+
+  #pruneOldest(): void {
+    while (this.#fifoHead < this.#fifo.length) {
+      const author = this.#fifo[this.#fifoHead++]!;
+      const log = this.#authors.get(author)!;
+      if (log.head >= log.messages.length) continue;
+      log.head++;
+      log.floor++;
+      this.#size--;
+      if (log.head > 1024 && log.head * 2 > log.messages.length) {
+        log.messages = log.messages.slice(log.head);
+        log.order = log.order.slice(log.head);
+        log.head = 0;
+      }
+      break;
+    }
+    if (this.#fifoHead > 4096 && this.#fifoHead * 2 > this.#fifo.length) {
+      this.#fifo = this.#fifo.slice(this.#fifoHead);
+      this.#fifoHead = 0;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { MessageLog } from "../../lib/broadcast/message_log.ts";
+import type { CausalStamp } from "../../lib/causal/vector_clock.ts";
+
+const stamp = (author: string, seq: number): CausalStamp => ({
+  author,
+  seq,
+  clock: new Map([[author, seq]]),
+});
+
+Deno.test("MessageLog.add() requires each author's messages in sequence", () => {
+  const log = new MessageLog();
+  log.add(stamp("a", 1));
+  log.add(stamp("a", 2));
+  assert.throws(() => log.add(stamp("a", 2)), RangeError);
+  assert.throws(() => log.add(stamp("a", 4)), RangeError);
+  log.add(stamp("b", 7)); // a log may start anywhere (history skipped before it)
+  assert.equal(log.floor("b"), 6);
+  assert.equal(log.get("b", 7)?.seq, 7);
+  assert.equal(log.get("b", 6), undefined);
+});
+
+Deno.test("MessageLog.missing() returns what the remote lacks, in delivery order, up to the limit", () => {
+  const log = new MessageLog();
+  const order = [stamp("a", 1), stamp("b", 1), stamp("a", 2), stamp("c", 1), stamp("b", 2)];
+  for (const m of order) log.add(m);
+  const lacks = log.missing(new Map([["a", 1]]), 10).map((m) => `${m.author}${m.seq}`);
+  assert.deepEqual(lacks, ["b1", "a2", "c1", "b2"]);
+  assert.deepEqual(log.missing(new Map([["a", 1]]), 2).map((m) => `${m.author}${m.seq}`), [
+    "b1",
+    "a2",
+  ]);
+  assert.deepEqual(log.missing(new Map([["a", 2], ["b", 2], ["c", 1]]), 10), []);
+});
+
+Deno.test("MessageLog prunes the oldest past messagesMax and reports floors", () => {
+  const log = new MessageLog({ messagesMax: 3 });
+  for (const m of [stamp("a", 1), stamp("b", 1), stamp("a", 2), stamp("a", 3)]) log.add(m);
+  assert.equal(log.size, 3);
+  assert.equal(log.floor("a"), 1);
+  assert.equal(log.get("a", 1), undefined);
+  assert.deepEqual(log.range("a", 0, 10, 10).map((m) => m.seq), [2, 3]);
+  assert.deepEqual([...log.floorsAbove(new Map())], [["a", 1]]);
+  assert.deepEqual([...log.floorsAbove(new Map([["a", 1]]))], []);
+  assert.deepEqual(log.missing(new Map(), 10).map((m) => `${m.author}${m.seq}`), [
+    "b1",
+    "a2",
+    "a3",
+  ]);
+});
+
+Deno.test("MessageLog agrees with a naive model under random adds and prunes (property)", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom("a", "b", "c", "d"), { maxLength: 300 }),
+      fc.integer({ min: 1, max: 40 }),
+      fc.dictionary(fc.constantFrom("a", "b", "c", "d"), fc.nat(80)),
+      (authors, max, remoteObject) => {
+        const log = new MessageLog({ messagesMax: max });
+        const model: CausalStamp[] = [];
+        const next = new Map<string, number>();
+        for (const author of authors) {
+          const seq = (next.get(author) ?? 0) + 1;
+          next.set(author, seq);
+          const m = stamp(author, seq);
+          log.add(m);
+          model.push(m);
+          if (model.length > max) model.shift();
+        }
+        assert.equal(log.size, model.length);
+        const remote = new Map(Object.entries(remoteObject));
+        const expected = model.filter((m) => m.seq > (remote.get(m.author) ?? 0));
+        assert.deepEqual(log.missing(remote, 1_000), expected);
+        assert.deepEqual(log.missing(remote, 5), expected.slice(0, 5));
+      },
+    ),
+  );
+});
