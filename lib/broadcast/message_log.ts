@@ -43,8 +43,8 @@ interface AuthorLog<M> {
 export class MessageLog<M extends CausalStamp = CausalStamp> {
   readonly #messagesMax: number;
   readonly #authors = new Map<string, AuthorLog<M>>();
-  /** Authors in delivery order, for pruning the oldest first. */
-  #fifo: string[] = [];
+  /** Messages in delivery order, for pruning the oldest first (stale entries are skipped). */
+  #fifo: M[] = [];
   #fifoHead = 0;
   #size = 0;
   #nextOrder = 0;
@@ -82,7 +82,7 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
     }
     log.messages.push(message);
     log.order.push(this.#nextOrder++);
-    this.#fifo.push(message.author);
+    this.#fifo.push(message);
     this.#size++;
     while (this.#size > this.#messagesMax) this.#pruneOldest();
   }
@@ -104,13 +104,26 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
    * delivery first, at most `limit`.
    */
   missing(remote: VectorClock, limit: number): M[] {
-    const ranges: { log: AuthorLog<M>; from: number }[] = [];
+    const ranges: { log: AuthorLog<M>; from: number; to: number }[] = [];
     for (const [author, log] of this.#authors) {
       const top = log.floor + log.messages.length - log.head;
       const has = remote.get(author) ?? 0;
-      if (top > has) ranges.push({ log, from: Math.max(has, log.floor) });
+      if (top > has) ranges.push({ log, from: Math.max(has, log.floor), to: top });
     }
     return this.#merge(ranges, limit);
+  }
+
+  /**
+   * Messages in the given ranges (sequence numbers in (`from`, `to`] per
+   * author), as far as held, oldest delivery first, at most `limit`.
+   */
+  collect(ranges: readonly { author: string; from: number; to: number }[], limit: number): M[] {
+    const runs: { log: AuthorLog<M>; from: number; to: number }[] = [];
+    for (const { author, from, to } of ranges) {
+      const log = this.#authors.get(author);
+      if (log !== undefined) runs.push({ log, from: Math.max(from, log.floor), to });
+    }
+    return this.#merge(runs, limit);
   }
 
   /** Messages of `author` with sequence numbers in (`from`, `to`], as far as held, at most `limit`. */
@@ -127,6 +140,32 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
     return out;
   }
 
+  /**
+   * History of `author` up to `seq` is gone (the node skipped it): the log
+   * continues after `seq`, dropping anything it held at or below.
+   */
+  skipTo(author: string, seq: number): void {
+    const log = this.#authors.get(author);
+    if (log === undefined) {
+      this.#authors.set(author, { floor: seq, head: 0, messages: [], order: [] });
+      return;
+    }
+    const top = log.floor + log.messages.length - log.head;
+    if (seq <= log.floor) return;
+    if (seq >= top) {
+      this.#size -= log.messages.length - log.head;
+      log.messages = [];
+      log.order = [];
+      log.head = 0;
+      log.floor = seq;
+      return;
+    }
+    const drop = seq - log.floor;
+    this.#size -= drop;
+    log.head += drop;
+    log.floor = seq;
+  }
+
   /** Authors whose history here starts after what `remote` has delivered: author → floor. */
   floorsAbove(remote: VectorClock): Map<string, number> {
     const floors = new Map<string, number>();
@@ -137,21 +176,25 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
   }
 
   /** Merges per-author runs by delivery order (authors are few; a linear pick is enough). */
-  #merge(ranges: { log: AuthorLog<M>; from: number }[], limit: number): M[] {
+  #merge(runs: { log: AuthorLog<M>; from: number; to: number }[], limit: number): M[] {
     const out: M[] = [];
-    const cursors = ranges.map(({ log, from }) => log.head + from - log.floor);
+    const cursors = runs.map(({ log, from }) => log.head + from - log.floor);
+    const ends = runs.map(({ log, to }) =>
+      Math.min(log.messages.length, log.head + to - log.floor)
+    );
     while (out.length < limit) {
       let best = -1;
       let bestOrder = Infinity;
-      for (let i = 0; i < ranges.length; i++) {
-        const order = ranges[i]!.log.order[cursors[i]!];
-        if (order !== undefined && order < bestOrder) {
+      for (let i = 0; i < runs.length; i++) {
+        if (cursors[i]! >= ends[i]!) continue;
+        const order = runs[i]!.log.order[cursors[i]!]!;
+        if (order < bestOrder) {
           bestOrder = order;
           best = i;
         }
       }
       if (best < 0) break;
-      out.push(ranges[best]!.log.messages[cursors[best]!]!);
+      out.push(runs[best]!.log.messages[cursors[best]!]!);
       cursors[best]!++;
     }
     return out;
@@ -159,9 +202,10 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
 
   #pruneOldest(): void {
     while (this.#fifoHead < this.#fifo.length) {
-      const author = this.#fifo[this.#fifoHead++]!;
-      const log = this.#authors.get(author)!;
-      if (log.head >= log.messages.length) continue;
+      const oldest = this.#fifo[this.#fifoHead++]!;
+      const log = this.#authors.get(oldest.author)!;
+      // Stale when a skip already dropped it.
+      if (log.messages[log.head] !== oldest) continue;
       log.head++;
       log.floor++;
       this.#size--;

@@ -41,6 +41,16 @@ export interface ApplyOutcome {
   readonly applied: boolean;
   /** The entry before the change, if there was one. */
   readonly previous: MemberEntry | undefined;
+  /** A member removed to make room for this one, if any. */
+  readonly evicted: MemberEntry | undefined;
+}
+
+/** How {@linkcode MemberTable.apply} makes room for a new member in a full table. */
+export interface MakeRoom {
+  /** Picks the live member to evict when no tombstone can go. */
+  readonly random: Random;
+  /** Members that must stay (neighbours, say). */
+  readonly keep: (id: PeerId) => boolean;
 }
 
 /**
@@ -54,6 +64,9 @@ export class MemberTable {
   readonly #entries = new Map<PeerId, MemberEntry>();
   readonly #live: PeerId[] = [];
   readonly #liveIndex = new Map<PeerId, number>();
+  /** Tombstones in the order they were made, for cheap expiry (stale entries skipped). */
+  #dead: { id: PeerId; atMs: number }[] = [];
+  #deadHead = 0;
 
   /** An empty table for the node `selfId`. */
   constructor(selfId: PeerId, options: MemberTableOptions = {}) {
@@ -82,13 +95,27 @@ export class MemberTable {
     return this.#liveIndex.has(id);
   }
 
-  /** Merges one rumor; rumors about the node itself are the caller's business and are ignored here. */
-  apply(update: MemberInfo, nowMs: number): ApplyOutcome {
-    if (update.id === this.#selfId) return { applied: false, previous: undefined };
+  /**
+   * Merges one rumor; rumors about the node itself are the caller's business
+   * and are ignored here. A new member arriving at a full table is refused,
+   * unless `makeRoom` is given: then the oldest tombstone goes, or else a
+   * random live member that `makeRoom.keep` does not protect (the table is
+   * then a random partial view).
+   */
+  apply(update: MemberInfo, nowMs: number, makeRoom?: MakeRoom): ApplyOutcome {
+    if (update.id === this.#selfId) {
+      return { applied: false, previous: undefined, evicted: undefined };
+    }
     const previous = this.#entries.get(update.id);
-    if (!supersedes(update, previous)) return { applied: false, previous };
+    if (!supersedes(update, previous)) return { applied: false, previous, evicted: undefined };
+    let evicted: MemberEntry | undefined;
     if (previous === undefined && this.#entries.size >= this.#membersMax) {
-      return { applied: false, previous };
+      evicted = this.#oldestTombstone() ??
+        (makeRoom === undefined
+          ? undefined
+          : this.randomLive(makeRoom.random, (m) => makeRoom.keep(m.id)));
+      if (evicted === undefined) return { applied: false, previous, evicted: undefined };
+      this.remove(evicted.id);
     }
     this.#entries.set(update.id, {
       id: update.id,
@@ -97,9 +124,23 @@ export class MemberTable {
       status: update.status,
       changedAtMs: nowMs,
     });
-    if (update.status === "dead") this.#removeLive(update.id);
-    else this.#addLive(update.id);
-    return { applied: true, previous };
+    if (update.status === "dead") {
+      this.#removeLive(update.id);
+      this.#dead.push({ id: update.id, atMs: nowMs });
+    } else {
+      this.#addLive(update.id);
+    }
+    return { applied: true, previous, evicted };
+  }
+
+  /** Forgets a member entirely. */
+  remove(id: PeerId): void {
+    if (this.#entries.delete(id)) this.#removeLive(id);
+  }
+
+  /** Whether no new member fits without making room. */
+  get full(): boolean {
+    return this.#entries.size >= this.#membersMax;
   }
 
   /** Live members (alive or suspect). */
@@ -130,16 +171,75 @@ export class MemberTable {
     return undefined;
   }
 
+  /** Up to `count` distinct live members, uniformly at random, skipping those `exclude` rejects. */
+  sampleLive(
+    count: number,
+    random: Random,
+    exclude?: (entry: MemberEntry) => boolean,
+  ): MemberEntry[] {
+    const n = this.#live.length;
+    const picked = new Map<PeerId, MemberEntry>();
+    if (count >= n) {
+      for (const id of this.#live) {
+        const entry = this.#entries.get(id)!;
+        if (exclude === undefined || !exclude(entry)) picked.set(id, entry);
+      }
+      return [...picked.values()];
+    }
+    // Rejection sampling: cheap while count is well below n.
+    for (let attempts = 0; picked.size < count && attempts < count * 4; attempts++) {
+      const entry = this.#entries.get(this.#live[random.int(n)]!)!;
+      if (exclude !== undefined && exclude(entry)) continue;
+      picked.set(entry.id, entry);
+    }
+    return [...picked.values()];
+  }
+
+  /** The `count` most recent tombstones still held, newest first. */
+  recentDead(count: number): MemberEntry[] {
+    const out: MemberEntry[] = [];
+    for (let i = this.#dead.length - 1; i >= this.#deadHead && out.length < count; i--) {
+      const { id, atMs } = this.#dead[i]!;
+      const entry = this.#entries.get(id);
+      if (entry?.status === "dead" && entry.changedAtMs === atMs && !out.includes(entry)) {
+        out.push(entry);
+      }
+    }
+    return out;
+  }
+
   /** Forgets tombstones older than the retention time; returns how many went. */
   expire(nowMs: number): number {
     let removed = 0;
-    for (const [id, entry] of this.#entries) {
-      if (entry.status === "dead" && nowMs - entry.changedAtMs >= this.#deadRetentionMs) {
+    while (this.#deadHead < this.#dead.length) {
+      const { id, atMs } = this.#dead[this.#deadHead]!;
+      if (nowMs - atMs < this.#deadRetentionMs) break;
+      this.#deadHead++;
+      const entry = this.#entries.get(id);
+      if (entry?.status === "dead" && entry.changedAtMs === atMs) {
         this.#entries.delete(id);
         removed++;
       }
     }
+    this.#compactDead();
     return removed;
+  }
+
+  #oldestTombstone(): MemberEntry | undefined {
+    while (this.#deadHead < this.#dead.length) {
+      const { id, atMs } = this.#dead[this.#deadHead]!;
+      const entry = this.#entries.get(id);
+      if (entry?.status === "dead" && entry.changedAtMs === atMs) return entry;
+      this.#deadHead++;
+    }
+    return undefined;
+  }
+
+  #compactDead(): void {
+    if (this.#deadHead > 1024 && this.#deadHead * 2 > this.#dead.length) {
+      this.#dead = this.#dead.slice(this.#deadHead);
+      this.#deadHead = 0;
+    }
   }
 
   #addLive(id: PeerId): void {

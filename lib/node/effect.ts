@@ -52,6 +52,17 @@ export interface PeerDownEffect {
   readonly reason: string;
 }
 
+/**
+ * The history of `author` up to `seq` is gone everywhere this peer could ask
+ * (pruned from the windows of its neighbours): those messages will never be
+ * delivered here, and later ones no longer wait for them.
+ */
+export interface SkipEffect {
+  readonly type: "skip";
+  readonly author: PeerId;
+  readonly seq: number;
+}
+
 /** A diagnostic for stderr; never part of the JSON output. */
 export interface LogEffect {
   readonly type: "log";
@@ -67,4 +78,5 @@ export type Effect =
   | DeliverEffect
   | PeerUpEffect
   | PeerDownEffect
+  | SkipEffect
   | LogEffect;

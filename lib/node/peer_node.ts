@@ -3,20 +3,37 @@
  * chat, as one sans-I/O state machine. Every transition of a peer lives here;
  * time arrives as `nowMs`, randomness from the injected {@linkcode Random}.
  *
+ * The parts, each described in PROTOCOL.md § Behaviour:
+ * - connections: a bounded active view, filled by dialing random members;
+ * - membership: SWIM-style rumors merged by precedence, peer-list pulls, and
+ *   a table that becomes a random partial view past `membersMax`;
+ * - failure detection: SWIM probes with indirect probes and suspicion that
+ *   the suspect can refute;
+ * - dissemination: eager push along a self-pruning tree (Plumtree), lazy
+ *   `have` announcements on the other links, and periodic anti-entropy
+ *   (full `have`) that repairs loss, partitions and late joins from a
+ *   bounded message log;
+ * - causal delivery through the hold-back queue.
+ *
  * @module
  */
 
+import { MessageLog } from "../broadcast/message_log.ts";
 import { HoldBackQueue } from "../causal/hold_back_queue.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
-import { MemberTable } from "../membership/member_table.ts";
+import { type MakeRoom, MemberTable } from "../membership/member_table.ts";
 import { pick, type Random, sample } from "../random/random.ts";
 import {
   type ChatMessage,
+  type Have,
   type Hello,
   type MemberInfo,
   type Message,
   type PeerId,
   PROTOCOL_VERSION,
+  type SeqRange,
+  type Skip,
+  type Want,
 } from "../wire/message.ts";
 import type { Actor } from "./actor.ts";
 import type { ConnId, Effect } from "./effect.ts";
@@ -52,6 +69,38 @@ interface Link {
   byeReceived: boolean;
   lastReceivedMs: number;
   lastSentMs: number;
+  /** Broadcast tree: chat is pushed on this link at once (else announced lazily). */
+  eager: boolean;
+  /** What we last announced on this lazy link, per author. */
+  announced: Map<PeerId, number>;
+  /** When we last asked this link for messages (a `want` or a full `have`): duplicates then are expected. */
+  repairedAtMs: number;
+  /** A rewiring dial: once accepted, one other neighbour is let go. */
+  rewire: boolean;
+}
+
+/** The probe of the current SWIM period. */
+interface Probe {
+  readonly target: PeerId;
+  readonly nonce: number;
+  readonly sentAtMs: number;
+  indirectSent: boolean;
+  answered: boolean;
+}
+
+/** An indirect probe we run for another peer. */
+interface Relay {
+  readonly requester: ConnId;
+  readonly target: PeerId;
+  readonly nonce: number;
+  readonly expiresAtMs: number;
+}
+
+/** A message announced by a lazy neighbour that has not arrived yet. */
+interface Missing {
+  upTo: number;
+  conn: ConnId;
+  readonly sinceMs: number;
 }
 
 /** A live member as reported to front ends. */
@@ -68,12 +117,12 @@ export interface PeerSummary {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PeerNode } from "./peer_node.ts";
  * import { seededRandom } from "../random/random.ts";
  * const node = new PeerNode({ id: "aa".repeat(32), addr: "127.0.0.1:9000", nick: "ann", random: seededRandom(1) });
  * node.start(0);
- * const sent = node.sendChat("hello", 1_700_000_000_000, 0);
- * if (sent.seq !== 1) throw new Error("first message must have seq 1");
+ * assert.equal(node.sendChat("hello", 1_700_000_000_000, 0).seq, 1);
  * ```
  */
 export class PeerNode implements Actor {
@@ -82,9 +131,10 @@ export class PeerNode implements Actor {
   readonly #id: PeerId;
   readonly #addr: string;
   #nick: string;
-  #incarnation = 0;
+  #incarnation: number;
   readonly #members: MemberTable;
   readonly #queue: HoldBackQueue<ChatMessage>;
+  readonly #history: MessageLog<ChatMessage>;
   readonly #links = new Map<ConnId, Link>();
   /** Established peer links by remote id (accepted or not yet). */
   readonly #peerLinks = new Map<PeerId, Link>();
@@ -92,16 +142,35 @@ export class PeerNode implements Actor {
   readonly #dialing = new Map<PeerId, ConnId>();
   /** Members whose failure is being verified by a probe dial. */
   readonly #probing = new Map<PeerId, ConnId>();
-  /** Open or pending links to bootstraps, by address. */
+  /** Open or pending links to bootstraps (and join points), by address. */
   readonly #bootstrapLinks = new Map<string, Link>();
+  /** Suspects we are timing, with the incarnation they were suspected at. */
+  readonly #suspects = new Map<PeerId, number>();
+  /** Indirect probes we run for others, by the nonce of our ping. */
+  readonly #relays = new Map<number, Relay>();
+  /** Announced but not yet arrived, per author. */
+  readonly #missing = new Map<PeerId, Missing>();
+  /** Members that refused us as full, until when they are left alone. */
+  readonly #fullUntil = new Map<PeerId, number>();
+  readonly #makeRoom: MakeRoom;
+  #probe: Probe | undefined;
+  #probeCursor = 0;
   #effects: Effect[] = [];
   #nextConn = 1;
   #started = false;
   #leaving = false;
   #registered = false;
+  /** Deliveries so far: lazy announcements go out only when it moved. */
+  #deliveries = 0;
+  #announcedDeliveries = 0;
   #gossipAtMs = Infinity;
   #heartbeatAtMs = Infinity;
   #registerAtMs = Infinity;
+  #probeAtMs = Infinity;
+  #indirectAtMs = Infinity;
+  #lazyAtMs = Infinity;
+  #syncAtMs = Infinity;
+  #mixAtMs = Infinity;
 
   /** A peer that has not started yet. */
   constructor(options: PeerNodeOptions) {
@@ -114,11 +183,24 @@ export class PeerNode implements Actor {
       membersMax: this.#options.membersMax,
       deadRetentionMs: this.#options.deadRetentionMs,
     });
+    this.#makeRoom = {
+      random: this.#random,
+      keep: (id) => this.#peerLinks.has(id) || this.#dialing.has(id) || this.#probing.has(id),
+    };
+    const restore = this.#options.restore;
+    this.#incarnation = restore?.incarnation ?? 0;
+    const delivered = new Map<PeerId, number>();
+    for (const m of restore?.messages ?? []) delivered.set(m.author, m.seq);
     this.#queue = new HoldBackQueue<ChatMessage>({
       messagesMax: this.#options.holdBackMessagesMax,
       perAuthorMax: this.#options.holdBackPerAuthorMax,
       seqAheadMax: this.#options.seqAheadMax,
+      delivered,
     });
+    this.#history = new MessageLog<ChatMessage>({ messagesMax: this.#options.historyMessagesMax });
+    for (const m of restore?.messages ?? []) this.#history.add(m);
+    this.#deliveries = restore?.messages.length ?? 0;
+    this.#announcedDeliveries = this.#deliveries;
   }
 
   /** This peer's id. */
@@ -136,14 +218,39 @@ export class PeerNode implements Actor {
     return this.#nick;
   }
 
+  /** The current incarnation (raised to refute suspicions). */
+  get incarnation(): number {
+    return this.#incarnation;
+  }
+
   /** What this peer has delivered, per author. */
   get deliveredClock(): VectorClock {
     return this.#queue.delivered;
   }
 
+  /** How many of `author`'s messages this peer has delivered (or skipped). */
+  deliveredSeq(author: PeerId): number {
+    return this.#queue.deliveredSeq(author);
+  }
+
   /** Messages waiting in the hold-back queue for their causes. */
   get heldBackCount(): number {
     return this.#queue.heldCount;
+  }
+
+  /** Messages kept in the history window. */
+  get historySize(): number {
+    return this.#history.size;
+  }
+
+  /** Members remembered, tombstones included. */
+  get memberCount(): number {
+    return this.#members.size;
+  }
+
+  /** Connections open or being opened; after `leave`, zero means the goodbyes are out. */
+  get linkCount(): number {
+    return this.#links.size;
   }
 
   /** Changes the nick used from the next message on. */
@@ -162,7 +269,12 @@ export class PeerNode implements Actor {
 
   /** Neighbours: accepted peer links. */
   neighbourIds(): PeerId[] {
-    return [...this.#peerLinks.values()].filter((l) => l.accepted).map((l) => l.remote!.id);
+    return this.#acceptedLinks().map((l) => l.remote!.id);
+  }
+
+  /** Neighbours this peer pushes chat to at once (its broadcast-tree links). */
+  eagerNeighbourIds(): PeerId[] {
+    return this.#acceptedLinks().filter((l) => l.eager).map((l) => l.remote!.id);
   }
 
   /** Begins registering and scheduling; call once. */
@@ -171,7 +283,11 @@ export class PeerNode implements Actor {
     this.#started = true;
     this.#gossipAtMs = nowMs + this.#jitter(this.#options.gossipIntervalMs);
     this.#heartbeatAtMs = nowMs + this.#options.heartbeatIntervalMs;
+    this.#probeAtMs = nowMs + this.#jitter(this.#options.probeIntervalMs);
+    this.#syncAtMs = nowMs + this.#jitter(this.#options.syncIntervalMs);
+    this.#mixAtMs = nowMs + this.#jitter(this.#options.mixIntervalMs);
     this.#registerAtMs = nowMs;
+    for (const addr of this.#options.joins) this.join(addr, nowMs);
     this.handleTimeout(nowMs);
   }
 
@@ -182,14 +298,11 @@ export class PeerNode implements Actor {
 
   /**
    * Authors a chat message: delivers it locally at once (own messages are
-   * always deliverable) and floods it to the neighbours.
+   * always deliverable) and pushes it to the neighbours.
    */
   sendChat(text: string, ts: number, nowMs: number): ChatMessage {
     if (this.#leaving) throw new TypeError("Cannot send: the peer is leaving");
-    const delivered = this.#queue.delivered;
-    const seq = (delivered.get(this.#id) ?? 0) + 1;
-    const clock = new Map(delivered);
-    clock.set(this.#id, seq);
+    const { seq, clock } = this.#queue.nextStamp(this.#id);
     const message: ChatMessage = {
       author: this.#id,
       seq,
@@ -200,25 +313,20 @@ export class PeerNode implements Actor {
       signature: NO_SIGNATURE,
     };
     const released = this.#queue.recordOwn(message);
-    this.#emit({ type: "deliver", message });
-    for (const m of released) this.#emit({ type: "deliver", message: m });
-    this.#flood({ type: "chat", message }, undefined, nowMs);
+    this.#deliverAll([message, ...released], nowMs);
+    this.#pushEager(message, undefined, nowMs);
     return message;
   }
 
   /**
-   * Leaves gracefully: tells every neighbour that this peer is gone (so they
-   * do not mistake the silence for a crash), then closes every connection.
+   * Leaves gracefully: tells every neighbour and bootstrap that this peer is
+   * gone (so they do not mistake the silence for a crash), then closes every
+   * connection.
    */
   leave(nowMs: number): void {
     if (this.#leaving) return;
     this.#leaving = true;
-    const gone: MemberInfo = {
-      id: this.#id,
-      addr: this.#addr,
-      incarnation: this.#incarnation,
-      status: "dead",
-    };
+    const gone: MemberInfo = { ...this.#selfInfo(), status: "dead" };
     for (const link of [...this.#links.values()]) {
       if (link.remote === undefined) {
         this.#forget(link);
@@ -235,12 +343,12 @@ export class PeerNode implements Actor {
     for (const addr of this.#options.bootstraps) {
       this.#sendToBootstrap(addr, { type: "member", member: gone }, nowMs);
     }
-    this.#gossipAtMs = this.#registerAtMs = Infinity;
-  }
-
-  /** Connections open or being opened; after `leave`, zero means the goodbyes are out. */
-  get linkCount(): number {
-    return this.#links.size;
+    this.#gossipAtMs = this.#registerAtMs = this.#probeAtMs = Infinity;
+    this.#indirectAtMs =
+      this.#lazyAtMs =
+      this.#syncAtMs =
+      this.#mixAtMs =
+        Infinity;
   }
 
   // ---- Actor ----
@@ -297,11 +405,12 @@ export class PeerNode implements Actor {
       this.#registered ||= remote.role === "peer";
       for (const message of link.outbox) this.#send(link, message, nowMs);
       link.outbox = [];
-      if (remote.role === "peer") {
+      if (remote.role === "peer" && !this.#leaving) {
         // Joining through a peer: keep it as a neighbour.
         this.#bootstrapLinks.delete(link.dialAddr!);
         link.purpose = "peer";
         link.awaitingPeers = false;
+        link.accepted = true;
         this.#establishPeer(link, nowMs);
       } else if (!link.awaitingPeers) {
         this.#close(link, "done", nowMs);
@@ -330,11 +439,17 @@ export class PeerNode implements Actor {
     if (link === undefined || link.remote !== undefined) return;
     this.#forget(link);
     if (link.purpose === "bootstrap") {
-      this.#log("warn", `Cannot reach bootstrap ${link.dialAddr}: ${reason}`);
+      this.#log("warn", `Cannot reach ${link.dialAddr}: ${reason}`);
       return;
     }
     if (link.expectId !== undefined) {
-      this.#declareDead(link.expectId, `unreachable: ${reason}`, nowMs);
+      // A refused connection is proof enough that no process listens there any
+      // more; silence (a timeout) might be a slow or cut-off peer: suspect it.
+      if (reason.startsWith("connection refused")) {
+        this.#declareDead(link.expectId, `unreachable: ${reason}`, nowMs);
+      } else {
+        this.#suspect(link.expectId, `unreachable: ${reason}`, nowMs);
+      }
     }
     this.#maintainConnections(nowMs);
   }
@@ -344,6 +459,9 @@ export class PeerNode implements Actor {
     const link = this.#links.get(conn);
     if (link === undefined || link.remote === undefined) return;
     link.lastReceivedMs = nowMs;
+    if (this.#probe !== undefined && link.remote.id === this.#probe.target) {
+      this.#probe.answered = true;
+    }
     if (link.purpose === "peer" && !link.accepted && !this.#decideInbound(link, message, nowMs)) {
       return;
     }
@@ -364,14 +482,42 @@ export class PeerNode implements Actor {
         this.#send(link, { type: "pong", nonce: message.nonce }, nowMs);
         return;
       case "pong":
+        this.#onPong(message.nonce, nowMs);
         return;
-      case "chat":
-        if (link.purpose === "peer") this.#onChat(message.message, conn, nowMs);
+      case "probe":
+        this.#onProbeRequest(link, message.target, message.nonce, nowMs);
+        return;
+      case "probe-ack":
+        if (this.#probe?.target === message.target && this.#probe.nonce === message.nonce) {
+          this.#probe.answered = true;
+        }
         return;
       case "bye":
         link.byeReceived = true;
+        if (message.reason === "full") {
+          this.#fullUntil.set(link.remote.id, nowMs + this.#options.fullBackoffMs);
+        }
         this.#log("debug", `${short(link.remote.id)} closes: ${message.reason}`);
         this.#close(link, `remote said bye: ${message.reason}`, nowMs);
+        return;
+    }
+    // The rest is chat traffic: only between neighbours.
+    if (link.purpose !== "peer" || !link.accepted) return;
+    switch (message.type) {
+      case "chat":
+        this.#onChat(link, message.message, nowMs);
+        return;
+      case "prune":
+        link.eager = false;
+        return;
+      case "have":
+        this.#onHave(link, message, nowMs);
+        return;
+      case "want":
+        this.#onWant(link, message, nowMs);
+        return;
+      case "skip":
+        this.#onSkip(message, nowMs);
         return;
     }
   }
@@ -384,20 +530,13 @@ export class PeerNode implements Actor {
     const remote = link.remote;
     if (remote === undefined || link.purpose !== "peer" || link.byeReceived) return;
     this.#log("info", `Lost ${short(remote.id)} (${remote.addr}): ${reason}`);
-    this.#suspect(remote.id, nowMs);
+    this.#verify(remote.id, nowMs);
     this.#maintainConnections(nowMs);
   }
 
   /** @inheritdoc */
   handleTimeout(nowMs: number): void {
-    if (nowMs >= this.#registerAtMs) {
-      for (const addr of this.#options.bootstraps) {
-        this.#sendToBootstrap(addr, { type: "register" }, nowMs);
-      }
-      this.#registerAtMs = nowMs +
-        (this.#registered ? this.#options.registerIntervalMs : this.#options.registerRetryMs);
-      if (this.#options.bootstraps.length === 0) this.#registerAtMs = Infinity;
-    }
+    if (nowMs >= this.#registerAtMs) this.#registerTick(nowMs);
     if (nowMs >= this.#heartbeatAtMs) {
       this.#checkHeartbeats(nowMs);
       this.#heartbeatAtMs = nowMs + this.#options.heartbeatIntervalMs / 2;
@@ -409,11 +548,32 @@ export class PeerNode implements Actor {
       this.#members.expire(nowMs);
       this.#gossipAtMs = nowMs + this.#jitter(this.#options.gossipIntervalMs);
     }
+    if (nowMs >= this.#indirectAtMs) this.#probeIndirectly(nowMs);
+    if (nowMs >= this.#probeAtMs) this.#probeTick(nowMs);
+    if (nowMs >= this.#lazyAtMs) this.#lazyTick(nowMs);
+    if (nowMs >= this.#mixAtMs) {
+      this.#mix(nowMs);
+      this.#mixAtMs = nowMs + this.#jitter(this.#options.mixIntervalMs);
+    }
+    if (nowMs >= this.#syncAtMs) {
+      const target = pick(this.#acceptedLinks(), this.#random);
+      if (target !== undefined) this.#sendFullHave(target, nowMs);
+      this.#syncAtMs = nowMs + this.#jitter(this.#options.syncIntervalMs);
+    }
   }
 
   /** @inheritdoc */
   nextDeadlineMs(): number {
-    return Math.min(this.#gossipAtMs, this.#heartbeatAtMs, this.#registerAtMs);
+    return Math.min(
+      this.#gossipAtMs,
+      this.#heartbeatAtMs,
+      this.#registerAtMs,
+      this.#probeAtMs,
+      this.#indirectAtMs,
+      this.#lazyAtMs,
+      this.#syncAtMs,
+      this.#mixAtMs,
+    );
   }
 
   /** @inheritdoc */
@@ -445,6 +605,10 @@ export class PeerNode implements Actor {
       byeReceived: false,
       lastReceivedMs: nowMs,
       lastSentMs: nowMs,
+      eager: true,
+      announced: new Map(),
+      repairedAtMs: -Infinity,
+      rewire: false,
     };
     this.#links.set(link.conn, link);
     return link;
@@ -475,6 +639,12 @@ export class PeerNode implements Actor {
     }
     this.#peerLinks.set(remote.id, link);
     this.#learnFromHello(link, nowMs);
+    if (link.accepted) this.#welcome(link, nowMs);
+  }
+
+  /** A new neighbour: compare histories at once, so a late joiner catches up. */
+  #welcome(link: Link, nowMs: number): void {
+    this.#sendFullHave(link, nowMs);
   }
 
   /** Decides whether an inbound peer link becomes a neighbour, on its first message. */
@@ -484,16 +654,15 @@ export class PeerNode implements Actor {
       // (HyParView's forced join), so newcomers are never locked out.
       link.accepted = true;
       if (this.#acceptedCount() > this.#options.connectionsMax) {
-        const victim = pick(
-          this.#acceptedLinks().filter((l) => l !== link),
-          this.#random,
-        );
+        const victim = pick(this.#acceptedLinks().filter((l) => l !== link), this.#random);
         if (victim !== undefined) this.#close(victim, "rebalance", nowMs);
       }
+      this.#welcome(link, nowMs);
       return true;
     }
     if (this.#acceptedCount() < this.#options.connectionsMax) {
       link.accepted = true;
+      this.#welcome(link, nowMs);
       return true;
     }
     this.#send(link, { type: "peers", peers: this.#peerList(link.remote!.id) }, nowMs);
@@ -513,19 +682,43 @@ export class PeerNode implements Actor {
     return n;
   }
 
-  /** Dials random live members until the neighbour target is met. */
+  /** Dials random live members until the active view reaches its target. */
   #maintainConnections(nowMs: number): void {
     if (this.#leaving) return;
-    let budget = this.#options.connectionsMax - this.#acceptedCount() - this.#dialing.size;
+    let budget = this.#options.connectionsTarget - this.#acceptedCount() - this.#dialing.size;
     while (budget > 0 && this.#dialing.size < this.#options.dialsInFlightMax) {
-      const target = this.#members.randomLive(
-        this.#random,
-        (m) => this.#peerLinks.has(m.id) || this.#dialing.has(m.id) || this.#probing.has(m.id),
-      );
+      const target = this.#randomNonNeighbour(nowMs);
       if (target === undefined) return;
       this.#dial(target.addr, "peer", target.id, nowMs);
       budget--;
     }
+  }
+
+  /** A random alive member that is not a neighbour, not being dialed, and has not just refused us. */
+  #randomNonNeighbour(nowMs: number): MemberInfo | undefined {
+    return this.#members.randomLive(this.#random, (m) => {
+      if (m.status !== "alive" || this.#makeRoom.keep(m.id)) return true;
+      const until = this.#fullUntil.get(m.id);
+      if (until === undefined) return false;
+      if (until > nowMs) return true;
+      this.#fullUntil.delete(m.id);
+      return false;
+    });
+  }
+
+  /**
+   * Rewiring: at its target, a peer connects to one random non-neighbour and
+   * lets go of one random neighbour. Rare and random, it merges an overlay
+   * that split while many peers joined at once, and costs nothing in a full
+   * mesh (there is no non-neighbour to pick).
+   */
+  #mix(nowMs: number): void {
+    if (this.#leaving || this.#dialing.size > 0) return;
+    if (this.#acceptedCount() < this.#options.connectionsTarget) return;
+    const target = this.#randomNonNeighbour(nowMs);
+    if (target === undefined) return;
+    const link = this.#dial(target.addr, "peer", target.id, nowMs);
+    link.rewire = true;
   }
 
   #checkHeartbeats(nowMs: number): void {
@@ -535,15 +728,28 @@ export class PeerNode implements Actor {
         const remote = link.remote;
         this.#close(link, "heartbeat timeout", nowMs);
         if (link.purpose === "peer") {
-          this.#log(
-            "info",
-            `No heartbeat from ${short(remote.id)} for ${this.#options.heartbeatTimeoutMs} ms`,
-          );
-          this.#suspect(remote.id, nowMs);
+          this.#suspect(remote.id, `silent for ${this.#options.heartbeatTimeoutMs} ms`, nowMs);
         }
       } else if (nowMs - link.lastSentMs >= this.#options.heartbeatIntervalMs) {
         this.#send(link, { type: "ping", nonce: this.#random.int(0x1_0000_0000) }, nowMs);
       }
+    }
+  }
+
+  #registerTick(nowMs: number): void {
+    for (const addr of this.#options.bootstraps) {
+      this.#sendToBootstrap(addr, { type: "register" }, nowMs);
+    }
+    const isolated = this.#acceptedCount() === 0;
+    if (isolated && this.#options.addressBook.length > 0 && !this.#leaving) {
+      // Nobody to talk to: try peers remembered from earlier runs.
+      for (const addr of sample(this.#options.addressBook, 2, this.#random)) this.join(addr, nowMs);
+    }
+    const settled = this.#registered && !isolated;
+    this.#registerAtMs = nowMs +
+      (settled ? this.#options.registerIntervalMs : this.#options.registerRetryMs);
+    if (this.#options.bootstraps.length === 0 && this.#options.addressBook.length === 0) {
+      this.#registerAtMs = Infinity;
     }
   }
 
@@ -566,6 +772,7 @@ export class PeerNode implements Actor {
     this.#emit({ type: "send", conn: link.conn, message });
   }
 
+  /** Sends to every neighbour but `exceptConn`. */
   #flood(message: Message, exceptConn: ConnId | undefined, nowMs: number): void {
     for (const link of this.#peerLinks.values()) {
       if (link.accepted && link.conn !== exceptConn) this.#send(link, message, nowMs);
@@ -601,12 +808,16 @@ export class PeerNode implements Actor {
     return { id: this.#id, addr: this.#addr, incarnation: this.#incarnation, status: "alive" };
   }
 
-  /** A peer list for `requester`: ourselves plus a random sample of what we know. */
+  /** A peer list for `requester`: ourselves, a random sample of live members, a few recent deaths. */
   #peerList(requester: PeerId): MemberInfo[] {
-    const known = this.#members.all().filter((m) => m.id !== requester);
     const room = this.#options.peersPerMessageMax - 1;
-    const picked = known.length <= room ? known : sample(known, room, this.#random);
-    return [this.#selfInfo(), ...picked.map(toInfo)];
+    const dead = this.#members.recentDead(Math.min(8, Math.floor(room / 4)));
+    const live = this.#members.sampleLive(
+      room - dead.length,
+      this.#random,
+      (m) => m.id === requester,
+    );
+    return [this.#selfInfo(), ...live.map(toInfo), ...dead.map(toInfo)];
   }
 
   #onPeers(link: Link, peers: readonly MemberInfo[], nowMs: number): void {
@@ -629,8 +840,10 @@ export class PeerNode implements Actor {
       status: "alive",
     };
     const known = this.#members.get(remote.id);
-    if (known !== undefined && known.status === "dead" && !(info.incarnation > known.incarnation)) {
-      // It is talking to us, so it is not dead: show it the tombstone so it
+    if (
+      known !== undefined && known.status !== "alive" && !(info.incarnation > known.incarnation)
+    ) {
+      // It is talking to us, so it is not dead: show it the rumor so that it
       // refutes it with a higher incarnation.
       this.#send(link, { type: "member", member: toInfo(known) }, nowMs);
       return;
@@ -641,8 +854,10 @@ export class PeerNode implements Actor {
   }
 
   /**
-   * Merges a rumor; returns whether it changed anything (and so should
-   * spread). `from` is the neighbour it came from, if any.
+   * Merges a rumor; returns whether it should spread further. `from` is the
+   * neighbour it came from, if any. A member learned while the table is full
+   * is kept by random replacement but not spread: in a network larger than
+   * the table, joins travel by peer-list sampling, not by flooding everyone.
    */
   #applyMember(info: MemberInfo, nowMs: number, from?: PeerId): boolean {
     if (info.id === this.#id) {
@@ -657,8 +872,17 @@ export class PeerNode implements Actor {
       }
       return false;
     }
-    const { applied, previous } = this.#members.apply(info, nowMs);
+    const wasFull = this.#members.full;
+    const { applied, previous, evicted } = this.#members.apply(info, nowMs, this.#makeRoom);
     if (!applied) return false;
+    if (evicted !== undefined && evicted.status !== "dead") {
+      this.#emit({
+        type: "peer-down",
+        id: evicted.id,
+        addr: evicted.addr,
+        reason: "forgotten (partial view)",
+      });
+    }
     const wasLive = previous !== undefined && previous.status !== "dead";
     const isLive = info.status !== "dead";
     if (!wasLive && isLive) this.#emit({ type: "peer-up", id: info.id, addr: info.addr });
@@ -666,15 +890,27 @@ export class PeerNode implements Actor {
       const reason = from === info.id ? "left" : "reported dead";
       this.#emit({ type: "peer-down", id: info.id, addr: info.addr, reason });
     }
-    return true;
+    if (info.status === "suspect") this.#suspects.set(info.id, info.incarnation);
+    return !(previous === undefined && wasFull);
   }
 
-  /** A neighbour went quiet or away: verify with a fresh dial before declaring it dead. */
-  #suspect(id: PeerId, nowMs: number): void {
+  /** A neighbour's connection dropped: dial it once more before believing it gone. */
+  #verify(id: PeerId, nowMs: number): void {
     const member = this.#members.get(id);
     if (member === undefined || member.status === "dead" || this.#probing.has(id)) return;
     if (this.#leaving) return;
     this.#dial(member.addr, "probe", id, nowMs);
+  }
+
+  /** Starts the suspicion of `id`: everyone hears it, and it has `suspicionTimeoutMs` to refute. */
+  #suspect(id: PeerId, reason: string, nowMs: number): void {
+    const member = this.#members.get(id);
+    if (member === undefined || member.status !== "alive" || this.#leaving) return;
+    const rumor: MemberInfo = { ...toInfo(member), status: "suspect" };
+    this.#members.apply(rumor, nowMs);
+    this.#suspects.set(id, member.incarnation);
+    this.#log("info", `Suspecting ${short(id)} (${member.addr}): ${reason}`);
+    this.#flood({ type: "member", member: rumor }, undefined, nowMs);
   }
 
   /** Our own verdict: flood it, tell the bootstraps, and let the front end know. */
@@ -683,6 +919,7 @@ export class PeerNode implements Actor {
     if (member === undefined || member.status === "dead") return;
     const verdict: MemberInfo = { ...toInfo(member), status: "dead" };
     this.#members.apply(verdict, nowMs);
+    this.#suspects.delete(id);
     this.#log("info", `Peer ${short(id)} (${member.addr}) is dead: ${reason}`);
     this.#emit({ type: "peer-down", id, addr: member.addr, reason });
     const link = this.#peerLinks.get(id);
@@ -693,10 +930,105 @@ export class PeerNode implements Actor {
     }
   }
 
-  // ---- chat ----
+  // ---- failure detection (SWIM) ----
 
-  #onChat(message: ChatMessage, from: ConnId, nowMs: number): void {
-    if (this.#queue.has(message.author, message.seq)) return;
+  /** Ends the current probe period (suspecting an unanswered target) and starts the next. */
+  #probeTick(nowMs: number): void {
+    const probe = this.#probe;
+    this.#probe = undefined;
+    this.#indirectAtMs = Infinity;
+    if (probe !== undefined && !probe.answered) {
+      this.#suspect(probe.target, "no answer to direct or indirect probes", nowMs);
+    }
+    for (const [nonce, relay] of this.#relays) {
+      if (relay.expiresAtMs <= nowMs) this.#relays.delete(nonce);
+    }
+    for (const [id, incarnation] of [...this.#suspects]) {
+      const member = this.#members.get(id);
+      if (
+        member === undefined || member.status !== "suspect" || member.incarnation !== incarnation
+      ) {
+        this.#suspects.delete(id);
+      } else if (nowMs - member.changedAtMs >= this.#options.suspicionTimeoutMs) {
+        this.#declareDead(
+          id,
+          `suspected for ${this.#options.suspicionTimeoutMs} ms and not refuted`,
+          nowMs,
+        );
+      }
+    }
+    const neighbours = this.#acceptedLinks();
+    if (neighbours.length > 0) {
+      // Round robin over the neighbours, so each is probed within a bounded time.
+      const link = neighbours[this.#probeCursor++ % neighbours.length]!;
+      const nonce = this.#random.int(0x1_0000_0000);
+      this.#probe = {
+        target: link.remote!.id,
+        nonce,
+        sentAtMs: nowMs,
+        indirectSent: false,
+        answered: false,
+      };
+      this.#send(link, { type: "ping", nonce }, nowMs);
+      this.#indirectAtMs = nowMs + this.#options.probeTimeoutMs;
+    }
+    this.#probeAtMs = nowMs + this.#options.probeIntervalMs;
+  }
+
+  /** The direct probe went unanswered: ask a few other neighbours to try. */
+  #probeIndirectly(nowMs: number): void {
+    this.#indirectAtMs = Infinity;
+    const probe = this.#probe;
+    if (probe === undefined || probe.answered || probe.indirectSent) return;
+    probe.indirectSent = true;
+    const helpers = sample(
+      this.#acceptedLinks().filter((l) => l.remote!.id !== probe.target),
+      this.#options.indirectProbes,
+      this.#random,
+    );
+    for (const helper of helpers) {
+      this.#send(helper, { type: "probe", target: probe.target, nonce: probe.nonce }, nowMs);
+    }
+  }
+
+  #onProbeRequest(requester: Link, target: PeerId, nonce: number, nowMs: number): void {
+    const link = this.#peerLinks.get(target);
+    if (link === undefined || !link.accepted || this.#relays.size >= RELAYS_MAX) return;
+    const ours = this.#random.int(0x1_0000_0000);
+    this.#relays.set(ours, {
+      requester: requester.conn,
+      target,
+      nonce,
+      expiresAtMs: nowMs + this.#options.probeIntervalMs,
+    });
+    this.#send(link, { type: "ping", nonce: ours }, nowMs);
+  }
+
+  #onPong(nonce: number, nowMs: number): void {
+    const relay = this.#relays.get(nonce);
+    if (relay === undefined) return;
+    this.#relays.delete(nonce);
+    const requester = this.#links.get(relay.requester);
+    if (requester !== undefined) {
+      this.#send(requester, { type: "probe-ack", target: relay.target, nonce: relay.nonce }, nowMs);
+    }
+  }
+
+  // ---- dissemination ----
+
+  #onChat(link: Link, message: ChatMessage, nowMs: number): void {
+    if (this.#queue.has(message.author, message.seq)) {
+      // An unasked-for copy over a tree link: the tree has a cycle here. Keep
+      // the link, but only for announcements (Plumtree's prune).
+      if (
+        link.eager &&
+        nowMs - link.repairedAtMs > REPAIR_WINDOW_GRAFTS * this.#options.graftTimeoutMs
+      ) {
+        link.eager = false;
+        this.#send(link, { type: "prune" }, nowMs);
+      }
+      return;
+    }
     const result = this.#queue.offer(message);
     if (result.status === "rejected") {
       this.#log(
@@ -706,8 +1038,151 @@ export class PeerNode implements Actor {
       return;
     }
     if (result.status === "duplicate") return;
-    this.#flood({ type: "chat", message }, from, nowMs);
-    for (const m of result.delivered) this.#emit({ type: "deliver", message: m });
+    this.#pushEager(message, link.conn, nowMs);
+    this.#deliverAll(result.delivered, nowMs);
+  }
+
+  /** Pushes a new message along the tree; lazy links hear of it in the next `have`. */
+  #pushEager(message: ChatMessage, exceptConn: ConnId | undefined, nowMs: number): void {
+    const chat: Message = { type: "chat", message };
+    let lazy = false;
+    for (const link of this.#peerLinks.values()) {
+      if (!link.accepted || link.conn === exceptConn) continue;
+      if (link.eager) this.#send(link, chat, nowMs);
+      else lazy = true;
+    }
+    if (lazy) this.#armLazy(nowMs);
+  }
+
+  #deliverAll(messages: readonly ChatMessage[], _nowMs: number): void {
+    for (const message of messages) {
+      this.#history.add(message);
+      this.#deliveries++;
+      this.#emit({ type: "deliver", message });
+      const missing = this.#missing.get(message.author);
+      if (missing !== undefined && message.seq >= missing.upTo) {
+        this.#missing.delete(message.author);
+      }
+    }
+  }
+
+  #armLazy(nowMs: number): void {
+    if (this.#lazyAtMs === Infinity) this.#lazyAtMs = nowMs + this.#options.lazyIntervalMs;
+  }
+
+  /** Announces new deliveries on lazy links, and pulls what was announced but never came. */
+  #lazyTick(nowMs: number): void {
+    this.#lazyAtMs = Infinity;
+    if (this.#deliveries !== this.#announcedDeliveries) {
+      this.#announcedDeliveries = this.#deliveries;
+      const delivered = this.#queue.delivered;
+      for (const link of this.#acceptedLinks()) {
+        if (link.eager) continue;
+        const news = new Map<PeerId, number>();
+        for (const [author, n] of delivered) {
+          if (n > (link.announced.get(author) ?? 0)) news.set(author, n);
+        }
+        if (news.size === 0) continue;
+        for (const [author, n] of news) link.announced.set(author, n);
+        this.#send(link, { type: "have", full: false, clock: news }, nowMs);
+      }
+    }
+    const wants = new Map<ConnId, SeqRange[]>();
+    for (const [author, missing] of this.#missing) {
+      const have = this.#queue.deliveredSeq(author);
+      if (have >= missing.upTo) {
+        this.#missing.delete(author);
+        continue;
+      }
+      if (nowMs - missing.sinceMs < this.#options.graftTimeoutMs) continue;
+      this.#missing.delete(author);
+      const link = this.#links.get(missing.conn);
+      if (link === undefined || !link.accepted) continue;
+      const ranges = wants.get(link.conn) ?? [];
+      ranges.push({ author, from: have, to: missing.upTo });
+      wants.set(link.conn, ranges);
+    }
+    for (const [conn, ranges] of wants) {
+      // The tree did not bring it: graft this link back into the tree.
+      const link = this.#links.get(conn)!;
+      link.eager = true;
+      link.repairedAtMs = nowMs;
+      this.#send(link, { type: "want", graft: true, ranges }, nowMs);
+    }
+    if (this.#missing.size > 0) this.#armLazy(nowMs);
+  }
+
+  #sendFullHave(link: Link, nowMs: number): void {
+    link.repairedAtMs = nowMs;
+    this.#send(link, { type: "have", full: true, clock: this.#queue.delivered }, nowMs);
+  }
+
+  #onHave(link: Link, have: Have, nowMs: number): void {
+    if (link.rewire && have.full) {
+      // The remote accepted our rewiring dial (its welcome is this full
+      // `have`; a refusal would have been `bye`): let go of one other neighbour.
+      link.rewire = false;
+      const victim = pick(this.#acceptedLinks().filter((l) => l !== link), this.#random);
+      if (victim !== undefined && this.#acceptedCount() > this.#options.connectionsTarget) {
+        this.#close(victim, "rebalance", nowMs);
+      }
+    }
+    const ranges: SeqRange[] = [];
+    for (const [author, n] of have.clock) {
+      const mine = this.#queue.deliveredSeq(author);
+      if (n <= mine) continue;
+      if (have.full) {
+        ranges.push({ author, from: mine, to: n });
+      } else {
+        const missing = this.#missing.get(author);
+        if (missing === undefined) {
+          this.#missing.set(author, { upTo: n, conn: link.conn, sinceMs: nowMs });
+        } else if (missing.upTo < n) missing.upTo = n;
+      }
+    }
+    if (this.#missing.size > 0) this.#armLazy(nowMs);
+    if (!have.full) return;
+    if (ranges.length > 0) {
+      link.repairedAtMs = nowMs;
+      this.#send(link, { type: "want", graft: false, ranges }, nowMs);
+    }
+    // And the other way: what they lack that we hold.
+    this.#repair(link, have.clock, nowMs);
+  }
+
+  #onWant(link: Link, want: Want, nowMs: number): void {
+    if (want.graft) link.eager = true;
+    const floors = new Map<PeerId, number>();
+    for (const { author, from } of want.ranges) {
+      const floor = this.#history.floor(author);
+      if (floor > from) floors.set(author, floor);
+    }
+    if (floors.size > 0) this.#send(link, { type: "skip", clock: floors }, nowMs);
+    for (const message of this.#history.collect(want.ranges, this.#options.syncMessagesMax)) {
+      this.#send(link, { type: "chat", message }, nowMs);
+    }
+  }
+
+  /**
+   * Sends a neighbour with delivered clock `remote` what it lacks, oldest
+   * first, within budget — after telling it which history is gone here.
+   */
+  #repair(link: Link, remote: VectorClock, nowMs: number): void {
+    const floors = this.#history.floorsAbove(remote);
+    if (floors.size > 0) this.#send(link, { type: "skip", clock: floors }, nowMs);
+    for (const message of this.#history.missing(remote, this.#options.syncMessagesMax)) {
+      this.#send(link, { type: "chat", message }, nowMs);
+    }
+  }
+
+  #onSkip(skip: Skip, nowMs: number): void {
+    for (const [author, seq] of skip.clock) {
+      if (seq <= this.#queue.deliveredSeq(author)) continue;
+      const released = this.#queue.skipTo(author, seq);
+      this.#history.skipTo(author, seq);
+      this.#emit({ type: "skip", author, seq });
+      this.#deliverAll(released, nowMs);
+    }
   }
 
   // ---- helpers ----
@@ -725,6 +1200,15 @@ export class PeerNode implements Actor {
     return ms * (0.9 + 0.2 * this.#random.float());
   }
 }
+
+/**
+ * After asking a link for repairs, duplicates from it are expected for this
+ * many graft timeouts and do not prune it.
+ */
+const REPAIR_WINDOW_GRAFTS = 3;
+
+/** Most indirect probes run for others at once. */
+const RELAYS_MAX = 64;
 
 function toInfo(entry: MemberInfo): MemberInfo {
   return { id: entry.id, addr: entry.addr, incarnation: entry.incarnation, status: entry.status };

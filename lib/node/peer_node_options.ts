@@ -5,6 +5,15 @@
  */
 
 import type { Random } from "../random/random.ts";
+import type { ChatMessage } from "../wire/message.ts";
+
+/** What a peer brings back from its disk when it restarts. */
+export interface PeerRestore {
+  /** The incarnation to start with: higher than any used before. */
+  readonly incarnation: number;
+  /** Delivered messages, in delivery order (own included); each author's run is contiguous. */
+  readonly messages: readonly ChatMessage[];
+}
 
 /** Options of {@linkcode PeerNode}; only identity, address and randomness are required. */
 export interface PeerNodeOptions {
@@ -18,28 +27,66 @@ export interface PeerNodeOptions {
   random: Random;
   /** Bootstrap addresses to register with. Default none. */
   bootstraps?: readonly string[];
-  /** How many random live peers a `register` is answered with. Default 2. */
-  registerSampleSize?: number;
+  /** Peers (or bootstraps) to join through at start, as well as the bootstraps. Default none. */
+  joins?: readonly string[];
+  /** Addresses remembered from earlier runs, tried while this peer has no neighbour. Default none. */
+  addressBook?: readonly string[];
+  /** State recovered from disk. Default: a fresh peer. */
+  restore?: PeerRestore;
   /** Pause between peer-list pulls from a random neighbour. Default 500 ms. */
   gossipIntervalMs?: number;
   /** Pause between registrations with each bootstrap. Default 20 000 ms. */
   registerIntervalMs?: number;
-  /** Retry pause while no bootstrap has answered yet. Default 2 000 ms. */
+  /** Retry pause while no bootstrap has answered and no neighbour exists. Default 2 000 ms. */
   registerRetryMs?: number;
   /** A connection silent on our side this long gets a ping. Default 1 000 ms. */
   heartbeatIntervalMs?: number;
-  /** A connection silent on their side this long is presumed failed. Default 5 000 ms. */
+  /** A connection silent on their side this long is closed and its peer suspected. Default 5 000 ms. */
   heartbeatTimeoutMs?: number;
-  /** Most open peer connections, both directions together. Default 8. */
+  /** SWIM protocol period: one neighbour is probed per period. Default 1 000 ms. */
+  probeIntervalMs?: number;
+  /** How long a direct probe waits for an answer before asking others to probe. Default 400 ms. */
+  probeTimeoutMs?: number;
+  /** Neighbours asked to probe indirectly. Default 3. */
+  indirectProbes?: number;
+  /** How long a suspect may refute before it is declared dead. Default 5 000 ms. */
+  suspicionTimeoutMs?: number;
+  /** Neighbours this peer dials for (the active view it aims at). Default 8. */
+  connectionsTarget?: number;
+  /**
+   * Most neighbour connections, both directions together. The room between
+   * target and maximum lets newcomers in without evictions, which keeps the
+   * overlay from splitting into full cliques. Default 12.
+   */
   connectionsMax?: number;
+  /**
+   * Pause between rewirings: a peer at its target swaps one neighbour for a
+   * random non-neighbour, so that an overlay split at join time heals. Default 60 000 ms.
+   */
+  mixIntervalMs?: number;
+  /** How long a peer that refused us as full is not dialed again. Default 30 000 ms. */
+  fullBackoffMs?: number;
   /** Most outbound dials in flight at once. Default 4. */
   dialsInFlightMax?: number;
-  /** Most members remembered, tombstones included. Default 10 000. */
+  /**
+   * Most members remembered, tombstones included. Past it the table becomes
+   * a random partial view (the passive view). Default 1 000.
+   */
   membersMax?: number;
   /** How long a dead member is remembered. Default 60 000 ms. */
   deadRetentionMs?: number;
-  /** Most entries in a peer list we send; 200 keeps even maximal addresses inside one frame. Default 200. */
+  /** Most entries in a peer list this peer sends. Default 64. */
   peersPerMessageMax?: number;
+  /** Pause between lazy announcements (`have`) to non-tree neighbours. Default 100 ms. */
+  lazyIntervalMs?: number;
+  /** How long an announced message may take to arrive over the tree before it is pulled. Default 150 ms. */
+  graftTimeoutMs?: number;
+  /** Pause between anti-entropy rounds (a full `have` to a random neighbour). Default 1 000 ms. */
+  syncIntervalMs?: number;
+  /** Most messages sent in answer to one `want` or `have`. Default 256. */
+  syncMessagesMax?: number;
+  /** Delivered messages kept to repair others (the history window). Default 10 000. */
+  historyMessagesMax?: number;
   /** Most chat messages held back waiting for their causes. Default 10 000. */
   holdBackMessagesMax?: number;
   /** Most held-back messages of one author. Default 1 000. */
@@ -49,26 +96,47 @@ export interface PeerNodeOptions {
 }
 
 /** {@linkcode PeerNodeOptions} with every default filled in. */
-export type ResolvedPeerNodeOptions = Required<PeerNodeOptions>;
+export type ResolvedPeerNodeOptions = Required<Omit<PeerNodeOptions, "restore">> & {
+  restore: PeerRestore | undefined;
+};
+
+/** The defaults, in one place, for documentation and tests. */
+export const PEER_NODE_DEFAULTS = Object.freeze({
+  bootstraps: [] as readonly string[],
+  joins: [] as readonly string[],
+  addressBook: [] as readonly string[],
+  gossipIntervalMs: 500,
+  registerIntervalMs: 20_000,
+  registerRetryMs: 2_000,
+  heartbeatIntervalMs: 1_000,
+  heartbeatTimeoutMs: 5_000,
+  probeIntervalMs: 1_000,
+  probeTimeoutMs: 400,
+  indirectProbes: 3,
+  suspicionTimeoutMs: 5_000,
+  connectionsTarget: 8,
+  connectionsMax: 12,
+  mixIntervalMs: 60_000,
+  fullBackoffMs: 30_000,
+  dialsInFlightMax: 4,
+  membersMax: 1_000,
+  deadRetentionMs: 60_000,
+  peersPerMessageMax: 64,
+  lazyIntervalMs: 100,
+  graftTimeoutMs: 150,
+  syncIntervalMs: 1_000,
+  syncMessagesMax: 256,
+  historyMessagesMax: 10_000,
+  holdBackMessagesMax: 10_000,
+  holdBackPerAuthorMax: 1_000,
+  seqAheadMax: 1_000,
+});
 
 /** Fills in the defaults and checks every value. */
 export function resolvePeerNodeOptions(options: PeerNodeOptions): ResolvedPeerNodeOptions {
   const resolved: ResolvedPeerNodeOptions = {
-    bootstraps: [],
-    registerSampleSize: 2,
-    gossipIntervalMs: 500,
-    registerIntervalMs: 20_000,
-    registerRetryMs: 2_000,
-    heartbeatIntervalMs: 1_000,
-    heartbeatTimeoutMs: 5_000,
-    connectionsMax: 8,
-    dialsInFlightMax: 4,
-    membersMax: 10_000,
-    deadRetentionMs: 60_000,
-    peersPerMessageMax: 200,
-    holdBackMessagesMax: 10_000,
-    holdBackPerAuthorMax: 1_000,
-    seqAheadMax: 1_000,
+    ...PEER_NODE_DEFAULTS,
+    restore: undefined,
     ...(stripUndefined(options) as PeerNodeOptions),
   };
   for (const [name, value] of Object.entries(resolved)) {
@@ -76,9 +144,29 @@ export function resolvePeerNodeOptions(options: PeerNodeOptions): ResolvedPeerNo
       throw new RangeError(`Invalid peer option: ${name} must be a positive integer, got ${value}`);
     }
   }
-  if (resolved.heartbeatTimeoutMs <= resolved.heartbeatIntervalMs) {
+  const mustExceed = (
+    small: keyof typeof PEER_NODE_DEFAULTS,
+    large: keyof typeof PEER_NODE_DEFAULTS,
+  ) => {
+    if ((resolved[large] as number) <= (resolved[small] as number)) {
+      throw new RangeError(
+        `Invalid peer option: ${large} (${resolved[large]}) must exceed ${small} (${
+          resolved[small]
+        })`,
+      );
+    }
+  };
+  mustExceed("heartbeatIntervalMs", "heartbeatTimeoutMs");
+  mustExceed("probeTimeoutMs", "probeIntervalMs");
+  if (resolved.connectionsTarget > resolved.connectionsMax) {
     throw new RangeError(
-      `Invalid peer option: heartbeatTimeoutMs (${resolved.heartbeatTimeoutMs}) must exceed heartbeatIntervalMs (${resolved.heartbeatIntervalMs})`,
+      `Invalid peer option: connectionsTarget (${resolved.connectionsTarget}) exceeds connectionsMax (${resolved.connectionsMax})`,
+    );
+  }
+  if (resolved.peersPerMessageMax > 200) {
+    // 200 entries with maximal addresses still fit one frame (PROTOCOL.md, Limits).
+    throw new RangeError(
+      `Invalid peer option: peersPerMessageMax ${resolved.peersPerMessageMax} exceeds 200`,
     );
   }
   return resolved;

@@ -19,7 +19,10 @@ import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../wire/wire_limits.ts";
 import { FramedConnection, WriteQueueFullError } from "./framed_connection.ts";
 
 /** Effects the runtime does not handle itself: they go to the front end. */
-export type RuntimeEvent = Extract<Effect, { type: "deliver" | "peer-up" | "peer-down" | "log" }>;
+export type RuntimeEvent = Extract<
+  Effect,
+  { type: "deliver" | "peer-up" | "peer-down" | "skip" | "log" }
+>;
 
 /** Options of {@linkcode ActorRuntime}. */
 export interface ActorRuntimeOptions {

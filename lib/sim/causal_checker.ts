@@ -34,15 +34,18 @@ export class CausalChecker implements SimObserver {
 
   /** @inheritdoc */
   onEffect(node: SimNode, effect: Effect, nowMs: number): void {
+    if (effect.type === "skip") {
+      // History pruned everywhere this node could ask: it will never deliver those.
+      const delivered = this.#deliveredAt(node.addr);
+      if ((delivered.get(effect.author) ?? 0) < effect.seq) {
+        delivered.set(effect.author, effect.seq);
+      }
+      return;
+    }
     if (effect.type !== "deliver") return;
     const m = effect.message;
     const where = `${node.addr} at ${nowMs.toFixed(1)} ms`;
-    let delivered = this.#delivered.get(node.addr);
-    if (delivered === undefined) {
-      delivered = new Map();
-      this.#delivered.set(node.addr, delivered);
-      this.#log.set(node.addr, []);
-    }
+    const delivered = this.#deliveredAt(node.addr);
     const had = delivered.get(m.author) ?? 0;
     if (m.seq <= had) {
       throw new InvariantViolation(
@@ -75,6 +78,16 @@ export class CausalChecker implements SimObserver {
     delivered.set(m.author, m.seq);
     this.#log.get(node.addr)!.push(m);
     this.#deliveries++;
+  }
+
+  #deliveredAt(addr: string): Map<string, number> {
+    let delivered = this.#delivered.get(addr);
+    if (delivered === undefined) {
+      delivered = new Map();
+      this.#delivered.set(addr, delivered);
+      this.#log.set(addr, []);
+    }
+    return delivered;
   }
 
   /** Deliveries at `addr`, in order. */

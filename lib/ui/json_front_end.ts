@@ -47,6 +47,8 @@ export function eventLine(event: RuntimeEvent): Record<string, unknown> | undefi
       return { type: "peer-up", id: event.id, addr: event.addr };
     case "peer-down":
       return { type: "peer-down", id: event.id, addr: event.addr, reason: event.reason };
+    case "skip":
+      return { type: "skip", author: event.author, seq: event.seq };
     case "log":
       return undefined;
   }

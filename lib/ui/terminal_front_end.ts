@@ -173,6 +173,15 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
         case "peer-down":
           print(dim(`* ${nameOf(event.id)} is down: ${sanitizeForTerminal(event.reason)}`));
           return;
+        case "skip":
+          print(
+            dim(
+              `* history of ${nameOf(event.author)} before #${
+                event.seq + 1
+              } is no longer available`,
+            ),
+          );
+          return;
         case "log":
           if (LOG_RANK[event.level] >= LOG_RANK[options.logLevel]) {
             print(dim(`! ${sanitizeForTerminal(event.text)}`));

@@ -77,3 +77,33 @@ Deno.test("MessageLog agrees with a naive model under random adds and prunes (pr
     ),
   );
 });
+
+Deno.test("MessageLog.skipTo() continues an author's log after the skipped history", () => {
+  const log = new MessageLog({ messagesMax: 4 });
+  log.add(stamp("a", 1));
+  log.add(stamp("a", 2));
+  log.add(stamp("b", 1));
+  log.skipTo("a", 5);
+  assert.equal(log.floor("a"), 5);
+  assert.equal(log.size, 1);
+  log.add(stamp("a", 6));
+  assert.throws(() => log.add(stamp("a", 3)), RangeError);
+  log.skipTo("c", 9);
+  log.add(stamp("c", 10));
+  // Pruning must skip the stale entries of the dropped a#1, a#2.
+  log.add(stamp("b", 2));
+  log.add(stamp("b", 3));
+  assert.equal(log.size, 4);
+  assert.equal(log.get("a", 6)?.seq, 6);
+  assert.equal(log.get("b", 1), undefined, "b#1 was the oldest live entry");
+});
+
+Deno.test("MessageLog.collect() gathers ranges of several authors in delivery order", () => {
+  const log = new MessageLog();
+  for (const m of [stamp("a", 1), stamp("b", 1), stamp("a", 2), stamp("b", 2), stamp("a", 3)]) {
+    log.add(m);
+  }
+  const got = log.collect([{ author: "a", from: 1, to: 2 }, { author: "b", from: 0, to: 9 }], 10);
+  assert.deepEqual(got.map((m) => `${m.author}${m.seq}`), ["b1", "a2", "b2"]);
+  assert.deepEqual(log.collect([{ author: "z", from: 0, to: 9 }], 10), []);
+});

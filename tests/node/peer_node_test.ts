@@ -91,7 +91,7 @@ Deno.test("PeerNode.start() registers with each bootstrap and dials the peers it
 });
 
 Deno.test("PeerNode: a full peer turns away get-peers but always takes a lonely newcomer's register", () => {
-  const node = makeNode({ connectionsMax: 2 });
+  const node = makeNode({ connectionsTarget: 2, connectionsMax: 2 });
   node.start(0);
   acceptPeer(node, A, "10.0.0.2:9000");
   acceptPeer(node, B, "10.0.0.3:9000");
@@ -106,7 +106,8 @@ Deno.test("PeerNode: a full peer turns away get-peers but always takes a lonely 
 
   const lonely = acceptPeer(node, C, "10.0.0.4:9000", { type: "register" });
   effects = node.takeEffects();
-  assert.equal(sentTo(effects, lonely)[0]?.type, "peers");
+  assert.ok(sentTo(effects, lonely).some((m) => m.type === "peers"));
+  assert.ok(sentTo(effects, lonely).some((m) => m.type === "have" && m.full), "no welcome sync");
   assert.equal(ofType(effects, "close").length, 1, "one neighbour makes room");
   assert.equal(node.neighbourIds().length, 2);
   assert.ok(node.neighbourIds().includes(C));
@@ -131,35 +132,62 @@ Deno.test("PeerNode keeps one connection when two peers dial each other: the one
   assert.equal(node.neighbourIds().filter((id) => id === B).length, 1);
 });
 
-Deno.test("PeerNode pings a quiet connection, then suspects, probes and declares a silent peer dead", () => {
+/** Timers far apart, so that a test sees one mechanism at a time. */
+const QUIET = {
+  probeIntervalMs: 1_000_000,
+  probeTimeoutMs: 999_999,
+  syncIntervalMs: 1_000_000,
+  mixIntervalMs: 1_000_000,
+  gossipIntervalMs: 1_000_000,
+  heartbeatIntervalMs: 400_000,
+  heartbeatTimeoutMs: 999_000,
+} as const;
+
+Deno.test("PeerNode pings a quiet connection, then suspects a silent peer and declares it dead unless it refutes", () => {
   const node = makeNode({
+    ...QUIET,
     bootstraps: [BOOT],
     heartbeatIntervalMs: 1_000,
     heartbeatTimeoutMs: 3_000,
+    suspicionTimeoutMs: 4_000,
+    probeIntervalMs: 500,
+    probeTimeoutMs: 400,
   });
   node.start(0);
   const bootstrapDial = ofType(node.takeEffects(), "dial")[0]!;
   const conn = acceptPeer(node, A, "10.0.0.2:9000");
-  acceptPeer(node, B, "10.0.0.3:9000");
+  const b = acceptPeer(node, B, "10.0.0.3:9000");
   node.takeEffects();
-  node.handleTimeout(1_000);
-  assert.equal(sentTo(node.takeEffects(), conn)[0]?.type, "ping");
-  node.handleMessage(acceptPeer(node, C, "10.0.0.4:9000"), { type: "pong", nonce: 1 }, 2_900);
-  node.handleTimeout(3_000);
-  let effects = node.takeEffects();
+  // B answers everything; A falls silent.
+  const step = (t: number) => {
+    node.handleMessage(b, { type: "pong", nonce: 0 }, t);
+    node.handleTimeout(t);
+    return node.takeEffects();
+  };
+  let effects = step(1_000);
+  assert.ok(sentTo(effects, conn).some((m) => m.type === "ping"), "no ping on a quiet connection");
+  for (let t = 1_100; t < 3_000; t += 100) effects.push(...step(t));
+  effects.push(...step(3_000));
   assert.ok(
     ofType(effects, "close").some((e) => e.conn === conn && e.reason === "heartbeat timeout"),
   );
-  const probe = ofType(effects, "dial").find((e) => e.addr === "10.0.0.2:9000");
-  assert.ok(probe !== undefined, "no probe dial after the timeout");
+  const suspicion = ofType(effects, "send").find((e) =>
+    e.message.type === "member" && e.message.member.id === A &&
+    e.message.member.status === "suspect"
+  );
+  assert.ok(suspicion !== undefined, "the suspicion is not spread");
   assert.equal(ofType(effects, "peer-down").length, 0, "suspicion alone must not declare death");
-  node.handleDialFailed(probe.conn, "connection refused", 3_100);
-  effects = node.takeEffects();
+  effects = [];
+  for (let t = 3_100; t <= 8_000; t += 100) effects.push(...step(t));
   assert.deepEqual(ofType(effects, "peer-down").map((e) => e.id), [A]);
-  const rumors = ofType(effects, "send").filter((e) => e.message.type === "member");
-  assert.ok(rumors.length >= 1, "the death is not spread");
+  assert.ok(
+    ofType(effects, "send").some((e) =>
+      e.message.type === "member" && e.message.member.id === A && e.message.member.status === "dead"
+    ),
+    "the death is not spread",
+  );
   // The registration dial is still pending: the report waits in its outbox.
-  node.handleConnected(bootstrapDial.conn, hello(C, BOOT, "bootstrap"), 3_200);
+  node.handleConnected(bootstrapDial.conn, hello(C, BOOT, "bootstrap"), 8_100);
   const toBootstrap = sentTo(node.takeEffects(), bootstrapDial.conn);
   assert.deepEqual(
     toBootstrap.map((m) => m.type),
@@ -167,6 +195,121 @@ Deno.test("PeerNode pings a quiet connection, then suspects, probes and declares
     "death not reported to the bootstrap",
   );
   assert.ok(!node.peers().some((p) => p.id === A));
+});
+
+Deno.test("PeerNode: a suspect that refutes in time stays alive", () => {
+  const node = makeNode({
+    ...QUIET,
+    suspicionTimeoutMs: 4_000,
+    probeIntervalMs: 500,
+    probeTimeoutMs: 400,
+  });
+  node.start(0);
+  const a = acceptPeer(node, A, "10.0.0.2:9000");
+  node.handleMessage(a, {
+    type: "member",
+    member: { id: C, addr: "10.0.0.4:9000", incarnation: 2, status: "alive" },
+  }, 0);
+  node.handleMessage(a, {
+    type: "member",
+    member: { id: C, addr: "10.0.0.4:9000", incarnation: 2, status: "suspect" },
+  }, 10);
+  node.handleMessage(a, {
+    type: "member",
+    member: { id: C, addr: "10.0.0.4:9000", incarnation: 3, status: "alive" },
+  }, 2_000);
+  for (let t = 0; t <= 10_000; t += 250) {
+    node.handleMessage(a, { type: "pong", nonce: 0 }, t);
+    node.handleTimeout(t);
+  }
+  assert.equal(ofType(node.takeEffects(), "peer-down").length, 0);
+  assert.ok(node.peers().some((p) => p.id === C));
+});
+
+Deno.test("PeerNode asks other neighbours to probe a target that does not answer, and an indirect answer clears it", () => {
+  const node = makeNode({
+    ...QUIET,
+    probeIntervalMs: 1_000,
+    probeTimeoutMs: 300,
+    indirectProbes: 2,
+  });
+  node.start(0);
+  const a = acceptPeer(node, A, "10.0.0.2:9000");
+  const b = acceptPeer(node, B, "10.0.0.3:9000");
+  const c = acceptPeer(node, C, "10.0.0.4:9000");
+  node.takeEffects();
+  // Run until a probe goes out, then look at who it targets.
+  let ping: { conn: number; nonce: number } | undefined;
+  let t = 0;
+  for (; ping === undefined && t < 5_000; t += 10) {
+    node.handleTimeout(t);
+    const sent = ofType(node.takeEffects(), "send").find((e) => e.message.type === "ping");
+    if (sent !== undefined && sent.message.type === "ping") {
+      ping = { conn: sent.conn, nonce: sent.message.nonce };
+    }
+  }
+  assert.ok(ping !== undefined, "no probe was sent");
+  const ids = new Map([[a, A], [b, B], [c, C]]);
+  const target = ids.get(ping.conn)!;
+  node.handleTimeout(t + 300);
+  const requests = ofType(node.takeEffects(), "send").filter((e) => e.message.type === "probe");
+  assert.equal(requests.length, 2, "two indirect probes");
+  assert.ok(
+    requests.every((e) =>
+      e.conn !== ping!.conn && e.message.type === "probe" && e.message.target === target
+    ),
+  );
+  node.handleMessage(requests[0]!.conn, { type: "probe-ack", target, nonce: ping.nonce }, t + 400);
+  node.handleTimeout(t + 1_000);
+  const effects = node.takeEffects();
+  assert.ok(
+    !ofType(effects, "send").some((e) =>
+      e.message.type === "member" && e.message.member.status === "suspect"
+    ),
+    "suspected despite the indirect answer",
+  );
+});
+
+Deno.test("PeerNode probes a target for a neighbour that asks, and relays the answer", () => {
+  const node = makeNode(QUIET);
+  node.start(0);
+  const a = acceptPeer(node, A, "10.0.0.2:9000");
+  const b = acceptPeer(node, B, "10.0.0.3:9000");
+  node.takeEffects();
+  node.handleMessage(a, { type: "probe", target: B, nonce: 77 }, 1);
+  const ping = sentTo(node.takeEffects(), b).find((m) => m.type === "ping");
+  assert.ok(ping !== undefined && ping.type === "ping");
+  node.handleMessage(b, { type: "pong", nonce: ping.nonce }, 2);
+  assert.deepEqual(sentTo(node.takeEffects(), a), [{ type: "probe-ack", target: B, nonce: 77 }]);
+});
+
+Deno.test("PeerNode: a dropped connection is verified by dialing; refused means dead at once", () => {
+  const node = makeNode(QUIET);
+  node.start(0);
+  const conn = acceptPeer(node, A, "10.0.0.2:9000");
+  node.takeEffects();
+  node.handleDisconnected(conn, "connection reset", 10);
+  const probe = ofType(node.takeEffects(), "dial").find((e) => e.addr === "10.0.0.2:9000")!;
+  node.handleDialFailed(probe.conn, "connection refused", 20);
+  assert.deepEqual(ofType(node.takeEffects(), "peer-down").map((e) => e.id), [A]);
+});
+
+Deno.test("PeerNode: a verification dial that times out only suspects", () => {
+  const node = makeNode(QUIET);
+  node.start(0);
+  const conn = acceptPeer(node, A, "10.0.0.2:9000");
+  acceptPeer(node, B, "10.0.0.3:9000");
+  node.takeEffects();
+  node.handleDisconnected(conn, "connection reset", 10);
+  const probe = ofType(node.takeEffects(), "dial").find((e) => e.addr === "10.0.0.2:9000")!;
+  node.handleDialFailed(probe.conn, "connect timed out after 5000 ms", 5_010);
+  const effects = node.takeEffects();
+  assert.equal(ofType(effects, "peer-down").length, 0);
+  assert.ok(
+    ofType(effects, "send").some((e) =>
+      e.message.type === "member" && e.message.member.status === "suspect"
+    ),
+  );
 });
 
 Deno.test("PeerNode: a probe that reaches the suspect clears it", () => {
@@ -300,4 +443,119 @@ Deno.test("PeerNode options are checked", () => {
     () => makeNode({ heartbeatIntervalMs: 5_000, heartbeatTimeoutMs: 5_000 }),
     RangeError,
   );
+});
+
+Deno.test("PeerNode prunes a tree link that brings an unasked-for duplicate, and pushes only on tree links", () => {
+  const node = makeNode(QUIET);
+  node.start(0);
+  const a = acceptPeer(node, A, "10.0.0.2:9000");
+  const b = acceptPeer(node, B, "10.0.0.3:9000");
+  const c = acceptPeer(node, C, "10.0.0.4:9000");
+  node.takeEffects();
+  const m1 = chat(A, 1, { [A]: 1 });
+  node.handleMessage(a, { type: "chat", message: m1 }, 1_000);
+  node.handleMessage(b, { type: "chat", message: m1 }, 1_001);
+  const effects = node.takeEffects();
+  // m1 went down the tree to B and C; B's own copy then shows the cycle.
+  assert.deepEqual(sentTo(effects, b), [{ type: "chat", message: m1 }, { type: "prune" }]);
+  assert.deepEqual(node.eagerNeighbourIds().sort(), [A, C]);
+  // Our next message goes eagerly to A and C only; B hears of it in a `have`.
+  const mine = node.sendChat("mine", 0, 1_100);
+  let sent = node.takeEffects();
+  assert.deepEqual(sentTo(sent, b), []);
+  assert.deepEqual(sentTo(sent, c), [{ type: "chat", message: mine }]);
+  node.handleTimeout(1_200);
+  sent = node.takeEffects();
+  const have = sentTo(sent, b)[0];
+  assert.ok(have?.type === "have" && !have.full, "no lazy announcement");
+  assert.equal(have.clock.get(SELF), 1);
+});
+
+Deno.test("PeerNode pulls an announced message that the tree did not bring, grafting the link", () => {
+  const node = makeNode({ ...QUIET, graftTimeoutMs: 150, lazyIntervalMs: 100 });
+  node.start(0);
+  const a = acceptPeer(node, A, "10.0.0.2:9000");
+  node.takeEffects();
+  node.handleMessage(a, { type: "prune" }, 10);
+  node.handleMessage(a, { type: "have", full: false, clock: new Map([[B, 2]]) }, 1_000);
+  node.handleTimeout(1_100);
+  assert.equal(
+    ofType(node.takeEffects(), "send").filter((e) => e.message.type === "want").length,
+    0,
+    "too eager",
+  );
+  node.handleTimeout(1_200);
+  const want = sentTo(node.takeEffects(), a).find((m) => m.type === "want");
+  assert.deepEqual(want, { type: "want", graft: true, ranges: [{ author: B, from: 0, to: 2 }] });
+  assert.deepEqual(node.eagerNeighbourIds(), [A]);
+});
+
+Deno.test("PeerNode answers a full have with what the other lacks, and asks for what it lacks", () => {
+  const node = makeNode(QUIET);
+  node.start(0);
+  const a = acceptPeer(node, A, "10.0.0.2:9000");
+  node.takeEffects();
+  const m1 = node.sendChat("one", 0, 1);
+  const m2 = node.sendChat("two", 0, 2);
+  node.takeEffects();
+  node.handleMessage(a, { type: "have", full: true, clock: new Map([[SELF, 1], [B, 4]]) }, 3);
+  const sent = sentTo(node.takeEffects(), a);
+  assert.deepEqual(sent[0], {
+    type: "want",
+    graft: false,
+    ranges: [{ author: B, from: 0, to: 4 }],
+  });
+  assert.deepEqual(sent.slice(1), [{ type: "chat", message: m2 }]);
+  assert.ok(m1.seq === 1);
+});
+
+Deno.test("PeerNode serves a want from its history window and tells what is gone with skip", () => {
+  const node = makeNode({ ...QUIET, historyMessagesMax: 2 });
+  node.start(0);
+  const a = acceptPeer(node, A, "10.0.0.2:9000");
+  node.takeEffects();
+  const sent = [1, 2, 3].map((i) => node.sendChat(`m${i}`, 0, i));
+  node.takeEffects();
+  node.handleMessage(
+    a,
+    { type: "want", graft: false, ranges: [{ author: SELF, from: 0, to: 3 }] },
+    5,
+  );
+  assert.deepEqual(sentTo(node.takeEffects(), a), [
+    { type: "skip", clock: new Map([[SELF, 1]]) },
+    { type: "chat", message: sent[1] },
+    { type: "chat", message: sent[2] },
+  ]);
+});
+
+Deno.test("PeerNode applies a skip: it jumps over lost history and delivers what waited", () => {
+  const node = makeNode(QUIET);
+  node.start(0);
+  const a = acceptPeer(node, A, "10.0.0.2:9000");
+  node.takeEffects();
+  node.handleMessage(a, { type: "chat", message: chat(A, 5, { [A]: 5 }) }, 1);
+  assert.equal(node.heldBackCount, 1);
+  node.handleMessage(a, { type: "skip", clock: new Map([[A, 4]]) }, 2);
+  const effects = node.takeEffects();
+  assert.deepEqual(ofType(effects, "skip"), [{ type: "skip", author: A, seq: 4 }]);
+  assert.deepEqual(ofType(effects, "deliver").map((e) => e.message.seq), [5]);
+});
+
+Deno.test("PeerNode restores its history and incarnation from disk", () => {
+  const m1 = chat(SELF, 1, { [SELF]: 1 });
+  const m2 = chat(A, 3, { [SELF]: 1, [A]: 3 });
+  const node = makeNode({ ...QUIET, restore: { incarnation: 4, messages: [m1, m2] } });
+  node.start(0);
+  assert.equal(node.localHello().incarnation, 4);
+  assert.equal(node.deliveredSeq(SELF), 1);
+  assert.equal(node.deliveredSeq(A), 3);
+  assert.equal(node.sendChat("again", 0, 1).seq, 2);
+  const a = acceptPeer(node, A, "10.0.0.2:9000");
+  node.takeEffects();
+  node.handleMessage(a, { type: "want", graft: false, ranges: [{ author: A, from: 0, to: 3 }] }, 2);
+  const sent = sentTo(node.takeEffects(), a);
+  assert.deepEqual(sent, [{ type: "skip", clock: new Map([[A, 2]]) }, {
+    type: "chat",
+    message: m2,
+  }]);
 });

@@ -69,8 +69,9 @@ Deno.test("PeerNode network: every peer learns every other though the bootstrap 
     const w = world(seed, 30);
     const converged = w.net.runUntilTrue(() => everyoneKnowsEveryone(w.peers), 20_000);
     assert.ok(converged, `membership did not converge by ${w.net.nowMs} ms`);
+    w.net.runUntil(w.net.nowMs + 2_000);
     for (const p of w.peers) {
-      assert.ok(p.actor.neighbourIds().length <= 8, "connection bound exceeded");
+      assert.ok(p.actor.neighbourIds().length <= 12, "connection bound exceeded");
       assert.ok(p.actor.neighbourIds().length >= 1, "a peer has no neighbour");
     }
     assert.equal(w.bootstrap.actor.peers().length, 30);
