@@ -65,13 +65,18 @@ interface Link {
   outbox: Message[];
   /** For bootstrap links: a `register` is unanswered. */
   awaitingPeers: boolean;
+  /** For bootstrap links: when the last `register` was sent or queued. */
+  registeredAtMs: number;
   /** The remote said it is closing on purpose: its disconnect is not a failure. */
   byeReceived: boolean;
   lastReceivedMs: number;
   lastSentMs: number;
-  /** Broadcast tree: chat is pushed on this link at once (else announced lazily). */
-  eager: boolean;
-  /** What we last announced on this lazy link, per author. */
+  /**
+   * Broadcast trees, one per author: the authors whose messages are not
+   * pushed on this link (it is not on their tree) but announced lazily.
+   */
+  lazyFor: Set<PeerId>;
+  /** What we last announced on this link, per author. */
   announced: Map<PeerId, number>;
   /** When we last asked this link for messages (a `want` or a full `have`): duplicates then are expected. */
   repairedAtMs: number;
@@ -94,6 +99,12 @@ interface Relay {
   readonly target: PeerId;
   readonly nonce: number;
   readonly expiresAtMs: number;
+}
+
+/** A member we suspect, and since when (our clock, adjusted for our own stalls). */
+interface Suspicion {
+  readonly incarnation: number;
+  sinceMs: number;
 }
 
 /** A message announced by a lazy neighbour that has not arrived yet. */
@@ -145,7 +156,7 @@ export class PeerNode implements Actor {
   /** Open or pending links to bootstraps (and join points), by address. */
   readonly #bootstrapLinks = new Map<string, Link>();
   /** Suspects we are timing, with the incarnation they were suspected at. */
-  readonly #suspects = new Map<PeerId, number>();
+  readonly #suspects = new Map<PeerId, Suspicion>();
   /** Indirect probes we run for others, by the nonce of our ping. */
   readonly #relays = new Map<number, Relay>();
   /** Announced but not yet arrived, per author. */
@@ -171,6 +182,8 @@ export class PeerNode implements Actor {
   #lazyAtMs = Infinity;
   #syncAtMs = Infinity;
   #mixAtMs = Infinity;
+  #reconnectAtMs = Infinity;
+  #fullPullAtMs = 0;
 
   /** A peer that has not started yet. */
   constructor(options: PeerNodeOptions) {
@@ -189,7 +202,7 @@ export class PeerNode implements Actor {
     };
     const restore = this.#options.restore;
     this.#incarnation = restore?.incarnation ?? 0;
-    const delivered = new Map<PeerId, number>();
+    const delivered = new Map<PeerId, number>(restore?.skipped ?? []);
     for (const m of restore?.messages ?? []) delivered.set(m.author, m.seq);
     this.#queue = new HoldBackQueue<ChatMessage>({
       messagesMax: this.#options.holdBackMessagesMax,
@@ -198,6 +211,7 @@ export class PeerNode implements Actor {
       delivered,
     });
     this.#history = new MessageLog<ChatMessage>({ messagesMax: this.#options.historyMessagesMax });
+    for (const [author, seq] of restore?.skipped ?? []) this.#history.skipTo(author, seq);
     for (const m of restore?.messages ?? []) this.#history.add(m);
     this.#deliveries = restore?.messages.length ?? 0;
     this.#announcedDeliveries = this.#deliveries;
@@ -243,6 +257,11 @@ export class PeerNode implements Actor {
     return this.#history.size;
   }
 
+  /** Members believed alive or suspected. */
+  get liveMemberCount(): number {
+    return this.#members.liveCount;
+  }
+
   /** Members remembered, tombstones included. */
   get memberCount(): number {
     return this.#members.size;
@@ -267,14 +286,19 @@ export class PeerNode implements Actor {
     }));
   }
 
+  /** Whether this peer believes `id` alive (or only suspected). */
+  knowsAlive(id: PeerId): boolean {
+    return this.#members.isLive(id);
+  }
+
   /** Neighbours: accepted peer links. */
   neighbourIds(): PeerId[] {
     return this.#acceptedLinks().map((l) => l.remote!.id);
   }
 
-  /** Neighbours this peer pushes chat to at once (its broadcast-tree links). */
-  eagerNeighbourIds(): PeerId[] {
-    return this.#acceptedLinks().filter((l) => l.eager).map((l) => l.remote!.id);
+  /** Neighbours this peer pushes `author`'s messages to at once (its links on that author's tree). */
+  eagerNeighbourIds(author: PeerId): PeerId[] {
+    return this.#acceptedLinks().filter((l) => !l.lazyFor.has(author)).map((l) => l.remote!.id);
   }
 
   /** Begins registering and scheduling; call once. */
@@ -286,6 +310,7 @@ export class PeerNode implements Actor {
     this.#probeAtMs = nowMs + this.#jitter(this.#options.probeIntervalMs);
     this.#syncAtMs = nowMs + this.#jitter(this.#options.syncIntervalMs);
     this.#mixAtMs = nowMs + this.#jitter(this.#options.mixIntervalMs);
+    this.#reconnectAtMs = nowMs + this.#jitter(this.#options.reconnectIntervalMs);
     this.#registerAtMs = nowMs;
     for (const addr of this.#options.joins) this.join(addr, nowMs);
     this.handleTimeout(nowMs);
@@ -405,7 +430,10 @@ export class PeerNode implements Actor {
       this.#registered ||= remote.role === "peer";
       for (const message of link.outbox) this.#send(link, message, nowMs);
       link.outbox = [];
-      if (remote.role === "peer" && !this.#leaving) {
+      if (
+        remote.role === "peer" && !this.#leaving &&
+        this.#acceptedCount() < this.#options.connectionsMax
+      ) {
         // Joining through a peer: keep it as a neighbour.
         this.#bootstrapLinks.delete(link.dialAddr!);
         link.purpose = "peer";
@@ -421,8 +449,9 @@ export class PeerNode implements Actor {
       this.#close(link, "expected a peer", nowMs);
       return;
     }
-    if (link.purpose === "probe" && this.#acceptedCount() >= this.#options.connectionsMax) {
-      this.#close(link, "verified alive", nowMs);
+    if (this.#acceptedCount() >= this.#options.connectionsMax && !this.#peerLinks.has(remote.id)) {
+      // Inbound connections filled the view while this dial was under way.
+      this.#close(link, link.purpose === "probe" ? "verified alive" : "full", nowMs);
       return;
     }
     link.purpose = "peer";
@@ -467,11 +496,22 @@ export class PeerNode implements Actor {
     }
     switch (message.type) {
       case "register":
-      case "get-peers":
-        this.#send(link, { type: "peers", peers: this.#peerList(link.remote.id) }, nowMs);
+      case "get-peers": {
+        const total = this.#members.liveCount;
+        if (message.type === "register" || message.all === true) {
+          // A newcomer joining through us, or a peer that found it knows less
+          // than we do: everything we know, at once.
+          for (const peers of this.#fullPeerList(link.remote.id)) {
+            this.#send(link, { type: "peers", peers, total }, nowMs);
+          }
+        } else {
+          this.#send(link, { type: "peers", peers: this.#peerList(link.remote.id), total }, nowMs);
+        }
         return;
+      }
       case "peers":
         this.#onPeers(link, message.peers, nowMs);
+        if (message.total !== undefined) this.#compareTotals(link, message.total, nowMs);
         return;
       case "member":
         if (this.#applyMember(message.member, nowMs, link.remote.id)) {
@@ -508,7 +548,7 @@ export class PeerNode implements Actor {
         this.#onChat(link, message.message, nowMs);
         return;
       case "prune":
-        link.eager = false;
+        for (const author of message.authors) link.lazyFor.add(author);
         return;
       case "have":
         this.#onHave(link, message, nowMs);
@@ -536,6 +576,8 @@ export class PeerNode implements Actor {
 
   /** @inheritdoc */
   handleTimeout(nowMs: number): void {
+    const lateMs = nowMs - this.nextDeadlineMs();
+    if (lateMs >= STALL_THRESHOLD_MS) this.#recoverFromStall(lateMs);
     if (nowMs >= this.#registerAtMs) this.#registerTick(nowMs);
     if (nowMs >= this.#heartbeatAtMs) {
       this.#checkHeartbeats(nowMs);
@@ -551,6 +593,13 @@ export class PeerNode implements Actor {
     if (nowMs >= this.#indirectAtMs) this.#probeIndirectly(nowMs);
     if (nowMs >= this.#probeAtMs) this.#probeTick(nowMs);
     if (nowMs >= this.#lazyAtMs) this.#lazyTick(nowMs);
+    if (nowMs >= this.#reconnectAtMs) {
+      const dead = pick(this.#members.recentDead(16), this.#random);
+      if (dead !== undefined && !this.#makeRoom.keep(dead.id)) {
+        this.#dial(dead.addr, "peer", dead.id, nowMs);
+      }
+      this.#reconnectAtMs = nowMs + this.#jitter(this.#options.reconnectIntervalMs);
+    }
     if (nowMs >= this.#mixAtMs) {
       this.#mix(nowMs);
       this.#mixAtMs = nowMs + this.#jitter(this.#options.mixIntervalMs);
@@ -573,6 +622,7 @@ export class PeerNode implements Actor {
       this.#lazyAtMs,
       this.#syncAtMs,
       this.#mixAtMs,
+      this.#reconnectAtMs,
     );
   }
 
@@ -602,10 +652,11 @@ export class PeerNode implements Actor {
       accepted: outbound,
       outbox: [],
       awaitingPeers: false,
+      registeredAtMs: -Infinity,
       byeReceived: false,
       lastReceivedMs: nowMs,
       lastSentMs: nowMs,
-      eager: true,
+      lazyFor: new Set(),
       announced: new Map(),
       repairedAtMs: -Infinity,
       rewire: false,
@@ -645,6 +696,11 @@ export class PeerNode implements Actor {
   /** A new neighbour: compare histories at once, so a late joiner catches up. */
   #welcome(link: Link, nowMs: number): void {
     this.#sendFullHave(link, nowMs);
+    if (!link.outbound && this.#acceptedCount() === 1) {
+      // Our first neighbour came to us: we are the newcomer here, so ask it
+      // for everything it knows (an outbound first link asks when it opens).
+      this.#send(link, { type: "register" }, nowMs);
+    }
   }
 
   /** Decides whether an inbound peer link becomes a neighbour, on its first message. */
@@ -760,8 +816,11 @@ export class PeerNode implements Actor {
       this.#bootstrapLinks.set(addr, link);
     }
     if (message.type === "register") {
-      if (link.awaitingPeers) return; // one unanswered registration is enough
+      // One unanswered registration at a time, unless it has gone unanswered
+      // for a retry period (lost, or ignored by a bootstrap that restarted).
+      if (link.awaitingPeers && nowMs - link.registeredAtMs < this.#options.registerRetryMs) return;
       link.awaitingPeers = true;
+      link.registeredAtMs = nowMs;
     }
     if (link.remote === undefined) link.outbox.push(message);
     else this.#send(link, message, nowMs);
@@ -809,6 +868,20 @@ export class PeerNode implements Actor {
   }
 
   /** A peer list for `requester`: ourselves, a random sample of live members, a few recent deaths. */
+  /** Our whole table (live members, then recent deaths), in `peers`-sized chunks; ourselves first. */
+  #fullPeerList(requester: PeerId): MemberInfo[][] {
+    const all = [
+      this.#selfInfo(),
+      ...this.#members.live().filter((m) => m.id !== requester).map(toInfo),
+      ...this.#members.recentDead(FULL_LIST_DEAD_MAX).map(toInfo),
+    ];
+    const chunks: MemberInfo[][] = [];
+    for (let i = 0; i < all.length; i += this.#options.peersPerMessageMax) {
+      chunks.push(all.slice(i, i + this.#options.peersPerMessageMax));
+    }
+    return chunks;
+  }
+
   #peerList(requester: PeerId): MemberInfo[] {
     const room = this.#options.peersPerMessageMax - 1;
     const dead = this.#members.recentDead(Math.min(8, Math.floor(room / 4)));
@@ -828,6 +901,21 @@ export class PeerNode implements Actor {
       if (link.outbox.length === 0) this.#close(link, "done", nowMs);
     }
     this.#maintainConnections(nowMs);
+  }
+
+  /**
+   * A neighbour knows more live members than we do: some joins passed us by
+   * (we joined through someone who had not heard of them yet). Pull its whole
+   * table — at most once per `fullPullIntervalMs`, as views of the dead may
+   * simply differ for a while.
+   */
+  #compareTotals(link: Link, total: number, nowMs: number): void {
+    // Its total counts us in and itself out; ours the other way round.
+    if (total <= this.#members.liveCount || nowMs < this.#fullPullAtMs || link.purpose !== "peer") {
+      return;
+    }
+    this.#fullPullAtMs = nowMs + this.#options.fullPullIntervalMs;
+    this.#send(link, { type: "get-peers", all: true }, nowMs);
   }
 
   /** A direct connection proves its remote alive; tell everyone about a newcomer. */
@@ -890,7 +978,9 @@ export class PeerNode implements Actor {
       const reason = from === info.id ? "left" : "reported dead";
       this.#emit({ type: "peer-down", id: info.id, addr: info.addr, reason });
     }
-    if (info.status === "suspect") this.#suspects.set(info.id, info.incarnation);
+    if (info.status === "suspect") {
+      this.#suspects.set(info.id, { incarnation: info.incarnation, sinceMs: nowMs });
+    }
     return !(previous === undefined && wasFull);
   }
 
@@ -908,7 +998,7 @@ export class PeerNode implements Actor {
     if (member === undefined || member.status !== "alive" || this.#leaving) return;
     const rumor: MemberInfo = { ...toInfo(member), status: "suspect" };
     this.#members.apply(rumor, nowMs);
-    this.#suspects.set(id, member.incarnation);
+    this.#suspects.set(id, { incarnation: member.incarnation, sinceMs: nowMs });
     this.#log("info", `Suspecting ${short(id)} (${member.addr}): ${reason}`);
     this.#flood({ type: "member", member: rumor }, undefined, nowMs);
   }
@@ -932,6 +1022,23 @@ export class PeerNode implements Actor {
 
   // ---- failure detection (SWIM) ----
 
+  /**
+   * Our own timer fired `lateMs` late: this process was not running (paused,
+   * swapped out, overloaded). Whatever our peers sent meanwhile is still
+   * waiting to be read, so silence over that time proves nothing: credit it
+   * to every connection, suspicion and probe before judging anyone (after
+   * Lifeguard's "local health" idea — don't blame others for our own stall).
+   */
+  #recoverFromStall(lateMs: number): void {
+    this.#log(
+      "info",
+      `This process stalled for about ${Math.round(lateMs)} ms; postponing failure verdicts`,
+    );
+    for (const link of this.#links.values()) link.lastReceivedMs += lateMs;
+    for (const suspicion of this.#suspects.values()) suspicion.sinceMs += lateMs;
+    if (this.#probe !== undefined) this.#probe.answered = true;
+  }
+
   /** Ends the current probe period (suspecting an unanswered target) and starts the next. */
   #probeTick(nowMs: number): void {
     const probe = this.#probe;
@@ -943,13 +1050,14 @@ export class PeerNode implements Actor {
     for (const [nonce, relay] of this.#relays) {
       if (relay.expiresAtMs <= nowMs) this.#relays.delete(nonce);
     }
-    for (const [id, incarnation] of [...this.#suspects]) {
+    for (const [id, suspicion] of [...this.#suspects]) {
       const member = this.#members.get(id);
       if (
-        member === undefined || member.status !== "suspect" || member.incarnation !== incarnation
+        member === undefined || member.status !== "suspect" ||
+        member.incarnation !== suspicion.incarnation
       ) {
         this.#suspects.delete(id);
-      } else if (nowMs - member.changedAtMs >= this.#options.suspicionTimeoutMs) {
+      } else if (nowMs - suspicion.sinceMs >= this.#options.suspicionTimeoutMs) {
         this.#declareDead(
           id,
           `suspected for ${this.#options.suspicionTimeoutMs} ms and not refuted`,
@@ -1018,14 +1126,15 @@ export class PeerNode implements Actor {
 
   #onChat(link: Link, message: ChatMessage, nowMs: number): void {
     if (this.#queue.has(message.author, message.seq)) {
-      // An unasked-for copy over a tree link: the tree has a cycle here. Keep
-      // the link, but only for announcements (Plumtree's prune).
+      // An unasked-for copy over a link on this author's tree: the tree has a
+      // cycle here. Keep the link for announcements only (Plumtree's prune).
+      const author = message.author;
       if (
-        link.eager &&
+        !link.lazyFor.has(author) &&
         nowMs - link.repairedAtMs > REPAIR_WINDOW_GRAFTS * this.#options.graftTimeoutMs
       ) {
-        link.eager = false;
-        this.#send(link, { type: "prune" }, nowMs);
+        link.lazyFor.add(author);
+        this.#send(link, { type: "prune", authors: [author] }, nowMs);
       }
       return;
     }
@@ -1042,14 +1151,14 @@ export class PeerNode implements Actor {
     this.#deliverAll(result.delivered, nowMs);
   }
 
-  /** Pushes a new message along the tree; lazy links hear of it in the next `have`. */
+  /** Pushes a new message along its author's tree; other links hear of it in the next `have`. */
   #pushEager(message: ChatMessage, exceptConn: ConnId | undefined, nowMs: number): void {
     const chat: Message = { type: "chat", message };
     let lazy = false;
     for (const link of this.#peerLinks.values()) {
       if (!link.accepted || link.conn === exceptConn) continue;
-      if (link.eager) this.#send(link, chat, nowMs);
-      else lazy = true;
+      if (link.lazyFor.has(message.author)) lazy = true;
+      else this.#send(link, chat, nowMs);
     }
     if (lazy) this.#armLazy(nowMs);
   }
@@ -1077,9 +1186,11 @@ export class PeerNode implements Actor {
       this.#announcedDeliveries = this.#deliveries;
       const delivered = this.#queue.delivered;
       for (const link of this.#acceptedLinks()) {
-        if (link.eager) continue;
+        if (link.lazyFor.size === 0) continue;
+        // Only the authors whose messages this link does not get pushed.
         const news = new Map<PeerId, number>();
-        for (const [author, n] of delivered) {
+        for (const author of link.lazyFor) {
+          const n = delivered.get(author) ?? 0;
           if (n > (link.announced.get(author) ?? 0)) news.set(author, n);
         }
         if (news.size === 0) continue;
@@ -1103,9 +1214,9 @@ export class PeerNode implements Actor {
       wants.set(link.conn, ranges);
     }
     for (const [conn, ranges] of wants) {
-      // The tree did not bring it: graft this link back into the tree.
+      // The tree did not bring it: graft this link into those authors' trees.
       const link = this.#links.get(conn)!;
-      link.eager = true;
+      for (const { author } of ranges) link.lazyFor.delete(author);
       link.repairedAtMs = nowMs;
       this.#send(link, { type: "want", graft: true, ranges }, nowMs);
     }
@@ -1151,7 +1262,7 @@ export class PeerNode implements Actor {
   }
 
   #onWant(link: Link, want: Want, nowMs: number): void {
-    if (want.graft) link.eager = true;
+    if (want.graft) { for (const { author } of want.ranges) link.lazyFor.delete(author); }
     const floors = new Map<PeerId, number>();
     for (const { author, from } of want.ranges) {
       const floor = this.#history.floor(author);
@@ -1206,6 +1317,12 @@ export class PeerNode implements Actor {
  * many graft timeouts and do not prune it.
  */
 const REPAIR_WINDOW_GRAFTS = 3;
+
+/** A timer this late means this process was not running. */
+const STALL_THRESHOLD_MS = 1_000;
+
+/** Tombstones included in the full list a newcomer gets. */
+const FULL_LIST_DEAD_MAX = 64;
 
 /** Most indirect probes run for others at once. */
 const RELAYS_MAX = 64;

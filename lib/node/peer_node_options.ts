@@ -13,6 +13,8 @@ export interface PeerRestore {
   readonly incarnation: number;
   /** Delivered messages, in delivery order (own included); each author's run is contiguous. */
   readonly messages: readonly ChatMessage[];
+  /** Per author, history skipped (never to be delivered) up to this sequence number. */
+  readonly skipped?: ReadonlyMap<string, number>;
 }
 
 /** Options of {@linkcode PeerNode}; only identity, address and randomness are required. */
@@ -64,6 +66,12 @@ export interface PeerNodeOptions {
    * random non-neighbour, so that an overlay split at join time heals. Default 60 000 ms.
    */
   mixIntervalMs?: number;
+  /**
+   * Pause between attempts to reach a random recently dead member: after a
+   * partition heals, the first successful dial lets it refute its death and
+   * the two sides find each other again. Default 10 000 ms.
+   */
+  reconnectIntervalMs?: number;
   /** How long a peer that refused us as full is not dialed again. Default 30 000 ms. */
   fullBackoffMs?: number;
   /** Most outbound dials in flight at once. Default 4. */
@@ -77,6 +85,8 @@ export interface PeerNodeOptions {
   deadRetentionMs?: number;
   /** Most entries in a peer list this peer sends. Default 64. */
   peersPerMessageMax?: number;
+  /** Least pause between pulls of a neighbour's whole table, when it knows more members. Default 5 000 ms. */
+  fullPullIntervalMs?: number;
   /** Pause between lazy announcements (`have`) to non-tree neighbours. Default 100 ms. */
   lazyIntervalMs?: number;
   /** How long an announced message may take to arrive over the tree before it is pulled. Default 150 ms. */
@@ -118,10 +128,12 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   connectionsMax: 12,
   mixIntervalMs: 60_000,
   fullBackoffMs: 30_000,
+  reconnectIntervalMs: 10_000,
   dialsInFlightMax: 4,
   membersMax: 1_000,
   deadRetentionMs: 60_000,
   peersPerMessageMax: 64,
+  fullPullIntervalMs: 5_000,
   lazyIntervalMs: 100,
   graftTimeoutMs: 150,
   syncIntervalMs: 1_000,

@@ -43,8 +43,8 @@ export interface SimNode<A extends Actor = Actor> {
 export interface SimObserver {
   /** Every effect a node produces, in order, with the virtual time. */
   onEffect?(node: SimNode, effect: Effect, nowMs: number): void;
-  /** A message handed to a node. */
-  onReceive?(node: SimNode, message: Message, nowMs: number): void;
+  /** A message handed to `node`, sent by `from`. */
+  onReceive?(node: SimNode, message: Message, from: SimNode, nowMs: number): void;
 }
 
 interface NodeState {
@@ -56,6 +56,8 @@ interface NodeState {
 
 interface MutableNode extends SimNode {
   alive: boolean;
+  /** While stalled (a slow or paused process) events wait until this time. */
+  stalledUntilMs: number;
   /** Generation of this address's current incarnation, so stale events miss a restarted node. */
   epoch: number;
 }
@@ -76,7 +78,7 @@ type SimEvent =
   | { kind: "dial"; from: LinkEnd; addr: string; hello: Hello }
   | { kind: "connected"; end: LinkEnd; hello: Hello }
   | { kind: "dial-failed"; end: LinkEnd; reason: string }
-  | { kind: "message"; to: LinkEnd; message: Message }
+  | { kind: "message"; to: LinkEnd; from: LinkEnd; message: Message }
   | { kind: "disconnect"; to: LinkEnd; reason: string }
   | { kind: "call"; fn: (nowMs: number) => void };
 
@@ -97,6 +99,7 @@ export class SimNetwork {
   #nodeSeeds = 0;
   #eventsProcessed = 0;
   #messagesSent = 0;
+  readonly #sentByType: Partial<Record<Message["type"], number>> = {};
 
   /** An empty network at time 0. */
   constructor(options: SimNetworkOptions) {
@@ -121,6 +124,11 @@ export class SimNetwork {
   /** Messages handed to the network so far. */
   get messagesSent(): number {
     return this.#messagesSent;
+  }
+
+  /** Messages handed to the network so far, per message type. */
+  sentByType(type: Message["type"]): number {
+    return this.#sentByType[type] ?? 0;
   }
 
   /** The network's own PRNG, for tests that need more randomness from the same seed. */
@@ -159,6 +167,7 @@ export class SimNetwork {
     const previous = this.#nodes.get(addr);
     if (previous?.handle.alive) throw new TypeError(`Cannot add node: ${addr} is taken`);
     const handle: MutableNode = {
+      stalledUntilMs: 0,
       addr,
       actor,
       alive: true,
@@ -204,6 +213,18 @@ export class SimNetwork {
     state.conns.clear();
   }
 
+  /**
+   * Stalls a node until `untilMs`: everything addressed to it (messages,
+   * timers, connection events) waits and then arrives in order, as with a
+   * process that stopped being scheduled for a while.
+   */
+  stall(addr: string, untilMs: number): void {
+    const state = this.#nodes.get(addr);
+    if (state !== undefined) {
+      state.handle.stalledUntilMs = Math.max(state.handle.stalledUntilMs, untilMs);
+    }
+  }
+
   /** Blocks traffic from `from` to `to` (one direction). */
   block(from: string, to: string): void {
     this.#blocked.add(`${from}|${to}`);
@@ -217,6 +238,17 @@ export class SimNetwork {
         for (const x of a) for (const y of b) this.block(x, y);
       }
     }
+  }
+
+  /** Whether traffic between `a` and `b` is blocked in either direction. */
+  isBlocked(a: string, b: string): boolean {
+    return this.#blocked.size > 0 &&
+      (this.#blocked.has(`${a}|${b}`) || this.#blocked.has(`${b}|${a}`));
+  }
+
+  /** Whether any block is in place. */
+  get partitioned(): boolean {
+    return this.#blocked.size > 0;
   }
 
   /** Removes every block. */
@@ -261,8 +293,13 @@ export class SimNetwork {
   #step(): void {
     const next = this.#queue.pop()!;
     this.#nowMs = Math.max(this.#nowMs, next.atMs);
-    this.#eventsProcessed++;
     const event = next.value;
+    const target = targetOf(event);
+    if (target !== undefined && target.handle.stalledUntilMs > this.#nowMs) {
+      this.#schedule(target.handle.stalledUntilMs, event);
+      return;
+    }
+    this.#eventsProcessed++;
     switch (event.kind) {
       case "timer": {
         const state = event.node;
@@ -298,7 +335,7 @@ export class SimNetwork {
         const to = event.to;
         if (!this.#live(to)) return;
         for (const observer of this.#observers) {
-          observer.onReceive?.(to.node.handle, event.message, this.#nowMs);
+          observer.onReceive?.(to.node.handle, event.message, event.from.node.handle, this.#nowMs);
         }
         to.node.handle.actor.handleMessage(to.conn, event.message, this.#nowMs);
         this.#drain(to.node);
@@ -319,6 +356,11 @@ export class SimNetwork {
   #arriveDial(from: LinkEnd, addr: string, hello: Hello): void {
     if (!this.#live(from)) return;
     const target = this.#nodes.get(addr);
+    if (target !== undefined && target.handle.alive && target.handle.stalledUntilMs > this.#nowMs) {
+      // The kernel queues the connection; the process answers when it runs again.
+      this.#schedule(target.handle.stalledUntilMs, { kind: "dial", from, addr, hello });
+      return;
+    }
     const fromAddr = from.node.handle.addr;
     if (
       this.#blocked.has(`${fromAddr}|${addr}`) ||
@@ -415,12 +457,15 @@ export class SimNetwork {
     const end = state.conns.get(conn);
     if (end === undefined || !end.open || end.other === undefined) return;
     this.#messagesSent++;
+    this.#sentByType[message.type] = (this.#sentByType[message.type] ?? 0) + 1;
     const to = end.other;
-    if (this.#blocked.has(`${state.handle.addr}|${to.node.handle.addr}`)) return;
+    if (
+      this.#blocked.size > 0 && this.#blocked.has(`${state.handle.addr}|${to.node.handle.addr}`)
+    ) return;
     if (this.#lossRate > 0 && this.#random.float() < this.#lossRate) return;
-    this.#schedule(this.#arrival(end), { kind: "message", to, message });
+    this.#schedule(this.#arrival(end), { kind: "message", to, from: end, message });
     if (this.#duplicateRate > 0 && this.#random.float() < this.#duplicateRate) {
-      this.#schedule(this.#arrival(end), { kind: "message", to, message });
+      this.#schedule(this.#arrival(end), { kind: "message", to, from: end, message });
     }
   }
 
@@ -453,5 +498,21 @@ export class SimNetwork {
 
   #schedule(atMs: number, event: SimEvent): void {
     this.#queue.push(atMs, event);
+  }
+}
+
+/** The node an event is delivered to, if it is delivered to one. */
+function targetOf(event: SimEvent): NodeState | undefined {
+  switch (event.kind) {
+    case "timer":
+      return event.node;
+    case "connected":
+    case "dial-failed":
+      return event.end.node;
+    case "message":
+    case "disconnect":
+      return event.to.node;
+    default:
+      return undefined;
   }
 }

@@ -78,12 +78,16 @@ export interface Register {
 /** Ask for the sender's peer list; answered with `peers`. */
 export interface GetPeers {
   readonly type: "get-peers";
+  /** Ask for the whole table, in as many `peers` messages as it takes, rather than a sample. */
+  readonly all?: boolean;
 }
 
 /** A peer list: an answer to `register` or `get-peers`. */
 export interface Peers {
   readonly type: "peers";
   readonly peers: readonly MemberInfo[];
+  /** How many live members the sender knows, so a receiver can tell it is missing some. */
+  readonly total?: number;
 }
 
 /** A membership rumor: one member changed state. Also reports a dead peer to the bootstrap. */
@@ -116,9 +120,13 @@ export interface Bye {
   readonly reason: string;
 }
 
-/** Broadcast tree: the sender got a duplicate over this connection; stop eager-pushing chat here. */
+/**
+ * Broadcast trees: the sender got a duplicate of these authors' messages over
+ * this connection; stop eager-pushing their messages here (announce them instead).
+ */
 export interface Prune {
   readonly type: "prune";
+  readonly authors: readonly PeerId[];
 }
 
 /**
@@ -139,7 +147,7 @@ export interface SeqRange {
   readonly to: number;
 }
 
-/** Send me these messages; with `graft`, also eager-push chat to me again. */
+/** Send me these messages; with `graft`, also eager-push these authors' messages to me again. */
 export interface Want {
   readonly type: "want";
   readonly graft: boolean;

@@ -588,8 +588,11 @@ export function decodeMessage(
       return decodeHello(value, limits);
     case 2:
       return { type: "register" };
-    case 3:
-      return { type: "get-peers" };
+    case 3: {
+      // `all` came after the first layout: absent means a sample.
+      if (value.length < 2) return { type: "get-peers" };
+      return { type: "get-peers", all: checkFlag(value[1], "all", DECODE_FAIL["get-peers"]) };
+    }
     case 4: {
       const fail: Fail = DECODE_FAIL.peers;
       checkLength(value, 2, fail);
@@ -607,7 +610,9 @@ export function decodeMessage(
         seen.add(member.id);
         peers.push(member);
       }
-      return { type: "peers", peers };
+      // `total` came after the first layout.
+      if (value.length < 3) return { type: "peers", peers };
+      return { type: "peers", peers, total: checkUint(value[2], "total", fail) };
     }
     case 5: {
       const fail: Fail = DECODE_FAIL.member;
@@ -645,8 +650,15 @@ export function decodeMessage(
       checkLength(value, 2, fail);
       return { type: "bye", reason: checkStr(value[1], "reason", limits.reasonBytesMax, fail) };
     }
-    case 10:
-      return { type: "prune" };
+    case 10: {
+      const fail: Fail = DECODE_FAIL.prune;
+      checkLength(value, 2, fail);
+      const list = checkArray(value[1], "authors", fail);
+      if (list.length > limits.clockEntriesMax) {
+        fail(`${list.length} authors, limit ${limits.clockEntriesMax}`);
+      }
+      return { type: "prune", authors: list.map((id, i) => decodeId(id, `authors[${i}]`, fail)) };
+    }
     case 11:
     case 13: {
       if (code === 11) {
@@ -763,8 +775,13 @@ export function encodeMessage(
       break;
     }
     case "register":
+      value = [MESSAGE_TYPE_CODES.register];
+      break;
     case "get-peers":
-      value = [MESSAGE_TYPE_CODES[message.type]];
+      value = message.all === undefined ? [MESSAGE_TYPE_CODES["get-peers"]] : [
+        MESSAGE_TYPE_CODES["get-peers"],
+        message.all ? 1 : 0,
+      ];
       break;
     case "peers": {
       const fail: Fail = ENCODE_FAIL.peers;
@@ -777,7 +794,9 @@ export function encodeMessage(
         seen.add(member.id);
         return encodeMember(member, `peers[${i}].`, limits, fail);
       });
-      value = [MESSAGE_TYPE_CODES.peers, list];
+      value = message.total === undefined
+        ? [MESSAGE_TYPE_CODES.peers, list]
+        : [MESSAGE_TYPE_CODES.peers, list, checkUint(message.total, "total", fail)];
       break;
     }
     case "member":
@@ -812,9 +831,17 @@ export function encodeMessage(
         checkStr(message.reason, "reason", limits.reasonBytesMax, ENCODE_FAIL.bye),
       ];
       break;
-    case "prune":
-      value = [MESSAGE_TYPE_CODES.prune];
+    case "prune": {
+      const fail: Fail = ENCODE_FAIL.prune;
+      if (message.authors.length > limits.clockEntriesMax) {
+        fail(`${message.authors.length} authors, limit ${limits.clockEntriesMax}`);
+      }
+      value = [
+        MESSAGE_TYPE_CODES.prune,
+        message.authors.map((id, i) => encodeId(id, `authors[${i}]`, fail)),
+      ];
       break;
+    }
     case "have":
       value = [
         MESSAGE_TYPE_CODES.have,

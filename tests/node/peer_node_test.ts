@@ -457,18 +457,23 @@ Deno.test("PeerNode prunes a tree link that brings an unasked-for duplicate, and
   node.handleMessage(b, { type: "chat", message: m1 }, 1_001);
   const effects = node.takeEffects();
   // m1 went down the tree to B and C; B's own copy then shows the cycle.
-  assert.deepEqual(sentTo(effects, b), [{ type: "chat", message: m1 }, { type: "prune" }]);
-  assert.deepEqual(node.eagerNeighbourIds().sort(), [A, C]);
-  // Our next message goes eagerly to A and C only; B hears of it in a `have`.
-  const mine = node.sendChat("mine", 0, 1_100);
+  assert.deepEqual(sentTo(effects, b), [{ type: "chat", message: m1 }, {
+    type: "prune",
+    authors: [A],
+  }]);
+  assert.deepEqual(node.eagerNeighbourIds(A).sort(), [A, C]);
+  assert.deepEqual(node.eagerNeighbourIds(SELF).sort(), [A, B, C], "trees are per author");
+  // A's next message goes down A's tree: to C, not B; B hears of it in a `have`.
+  const m2 = chat(A, 2, { [A]: 2 });
+  node.handleMessage(a, { type: "chat", message: m2 }, 1_100);
   let sent = node.takeEffects();
   assert.deepEqual(sentTo(sent, b), []);
-  assert.deepEqual(sentTo(sent, c), [{ type: "chat", message: mine }]);
+  assert.deepEqual(sentTo(sent, c), [{ type: "chat", message: m2 }]);
   node.handleTimeout(1_200);
   sent = node.takeEffects();
   const have = sentTo(sent, b)[0];
   assert.ok(have?.type === "have" && !have.full, "no lazy announcement");
-  assert.equal(have.clock.get(SELF), 1);
+  assert.deepEqual([...have.clock], [[A, 2]]);
 });
 
 Deno.test("PeerNode pulls an announced message that the tree did not bring, grafting the link", () => {
@@ -476,7 +481,7 @@ Deno.test("PeerNode pulls an announced message that the tree did not bring, graf
   node.start(0);
   const a = acceptPeer(node, A, "10.0.0.2:9000");
   node.takeEffects();
-  node.handleMessage(a, { type: "prune" }, 10);
+  node.handleMessage(a, { type: "prune", authors: [B] }, 10);
   node.handleMessage(a, { type: "have", full: false, clock: new Map([[B, 2]]) }, 1_000);
   node.handleTimeout(1_100);
   assert.equal(
@@ -487,7 +492,7 @@ Deno.test("PeerNode pulls an announced message that the tree did not bring, graf
   node.handleTimeout(1_200);
   const want = sentTo(node.takeEffects(), a).find((m) => m.type === "want");
   assert.deepEqual(want, { type: "want", graft: true, ranges: [{ author: B, from: 0, to: 2 }] });
-  assert.deepEqual(node.eagerNeighbourIds(), [A]);
+  assert.deepEqual(node.eagerNeighbourIds(B), [A]);
 });
 
 Deno.test("PeerNode answers a full have with what the other lacks, and asks for what it lacks", () => {

@@ -157,6 +157,7 @@ const messageArb: fc.Arbitrary<AnyMessage> = fc.oneof(
   }),
   fc.constant({ type: "register" as const }),
   fc.constant({ type: "get-peers" as const }),
+  fc.record({ type: fc.constant("get-peers" as const), all: fc.boolean() }),
   fc.record({
     type: fc.constant("peers" as const),
     peers: fc.uniqueArray(memberArb, { maxLength: 20, selector: (member) => member.id }),
@@ -168,7 +169,10 @@ const messageArb: fc.Arbitrary<AnyMessage> = fc.oneof(
   }),
   fc.record({ type: fc.constant("chat" as const), message: chatArb }),
   fc.record({ type: fc.constant("bye" as const), reason: textArb.filter((r) => r.length < 80) }),
-  fc.constant({ type: "prune" as const }),
+  fc.record({
+    type: fc.constant("prune" as const),
+    authors: fc.array(peerIdArb, { maxLength: 5 }),
+  }),
   fc.record({ type: fc.constant("have" as const), full: fc.boolean(), clock: clockArb }),
   fc.record({ type: fc.constant("skip" as const), clock: clockArb }),
   fc.record({
@@ -203,6 +207,8 @@ const EXAMPLES: readonly AnyMessage[] = [
   },
   { type: "register" },
   { type: "get-peers" },
+  { type: "get-peers", all: true },
+  { type: "peers", peers: [], total: 12 },
   { type: "peers", peers: [] },
   {
     type: "peers",
@@ -218,7 +224,7 @@ const EXAMPLES: readonly AnyMessage[] = [
   { type: "chat", message: chatMessage({ signature: new Uint8Array(0), text: "", ts: -1 }) },
   { type: "bye", reason: "" },
   { type: "bye", reason: "shutting down" },
-  { type: "prune" },
+  { type: "prune", authors: [ID_A] },
   { type: "have", full: true, clock: new Map() },
   { type: "have", full: false, clock: new Map([[ID_A, 3], [ID_B, 1]]) },
   { type: "skip", clock: new Map([[ID_B, 40]]) },

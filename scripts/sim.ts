@@ -1,0 +1,143 @@
+// deno-lint-ignore-file no-console -- a command-line script talks to its user.
+/**
+ * `deno task sim`: runs one simulation scenario and prints its report.
+ * `deno task sim:soak`: runs random seeds over every scenario until time is up.
+ *
+ *   deno task sim --scenario steady --nodes 1000 --seed 1 [--json]
+ *   deno task sim:soak --minutes 10 [--nodes 50] [--scenario chaos]
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { runScenario, SCENARIOS, type SimReport } from "../lib/sim/scenarios.ts";
+
+const USAGE = `Usage:
+  deno task sim [--scenario NAME] [--nodes N] [--seed S] [--json]
+  deno task sim:soak [--minutes M] [--nodes N] [--scenario NAME]
+
+Scenarios:
+${
+  Object.entries(SCENARIOS).map(([name, s]) => `  ${name.padEnd(15)} ${s.description}`).join("\n")
+}`;
+
+function fail(message: string): never {
+  console.error(`sim: ${message}`);
+  Deno.exit(2);
+}
+
+function integer(name: string, text: string | undefined, fallback: number, min: number): number {
+  if (text === undefined) return fallback;
+  const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min) {
+    fail(`invalid --${name} '${text}': expected an integer ≥ ${min}`);
+  }
+  return value;
+}
+
+function printReport(report: SimReport, wallS: number): void {
+  const lines: string[] = [
+    `scenario ${report.scenario}: ${report.nodes} nodes, seed ${report.seed}`,
+    `  simulated ${report.simulated_s} s in ${wallS.toFixed(1)} s wall (${report.events} events)`,
+    `  membership converged ${report.membership_convergence_ms ?? "-"} ms after the last join`,
+  ];
+  if (report.rounds !== null) {
+    lines.push(
+      `  dissemination: ${report.rounds.p50} rounds median, ${report.rounds.max} max (log2 N + ln N = ${report.rounds.pittel_bound})`,
+      `  chat sends per broadcast: ${report.chat_sends_per_broadcast} once an author's tree is built, ${report.chat_sends_first_broadcast} for its first (N-1 = ${report.n_minus_1})`,
+    );
+  }
+  if (report.latency_ms !== null) {
+    const l = report.latency_ms;
+    lines.push(`  delivery latency ms: p50 ${l.p50}, p90 ${l.p90}, p99 ${l.p99}, max ${l.max}`);
+  }
+  lines.push(
+    `  broadcasts ${report.broadcasts}, delivery ratio ${report.delivery_ratio}`,
+    `  after the faults stopped: everything delivered in ${
+      report.delivered_after_heal_ms ?? "-"
+    } ms, membership converged in ${report.converged_after_heal_ms ?? "-"} ms`,
+  );
+  const f = report.failures;
+  lines.push(
+    `  failures: ${f.crashes} crashes, detection ms ${
+      f.detection_ms === null ? "-" : `p50 ${f.detection_ms.p50}, max ${f.detection_ms.max}`
+    }, false positives ${f.false_positives}, verdicts across partitions ${f.partition_verdicts}`,
+    `  peaks: held back ${report.peaks.held_back}, history ${report.peaks.history}, members ${report.peaks.members}, neighbours ${report.peaks.neighbours}`,
+    `  sent: ${
+      Object.entries(report.sent_by_type).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`)
+        .join(", ")
+    }`,
+  );
+  console.log(lines.join("\n"));
+}
+
+function soak(minutes: number, nodes: number, only: string | undefined): number {
+  const names = only === undefined ? Object.keys(SCENARIOS) : [only];
+  const deadline = performance.now() + minutes * 60_000;
+  let runs = 0;
+  let failures = 0;
+  while (performance.now() < deadline) {
+    const seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
+    const scenario = names[runs % names.length]!;
+    runs++;
+    const started = performance.now();
+    try {
+      const report = runScenario({ scenario, nodes, seed });
+      console.log(
+        `ok   ${scenario.padEnd(15)} seed ${String(seed).padEnd(10)} ${
+          ((performance.now() - started) / 1000).toFixed(1)
+        } s, delivered after heal ${report.delivered_after_heal_ms} ms, false positives ${report.failures.false_positives}`,
+      );
+    } catch (error) {
+      failures++;
+      console.log(`FAIL ${scenario} seed ${seed}\n${(error as Error).message}`);
+    }
+  }
+  console.log(`${runs} runs, ${failures} failed`);
+  return failures === 0 ? 0 : 1;
+}
+
+if (import.meta.main) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: Deno.args,
+      options: {
+        scenario: { type: "string" },
+        nodes: { type: "string" },
+        seed: { type: "string" },
+        json: { type: "boolean", default: false },
+        soak: { type: "boolean", default: false },
+        minutes: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    fail(`${(error as Error).message.split("\n")[0]} (see --help)`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  if (values.scenario !== undefined && !(values.scenario in SCENARIOS)) {
+    fail(
+      `unknown scenario '${values.scenario}': expected one of ${Object.keys(SCENARIOS).join(", ")}`,
+    );
+  }
+  const nodes = integer("nodes", values.nodes, values.soak ? 50 : 100, 2);
+  if (values.soak) {
+    Deno.exit(soak(integer("minutes", values.minutes, 5, 1), nodes, values.scenario));
+  }
+  const seed = integer("seed", values.seed, 1, 0);
+  const started = performance.now();
+  try {
+    const report = runScenario({ scenario: values.scenario ?? "steady", nodes, seed });
+    if (values.json) console.log(JSON.stringify(report));
+    else printReport(report, (performance.now() - started) / 1000);
+  } catch (error) {
+    console.error((error as Error).message);
+    Deno.exit(1);
+  }
+}
