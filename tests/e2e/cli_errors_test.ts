@@ -6,7 +6,13 @@
 
 import assert from "node:assert/strict";
 import { DEFAULT_BOOTSTRAP, HELP, VERSION } from "../../lib/cli/parse_cli.ts";
-import { runMain, type RunResult, WAIT_MS, withProcesses } from "../_helpers/process.ts";
+import {
+  runMain,
+  type RunResult,
+  WAIT_MS,
+  waitUntilConnected,
+  withProcesses,
+} from "../_helpers/process.ts";
 
 /** Asserts exit code 2 and exactly one line on stderr starting `p2pchat:`; returns that line. */
 function assertUsageFailure(result: RunResult, args: readonly string[]): string {
@@ -166,6 +172,7 @@ Deno.test({
         WAIT_MS,
         "joiner up",
       );
+      await waitUntilConnected(joiner, [String(ready.id)]);
       await joiner.send({ type: "send", text: "hi founder" });
       await founder.waitFor((l) => l.type === "message" && l.text === "hi founder");
       assert.ok(
