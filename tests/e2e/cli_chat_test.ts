@@ -171,7 +171,13 @@ Deno.test({
       );
 
       // The bootstrap knows who registered.
-      const registered = await bootstrap.process.ask({ type: "peers" }, "peers");
+      let registered: JsonLine = {};
+      await poll(async () => {
+        registered = await bootstrap.process.ask({ type: "peers" }, "peers");
+        return peerIds(registered).length === ids.length ? true : undefined;
+      }, "the bootstrap lists the 4 peers").catch((error: Error) => {
+        throw new Error(`${error.message}; last answer ${JSON.stringify(registered)}`);
+      });
       assert.deepEqual(peerIds(registered), [...ids].sort());
       for (const entry of registered.peers as { id: string; addr: string }[]) {
         assert.equal(entry.addr, peers.find((p) => p.id === entry.id)?.addr);
