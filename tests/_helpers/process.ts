@@ -169,7 +169,8 @@ export class ChildProcess {
 
   /**
    * Takes the first queued JSON line `accepts` matches, waiting up to
-   * `timeoutMs` for it; throws with the process's context if it does not come.
+   * `timeoutMs` for it; throws naming the process if it does not come (use `withProcesses`
+   * for the stderr tails).
    */
   async waitFor(
     accepts: (line: JsonLine) => boolean,
@@ -240,7 +241,7 @@ export class ChildProcess {
     }
   }
 
-  /** Waits up to `timeoutMs` for the process to exit by itself; throws with context if it does not. */
+  /** Waits up to `timeoutMs` for the process to exit by itself; throws if it does not. */
   async waitForExit(timeoutMs = WAIT_MS): Promise<Deno.CommandStatus> {
     const status = await this.#exitWithin(timeoutMs);
     if (status === undefined) {
@@ -472,7 +473,6 @@ export async function withProcesses(body: (group: ProcessGroup) => Promise<void>
   } catch (error) {
     await group.closeAll();
     const message = error instanceof Error ? error.message : String(error);
-    // Context already attached by waitFor is not repeated in full.
     throw new Error(`${message}\n\n=== child processes ===\n${group.context()}`, { cause: error });
   } finally {
     await group.closeAll();
