@@ -83,3 +83,103 @@ Deno.bench({
     await Promise.all(sealed.map((message) => receiver.decrypt(message)));
   },
 });
+
+// ---------------------------------------------------------------------------
+// The p2pchat channel on top: `noiseHandshake` end to end, and sealed/opened payloads.
+
+import { generateIdentity } from "../lib/identity/identity.ts";
+import type { Channel, FrameTransport } from "../lib/secure/channel.ts";
+import { noiseHandshake } from "../lib/secure/noise_channel.ts";
+import { FrameDecoder } from "../lib/wire/frame_codec.ts";
+import type { Hello } from "../lib/wire/message.ts";
+
+/** Two in-memory frame transports joined back to back. */
+function memoryPipe(): [FrameTransport, FrameTransport] {
+  const inboxes: Uint8Array[][] = [[], []];
+  const wakers: (() => void)[] = [() => {}, () => {}];
+  const end = (me: number): FrameTransport => ({
+    async readFrame() {
+      while (inboxes[me]!.length === 0) {
+        await new Promise<void>((resolve) => (wakers[me] = resolve));
+      }
+      return inboxes[me]!.shift();
+    },
+    writeFrame(frame) {
+      inboxes[1 - me]!.push(frame);
+      wakers[1 - me]!();
+      return Promise.resolve();
+    },
+  });
+  return [end(0), end(1)];
+}
+
+const roomKey = { room: "bench", psk };
+const ann = await generateIdentity();
+const bob = await generateIdentity();
+const helloOf = (id: string, nick: string): Hello => ({
+  type: "hello",
+  version: 1,
+  id,
+  addr: "127.0.0.1:9000",
+  nick,
+  role: "peer",
+  incarnation: 0,
+});
+// As in a node: one handshake function per process, its static key and binding made once.
+const annHandshake = noiseHandshake({ identity: ann, roomKey, staticKeyPair: initiatorStatic });
+const bobHandshake = noiseHandshake({ identity: bob, roomKey, staticKeyPair: responderStatic });
+
+async function channelPair(): Promise<[Channel, Channel]> {
+  const [a, b] = memoryPipe();
+  return await Promise.all([
+    annHandshake(a, { initiator: true, local: helloOf(ann.id, "ann") }),
+    bobHandshake(b, { initiator: false, local: helloOf(bob.id, "bob") }),
+  ]);
+}
+
+Deno.bench({
+  name: "noiseHandshake() both sides, in-memory frames (hellos, bindings, verification)",
+  group: "channel handshake",
+  baseline: true,
+  async fn() {
+    await channelPair();
+  },
+});
+
+const [sealer, opener] = await channelPair();
+const decoder = new FrameDecoder();
+
+async function sealAndOpen(payloads: readonly Uint8Array[]): Promise<void> {
+  const wire = await sealer.seal(payloads);
+  let opened = 0;
+  for (const frame of decoder.push(wire)) opened += (await opener.open(frame)).length;
+  if (opened !== payloads.length) throw new Error(`opened ${opened} of ${payloads.length}`);
+}
+
+const COALESCED = 64;
+const kibBatch = Array.from({ length: COALESCED }, () => oneKiB);
+Deno.bench({
+  name: `channel seal+open ${COALESCED} × 1 KiB coalesced per seal (per batch of 64 KiB)`,
+  group: "channel transport",
+  baseline: true,
+  async fn() {
+    await sealAndOpen(kibBatch);
+  },
+});
+
+Deno.bench({
+  name: "channel seal+open 1 × 1 KiB per seal",
+  group: "channel transport",
+  async fn() {
+    await sealAndOpen([oneKiB]);
+  },
+});
+
+const largestPayload = largest.subarray(0, TRANSPORT_PLAINTEXT_BYTES_MAX - 4);
+Deno.bench({
+  name: "channel seal+open 1 × 65515 B per seal (one full 64 KiB frame)",
+  group: "channel transport",
+  async fn() {
+    await sealAndOpen([largestPayload]);
+  },
+});

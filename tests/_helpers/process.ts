@@ -57,6 +57,8 @@ export interface SpawnOptions {
   quitLine?: string | null;
   /** How long `close()` waits after each polite step. Default {@linkcode GRACE_MS}. */
   graceMs?: number;
+  /** The program to run with the arguments. Default `Deno.execPath()`. */
+  program?: string;
 }
 
 interface Waiter {
@@ -89,12 +91,12 @@ export class ChildProcess {
   #exit: Deno.CommandStatus | undefined;
   #closing: Promise<Deno.CommandStatus> | undefined;
 
-  /** Starts `deno <denoArgs>` in the repository root. */
+  /** Starts `deno <denoArgs>` (or `options.program`) in the repository root. */
   constructor(denoArgs: readonly string[], options: SpawnOptions = {}) {
     this.name = options.name ?? denoArgs.filter((a) => !a.startsWith("--allow-")).join(" ");
     this.#quitLine = options.quitLine === undefined ? '{"type":"quit"}' : options.quitLine;
     this.#graceMs = options.graceMs ?? GRACE_MS;
-    this.#child = new Deno.Command(Deno.execPath(), {
+    this.#child = new Deno.Command(options.program ?? Deno.execPath(), {
       args: [...denoArgs],
       cwd: REPO_ROOT,
       env: { NO_COLOR: "1", ...options.env },
@@ -167,7 +169,8 @@ export class ChildProcess {
 
   /**
    * Takes the first queued JSON line `accepts` matches, waiting up to
-   * `timeoutMs` for it; throws with the process's context if it does not come.
+   * `timeoutMs` for it; throws naming the process if it does not come (use `withProcesses`
+   * for the stderr tails).
    */
   async waitFor(
     accepts: (line: JsonLine) => boolean,
@@ -238,7 +241,7 @@ export class ChildProcess {
     }
   }
 
-  /** Waits up to `timeoutMs` for the process to exit by itself; throws with context if it does not. */
+  /** Waits up to `timeoutMs` for the process to exit by itself; throws if it does not. */
   async waitForExit(timeoutMs = WAIT_MS): Promise<Deno.CommandStatus> {
     const status = await this.#exitWithin(timeoutMs);
     if (status === undefined) {
@@ -470,7 +473,6 @@ export async function withProcesses(body: (group: ProcessGroup) => Promise<void>
   } catch (error) {
     await group.closeAll();
     const message = error instanceof Error ? error.message : String(error);
-    // Context already attached by waitFor is not repeated in full.
     throw new Error(`${message}\n\n=== child processes ===\n${group.context()}`, { cause: error });
   } finally {
     await group.closeAll();
@@ -489,6 +491,39 @@ export async function poll<T>(
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`${what}: not so within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * Waits until a `main.ts peer --json` child lists every id in `ids` as a
+ * directly connected peer (polling `{"type":"peers"}`).
+ *
+ * Tests wait for this before sending: until the peer has anti-entropy, a chat
+ * message sent while it has no connected neighbour is never delivered
+ * elsewhere (see the ignored catch-up test in tests/e2e/cli_chat_test.ts).
+ */
+export async function waitUntilConnected(
+  peer: ChildProcess,
+  ids: readonly string[],
+  timeoutMs = WAIT_MS,
+): Promise<void> {
+  let last: unknown = undefined;
+  try {
+    await poll(
+      async () => {
+        const answer = await peer.ask({ type: "peers" }, "peers", timeoutMs);
+        last = answer.peers;
+        const connected = new Set(
+          (answer.peers as { id: string; connected: boolean }[]).filter((p) => p.connected)
+            .map((p) => p.id),
+        );
+        return ids.every((id) => connected.has(id)) ? true : undefined;
+      },
+      `${peer.name} is connected to ${ids.length} peer(s)`,
+      { timeoutMs, intervalMs: 100 },
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last peers answer ${JSON.stringify(last)}`);
   }
 }
 
@@ -516,6 +551,44 @@ export async function processAlive(pid: number): Promise<boolean> {
     stderr: "null",
   }).output();
   return code === 0;
+}
+
+/** The pids of every descendant of `pid` (children, their children, …) running now. */
+export async function descendants(pid: number): Promise<number[]> {
+  const parentOf = new Map<number, number>();
+  try {
+    for await (const entry of Deno.readDir("/proc")) {
+      if (!/^\d+$/.test(entry.name)) continue;
+      try {
+        const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`);
+        // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        parentOf.set(Number(entry.name), ppid);
+      } catch {
+        // Exited while we looked.
+      }
+    }
+  } catch {
+    // No /proc (macOS): ask ps.
+    const { stdout } = await new Deno.Command("ps", { args: ["-A", "-o", "pid=", "-o", "ppid="] })
+      .output();
+    for (const line of new TextDecoder().decode(stdout).trim().split("\n")) {
+      const [p, pp] = line.trim().split(/\s+/).map(Number);
+      if (p !== undefined && pp !== undefined) parentOf.set(p, pp);
+    }
+  }
+  const found: number[] = [];
+  const frontier = [pid];
+  while (frontier.length > 0) {
+    const parent = frontier.pop()!;
+    for (const [child, ppid] of parentOf) {
+      if (ppid === parent && !found.includes(child)) {
+        found.push(child);
+        frontier.push(child);
+      }
+    }
+  }
+  return found;
 }
 
 function parseObject(text: string): JsonLine | undefined {

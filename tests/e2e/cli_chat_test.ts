@@ -53,15 +53,22 @@ function peerIds(answer: JsonLine): string[] {
   return (answer.peers as { id: string }[]).map((p) => p.id).sort();
 }
 
-/** Waits until `peer`'s `peers` answer lists every id in `expected` (and no others). */
+/**
+ * Waits until `peer`'s `peers` answer lists exactly the ids in `expected`, all
+ * of them directly connected (a full mesh: 4 peers, at most 8 connections
+ * each). Connected, not just known: without anti-entropy a message sent by a
+ * peer with no neighbour is lost (see the ignored catch-up test below).
+ */
 async function waitUntilPeersKnown(peer: Started, expected: readonly string[]): Promise<void> {
-  const want = [...expected].sort();
-  let last: string[] = [];
+  const want = JSON.stringify([...expected].sort());
+  let last: unknown = [];
   try {
     await poll(
       async () => {
-        last = peerIds(await peer.process.ask({ type: "peers" }, "peers"));
-        return JSON.stringify(last) === JSON.stringify(want) ? true : undefined;
+        const answer = await peer.process.ask({ type: "peers" }, "peers");
+        last = answer.peers;
+        const connected = (answer.peers as { connected: boolean }[]).every((p) => p.connected);
+        return JSON.stringify(peerIds(answer)) === want && connected ? true : undefined;
       },
       `${peer.process.name} lists the other peers`,
       { intervalMs: 250 },
@@ -164,7 +171,13 @@ Deno.test({
       );
 
       // The bootstrap knows who registered.
-      const registered = await bootstrap.process.ask({ type: "peers" }, "peers");
+      let registered: JsonLine = {};
+      await poll(async () => {
+        registered = await bootstrap.process.ask({ type: "peers" }, "peers");
+        return peerIds(registered).length === ids.length ? true : undefined;
+      }, "the bootstrap lists the 4 peers").catch((error: Error) => {
+        throw new Error(`${error.message}; last answer ${JSON.stringify(registered)}`);
+      });
       assert.deepEqual(peerIds(registered), [...ids].sort());
       for (const entry of registered.peers as { id: string; addr: string }[]) {
         assert.equal(entry.addr, peers.find((p) => p.id === entry.id)?.addr);
@@ -248,6 +261,44 @@ Deno.test({
           waitUntilPeersKnown(p, ids.filter((id) => id !== p.id && id !== leaver.id))
         ),
       );
+    });
+  },
+});
+
+// BUG (lib/node/peer_node.ts): no anti-entropy yet. A message a peer sends before it
+// has a neighbour (or that a neighbour misses) is never repaired: the wire
+// vocabulary has have/want/skip (lib/wire/message.ts) but PeerNode neither sends nor
+// handles them. Worse, every later message of that author is then held back at the
+// others forever (its seq - 1 never arrives). Seen in `deno task demo`: a line typed
+// right after start-up, then a question 4 s later, and no bot ever answers.
+// DESIGN.md: "late joiners and restarted peers catch up the same way". Un-ignore once fixed.
+Deno.test({
+  name: "main.ts peer --json: a late joiner catches up on messages sent before it joined",
+  ignore: true,
+  async fn() {
+    await withProcesses(async (group) => {
+      const bootstrap = await startBootstrap(group);
+      const args = (nick: string) => [
+        "peer",
+        "--json",
+        "--bootstrap",
+        bootstrap.addr,
+        "--listen",
+        "127.0.0.1:0",
+        "--nick",
+        nick,
+      ];
+      const early = group.spawnMain(args("early"), { name: "peer early" });
+      const earlyReady = await early.waitFor((l) => l.type === "ready");
+      // Sent while alone in the network: nobody to push it to.
+      await early.send({ type: "send", text: "anyone here?" });
+      await early.waitFor(isMessage("anyone here?"));
+      const late = group.spawnMain(args("late"), { name: "peer late" });
+      await late.waitFor((l) => l.type === "ready");
+      await late.waitFor((l) => l.type === "peer-up" && l.id === earlyReady.id);
+      await early.send({ type: "send", text: "hello late" });
+      await late.waitFor(isMessage("anyone here?"), WAIT_MS, "the early message");
+      await late.waitFor(isMessage("hello late"), WAIT_MS, "the second message");
     });
   },
 });

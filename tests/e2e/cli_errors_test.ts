@@ -6,7 +6,13 @@
 
 import assert from "node:assert/strict";
 import { DEFAULT_BOOTSTRAP, HELP, VERSION } from "../../lib/cli/parse_cli.ts";
-import { runMain, type RunResult, WAIT_MS, withProcesses } from "../_helpers/process.ts";
+import {
+  runMain,
+  type RunResult,
+  WAIT_MS,
+  waitUntilConnected,
+  withProcesses,
+} from "../_helpers/process.ts";
 
 /** Asserts exit code 2 and exactly one line on stderr starting `p2pchat:`; returns that line. */
 function assertUsageFailure(result: RunResult, args: readonly string[]): string {
@@ -111,7 +117,7 @@ const INFO: { readonly args: string[]; readonly stdout: string }[] = [
 
 for (const { args, stdout } of INFO) {
   Deno.test(
-    `main.ts ${args.join(" ")} prints to stdout and exits 0`.replace("  ", " "),
+    `main.ts ${args.length === 0 ? "(no arguments)" : args.join(" ")} prints to stdout and exits 0`,
     async () => {
       const result = await runMain(args);
       const context = result.process.context();
@@ -136,45 +142,86 @@ function portInUse(port: number): boolean {
 const defaultPort = Number(DEFAULT_BOOTSTRAP.split(":")[1]);
 const defaultBusy = portInUse(defaultPort);
 
+/** Lock file serialising the default-address test across concurrent runs of this suite. */
+const DEFAULT_PORT_LOCK = `${
+  Deno.env.get("TMPDIR") ?? "/tmp"
+}/p2pchat-test-port-${defaultPort}.lock`;
+/** A lock older than this was left by a run that died: take it over. */
+const LOCK_STALE_MS = 120_000;
+
+/** Runs `body` holding {@linkcode DEFAULT_PORT_LOCK} (waits up to 2 minutes for it). */
+async function withDefaultPortLock(body: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      Deno.openSync(DEFAULT_PORT_LOCK, { write: true, createNew: true }).close();
+      break;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      const modified = Deno.statSync(DEFAULT_PORT_LOCK).mtime?.getTime() ?? 0;
+      if (Date.now() - modified > LOCK_STALE_MS) Deno.removeSync(DEFAULT_PORT_LOCK);
+      else if (Date.now() > deadline) {
+        throw new Error(`Cannot take ${DEFAULT_PORT_LOCK}: held too long`);
+      } else await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  try {
+    await body();
+  } finally {
+    Deno.removeSync(DEFAULT_PORT_LOCK);
+  }
+}
+
 Deno.test({
   name: defaultBusy
     ? `main.ts peer without --bootstrap founds a network (SKIPPED: ${DEFAULT_BOOTSTRAP} is in use on this machine)`
     : "main.ts peer without --bootstrap founds a network when nothing listens on the default address",
   ignore: defaultBusy,
   async fn() {
-    await withProcesses(async (group) => {
-      const founder = group.spawnMain(
-        ["peer", "--json", "--listen", "127.0.0.1:0", "--nick", "founder"],
-        { name: "founder" },
-      );
-      const ready = await founder.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
-      await founder.waitForStderr(
-        `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: this peer started a new network and serves as its bootstrap.`,
-      );
-      await founder.waitForStderr(
-        `Others join with:  deno task peer --bootstrap ${DEFAULT_BOOTSTRAP} --nick NAME`,
-      );
-      // Another peer without --bootstrap now finds the founder's bootstrap and joins.
-      const joiner = group.spawnMain(
-        ["peer", "--json", "--listen", "127.0.0.1:0", "--nick", "joiner"],
-        { name: "joiner" },
-      );
-      const joined = await joiner.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
-      await joiner.waitFor((l) => l.type === "peer-up" && l.id === ready.id, WAIT_MS, "founder up");
-      await founder.waitFor(
-        (l) => l.type === "peer-up" && l.id === joined.id,
-        WAIT_MS,
-        "joiner up",
-      );
-      await joiner.send({ type: "send", text: "hi founder" });
-      await founder.waitFor((l) => l.type === "message" && l.text === "hi founder");
-      assert.ok(
-        !joiner.stderr.includes("No bootstrap answered"),
-        "the second peer must join, not found another network",
-      );
-    });
+    // Another run of this suite on the machine may be using the port right now: take turns.
+    await withDefaultPortLock(() => foundAndJoin());
   },
 });
+
+async function foundAndJoin(): Promise<void> {
+  if (portInUse(defaultPort)) {
+    throw new Error(
+      `${DEFAULT_BOOTSTRAP} was free when this file loaded but is taken now, by a process outside this suite`,
+    );
+  }
+  await withProcesses(async (group) => {
+    const founder = group.spawnMain(
+      ["peer", "--json", "--listen", "127.0.0.1:0", "--nick", "founder"],
+      { name: "founder" },
+    );
+    const ready = await founder.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
+    await founder.waitForStderr(
+      `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: this peer started a new network and serves as its bootstrap.`,
+    );
+    await founder.waitForStderr(
+      `Others join with:  deno task peer --bootstrap ${DEFAULT_BOOTSTRAP} --nick NAME`,
+    );
+    // Another peer without --bootstrap now finds the founder's bootstrap and joins.
+    const joiner = group.spawnMain(
+      ["peer", "--json", "--listen", "127.0.0.1:0", "--nick", "joiner"],
+      { name: "joiner" },
+    );
+    const joined = await joiner.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
+    await joiner.waitFor((l) => l.type === "peer-up" && l.id === ready.id, WAIT_MS, "founder up");
+    await founder.waitFor(
+      (l) => l.type === "peer-up" && l.id === joined.id,
+      WAIT_MS,
+      "joiner up",
+    );
+    await waitUntilConnected(joiner, [String(ready.id)]);
+    await joiner.send({ type: "send", text: "hi founder" });
+    await founder.waitFor((l) => l.type === "message" && l.text === "hi founder");
+    assert.ok(
+      !joiner.stderr.includes("No bootstrap answered"),
+      "the second peer must join, not found another network",
+    );
+  });
+}
 
 Deno.test("main.ts peer --json answers invalid commands with error lines and keeps working", async () => {
   await withProcesses(async (group) => {
@@ -238,6 +285,7 @@ Deno.test("main.ts peer --json answers invalid commands with error lines and kee
     await bootstrap.writeLine("garbage");
     const garbage = await bootstrap.waitFor((l) => l.type === "error");
     assert.equal(garbage.error, "Invalid command: not JSON");
+    await bootstrap.waitFor((l) => l.type === "peer-up" && l.id === ready.id);
     const registered = await bootstrap.ask({ type: "peers" }, "peers");
     assert.deepEqual(registered.peers, [{ id: ready.id, addr: ready.addr }]);
   });

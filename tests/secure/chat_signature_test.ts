@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { generateIdentity, verifyPeerSignature } from "../../lib/identity/identity.ts";
+import { CHAT_SIGNATURE_DOMAIN, signChat, verifyChat } from "../../lib/secure/chat_signature.ts";
+import { signBinding } from "../../lib/secure/identity_binding.ts";
+import type { ChatMessage } from "../../lib/wire/message.ts";
+import {
+  type ChatBodyFields,
+  decodeMessage,
+  encodeChatBody,
+  encodeMessage,
+} from "../../lib/wire/message_codec.ts";
+
+/** Encodes, signs, and decodes again: the chat as a receiving peer sees it. */
+async function received(
+  fields: ChatBodyFields,
+  sign: (body: Uint8Array) => Promise<Uint8Array>,
+): Promise<ChatMessage> {
+  const body = encodeChatBody(fields);
+  const wire = encodeMessage({
+    type: "chat",
+    message: { ...fields, body, signature: await sign(body) },
+  });
+  const message = decodeMessage(wire);
+  assert.ok(message.type === "chat");
+  return message.message;
+}
+
+Deno.test("verifyChat() accepts a chat signed by its author, as received from the wire", async () => {
+  const ann = await generateIdentity();
+  const fields = {
+    author: ann.id,
+    seq: 1,
+    clock: new Map([[ann.id, 1]]),
+    nick: "ann",
+    text: "hi",
+    ts: 5,
+  };
+  const message = await received(fields, (body) => signChat(ann, body));
+  assert.equal(message.signature.byteLength, 64);
+  assert.equal(await verifyChat(message), true);
+});
+
+Deno.test("signChat() signs the documented bytes: domain ‖ body", async () => {
+  const ann = await generateIdentity();
+  const body = encodeChatBody({
+    author: ann.id,
+    seq: 1,
+    clock: new Map([[ann.id, 1]]),
+    nick: "ann",
+    text: "hi",
+    ts: 5,
+  });
+  const signature = await signChat(ann, body);
+  const signed = new Uint8Array([...new TextEncoder().encode(CHAT_SIGNATURE_DOMAIN), ...body]);
+  assert.equal(CHAT_SIGNATURE_DOMAIN, "p2pchat-chat:");
+  assert.equal(await verifyPeerSignature(ann.id, signed, signature), true);
+});
+
+Deno.test("verifyChat() rejects an altered body, another signer and a missing signature", async () => {
+  const ann = await generateIdentity();
+  const bob = await generateIdentity();
+  const fields = {
+    author: ann.id,
+    seq: 1,
+    clock: new Map([[ann.id, 1]]),
+    nick: "ann",
+    text: "hi",
+    ts: 5,
+  };
+  const genuine = await received(fields, (body) => signChat(ann, body));
+  // A relay changes the text but keeps the signature.
+  const altered = await received(
+    { ...fields, text: "ho" },
+    () => Promise.resolve(genuine.signature),
+  );
+  assert.equal(await verifyChat(altered), false);
+  // Bob signs a message claiming to be Ann's.
+  assert.equal(await verifyChat(await received(fields, (body) => signChat(bob, body))), false);
+  // Unsigned.
+  assert.equal(
+    await verifyChat(await received(fields, () => Promise.resolve(new Uint8Array(0)))),
+    false,
+  );
+  // A binding signature over the body's bytes is not a chat signature.
+  const body = encodeChatBody(fields);
+  assert.equal(
+    await verifyChat({ ...fields, body, signature: await signBinding(ann, body.subarray(0, 32)) }),
+    false,
+  );
+});
+
+Deno.test("verifyChat() encodes the body itself for a message built in memory", async () => {
+  const ann = await generateIdentity();
+  const fields = {
+    author: ann.id,
+    seq: 2,
+    clock: new Map([[ann.id, 2]]),
+    nick: "ann",
+    text: "x",
+    ts: 0,
+  };
+  const signature = await signChat(ann, encodeChatBody(fields));
+  assert.equal(await verifyChat({ ...fields, signature }), true);
+  assert.equal(await verifyChat({ ...fields, text: "y", signature }), false);
+  // Fields that cannot be encoded give false, not an exception.
+  assert.equal(await verifyChat({ ...fields, seq: 0, signature }), false);
+});
