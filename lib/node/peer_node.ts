@@ -818,7 +818,12 @@ export class PeerNode implements Actor {
     if (message.type === "register") {
       // One unanswered registration at a time, unless it has gone unanswered
       // for a retry period (lost, or ignored by a bootstrap that restarted).
-      if (link.awaitingPeers && nowMs - link.registeredAtMs < this.#options.registerRetryMs) return;
+      if (
+        link.awaitingPeers &&
+        (link.remote === undefined || nowMs - link.registeredAtMs < this.#options.registerRetryMs)
+      ) {
+        return;
+      }
       link.awaitingPeers = true;
       link.registeredAtMs = nowMs;
     }

@@ -330,7 +330,7 @@ Deno.test("encodeMessage() encodes a chat without body from its fields", () => {
 const TRAILING: readonly [string, unknown[]][] = [
   ["hello", [...rawHello(), "extra", [1, 2]]],
   ["register", [2, 1]],
-  ["get-peers", [3, "x"]],
+  ["get-peers", [3, 0, "x"]],
   ["peers", [4, [[...rawEntry(), "extra"]], 99]],
   ["member", [5, ...rawEntry(), new Uint8Array(3)]],
   ["ping", [6, 1, 2]],
