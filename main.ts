@@ -34,6 +34,7 @@ import {
 } from "./lib/ui/json_front_end.ts";
 import { LineWriter, readLines } from "./lib/ui/line_writer.ts";
 import { runTerminal, type TerminalSession } from "./lib/ui/terminal_front_end.ts";
+import { sanitizeForTerminal } from "./lib/ui/display.ts";
 import { parseAddress } from "./lib/wire/address.ts";
 
 const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
@@ -141,7 +142,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
       `p2pchat: you are ${peer.nick} (${peer.id.slice(0, 8)}) at ${peer.addr}. /help for commands.`,
     );
     for (const line of joinHint ?? []) terminal.notice(line);
-    onSignals(() => void peer.stop());
+    onSignals(() => terminal?.quit());
     await terminal.done;
     await ownBootstrap?.stop();
   } else {
@@ -203,7 +204,15 @@ async function jsonSession(
   const signalled = new Promise<void>((resolve) => onSignals(resolve));
   const input = (async () => {
     try {
-      for await (const line of readLines(Deno.stdin.readable, COMMAND_LINE_BYTES_MAX)) {
+      const onTooLong = (bytes: number) =>
+        stdout.line(JSON.stringify({
+          type: "error",
+          error:
+            `Invalid command: the line is longer than ${COMMAND_LINE_BYTES_MAX} bytes (${bytes})`,
+        }));
+      for await (
+        const line of readLines(Deno.stdin.readable, COMMAND_LINE_BYTES_MAX, { onTooLong })
+      ) {
         if (line.trim() === "") continue;
         let command: JsonCommand;
         try {
@@ -242,9 +251,12 @@ async function plainSession(peer: PeerService, stop: () => Promise<void>): Promi
 function logTo(level: "warn" | "info" | "debug", role: string): (event: RuntimeEvent) => void {
   return (event) => {
     if (event.type === "log" && LOG_RANK[event.level] >= LOG_RANK[level]) {
-      stderr.line(`[${role}] ${event.level}: ${event.text}`);
+      // Log text can carry what a remote peer sent (a bye reason, say).
+      stderr.line(`[${role}] ${event.level}: ${sanitizeForTerminal(event.text)}`);
     } else if (event.type === "deliver" && role === "peer") {
-      stdout.line(`${event.message.nick}: ${event.message.text}`);
+      stdout.line(
+        `${sanitizeForTerminal(event.message.nick)}: ${sanitizeForTerminal(event.message.text)}`,
+      );
     }
   };
 }

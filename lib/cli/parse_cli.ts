@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { parseAddress } from "../wire/address.ts";
 import { parseListenAddress } from "../runtime/listen.ts";
 import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
+import { quoteForError } from "../wire/protocol_error.ts";
 
 /** Where a peer looks for a bootstrap when none is named. */
 export const DEFAULT_BOOTSTRAP = "127.0.0.1:7411";
@@ -127,7 +128,9 @@ export function parseCli(
     case "--help": {
       const topic = rest[0] ?? "main";
       if (topic !== "main" && topic !== "peer" && topic !== "bootstrap") {
-        throw new UsageError(`Unknown help topic '${topic}': expected peer or bootstrap`);
+        throw new UsageError(
+          `Unknown help topic ${quoteForError(topic)}: expected peer or bootstrap`,
+        );
       }
       return { command: "help", topic };
     }
@@ -139,7 +142,9 @@ export function parseCli(
     case "bootstrap":
       return parseBootstrap(rest);
     default:
-      throw new UsageError(`Unknown command '${command}': expected peer or bootstrap (see --help)`);
+      throw new UsageError(
+        `Unknown command ${quoteForError(command)}: expected peer or bootstrap (see --help)`,
+      );
   }
 }
 
@@ -248,7 +253,9 @@ function integer(
   if (text === undefined) return fallback;
   const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(`Invalid ${flag} '${text}': expected an integer from ${min} to ${max}`);
+    throw new UsageError(
+      `Invalid ${flag} ${quoteForError(text)}: expected an integer from ${min} to ${max}`,
+    );
   }
   return value;
 }
@@ -269,7 +276,7 @@ export function nickProblem(nick: string): string | undefined {
   const bytes = new TextEncoder().encode(nick).length;
   if (bytes === 0) return "a nick needs at least one character";
   if (bytes > DEFAULT_WIRE_LIMITS.nickBytesMax) {
-    return `'${nick.slice(0, 40)}' is ${bytes} bytes, limit ${DEFAULT_WIRE_LIMITS.nickBytesMax}`;
+    return `${quoteForError(nick)} is ${bytes} bytes, limit ${DEFAULT_WIRE_LIMITS.nickBytesMax}`;
   }
   // deno-lint-ignore no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(nick)) return "a nick cannot contain control characters";

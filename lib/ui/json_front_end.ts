@@ -102,13 +102,14 @@ export function parseJsonCommand(line: string): JsonCommand {
     }
     case "peers":
     case "clock":
+    case "stats":
     case "quit":
       return { type: command.type };
     default:
       throw new TypeError(
         `Invalid command: unknown type ${
           JSON.stringify(command.type)
-        }, expected send, peers, clock, nick or quit`,
+        }, expected send, peers, clock, nick, stats or quit`,
       );
   }
 }

@@ -51,25 +51,86 @@ export class LineWriter {
   }
 }
 
-/** Splits a byte stream into lines of at most `lineBytesMax` bytes; longer lines raise. */
+/** Options of {@linkcode readLines}. */
+export interface ReadLinesOptions {
+  /**
+   * Called with the size of a line over the limit, which is then skipped (up
+   * to its newline) instead of ending the stream with a `RangeError`.
+   */
+  onTooLong?: (bytes: number) => void;
+}
+
+/**
+ * Splits a byte stream into lines of at most `lineBytesMax` UTF-8 bytes (a
+ * trailing CR is dropped). A longer line ends the stream with a `RangeError`,
+ * or is skipped when `onTooLong` is given. Memory stays within one line.
+ */
 export async function* readLines(
   readable: ReadableStream<Uint8Array>,
   lineBytesMax: number,
+  options: ReadLinesOptions = {},
 ): AsyncGenerator<string> {
   const decoder = new TextDecoder();
-  let buffered = "";
-  for await (const chunk of readable) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = buffered.indexOf("\n")) >= 0) {
-      const line = buffered.slice(0, newline).replace(/\r$/, "");
-      buffered = buffered.slice(newline + 1);
-      yield line;
-    }
-    if (buffered.length > lineBytesMax) {
+  let parts: Uint8Array[] = [];
+  let size = 0;
+  let skipping = false;
+  const tooLong = (): void => {
+    if (options.onTooLong === undefined) {
       throw new RangeError(`Cannot read input: a line is longer than ${lineBytesMax} bytes`);
     }
+    options.onTooLong(size);
+  };
+  const take = (): string => {
+    const bytes = parts.length === 1 ? parts[0]! : concat(parts, size);
+    parts = [];
+    size = 0;
+    const line = decoder.decode(bytes);
+    return line.endsWith("\r") ? line.slice(0, -1) : line;
+  };
+  const reader = readable.getReader();
+  try {
+    for (;;) {
+      const { done, value: chunk } = await reader.read();
+      if (done) break;
+      let start = 0;
+      while (start <= chunk.length) {
+        const newline = chunk.indexOf(0x0a, start);
+        const end = newline < 0 ? chunk.length : newline;
+        const piece = chunk.subarray(start, end);
+        size += piece.length;
+        if (!skipping && size > lineBytesMax) {
+          // Fail (or start skipping) as soon as the limit is passed, not at the newline.
+          skipping = true;
+          parts = [];
+          if (options.onTooLong === undefined) tooLong();
+        }
+        if (!skipping && piece.length > 0) parts.push(piece);
+        if (newline < 0) break;
+        if (skipping) {
+          tooLong();
+          skipping = false;
+          parts = [];
+          size = 0;
+        } else {
+          yield take();
+        }
+        start = newline + 1;
+      }
+    }
+    if (skipping) tooLong();
+    else if (size > 0) yield take();
+  } finally {
+    await reader.cancel().catch(() => {});
+    reader.releaseLock();
   }
-  buffered += decoder.decode();
-  if (buffered.length > 0) yield buffered;
+}
+
+function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }

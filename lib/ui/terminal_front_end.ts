@@ -42,6 +42,8 @@ export interface TerminalSession {
   handleEvent(event: RuntimeEvent): void;
   /** Shows a line of text from the program itself. */
   notice(text: string): void;
+  /** Leaves the chat as `/quit` does (for signals); `done` resolves when it is over. */
+  quit(): void;
   /** Resolves when the user quits (the peer has been stopped by then). */
   readonly done: Promise<void>;
 }
@@ -156,6 +158,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
 
   return {
     done,
+    quit,
     notice: (text) => print(dim(text)),
     handleEvent(event: RuntimeEvent): void {
       switch (event.type) {

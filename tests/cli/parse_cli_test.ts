@@ -253,15 +253,9 @@ Deno.test("parseCli() gives a one-line UsageError for every kind of bad command 
   usageError(["peer", "--bootstrap", "a\nb:1"], /^Invalid --bootstrap: /);
 });
 
-// BUG (lib/cli/parse_cli.ts): four UsageError messages quote raw command-line text —
-// the unknown command, the unknown help topic, a bad integer value (integer()) and an
-// over-long nick (nickProblem() quotes `nick.slice(0, 40)` before the control-character
-// check). A newline in that text makes the message more than one line, and an escape
-// sequence reaches the terminal as is. Quoting with quoteForError() would fix it.
-// Un-ignore once fixed.
 Deno.test({
   name: "parseCli() escapes control characters it quotes from the command line",
-  ignore: true,
+
   fn() {
     usageError(["frob\nnicate"], /^Unknown command /);
     usageError(["help", "x\ny"], /^Unknown help topic /);

@@ -53,13 +53,6 @@ for (const { args, says } of USAGE_FAILURES) {
   });
 }
 
-// BUG (lib/cli/parse_cli.ts): parseCli() echoes raw command-line text into its
-// UsageError messages in four places: the unknown command, the unknown help topic,
-// a bad integer flag value (integer()) and an over-long nick (nickProblem() quotes
-// `nick.slice(0, 40)` before checking for control characters). A newline (or an
-// escape sequence) in that text reaches stderr as is, so the error is more than one
-// line. quoteForError() from lib/wire/protocol_error.ts would fix all four.
-// Un-ignore once fixed.
 const MULTI_LINE_FAILURES: string[][] = [
   ["frob\nnicate"],
   ["help", "x\ny"],
@@ -70,7 +63,6 @@ const MULTI_LINE_FAILURES: string[][] = [
 for (const args of MULTI_LINE_FAILURES) {
   Deno.test({
     name: `main.ts ${JSON.stringify(args)} exits 2 with one line on stderr, the newline escaped`,
-    ignore: true,
     async fn() {
       assertUsageFailure(await runMain(args), args);
     },
@@ -322,11 +314,6 @@ Deno.test("main.ts peer --json quits at end of input; a bootstrap outlives its s
 Deno.test({
   name:
     "main.ts peer --json answers an over-long command line with an error line and keeps working",
-  // BUG (main.ts jsonSession + lib/ui/line_writer.ts readLines): a stdin line over
-  // COMMAND_LINE_BYTES_MAX (64 KiB) makes readLines throw; jsonSession prints
-  // "p2pchat: Cannot read input: …" on stderr and the peer quits (exit 0) instead of
-  // answering {"type":"error"} and reading on. Un-ignore once fixed.
-  ignore: true,
   async fn() {
     await withProcesses(async (group) => {
       const peer = group.spawnMain(

@@ -108,14 +108,8 @@ Deno.test({
   },
 });
 
-// BUG (main.ts runPeer, terminal branch): SIGTERM (or SIGINT sent with `kill`) only
-// calls peer.stop(); `terminal.done` resolves only on /quit, Ctrl-C typed into readline
-// or end of input, so the process stays up with a dead peer and the terminal in raw
-// mode until it is killed. `scripts/demo.ts` works around it (SIGKILL after 3 s, then
-// restores cooked mode). Un-ignore once fixed.
 Deno.test({
   name: `main.ts peer in a terminal exits on SIGTERM${PTY_NOTE}`,
-  ignore: true,
   async fn() {
     await withProcesses(async (group) => {
       const tty = spawnInTerminal(
@@ -166,14 +160,8 @@ Deno.test("main.ts peer with stdin piped and no --json stops at end of input", a
   });
 });
 
-// BUG (main.ts logTo): without a terminal and without --json, deliveries are printed as
-// `${nick}: ${text}` with the remote text as is: a newline in it forges a line that
-// looks like another peer's message, and escape sequences reach stdout, which is often
-// a terminal (`… | deno task peer`). sanitizeForTerminal() is not applied there.
-// Un-ignore once fixed.
 Deno.test({
   name: "main.ts peer with stdin piped and no --json prints one line per message, sanitised",
-  ignore: true,
   async fn() {
     await withProcesses(async (group) => {
       const { addr, mallory } = await startRemote(group);

@@ -52,13 +52,9 @@ Deno.test("parseJsonCommand() reads every command", () => {
   assert.deepEqual(parseJsonCommand('  {"type":"quit"}  '), { type: "quit" });
 });
 
-// BUG (lib/ui/json_front_end.ts): commit 79f37f5 added `stats` to JsonCommand and to
-// runPeerCommand(), and README.md documents {"type":"stats"}, but parseJsonCommand()
-// has no case for it: the line is answered "Invalid command: unknown type "stats"",
-// so the stats command is unreachable from stdin. Un-ignore once fixed.
 Deno.test({
   name: "parseJsonCommand() reads the stats command",
-  ignore: true,
+
   fn() {
     assert.deepEqual(parseJsonCommand('{"type":"stats"}'), { type: "stats" });
   },
@@ -105,11 +101,11 @@ Deno.test("parseJsonCommand() explains every invalid command in one line", () =>
   }
   rejects(
     "{}",
-    "Invalid command: unknown type undefined, expected send, peers, clock, nick or quit",
+    "Invalid command: unknown type undefined, expected send, peers, clock, nick, stats or quit",
   );
   rejects(
     '{"type":"dance"}',
-    'Invalid command: unknown type "dance", expected send, peers, clock, nick or quit',
+    'Invalid command: unknown type "dance", expected send, peers, clock, nick, stats or quit',
   );
   rejects('{"type":"SEND","text":"x"}', /^Invalid command: unknown type "SEND"/);
   rejects('{"type":["send"]}', /^Invalid command: unknown type \["send"\]/);
