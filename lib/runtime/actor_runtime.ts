@@ -67,7 +67,8 @@ interface LiveConnection {
   readonly channel: Channel;
   /** Payloads waiting to be sealed, in order. */
   outbox: Uint8Array[];
-  sealing: boolean;
+  /** The one flush running for this connection: seals stay in order and closes wait for it. */
+  flushing: Promise<void> | undefined;
   /** The actor closed it: no disconnect event is owed. */
   closedByActor: boolean;
 }
@@ -91,6 +92,11 @@ export class ActorRuntime {
   /** Sockets not yet handed to the actor (handshakes in progress), for limits and shutdown. */
   readonly #pendingSockets = new Set<FramedConnection>();
   readonly #tasks = new Set<Promise<unknown>>();
+  /** Dials in flight, and those the actor closed before they completed. */
+  readonly #dialing = new Set<ConnId>();
+  readonly #abandoned = new Set<ConnId>();
+  /** Resolvers of sleeps that `stop` must cut short. */
+  readonly #sleepers = new Set<() => void>();
   #listeners: Deno.Listener[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAtMs = Infinity;
@@ -161,10 +167,11 @@ export class ActorRuntime {
       }
     }
     for (const socket of this.#pendingSockets) socket.close();
+    this.#wake();
     await Promise.all(
       [...this.#connections.values()].map(async (c) => {
         c.closedByActor = true;
-        await this.#flushOutbox(c);
+        await this.#drain(c);
         await c.framed.closeAfterFlush(this.#closeFlushMs);
       }),
     );
@@ -175,13 +182,18 @@ export class ActorRuntime {
   // ---- inbound ----
 
   async #acceptLoop(listener: Deno.Listener): Promise<void> {
+    let backoffMs = 0;
     while (!this.#stopped) {
       let conn: Deno.Conn;
       try {
         conn = await listener.accept();
+        backoffMs = 0;
       } catch (error) {
         if (this.#stopped || error instanceof Deno.errors.BadResource) return;
-        this.#log("warn", `Accept failed: ${describe(error)}`);
+        // Out of file descriptors, say: retrying at once would spin. Back off.
+        backoffMs = Math.min(ACCEPT_BACKOFF_MAX_MS, Math.max(ACCEPT_BACKOFF_MIN_MS, 2 * backoffMs));
+        this.#log("warn", `Accept failed: ${describe(error)}; retrying in ${backoffMs} ms`);
+        await this.#sleep(backoffMs);
         continue;
       }
       if (this.#stopped) {
@@ -227,6 +239,9 @@ export class ActorRuntime {
 
   async #dial(id: ConnId, addr: string): Promise<void> {
     let framed: FramedConnection | undefined;
+    this.#dialing.add(id);
+    // One deadline for connecting and the handshake together.
+    const deadline = performance.now() + this.#dialTimeoutMs;
     try {
       const { hostname, port } = parseAddress(addr);
       const conn = await withDeadline(
@@ -234,18 +249,20 @@ export class ActorRuntime {
         this.#dialTimeoutMs,
         (late) => late.close(),
       );
-      if (this.#stopped) {
+      if (this.#stopped || this.#abandoned.has(id)) {
         conn.close();
         return;
       }
       framed = this.#framed(conn);
       const channel = await this.#withTimeout(
         framed,
-        this.#dialTimeoutMs,
+        Math.max(1, deadline - performance.now()),
         this.#handshake(framed, { initiator: true, local: this.#actor.localHello() }),
+        this.#dialTimeoutMs,
       );
       this.#pendingSockets.delete(framed);
-      if (this.#stopped) {
+      if (this.#stopped || this.#abandoned.has(id)) {
+        // The actor closed it while we were dialing: it wants no news of it.
         framed.close();
         return;
       }
@@ -257,7 +274,12 @@ export class ActorRuntime {
         framed.close();
       }
       this.#connections.delete(id);
-      if (!this.#stopped) this.run((now) => this.#actor.handleDialFailed(id, describe(error), now));
+      if (!this.#stopped && !this.#abandoned.has(id)) {
+        this.run((now) => this.#actor.handleDialFailed(id, describe(error), now));
+      }
+    } finally {
+      this.#dialing.delete(id);
+      this.#abandoned.delete(id);
     }
   }
 
@@ -279,7 +301,7 @@ export class ActorRuntime {
       framed,
       channel,
       outbox: [],
-      sealing: false,
+      flushing: undefined,
       closedByActor: false,
     };
     this.#connections.set(id, live);
@@ -333,14 +355,23 @@ export class ActorRuntime {
     live.outbox.push(this.#lastBytes!);
     this.#stats.messagesSent++;
     if (message.type === "chat") this.#stats.chatSends++;
-    if (!live.sealing) {
-      live.sealing = true;
-      queueMicrotask(() => this.#track(this.#flushOutbox(live, id)));
-    }
+    this.#kick(id, live);
   }
 
-  /** Seals the outbox in order and hands the bytes to the socket. */
-  async #flushOutbox(live: LiveConnection, id?: ConnId): Promise<void> {
+  /** Starts the connection's flush unless one is running (it will pick the new payloads up). */
+  #kick(id: ConnId | undefined, live: LiveConnection): void {
+    if (live.flushing !== undefined) return;
+    const flushing = this.#flush(id, live).finally(() => {
+      if (live.flushing === flushing) live.flushing = undefined;
+    });
+    live.flushing = flushing;
+    this.#track(flushing);
+  }
+
+  /** Seals the outbox in order and hands the bytes to the socket, until it is empty. */
+  async #flush(id: ConnId | undefined, live: LiveConnection): Promise<void> {
+    // Let the current turn queue more, so that one seal and one write carry them all.
+    await Promise.resolve();
     try {
       while (live.outbox.length > 0) {
         const payloads = live.outbox;
@@ -351,6 +382,7 @@ export class ActorRuntime {
         live.framed.write(bytes);
       }
     } catch (error) {
+      live.outbox = [];
       const reason = error instanceof WriteQueueFullError
         ? "peer too slow: write queue full"
         : describe(error);
@@ -361,19 +393,29 @@ export class ActorRuntime {
         live.closedByActor = true;
         if (!this.#stopped) this.run((now) => this.#actor.handleDisconnected(id, reason, now));
       }
-    } finally {
-      live.sealing = false;
+    }
+  }
+
+  /** Resolves once everything queued on the connection has been sealed and handed to the socket. */
+  async #drain(live: LiveConnection): Promise<void> {
+    for (;;) {
+      if (live.flushing !== undefined) await live.flushing;
+      else if (live.outbox.length > 0 && !live.framed.closed) this.#kick(undefined, live);
+      else return;
     }
   }
 
   #close(id: ConnId): void {
     const live = this.#connections.get(id);
-    if (live === undefined) return;
+    if (live === undefined) {
+      // Still dialing: the dial drops the socket when it completes.
+      if (this.#dialing.has(id)) this.#abandoned.add(id);
+      return;
+    }
     this.#connections.delete(id);
     live.closedByActor = true;
     this.#track((async () => {
-      await Promise.resolve();
-      await this.#flushOutbox(live);
+      await this.#drain(live);
       await live.framed.closeAfterFlush(this.#closeFlushMs);
     })());
   }
@@ -420,18 +462,40 @@ export class ActorRuntime {
     }, Math.max(0, at - this.#clock()));
   }
 
+  /** Waits `ms`, or less if the runtime stops meanwhile. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#sleepers.add(done);
+    });
+  }
+
+  #wake(): void {
+    for (const done of [...this.#sleepers]) done();
+  }
+
   #track(task: Promise<unknown>): void {
     this.#tasks.add(task);
     task.finally(() => this.#tasks.delete(task));
   }
 
   /** Races `work` against a timeout that closes the socket (which makes `work` fail). */
-  async #withTimeout<T>(framed: FramedConnection, ms: number, work: Promise<T>): Promise<T> {
+  async #withTimeout<T>(
+    framed: FramedConnection,
+    ms: number,
+    work: Promise<T>,
+    budgetMs: number = ms,
+  ): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         framed.close();
-        reject(new Error(`handshake timed out after ${ms} ms`));
+        reject(new Error(`handshake timed out after ${budgetMs} ms`));
       }, ms);
     });
     try {
@@ -445,6 +509,9 @@ export class ActorRuntime {
     this.#onEvent({ type: "log", level, text });
   }
 }
+
+const ACCEPT_BACKOFF_MIN_MS = 5;
+const ACCEPT_BACKOFF_MAX_MS = 1_000;
 
 /** Resolves with `work`, or rejects after `ms`; a late result is handed to `onLate`. */
 async function withDeadline<T>(

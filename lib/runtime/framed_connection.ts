@@ -43,6 +43,8 @@ export class FramedConnection implements FrameTransport {
   #pendingBytes = 0;
   #writing: Promise<void> | undefined;
   #writeError: unknown;
+  /** A decoding failure: the stream is unusable from then on, and says so again. */
+  #readError: unknown;
   #closed = false;
 
   /** Wraps an open connection. */
@@ -148,6 +150,16 @@ export class FramedConnection implements FrameTransport {
   }
 
   async #fill(): Promise<void> {
+    if (this.#readError !== undefined) throw this.#readError;
+    try {
+      await this.#fillOnce();
+    } catch (error) {
+      this.#readError = error;
+      throw error;
+    }
+  }
+
+  async #fillOnce(): Promise<void> {
     if (this.#readBuffer.length - this.#readOffset < READ_BUFFER_REFILL_BYTES) {
       this.#readBuffer = new Uint8Array(READ_BUFFER_BYTES);
       this.#readOffset = 0;

@@ -387,13 +387,6 @@ Deno.test("ActorRuntime close effect flushes queued sends, then closes, with no 
 });
 
 Deno.test({
-  // BUG (lib/runtime/actor_runtime.ts, #close and #dial): a close effect for a connection
-  // whose dial is still in flight is ignored (#close finds nothing in #connections); the
-  // dial then completes, the runtime adopts the socket and calls handleConnected for a
-  // connection the actor already closed. PeerNode.leave() closes its pending dials this way
-  // and then ignores handleConnected, so the socket stays open, unknown to the actor, until
-  // the runtime stops or the remote times it out.
-  ignore: true,
   name: "ActorRuntime close effect for a dial in flight abandons the dial",
   async fn() {
     const a = startNode(1);
@@ -484,12 +477,6 @@ function gatedSealHandshake(): { handshake: Handshake; open(): void } {
 }
 
 Deno.test({
-  // BUG (lib/runtime/actor_runtime.ts, #close and #flushOutbox): with a channel whose seal
-  // is asynchronous, a close effect that comes while an earlier flush is still sealing
-  // finds the outbox empty and closes the socket at once; the sealed bytes are then
-  // written to a closed FramedConnection and dropped. The actor's last messages (its
-  // `bye`) are lost. Same race in stop().
-  ignore: true,
   name: "ActorRuntime close effect flushes sends still being sealed by an async channel",
   async fn() {
     const gated = gatedSealHandshake();
@@ -534,10 +521,6 @@ const cryptoPacedHandshake: Handshake = async (transport, options) => {
 };
 
 Deno.test({
-  // BUG: the same race as above (lib/runtime/actor_runtime.ts #close/#flushOutbox), hit
-  // without any artificial gate: sends and their close in one step, as PeerNode emits
-  // `bye` + close, lose the sends when seal is asynchronous.
-  ignore: true,
   name: "ActorRuntime close effect flushes the sends of the same step through an async channel",
   async fn() {
     const a = startNode(1, { handshake: cryptoPacedHandshake });
@@ -561,10 +544,6 @@ Deno.test({
 });
 
 Deno.test({
-  // BUG: the same race in ActorRuntime.stop() (lib/runtime/actor_runtime.ts): it calls
-  // #flushOutbox while a flush is already waiting in seal, finds the outbox empty, and
-  // closeAfterFlush closes a socket with nothing queued yet; the sealed bytes are dropped.
-  ignore: true,
   name: "ActorRuntime.stop() flushes sends still being sealed by an async channel",
   async fn() {
     const gated = gatedSealHandshake();
@@ -797,13 +776,6 @@ function failingListener(): { listener: Deno.Listener; calls(): number } {
 }
 
 Deno.test({
-  // BUG (lib/runtime/actor_runtime.ts, #acceptLoop, the `continue` after "Accept failed"):
-  // a failing accept (EMFILE when out of file descriptors) is retried at once, forever: the
-  // loop spins and floods the log. Measured with `ulimit -n 128` and 600 inbound
-  // connections: 62 722 "Accept failed: Too many open files" log events in about 2 s.
-  // Suggested fix: back off (e.g. 5 ms doubling to 1 s, reset on success) like Go's
-  // net/http Server.Serve, with the wait cancelled by stop().
-  ignore: true,
   name: "ActorRuntime backs off when accept keeps failing",
   async fn() {
     const node = startNode(1);
