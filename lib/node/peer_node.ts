@@ -78,8 +78,6 @@ interface Link {
   lazyFor: Set<PeerId>;
   /** What we last announced on this link, per author. */
   announced: Map<PeerId, number>;
-  /** When we last asked this link for messages (a `want` or a full `have`): duplicates then are expected. */
-  repairedAtMs: number;
   /** A rewiring dial: once accepted, one other neighbour is let go. */
   rewire: boolean;
 }
@@ -449,7 +447,8 @@ export class PeerNode implements Actor {
       this.#close(link, "expected a peer", nowMs);
       return;
     }
-    if (this.#acceptedCount() >= this.#options.connectionsMax && !this.#peerLinks.has(remote.id)) {
+    const replacing = this.#peerLinks.get(remote.id)?.accepted === true;
+    if (this.#acceptedCount() >= this.#options.connectionsMax && !replacing) {
       // Inbound connections filled the view while this dial was under way.
       this.#close(link, link.purpose === "probe" ? "verified alive" : "full", nowMs);
       return;
@@ -545,7 +544,7 @@ export class PeerNode implements Actor {
     if (link.purpose !== "peer" || !link.accepted) return;
     switch (message.type) {
       case "chat":
-        this.#onChat(link, message.message, nowMs);
+        this.#onChat(link, message.message, message.repair === true, nowMs);
         return;
       case "prune":
         for (const author of message.authors) link.lazyFor.add(author);
@@ -658,7 +657,6 @@ export class PeerNode implements Actor {
       lastSentMs: nowMs,
       lazyFor: new Set(),
       announced: new Map(),
-      repairedAtMs: -Infinity,
       rewire: false,
     };
     this.#links.set(link.conn, link);
@@ -1129,15 +1127,12 @@ export class PeerNode implements Actor {
 
   // ---- dissemination ----
 
-  #onChat(link: Link, message: ChatMessage, nowMs: number): void {
+  #onChat(link: Link, message: ChatMessage, repair: boolean, nowMs: number): void {
     if (this.#queue.has(message.author, message.seq)) {
       // An unasked-for copy over a link on this author's tree: the tree has a
       // cycle here. Keep the link for announcements only (Plumtree's prune).
       const author = message.author;
-      if (
-        !link.lazyFor.has(author) &&
-        nowMs - link.repairedAtMs > REPAIR_WINDOW_GRAFTS * this.#options.graftTimeoutMs
-      ) {
+      if (!repair && !link.lazyFor.has(author)) {
         link.lazyFor.add(author);
         this.#send(link, { type: "prune", authors: [author] }, nowMs);
       }
@@ -1222,14 +1217,12 @@ export class PeerNode implements Actor {
       // The tree did not bring it: graft this link into those authors' trees.
       const link = this.#links.get(conn)!;
       for (const { author } of ranges) link.lazyFor.delete(author);
-      link.repairedAtMs = nowMs;
       this.#send(link, { type: "want", graft: true, ranges }, nowMs);
     }
     if (this.#missing.size > 0) this.#armLazy(nowMs);
   }
 
   #sendFullHave(link: Link, nowMs: number): void {
-    link.repairedAtMs = nowMs;
     this.#send(link, { type: "have", full: true, clock: this.#queue.delivered }, nowMs);
   }
 
@@ -1259,7 +1252,6 @@ export class PeerNode implements Actor {
     if (this.#missing.size > 0) this.#armLazy(nowMs);
     if (!have.full) return;
     if (ranges.length > 0) {
-      link.repairedAtMs = nowMs;
       this.#send(link, { type: "want", graft: false, ranges }, nowMs);
     }
     // And the other way: what they lack that we hold.
@@ -1275,7 +1267,7 @@ export class PeerNode implements Actor {
     }
     if (floors.size > 0) this.#send(link, { type: "skip", clock: floors }, nowMs);
     for (const message of this.#history.collect(want.ranges, this.#options.syncMessagesMax)) {
-      this.#send(link, { type: "chat", message }, nowMs);
+      this.#send(link, { type: "chat", message, repair: true }, nowMs);
     }
   }
 
@@ -1287,7 +1279,7 @@ export class PeerNode implements Actor {
     const floors = this.#history.floorsAbove(remote);
     if (floors.size > 0) this.#send(link, { type: "skip", clock: floors }, nowMs);
     for (const message of this.#history.missing(remote, this.#options.syncMessagesMax)) {
-      this.#send(link, { type: "chat", message }, nowMs);
+      this.#send(link, { type: "chat", message, repair: true }, nowMs);
     }
   }
 
@@ -1316,12 +1308,6 @@ export class PeerNode implements Actor {
     return ms * (0.9 + 0.2 * this.#random.float());
   }
 }
-
-/**
- * After asking a link for repairs, duplicates from it are expected for this
- * many graft timeouts and do not prune it.
- */
-const REPAIR_WINDOW_GRAFTS = 3;
 
 /** A timer this late means this process was not running. */
 const STALL_THRESHOLD_MS = 1_000;

@@ -112,6 +112,11 @@ export interface Pong {
 export interface Chat {
   readonly type: "chat";
   readonly message: ChatMessage;
+  /**
+   * Sent to repair a gap (an answer to `want` or `have`), not pushed along a
+   * broadcast tree: a duplicate of it says nothing about the tree.
+   */
+  readonly repair?: boolean;
 }
 
 /** The sender is closing this connection on purpose (it is not dead). */

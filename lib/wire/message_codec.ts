@@ -643,7 +643,10 @@ export function decodeMessage(
       // Copies: the message outlives the frame buffer it came in.
       const ownBody = body.slice();
       const fields = decodeChatBody(ownBody, limits);
-      return { type: "chat", message: { ...fields, signature: signature.slice(), body: ownBody } };
+      const message = { ...fields, signature: signature.slice(), body: ownBody };
+      // `repair` came after the first layout: absent means a tree push.
+      if (value.length < 4) return { type: "chat", message };
+      return { type: "chat", message, repair: checkFlag(value[3], "repair", fail) };
     }
     case 9: {
       const fail: Fail = DECODE_FAIL.bye;
@@ -822,7 +825,9 @@ export function encodeMessage(
         fail(`signature must be 0 or ${SIGNATURE_BYTES} bytes, got ${describe(signature)}`);
       }
       const body = message.message.body ?? encodeChatBody(message.message, limits);
-      value = [MESSAGE_TYPE_CODES.chat, body, signature];
+      value = message.repair === true
+        ? [MESSAGE_TYPE_CODES.chat, body, signature, 1]
+        : [MESSAGE_TYPE_CODES.chat, body, signature];
       break;
     }
     case "bye":

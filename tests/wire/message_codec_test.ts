@@ -225,6 +225,7 @@ const EXAMPLES: readonly AnyMessage[] = [
   { type: "bye", reason: "" },
   { type: "bye", reason: "shutting down" },
   { type: "prune", authors: [ID_A] },
+  { type: "chat", message: chatMessage(), repair: true },
   { type: "have", full: true, clock: new Map() },
   { type: "have", full: false, clock: new Map([[ID_A, 3], [ID_B, 1]]) },
   { type: "skip", clock: new Map([[ID_B, 40]]) },
@@ -335,7 +336,7 @@ const TRAILING: readonly [string, unknown[]][] = [
   ["member", [5, ...rawEntry(), new Uint8Array(3)]],
   ["ping", [6, 1, 2]],
   ["pong", [7, 1, [[]]]],
-  ["chat", [...rawChat([...rawBody(), "x"]), "extra"]],
+  ["chat", [...rawChat([...rawBody(), "x"]), 0, "extra"]],
   ["bye", [9, "r", 1]],
 ];
 
