@@ -36,6 +36,9 @@ import { LineWriter, readLines } from "./lib/ui/line_writer.ts";
 import { runTerminal, type TerminalSession } from "./lib/ui/terminal_front_end.ts";
 import { sanitizeForTerminal } from "./lib/ui/display.ts";
 import { parseAddress } from "./lib/wire/address.ts";
+import { loadOrCreateIdentity } from "./lib/identity/identity_store.ts";
+import type { Identity } from "./lib/identity/identity.ts";
+import { PeerStore, StoreError } from "./lib/store/peer_store.ts";
 
 const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
 const stdout = new LineWriter(Deno.stdout);
@@ -45,7 +48,7 @@ const stderr = new LineWriter(Deno.stderr);
 export async function main(argv: readonly string[]): Promise<number> {
   let command: Command;
   try {
-    command = parseCli(argv, { user: envVar("USER") });
+    command = parseCli(argv, { user: envVar("USER"), home: envVar("HOME") });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     return fail(error.message);
@@ -64,7 +67,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runBootstrap(command);
     }
   } catch (error) {
-    if (error instanceof ListenError) return fail(error.message);
+    if (error instanceof ListenError || error instanceof StoreError) return fail(error.message);
+    if (error instanceof IdentityError) return fail(error.message);
     throw error;
   }
 }
@@ -88,13 +92,19 @@ async function runPeer(command: PeerCommand): Promise<number> {
   }
   let terminal: TerminalSession | undefined;
   const log = logTo(command.logLevel, "peer");
+  const { identity, store } = await openDataDir(command.dataDir);
   const peer = await startPeer({
+    ...(identity === undefined ? {} : { identity }),
+    ...(store === undefined ? {} : { store }),
+    joins: command.joins,
     listen: command.listen,
     ...(command.advertise !== undefined ? { advertise: command.advertise } : {}),
     nick: command.nick,
     bootstraps,
     node: {
       connectionsMax: command.connectionsMax,
+      // Room between target and maximum lets newcomers in without evictions.
+      connectionsTarget: Math.max(1, Math.ceil((2 * command.connectionsMax) / 3)),
       gossipIntervalMs: command.gossipIntervalMs,
       heartbeatTimeoutMs: command.heartbeatTimeoutMs,
       heartbeatIntervalMs: Math.min(1_000, Math.floor(command.heartbeatTimeoutMs / 3)),
@@ -246,6 +256,25 @@ async function plainSession(peer: PeerService, stop: () => Promise<void>): Promi
   })();
   await Promise.race([input, signalled]);
   await stop();
+}
+
+/** Identity and store from the data directory, or nothing for an ephemeral peer. */
+async function openDataDir(
+  dataDir: string | undefined,
+): Promise<{ identity?: Identity; store?: PeerStore }> {
+  if (dataDir === undefined) return {};
+  let identity: Identity;
+  try {
+    identity = (await loadOrCreateIdentity(dataDir)).identity;
+  } catch (error) {
+    throw new IdentityError((error as Error).message);
+  }
+  return { identity, store: await PeerStore.open(dataDir) };
+}
+
+/** The identity could not be loaded; its message says what to do. */
+class IdentityError extends Error {
+  override name = "IdentityError";
 }
 
 function logTo(level: "warn" | "info" | "debug", role: string): (event: RuntimeEvent) => void {

@@ -379,6 +379,8 @@ async function main(): Promise<number> {
       "127.0.0.1:0",
       "--nick",
       nick,
+      // A demo keeps nothing: its bots are new each time, so old history would only confuse them.
+      "--ephemeral",
     ];
     const botIds = new Set<string>();
     const asked = new Map<string, string>(QUIZ.map(([q, a]) => [q, a]));

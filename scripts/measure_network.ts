@@ -212,6 +212,7 @@ async function measure(peerCount: number, messageCount: number, intervalMs: numb
         bootstrapAddr,
         "--nick",
         `peer${i}`,
+        "--ephemeral",
       ]));
     nodes.push(...peers);
     const ready = await Promise.all(peers.map((p) => p.next("ready")));

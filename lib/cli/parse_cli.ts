@@ -37,6 +37,10 @@ export interface PeerCommand extends CommonCommand {
   readonly command: "peer";
   /** Bootstraps named with `--bootstrap`; empty means "try the default, else become it". */
   readonly bootstraps: readonly string[];
+  /** Peers to join through (`--join`). */
+  readonly joins: readonly string[];
+  /** Where identity, history and address book live; `undefined` with `--ephemeral`. */
+  readonly dataDir: string | undefined;
   /** Display name. */
   readonly nick: string;
   /** Most open peer connections. */
@@ -83,11 +87,14 @@ prints the command others run to join.
 
 Options:
   --bootstrap HOST:PORT     bootstrap to register with (repeatable)
+  --join HOST:PORT          also join through this peer (repeatable); works while bootstraps are down
+  --data-dir DIR            identity, history and address book (default ~/.p2pchat/NICK)
+  --ephemeral               keep nothing on disk: a new identity and an empty history each run
   --listen HOST:PORT        address to listen on (default 127.0.0.1:0, a free port)
   --advertise HOST:PORT     address others should dial, if not the listen address
   --nick NAME               display name, 1-${DEFAULT_WIRE_LIMITS.nickBytesMax} bytes (default: $USER, else "anon")
   --json                    JSON lines on stdin/stdout (see README) instead of the terminal UI
-  --max-connections N       most open peer connections (default 8)
+  --max-connections N       most open peer connections; it dials up to two thirds of them (default 12)
   --gossip-interval MS      pause between peer-list pulls (default 500)
   --heartbeat-timeout MS    silence after which a neighbour is checked (default 5000)
   -v, --verbose             more diagnostics on stderr (twice: debug)
@@ -118,7 +125,7 @@ export const VERSION = "0.1.0";
  */
 export function parseCli(
   argv: readonly string[],
-  env: { user?: string | undefined } = {},
+  env: { user?: string | undefined; home?: string | undefined } = {},
 ): Command {
   const [command, ...rest] = argv;
   switch (command) {
@@ -156,10 +163,16 @@ const COMMON_FLAGS = {
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
-function parsePeer(argv: readonly string[], env: { user?: string | undefined }): Command {
+function parsePeer(
+  argv: readonly string[],
+  env: { user?: string | undefined; home?: string | undefined },
+): Command {
   const { values } = strictParse(argv, {
     ...COMMON_FLAGS,
     bootstrap: { type: "string", multiple: true },
+    join: { type: "string", multiple: true },
+    "data-dir": { type: "string" },
+    ephemeral: { type: "boolean", default: false },
     nick: { type: "string" },
     "max-connections": { type: "string" },
     "gossip-interval": { type: "string" },
@@ -172,8 +185,10 @@ function parsePeer(argv: readonly string[], env: { user?: string | undefined }):
     command: "peer",
     ...common(values, "127.0.0.1:0"),
     bootstraps: (values.bootstrap ?? []).map((b: string) => checkAddress("--bootstrap", b)),
+    joins: (values.join ?? []).map((j: string) => checkAddress("--join", j)),
+    dataDir: dataDirOf(values["data-dir"], values.ephemeral, nick, env.home),
     nick,
-    connectionsMax: integer("--max-connections", values["max-connections"], 8, 1, 1024),
+    connectionsMax: integer("--max-connections", values["max-connections"], 12, 1, 1024),
     gossipIntervalMs: integer("--gossip-interval", values["gossip-interval"], 500, 10, 3_600_000),
     heartbeatTimeoutMs: integer(
       "--heartbeat-timeout",
@@ -232,6 +247,29 @@ function common(
     json: values.json,
     logLevel: verbosity === 0 ? "warn" : verbosity === 1 ? "info" : "debug",
   };
+}
+
+/** The data directory: the flag, else one per nick under the home directory; none when ephemeral. */
+function dataDirOf(
+  flag: string | undefined,
+  ephemeral: boolean,
+  nick: string,
+  home: string | undefined,
+): string | undefined {
+  if (ephemeral) {
+    if (flag !== undefined) throw new UsageError("Cannot combine --data-dir with --ephemeral");
+    return undefined;
+  }
+  if (flag !== undefined) {
+    if (flag === "") throw new UsageError("Invalid --data-dir: empty path");
+    return flag;
+  }
+  if (home === undefined || home === "") {
+    throw new UsageError("No home directory to keep data in: give --data-dir DIR or --ephemeral");
+  }
+  // One directory per nick, so that peers in several terminals do not collide.
+  const safe = nick.replace(/[^A-Za-z0-9._-]/g, "_");
+  return `${home}/.p2pchat/${safe}`;
 }
 
 function checkAddress(flag: string, text: string): string {

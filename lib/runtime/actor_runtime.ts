@@ -30,6 +30,12 @@ export interface ActorRuntimeOptions {
   handshake: Handshake;
   /** Receives deliveries, membership changes and diagnostics. Default: ignore. */
   onEvent?: (event: RuntimeEvent) => void;
+  /**
+   * Receives the events of one step together, before `onEvent` sees them one
+   * by one, and before anything that step sent reaches a socket (the store
+   * commits here). Default: nothing.
+   */
+  onEvents?: (events: readonly RuntimeEvent[]) => void;
   /** Monotonic milliseconds. Default `performance.now()`. */
   clock?: () => number;
   /** Wire limits enforced on every message received. Default {@linkcode DEFAULT_WIRE_LIMITS}. */
@@ -81,6 +87,7 @@ export class ActorRuntime {
   readonly #actor: Actor;
   readonly #handshake: Handshake;
   readonly #onEvent: (event: RuntimeEvent) => void;
+  readonly #onEvents: (events: readonly RuntimeEvent[]) => void;
   readonly #clock: () => number;
   readonly #limits: WireLimits;
   readonly #dialTimeoutMs: number;
@@ -117,6 +124,7 @@ export class ActorRuntime {
     this.#actor = actor;
     this.#handshake = options.handshake;
     this.#onEvent = options.onEvent ?? (() => {});
+    this.#onEvents = options.onEvents ?? (() => {});
     this.#clock = options.clock ?? (() => performance.now());
     this.#limits = options.limits ?? DEFAULT_WIRE_LIMITS;
     this.#dialTimeoutMs = options.dialTimeoutMs ?? 5_000;
@@ -444,6 +452,7 @@ export class ActorRuntime {
     this.#lastMessage = undefined;
     this.#lastBytes = undefined;
     this.#schedule();
+    if (events.length > 0) this.#onEvents(events);
     for (const event of events) this.#onEvent(event);
   }
 

@@ -14,6 +14,7 @@ import { type Random, systemRandom } from "../random/random.ts";
 import type { Handshake } from "../secure/channel.ts";
 import { plainHandshake } from "../secure/plain_channel.ts";
 import type { ChatMessage } from "../wire/message.ts";
+import type { PeerStore } from "../store/peer_store.ts";
 import {
   ActorRuntime,
   type ActorRuntimeOptions,
@@ -49,8 +50,18 @@ export interface StartPeerOptions extends ServiceOptions {
   nick: string;
   /** Bootstrap addresses. Default none. */
   bootstraps?: readonly string[];
+  /** Peers (or bootstraps) to join through as well. Default none. */
+  joins?: readonly string[];
+  /**
+   * Where identity-independent state lives (history, clock, incarnation,
+   * address book); it is closed when the peer stops. Default: nothing is kept.
+   */
+  store?: PeerStore;
   /** Protocol tuning of the peer actor. */
-  node?: Omit<PeerNodeOptions, "id" | "addr" | "nick" | "random" | "bootstraps">;
+  node?: Omit<
+    PeerNodeOptions,
+    "id" | "addr" | "nick" | "random" | "bootstraps" | "joins" | "addressBook" | "restore"
+  >;
 }
 
 /** A running peer. */
@@ -101,6 +112,8 @@ export interface BootstrapService {
 export async function startPeer(options: StartPeerOptions): Promise<PeerService> {
   const identity = options.identity ?? (await generateIdentity());
   const { listener, addr } = listenTcp(options.listen, options.advertise);
+  const store = options.store;
+  const restored = store?.restore();
   const node = new PeerNode({
     ...options.node,
     id: identity.id,
@@ -108,8 +121,16 @@ export async function startPeer(options: StartPeerOptions): Promise<PeerService>
     nick: options.nick,
     random: options.random ?? systemRandom(),
     bootstraps: options.bootstraps ?? [],
+    joins: options.joins ?? [],
+    addressBook: restored?.addresses ?? [],
+    ...(restored === undefined ? {} : { restore: restored }),
   });
-  const runtime = new ActorRuntime(node, runtimeOptions(options));
+  const runtime = new ActorRuntime(node, {
+    ...runtimeOptions(options),
+    ...(store === undefined
+      ? {}
+      : { onEvents: (events: readonly RuntimeEvent[]) => store.record(toRecord(events)) }),
+  });
   runtime.serve(listener);
   runtime.run((now) => node.start(now));
   return {
@@ -136,8 +157,22 @@ export async function startPeer(options: StartPeerOptions): Promise<PeerService>
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       await runtime.stop();
+      store?.close();
     },
   };
+}
+
+/** What the store keeps of one runtime step. */
+function toRecord(events: readonly RuntimeEvent[]): Parameters<PeerStore["record"]>[0] {
+  const delivered: ChatMessage[] = [];
+  const skipped: { author: string; seq: number }[] = [];
+  const seen: { id: string; addr: string }[] = [];
+  for (const event of events) {
+    if (event.type === "deliver") delivered.push(event.message);
+    else if (event.type === "skip") skipped.push({ author: event.author, seq: event.seq });
+    else if (event.type === "peer-up") seen.push({ id: event.id, addr: event.addr });
+  }
+  return { delivered, skipped, seen };
 }
 
 /** Options of {@linkcode startBootstrap}. */

@@ -388,8 +388,21 @@ export class ChildProcess {
   }
 }
 
+/**
+ * Test peers keep nothing on disk (and never touch the home directory)
+ * unless a test gives them a `--data-dir`.
+ */
+export function withEphemeral(args: readonly string[]): readonly string[] {
+  if (args[0] !== "peer" || args.includes("--data-dir") || args.includes("--ephemeral")) {
+    return args;
+  }
+  if (args.includes("--help") || args.includes("-h")) return args;
+  return [...args, "--ephemeral"];
+}
+
 /** Spawns `main.ts <args>` with {@linkcode MAIN_PERMISSIONS}. */
 export function spawnMain(args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+  args = withEphemeral(args);
   return new ChildProcess(["run", ...MAIN_PERMISSIONS, "main.ts", ...args], {
     name: `main.ts ${args.join(" ")}`,
     ...options,

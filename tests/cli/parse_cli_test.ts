@@ -11,8 +11,10 @@ import {
   VERSION,
 } from "../../lib/cli/parse_cli.ts";
 
+const HOME = "/home/test";
+
 function peer(argv: string[], env: { user?: string } = {}): PeerCommand {
-  const command = parseCli(["peer", ...argv], env);
+  const command = parseCli(["peer", ...argv], { home: HOME, ...env });
   assert.equal(command.command, "peer");
   return command as PeerCommand;
 }
@@ -26,7 +28,7 @@ function bootstrap(argv: string[]): BootstrapCommand {
 /** Asserts `parseCli(argv)` throws a one-line UsageError matching `pattern`; returns the message. */
 function usageError(argv: string[], pattern: RegExp): string {
   let message = "";
-  assert.throws(() => parseCli(argv), (error: unknown) => {
+  assert.throws(() => parseCli(argv, { home: HOME }), (error: unknown) => {
     assert.ok(error instanceof UsageError, `expected a UsageError, got ${error}`);
     message = error.message;
     return true;
@@ -45,8 +47,10 @@ Deno.test("parseCli() gives a peer its defaults", () => {
     json: false,
     logLevel: "warn",
     bootstraps: [],
+    joins: [],
+    dataDir: `${HOME}/.p2pchat/anon`,
     nick: "anon",
-    connectionsMax: 8,
+    connectionsMax: 12,
     gossipIntervalMs: 500,
     heartbeatTimeoutMs: 5_000,
   });
@@ -84,6 +88,10 @@ Deno.test("parseCli() reads every peer flag", () => {
       "--gossip-interval=250",
       "--heartbeat-timeout",
       "900",
+      "--join",
+      "10.0.0.2:9000",
+      "--data-dir",
+      "/var/lib/p2pchat",
       "-v",
     ]),
     {
@@ -93,6 +101,8 @@ Deno.test("parseCli() reads every peer flag", () => {
       json: true,
       logLevel: "info",
       bootstraps: ["10.0.0.1:7411", "example.org:7000", "[::1]:7411"],
+      joins: ["10.0.0.2:9000"],
+      dataDir: "/var/lib/p2pchat",
       nick: "Zoë",
       connectionsMax: 3,
       gossipIntervalMs: 250,
@@ -336,7 +346,7 @@ Deno.test("nickProblem() accepts exactly the nicks parseCli() accepts", () => {
       const problem = nickProblem(nick);
       let accepted = true;
       try {
-        parseCli(["peer", "--nick", nick]);
+        parseCli(["peer", "--nick", nick], { home: HOME });
       } catch {
         accepted = false;
       }
@@ -350,4 +360,18 @@ Deno.test("nickProblem() accepts exactly the nicks parseCli() accepts", () => {
     }),
     { numRuns: 1_000 },
   );
+});
+
+Deno.test("parseCli() reads --join, --data-dir and --ephemeral, and keeps one data directory per nick", () => {
+  const command = peer(["--join", "10.0.0.1:9000", "--join", "[::1]:9001", "--nick", "Zoë ann"]);
+  assert.deepEqual(command.joins, ["10.0.0.1:9000", "[::1]:9001"]);
+  assert.equal(command.dataDir, `${HOME}/.p2pchat/Zo__ann`);
+  assert.equal(peer(["--data-dir", "/tmp/x"]).dataDir, "/tmp/x");
+  assert.equal(peer(["--ephemeral"]).dataDir, undefined);
+  usageError(
+    ["peer", "--ephemeral", "--data-dir", "/tmp/x"],
+    /^Cannot combine --data-dir with --ephemeral/,
+  );
+  usageError(["peer", "--join", "nowhere"], /^Invalid --join: /);
+  assert.throws(() => parseCli(["peer"], {}), /give --data-dir DIR or --ephemeral/);
 });

@@ -1,0 +1,226 @@
+/**
+ * What a peer keeps on disk, in SQLite (`node:sqlite`): its incarnation, its
+ * delivered clock, the window of delivered messages it can repair others
+ * from, and an address book to rejoin through. Part of the I/O shell: the
+ * actor never sees it, the runtime records the actor's deliveries here and
+ * hands the state back at the next start.
+ *
+ * Writes are batched per runtime step in one transaction, and committed
+ * before any byte of that step reaches a socket, so a message shown as sent
+ * is on disk before it is on the wire (WAL, `synchronous=NORMAL`: durable
+ * across a process crash; a power loss may lose the last moments).
+ *
+ * @module
+ */
+
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { PeerRestore } from "../node/peer_node_options.ts";
+import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";
+import type { ChatMessage, PeerId } from "../wire/message.ts";
+
+/** Options of {@linkcode PeerStore.open}. */
+export interface PeerStoreOptions {
+  /** Delivered messages kept (the oldest go first). Default 10 000. */
+  historyMessagesMax?: number;
+  /** Addresses remembered. Default 256. */
+  addressesMax?: number;
+}
+
+/** Thrown when the data directory is unusable; its message is fit for a one-line CLI error. */
+export class StoreError extends Error {
+  /** Always `"StoreError"`. */
+  override name = "StoreError";
+}
+
+const SCHEMA_VERSION = 1;
+
+/**
+ * One peer's database. Open with {@linkcode PeerStore.open} (a directory) or
+ * {@linkcode PeerStore.memory} (tests); close when done.
+ */
+export class PeerStore {
+  readonly #db: DatabaseSync;
+  readonly #historyMessagesMax: number;
+  readonly #addressesMax: number;
+  readonly #insertMessage: StatementSync;
+  readonly #setClock: StatementSync;
+  readonly #deleteBefore: StatementSync;
+  readonly #rememberAddress: StatementSync;
+  #writesSincePrune = 0;
+
+  private constructor(db: DatabaseSync, options: PeerStoreOptions) {
+    this.#db = db;
+    this.#historyMessagesMax = options.historyMessagesMax ?? 10_000;
+    this.#addressesMax = options.addressesMax ?? 256;
+    // Exclusive locking: the first write takes a lock this process keeps, and
+    // a second process fails at once ("database is locked") instead of
+    // sharing an identity and a history with us.
+    db.exec(`
+      PRAGMA locking_mode = EXCLUSIVE;
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = NORMAL;
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        author TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        frame BLOB NOT NULL,
+        UNIQUE (author, seq)
+      );
+      CREATE TABLE IF NOT EXISTS clock (author TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS addresses (addr TEXT PRIMARY KEY, id TEXT NOT NULL, seen INTEGER NOT NULL);
+    `);
+    const version = this.#meta("schema");
+    if (version === undefined) this.#setMeta("schema", String(SCHEMA_VERSION));
+    else if (version !== String(SCHEMA_VERSION)) {
+      throw new StoreError(
+        `Cannot open the data directory: schema version ${version}, this program reads ${SCHEMA_VERSION}`,
+      );
+    }
+    this.#insertMessage = db.prepare(
+      "INSERT OR IGNORE INTO messages (author, seq, frame) VALUES (?, ?, ?)",
+    );
+    this.#setClock = db.prepare(
+      "INSERT INTO clock (author, seq) VALUES (?, ?) ON CONFLICT (author) DO UPDATE SET seq = max(seq, excluded.seq)",
+    );
+    this.#deleteBefore = db.prepare("DELETE FROM messages WHERE author = ? AND seq <= ?");
+    this.#rememberAddress = db.prepare(
+      "INSERT INTO addresses (addr, id, seen) VALUES (?, ?, ?) ON CONFLICT (addr) DO UPDATE SET id = excluded.id, seen = excluded.seen",
+    );
+  }
+
+  /**
+   * Opens (creating if needed) `<dataDir>/peer.db`, locking the directory so
+   * that two processes never share one identity and history.
+   *
+   * @throws {StoreError} when the directory is locked by another process or unusable.
+   */
+  static async open(dataDir: string, options: PeerStoreOptions = {}): Promise<PeerStore> {
+    try {
+      await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new StoreError(
+        `Cannot create the data directory ${dataDir}: ${(error as Error).message}`,
+      );
+    }
+    let db: DatabaseSync | undefined;
+    try {
+      db = new DatabaseSync(`${dataDir}/peer.db`);
+      const store = new PeerStore(db, options);
+      db.exec("BEGIN IMMEDIATE; COMMIT;");
+      return store;
+    } catch (error) {
+      db?.close();
+      if (error instanceof StoreError) throw error;
+      const message = (error as Error).message;
+      if (/locked|busy/i.test(message)) {
+        throw new StoreError(
+          `Cannot use the data directory ${dataDir}: another p2pchat process is using it (give this one its own --data-dir)`,
+        );
+      }
+      throw new StoreError(`Cannot open the database in ${dataDir}: ${message}`);
+    }
+  }
+
+  /** A store that lives in memory only. */
+  static memory(options: PeerStoreOptions = {}): PeerStore {
+    return new PeerStore(new DatabaseSync(":memory:"), options);
+  }
+
+  /**
+   * Reads what a restarting peer needs, and takes the next incarnation (which
+   * is saved at once, so that two starts never share one).
+   */
+  restore(): PeerRestore & { addresses: string[] } {
+    const incarnation = Number(this.#meta("incarnation") ?? "-1") + 1;
+    this.#setMeta("incarnation", String(incarnation));
+    const messages: ChatMessage[] = [];
+    const first = new Map<PeerId, number>();
+    for (const row of this.#db.prepare("SELECT frame FROM messages ORDER BY id").all()) {
+      const decoded = decodeMessage(row.frame as Uint8Array);
+      if (decoded.type !== "chat") continue;
+      messages.push(decoded.message);
+      if (!first.has(decoded.message.author)) {
+        first.set(decoded.message.author, decoded.message.seq);
+      }
+    }
+    const skipped = new Map<PeerId, number>();
+    for (const row of this.#db.prepare("SELECT author, seq FROM clock").all()) {
+      const author = row.author as string;
+      const seq = Number(row.seq);
+      // Delivered but no longer held: the history before the first kept message.
+      const floor = first.has(author) ? first.get(author)! - 1 : seq;
+      if (floor > 0) skipped.set(author, floor);
+    }
+    const addresses = this.#db
+      .prepare("SELECT addr FROM addresses ORDER BY seen DESC LIMIT ?")
+      .all(this.#addressesMax)
+      .map((row) => row.addr as string);
+    return { incarnation, messages, skipped, addresses };
+  }
+
+  /** Records one runtime step's deliveries, history skips and sightings, in one transaction. */
+  record(step: {
+    delivered?: readonly ChatMessage[];
+    skipped?: readonly { author: PeerId; seq: number }[];
+    seen?: readonly { id: PeerId; addr: string }[];
+  }): void {
+    const delivered = step.delivered ?? [];
+    const skipped = step.skipped ?? [];
+    const seen = step.seen ?? [];
+    if (delivered.length + skipped.length + seen.length === 0) return;
+    this.#db.exec("BEGIN");
+    try {
+      for (const { author, seq } of skipped) {
+        this.#deleteBefore.run(author, seq);
+        this.#setClock.run(author, seq);
+      }
+      for (const message of delivered) {
+        this.#insertMessage.run(
+          message.author,
+          message.seq,
+          encodeMessage({ type: "chat", message }),
+        );
+        this.#setClock.run(message.author, message.seq);
+      }
+      const now = Date.now();
+      for (const { id, addr } of seen) this.#rememberAddress.run(addr, id, now);
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+    this.#writesSincePrune += delivered.length + seen.length;
+    if (this.#writesSincePrune >= PRUNE_EVERY) this.#prune();
+  }
+
+  /** Closes the database and releases the directory. */
+  close(): void {
+    this.#db.close();
+  }
+
+  /** Keeps the newest messages and addresses; the oldest go first, as in the peer's own window. */
+  #prune(): void {
+    this.#writesSincePrune = 0;
+    this.#db.prepare(
+      "DELETE FROM messages WHERE id <= (SELECT max(id) FROM messages) - ?",
+    ).run(this.#historyMessagesMax);
+    this.#db.prepare(
+      "DELETE FROM addresses WHERE addr NOT IN (SELECT addr FROM addresses ORDER BY seen DESC LIMIT ?)",
+    ).run(this.#addressesMax);
+  }
+
+  #meta(key: string): string | undefined {
+    const row = this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key);
+    return row === undefined ? undefined : String(row.value);
+  }
+
+  #setMeta(key: string, value: string): void {
+    this.#db.prepare(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ).run(key, value);
+  }
+}
+
+/** Writes between two prunes of the window. */
+const PRUNE_EVERY = 500;
