@@ -1,5 +1,7 @@
 /**
- * Wire layer benchmarks: `deno bench bench/wire_bench.ts`.
+ * Wire layer benchmarks: `deno bench bench/wire_bench.ts`. Message decoding
+ * is measured with validation (`decodeMessage`) and as MessagePack decoding
+ * alone, so the difference is what validation costs.
  *
  * Targets (PROTOCOL.md): decoding a stream of ~100-byte frames at ≥ 1 million
  * frames/s; 64 KiB frames with no copy when a frame lies inside one chunk and
@@ -8,6 +10,7 @@
  * @module
  */
 
+import { Decoder } from "@msgpack/msgpack";
 import { encodeFrame, encodeFrames, FrameDecoder } from "../lib/wire/frame_codec.ts";
 import { bytesToHex } from "../lib/wire/hex.ts";
 import type { ChatMessage, Message } from "../lib/wire/message.ts";
@@ -44,6 +47,25 @@ const CHAT: ChatMessage = {
 const CHAT_MESSAGE: Message = { type: "chat", message: CHAT };
 const CHAT_BYTES = encodeMessage(CHAT_MESSAGE);
 const RELAYED: Message = { type: "chat", message: { ...CHAT, body: encodeChatBody(CHAT) } };
+const CHAT_100: ChatMessage = {
+  ...CHAT,
+  clock: new Map(Array.from({ length: 100 }, (_, i) => [id(i), i === 0 ? 42 : 1000 + i])),
+};
+const CHAT_100_BYTES = encodeMessage({ type: "chat", message: CHAT_100 });
+const MSGPACK = new Decoder();
+
+/** MessagePack decoding alone, no validation: the envelope, then the signed body inside it. */
+function msgpackOnly(bytes: Uint8Array): number {
+  const outer = MSGPACK.decode(bytes) as unknown[];
+  let items = outer.length;
+  for (const item of outer) {
+    // The body is the one byte string longer than a signature.
+    if (item instanceof Uint8Array && item.length > 64) {
+      items += (MSGPACK.decode(item) as unknown[]).length;
+    }
+  }
+  return items;
+}
 
 let sink = 0;
 
@@ -99,8 +121,27 @@ Deno.bench("encodeMessage() relayed chat (body reused)", { group: "chat" }, () =
   sink += encodeMessage(RELAYED).length;
 });
 
-Deno.bench("decodeMessage() chat + validation, 10 clock entries", { group: "chat" }, () => {
+Deno.bench("decodeMessage() chat + validation, 10 clock entries", {
+  group: "chat",
+  baseline: true,
+}, () => {
   sink += decodeMessage(CHAT_BYTES).type.length;
+});
+
+Deno.bench("MessagePack decode only (envelope + body), no validation, 10 clock entries", {
+  group: "chat",
+}, () => {
+  sink += msgpackOnly(CHAT_BYTES);
+});
+
+Deno.bench("decodeMessage() chat + validation, 100 clock entries", { group: "chat 100" }, () => {
+  sink += decodeMessage(CHAT_100_BYTES).type.length;
+});
+
+Deno.bench("MessagePack decode only (envelope + body), no validation, 100 clock entries", {
+  group: "chat 100",
+}, () => {
+  sink += msgpackOnly(CHAT_100_BYTES);
 });
 
 Deno.bench("decodeMessage() ping", { group: "small" }, () => {

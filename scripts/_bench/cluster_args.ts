@@ -1,0 +1,163 @@
+/**
+ * Command-line options of `scripts/bench_cluster.ts`, with their defaults
+ * and limits.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+/** Whether the nodes encrypt: `on` needs a peer that has a `--secure` flag. */
+export type Encryption = "on" | "off";
+
+/** Every option of the cluster benchmark. */
+export interface ClusterOptions {
+  /** Peer processes (the bootstrap is extra). Default 10. */
+  readonly nodes: number;
+  /** Messages of the latency phase. Default 500. */
+  readonly messages: number;
+  /** Send rate of the latency phase, messages per second over all senders. Default 100. */
+  readonly rateMsgsS: number;
+  /** Text bytes per message. Default 100. */
+  readonly payloadBytes: number;
+  /** Length of the throughput phase; 0 skips it. Default 10. */
+  readonly throughputSeconds: number;
+  /** Throughput phase: most messages sent and not yet delivered by every receiver. Default 1000. */
+  readonly window: number;
+  /** How many times to run everything. Default 1. */
+  readonly runs: number;
+  /** Encryption. Default `off`. */
+  readonly encryption: Encryption;
+  /** Idle period after join, for idle CPU and RSS; 0 skips it. Default 5. */
+  readonly idleSeconds: number;
+  /** After a phase's last send, how long to wait for missing deliveries. Default 5. */
+  readonly drainSeconds: number;
+  /** Give up waiting for the full mesh after this (the run goes on, `join_s` is null). Default 60. */
+  readonly joinTimeoutSeconds: number;
+  /** Interval of `peers` polls while joining. Default 25. */
+  readonly pollMs: number;
+  /** Write CPU profiles of the throughput sender and one receiver here. Default none. */
+  readonly cpuProfDir: string | undefined;
+  /** The p2pchat checkout whose `main.ts` is benchmarked. Default: this repository. */
+  readonly repo: string | undefined;
+  /** Print the help and exit. */
+  readonly help: boolean;
+}
+
+/** The `--help` text. */
+export const CLUSTER_HELP = `Usage: deno task bench:cluster [options]
+
+Runs the cluster workload of ../shared/bench/WORKLOAD.md: a bootstrap and N peer
+processes on 127.0.0.1; join, latency, throughput and cost. Prints one JSON
+object per run on stdout (and the medians when --runs > 1); progress on stderr.
+
+Options:
+  --nodes N                 peer processes (default 10)
+  --messages M              latency phase: messages, sent by node i mod N (default 500)
+  --rate R                  latency phase: messages/s over all senders (default 100)
+  --payload BYTES           text bytes per message, stamp included (default 100)
+  --throughput-seconds S    throughput phase length, 0 skips it (default 10)
+  --window W                throughput phase: most messages in flight, i.e. sent and
+                            not yet delivered by the slowest receiver (default 1000)
+  --runs K                  repeat everything K times and print the medians (default 1)
+  --encryption on|off       on passes --secure to the peers, off passes --insecure
+                            when the peer has that flag (default off)
+  --idle-seconds S          idle period for idle CPU/RSS, starting 1 s after the full
+                            mesh; 0 skips it (default 5)
+  --drain-seconds S         wait this long for late deliveries after a phase (default 5)
+  --join-timeout-seconds S  stop waiting for the full mesh after S (default 60)
+  --poll-ms MS              peers poll interval while joining (default 25)
+  --cpu-prof DIR            write V8 CPU profiles of node 0 (the throughput sender) and
+                            node 1 to DIR and summarise their throughput phase on stderr
+  --repo DIR                benchmark the main.ts of another checkout (say, an older
+                            commit from 'git archive') (default: this repository)
+  -h, --help                show this help`;
+
+/**
+ * Parses the benchmark's argv.
+ *
+ * @throws {TypeError} for an unknown option or a missing value.
+ * @throws {RangeError} for a value out of its range.
+ */
+export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        nodes: { type: "string" },
+        messages: { type: "string" },
+        rate: { type: "string" },
+        payload: { type: "string" },
+        "throughput-seconds": { type: "string" },
+        window: { type: "string" },
+        runs: { type: "string" },
+        encryption: { type: "string" },
+        "idle-seconds": { type: "string" },
+        "drain-seconds": { type: "string" },
+        "join-timeout-seconds": { type: "string" },
+        "poll-ms": { type: "string" },
+        "cpu-prof": { type: "string" },
+        repo: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new TypeError(`Invalid arguments: ${(error as Error).message}`);
+  }
+  const encryption = values.encryption ?? "off";
+  if (encryption !== "on" && encryption !== "off") {
+    throw new RangeError(`Invalid --encryption: '${encryption}', expected on or off`);
+  }
+  const cpuProfDir = values["cpu-prof"];
+  return {
+    nodes: integer(values, "nodes", 10, 2, 500),
+    messages: integer(values, "messages", 500, 0, 10_000_000),
+    rateMsgsS: decimal(values, "rate", 100, 0.001, 1_000_000),
+    payloadBytes: integer(values, "payload", 100, 1, 4096),
+    throughputSeconds: decimal(values, "throughput-seconds", 10, 0, 3600),
+    window: integer(values, "window", 1000, 1, 10_000_000),
+    runs: integer(values, "runs", 1, 1, 1000),
+    encryption,
+    idleSeconds: decimal(values, "idle-seconds", 5, 0, 3600),
+    drainSeconds: decimal(values, "drain-seconds", 5, 0, 3600),
+    joinTimeoutSeconds: decimal(values, "join-timeout-seconds", 60, 0.1, 36_000),
+    pollMs: integer(values, "poll-ms", 25, 1, 60_000),
+    cpuProfDir: typeof cpuProfDir === "string" ? cpuProfDir : undefined,
+    repo: typeof values.repo === "string" ? values.repo : undefined,
+    help: values.help === true,
+  };
+}
+
+function integer(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const value = decimal(values, name, fallback, min, max);
+  if (!Number.isInteger(value)) {
+    throw new RangeError(`Invalid --${name}: '${values[name]}' is not a whole number`);
+  }
+  return value;
+}
+
+function decimal(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = values[name];
+  if (typeof raw !== "string") return fallback;
+  const value = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (Number.isNaN(value)) throw new RangeError(`Invalid --${name}: '${raw}' is not a number`);
+  if (value < min || value > max) {
+    throw new RangeError(`Invalid --${name}: ${raw} is not in [${min}, ${max}]`);
+  }
+  return value;
+}
