@@ -13,6 +13,7 @@ import {
   type ProcessGroup,
   WAIT_MS,
   waitUntilConnected,
+  withEphemeral,
   withProcesses,
 } from "../_helpers/process.ts";
 
@@ -43,7 +44,7 @@ function shellQuote(word: string): string {
 
 /** `main.ts <args>` with a pseudo-terminal as its stdin/stdout/stderr; we talk to `script`. */
 function spawnInTerminal(group: ProcessGroup, args: readonly string[], name: string): ChildProcess {
-  const command = [Deno.execPath(), "run", ...MAIN_PERMISSIONS, "main.ts", ...args]
+  const command = [Deno.execPath(), "run", ...MAIN_PERMISSIONS, "main.ts", ...withEphemeral(args)]
     .map(shellQuote).join(" ");
   return group.add(
     new ChildProcess(["-qfec", command, "/dev/null"], {
