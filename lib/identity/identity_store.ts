@@ -1,13 +1,16 @@
 /**
- * A node's long-lived keys on disk: its Ed25519 identity and its Noise static
- * X25519 key, created on first run and reused afterwards.
+ * A node's keys: its Ed25519 identity, kept on disk and reused across runs,
+ * and its Noise static X25519 key, made fresh for every process. The static
+ * key is not kept because nothing needs it to last (the identity binding is
+ * signed anew each run) and a lasting one would let anyone who knows the
+ * room *name* recognise a node across restarts: a responder's static key
+ * travels in handshake message 2, before the room secret is proven.
  *
  * Layout of the data directory (created with mode 0700):
  *
- * - `identity.key` — the Ed25519 private key;
- * - `noise.key` — the X25519 private key of the Noise static key pair.
+ * - `identity.key` — the Ed25519 private key.
  *
- * Each file is a PKCS#8 private key (RFC 5208/8410) in PEM
+ * The file is a PKCS#8 private key (RFC 5208/8410) in PEM
  * (`-----BEGIN PRIVATE KEY-----`), so `openssl pkey -in identity.key -text`
  * can read it, created with mode 0600. On POSIX systems a key file that
  * others may read or write, or a data directory that others may write, is
@@ -34,9 +37,6 @@ import {
 
 /** Name of the identity key file inside the data directory. */
 export const IDENTITY_KEY_FILE = "identity.key";
-
-/** Name of the Noise static key file inside the data directory. */
-export const NOISE_KEY_FILE = "noise.key";
 
 /** Largest key file read, in bytes; a PEM key of either kind is about 120. */
 export const KEY_FILE_BYTES_MAX = 4096;
@@ -68,15 +68,6 @@ const IDENTITY_KIND: KeyKind<Identity> = {
   load: (der) => importIdentityPkcs8(der),
 };
 
-const NOISE_KIND: KeyKind<X25519KeyPair> = {
-  label: "Noise static key",
-  generate: async () => {
-    const pair = await generateX25519KeyPair({ extractable: true });
-    return new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
-  },
-  load: importX25519Pkcs8,
-};
-
 /**
  * Loads the node's keys from `dataDir`, creating the directory (mode 0700)
  * and any missing key file (mode 0600) first.
@@ -101,7 +92,7 @@ const NOISE_KIND: KeyKind<X25519KeyPair> = {
 export async function loadOrCreateIdentity(dataDir: string): Promise<NodeKeys> {
   await prepareDirectory(dataDir);
   const identity = await loadOrCreate(joinPath(dataDir, IDENTITY_KEY_FILE), IDENTITY_KIND);
-  const noiseStaticKeyPair = await loadOrCreate(joinPath(dataDir, NOISE_KEY_FILE), NOISE_KIND);
+  const noiseStaticKeyPair = await generateX25519KeyPair();
   return Object.freeze({ identity, noiseStaticKeyPair });
 }
 
