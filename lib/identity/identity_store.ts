@@ -22,12 +22,7 @@
  * @module
  */
 
-import {
-  exportX25519PrivateKey,
-  generateX25519KeyPair,
-  importX25519PrivateKey,
-  type X25519KeyPair,
-} from "../secure/noise/x25519.ts";
+import { generateX25519KeyPair, type X25519KeyPair } from "../secure/noise/x25519.ts";
 import {
   exportIdentityPkcs8,
   generateIdentity,
@@ -150,19 +145,6 @@ export function decodePkcs8Pem(text: string): Uint8Array<ArrayBuffer> {
     throw new TypeError("the PEM block is not valid base64");
   }
   return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-}
-
-async function importX25519Pkcs8(der: Uint8Array): Promise<X25519KeyPair> {
-  // Import extractable once to get the raw scalar; the key pair for use is not extractable.
-  const probe = await crypto.subtle.importKey("pkcs8", new Uint8Array(der), "X25519", true, [
-    "deriveBits",
-  ]);
-  const raw = await exportX25519PrivateKey(probe);
-  try {
-    return await importX25519PrivateKey(raw);
-  } finally {
-    raw.fill(0);
-  }
 }
 
 const isWindows = Deno.build.os === "windows";
