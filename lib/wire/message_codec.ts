@@ -38,7 +38,7 @@ import {
 } from "./message.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
 import { ProtocolError, quoteForError } from "./protocol_error.ts";
-import { AEAD_TAG_BYTES, DEFAULT_WIRE_LIMITS, type WireLimits } from "./wire_limits.ts";
+import { DEFAULT_WIRE_LIMITS, MESSAGE_OVERHEAD_BYTES, type WireLimits } from "./wire_limits.ts";
 
 /** Second element of every hello: tells a p2pchat peer from anything else. */
 export const PROTOCOL_MAGIC = "p2pchat";
@@ -745,7 +745,7 @@ export function encodeChatBody(
  *
  * @param limits Limits to check against. Default `DEFAULT_WIRE_LIMITS`.
  * @throws {RangeError} if a field breaks a rule `decodeMessage` enforces, or
- * the result exceeds `frameBytesMax - AEAD_TAG_BYTES` (65519) bytes.
+ * the result exceeds `frameBytesMax - MESSAGE_OVERHEAD_BYTES` (65515) bytes.
  *
  * @example
  * ```ts
@@ -890,9 +890,11 @@ export function encodeMessage(
     }
   }
   const bytes = encoder.encode(value);
-  const bytesMax = limits.frameBytesMax - AEAD_TAG_BYTES;
+  const bytesMax = limits.frameBytesMax - MESSAGE_OVERHEAD_BYTES;
   if (bytes.length > bytesMax) {
-    ENCODE_FAIL[message.type](`${bytes.length} bytes, limit ${bytesMax} (frame minus AEAD tag)`);
+    ENCODE_FAIL[message.type](
+      `${bytes.length} bytes, limit ${bytesMax} (frame minus encryption overhead)`,
+    );
   }
   return bytes;
 }

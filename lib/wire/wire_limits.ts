@@ -52,9 +52,13 @@ export const DEFAULT_WIRE_LIMITS: WireLimits = Object.freeze({
   reasonBytesMax: 256,
 });
 
-/**
- * Bytes a Noise transport message adds to its plaintext (the AES-GCM tag).
- * An encoded message may be at most `frameBytesMax - AEAD_TAG_BYTES` long so
- * that it still fits one frame once encrypted.
- */
+/** Bytes a Noise transport message adds to its plaintext (the AES-GCM tag). */
 export const AEAD_TAG_BYTES = 16;
+
+/**
+ * Bytes an encrypted frame adds around one message: the AEAD tag, and the
+ * 4-byte length that lets one Noise message carry several messages. An
+ * encoded message may be at most `frameBytesMax - MESSAGE_OVERHEAD_BYTES`
+ * (65515) long so that it still fits one frame once encrypted.
+ */
+export const MESSAGE_OVERHEAD_BYTES = AEAD_TAG_BYTES + 4;

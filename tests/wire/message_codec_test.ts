@@ -21,8 +21,8 @@ import {
 } from "../../lib/wire/message_codec.ts";
 import { ProtocolError } from "../../lib/wire/protocol_error.ts";
 import {
-  AEAD_TAG_BYTES,
   DEFAULT_WIRE_LIMITS,
+  MESSAGE_OVERHEAD_BYTES,
   type WireLimits,
 } from "../../lib/wire/wire_limits.ts";
 
@@ -989,13 +989,16 @@ Deno.test("encodeMessage() fits a maximal chat in a frame with room for the AEAD
     signature: new Uint8Array(64),
   });
   const bytes = encodeMessage({ type: "chat", message });
-  assert.ok(bytes.length <= DEFAULT_WIRE_LIMITS.frameBytesMax - AEAD_TAG_BYTES, `${bytes.length}`);
+  assert.ok(
+    bytes.length <= DEFAULT_WIRE_LIMITS.frameBytesMax - MESSAGE_OVERHEAD_BYTES,
+    `${bytes.length}`,
+  );
   const decoded = decodeMessage(bytes);
   assert.ok(decoded.type === "chat");
   assert.equal(decoded.message.clock.size, 1024);
 });
 
-Deno.test("encodeMessage() rejects a message longer than frameBytesMax minus the AEAD tag", () => {
+Deno.test("encodeMessage() rejects a message longer than frameBytesMax minus the encryption overhead", () => {
   const host = `${"h".repeat(63)}.${"o".repeat(63)}.${"s".repeat(63)}.${"t".repeat(61)}`;
   const peers = Array.from({ length: 256 }, (_, i): MemberInfo => ({
     id: bytesToHex(new Uint8Array(32).fill(i)),
@@ -1005,7 +1008,7 @@ Deno.test("encodeMessage() rejects a message longer than frameBytesMax minus the
   }));
   assert.throws(() => encodeMessage({ type: "peers", peers }), {
     name: "RangeError",
-    message: /^Cannot encode peers: \d+ bytes, limit 65519 \(frame minus AEAD tag\)$/,
+    message: /^Cannot encode peers: \d+ bytes, limit 65515 \(frame minus encryption overhead\)$/,
   });
   // 213 entries of the largest size still fit, 214 do not (see PROTOCOL.md, "Limits").
   assert.equal(encodeMessage({ type: "peers", peers: peers.slice(0, 213) }).length, 65396);
