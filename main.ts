@@ -10,6 +10,7 @@ import {
   type BootstrapCommand,
   type Command,
   DEFAULT_BOOTSTRAP,
+  DEFAULT_ROOM,
   HELP,
   parseCli,
   type PeerCommand,
@@ -39,6 +40,7 @@ import { parseAddress } from "./lib/wire/address.ts";
 import { loadOrCreateIdentity } from "./lib/identity/identity_store.ts";
 import type { Identity } from "./lib/identity/identity.ts";
 import { PeerStore, StoreError } from "./lib/store/peer_store.ts";
+import { generateRoomKeyFile, resolveRoomKey, type RoomKey } from "./lib/secure/room_key.ts";
 
 const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
 const stdout = new LineWriter(Deno.stdout);
@@ -48,7 +50,11 @@ const stderr = new LineWriter(Deno.stderr);
 export async function main(argv: readonly string[]): Promise<number> {
   let command: Command;
   try {
-    command = parseCli(argv, { user: envVar("USER"), home: envVar("HOME") });
+    command = parseCli(argv, {
+      user: envVar("USER"),
+      home: envVar("HOME"),
+      secret: envVar("P2PCHAT_SECRET"),
+    });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     return fail(error.message);
@@ -65,15 +71,34 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runPeer(command);
       case "bootstrap":
         return await runBootstrap(command);
+      case "id": {
+        const { identity } = await openDataDir(command.dataDir, { store: false });
+        stdout.line(identity!.id);
+        return 0;
+      }
+      case "room-key": {
+        await generateRoomKeyFile(command.path).catch((error) => {
+          throw new SetupError(`Cannot write ${command.path}: ${(error as Error).message}`);
+        });
+        stderr.line(
+          `Wrote a new room key to ${command.path} (mode 0600). Share it only with members,`,
+        );
+        stderr.line(`who join with:  deno task peer --room NAME --key-file ${command.path}`);
+        return 0;
+      }
     }
   } catch (error) {
-    if (error instanceof ListenError || error instanceof StoreError) return fail(error.message);
-    if (error instanceof IdentityError) return fail(error.message);
+    if (
+      error instanceof ListenError || error instanceof StoreError || error instanceof SetupError
+    ) {
+      return fail(error.message);
+    }
     throw error;
   }
 }
 
 async function runPeer(command: PeerCommand): Promise<number> {
+  const room = await openRoom(command);
   let bootstraps = command.bootstraps;
   let ownBootstrap: BootstrapService | undefined;
   if (bootstraps.length === 0) {
@@ -86,6 +111,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
       ownBootstrap = await startBootstrap({
         listen: host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
         onEvent: logTo(command.logLevel, "bootstrap"),
+        ...(room === undefined ? { insecure: true } : { room }),
       });
       bootstraps = [ownBootstrap.addr];
     }
@@ -95,6 +121,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
   const { identity, store } = await openDataDir(command.dataDir);
   const peer = await startPeer({
     ...(identity === undefined ? {} : { identity }),
+    ...(room === undefined ? { insecure: true } : { room }),
     ...(store === undefined ? {} : { store }),
     joins: command.joins,
     listen: command.listen,
@@ -121,9 +148,14 @@ async function runPeer(command: PeerCommand): Promise<number> {
       }
     },
   });
-  const joinHint = ownBootstrap === undefined ? undefined : [
-    `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: this peer started a new network and serves as its bootstrap.`,
-    `Others join with:  deno task peer --bootstrap ${ownBootstrap.addr} --nick NAME`,
+  const joinHint = [
+    roomNotice(command.room, room),
+    ...(ownBootstrap === undefined ? [] : [
+      `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: this peer started a new network and serves as its bootstrap.`,
+      `Others join with:  deno task peer --bootstrap ${ownBootstrap.addr}${
+        roomFlags(command)
+      } --nick NAME`,
+    ]),
   ];
   const stopAll = async () => {
     await peer.stop();
@@ -137,6 +169,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
         addr: peer.addr,
         nick: peer.nick,
         role: "peer",
+        ...roomFields(command.room, room),
       }),
     );
     for (const line of joinHint ?? []) stderr.line(line);
@@ -166,7 +199,9 @@ async function runPeer(command: PeerCommand): Promise<number> {
 
 async function runBootstrap(command: BootstrapCommand): Promise<number> {
   const log = logTo(command.logLevel, "bootstrap");
+  const room = await openRoom(command);
   const bootstrap = await startBootstrap({
+    ...(room === undefined ? { insecure: true } : { room }),
     listen: command.listen,
     ...(command.advertise !== undefined ? { advertise: command.advertise } : {}),
     sampleSize: command.sample,
@@ -178,7 +213,13 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
   });
   if (command.json) {
     stdout.line(
-      JSON.stringify({ type: "ready", id: bootstrap.id, addr: bootstrap.addr, role: "bootstrap" }),
+      JSON.stringify({
+        type: "ready",
+        id: bootstrap.id,
+        addr: bootstrap.addr,
+        role: "bootstrap",
+        ...roomFields(command.room, room),
+      }),
     );
     // A bootstrap is a service: it outlives its stdin (started with `&`, say).
     await jsonSession((c) => runBootstrapCommand(c, bootstrap, stdout), () => bootstrap.stop(), {
@@ -190,7 +231,12 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
         bootstrap.id.slice(0, 8)
       } listening on ${bootstrap.addr}; Ctrl-C stops it.`,
     );
-    stderr.line(`Peers join with:  deno task peer --bootstrap ${bootstrap.addr} --nick NAME`);
+    stderr.line(roomNotice(command.room, room));
+    stderr.line(
+      `Peers join with:  deno task peer --bootstrap ${bootstrap.addr}${
+        roomFlags(command)
+      } --nick NAME`,
+    );
     await new Promise<void>((resolve) => onSignals(resolve));
     await bootstrap.stop();
   }
@@ -261,20 +307,77 @@ async function plainSession(peer: PeerService, stop: () => Promise<void>): Promi
 /** Identity and store from the data directory, or nothing for an ephemeral peer. */
 async function openDataDir(
   dataDir: string | undefined,
+  { store = true }: { store?: boolean } = {},
 ): Promise<{ identity?: Identity; store?: PeerStore }> {
   if (dataDir === undefined) return {};
   let identity: Identity;
   try {
     identity = (await loadOrCreateIdentity(dataDir)).identity;
   } catch (error) {
-    throw new IdentityError((error as Error).message);
+    throw new SetupError((error as Error).message);
   }
-  return { identity, store: await PeerStore.open(dataDir) };
+  return store ? { identity, store: await PeerStore.open(dataDir) } : { identity };
 }
 
-/** The identity could not be loaded; its message says what to do. */
-class IdentityError extends Error {
-  override name = "IdentityError";
+/** The room key from the flags (PBKDF2 for a passphrase), or nothing with --insecure. */
+async function openRoom(
+  command: {
+    room: string;
+    secret: string | undefined;
+    keyFile: string | undefined;
+    insecure: boolean;
+  },
+): Promise<RoomKey | undefined> {
+  if (command.insecure) return undefined;
+  try {
+    return await resolveRoomKey(command.room, {
+      ...(command.secret === undefined ? {} : { secret: command.secret }),
+      ...(command.keyFile === undefined ? {} : { keyFile: command.keyFile }),
+    });
+  } catch (error) {
+    throw new SetupError(
+      `Cannot set up room ${JSON.stringify(command.room)}: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** One line saying what kind of room this is. */
+function roomNotice(name: string, room: RoomKey | undefined): string {
+  if (room === undefined) {
+    return `Insecure mode: no encryption, no signatures (room '${name}' is ignored).`;
+  }
+  if (room.isPublic) {
+    return `Room '${name}' is public: anyone who knows its name can join and read it (use --secret or --key-file for a private room).`;
+  }
+  return `Room '${name}' is private: encrypted, and only peers with its ${
+    room.source === "key-file" ? "key file" : "passphrase"
+  } can join.`;
+}
+
+/** The flags others need to join the same room (never the secret itself). */
+function roomFlags(
+  command: {
+    room: string;
+    secret: string | undefined;
+    keyFile: string | undefined;
+    insecure: boolean;
+  },
+): string {
+  if (command.insecure) return " --insecure";
+  const room = command.room === DEFAULT_ROOM ? "" : ` --room ${command.room}`;
+  if (command.keyFile !== undefined) return `${room} --key-file ${command.keyFile}`;
+  if (command.secret !== undefined) return `${room} --secret '…'`;
+  return room;
+}
+
+/** The room fields of a `ready` line. */
+function roomFields(name: string, room: RoomKey | undefined): Record<string, unknown> {
+  return { room: name, secure: room !== undefined, public: room?.isPublic ?? true };
+}
+
+/** Setting up failed for a reason the user can fix; its message says what. */
+class SetupError extends Error {
+  override name = "SetupError";
 }
 
 function logTo(level: "warn" | "info" | "debug", role: string): (event: RuntimeEvent) => void {

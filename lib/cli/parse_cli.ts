@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { DEFAULT_ROOM, roomNameProblem } from "../secure/room_key.ts";
 import { parseAddress } from "../wire/address.ts";
 import { parseListenAddress } from "../runtime/listen.ts";
 import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
@@ -30,6 +31,14 @@ export interface CommonCommand {
   readonly json: boolean;
   /** Log verbosity on stderr. */
   readonly logLevel: "warn" | "info" | "debug";
+  /** The room (its name is the Noise prologue and salts its key). */
+  readonly room: string;
+  /** The room passphrase, if the room is private by passphrase. */
+  readonly secret: string | undefined;
+  /** A file holding the room key, if the room is private by key file. */
+  readonly keyFile: string | undefined;
+  /** Plaintext, unsigned: no Noise, no signatures (benchmarks and debugging only). */
+  readonly insecure: boolean;
 }
 
 /** `peer`: join or start a chat network. */
@@ -65,8 +74,24 @@ export interface InfoCommand {
   readonly topic: "main" | "peer" | "bootstrap";
 }
 
+/** `id`: print this peer's id (creating its identity if needed). */
+export interface IdCommand {
+  readonly command: "id";
+  /** The data directory whose identity to print. */
+  readonly dataDir: string;
+}
+
+/** `room-key PATH`: write a new random room key file. */
+export interface RoomKeyCommand {
+  readonly command: "room-key";
+  /** Where to write it (never overwritten). */
+  readonly path: string;
+}
+
 /** Any parsed command line. */
-export type Command = PeerCommand | BootstrapCommand | InfoCommand;
+export type Command = PeerCommand | BootstrapCommand | InfoCommand | IdCommand | RoomKeyCommand;
+
+export { DEFAULT_ROOM } from "../secure/room_key.ts";
 
 /** Help texts; kept next to the parser so they cannot drift from it. */
 export const HELP = {
@@ -75,6 +100,8 @@ export const HELP = {
 Usage:
   main.ts peer [options]        join a chat network (or start one)
   main.ts bootstrap [options]   run a bootstrap registry
+  main.ts id [--nick N | --data-dir DIR]   print this peer's id (its public key)
+  main.ts room-key PATH         write a new random room key file for --key-file
   main.ts help [peer|bootstrap] show help
   main.ts --version             print the version
 
@@ -88,6 +115,11 @@ prints the command others run to join.
 Options:
   --bootstrap HOST:PORT     bootstrap to register with (repeatable)
   --join HOST:PORT          also join through this peer (repeatable); works while bootstraps are down
+  --room NAME               room to join (default "${DEFAULT_ROOM}"); without a secret it is public
+  --secret PASSPHRASE       private room: only peers with the same passphrase can join or read
+                            (or set P2PCHAT_SECRET, which other users cannot see in the process list)
+  --key-file PATH           private room keyed by a file (see 'main.ts room-key')
+  --insecure                no encryption, no signatures (benchmarks and debugging only)
   --data-dir DIR            identity, history and address book (default ~/.p2pchat/NICK)
   --ephemeral               keep nothing on disk: a new identity and an empty history each run
   --listen HOST:PORT        address to listen on (default 127.0.0.1:0, a free port)
@@ -110,6 +142,10 @@ Options:
   --listen HOST:PORT        address to listen on (default ${DEFAULT_BOOTSTRAP})
   --advertise HOST:PORT     address peers should dial, if not the listen address
   --sample K                peers per answer (default 2)
+  --room NAME               the room it serves (default "${DEFAULT_ROOM}")
+  --secret PASSPHRASE       the room's passphrase (or P2PCHAT_SECRET), for a private room
+  --key-file PATH           the room's key file, for a private room
+  --insecure                no encryption (only for peers that are --insecure too)
   --json                    JSON lines on stdout (ready, peer-up, peer-down; stdin: peers, quit)
   -v, --verbose             more diagnostics on stderr (twice: debug)
   -h, --help                show this help`,
@@ -125,7 +161,7 @@ export const VERSION = "0.1.0";
  */
 export function parseCli(
   argv: readonly string[],
-  env: { user?: string | undefined; home?: string | undefined } = {},
+  env: Env = {},
 ): Command {
   const [command, ...rest] = argv;
   switch (command) {
@@ -147,7 +183,26 @@ export function parseCli(
     case "peer":
       return parsePeer(rest, env);
     case "bootstrap":
-      return parseBootstrap(rest);
+      return parseBootstrap(rest, env);
+    case "id": {
+      const { values } = strictParse(rest, {
+        nick: { type: "string" },
+        "data-dir": { type: "string" },
+      });
+      const nick = values.nick ?? defaultNick(env.user);
+      checkNick(nick);
+      return { command: "id", dataDir: dataDirOf(values["data-dir"], false, nick, env.home)! };
+    }
+    case "room-key": {
+      const { positionals } = parseArgs({
+        args: [...rest],
+        options: {},
+        strict: true,
+        allowPositionals: true,
+      });
+      if (positionals.length !== 1) throw new UsageError("Usage: main.ts room-key PATH");
+      return { command: "room-key", path: positionals[0]! };
+    }
     default:
       throw new UsageError(
         `Unknown command ${quoteForError(command)}: expected peer or bootstrap (see --help)`,
@@ -155,18 +210,27 @@ export function parseCli(
   }
 }
 
+/** What the parser reads from the environment. */
+export interface Env {
+  readonly user?: string | undefined;
+  readonly home?: string | undefined;
+  /** `P2PCHAT_SECRET`: the room passphrase, kept out of the process list. */
+  readonly secret?: string | undefined;
+}
+
 const COMMON_FLAGS = {
   listen: { type: "string" },
   advertise: { type: "string" },
+  room: { type: "string" },
+  secret: { type: "string" },
+  "key-file": { type: "string" },
+  insecure: { type: "boolean", default: false },
   json: { type: "boolean", default: false },
   verbose: { type: "boolean", short: "v", multiple: true },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
-function parsePeer(
-  argv: readonly string[],
-  env: { user?: string | undefined; home?: string | undefined },
-): Command {
+function parsePeer(argv: readonly string[], env: Env): Command {
   const { values } = strictParse(argv, {
     ...COMMON_FLAGS,
     bootstrap: { type: "string", multiple: true },
@@ -183,7 +247,7 @@ function parsePeer(
   checkNick(nick);
   return {
     command: "peer",
-    ...common(values, "127.0.0.1:0"),
+    ...common(values, "127.0.0.1:0", env),
     bootstraps: (values.bootstrap ?? []).map((b: string) => checkAddress("--bootstrap", b)),
     joins: (values.join ?? []).map((j: string) => checkAddress("--join", j)),
     dataDir: dataDirOf(values["data-dir"], values.ephemeral, nick, env.home),
@@ -200,12 +264,12 @@ function parsePeer(
   };
 }
 
-function parseBootstrap(argv: readonly string[]): Command {
+function parseBootstrap(argv: readonly string[], env: Env): Command {
   const { values } = strictParse(argv, { ...COMMON_FLAGS, sample: { type: "string" } });
   if (values.help) return { command: "help", topic: "bootstrap" };
   return {
     command: "bootstrap",
-    ...common(values, DEFAULT_BOOTSTRAP),
+    ...common(values, DEFAULT_BOOTSTRAP, env),
     sample: integer("--sample", values.sample, 2, 1, 256),
   };
 }
@@ -229,8 +293,18 @@ function strictParse(argv: readonly string[], options: FlagSpec): { values: any 
 }
 
 function common(
-  values: { listen?: string; advertise?: string; json: boolean; verbose?: boolean[] },
+  values: {
+    listen?: string;
+    advertise?: string;
+    room?: string;
+    secret?: string;
+    "key-file"?: string;
+    insecure: boolean;
+    json: boolean;
+    verbose?: boolean[];
+  },
   defaultListen: string,
+  env: Env,
 ): CommonCommand {
   const listen = values.listen ?? defaultListen;
   try {
@@ -246,7 +320,28 @@ function common(
       : checkAddress("--advertise", values.advertise),
     json: values.json,
     logLevel: verbosity === 0 ? "warn" : verbosity === 1 ? "info" : "debug",
+    ...roomOf(values, env),
   };
+}
+
+/** The room flags, checked: one source of key at most, none with --insecure. */
+function roomOf(
+  values: { room?: string; secret?: string; "key-file"?: string; insecure: boolean },
+  env: Env,
+): Pick<CommonCommand, "room" | "secret" | "keyFile" | "insecure"> {
+  const room = values.room ?? DEFAULT_ROOM;
+  const problem = roomNameProblem(room);
+  if (problem !== undefined) throw new UsageError(`Invalid --room: ${problem}`);
+  const secret = values.secret ?? (values["key-file"] === undefined ? env.secret : undefined);
+  const keyFile = values["key-file"];
+  if (secret !== undefined && keyFile !== undefined) {
+    throw new UsageError("Cannot combine --secret with --key-file: a room has one key");
+  }
+  if (secret === "") throw new UsageError("Invalid --secret: empty passphrase");
+  if (values.insecure && (values.secret !== undefined || keyFile !== undefined)) {
+    throw new UsageError("Cannot combine --insecure with a room secret or key file");
+  }
+  return { room, secret: values.insecure ? undefined : secret, keyFile, insecure: values.insecure };
 }
 
 /** The data directory: the flag, else one per nick under the home directory; none when ephemeral. */

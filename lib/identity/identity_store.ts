@@ -60,7 +60,8 @@ interface KeyKind<K> {
 const IDENTITY_KIND: KeyKind<Identity> = {
   label: "identity",
   generate: async () => exportIdentityPkcs8(await generateIdentity()),
-  load: (der) => importIdentityPkcs8(der),
+  // Extractable: direct messages derive the X25519 key from the Ed25519 seed.
+  load: (der) => importIdentityPkcs8(der, { extractable: true }),
 };
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Hello, Message } from "../wire/message.ts";
+import type { ChatMessage, Hello, Message } from "../wire/message.ts";
 import type { ConnId, Effect } from "./effect.ts";
 
 /** A state machine driven by connection events and time. */
@@ -29,4 +29,9 @@ export interface Actor {
   nextDeadlineMs(): number;
   /** Removes and returns the effects produced so far, in order. */
   takeEffects(): Effect[];
+  /**
+   * Whether a chat message would be new here (not delivered or held): the
+   * runtime checks signatures of new ones only. Absent: every one is new.
+   */
+  isNewChat?(message: ChatMessage): boolean;
 }

@@ -626,6 +626,11 @@ export class PeerNode implements Actor {
   }
 
   /** @inheritdoc */
+  isNewChat(message: ChatMessage): boolean {
+    return !this.#queue.has(message.author, message.seq);
+  }
+
+  /** @inheritdoc */
   takeEffects(): Effect[] {
     const effects = this.#effects;
     this.#effects = [];

@@ -13,7 +13,9 @@ import type { ConnId, Effect } from "../node/effect.ts";
 import type { Channel, Handshake } from "../secure/channel.ts";
 import { parseAddress } from "../wire/address.ts";
 import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";
-import type { Hello, Message } from "../wire/message.ts";
+import type { ChatMessage, Hello, Message } from "../wire/message.ts";
+import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
+import { TokenBucket } from "./rate_limiter.ts";
 import { ProtocolError } from "../wire/protocol_error.ts";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../wire/wire_limits.ts";
 import { FramedConnection, WriteQueueFullError } from "./framed_connection.ts";
@@ -50,6 +52,17 @@ export interface ActorRuntimeOptions {
   writeQueueBytesMax?: number;
   /** How long a deliberate close may take to flush. Default 1 000 ms. */
   closeFlushMs?: number;
+  /** Most connections from one remote address (handshakes included). Default 64. */
+  connectionsPerAddressMax?: number;
+  /**
+   * Messages a second one connection may send on average (bursts up to the
+   * same number); past it the connection is closed. Default 25 000.
+   */
+  messagesPerSecondMax?: number;
+  /** Signs own chat and verifies others' (secure rooms); none: chat is taken as it comes. */
+  authenticator?: ChatAuthenticator;
+  /** Forged or altered messages one connection may bring before it is closed. Default 3. */
+  offencesMax?: number;
 }
 
 /** Counters of what went over the wire, for benchmarks and `stats`. */
@@ -66,13 +79,15 @@ export interface RuntimeStats {
   bytesReceived: number;
   /** Connections closed because the remote broke the protocol. */
   protocolErrors: number;
+  /** Chat messages dropped because their signature did not verify. */
+  forgeries: number;
 }
 
 interface LiveConnection {
   readonly framed: FramedConnection;
   readonly channel: Channel;
-  /** Payloads waiting to be sealed, in order. */
-  outbox: Uint8Array[];
+  /** Payloads waiting to be sealed, in order (own chat may still be being signed). */
+  outbox: (Uint8Array | Promise<Uint8Array>)[];
   /** The one flush running for this connection: seals stay in order and closes wait for it. */
   flushing: Promise<void> | undefined;
   /** The actor closed it: no disconnect event is owed. */
@@ -109,7 +124,15 @@ export class ActorRuntime {
   #timerAtMs = Infinity;
   #stopped = false;
   #lastMessage: Message | undefined;
-  #lastBytes: Uint8Array | undefined;
+  #lastPayload: Uint8Array | Promise<Uint8Array> | undefined;
+  /** Own chat messages being signed, by the object the actor emitted. */
+  readonly #signing = new WeakMap<ChatMessage, Promise<ChatMessage>>();
+  readonly #authenticator: ChatAuthenticator | undefined;
+  readonly #offencesMax: number;
+  readonly #connectionsPerAddressMax: number;
+  readonly #messagesPerSecondMax: number;
+  /** Open connections (and handshakes) per remote host. */
+  readonly #perHost = new Map<string, number>();
   readonly #stats: RuntimeStats = {
     messagesSent: 0,
     chatSends: 0,
@@ -117,6 +140,7 @@ export class ActorRuntime {
     messagesReceived: 0,
     bytesReceived: 0,
     protocolErrors: 0,
+    forgeries: 0,
   };
 
   /** A runtime for `actor`; nothing happens until `serve` or `run`. */
@@ -132,6 +156,10 @@ export class ActorRuntime {
     this.#connectionsMax = options.connectionsMax ?? 1_024;
     this.#writeQueueBytesMax = options.writeQueueBytesMax ?? 8 * 1024 * 1024;
     this.#closeFlushMs = options.closeFlushMs ?? 1_000;
+    this.#authenticator = options.authenticator;
+    this.#offencesMax = options.offencesMax ?? 3;
+    this.#connectionsPerAddressMax = options.connectionsPerAddressMax ?? 64;
+    this.#messagesPerSecondMax = options.messagesPerSecondMax ?? 25_000;
   }
 
   /** Connections open now (established or in handshake). */
@@ -210,6 +238,15 @@ export class ActorRuntime {
       }
       if (this.connectionCount >= this.#connectionsMax) {
         this.#log("warn", `Refused a connection: ${this.#connectionsMax} connections open`);
+        conn.close();
+        continue;
+      }
+      const host = (conn.remoteAddr as Deno.NetAddr).hostname;
+      if ((this.#perHost.get(host) ?? 0) >= this.#connectionsPerAddressMax) {
+        this.#log(
+          "warn",
+          `Refused a connection from ${host}: ${this.#connectionsPerAddressMax} open from there`,
+        );
         conn.close();
         continue;
       }
@@ -296,9 +333,16 @@ export class ActorRuntime {
   #framed(conn: Deno.Conn): FramedConnection {
     // Chat messages are small and latency-bound: never wait to fill a segment.
     if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+    const host = (conn.remoteAddr as Deno.NetAddr).hostname;
+    this.#perHost.set(host, (this.#perHost.get(host) ?? 0) + 1);
     const framed = new FramedConnection(conn, {
       frameBytesMax: this.#limits.frameBytesMax,
       writeQueueBytesMax: this.#writeQueueBytesMax,
+      onClose: () => {
+        const n = (this.#perHost.get(host) ?? 1) - 1;
+        if (n > 0) this.#perHost.set(host, n);
+        else this.#perHost.delete(host);
+      },
     });
     this.#pendingSockets.add(framed);
     return framed;
@@ -318,6 +362,12 @@ export class ActorRuntime {
 
   async #readLoop(id: ConnId, live: LiveConnection): Promise<void> {
     let reason = "closed by remote";
+    const rate = new TokenBucket(
+      this.#messagesPerSecondMax,
+      this.#messagesPerSecondMax,
+      this.#clock(),
+    );
+    let offences = 0;
     try {
       for (;;) {
         const frames = await live.framed.readFrames();
@@ -326,10 +376,35 @@ export class ActorRuntime {
           this.#stats.bytesReceived += frame.length + 4;
           const opened = live.channel.open(frame);
           const payloads = opened instanceof Promise ? await opened : opened;
-          for (const payload of payloads) {
+          const messages = payloads.map((payload) => {
+            if (!rate.take(this.#clock())) {
+              throw new ProtocolError(
+                `Too many messages: more than ${this.#messagesPerSecondMax} a second`,
+              );
+            }
             const message = decodeMessage(payload, this.#limits);
             if (message.type === "hello") {
               throw new ProtocolError("Unexpected hello: the handshake is over");
+            }
+            return message;
+          });
+          // Start every signature check of the frame at once; hand messages on in order.
+          const checks = messages.map((m) => this.#check(m));
+          for (let i = 0; i < messages.length; i++) {
+            const message = messages[i]!;
+            const check = checks[i];
+            if (check !== undefined && !(await check)) {
+              this.#stats.forgeries++;
+              if (++offences >= this.#offencesMax) {
+                throw new ProtocolError(
+                  `Forged or altered messages: ${offences} failed their signature check`,
+                );
+              }
+              this.#log(
+                "warn",
+                `Dropped a chat message with a bad signature from ${safeRemote(live.framed)}`,
+              );
+              continue;
             }
             if (live.closedByActor || this.#stopped) return;
             this.#stats.messagesReceived++;
@@ -352,18 +427,47 @@ export class ActorRuntime {
     }
   }
 
+  /**
+   * The signature check a received message needs: new chat from others, when
+   * chat is authenticated. Duplicates go to the actor unchecked — it drops
+   * them, and only learns that the link carried a copy.
+   */
+  #check(message: Message): Promise<boolean> | undefined {
+    const auth = this.#authenticator;
+    if (auth === undefined || message.type !== "chat") return undefined;
+    if (this.#actor.isNewChat?.(message.message) === false) return undefined;
+    return auth.verify(message.message);
+  }
+
   #send(id: ConnId, message: Message): void {
     const live = this.#connections.get(id);
     if (live === undefined || live.closedByActor) return;
     // A flood sends one message object to many connections in a row: encode it once.
     if (message !== this.#lastMessage) {
       this.#lastMessage = message;
-      this.#lastBytes = encodeMessage(message);
+      this.#lastPayload = this.#encode(message);
     }
-    live.outbox.push(this.#lastBytes!);
+    live.outbox.push(this.#lastPayload!);
     this.#stats.messagesSent++;
     if (message.type === "chat") this.#stats.chatSends++;
     this.#kick(id, live);
+  }
+
+  /** Encodes a message; own chat is signed first, when chat is authenticated. */
+  #encode(message: Message): Uint8Array | Promise<Uint8Array> {
+    const auth = this.#authenticator;
+    if (
+      auth === undefined || message.type !== "chat" || message.message.author !== auth.selfId ||
+      message.message.signature.length > 0
+    ) {
+      return encodeMessage(message);
+    }
+    let signed = this.#signing.get(message.message);
+    if (signed === undefined) {
+      signed = auth.sign(message.message);
+      this.#signing.set(message.message, signed);
+    }
+    return signed.then((m) => encodeMessage({ ...message, message: m }));
   }
 
   /** Starts the connection's flush unless one is running (it will pick the new payloads up). */
@@ -382,8 +486,11 @@ export class ActorRuntime {
     await Promise.resolve();
     try {
       while (live.outbox.length > 0) {
-        const payloads = live.outbox;
+        const batch = live.outbox;
         live.outbox = [];
+        const payloads = batch.some((p) => p instanceof Promise)
+          ? await Promise.all(batch)
+          : batch as Uint8Array[];
         const sealed = live.channel.seal(payloads);
         const bytes = sealed instanceof Promise ? await sealed : sealed;
         this.#stats.bytesSent += bytes.length;
@@ -450,7 +557,7 @@ export class ActorRuntime {
       }
     }
     this.#lastMessage = undefined;
-    this.#lastBytes = undefined;
+    this.#lastPayload = undefined;
     this.#schedule();
     if (events.length > 0) this.#onEvents(events);
     for (const event of events) this.#onEvent(event);

@@ -14,6 +14,8 @@ export interface FramedConnectionOptions {
   frameBytesMax?: number;
   /** Most bytes queued for writing before the connection is declared stuck. Default 8 MiB. */
   writeQueueBytesMax?: number;
+  /** Called once, when the connection closes. */
+  onClose?: () => void;
 }
 
 /** Thrown by {@linkcode FramedConnection.write} when the peer does not read fast enough. */
@@ -34,6 +36,7 @@ export class FramedConnection implements FrameTransport {
   readonly #conn: Deno.Conn;
   readonly #decoder: FrameDecoder;
   readonly #writeQueueBytesMax: number;
+  readonly #onClose: (() => void) | undefined;
   #frames: Uint8Array[] = [];
   #frameIndex = 0;
   #readBuffer = new Uint8Array(READ_BUFFER_BYTES);
@@ -52,6 +55,7 @@ export class FramedConnection implements FrameTransport {
     this.#conn = conn;
     this.#decoder = new FrameDecoder({ frameBytesMax: options.frameBytesMax ?? 65_535 });
     this.#writeQueueBytesMax = options.writeQueueBytesMax ?? 8 * 1024 * 1024;
+    this.#onClose = options.onClose;
   }
 
   /** The remote `host:port` as the socket reports it. */
@@ -130,6 +134,7 @@ export class FramedConnection implements FrameTransport {
     this.#closed = true;
     this.#pending = [];
     this.#pendingBytes = 0;
+    this.#onClose?.();
     try {
       this.#conn.close();
     } catch {

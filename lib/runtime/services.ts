@@ -13,6 +13,10 @@ import type { PeerNodeOptions } from "../node/peer_node_options.ts";
 import { type Random, systemRandom } from "../random/random.ts";
 import type { Handshake } from "../secure/channel.ts";
 import { plainHandshake } from "../secure/plain_channel.ts";
+import { noiseHandshake } from "../secure/noise_channel.ts";
+import { DEFAULT_ROOM, publicRoomKey, type RoomKey } from "../secure/room_key.ts";
+import type { X25519KeyPair } from "../secure/noise/x25519.ts";
+import { chatAuthenticator } from "../secure/chat_authenticator.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import type { PeerStore } from "../store/peer_store.ts";
 import {
@@ -38,7 +42,16 @@ export interface ServiceOptions {
   identity?: Identity;
   /** Randomness; seeded from the OS when absent. */
   random?: Random;
-  /** How connections are secured. Default: the plain hello exchange. */
+  /**
+   * The room: every connection runs Noise XXpsk3 with its key, and chat is
+   * signed and verified. Default: the public room "lobby".
+   */
+  room?: RoomKey;
+  /** No Noise and no signatures: the plain hello exchange (`--insecure`; benchmarks, debugging). */
+  insecure?: boolean;
+  /** The Noise static key pair. Default: made for this process. */
+  staticKeyPair?: X25519KeyPair;
+  /** How connections are secured, overriding `room` (tests). */
   handshake?: Handshake;
   /** Runtime tuning (timeouts, connection limits). */
   runtime?: Omit<ActorRuntimeOptions, "handshake" | "onEvent">;
@@ -126,7 +139,7 @@ export async function startPeer(options: StartPeerOptions): Promise<PeerService>
     ...(restored === undefined ? {} : { restore: restored }),
   });
   const runtime = new ActorRuntime(node, {
-    ...runtimeOptions(options),
+    ...(await runtimeOptions(options, identity, true)),
     ...(store === undefined
       ? {}
       : { onEvents: (events: readonly RuntimeEvent[]) => store.record(toRecord(events)) }),
@@ -196,7 +209,7 @@ export async function startBootstrap(options: StartBootstrapOptions): Promise<Bo
       ? { registrationTtlMs: options.registrationTtlMs }
       : {}),
   });
-  const runtime = new ActorRuntime(registry, runtimeOptions(options));
+  const runtime = new ActorRuntime(registry, await runtimeOptions(options, identity, false));
   runtime.serve(listener);
   return {
     id: identity.id,
@@ -206,10 +219,28 @@ export async function startBootstrap(options: StartBootstrapOptions): Promise<Bo
   };
 }
 
-function runtimeOptions(options: ServiceOptions): ActorRuntimeOptions {
+async function runtimeOptions(
+  options: ServiceOptions,
+  identity: Identity,
+  chats: boolean,
+): Promise<ActorRuntimeOptions> {
+  if (options.insecure === true && options.room !== undefined) {
+    throw new TypeError("Cannot start: a room key and insecure mode exclude each other");
+  }
+  const room = options.insecure === true
+    ? undefined
+    : options.room ?? (await publicRoomKey(DEFAULT_ROOM));
+  const handshake = options.handshake ??
+    (room === undefined ? plainHandshake(options.runtime?.limits) : noiseHandshake({
+      roomKey: room,
+      identity,
+      staticKeyPair: options.staticKeyPair,
+      limits: options.runtime?.limits,
+    }));
   return {
     ...options.runtime,
-    handshake: options.handshake ?? plainHandshake(options.runtime?.limits),
+    handshake,
+    ...(room !== undefined && chats ? { authenticator: chatAuthenticator(identity) } : {}),
     ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
   };
 }

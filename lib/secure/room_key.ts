@@ -22,6 +22,9 @@
 /** Length in bytes of a room key (the Noise PSK). */
 export const ROOM_KEY_BYTES = 32;
 
+/** The room of a node that names none. */
+export const DEFAULT_ROOM = "lobby";
+
 /** Longest room name, in UTF-8 bytes. */
 export const ROOM_NAME_BYTES_MAX = 64;
 

@@ -46,6 +46,10 @@ Deno.test("parseCli() gives a peer its defaults", () => {
     advertise: undefined,
     json: false,
     logLevel: "warn",
+    room: "lobby",
+    secret: undefined,
+    keyFile: undefined,
+    insecure: false,
     bootstraps: [],
     joins: [],
     dataDir: `${HOME}/.p2pchat/anon`,
@@ -63,6 +67,10 @@ Deno.test("parseCli() gives a bootstrap its defaults", () => {
     advertise: undefined,
     json: false,
     logLevel: "warn",
+    room: "lobby",
+    secret: undefined,
+    keyFile: undefined,
+    insecure: false,
     sample: 2,
   });
   assert.equal(DEFAULT_BOOTSTRAP, "127.0.0.1:7411");
@@ -100,6 +108,10 @@ Deno.test("parseCli() reads every peer flag", () => {
       advertise: "chat.example.org:9000",
       json: true,
       logLevel: "info",
+      room: "lobby",
+      secret: undefined,
+      keyFile: undefined,
+      insecure: false,
       bootstraps: ["10.0.0.1:7411", "example.org:7000", "[::1]:7411"],
       joins: ["10.0.0.2:9000"],
       dataDir: "/var/lib/p2pchat",
@@ -123,6 +135,10 @@ Deno.test("parseCli() reads every bootstrap flag", () => {
       "--json",
       "--verbose",
       "--verbose",
+      "--room",
+      "team",
+      "--key-file",
+      "/etc/team.key",
     ]),
     {
       command: "bootstrap",
@@ -130,6 +146,10 @@ Deno.test("parseCli() reads every bootstrap flag", () => {
       advertise: "203.0.113.5:7411",
       json: true,
       logLevel: "debug",
+      room: "team",
+      secret: undefined,
+      keyFile: "/etc/team.key",
+      insecure: false,
       sample: 5,
     },
   );
@@ -374,4 +394,37 @@ Deno.test("parseCli() reads --join, --data-dir and --ephemeral, and keeps one da
   );
   usageError(["peer", "--join", "nowhere"], /^Invalid --join: /);
   assert.throws(() => parseCli(["peer"], {}), /give --data-dir DIR or --ephemeral/);
+});
+
+Deno.test("parseCli() reads the room flags: secret from a flag or P2PCHAT_SECRET, one key source, none when insecure", () => {
+  assert.equal(peer(["--room", "ops", "--secret", "hunter22"]).secret, "hunter22");
+  assert.equal(
+    (parseCli(["peer", "--room", "ops"], { home: HOME, secret: "from env" }) as PeerCommand).secret,
+    "from env",
+  );
+  assert.equal(peer(["--insecure"]).insecure, true);
+  usageError(
+    ["peer", "--secret", "a", "--key-file", "k"],
+    /^Cannot combine --secret with --key-file/,
+  );
+  usageError(
+    ["peer", "--insecure", "--secret", "a"],
+    /^Cannot combine --insecure with a room secret/,
+  );
+  usageError(["peer", "--secret", ""], /^Invalid --secret: empty passphrase/);
+  usageError(["peer", "--room", ""], /^Invalid --room: /);
+  usageError(["peer", "--room", "x".repeat(65)], /^Invalid --room: /);
+});
+
+Deno.test("parseCli() reads the id and room-key commands", () => {
+  assert.deepEqual(parseCli(["id", "--nick", "ann"], { home: HOME }), {
+    command: "id",
+    dataDir: `${HOME}/.p2pchat/ann`,
+  });
+  assert.deepEqual(parseCli(["id", "--data-dir", "/d"], { home: HOME }), {
+    command: "id",
+    dataDir: "/d",
+  });
+  assert.deepEqual(parseCli(["room-key", "/tmp/k"], {}), { command: "room-key", path: "/tmp/k" });
+  usageError(["room-key"], /^Usage: main.ts room-key PATH/);
 });

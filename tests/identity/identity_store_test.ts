@@ -44,7 +44,8 @@ Deno.test("loadOrCreateIdentity() creates owner-only keys once and reuses them",
     assert.equal(again.identity.id, first.identity.id);
     // The Noise static key is made fresh for every process: not linkable across runs.
     assert.notDeepEqual(again.noiseStaticKeyPair.publicKey, first.noiseStaticKeyPair.publicKey);
-    assert.equal(again.identity.privateKey.extractable, false);
+    // Extractable: direct messages derive an X25519 key from the Ed25519 seed.
+    assert.equal(again.identity.privateKey.extractable, true);
     assert.equal(again.noiseStaticKeyPair.privateKey.extractable, false);
     // The reloaded keys are the same keys, not just the same public halves.
     const data = new TextEncoder().encode("x");

@@ -105,7 +105,9 @@ Deno.test("network of a bootstrap and 6 peers: gossip, causal chat, leave and cr
   let bootstrap: BootstrapService | undefined;
   let victim: ChildProcess | undefined;
   try {
+    // Plaintext throughout, so that the test can watch what the bootstrap answers.
     bootstrap = await startBootstrap({
+      insecure: true,
       listen: "127.0.0.1:0",
       sampleSize: SAMPLE_SIZE,
       onEvent: (event) => {
@@ -129,6 +131,7 @@ Deno.test("network of a bootstrap and 6 peers: gossip, causal chat, leave and cr
         }
       };
       record.service = await startPeer({
+        insecure: true,
         listen: "127.0.0.1:0",
         nick: `peer${record.index}`,
         bootstraps: [bootstrapAddr],
@@ -219,7 +222,15 @@ Deno.test("network of a bootstrap and 6 peers: gossip, causal chat, leave and cr
     );
 
     // ---- A crash: a peer in a child process, killed with SIGKILL (no goodbye).
-    victim = spawnMain(["peer", "--json", "--bootstrap", bootstrapAddr, "--nick", "victim"]);
+    victim = spawnMain([
+      "peer",
+      "--json",
+      "--insecure",
+      "--bootstrap",
+      bootstrapAddr,
+      "--nick",
+      "victim",
+    ]);
     const ready = await victim.waitFor((line) => line.type === "ready", WAIT_MS, "ready");
     const victimId = ready.id as string;
     await waitFor(

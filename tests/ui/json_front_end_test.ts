@@ -240,6 +240,7 @@ const STATS = {
   messagesReceived: 4,
   bytesReceived: 5,
   protocolErrors: 6,
+  forgeries: 0,
   delivered: 7,
   heldBack: 8,
   neighbours: 9,
