@@ -61,7 +61,7 @@ function printReport(report: SimReport, wallS: number): void {
   lines.push(
     `  failures: ${f.crashes} crashes, detection ms ${
       f.detection_ms === null ? "-" : `p50 ${f.detection_ms.p50}, max ${f.detection_ms.max}`
-    }, false positives ${f.false_positives}, verdicts across partitions ${f.partition_verdicts}`,
+    }, false positives ${f.false_positives} (${f.false_positive_peers} peers), verdicts across partitions ${f.partition_verdicts}`,
     `  peaks: held back ${report.peaks.held_back}, history ${report.peaks.history}, members ${report.peaks.members}, neighbours ${report.peaks.neighbours}`,
     `  sent: ${
       Object.entries(report.sent_by_type).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`)

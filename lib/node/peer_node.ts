@@ -1000,7 +1000,18 @@ export class PeerNode implements Actor {
     this.#dial(member.addr, "probe", id, nowMs);
   }
 
-  /** Starts the suspicion of `id`: everyone hears it, and it has `suspicionTimeoutMs` to refute. */
+  /**
+   * How long a suspect has to refute: `suspicionTimeoutMs`, times log10 of
+   * the network size (as memberlist does), since a refutation takes longer
+   * to reach everyone in a larger network.
+   */
+  #suspicionTimeoutMs(): number {
+    return Math.round(
+      this.#options.suspicionTimeoutMs * Math.max(1, Math.log10(this.#members.liveCount + 1)),
+    );
+  }
+
+  /** Starts the suspicion of `id`: everyone hears it, and it has a suspicion timeout to refute. */
   #suspect(id: PeerId, reason: string, nowMs: number): void {
     const member = this.#members.get(id);
     if (member === undefined || member.status !== "alive" || this.#leaving) return;
@@ -1058,6 +1069,7 @@ export class PeerNode implements Actor {
     for (const [nonce, relay] of this.#relays) {
       if (relay.expiresAtMs <= nowMs) this.#relays.delete(nonce);
     }
+    const timeoutMs = this.#suspicionTimeoutMs();
     for (const [id, suspicion] of [...this.#suspects]) {
       const member = this.#members.get(id);
       if (
@@ -1065,13 +1077,18 @@ export class PeerNode implements Actor {
         member.incarnation !== suspicion.incarnation
       ) {
         this.#suspects.delete(id);
-      } else if (nowMs - suspicion.sinceMs >= this.#options.suspicionTimeoutMs) {
-        this.#declareDead(
-          id,
-          `suspected for ${this.#options.suspicionTimeoutMs} ms and not refuted`,
-          nowMs,
-        );
+        continue;
       }
+      if (nowMs - suspicion.sinceMs < timeoutMs) continue;
+      const link = this.#peerLinks.get(id);
+      if (link !== undefined && link.accepted && nowMs - link.lastReceivedMs < timeoutMs) {
+        // It talks to us: the refutation went missing somewhere, not the peer.
+        // Show it the rumor so that it refutes again, and give it more time.
+        this.#send(link, { type: "member", member: toInfo(member) }, nowMs);
+        suspicion.sinceMs = nowMs;
+        continue;
+      }
+      this.#declareDead(id, `suspected for ${timeoutMs} ms and not refuted`, nowMs);
     }
     const neighbours = this.#acceptedLinks();
     if (neighbours.length > 0) {

@@ -51,7 +51,11 @@ export interface PeerNodeOptions {
   probeTimeoutMs?: number;
   /** Neighbours asked to probe indirectly. Default 3. */
   indirectProbes?: number;
-  /** How long a suspect may refute before it is declared dead. Default 5 000 ms. */
+  /**
+   * How long a suspect may refute before it is declared dead, in a network of
+   * up to 10 peers; it grows with log10 of the size (10 s at 100, 15 s at
+   * 1 000). Default 5 000 ms.
+   */
   suspicionTimeoutMs?: number;
   /** Neighbours this peer dials for (the active view it aims at). Default 8. */
   connectionsTarget?: number;

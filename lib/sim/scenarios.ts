@@ -45,7 +45,10 @@ export interface SimReport {
   failures: {
     crashes: number;
     detection_ms: Percentiles | null;
+    /** (observer, peer) verdicts of death on live, reachable peers. */
     false_positives: number;
+    /** Distinct live peers wrongly declared dead by someone. */
+    false_positive_peers: number;
     /** Live peers declared dead from across a partition (expected there; not false positives). */
     partition_verdicts: number;
   };
@@ -117,6 +120,7 @@ export function runScenario(options: RunScenarioOptions): SimReport {
   report.events = world.net.eventsProcessed;
   report.failures.crashes = world.stats.crashes;
   report.failures.false_positives = world.stats.falsePositives;
+  report.failures.false_positive_peers = world.stats.falsePositivePeers.size;
   report.failures.partition_verdicts = world.stats.partitionVerdicts;
   report.failures.detection_ms = percentiles(world.stats.detectionMs);
   const peaks = world.stats.peaks;
@@ -468,7 +472,13 @@ function emptyReport(options: RunScenarioOptions): SimReport {
     delivery_ratio: 0,
     delivered_after_heal_ms: null,
     converged_after_heal_ms: null,
-    failures: { crashes: 0, detection_ms: null, false_positives: 0, partition_verdicts: 0 },
+    failures: {
+      crashes: 0,
+      detection_ms: null,
+      false_positives: 0,
+      false_positive_peers: 0,
+      partition_verdicts: 0,
+    },
     peaks: { held_back: 0, history: 0, members: 0, neighbours: 0 },
     sent_by_type: {},
   };

@@ -96,6 +96,7 @@ export class SimNetwork {
   #duplicateRate: number;
   #reorder: boolean;
   #nowMs = 0;
+  #lastHealMs = -Infinity;
   #nodeSeeds = 0;
   #eventsProcessed = 0;
   #messagesSent = 0;
@@ -253,7 +254,13 @@ export class SimNetwork {
 
   /** Removes every block. */
   heal(): void {
+    if (this.#blocked.size > 0) this.#lastHealMs = this.#nowMs;
     this.#blocked.clear();
+  }
+
+  /** When blocks were last removed (`-Infinity` if never). */
+  get lastHealMs(): number {
+    return this.#lastHealMs;
   }
 
   /** Runs `fn` against the world at `atMs` (for scripted commands, e.g. sending chat). */

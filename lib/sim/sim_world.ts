@@ -66,8 +66,10 @@ export interface SimStats {
   readonly hopsMax: Map<string, number>;
   /** Peak sizes seen at any node. */
   readonly peaks: { heldBack: number; history: number; members: number; neighbours: number };
-  /** Peers declared dead while alive and reachable from the one declaring it. */
+  /** Verdicts (observer, peer) of death on live peers reachable from the observer. */
   falsePositives: number;
+  /** Distinct live peers that some reachable observer declared dead. */
+  readonly falsePositivePeers: Set<string>;
   /** Peers declared dead while alive but cut off by a partition (the right verdict for that side). */
   partitionVerdicts: number;
   /** Peers crashed so far. */
@@ -88,6 +90,7 @@ export class SimWorld {
     hopsMax: new Map(),
     peaks: { heldBack: 0, history: 0, members: 0, neighbours: 0 },
     falsePositives: 0,
+    falsePositivePeers: new Set(),
     partitionVerdicts: 0,
     crashes: 0,
     detectionMs: [],
@@ -451,12 +454,14 @@ export class SimWorld {
         const subject = this.#byId.get(effect.id);
         const departed = effect.reason === "left" || effect.reason.startsWith("forgotten");
         if (subject !== undefined && subject.alive && !departed && peer !== undefined) {
-          if (this.net.partitioned) {
-            // Behind a partition a live peer is indistinguishable from a dead one.
+          if (this.net.partitioned || nowMs - this.net.lastHealMs < this.#partitionEchoMs()) {
+            // Behind a partition a live peer is indistinguishable from a dead
+            // one; a suspicion started there can still expire just after the heal.
             this.stats.partitionVerdicts++;
             return;
           }
           this.stats.falsePositives++;
+          this.stats.falsePositivePeers.add(subject.addr);
           this.#traceLine(
             `${
               fmt(nowMs)
@@ -479,6 +484,13 @@ export class SimWorld {
       default:
         return;
     }
+  }
+
+  /** How long after a heal a verdict can still stem from a suspicion started during the partition. */
+  #partitionEchoMs(): number {
+    const o = this.#peerOptions;
+    const scale = Math.max(1, Math.log10(this.alivePeers().length + 1));
+    return o.suspicionTimeoutMs * scale + 2 * o.probeIntervalMs;
   }
 
   #traceLine(line: string): void {
