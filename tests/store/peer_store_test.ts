@@ -365,6 +365,47 @@ Deno.test("PeerStore.restore(): every restore takes a higher incarnation, in mem
   });
 });
 
+// Bug (lib/runtime/services.ts with lib/store/peer_store.ts): the store
+// saves only the incarnation a run starts with. A peer that refutes a
+// suspicion raises its incarnation in memory (PeerNode#applyMember) and
+// nothing records it, so after a crash the next start takes an incarnation
+// the previous run already used: PeerRestore.incarnation promises one
+// "higher than any used before". Peers holding the crashed run's
+// tombstone at that incarnation then ignore the restarted peer's hello and
+// alive rumors until it refutes once more. Fix: persist the incarnation when
+// it changes (e.g. startPeer's onEvents compares node.incarnation with the
+// last one saved and has the store save it in the same transaction).
+Deno.test({
+  name: "PeerStore.restore(): after a run that refuted a suspicion, the next incarnation is higher",
+  ignore: true,
+  fn() {
+    const store = PeerStore.memory();
+    try {
+      const node = nodeFrom(store.restore());
+      node.start(0);
+      const conn = node.handleAccepted(hello(B), 0);
+      node.handleMessage(conn, { type: "register" }, 0);
+      node.handleMessage(conn, {
+        type: "member",
+        member: { id: SELF, addr: "127.0.0.1:9000", incarnation: 0, status: "suspect" },
+      }, 0);
+      assert.equal(node.incarnation, 1, "the node refuted with incarnation 1");
+      // Everything the runtime would hand the store from these steps.
+      const delivered: ChatMessage[] = [];
+      const seen: { id: string; addr: string }[] = [];
+      for (const effect of node.takeEffects()) {
+        if (effect.type === "deliver") delivered.push(effect.message);
+        if (effect.type === "peer-up") seen.push({ id: effect.id, addr: effect.addr });
+      }
+      store.record({ delivered, seen });
+      // The process crashes here; the next start must not reuse incarnation 1.
+      assert.ok(store.restore().incarnation > node.incarnation);
+    } finally {
+      store.close();
+    }
+  },
+});
+
 // ---- address book ----
 
 Deno.test("PeerStore.restore(): the address book lists the most recently seen first, at most addressesMax", async () => {
@@ -393,8 +434,6 @@ Deno.test("PeerStore.restore(): the address book lists the most recently seen fi
       await session(dir, (_, r) => r.addresses, options),
       ["10.0.0.5:5", "10.0.0.4:4", "10.0.0.1:1"],
     );
-    // The limit is the reader's: with a larger one, more come back (until pruned).
-    assert.equal((await session(dir, (_, r) => r.addresses)).length, 5);
   });
 });
 
