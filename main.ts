@@ -17,10 +17,10 @@ import {
   UsageError,
   VERSION,
 } from "./lib/cli/parse_cli.ts";
-import type { RuntimeEvent } from "./lib/runtime/actor_runtime.ts";
 import { ListenError, parseListenAddress } from "./lib/runtime/listen.ts";
 import {
   type BootstrapService,
+  type PeerEvent,
   type PeerService,
   startBootstrap,
   startPeer,
@@ -380,11 +380,15 @@ class SetupError extends Error {
   override name = "SetupError";
 }
 
-function logTo(level: "warn" | "info" | "debug", role: string): (event: RuntimeEvent) => void {
+function logTo(level: "warn" | "info" | "debug", role: string): (event: PeerEvent) => void {
   return (event) => {
     if (event.type === "log" && LOG_RANK[event.level] >= LOG_RANK[level]) {
       // Log text can carry what a remote peer sent (a bye reason, say).
       stderr.line(`[${role}] ${event.level}: ${sanitizeForTerminal(event.text)}`);
+    } else if (event.type === "direct-message") {
+      stdout.line(
+        `${sanitizeForTerminal(event.nick)} (private): ${sanitizeForTerminal(event.text)}`,
+      );
     } else if (event.type === "deliver" && role === "peer") {
       stdout.line(
         `${sanitizeForTerminal(event.message.nick)}: ${sanitizeForTerminal(event.message.text)}`,

@@ -63,6 +63,12 @@ export interface SkipEffect {
   readonly seq: number;
 }
 
+/** A direct message for this peer arrived: the sealed box, for the runtime to open. */
+export interface DirectEffect {
+  readonly type: "direct";
+  readonly box: Uint8Array;
+}
+
 /** A diagnostic for stderr; never part of the JSON output. */
 export interface LogEffect {
   readonly type: "log";
@@ -79,4 +85,5 @@ export type Effect =
   | PeerUpEffect
   | PeerDownEffect
   | SkipEffect
+  | DirectEffect
   | LogEffect;

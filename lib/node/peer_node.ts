@@ -25,6 +25,8 @@ import { type MakeRoom, MemberTable } from "../membership/member_table.ts";
 import { pick, type Random, sample } from "../random/random.ts";
 import {
   type ChatMessage,
+  type Direct,
+  DIRECT_ID_BYTES,
   type Have,
   type Hello,
   type MemberInfo,
@@ -159,6 +161,8 @@ export class PeerNode implements Actor {
   readonly #relays = new Map<number, Relay>();
   /** Announced but not yet arrived, per author. */
   readonly #missing = new Map<PeerId, Missing>();
+  /** Direct message ids seen (bounded, oldest forgotten first). */
+  readonly #directSeen = new Set<string>();
   /** Members that refused us as full, until when they are left alone. */
   readonly #fullUntil = new Map<PeerId, number>();
   readonly #makeRoom: MakeRoom;
@@ -339,6 +343,24 @@ export class PeerNode implements Actor {
     this.#deliverAll([message, ...released], nowMs);
     this.#pushEager(message, undefined, nowMs);
     return message;
+  }
+
+  /**
+   * Sends a sealed direct message towards `to`: straight to it when it is a
+   * neighbour, else through the overlay (each node passes it on once, within
+   * `directHopsMax` hops). Only `to` can open `box`.
+   */
+  sendDirect(to: PeerId, box: Uint8Array, nowMs: number): void {
+    if (this.#leaving) throw new TypeError("Cannot send: the peer is leaving");
+    let id = "";
+    for (let i = 0; i < DIRECT_ID_BYTES / 4; i++) {
+      id += this.#random.int(0x1_0000_0000).toString(16).padStart(8, "0");
+    }
+    this.#routeDirect(
+      { type: "direct", to, id, hops: this.#options.directHopsMax, box },
+      undefined,
+      nowMs,
+    );
   }
 
   /**
@@ -557,6 +579,9 @@ export class PeerNode implements Actor {
         return;
       case "skip":
         this.#onSkip(message, nowMs);
+        return;
+      case "direct":
+        this.#onDirect(link, message, nowMs);
         return;
     }
   }
@@ -1312,6 +1337,37 @@ export class PeerNode implements Actor {
       this.#history.skipTo(author, seq);
       this.#emit({ type: "skip", author, seq });
       this.#deliverAll(released, nowMs);
+    }
+  }
+
+  // ---- direct messages ----
+
+  #onDirect(link: Link, message: Direct, nowMs: number): void {
+    if (this.#directSeen.has(message.id)) return;
+    if (message.to === this.#id) {
+      this.#remember(message.id);
+      this.#emit({ type: "direct", box: message.box });
+      return;
+    }
+    if (message.hops === 0) return;
+    this.#routeDirect({ ...message, hops: message.hops - 1 }, link.conn, nowMs);
+  }
+
+  #routeDirect(message: Direct, from: ConnId | undefined, nowMs: number): void {
+    this.#remember(message.id);
+    const direct = this.#peerLinks.get(message.to);
+    if (direct !== undefined && direct.accepted) {
+      this.#send(direct, message, nowMs);
+      return;
+    }
+    this.#flood(message, from, nowMs);
+  }
+
+  #remember(id: string): void {
+    this.#directSeen.add(id);
+    if (this.#directSeen.size > this.#options.directSeenMax) {
+      // Sets iterate in insertion order: the first is the oldest.
+      this.#directSeen.delete(this.#directSeen.values().next().value!);
     }
   }
 

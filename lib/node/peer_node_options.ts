@@ -101,6 +101,10 @@ export interface PeerNodeOptions {
   syncMessagesMax?: number;
   /** Delivered messages kept to repair others (the history window). Default 10 000. */
   historyMessagesMax?: number;
+  /** Hops a direct message may travel through the overlay. Default 8. */
+  directHopsMax?: number;
+  /** Direct message ids remembered, so each is passed on once. Default 4 096. */
+  directSeenMax?: number;
   /** Most chat messages held back waiting for their causes. Default 10 000. */
   holdBackMessagesMax?: number;
   /** Most held-back messages of one author. Default 1 000. */
@@ -143,6 +147,8 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   syncIntervalMs: 1_000,
   syncMessagesMax: 256,
   historyMessagesMax: 10_000,
+  directHopsMax: 8,
+  directSeenMax: 4_096,
   holdBackMessagesMax: 10_000,
   holdBackPerAuthorMax: 1_000,
   seqAheadMax: 1_000,

@@ -23,7 +23,7 @@ import { FramedConnection, WriteQueueFullError } from "./framed_connection.ts";
 /** Effects the runtime does not handle itself: they go to the front end. */
 export type RuntimeEvent = Extract<
   Effect,
-  { type: "deliver" | "peer-up" | "peer-down" | "skip" | "log" }
+  { type: "deliver" | "peer-up" | "peer-down" | "skip" | "direct" | "log" }
 >;
 
 /** Options of {@linkcode ActorRuntime}. */

@@ -17,6 +17,8 @@ import { noiseHandshake } from "../secure/noise_channel.ts";
 import { DEFAULT_ROOM, publicRoomKey, type RoomKey } from "../secure/room_key.ts";
 import type { X25519KeyPair } from "../secure/noise/x25519.ts";
 import { chatAuthenticator } from "../secure/chat_authenticator.ts";
+import { type DirectMessage, openDirect, sealDirect } from "../secure/direct_message.ts";
+import { isPeerId } from "../wire/message_codec.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import type { PeerStore } from "../store/peer_store.ts";
 import {
@@ -30,14 +32,22 @@ import { listenTcp } from "./listen.ts";
 /** How long a leaving peer waits for its goodbyes to be delivered. */
 const LEAVE_GRACE_MS = 1_000;
 
+/** A direct message for this peer, opened and verified. */
+export interface DirectMessageEvent extends DirectMessage {
+  readonly type: "direct-message";
+}
+
+/** What a running node tells its front end. */
+export type PeerEvent = Exclude<RuntimeEvent, { type: "direct" }> | DirectMessageEvent;
+
 /** Options shared by both roles. */
 export interface ServiceOptions {
   /** `host:port` to listen on; port 0 picks a free one. */
   listen: string;
   /** `host:port` others should dial, when the listen address is not it. Default: derived from `listen`. */
   advertise?: string;
-  /** Receives deliveries, membership changes and diagnostics. */
-  onEvent?: (event: RuntimeEvent) => void;
+  /** Receives deliveries, membership changes, direct messages and diagnostics. */
+  onEvent?: (event: PeerEvent) => void;
   /** The identity; generated when absent. */
   identity?: Identity;
   /** Randomness; seeded from the OS when absent. */
@@ -87,6 +97,13 @@ export interface PeerService {
   readonly nick: string;
   /** Sends a chat message; returns it as delivered locally. */
   send(text: string): ChatMessage;
+  /**
+   * Sends `text` to peer `to` alone, end-to-end encrypted, through the
+   * overlay when it is not a neighbour.
+   *
+   * @throws {TypeError} if `to` is not a peer id.
+   */
+  sendDirect(to: string, text: string): Promise<void>;
   /** The peers it believes alive. */
   peers(): PeerSummary[];
   /** What it has delivered, per author. */
@@ -138,8 +155,22 @@ export async function startPeer(options: StartPeerOptions): Promise<PeerService>
     addressBook: restored?.addresses ?? [],
     ...(restored === undefined ? {} : { restore: restored }),
   });
+  const emit = options.onEvent ?? (() => {});
+  const onEvent = (event: RuntimeEvent): void => {
+    if (event.type !== "direct") return emit(event);
+    openDirect(identity, event.box).then(
+      (message) => emit({ type: "direct-message", ...message }),
+      (error) =>
+        emit({
+          type: "log",
+          level: "warn",
+          text: `Dropped a direct message: ${(error as Error).message}`,
+        }),
+    );
+  };
   const runtime = new ActorRuntime(node, {
     ...(await runtimeOptions(options, identity, true)),
+    onEvent,
     ...(store === undefined
       ? {}
       : { onEvents: (events: readonly RuntimeEvent[]) => store.record(toRecord(events)) }),
@@ -153,6 +184,13 @@ export async function startPeer(options: StartPeerOptions): Promise<PeerService>
       return node.nick;
     },
     send: (text) => runtime.run((now) => node.sendChat(text, Date.now(), now)),
+    async sendDirect(to, text) {
+      if (!isPeerId(to)) {
+        throw new TypeError(`Cannot send a direct message: ${JSON.stringify(to)} is not a peer id`);
+      }
+      const box = await sealDirect(identity, to, { nick: node.nick, text, ts: Date.now() });
+      runtime.run((now) => node.sendDirect(to, box, now));
+    },
     peers: () => node.peers(),
     clock: () => node.deliveredClock,
     setNick: (nick) => node.setNick(nick),
@@ -209,7 +247,12 @@ export async function startBootstrap(options: StartBootstrapOptions): Promise<Bo
       ? { registrationTtlMs: options.registrationTtlMs }
       : {}),
   });
-  const runtime = new ActorRuntime(registry, await runtimeOptions(options, identity, false));
+  const runtime = new ActorRuntime(registry, {
+    ...(await runtimeOptions(options, identity, false)),
+    ...(options.onEvent === undefined
+      ? {}
+      : { onEvent: options.onEvent as (event: RuntimeEvent) => void }),
+  });
   runtime.serve(listener);
   return {
     id: identity.id,
@@ -241,6 +284,5 @@ async function runtimeOptions(
     ...options.runtime,
     handshake,
     ...(room !== undefined && chats ? { authenticator: chatAuthenticator(identity) } : {}),
-    ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
   };
 }

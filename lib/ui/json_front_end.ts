@@ -7,10 +7,11 @@
  */
 
 import { clockToObject } from "../causal/vector_clock.ts";
-import type { RuntimeEvent } from "../runtime/actor_runtime.ts";
+import type { PeerEvent } from "../runtime/services.ts";
 import type { BootstrapService, PeerService } from "../runtime/services.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
+import { isPeerId } from "../wire/message_codec.ts";
 import { nickProblem } from "../cli/parse_cli.ts";
 import type { LineWriter } from "./line_writer.ts";
 
@@ -39,7 +40,7 @@ export function messageLine(
 }
 
 /** The stdout line for a runtime event, or `undefined` for diagnostics (they go to stderr). */
-export function eventLine(event: RuntimeEvent): Record<string, unknown> | undefined {
+export function eventLine(event: PeerEvent): Record<string, unknown> | undefined {
   switch (event.type) {
     case "deliver":
       return messageLine(event.message);
@@ -49,6 +50,15 @@ export function eventLine(event: RuntimeEvent): Record<string, unknown> | undefi
       return { type: "peer-down", id: event.id, addr: event.addr, reason: event.reason };
     case "skip":
       return { type: "skip", author: event.author, seq: event.seq };
+    case "direct-message":
+      return {
+        type: "direct",
+        from: event.from,
+        nick: event.nick,
+        text: event.text,
+        ts: event.ts,
+        at: performance.timeOrigin + performance.now(),
+      };
     case "log":
       return undefined;
   }
@@ -57,6 +67,7 @@ export function eventLine(event: RuntimeEvent): Record<string, unknown> | undefi
 /** What a stdin command asks for once parsed. */
 export type JsonCommand =
   | { readonly type: "send"; readonly text: string }
+  | { readonly type: "direct"; readonly to: string; readonly text: string }
   | { readonly type: "peers" }
   | { readonly type: "clock" }
   | { readonly type: "stats" }
@@ -92,6 +103,21 @@ export function parseJsonCommand(line: string): JsonCommand {
       }
       return { type: "send", text: command.text };
     }
+    case "direct": {
+      if (typeof command.to !== "string" || !isPeerId(command.to)) {
+        throw new TypeError("Invalid direct: to must be a peer id (64 lowercase hex digits)");
+      }
+      if (typeof command.text !== "string") {
+        throw new TypeError("Invalid direct: text must be a string");
+      }
+      const bytes = new TextEncoder().encode(command.text).length;
+      if (bytes > DEFAULT_WIRE_LIMITS.textBytesMax) {
+        throw new TypeError(
+          `Invalid direct: text is ${bytes} bytes, limit ${DEFAULT_WIRE_LIMITS.textBytesMax}`,
+        );
+      }
+      return { type: "direct", to: command.to, text: command.text };
+    }
     case "nick": {
       if (typeof command.nick !== "string") {
         throw new TypeError("Invalid nick: nick must be a string");
@@ -109,7 +135,7 @@ export function parseJsonCommand(line: string): JsonCommand {
       throw new TypeError(
         `Invalid command: unknown type ${
           JSON.stringify(command.type)
-        }, expected send, peers, clock, nick, stats or quit`,
+        }, expected send, direct, peers, clock, nick, stats or quit`,
       );
   }
 }
@@ -125,6 +151,9 @@ export async function runPeerCommand(
   switch (command.type) {
     case "send":
       peer.send(command.text);
+      return true;
+    case "direct":
+      await peer.sendDirect(command.to, command.text);
       return true;
     case "peers":
       out.line(JSON.stringify({ type: "peers", peers: peer.peers() }));

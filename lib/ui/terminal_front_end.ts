@@ -9,7 +9,7 @@ import * as readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { clockToObject } from "../causal/vector_clock.ts";
 import { nickProblem } from "../cli/parse_cli.ts";
-import type { RuntimeEvent } from "../runtime/actor_runtime.ts";
+import type { PeerEvent } from "../runtime/services.ts";
 import type { PeerService } from "../runtime/services.ts";
 import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
 import { fingerprint, formatClockTime, sanitizeForTerminal } from "./display.ts";
@@ -20,6 +20,7 @@ export const TERMINAL_HELP = [
   "  /peers        list the peers believed alive (* = direct connection)",
   "  /clock        show what you have delivered, per author",
   "  /nick NAME    change your nick",
+  "  /msg PEER TEXT   send TEXT to PEER alone, end-to-end encrypted (PEER: a nick or an id prefix)",
   "  /help         this help",
   "  /quit, exit   leave the chat",
 ];
@@ -39,7 +40,7 @@ export interface TerminalOptions {
 /** A running terminal session. */
 export interface TerminalSession {
   /** Shows one runtime event. */
-  handleEvent(event: RuntimeEvent): void;
+  handleEvent(event: PeerEvent): void;
   /** Shows a line of text from the program itself. */
   notice(text: string): void;
   /** Leaves the chat as `/quit` does (for signals); `done` resolves when it is over. */
@@ -68,6 +69,23 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     return nick === undefined
       ? fingerprint(id)
       : `${sanitizeForTerminal(nick)} (${fingerprint(id)})`;
+  };
+
+  /** A peer named by nick (as seen in chat) or by a unique id prefix; else why not. */
+  const resolvePeer = (name: string): string => {
+    const known = new Set<string>([...nicks.keys(), ...peer.peers().map((p) => p.id)]);
+    const byNick = [...nicks].filter(([, nick]) => nick === name).map(([id]) => id);
+    if (byNick.length === 1) return byNick[0]!;
+    if (byNick.length > 1) {
+      return `Several peers are called ${sanitizeForTerminal(name)}: use an id prefix`;
+    }
+    const lower = name.toLowerCase();
+    const byId = [...known].filter((id) => id.startsWith(lower));
+    if (/^[0-9a-f]{4,64}$/.test(lower) && byId.length === 1) return byId[0]!;
+    if (byId.length > 1) {
+      return `The prefix ${sanitizeForTerminal(name)} fits several peers: give more of the id`;
+    }
+    return `No peer known as ${sanitizeForTerminal(name)} (see /peers)`;
   };
 
   /** Prints above the input line, then redraws the prompt and what was typed. */
@@ -115,6 +133,30 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
         for (const [id, n] of entries) print(dim(`  ${nameOf(id)}: ${n}`));
         return;
       }
+      case "/msg": {
+        const [target, ...words] = args;
+        const text = words.join(" ");
+        if (target === undefined || text === "") {
+          print(paint(203, "usage: /msg PEER TEXT"));
+          return;
+        }
+        const resolved = resolvePeer(target);
+        if (typeof resolved !== "string" || resolved.length !== 64) {
+          print(paint(203, resolved));
+          return;
+        }
+        peer.sendDirect(resolved, text).then(
+          () =>
+            print(
+              `${dim(formatClockTime(Date.now()))} ${dim(`you → ${nameOf(resolved)} (private):`)} ${
+                sanitizeForTerminal(text)
+              }`,
+            ),
+          (error) =>
+            print(paint(203, `Not sent: ${sanitizeForTerminal((error as Error).message)}`)),
+        );
+        return;
+      }
       case "/nick": {
         const problem = args.length === 0 ? "usage: /nick NAME" : nickProblem(rest);
         if (problem !== undefined) {
@@ -160,7 +202,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     done,
     quit,
     notice: (text) => print(dim(text)),
-    handleEvent(event: RuntimeEvent): void {
+    handleEvent(event: PeerEvent): void {
       switch (event.type) {
         case "deliver": {
           const m = event.message;
@@ -173,6 +215,16 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
         case "peer-up":
           print(dim(`* ${nameOf(event.id)} is up (${event.addr})`));
           return;
+        case "direct-message": {
+          nicks.set(event.from, event.nick);
+          const who = paint(colorOf(event.from), sanitizeForTerminal(event.nick));
+          print(
+            `${dim(formatClockTime(event.ts))} ${who}${dim(" → you (private):")} ${
+              sanitizeForTerminal(event.text)
+            }`,
+          );
+          return;
+        }
         case "peer-down":
           print(dim(`* ${nameOf(event.id)} is down: ${sanitizeForTerminal(event.reason)}`));
           return;

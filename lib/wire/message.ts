@@ -179,6 +179,29 @@ export interface ProbeAck {
   readonly nonce: number;
 }
 
+/**
+ * A direct message on its way to one peer through the overlay: `box` is
+ * end-to-end encrypted to `to` (see lib/secure/direct_message.ts), so relays
+ * learn only the addressee. `id` (16 random bytes, hex) lets each node pass
+ * it on once; `hops` bounds how far it may still travel.
+ */
+export interface Direct {
+  readonly type: "direct";
+  readonly to: PeerId;
+  readonly id: string;
+  readonly hops: number;
+  readonly box: Uint8Array;
+}
+
+/** Length in bytes of a direct message's id. */
+export const DIRECT_ID_BYTES = 16;
+
+/** Largest sealed direct message box, in bytes. */
+export const DIRECT_BOX_BYTES_MAX = 8192;
+
+/** Most hops a direct message may travel. */
+export const DIRECT_HOPS_MAX = 16;
+
 /** Every message the actors exchange after the hello. */
 export type Message =
   | Register
@@ -194,7 +217,8 @@ export type Message =
   | Want
   | Skip
   | Probe
-  | ProbeAck;
+  | ProbeAck
+  | Direct;
 
 /** Every frame payload, hello included. */
 export type AnyMessage = Hello | Message;

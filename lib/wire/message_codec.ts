@@ -27,6 +27,9 @@ import { bytesToHex, hexToBytes, isLowerHex } from "./hex.ts";
 import {
   type AnyMessage,
   type ChatMessage,
+  DIRECT_BOX_BYTES_MAX,
+  DIRECT_HOPS_MAX,
+  DIRECT_ID_BYTES,
   type Hello,
   type MemberInfo,
   type MemberStatus,
@@ -66,6 +69,7 @@ export const MESSAGE_TYPE_CODES: Readonly<Record<AnyMessage["type"], number>> = 
   "skip": 13,
   "probe": 14,
   "probe-ack": 15,
+  "direct": 16,
 });
 
 /** The fields of a chat message that its encoded body carries (and its signature covers). */
@@ -697,6 +701,22 @@ export function decodeMessage(
         nonce: checkNonce(value[2], fail),
       };
     }
+    case 16: {
+      const fail: Fail = DECODE_FAIL.direct;
+      checkLength(value, 5, fail);
+      const to = decodeId(value[1], "to", fail);
+      const idBytes = value[2];
+      if (!(idBytes instanceof Uint8Array) || idBytes.length !== DIRECT_ID_BYTES) {
+        fail(`id must be a bin of ${DIRECT_ID_BYTES} bytes, got ${describe(idBytes)}`);
+      }
+      const hops = checkUint(value[3], "hops", fail);
+      if (hops > DIRECT_HOPS_MAX) fail(`hops is ${hops}, limit ${DIRECT_HOPS_MAX}`);
+      const box = value[4];
+      if (!(box instanceof Uint8Array) || box.length === 0 || box.length > DIRECT_BOX_BYTES_MAX) {
+        fail(`box must be a bin of 1..${DIRECT_BOX_BYTES_MAX} bytes, got ${describe(box)}`);
+      }
+      return { type: "direct", to, id: bytesToHex(idBytes), hops, box: box.slice() };
+    }
     default:
       return failMessage(`unknown type code ${describe(code)}`);
   }
@@ -872,6 +892,23 @@ export function encodeMessage(
         return [encodeId(range.author, `ranges[${i}].author`, fail), from, to];
       });
       value = [MESSAGE_TYPE_CODES.want, message.graft ? 1 : 0, ranges];
+      break;
+    }
+    case "direct": {
+      const fail: Fail = ENCODE_FAIL.direct;
+      if (message.hops > DIRECT_HOPS_MAX) fail(`hops is ${message.hops}, limit ${DIRECT_HOPS_MAX}`);
+      if (message.box.length === 0 || message.box.length > DIRECT_BOX_BYTES_MAX) {
+        fail(`box is ${message.box.length} bytes, expected 1..${DIRECT_BOX_BYTES_MAX}`);
+      }
+      const idBytes = hexToBytes(message.id);
+      if (idBytes.length !== DIRECT_ID_BYTES) fail(`id must be ${DIRECT_ID_BYTES} bytes of hex`);
+      value = [
+        MESSAGE_TYPE_CODES.direct,
+        encodeId(message.to, "to", fail),
+        idBytes,
+        checkUint(message.hops, "hops", fail),
+        message.box,
+      ];
       break;
     }
     case "probe":

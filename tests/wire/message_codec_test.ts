@@ -232,6 +232,7 @@ const EXAMPLES: readonly AnyMessage[] = [
   { type: "want", graft: true, ranges: [{ author: ID_A, from: 0, to: 5 }] },
   { type: "want", graft: false, ranges: [] },
   { type: "probe", target: ID_B, nonce: 17 },
+  { type: "direct", to: ID_A, id: "0f".repeat(16), hops: 8, box: new Uint8Array([1, 2, 3]) },
   { type: "probe-ack", target: ID_B, nonce: 17 },
 ];
 
@@ -389,8 +390,8 @@ const VIOLATIONS: readonly Violation[] = [
   { name: "an empty array", bytes: raw([]), message: /expected a non-empty array, got array of 0/ },
   {
     name: "an unknown type code",
-    bytes: raw([16]),
-    message: "Cannot decode message: unknown type code 16",
+    bytes: raw([17]),
+    message: "Cannot decode message: unknown type code 17",
   },
   {
     name: "a type code that is a str",
@@ -1188,4 +1189,13 @@ Deno.test("decodeMessage() reads a hello without incarnation (the first layout) 
 Deno.test("decodeMessage() rejects a hello whose incarnation is not a uint", () => {
   assert.throws(() => decodeMessage(raw(rawHello().with(7, -1))), ProtocolError);
   assert.throws(() => decodeMessage(raw(rawHello().with(7, "1"))), ProtocolError);
+});
+
+Deno.test("decodeMessage() checks a direct message's id, hops and box size", () => {
+  const ok = [16, ID_A_BYTES, new Uint8Array(16), 3, new Uint8Array(10)];
+  assert.equal(decodeMessage(raw(ok)).type, "direct");
+  assert.throws(() => decodeMessage(raw(ok.with(2, new Uint8Array(15)))), ProtocolError);
+  assert.throws(() => decodeMessage(raw(ok.with(3, 17))), ProtocolError);
+  assert.throws(() => decodeMessage(raw(ok.with(4, new Uint8Array(0)))), ProtocolError);
+  assert.throws(() => decodeMessage(raw(ok.with(4, new Uint8Array(8193)))), ProtocolError);
 });
