@@ -141,7 +141,10 @@ export interface BootstrapService {
 /** Starts a peer: listens, registers with its bootstraps, and joins the chat. */
 export async function startPeer(options: StartPeerOptions): Promise<PeerService> {
   const identity = options.identity ?? (await generateIdentity());
-  const { listener, addr } = listenTcp(options.listen, options.advertise);
+  const { listener, addr } = await listenTcp(options.listen, {
+    advertise: options.advertise,
+    routeTargets: [...(options.bootstraps ?? []), ...(options.joins ?? [])],
+  });
   const store = options.store;
   const restored = store?.restore();
   const node = new PeerNode({
@@ -237,7 +240,7 @@ export interface StartBootstrapOptions extends ServiceOptions {
 /** Starts a bootstrap registry. */
 export async function startBootstrap(options: StartBootstrapOptions): Promise<BootstrapService> {
   const identity = options.identity ?? (await generateIdentity());
-  const { listener, addr } = listenTcp(options.listen, options.advertise);
+  const { listener, addr } = await listenTcp(options.listen, { advertise: options.advertise });
   const registry = new BootstrapRegistry({
     id: identity.id,
     addr,

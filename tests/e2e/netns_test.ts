@@ -225,22 +225,10 @@ Deno.test({
   },
 });
 
-// BUG (lib/runtime/listen.ts, reachableHost): with a wildcard --listen and no
-// --advertise, a peer advertises this machine's *first* non-loopback IPv4
-// address, whatever interface it is on. On a multi-homed host whose first
-// interface is not the one facing the other peers (a container bridge, a VPN,
-// an address on lo), it advertises an address nobody else can reach, and
-// everyone, the bootstrap included, lists and hands out that address: the chat
-// works only while the peer's own outgoing connections last, nobody can dial
-// it back, and newcomers learn an address they cannot use. Seen here: host E
-// advertises 192.0.2.12:PORT (its decoy), and B and the bootstrap list it so.
-// Possible fixes: derive the host from the local address of the connection to
-// the bootstrap (the interface the route to the network uses), or let the
-// bootstrap and peers report the source address they observe.
 Deno.test({
   name: "main.ts peer on a multi-homed host without --advertise is listed at a reachable address" +
     (unavailable === undefined ? "" : ` (skipped: ${unavailable})`),
-  ignore: true, // Known bug, see above; also skipped where namespaces are unavailable.
+  ignore: unavailable !== undefined,
   async fn() {
     await cacheMain();
     await withNetwork(3, async (network) => {
