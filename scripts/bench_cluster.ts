@@ -70,6 +70,7 @@ function encryptionFlags(
   const hasInsecure = /(^|\s)--insecure\b/m.test(peerHelp);
   if (asked === "on") {
     if (hasSecure) return { flags: ["--secure"], encryption: true };
+    // Secure is the default where --insecure exists.
     if (hasInsecure) return { flags: [], encryption: true };
     throw new RangeError(
       "Cannot run with --encryption on: this p2pchat peer has neither --secure nor --insecure " +

@@ -81,6 +81,8 @@ export async function runCluster(
         "--json",
         "--listen",
         "127.0.0.1:0",
+        // The bootstrap speaks the same channel as the peers (--insecure or not).
+        ...env.peerFlags.filter((flag) => flag === "--insecure" || flag === "--secure"),
       ],
     });
     nodes.push(bootstrap);
