@@ -174,9 +174,10 @@ export async function startPeer(options: StartPeerOptions): Promise<PeerService>
   const runtime = new ActorRuntime(node, {
     ...(await runtimeOptions(options, identity, true)),
     onEvent,
-    ...(store === undefined
-      ? {}
-      : { onEvents: (events: readonly RuntimeEvent[]) => store.record(toRecord(events)) }),
+    ...(store === undefined ? {} : {
+      onEvents: (events: readonly RuntimeEvent[]) =>
+        store.record({ ...toRecord(events), incarnation: node.incarnation }),
+    }),
   });
   runtime.serve(listener);
   runtime.run((now) => node.start(now));

@@ -46,7 +46,9 @@ export class PeerStore {
   readonly #setClock: StatementSync;
   readonly #deleteBefore: StatementSync;
   readonly #rememberAddress: StatementSync;
-  #writesSincePrune = 0;
+  /** Messages stored now, so the window is kept exactly. */
+  #rows = 0;
+  #incarnation = -1;
 
   private constructor(db: DatabaseSync, options: PeerStoreOptions) {
     this.#db = db;
@@ -84,6 +86,7 @@ export class PeerStore {
       "INSERT INTO clock (author, seq) VALUES (?, ?) ON CONFLICT (author) DO UPDATE SET seq = max(seq, excluded.seq)",
     );
     this.#deleteBefore = db.prepare("DELETE FROM messages WHERE author = ? AND seq <= ?");
+    this.#rows = Number(db.prepare("SELECT count(*) AS n FROM messages").get()!.n);
     this.#rememberAddress = db.prepare(
       "INSERT INTO addresses (addr, id, seen) VALUES (?, ?, ?) ON CONFLICT (addr) DO UPDATE SET id = excluded.id, seen = excluded.seen",
     );
@@ -132,8 +135,23 @@ export class PeerStore {
    * is saved at once, so that two starts never share one).
    */
   restore(): PeerRestore & { addresses: string[] } {
+    try {
+      return this.#restore();
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(
+        `Cannot read the stored state: ${
+          (error as Error).message
+        } (move the data directory away to start afresh)`,
+      );
+    }
+  }
+
+  #restore(): PeerRestore & { addresses: string[] } {
+    this.#prune();
     const incarnation = Number(this.#meta("incarnation") ?? "-1") + 1;
     this.#setMeta("incarnation", String(incarnation));
+    this.#incarnation = incarnation;
     const messages: ChatMessage[] = [];
     const first = new Map<PeerId, number>();
     for (const row of this.#db.prepare("SELECT frame FROM messages ORDER BY id").all()) {
@@ -159,39 +177,55 @@ export class PeerStore {
     return { incarnation, messages, skipped, addresses };
   }
 
-  /** Records one runtime step's deliveries, history skips and sightings, in one transaction. */
+  /**
+   * Records one runtime step, in one transaction: deliveries, history skips,
+   * sightings, and the incarnation if it rose (a refutation), so that a
+   * restart never reuses one.
+   */
   record(step: {
     delivered?: readonly ChatMessage[];
     skipped?: readonly { author: PeerId; seq: number }[];
     seen?: readonly { id: PeerId; addr: string }[];
+    incarnation?: number;
   }): void {
-    const delivered = step.delivered ?? [];
     const skipped = step.skipped ?? [];
     const seen = step.seen ?? [];
-    if (delivered.length + skipped.length + seen.length === 0) return;
+    // A skip drops its author's history up to its seq, whatever came first
+    // within the step: deliveries at or below it are gone already.
+    const floor = new Map<PeerId, number>();
+    for (const { author, seq } of skipped) floor.set(author, Math.max(seq, floor.get(author) ?? 0));
+    const delivered = (step.delivered ?? []).filter((m) => m.seq > (floor.get(m.author) ?? 0));
+    const incarnation = step.incarnation !== undefined && step.incarnation > this.#incarnation
+      ? step.incarnation
+      : undefined;
+    if (delivered.length + skipped.length + seen.length === 0 && incarnation === undefined) return;
     this.#db.exec("BEGIN");
     try {
-      for (const { author, seq } of skipped) {
-        this.#deleteBefore.run(author, seq);
+      for (const [author, seq] of floor) {
+        this.#rows -= Number(this.#deleteBefore.run(author, seq).changes);
         this.#setClock.run(author, seq);
       }
       for (const message of delivered) {
-        this.#insertMessage.run(
+        const inserted = this.#insertMessage.run(
           message.author,
           message.seq,
           encodeMessage({ type: "chat", message }),
         );
+        this.#rows += Number(inserted.changes);
         this.#setClock.run(message.author, message.seq);
       }
       const now = Date.now();
       for (const { id, addr } of seen) this.#rememberAddress.run(addr, id, now);
+      if (incarnation !== undefined) {
+        this.#setMeta("incarnation", String(incarnation));
+        this.#incarnation = incarnation;
+      }
       this.#db.exec("COMMIT");
     } catch (error) {
       this.#db.exec("ROLLBACK");
       throw error;
     }
-    this.#writesSincePrune += delivered.length + seen.length;
-    if (this.#writesSincePrune >= PRUNE_EVERY) this.#prune();
+    if (this.#rows > this.#historyMessagesMax || seen.length > 0) this.#prune();
   }
 
   /** Closes the database and releases the directory. */
@@ -201,10 +235,12 @@ export class PeerStore {
 
   /** Keeps the newest messages and addresses; the oldest go first, as in the peer's own window. */
   #prune(): void {
-    this.#writesSincePrune = 0;
-    this.#db.prepare(
-      "DELETE FROM messages WHERE id <= (SELECT max(id) FROM messages) - ?",
-    ).run(this.#historyMessagesMax);
+    if (this.#rows > this.#historyMessagesMax) {
+      const removed = this.#db.prepare(
+        "DELETE FROM messages WHERE id IN (SELECT id FROM messages ORDER BY id LIMIT ?)",
+      ).run(this.#rows - this.#historyMessagesMax);
+      this.#rows -= Number(removed.changes);
+    }
     this.#db.prepare(
       "DELETE FROM addresses WHERE addr NOT IN (SELECT addr FROM addresses ORDER BY seen DESC LIMIT ?)",
     ).run(this.#addressesMax);
@@ -221,6 +257,3 @@ export class PeerStore {
     ).run(key, value);
   }
 }
-
-/** Writes between two prunes of the window. */
-const PRUNE_EVERY = 500;

@@ -237,15 +237,8 @@ Deno.test("PeerStore.restore(): once the window is pruned, each author's history
   });
 });
 
-// Bug (lib/store/peer_store.ts, record()/#prune()): the window is pruned only
-// every PRUNE_EVERY (500) writes, and the counter starts at 0 on every open,
-// so restore() returns up to historyMessagesMax + 499 messages, and a peer
-// that restarts before 500 writes per run never prunes at all: the database
-// and the restore grow without bound. Fix: prune in restore() (or in open()),
-// or count the rows instead of the writes of this run.
 Deno.test({
   name: "PeerStore.restore(): returns at most historyMessagesMax messages, across restarts",
-  ignore: true,
   async fn() {
     await withTempDir(async (dir) => {
       const options = { historyMessagesMax: 10 };
@@ -268,22 +261,9 @@ Deno.test({
   },
 });
 
-// Bug (lib/store/peer_store.ts, record()): one runtime step's skips are
-// applied before its deliveries, whatever their order in the step. When a
-// `skip` message names two authors, PeerNode#onSkip can emit, in one step,
-// skip(A, 10), deliver(B#3) (released by that skip) and skip(B, 5).
-// record() then deletes B's history up to 5 first and inserts B#3 after it:
-// the database holds B#3 under a clock of 5, restore() computes B's floor as
-// 2 and returns B#3 … B#6 with a gap, and the restarted node throws
-// "Cannot log message: bbbbbbbb#6 does not follow #3" — the peer can never
-// start again from that data directory. Fix: apply the step's events in
-// their order (record() taking one ordered list of deliver/skip events), or
-// in record() drop a delivered message whose seq is at or below a skip of the
-// same author in the same step.
 Deno.test({
   name:
     "PeerStore.record(): a step where a skip follows a delivery of the same author restores contiguously",
-  ignore: true,
   fn() {
     // The real sequence of events, from a PeerNode.
     const node = new PeerNode({
@@ -365,19 +345,8 @@ Deno.test("PeerStore.restore(): every restore takes a higher incarnation, in mem
   });
 });
 
-// Bug (lib/runtime/services.ts with lib/store/peer_store.ts): the store
-// saves only the incarnation a run starts with. A peer that refutes a
-// suspicion raises its incarnation in memory (PeerNode#applyMember) and
-// nothing records it, so after a crash the next start takes an incarnation
-// the previous run already used: PeerRestore.incarnation promises one
-// "higher than any used before". Peers holding the crashed run's
-// tombstone at that incarnation then ignore the restarted peer's hello and
-// alive rumors until it refutes once more. Fix: persist the incarnation when
-// it changes (e.g. startPeer's onEvents compares node.incarnation with the
-// last one saved and has the store save it in the same transaction).
 Deno.test({
   name: "PeerStore.restore(): after a run that refuted a suspicion, the next incarnation is higher",
-  ignore: true,
   fn() {
     const store = PeerStore.memory();
     try {
@@ -397,7 +366,8 @@ Deno.test({
         if (effect.type === "deliver") delivered.push(effect.message);
         if (effect.type === "peer-up") seen.push({ id: effect.id, addr: effect.addr });
       }
-      store.record({ delivered, seen });
+      // As startPeer does, the step carries the node's incarnation.
+      store.record({ delivered, seen, incarnation: node.incarnation });
       // The process crashes here; the next start must not reuse incarnation 1.
       assert.ok(store.restore().incarnation > node.incarnation);
     } finally {
@@ -560,17 +530,8 @@ async function fillStore(dir: string): Promise<void> {
   });
 }
 
-// Bug (lib/store/peer_store.ts, restore()): only open() turns SQLite errors
-// into StoreError. Damage past the first pages is found when restore() reads
-// the messages, and surfaces as a plain Error ("database disk image is
-// malformed"); main.ts catches only StoreError, so `main.ts peer --data-dir`
-// dies with an uncaught exception and a stack trace instead of a one-line
-// error. Fix: wrap restore()'s reads (and decodeMessage, see the next test)
-// in try/catch and throw StoreError("Cannot read the database in DIR: …"),
-// or run `PRAGMA quick_check` in open().
 Deno.test({
   name: "PeerStore: a database file damaged past its first pages gives a StoreError",
-  ignore: true,
   async fn() {
     await withTempDir(async (dir) => {
       await fillStore(dir);
@@ -593,12 +554,8 @@ Deno.test({
   },
 });
 
-// Bug (lib/store/peer_store.ts, restore()): a stored frame that does not
-// decode makes restore() throw the codec's ProtocolError, not a StoreError
-// (same consequence and fix as the test above).
 Deno.test({
   name: "PeerStore.restore(): a stored message that does not decode gives a StoreError",
-  ignore: true,
   async fn() {
     await withTempDir(async (dir) => {
       await fillStore(dir);
