@@ -27,7 +27,7 @@ import {
 } from "./lib/runtime/services.ts";
 import {
   COMMAND_LINE_BYTES_MAX,
-  eventLine,
+  eventJson,
   type JsonCommand,
   parseJsonCommand,
   runBootstrapCommand,
@@ -138,8 +138,8 @@ async function runPeer(command: PeerCommand): Promise<number> {
     },
     onEvent: (event) => {
       if (command.json) {
-        const line = eventLine(event);
-        if (line !== undefined) stdout.line(JSON.stringify(line));
+        const line = eventJson(event);
+        if (line !== undefined) stdout.line(line);
         else log(event);
       } else if (terminal !== undefined) {
         terminal.handleEvent(event);
@@ -206,8 +206,8 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
     ...(command.advertise !== undefined ? { advertise: command.advertise } : {}),
     sampleSize: command.sample,
     onEvent: (event) => {
-      const line = command.json ? eventLine(event) : undefined;
-      if (line !== undefined) stdout.line(JSON.stringify(line));
+      const line = command.json ? eventJson(event) : undefined;
+      if (line !== undefined) stdout.line(line);
       else log(event);
     },
   });

@@ -39,6 +39,34 @@ export function messageLine(
   };
 }
 
+/**
+ * The `message` line as JSON text, built directly: a delivery is the most
+ * frequent line by far, and this is several times cheaper than stringifying
+ * {@linkcode messageLine}, which it equals. Ids are hex and numbers are
+ * integers, so only nick and text need escaping.
+ */
+export function messageJson(
+  message: ChatMessage,
+  atMs: number = performance.timeOrigin + performance.now(),
+): string {
+  let clock = "";
+  for (const [id, n] of message.clock) {
+    if (n > 0) clock += `${clock === "" ? "" : ","}"${id}":${n}`;
+  }
+  return `{"type":"message","author":"${message.author}","nick":${
+    JSON.stringify(message.nick)
+  },"seq":${message.seq},"clock":{${clock}},"text":${
+    JSON.stringify(message.text)
+  },"ts":${message.ts},"at":${atMs}}`;
+}
+
+/** The stdout line of an event as JSON text, or `undefined` for diagnostics. */
+export function eventJson(event: PeerEvent): string | undefined {
+  if (event.type === "deliver") return messageJson(event.message);
+  const line = eventLine(event);
+  return line === undefined ? undefined : JSON.stringify(line);
+}
+
 /** The stdout line for a runtime event, or `undefined` for diagnostics (they go to stderr). */
 export function eventLine(event: PeerEvent): Record<string, unknown> | undefined {
   switch (event.type) {

@@ -1,5 +1,5 @@
 /**
- * Hex encoding with lookup tables, for peer ids (32 bytes on the wire,
+ * Hex encoding (the built-in where there is one, else lookup tables), for peer ids (32 bytes on the wire,
  * lowercase hex in memory).
  *
  * @module
@@ -34,10 +34,15 @@ const NIBBLES: Int8Array = (() => {
  * ```
  */
 export function bytesToHex(bytes: Uint8Array): string {
+  // The built-in (ES2026) is several times faster and makes a flat string,
+  // which matters here: ids are map keys on the hot path.
+  if (NATIVE_TO_HEX) return (bytes as Uint8Array & { toHex(): string }).toHex();
   let hex = "";
   for (let i = 0; i < bytes.length; i++) hex += HEX_PAIRS[bytes[i]!];
   return hex;
 }
+
+const NATIVE_TO_HEX = typeof (Uint8Array.prototype as { toHex?: unknown }).toHex === "function";
 
 /**
  * Decode hex (either case) into bytes.

@@ -41,6 +41,7 @@ import {
 } from "./message.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
 import { ProtocolError, quoteForError } from "./protocol_error.ts";
+import { decodeChatFast } from "./chat_fast_path.ts";
 import { DEFAULT_WIRE_LIMITS, MESSAGE_OVERHEAD_BYTES, type WireLimits } from "./wire_limits.ts";
 
 /** Second element of every hello: tells a p2pchat peer from anything else. */
@@ -581,6 +582,15 @@ export function decodeMessage(
   const failMessage: Fail = DECODE_FAIL.message;
   if (bytes.length > limits.frameBytesMax) {
     failMessage(`${bytes.length} bytes, limit ${limits.frameBytesMax}`);
+  }
+  if (bytes[1] === MESSAGE_TYPE_CODES.chat && (bytes[0] === 0x93 || bytes[0] === 0x94)) {
+    // The common case, read in one pass; anything unusual takes the general path below.
+    const fast = decodeChatFast(bytes, limits);
+    if (fast !== undefined) {
+      return fast.repair === undefined
+        ? { type: "chat", message: fast.message }
+        : { type: "chat", message: fast.message, repair: fast.repair };
+    }
   }
   const value = decodeValue(bytes, limits, failMessage);
   if (!Array.isArray(value) || value.length === 0) {

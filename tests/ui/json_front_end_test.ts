@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { RuntimeEvent } from "../../lib/runtime/actor_runtime.ts";
+import type { PeerEvent } from "../../lib/runtime/services.ts";
 import type { BootstrapService, PeerService } from "../../lib/runtime/services.ts";
 import {
   COMMAND_LINE_BYTES_MAX,
   eventLine,
   type JsonCommand,
+  messageJson,
   messageLine,
   parseJsonCommand,
   runBootstrapCommand,
@@ -101,11 +102,11 @@ Deno.test("parseJsonCommand() explains every invalid command in one line", () =>
   }
   rejects(
     "{}",
-    "Invalid command: unknown type undefined, expected send, peers, clock, nick, stats or quit",
+    "Invalid command: unknown type undefined, expected send, direct, peers, clock, nick, stats or quit",
   );
   rejects(
     '{"type":"dance"}',
-    'Invalid command: unknown type "dance", expected send, peers, clock, nick, stats or quit',
+    'Invalid command: unknown type "dance", expected send, direct, peers, clock, nick, stats or quit',
   );
   rejects('{"type":"SEND","text":"x"}', /^Invalid command: unknown type "SEND"/);
   rejects('{"type":["send"]}', /^Invalid command: unknown type \["send"\]/);
@@ -211,7 +212,7 @@ Deno.test("eventLine() turns deliveries and membership changes into lines", () =
 
 Deno.test("eventLine() keeps diagnostics off stdout", () => {
   for (const level of ["debug", "info", "warn"] as const) {
-    assert.equal(eventLine({ type: "log", level, text: "x" } as RuntimeEvent), undefined);
+    assert.equal(eventLine({ type: "log", level, text: "x" } as PeerEvent), undefined);
   }
 });
 
@@ -253,6 +254,9 @@ function fakePeer(): PeerService & { sent: string[]; stopped: number } {
     nick: "ann",
     sent: [] as string[],
     stopped: 0,
+    async sendDirect(to: string, text: string) {
+      fake.sent.push(`direct ${to} ${text}`);
+    },
     send(text: string): ChatMessage {
       fake.sent.push(text);
       return chat({ text });
@@ -320,4 +324,20 @@ Deno.test("runBootstrapCommand() answers peers and quit, and refuses the rest", 
     { type: "error", error: "A bootstrap does not take 'nick'" },
     { type: "error", error: "A bootstrap does not take 'stats'" },
   ]);
+});
+
+Deno.test("messageJson() is the JSON text of messageLine(), escaping nick and text", () => {
+  const author = "ab".repeat(32);
+  const other = "cd".repeat(32);
+  const message = {
+    author,
+    seq: 3,
+    clock: new Map([[author, 3], [other, 7]]),
+    nick: 'é "quoted" \u0001',
+    text: 'line\nbreak "and" \\ \u2028 👋',
+    ts: -5,
+    signature: new Uint8Array(0),
+  };
+  assert.equal(messageJson(message, 12.5), JSON.stringify(messageLine(message, 12.5)));
+  assert.deepEqual(JSON.parse(messageJson(message, 1)), messageLine(message, 1));
 });
