@@ -17,6 +17,9 @@ import { bytesToHex } from "../wire/hex.ts";
 import {
   type AnyMessage,
   type ChatMessage,
+  DIRECT_BOX_BYTES_MAX,
+  DIRECT_HOPS_MAX,
+  DIRECT_ID_BYTES,
   type Hello,
   type MemberInfo,
   type MemberStatus,
@@ -319,6 +322,13 @@ const BUILDERS: Builders = {
     type: "probe",
     target: generatePeerId(g.random, g),
     nonce: generateUint(g.random, 0xffff_ffff),
+  }),
+  "direct": (g) => ({
+    type: "direct",
+    to: generatePeerId(g.random, g),
+    id: bytesToHex(randomBytes(g.random, DIRECT_ID_BYTES)),
+    hops: generateUint(g.random, DIRECT_HOPS_MAX),
+    box: randomBytes(g.random, Math.max(1, count(g, DIRECT_BOX_BYTES_MAX, 200))),
   }),
   "probe-ack": (g) => ({
     type: "probe-ack",

@@ -16,6 +16,7 @@ import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";
 import type { ChatMessage, Hello, Message } from "../wire/message.ts";
 import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
 import { TokenBucket } from "./rate_limiter.ts";
+import { nextTurn } from "./next_turn.ts";
 import { ProtocolError } from "../wire/protocol_error.ts";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../wire/wire_limits.ts";
 import { FramedConnection, WriteQueueFullError } from "./framed_connection.ts";
@@ -483,7 +484,7 @@ export class ActorRuntime {
   /** Seals the outbox in order and hands the bytes to the socket, until it is empty. */
   async #flush(id: ConnId | undefined, live: LiveConnection): Promise<void> {
     // Let the current turn queue more, so that one seal and one write carry them all.
-    await Promise.resolve();
+    await nextTurn();
     try {
       while (live.outbox.length > 0) {
         const batch = live.outbox;
@@ -566,7 +567,9 @@ export class ActorRuntime {
   #schedule(): void {
     if (this.#stopped) return;
     const at = this.#actor.nextDeadlineMs();
-    if (at === this.#timerAtMs) return;
+    // A timer that fires early is harmless (the actor finds nothing due and
+    // says when next): only move it earlier, which spares a timer op per step.
+    if (at >= this.#timerAtMs) return;
     clearTimeout(this.#timer);
     this.#timerAtMs = at;
     this.#timer = undefined;
@@ -574,7 +577,11 @@ export class ActorRuntime {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#timerAtMs = Infinity;
-      if (!this.#stopped) this.run((now) => this.#actor.handleTimeout(now));
+      if (this.#stopped) return;
+      const now = this.#clock();
+      // Early (the deadline moved later since): nothing is due, just wait again.
+      if (now < this.#actor.nextDeadlineMs()) this.#schedule();
+      else this.run((t) => this.#actor.handleTimeout(t));
     }, Math.max(0, at - this.#clock()));
   }
 

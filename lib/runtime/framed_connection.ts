@@ -7,6 +7,7 @@
 
 import { encodeFrame, FrameDecoder } from "../wire/frame_codec.ts";
 import type { FrameTransport } from "../secure/channel.ts";
+import { nextTurn } from "./next_turn.ts";
 
 /** Options of {@linkcode FramedConnection}. */
 export interface FramedConnectionOptions {
@@ -191,7 +192,7 @@ export class FramedConnection implements FrameTransport {
   async #drain(): Promise<void> {
     try {
       // Let the current turn queue more, so one write carries them all.
-      await Promise.resolve();
+      await nextTurn();
       while (this.#pending.length > 0 && !this.#closed) {
         const batch = this.#pending;
         this.#pending = [];

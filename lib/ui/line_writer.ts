@@ -5,6 +5,8 @@
  * @module
  */
 
+import { nextTurn } from "../runtime/next_turn.ts";
+
 /** Something bytes can be written to, like `Deno.stdout`. */
 export interface ByteSink {
   write(bytes: Uint8Array): Promise<number>;
@@ -35,7 +37,7 @@ export class LineWriter {
 
   async #drain(): Promise<void> {
     try {
-      await Promise.resolve();
+      await nextTurn();
       while (this.#lines.length > 0) {
         const bytes = this.#encoder.encode(this.#lines.join("\n") + "\n");
         this.#lines = [];

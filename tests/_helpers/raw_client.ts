@@ -371,6 +371,18 @@ export class RawPeer {
    * for a rejection) is thrown.
    */
   static async join(port: number, options: RawPeerOptions): Promise<RawPeer> {
+    return await RawPeer.handshake(await RawConnection.open(port, options), options);
+  }
+
+  /**
+   * Runs the Noise handshake as initiator over `connection`, which is closed
+   * if it fails (the handshake's error is thrown: a `HandshakeError` for a
+   * rejection).
+   */
+  static async handshake(
+    connection: RawConnection,
+    options: Omit<RawPeerOptions, keyof RawConnectOptions>,
+  ): Promise<RawPeer> {
     const identity = options.identity ?? await generateIdentity();
     const hello: Hello = {
       type: "hello",
@@ -381,7 +393,6 @@ export class RawPeer {
       role: "peer",
       incarnation: 0,
     };
-    const connection = await RawConnection.open(port, options);
     const transcript: HandshakeTranscript = { sent: [], received: [] };
     const recording: FrameTransport = {
       async readFrame() {

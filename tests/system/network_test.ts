@@ -12,7 +12,7 @@ import {
   startBootstrap,
   startPeer,
 } from "../../lib/runtime/services.ts";
-import type { RuntimeEvent } from "../../lib/runtime/actor_runtime.ts";
+import type { PeerEvent } from "../../lib/runtime/services.ts";
 import type { Handshake } from "../../lib/secure/channel.ts";
 import { plainHandshake } from "../../lib/secure/plain_channel.ts";
 import type { AnyMessage, Hello } from "../../lib/wire/message.ts";
@@ -118,7 +118,7 @@ Deno.test("network of a bootstrap and 6 peers: gossip, causal chat, leave and cr
 
     // ---- Start the peers, one after the other, all through the one bootstrap.
     for (const record of records) {
-      const onEvent = (event: RuntimeEvent) => {
+      const onEvent = (event: PeerEvent) => {
         if (event.type === "peer-down") record.peerDowns.push(event);
         if (event.type !== "deliver") return;
         const { id } = JSON.parse(event.message.text) as { id: string };

@@ -254,8 +254,9 @@ function fakePeer(): PeerService & { sent: string[]; stopped: number } {
     nick: "ann",
     sent: [] as string[],
     stopped: 0,
-    async sendDirect(to: string, text: string) {
+    sendDirect(to: string, text: string) {
       fake.sent.push(`direct ${to} ${text}`);
+      return Promise.resolve();
     },
     send(text: string): ChatMessage {
       fake.sent.push(text);
