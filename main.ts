@@ -181,11 +181,12 @@ async function runPeer(command: PeerCommand): Promise<number> {
       color: Deno.stdout.isTerminal() && envVar("NO_COLOR") === undefined,
       logLevel: command.logLevel,
     });
+    // Before anything is shown, so that a signal sent on seeing it is handled.
+    onSignals(() => terminal?.quit());
     terminal.notice(
       `p2pchat: you are ${peer.nick} (${peer.id.slice(0, 8)}) at ${peer.addr}. /help for commands.`,
     );
     for (const line of joinHint ?? []) terminal.notice(line);
-    onSignals(() => terminal?.quit());
     await terminal.done;
     await ownBootstrap?.stop();
   } else {

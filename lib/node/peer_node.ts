@@ -112,6 +112,8 @@ interface Missing {
   upTo: number;
   conn: ConnId;
   readonly sinceMs: number;
+  /** Announced lazily (the tree should have brought it): pull it with a graft. */
+  graft: boolean;
 }
 
 /** A live member as reported to front ends. */
@@ -1245,7 +1247,7 @@ export class PeerNode implements Actor {
         this.#send(link, { type: "have", full: false, clock: news }, nowMs);
       }
     }
-    const wants = new Map<ConnId, SeqRange[]>();
+    const wants = new Map<ConnId, { graft: boolean; ranges: SeqRange[] }>();
     for (const [author, missing] of this.#missing) {
       const have = this.#queue.deliveredSeq(author);
       if (have >= missing.upTo) {
@@ -1256,15 +1258,17 @@ export class PeerNode implements Actor {
       this.#missing.delete(author);
       const link = this.#links.get(missing.conn);
       if (link === undefined || !link.accepted) continue;
-      const ranges = wants.get(link.conn) ?? [];
-      ranges.push({ author, from: have, to: missing.upTo });
-      wants.set(link.conn, ranges);
+      const want = wants.get(link.conn) ?? { graft: false, ranges: [] };
+      want.ranges.push({ author, from: have, to: missing.upTo });
+      want.graft ||= missing.graft;
+      wants.set(link.conn, want);
     }
-    for (const [conn, ranges] of wants) {
-      // The tree did not bring it: graft this link into those authors' trees.
+    for (const [conn, { graft, ranges }] of wants) {
+      // A lazily announced message the tree did not bring: graft this link into
+      // those authors' trees. (Gaps seen in an anti-entropy round just pull.)
       const link = this.#links.get(conn)!;
-      for (const { author } of ranges) link.lazyFor.delete(author);
-      this.#send(link, { type: "want", graft: true, ranges }, nowMs);
+      if (graft) { for (const { author } of ranges) link.lazyFor.delete(author); }
+      this.#send(link, { type: "want", graft, ranges }, nowMs);
     }
     if (this.#missing.size > 0) this.#armLazy(nowMs);
   }
@@ -1283,26 +1287,20 @@ export class PeerNode implements Actor {
         this.#close(victim, "rebalance", nowMs);
       }
     }
-    const ranges: SeqRange[] = [];
+    // What the other has and we lack is pulled only if it is still missing
+    // after a graft timeout: under load most of it is merely in flight, and
+    // asking for it at once would double the traffic just when it hurts.
     for (const [author, n] of have.clock) {
-      const mine = this.#queue.deliveredSeq(author);
-      if (n <= mine) continue;
-      if (have.full) {
-        ranges.push({ author, from: mine, to: n });
+      if (n <= this.#queue.deliveredSeq(author)) continue;
+      const missing = this.#missing.get(author);
+      if (missing === undefined) {
+        this.#missing.set(author, { upTo: n, conn: link.conn, sinceMs: nowMs, graft: !have.full });
       } else {
-        const missing = this.#missing.get(author);
-        if (missing === undefined) {
-          this.#missing.set(author, { upTo: n, conn: link.conn, sinceMs: nowMs });
-        } else if (missing.upTo < n) missing.upTo = n;
+        if (missing.upTo < n) missing.upTo = n;
+        missing.graft ||= !have.full;
       }
     }
     if (this.#missing.size > 0) this.#armLazy(nowMs);
-    if (!have.full) return;
-    if (ranges.length > 0) {
-      this.#send(link, { type: "want", graft: false, ranges }, nowMs);
-    }
-    // And the other way: what they lack that we hold.
-    this.#repair(link, have.clock, nowMs);
   }
 
   #onWant(link: Link, want: Want, nowMs: number): void {
@@ -1314,18 +1312,6 @@ export class PeerNode implements Actor {
     }
     if (floors.size > 0) this.#send(link, { type: "skip", clock: floors }, nowMs);
     for (const message of this.#history.collect(want.ranges, this.#options.syncMessagesMax)) {
-      this.#send(link, { type: "chat", message, repair: true }, nowMs);
-    }
-  }
-
-  /**
-   * Sends a neighbour with delivered clock `remote` what it lacks, oldest
-   * first, within budget — after telling it which history is gone here.
-   */
-  #repair(link: Link, remote: VectorClock, nowMs: number): void {
-    const floors = this.#history.floorsAbove(remote);
-    if (floors.size > 0) this.#send(link, { type: "skip", clock: floors }, nowMs);
-    for (const message of this.#history.missing(remote, this.#options.syncMessagesMax)) {
       this.#send(link, { type: "chat", message, repair: true }, nowMs);
     }
   }

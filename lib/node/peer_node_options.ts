@@ -93,7 +93,11 @@ export interface PeerNodeOptions {
   fullPullIntervalMs?: number;
   /** Pause between lazy announcements (`have`) to non-tree neighbours. Default 100 ms. */
   lazyIntervalMs?: number;
-  /** How long an announced message may take to arrive over the tree before it is pulled. Default 150 ms. */
+  /**
+   * How long an announced message may take to arrive before it is pulled:
+   * long enough for a loaded network's queues, since over TCP a message is
+   * late far more often than lost. Default 500 ms.
+   */
   graftTimeoutMs?: number;
   /** Pause between anti-entropy rounds (a full `have` to a random neighbour). Default 1 000 ms. */
   syncIntervalMs?: number;
@@ -143,7 +147,7 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   peersPerMessageMax: 64,
   fullPullIntervalMs: 5_000,
   lazyIntervalMs: 100,
-  graftTimeoutMs: 150,
+  graftTimeoutMs: 500,
   syncIntervalMs: 1_000,
   syncMessagesMax: 256,
   historyMessagesMax: 10_000,

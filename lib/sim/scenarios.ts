@@ -409,6 +409,19 @@ function healAndCheck(ctx: ScenarioContext, boundMs: number, since?: number): vo
     );
   }
   report.converged_after_heal_ms = world.net.nowMs - from;
+  // Both at once: a peer restarting meanwhile may bring messages nobody else had.
+  const settled = world.runUntil(
+    () => world.allDelivered() && world.membershipConverged(),
+    from + boundMs,
+    250,
+  );
+  if (settled === undefined) {
+    throw new InvariantViolation(
+      `Delivery and membership did not settle together ${boundMs} ms after the faults stopped: ${world.undelivered()} deliveries missing; ${
+        world.membershipProblem() ?? "membership converged"
+      }`,
+    );
+  }
   report.delivery_ratio = deliveryRatio(world);
   report.latency_ms ??= percentiles(world.stats.latenciesMs);
 }

@@ -1,0 +1,287 @@
+/**
+ * Fuzz target `decode-message`: valid, re-widened, mutated and random frame
+ * payloads into `decodeMessage`. Checked for every input:
+ *
+ * - it throws nothing but `ProtocolError`;
+ * - whatever it returns re-encodes with `encodeMessage` to bytes that decode
+ *   to an equal message (a valid generated message re-encodes to its own bytes);
+ * - the same value written with other (valid) MessagePack widths decodes equal;
+ * - a chat read by the one-pass fast path decodes exactly as the general
+ *   decoder reads it (its outer array re-headed as array 16 forces the
+ *   general path).
+ *
+ * @module
+ */
+
+import { isDeepStrictEqual } from "node:util";
+import type { Random } from "../random/random.ts";
+import { bytesToHex } from "../wire/hex.ts";
+import type { AnyMessage } from "../wire/message.ts";
+import { decodeMessage, encodeMessage, MESSAGE_TYPE_CODES } from "../wire/message_codec.ts";
+import { ProtocolError } from "../wire/protocol_error.ts";
+import {
+  DEFAULT_WIRE_LIMITS,
+  MESSAGE_OVERHEAD_BYTES,
+  type WireLimits,
+} from "../wire/wire_limits.ts";
+import { type FuzzTarget, KnownIssueError } from "./fuzz_campaign.ts";
+import { chance, choose, intIn, randomBytes, weighted } from "./fuzz_random.ts";
+import { generateEncodedMessage, MESSAGE_TYPES } from "./message_generator.ts";
+import { packTree, unpackTree } from "./msgpack_tree.ts";
+import { mutateBytes } from "./mutate_bytes.ts";
+import { mutateTree, randomMessageTree, randomTree, widenTree } from "./mutate_msgpack.ts";
+
+/** Small limits, so that every limit is reached by short inputs. */
+export const SMALL_WIRE_LIMITS: WireLimits = Object.freeze({
+  frameBytesMax: 1024,
+  textBytesMax: 16,
+  nickBytesMax: 4,
+  addrBytesMax: 24,
+  clockEntriesMax: 3,
+  peersPerMessageMax: 2,
+  reasonBytesMax: 8,
+});
+
+/** A failed check, with the input that failed it. */
+export class DecodeCheckError extends Error {
+  /** Always `"DecodeCheckError"`. */
+  override name = "DecodeCheckError";
+}
+
+/** Hex of at most `max` bytes of the input, for error messages. */
+export function hexExcerpt(bytes: Uint8Array, max = 160): string {
+  const head = bytesToHex(bytes.subarray(0, max));
+  return bytes.length > max
+    ? `${head}… (${bytes.length} bytes)`
+    : `${head} (${bytes.length} bytes)`;
+}
+
+function limitsName(limits: WireLimits): string {
+  return limits === DEFAULT_WIRE_LIMITS ? "default limits" : "small limits";
+}
+
+/** `decodeMessage`, returning the ProtocolError instead of throwing it; anything else thrown is a failure. */
+function decodeOrReject(
+  bytes: Uint8Array,
+  limits: WireLimits,
+  what: string,
+): AnyMessage | ProtocolError {
+  try {
+    return decodeMessage(bytes, limits);
+  } catch (error) {
+    if (error instanceof ProtocolError && error.name === "ProtocolError") return error;
+    throw new DecodeCheckError(
+      `decodeMessage threw ${describeError(error)} (not a ProtocolError) on ${what} ` +
+        `${hexExcerpt(bytes)} with ${limitsName(limits)}`,
+      { cause: error },
+    );
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * Every check of this target on one input; returns the decoded message or
+ * `undefined` if it was rejected.
+ *
+ * @throws {DecodeCheckError} if a check fails.
+ * @throws {KnownIssueError} for a known issue.
+ */
+export function checkDecode(
+  bytes: Uint8Array,
+  limits: WireLimits = DEFAULT_WIRE_LIMITS,
+  what = "input",
+): AnyMessage | undefined {
+  const decoded = decodeOrReject(bytes, limits, what);
+  checkFastPath(bytes, decoded, limits, what);
+  if (decoded instanceof ProtocolError) return undefined;
+  let again: Uint8Array;
+  try {
+    again = encodeMessage(decoded, limits);
+  } catch (error) {
+    if (
+      error instanceof RangeError && bytes.length > limits.frameBytesMax - MESSAGE_OVERHEAD_BYTES
+    ) {
+      throw new KnownIssueError(
+        "reencode-over-limit",
+        `a ${bytes.length}-byte ${decoded.type} decodes but does not re-encode: ${error.message}`,
+      );
+    }
+    throw new DecodeCheckError(
+      `a decoded ${decoded.type} does not re-encode: ${describeError(error)}; ${what} ` +
+        `${hexExcerpt(bytes)} with ${limitsName(limits)}`,
+      { cause: error },
+    );
+  }
+  const redecoded = decodeOrReject(again, limits, "re-encoded input");
+  if (!isDeepStrictEqual(redecoded, decoded)) {
+    if (
+      !(redecoded instanceof ProtocolError) &&
+      isDeepStrictEqual(withoutBoms(redecoded), withoutBoms(decoded))
+    ) {
+      throw new KnownIssueError(
+        "bom-stripped",
+        `a ${decoded.type} re-encodes with its leading U+FEFF back`,
+      );
+    }
+    throw new DecodeCheckError(
+      `a decoded ${decoded.type} re-encodes to something else: ${what} ${hexExcerpt(bytes)} ` +
+        `re-encoded as ${hexExcerpt(again)}, which decodes to ${describeError(redecoded)}`,
+    );
+  }
+  return decoded;
+}
+
+/**
+ * A chat payload whose outer array is a fixarray goes through the fast path;
+ * the same payload with an array 16 head takes the general path. Both must agree.
+ */
+function checkFastPath(
+  bytes: Uint8Array,
+  decoded: AnyMessage | ProtocolError,
+  limits: WireLimits,
+  what: string,
+): void {
+  const head = bytes[0];
+  if (
+    (head !== 0x93 && head !== 0x94) || bytes[1] !== MESSAGE_TYPE_CODES.chat ||
+    bytes.length + 2 > limits.frameBytesMax
+  ) {
+    return;
+  }
+  const general = new Uint8Array(bytes.length + 2);
+  general.set([0xdc, 0x00, head & 0x0f]);
+  general.set(bytes.subarray(1), 3);
+  const reference = decodeOrReject(general, limits, `${what} re-headed as array 16`);
+  const agree = decoded instanceof ProtocolError
+    ? reference instanceof ProtocolError
+    : !(reference instanceof ProtocolError) && isDeepStrictEqual(decoded, reference);
+  if (
+    !agree && !(decoded instanceof ProtocolError) && !(reference instanceof ProtocolError) &&
+    isDeepStrictEqual(withoutBoms(decoded), withoutBoms(reference))
+  ) {
+    throw new KnownIssueError(
+      "bom-stripped",
+      "the fast path keeps a leading U+FEFF the general path drops",
+    );
+  }
+  if (!agree) {
+    throw new DecodeCheckError(
+      `the chat fast path and the general decoder disagree on ${what} ${hexExcerpt(bytes)} ` +
+        `with ${limitsName(limits)}: fast path ${summarise(decoded)}, general path ${
+          summarise(reference)
+        }`,
+    );
+  }
+}
+
+/** A copy of a decoded value with a leading U+FEFF removed from every string (for the known issue). */
+function withoutBoms(value: unknown): unknown {
+  if (typeof value === "string") return value.startsWith("\ufeff") ? value.slice(1) : value;
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, withoutBoms(v)]));
+  if (Array.isArray(value)) return value.map(withoutBoms);
+  if (value instanceof Uint8Array || value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, k === "body" ? undefined : withoutBoms(v)]),
+  );
+}
+
+function summarise(result: AnyMessage | ProtocolError): string {
+  return result instanceof ProtocolError
+    ? `rejects it (${result.message})`
+    : `accepts it as ${result.type}`;
+}
+
+/** How one input of the target is made. */
+type InputKind =
+  | "valid"
+  | "widened"
+  | "byte-mutated"
+  | "tree-mutated"
+  | "random-bytes"
+  | "random-message-tree"
+  | "random-tree";
+
+/** A random input for `decodeMessage`, and how it was made. */
+export function generateDecodeInput(
+  random: Random,
+  limits: WireLimits,
+): { readonly kind: InputKind; readonly bytes: Uint8Array; readonly valid?: Uint8Array } {
+  const kind = weighted<InputKind>(random, [
+    ["valid", 1],
+    ["widened", 2],
+    ["byte-mutated", 5],
+    ["tree-mutated", 6],
+    ["random-bytes", 1],
+    ["random-message-tree", 2],
+    ["random-tree", 1],
+  ]);
+  // Chat is most of the traffic and has the most structure: give it a third of the inputs.
+  const type = chance(random, 0.33) ? "chat" : choose(random, MESSAGE_TYPES);
+  const edgeRate = chance(random, 0.2) ? 0.3 : 0.03;
+  switch (kind) {
+    case "valid": {
+      const { bytes } = generateEncodedMessage(random, { limits, edgeRate }, type);
+      return { kind, bytes, valid: bytes };
+    }
+    case "widened": {
+      const { bytes } = generateEncodedMessage(random, { limits, edgeRate }, type);
+      return { kind, bytes: packTree(widenTree(random, unpackTree(bytes)!)), valid: bytes };
+    }
+    case "byte-mutated": {
+      const { bytes } = generateEncodedMessage(random, { limits, edgeRate }, type);
+      const donor = generateEncodedMessage(random, { limits, edgeRate: 0.01 }).bytes;
+      return { kind, bytes: mutateBytes(random, bytes, { donors: [donor] }) };
+    }
+    case "tree-mutated": {
+      const { bytes } = generateEncodedMessage(random, { limits, edgeRate }, type);
+      return { kind, bytes: packTree(mutateTree(random, unpackTree(bytes)!, { limits })) };
+    }
+    case "random-bytes":
+      return {
+        kind,
+        bytes: randomBytes(random, intIn(random, 0, chance(random, 0.9) ? 64 : 70_000)),
+      };
+    case "random-message-tree":
+      return { kind, bytes: packTree(randomMessageTree(random, chance(random, 0.7))) };
+    case "random-tree":
+      return { kind, bytes: packTree(randomTree(random, false)) };
+  }
+}
+
+/** The target. */
+export const DECODE_MESSAGE_TARGET: FuzzTarget = {
+  name: "decode-message",
+  description:
+    "valid, re-widened, byte- and structure-mutated and random payloads into decodeMessage: " +
+    "only ProtocolError; accepted input round-trips; fast path agrees with the general decoder",
+  prepare: () => (random) => {
+    const limits = chance(random, 0.8) ? DEFAULT_WIRE_LIMITS : SMALL_WIRE_LIMITS;
+    const input = generateDecodeInput(random, limits);
+    const decoded = checkDecode(input.bytes, limits, `${input.kind} input`);
+    // Widening may push a message past the frame limit: then a rejection is right.
+    if (input.valid === undefined || input.bytes.length > limits.frameBytesMax) return;
+    // A valid message, however wide its encoding, decodes to the message its shortest encoding gives.
+    if (decoded === undefined) {
+      throw new DecodeCheckError(
+        `a valid message was rejected: ${input.kind} input ${hexExcerpt(input.bytes)} ` +
+          `(shortest form ${hexExcerpt(input.valid)}): ${
+            describeError(decodeOrReject(input.bytes, limits, ""))
+          }`,
+      );
+    }
+    const canonical = decodeMessage(input.valid, limits);
+    if (!isDeepStrictEqual(decoded, canonical)) {
+      throw new DecodeCheckError(
+        `${input.kind} input ${hexExcerpt(input.bytes)} decodes unlike its shortest form ${
+          hexExcerpt(input.valid)
+        }`,
+      );
+    }
+    if (input.kind === "valid" && !isDeepStrictEqual(encodeMessage(decoded, limits), input.valid)) {
+      throw new DecodeCheckError(`a valid ${decoded.type} does not re-encode to its own bytes`);
+    }
+  },
+};

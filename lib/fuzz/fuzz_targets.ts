@@ -1,0 +1,16 @@
+/**
+ * Every fuzz target, by name: what `deno task fuzz --target NAME` and the CI
+ * fuzz tests run.
+ *
+ * @module
+ */
+
+import { DECODE_MESSAGE_TARGET } from "./decode_message_target.ts";
+import type { FuzzTarget } from "./fuzz_campaign.ts";
+import { FRAME_DECODER_TARGET } from "./frame_decoder_target.ts";
+
+/** The targets, in the order `deno task fuzz` runs them. */
+export const FUZZ_TARGETS: readonly FuzzTarget[] = Object.freeze([
+  FRAME_DECODER_TARGET,
+  DECODE_MESSAGE_TARGET,
+]);
