@@ -49,7 +49,7 @@ export function viaWireMessage(message: AnyMessage): Message {
 /** An incarnation: mostly small, sometimes at the top of the safe range. */
 export function generateIncarnation(random: Random, near = 0): number {
   return weighted(random, [
-    [() => Math.max(0, near + intIn(random, -1, 2)), 8],
+    [() => Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, near + intIn(random, -1, 2))), 8],
     [() => random.int(4), 3],
     [() => choose(random, [Number.MAX_SAFE_INTEGER - 1, Number.MAX_SAFE_INTEGER]), 0.1],
   ])();
@@ -64,8 +64,13 @@ export interface WorldHelloOptions {
 }
 
 /** A hello from someone in the world, through the codec. */
-export function worldHello(random: Random, world: ActorWorld, options: WorldHelloOptions = {}): Hello {
-  const id = options.id ?? (chance(random, 0.03) ? world.ids[0]! : choose(random, world.ids.slice(1)));
+export function worldHello(
+  random: Random,
+  world: ActorWorld,
+  options: WorldHelloOptions = {},
+): Hello {
+  const id = options.id ??
+    (chance(random, 0.03) ? world.ids[0]! : choose(random, world.ids.slice(1)));
   const base = generateHello(random, { ids: world.ids, addrs: world.addrs });
   return viaWire({
     ...base,
@@ -88,6 +93,8 @@ export function nextTickMs(random: Random, nowMs: number, deadlineMs: number): n
     [() => intIn(random, 50, 1_500), 1],
     [() => intIn(random, 1_500, 20_000), 0.3],
   ])();
-  const due = Number.isFinite(deadlineMs) ? Math.max(nowMs, deadlineMs) : nowMs + intIn(random, 1, 500);
+  const due = Number.isFinite(deadlineMs)
+    ? Math.max(nowMs, deadlineMs)
+    : nowMs + intIn(random, 1, 500);
   return Math.min(due, nowMs + 30_000) + late;
 }

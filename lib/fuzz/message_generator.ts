@@ -171,11 +171,20 @@ export function generateAddress(random: Random, options: MessageGeneratorOptions
 /** Characters of each UTF-8 length, a few of each kind. */
 const CHARS: readonly (readonly string[])[] = [
   [..."abcXYZ019 .,:!?-_'\"\\/<>{}[]"],
-  ["é", "ß", "ñ", "Ω", "ж", "\u0085", "\u00a0"],
+  ["é", "ß", "ñ", "Ω", "ж", "\u00a0"],
   ["€", "中", "文", "\u200b", "\u202e", "\ufeff", "\ufffd", "\u2028"],
   ["😀", "𝄞", "\u{10ffff}", "\u{1f3f3}\u{fe0f}"],
 ];
-const CONTROL_CHARS: readonly string[] = ["\n", "\t", "\r", "\u0000", "\u001b", "\u007f", "\u009b"];
+const CONTROL_CHARS: readonly string[] = [
+  "\n",
+  "\t",
+  "\r",
+  "\u0000",
+  "\u001b",
+  "\u007f",
+  "\u0085",
+  "\u009b",
+];
 
 function utf8Length(text: string): number {
   return new TextEncoder().encode(text).length;

@@ -373,11 +373,19 @@ export class ActorRuntime {
       for (;;) {
         const frames = await live.framed.readFrames();
         if (frames.length === 0) break;
-        for (const frame of frames) {
+        // Open every frame of the read at once (decryption keeps its nonce
+        // order: each call takes the next), then decode them all.
+        const opened = frames.map((frame) => {
           this.#stats.bytesReceived += frame.length + 4;
-          const opened = live.channel.open(frame);
-          const payloads = opened instanceof Promise ? await opened : opened;
-          const messages = payloads.map((payload) => {
+          const open = live.channel.open(frame);
+          // If an earlier frame fails, the loop ends before awaiting this one:
+          // its rejection must not go unhandled.
+          if (open instanceof Promise) open.catch(() => {});
+          return open;
+        });
+        const messages: Message[] = [];
+        for (const open of opened) {
+          for (const payload of open instanceof Promise ? await open : open) {
             if (!rate.take(this.#clock())) {
               throw new ProtocolError(
                 `Too many messages: more than ${this.#messagesPerSecondMax} a second`,
@@ -387,30 +395,31 @@ export class ActorRuntime {
             if (message.type === "hello") {
               throw new ProtocolError("Unexpected hello: the handshake is over");
             }
-            return message;
-          });
-          // Start every signature check of the frame at once; hand messages on in order.
-          const checks = messages.map((m) => this.#check(m));
-          for (let i = 0; i < messages.length; i++) {
-            const message = messages[i]!;
-            const check = checks[i];
-            if (check !== undefined && !(await check)) {
-              this.#stats.forgeries++;
-              if (++offences >= this.#offencesMax) {
-                throw new ProtocolError(
-                  `Forged or altered messages: ${offences} failed their signature check`,
-                );
-              }
-              this.#log(
-                "warn",
-                `Dropped a chat message with a bad signature from ${safeRemote(live.framed)}`,
-              );
-              continue;
-            }
-            if (live.closedByActor || this.#stopped) return;
-            this.#stats.messagesReceived++;
-            this.run((now) => this.#actor.handleMessage(id, message, now));
+            messages.push(message);
           }
+        }
+        // Start every signature check of the read at once (they run in
+        // parallel); hand the messages on in order as their checks complete.
+        const checks = messages.map((m) => this.#check(m));
+        for (let i = 0; i < messages.length; i++) {
+          const message = messages[i]!;
+          const check = checks[i];
+          if (check !== undefined && !(await check)) {
+            this.#stats.forgeries++;
+            if (++offences >= this.#offencesMax) {
+              throw new ProtocolError(
+                `Forged or altered messages: ${offences} failed their signature check`,
+              );
+            }
+            this.#log(
+              "warn",
+              `Dropped a chat message with a bad signature from ${safeRemote(live.framed)}`,
+            );
+            continue;
+          }
+          if (live.closedByActor || this.#stopped) return;
+          this.#stats.messagesReceived++;
+          this.run((now) => this.#actor.handleMessage(id, message, now));
         }
       }
     } catch (error) {
