@@ -5,7 +5,6 @@
  * @module
  */
 
-import process from "node:process";
 import {
   type BootstrapCommand,
   type Command,
@@ -34,12 +33,13 @@ import {
   runPeerCommand,
 } from "./lib/ui/json_front_end.ts";
 import { LineWriter, readLines } from "./lib/ui/line_writer.ts";
-import { runTerminal, type TerminalSession } from "./lib/ui/terminal_front_end.ts";
+import type { TerminalSession } from "./lib/ui/terminal_front_end.ts";
 import { sanitizeForTerminal } from "./lib/ui/display.ts";
 import { parseAddress } from "./lib/wire/address.ts";
 import { loadOrCreateIdentity } from "./lib/identity/identity_store.ts";
 import type { Identity } from "./lib/identity/identity.ts";
-import { PeerStore, StoreError } from "./lib/store/peer_store.ts";
+import type { PeerStore } from "./lib/store/peer_store.ts";
+import { StoreError } from "./lib/store/store_error.ts";
 import { generateRoomKeyFile, resolveRoomKey, type RoomKey } from "./lib/secure/room_key.ts";
 
 const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
@@ -175,6 +175,12 @@ async function runPeer(command: PeerCommand): Promise<number> {
     for (const line of joinHint ?? []) stderr.line(line);
     await jsonSession((c) => runPeerCommand(c, peer, stdout), stopAll, { quitAtEndOfInput: true });
   } else if (Deno.stdin.isTerminal()) {
+    // Loaded only here: the terminal pulls in Node's readline and streams,
+    // which a JSON-mode or scripted peer need not pay for in memory.
+    const [{ runTerminal }, { default: process }] = await Promise.all([
+      import("./lib/ui/terminal_front_end.ts"),
+      import("node:process"),
+    ]);
     terminal = runTerminal(peer, {
       input: process.stdin,
       output: process.stdout,
@@ -317,7 +323,10 @@ async function openDataDir(
   } catch (error) {
     throw new SetupError((error as Error).message);
   }
-  return store ? { identity, store: await PeerStore.open(dataDir) } : { identity };
+  if (!store) return { identity };
+  // Loaded only with a data directory: --ephemeral peers need no SQLite.
+  const { PeerStore } = await import("./lib/store/peer_store.ts");
+  return { identity, store: await PeerStore.open(dataDir) };
 }
 
 /** The room key from the flags (PBKDF2 for a passphrase), or nothing with --insecure. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { BOOTSTRAP_REGISTRY_TARGET } from "./bootstrap_registry_target.ts";
 import { DECODE_MESSAGE_TARGET } from "./decode_message_target.ts";
 import type { FuzzTarget } from "./fuzz_campaign.ts";
 import { FRAME_DECODER_TARGET } from "./frame_decoder_target.ts";
@@ -15,4 +16,5 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = Object.freeze([
   FRAME_DECODER_TARGET,
   DECODE_MESSAGE_TARGET,
   PEER_NODE_TARGET,
+  BOOTSTRAP_REGISTRY_TARGET,
 ]);

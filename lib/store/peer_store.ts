@@ -16,6 +16,7 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { PeerRestore } from "../node/peer_node_options.ts";
 import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";
+import { StoreError } from "./store_error.ts";
 import type { ChatMessage, PeerId } from "../wire/message.ts";
 
 /** Options of {@linkcode PeerStore.open}. */
@@ -26,11 +27,7 @@ export interface PeerStoreOptions {
   addressesMax?: number;
 }
 
-/** Thrown when the data directory is unusable; its message is fit for a one-line CLI error. */
-export class StoreError extends Error {
-  /** Always `"StoreError"`. */
-  override name = "StoreError";
-}
+export { StoreError } from "./store_error.ts";
 
 const SCHEMA_VERSION = 1;
 
