@@ -9,6 +9,7 @@ import { BOOTSTRAP_REGISTRY_TARGET } from "./bootstrap_registry_target.ts";
 import { DECODE_MESSAGE_TARGET } from "./decode_message_target.ts";
 import type { FuzzTarget } from "./fuzz_campaign.ts";
 import { FRAME_DECODER_TARGET } from "./frame_decoder_target.ts";
+import { NOISE_HANDSHAKE_TARGET } from "./noise_handshake_target.ts";
 import { PEER_NODE_TARGET } from "./peer_node_target.ts";
 
 /** The targets, in the order `deno task fuzz` runs them. */
@@ -17,4 +18,5 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = Object.freeze([
   DECODE_MESSAGE_TARGET,
   PEER_NODE_TARGET,
   BOOTSTRAP_REGISTRY_TARGET,
+  NOISE_HANDSHAKE_TARGET,
 ]);

@@ -35,6 +35,7 @@ import {
   encodeRejection,
   HandshakeError,
   NOISE_PROTOCOL_NAME,
+  NoiseChannel,
   noisePrologue,
 } from "../secure/noise_channel.ts";
 import { encodeMessage } from "../wire/message_codec.ts";
@@ -42,12 +43,25 @@ import { ProtocolError } from "../wire/protocol_error.ts";
 import { hexExcerpt } from "./decode_message_target.ts";
 import type { FuzzTarget } from "./fuzz_campaign.ts";
 import { chance, choose, intIn, randomBytes, weighted } from "./fuzz_random.ts";
-import { memoryPipe, type PipeEnd, type WireRewrite } from "./memory_pipe.ts";
+import {
+  memoryPipe,
+  type MemoryPipeOptions,
+  type PipeEnd,
+  type WireRewrite,
+} from "./memory_pipe.ts";
 import { generateEncodedMessage, generateHello } from "./message_generator.ts";
 import { packTree, unpackTree } from "./msgpack_tree.ts";
 import { mutateBytes } from "./mutate_bytes.ts";
 import { mutateTree, randomTree } from "./mutate_msgpack.ts";
-import { type Cast, castOf, handshakeOf, type Outcome, type Party, settle, withinMs } from "./noise_parties.ts";
+import {
+  type Cast,
+  castOf,
+  handshakeOf,
+  type Outcome,
+  type Party,
+  settle,
+  withinMs,
+} from "./noise_parties.ts";
 import { seededX25519KeyPair } from "./seeded_keys.ts";
 
 /** How long a handshake may take before it counts as hung. */
@@ -69,7 +83,9 @@ function checkOutcome(outcome: Outcome, side: string, scenario: string): void {
   const { error } = outcome;
   if (error instanceof HandshakeError || error instanceof ProtocolError) return;
   throw new NoiseCheckError(
-    `${side}'s handshake failed with ${describeError(error)}, not a HandshakeError or ProtocolError (${scenario})`,
+    `${side}'s handshake failed with ${
+      describeError(error)
+    }, not a HandshakeError or ProtocolError (${scenario})`,
     { cause: error },
   );
 }
@@ -85,10 +101,10 @@ function framed(payload: Uint8Array): Uint8Array {
 async function honestPair(
   cast: Cast,
   random: Random,
-  hook: Parameters<typeof memoryPipe>[0],
+  pipeOptions: MemoryPipeOptions,
   scenario: string,
 ): Promise<{ ann: Outcome; bob: Outcome; ends: readonly [PipeEnd, PipeEnd] }> {
-  const pipe = memoryPipe(hook);
+  const pipe = memoryPipe(pipeOptions);
   const [a, b] = pipe.ends;
   const annHandshake = handshakeOf(cast, cast.ann, random);
   const bobHandshake = handshakeOf(cast, cast.bob, random);
@@ -100,14 +116,22 @@ async function honestPair(
     HANDSHAKE_TIMEOUT_MS,
     `handshake (${scenario})`,
   );
-  if (pipe.deadlocked) throw new NoiseCheckError(`the handshake hung: both sides waited for each other (${scenario})`);
+  if (pipe.deadlocked) {
+    throw new NoiseCheckError(`the handshake hung: both sides waited for each other (${scenario})`);
+  }
   checkOutcome(ann, "Ann", scenario);
   checkOutcome(bob, "Bob", scenario);
   return { ann, bob, ends: pipe.ends };
 }
 
 /** A side that completed read only what the other side wrote. */
-function checkNoTamperedAccept(outcome: Outcome, reader: PipeEnd, writer: PipeEnd, side: string, scenario: string): void {
+function checkNoTamperedAccept(
+  outcome: Outcome,
+  reader: PipeEnd,
+  writer: PipeEnd,
+  side: string,
+  scenario: string,
+): void {
   if (!outcome.ok) return;
   reader.framesRead.forEach((frame, i) => {
     const sent = writer.framesWritten[i];
@@ -120,20 +144,31 @@ function checkNoTamperedAccept(outcome: Outcome, reader: PipeEnd, writer: PipeEn
   });
 }
 
-async function checkAgreement(ann: Channel, bob: Channel, cast: Cast, scenario: string): Promise<void> {
+async function checkAgreement(
+  ann: Channel,
+  bob: Channel,
+  cast: Cast,
+  scenario: string,
+): Promise<void> {
   if (ann.remote.id !== cast.bob.identity.id || bob.remote.id !== cast.ann.identity.id) {
     throw new NoiseCheckError(`a completed handshake names the wrong remote (${scenario})`);
   }
-  const hash = (c: Channel) => (c as unknown as { handshakeHash: Uint8Array }).handshakeHash;
-  if (!isDeepStrictEqual(hash(ann), hash(bob))) {
-    throw new NoiseCheckError(`the two sides completed with different handshake hashes (${scenario})`);
+  if (
+    !(ann instanceof NoiseChannel) || !(bob instanceof NoiseChannel) ||
+    !isDeepStrictEqual(ann.handshakeHash, bob.handshakeHash)
+  ) {
+    throw new NoiseCheckError(
+      `the two sides completed with different handshake hashes (${scenario})`,
+    );
   }
   const probe = Uint8Array.of(0x91, 0x02);
   for (const [from, to] of [[ann, bob], [bob, ann]] as const) {
     const wire = await from.seal([probe]);
     const opened = await to.open(wire.subarray(4));
     if (opened.length !== 1 || !isDeepStrictEqual(new Uint8Array(opened[0]!), probe)) {
-      throw new NoiseCheckError(`a completed channel does not carry a message across (${scenario})`);
+      throw new NoiseCheckError(
+        `a completed channel does not carry a message across (${scenario})`,
+      );
     }
   }
 }
@@ -143,24 +178,29 @@ async function manInTheMiddle(cast: Cast, random: Random): Promise<void> {
   const direction = random.int(2) as 0 | 1;
   // Handshake messages 1 and 3 go from Ann, 2 and 4 from Bob; index 2 is after the handshake.
   const index = weighted(random, [[0, 4], [1, 4], [2, 1]] as const);
-  const kind = weighted(random, [
-    ["mutate-payload", 5],
-    ["mutate-wire", 3],
-    ["truncate", 2],
-    ["random", 2],
-    ["rejection", 1],
-    ["drop", 1],
-    ["duplicate", 1],
-    ["replay-earlier", 1],
-    ["replay-session", 2],
-    ["extra-before", 1],
-  ] as const);
+  const kind = weighted(
+    random,
+    [
+      ["mutate-payload", 5],
+      ["mutate-wire", 3],
+      ["truncate", 2],
+      ["random", 2],
+      ["rejection", 1],
+      ["drop", 1],
+      ["duplicate", 1],
+      ["replay-earlier", 1],
+      ["replay-session", 2],
+      ["extra-before", 1],
+    ] as const,
+  );
   let reference: readonly [PipeEnd, PipeEnd] | undefined;
   if (kind === "replay-session") {
     // A clean session first, with its own ephemeral keys, to replay from.
     reference = (await honestPair(cast, random, {}, "reference session")).ends;
   }
-  const scenario = `man in the middle: ${kind} of frame ${index} from ${direction === 0 ? "Ann" : "Bob"}`;
+  const scenario = `man in the middle: ${kind} of frame ${index} from ${
+    direction === 0 ? "Ann" : "Bob"
+  }`;
   const written: Uint8Array[] = [];
   const rewrite = (wire: Uint8Array): WireRewrite | undefined => {
     const payload = wire.subarray(4);
@@ -172,7 +212,14 @@ async function manInTheMiddle(cast: Cast, random: Random): Promise<void> {
       case "truncate":
         return { bytes: wire.subarray(0, random.int(wire.length)), close: true };
       case "random":
-        return { bytes: framed(randomBytes(random, choose(random, [1, 16, 47, 48, 49, 95, 96, 97, intIn(random, 1, 300)]))) };
+        return {
+          bytes: framed(
+            randomBytes(
+              random,
+              choose(random, [1, 16, 47, 48, 49, 95, 96, 97, intIn(random, 1, 300)]),
+            ),
+          ),
+        };
       case "rejection":
         return {
           bytes: framed(
@@ -194,7 +241,9 @@ async function manInTheMiddle(cast: Cast, random: Random): Promise<void> {
         return { bytes: framed(frames.length > 0 ? choose(random, frames) : payload) };
       }
       case "extra-before":
-        return { bytes: Uint8Array.from([...framed(randomBytes(random, intIn(random, 1, 100))), ...wire]) };
+        return {
+          bytes: Uint8Array.from([...framed(randomBytes(random, intIn(random, 1, 100))), ...wire]),
+        };
     }
   };
   const { ann, bob, ends } = await honestPair(cast, random, {
@@ -251,22 +300,46 @@ async function craftPayload(
       return { kind, payload: packTree(mutateTree(random, unpackTree(valid)!)) };
     case "impersonate": {
       const victim = choose(random, [honest, cast.ann, cast.bob]);
-      return { kind, payload: encodeHandshakePayload(encodeMessage({ ...mallory.hello, id: victim.identity.id }), binding) };
+      return {
+        kind,
+        payload: encodeHandshakePayload(
+          encodeMessage({ ...mallory.hello, id: victim.identity.id }),
+          binding,
+        ),
+      };
     }
     case "foreign-binding": {
       const other = await seededX25519KeyPair(random);
-      return { kind, payload: encodeHandshakePayload(encodeMessage(mallory.hello), await signBinding(mallory.identity, other.publicKey)) };
+      return {
+        kind,
+        payload: encodeHandshakePayload(
+          encodeMessage(mallory.hello),
+          await signBinding(mallory.identity, other.publicKey),
+        ),
+      };
     }
     case "other-message":
-      return { kind, payload: encodeHandshakePayload(generateEncodedMessage(random, { edgeRate: 0.01 }).bytes, binding) };
+      return {
+        kind,
+        payload: encodeHandshakePayload(
+          generateEncodedMessage(random, { edgeRate: 0.01 }).bytes,
+          binding,
+        ),
+      };
     case "other-hello": {
-      const hello = { ...generateHello(random), id: mallory.identity.id, version: chance(random, 0.8) ? 1 : 2 };
+      const hello = {
+        ...generateHello(random),
+        id: mallory.identity.id,
+        version: chance(random, 0.8) ? 1 : 2,
+      };
       return { kind, payload: encodeHandshakePayload(encodeMessage(hello), binding) };
     }
     case "random":
       return {
         kind,
-        payload: chance(random, 0.5) ? randomBytes(random, intIn(random, 0, 200)) : packTree(randomTree(random, false)),
+        payload: chance(random, 0.5)
+          ? randomBytes(random, intIn(random, 0, 200))
+          : packTree(randomTree(random, false)),
       };
   }
 }
@@ -276,10 +349,20 @@ function craftPlaintext(random: Random): Uint8Array {
   const parts: number[] = [];
   for (let n = intIn(random, 0, 4); n > 0; n--) {
     const payload = randomBytes(random, intIn(random, 1, 40));
-    const claimed = chance(random, 0.8)
-      ? payload.length
-      : choose(random, [0, payload.length + 1, payload.length - 1, 0xffff_ffff, intIn(random, 0, 100)]);
-    parts.push(claimed >>> 24, (claimed >>> 16) & 0xff, (claimed >>> 8) & 0xff, claimed & 0xff, ...payload);
+    const claimed = chance(random, 0.8) ? payload.length : choose(random, [
+      0,
+      payload.length + 1,
+      payload.length - 1,
+      0xffff_ffff,
+      intIn(random, 0, 100),
+    ]);
+    parts.push(
+      claimed >>> 24,
+      (claimed >>> 16) & 0xff,
+      (claimed >>> 8) & 0xff,
+      claimed & 0xff,
+      ...payload,
+    );
   }
   if (chance(random, 0.2)) parts.push(...randomBytes(random, intIn(random, 1, 5)));
   return Uint8Array.from(parts);
@@ -302,7 +385,12 @@ function unpackReference(plaintext: Uint8Array): Uint8Array[] | undefined {
 }
 
 /** Mallory, having got in, sends crafted transport messages; `open` must agree with the reference. */
-async function craftedTransport(random: Random, transport: TransportState, channel: Channel, scenario: string): Promise<void> {
+async function craftedTransport(
+  random: Random,
+  transport: TransportState,
+  channel: Channel,
+  scenario: string,
+): Promise<void> {
   for (let n = intIn(random, 1, 4); n > 0; n--) {
     const plaintext = craftPlaintext(random);
     const frame = await transport.encrypt(plaintext);
@@ -312,17 +400,23 @@ async function craftedTransport(random: Random, transport: TransportState, chann
       opened = await channel.open(frame);
     } catch (error) {
       if (!(error instanceof ProtocolError)) {
-        throw new NoiseCheckError(`open threw ${describeError(error)} on a crafted transport message (${scenario})`, { cause: error });
+        throw new NoiseCheckError(
+          `open threw ${describeError(error)} on a crafted transport message (${scenario})`,
+          { cause: error },
+        );
       }
       if (expected !== undefined) {
-        throw new NoiseCheckError(`open refused a well-formed transport message ${hexExcerpt(plaintext)} (${scenario})`);
+        throw new NoiseCheckError(
+          `open refused a well-formed transport message ${hexExcerpt(plaintext)} (${scenario})`,
+        );
       }
-      // The nonce was taken by a message that authenticated: the channel is used up, as it would be closed.
-      return;
+      continue;
     }
     const got = opened.map((p) => new Uint8Array(p));
     if (expected === undefined || !isDeepStrictEqual(got, expected)) {
-      throw new NoiseCheckError(`open accepted a malformed transport message ${hexExcerpt(plaintext)} (${scenario})`);
+      throw new NoiseCheckError(
+        `open accepted a malformed transport message ${hexExcerpt(plaintext)} (${scenario})`,
+      );
     }
   }
 }
@@ -332,20 +426,26 @@ async function insider(cast: Cast, random: Random): Promise<void> {
   const malloryDials = chance(random, 0.5);
   const honest = malloryDials ? cast.bob : cast.ann;
   const { kind, payload } = await craftPayload(cast, random, honest);
-  const scenario = `insider: Mallory ${malloryDials ? "dials Bob" : "answers Ann"} with a ${kind} payload`;
+  const scenario = `insider: Mallory ${
+    malloryDials ? "dials Bob" : "answers Ann"
+  } with a ${kind} payload`;
   const pipe = memoryPipe();
   const [h, m] = pipe.ends;
   const honestWork = settle(
     handshakeOf(cast, honest, random)(h, { initiator: !malloryDials, local: honest.hello }),
     h,
   );
-  const state = await HandshakeState.initialize(NOISE_PROTOCOL_NAME, malloryDials ? "initiator" : "responder", {
-    prologue: noisePrologue(cast.roomKey.room),
-    staticKeyPair: cast.mallory.staticKeyPair,
-    psks: [cast.roomKey.psk],
-    ephemeralKeyPair: await seededX25519KeyPair(random),
-  });
-  const malloryWork = (async (): Promise<TransportState | undefined> => {
+  const state = await HandshakeState.initialize(
+    NOISE_PROTOCOL_NAME,
+    malloryDials ? "initiator" : "responder",
+    {
+      prologue: noisePrologue(cast.roomKey.room),
+      staticKeyPair: cast.mallory.staticKeyPair,
+      psks: [cast.roomKey.psk],
+      ephemeralKeyPair: await seededX25519KeyPair(random),
+    },
+  );
+  const malloryWork = (async (): Promise<TransportState | undefined | { error: unknown }> => {
     if (malloryDials) {
       await m.writeFrame(await state.writeMessage());
       const message2 = await m.readFrame();
@@ -367,16 +467,33 @@ async function insider(cast: Cast, random: Random): Promise<void> {
     const transport = await state.split();
     await m.writeFrame(await transport.encrypt(payload));
     return transport;
-  })();
-  const [outcome, transport] = await withinMs(
+  })().catch((error) => ({ error }));
+  const [outcome, malloryResult] = await withinMs(
     Promise.all([honestWork, malloryWork]),
     HANDSHAKE_TIMEOUT_MS,
     `handshake (${scenario})`,
   );
-  if (pipe.deadlocked) throw new NoiseCheckError(`the handshake hung: both sides waited for each other (${scenario})`);
+  if (pipe.deadlocked) {
+    throw new NoiseCheckError(`the handshake hung: both sides waited for each other (${scenario})`);
+  }
   checkOutcome(outcome, malloryDials ? "Bob" : "Ann", scenario);
+  if (malloryResult !== undefined && "error" in malloryResult) {
+    // Mallory follows the pattern: she fails only once the honest side has hung up on her.
+    if (outcome.ok) {
+      throw new NoiseCheckError(
+        `Mallory's side failed: ${describeError(malloryResult.error)} (${scenario})`,
+        {
+          cause: malloryResult.error,
+        },
+      );
+    }
+    return;
+  }
+  const transport = malloryResult;
   if (kind === "valid" && !outcome.ok) {
-    throw new NoiseCheckError(`an honest side refused a valid insider: ${describeError(outcome.error)} (${scenario})`);
+    throw new NoiseCheckError(
+      `an honest side refused a valid insider: ${describeError(outcome.error)} (${scenario})`,
+    );
   }
   if (!outcome.ok) return;
   if (outcome.channel.remote.id !== cast.mallory.identity.id) {

@@ -98,7 +98,10 @@ export async function settle(work: Promise<Channel>, end: PipeEnd): Promise<Outc
 export async function withinMs<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms: it hangs`)), ms);
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not finish within ${ms} ms: it hangs`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([work, timeout]);

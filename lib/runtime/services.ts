@@ -19,6 +19,7 @@ import type { X25519KeyPair } from "../secure/noise/x25519.ts";
 import { chatAuthenticator } from "../secure/chat_authenticator.ts";
 import { type DirectMessage, openDirect, sealDirect } from "../secure/direct_message.ts";
 import { isPeerId } from "../wire/message_codec.ts";
+import { bytesToHex } from "../wire/hex.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import type { PeerStore } from "../store/peer_store.ts";
 import {
@@ -28,6 +29,9 @@ import {
   type RuntimeStats,
 } from "./actor_runtime.ts";
 import { listenTcp } from "./listen.ts";
+
+/** Direct messages remembered to drop replays. */
+const OPENED_BOXES_MAX = 4_096;
 
 /** How long a leaving peer waits for its goodbyes to be delivered. */
 const LEAVE_GRACE_MS = 1_000;
@@ -159,10 +163,19 @@ export async function startPeer(options: StartPeerOptions): Promise<PeerService>
     ...(restored === undefined ? {} : { restore: restored }),
   });
   const emit = options.onEvent ?? (() => {});
+  // Boxes opened, by their ephemeral key (unique per box): a relay that
+  // replays one, under a new routing id, does not get it shown twice.
+  const opened = new Set<string>();
   const onEvent = (event: RuntimeEvent): void => {
     if (event.type !== "direct") return emit(event);
     openDirect(identity, event.box).then(
-      (message) => emit({ type: "direct-message", ...message }),
+      (message) => {
+        const eph = bytesToHex(event.box.subarray(3, 35));
+        if (opened.has(eph)) return;
+        opened.add(eph);
+        if (opened.size > OPENED_BOXES_MAX) opened.delete(opened.values().next().value!);
+        emit({ type: "direct-message", ...message });
+      },
       (error) =>
         emit({
           type: "log",
