@@ -3,9 +3,15 @@
  * connection would join them, with a hook that may rewrite what goes over the
  * wire. Frames travel as bytes (4-byte length prefix and payload) and are read
  * back through a real `FrameDecoder`, so a rewritten prefix fails as it would
- * on a socket. The pipe notices a deadlock — both ends waiting to read with
- * nothing on the way and neither closed — and fails both reads, so that a
- * handshake that would hang is reported instead.
+ * on a socket.
+ *
+ * The pipe notices when a reader can wait for nothing: its peer is waiting
+ * too, or has retired (finished its part), and nothing is on the way.
+ * Stuck inside a frame (a rewritten length promised more bytes), it is the
+ * slow sender the runtime's handshake timeout is for: the pipe closes, as
+ * that timeout would, and the read fails as truncated. Stuck between frames,
+ * it is a deadlock of the protocol itself: the read throws
+ * {@linkcode PipeDeadlockError} and the pipe records it.
  *
  * @module
  */
@@ -39,6 +45,8 @@ export interface PipeEnd extends FrameTransport {
   readonly framesRead: readonly Uint8Array[];
   /** The frames this end wrote, in order, before any rewriting. */
   readonly framesWritten: readonly Uint8Array[];
+  /** This end will neither read nor write any more (its handshake finished). */
+  retire(): void;
 }
 
 /** Thrown by reads when the pipe deadlocked. */
@@ -58,8 +66,10 @@ export interface MemoryPipeOptions {
 /** A pipe: its two ends, and whether it ever deadlocked. */
 export interface MemoryPipe {
   readonly ends: readonly [PipeEnd, PipeEnd];
-  /** Whether both ends were ever waiting for each other at once. */
+  /** Whether a read was ever stuck between frames (a protocol deadlock). */
   readonly deadlocked: boolean;
+  /** Whether a read was ever stuck inside a frame (so the pipe closed, as a timeout would). */
+  readonly stalled: boolean;
 }
 
 interface Direction {
@@ -100,7 +110,13 @@ export function memoryPipe(options: MemoryPipeOptions = {}): MemoryPipe {
     { chunks: [], closed: false, written: 0 },
   ];
   const waiting: [(() => void) | undefined, (() => void) | undefined] = [undefined, undefined];
-  const state = { deadlocked: false };
+  const retired = [false, false];
+  const state = { deadlocked: false, stalled: false };
+  const closeAll = () => {
+    for (const direction of directions) direction.closed = true;
+    wake(0);
+    wake(1);
+  };
 
   const wake = (reader: 0 | 1) => {
     const resolve = waiting[reader];
@@ -140,8 +156,13 @@ export function memoryPipe(options: MemoryPipeOptions = {}): MemoryPipe {
           }
           if (state.deadlocked) throw new PipeDeadlockError("Cannot read: the pipe is deadlocked");
           const other = (1 - me) as 0 | 1;
-          if (waiting[other] !== undefined && outgoing.chunks.length === 0 && !outgoing.closed) {
-            // The other end waits for us and we for it, with nothing on the way: a hang.
+          if (waiting[other] !== undefined || retired[other]) {
+            // Nothing is on the way and nothing will come.
+            if (decoder.bufferedBytes > 0) {
+              state.stalled = true;
+              closeAll();
+              continue;
+            }
             state.deadlocked = true;
             wake(other);
             throw new PipeDeadlockError("Cannot read: both ends wait for each other");
@@ -167,6 +188,10 @@ export function memoryPipe(options: MemoryPipeOptions = {}): MemoryPipe {
         wake(0);
         wake(1);
       },
+      retire(): void {
+        retired[me] = true;
+        wake((1 - me) as 0 | 1);
+      },
     };
   };
   const ends: [PipeEnd, PipeEnd] = [makeEnd(0), makeEnd(1)];
@@ -174,6 +199,9 @@ export function memoryPipe(options: MemoryPipeOptions = {}): MemoryPipe {
     ends,
     get deadlocked() {
       return state.deadlocked;
+    },
+    get stalled() {
+      return state.stalled;
     },
   };
 }

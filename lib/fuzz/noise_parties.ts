@@ -84,10 +84,15 @@ export type Outcome =
   | { readonly ok: true; readonly channel: Channel }
   | { readonly ok: false; readonly error: unknown };
 
-/** Runs a handshake to its end; a side that fails closes its end, as the runtime closes the socket. */
+/**
+ * Runs a handshake to its end; a side that fails closes its end, as the
+ * runtime closes the socket, and one that completes retires from the pipe.
+ */
 export async function settle(work: Promise<Channel>, end: PipeEnd): Promise<Outcome> {
   try {
-    return { ok: true, channel: await work };
+    const channel = await work;
+    end.retire();
+    return { ok: true, channel };
   } catch (error) {
     end.close();
     return { ok: false, error };
