@@ -132,7 +132,8 @@ Options:
   -v, --verbose             more diagnostics on stderr (twice: debug)
   -h, --help                show this help
 
-In the terminal: type a line to send it; /peers, /clock, /nick NAME, /help, /quit (or exit).`,
+In the terminal: type a line to send it; /peers, /clock, /msg PEER TEXT,
+/nick NAME, /help, /quit (or exit).`,
   bootstrap: `Usage: main.ts bootstrap [options]
 
 Run a bootstrap registry: peers register with it and get back a random sample

@@ -17,12 +17,12 @@ import { fingerprint, formatClockTime, sanitizeForTerminal } from "./display.ts"
 /** Help shown by `/help`. */
 export const TERMINAL_HELP = [
   "Type a line and press Enter to send it to everyone.",
-  "  /peers        list the peers believed alive (* = direct connection)",
-  "  /clock        show what you have delivered, per author",
-  "  /nick NAME    change your nick",
+  "  /peers           list the peers believed alive (* = direct connection)",
+  "  /clock           show what you have delivered, per author",
   "  /msg PEER TEXT   send TEXT to PEER alone, end-to-end encrypted (PEER: a nick or an id prefix)",
-  "  /help         this help",
-  "  /quit, exit   leave the chat",
+  "  /nick NAME       change your nick",
+  "  /help            this help",
+  "  /quit, exit      leave the chat",
 ];
 
 /** Options of {@linkcode runTerminal}. */
