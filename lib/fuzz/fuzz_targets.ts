@@ -7,10 +7,13 @@
 
 import { BOOTSTRAP_REGISTRY_TARGET } from "./bootstrap_registry_target.ts";
 import { DECODE_MESSAGE_TARGET } from "./decode_message_target.ts";
+import { OPEN_DIRECT_TARGET } from "./direct_message_target.ts";
 import type { FuzzTarget } from "./fuzz_campaign.ts";
 import { FRAME_DECODER_TARGET } from "./frame_decoder_target.ts";
 import { NOISE_HANDSHAKE_TARGET } from "./noise_handshake_target.ts";
+import { NOISE_TRANSPORT_TARGET } from "./noise_transport_target.ts";
 import { PEER_NODE_TARGET } from "./peer_node_target.ts";
+import { PLAIN_HANDSHAKE_TARGET } from "./plain_handshake_target.ts";
 
 /** The targets, in the order `deno task fuzz` runs them. */
 export const FUZZ_TARGETS: readonly FuzzTarget[] = Object.freeze([
@@ -18,5 +21,8 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = Object.freeze([
   DECODE_MESSAGE_TARGET,
   PEER_NODE_TARGET,
   BOOTSTRAP_REGISTRY_TARGET,
+  PLAIN_HANDSHAKE_TARGET,
   NOISE_HANDSHAKE_TARGET,
+  NOISE_TRANSPORT_TARGET,
+  OPEN_DIRECT_TARGET,
 ]);

@@ -21,7 +21,7 @@ import { FrameDecoder } from "../wire/frame_codec.ts";
 
 /** What the hook does to one frame: the bytes to put on the wire instead, and whether to close after. */
 export interface WireRewrite {
-  /** Wire bytes (prefixes included) to deliver instead of the frame; may be empty. */
+  /** Wire bytes (prefixes included) to deliver instead of the frame; empty closes the direction. */
   readonly bytes: Uint8Array;
   /** Close this direction after them (the connection broke). */
   readonly close?: boolean;
@@ -111,6 +111,10 @@ export function memoryPipe(options: MemoryPipeOptions = {}): MemoryPipe {
   ];
   const waiting: [(() => void) | undefined, (() => void) | undefined] = [undefined, undefined];
   const retired = [false, false];
+  const decoders: [FrameDecoder, FrameDecoder] = [
+    new FrameDecoder({ frameBytesMax }),
+    new FrameDecoder({ frameBytesMax }),
+  ];
   const state = { deadlocked: false, stalled: false };
   const closeAll = () => {
     for (const direction of directions) direction.closed = true;
@@ -127,7 +131,7 @@ export function memoryPipe(options: MemoryPipeOptions = {}): MemoryPipe {
   const makeEnd = (me: 0 | 1): PipeEnd => {
     const incoming = directions[1 - me]!;
     const outgoing = directions[me];
-    const decoder = new FrameDecoder({ frameBytesMax });
+    const decoder = decoders[me];
     const pending: Uint8Array[] = [];
     const framesRead: Uint8Array[] = [];
     const framesWritten: Uint8Array[] = [];
@@ -158,7 +162,7 @@ export function memoryPipe(options: MemoryPipeOptions = {}): MemoryPipe {
           const other = (1 - me) as 0 | 1;
           if (waiting[other] !== undefined || retired[other]) {
             // Nothing is on the way and nothing will come.
-            if (decoder.bufferedBytes > 0) {
+            if (decoders[0].bufferedBytes > 0 || decoders[1].bufferedBytes > 0) {
               state.stalled = true;
               closeAll();
               continue;
@@ -178,7 +182,8 @@ export function memoryPipe(options: MemoryPipeOptions = {}): MemoryPipe {
         const rewrite = hook?.(me, index, framed(copy));
         const bytes = rewrite === undefined ? framed(copy) : rewrite.bytes;
         if (bytes.length > 0) outgoing.chunks.push(bytes);
-        if (rewrite?.close === true) outgoing.closed = true;
+        // A frame swallowed whole is a black hole, which only a timeout ends: end it at once.
+        if (rewrite?.close === true || bytes.length === 0) outgoing.closed = true;
         wake((1 - me) as 0 | 1);
         return Promise.resolve();
       },

@@ -467,7 +467,14 @@ async function insider(cast: Cast, random: Random): Promise<void> {
     const transport = await state.split();
     await m.writeFrame(await transport.encrypt(payload));
     return transport;
-  })().catch((error) => ({ error }));
+  })().then((result) => {
+    m.retire();
+    return result;
+  }, (error) => {
+    // Mallory gives up (a payload too large to send, say) and hangs up.
+    m.close();
+    return { error };
+  });
   const [outcome, malloryResult] = await withinMs(
     Promise.all([honestWork, malloryWork]),
     HANDSHAKE_TIMEOUT_MS,
@@ -478,8 +485,10 @@ async function insider(cast: Cast, random: Random): Promise<void> {
   }
   checkOutcome(outcome, malloryDials ? "Bob" : "Ann", scenario);
   if (malloryResult !== undefined && "error" in malloryResult) {
-    // Mallory follows the pattern: she fails only once the honest side has hung up on her.
-    if (outcome.ok) {
+    // Mallory follows the pattern: she fails only when her payload is too large to send, or once
+    // the honest side has hung up on her.
+    const tooLarge = malloryResult.error instanceof RangeError && payload.length > 60_000;
+    if (outcome.ok && !tooLarge) {
       throw new NoiseCheckError(
         `Mallory's side failed: ${describeError(malloryResult.error)} (${scenario})`,
         {
