@@ -124,7 +124,7 @@ async function soak(target: FuzzTarget, seconds: number, strict: boolean): Promi
 async function heapCheck(seed: number): Promise<boolean> {
   const step = mutatedDecodeSteps(seededRandom(seed));
   const started = performance.now();
-  const growth = await measureHeapGrowth(step, { iterations: HEAP_ITERATIONS });
+  const growth = await measureHeapGrowth(step, { iterations: HEAP_ITERATIONS, samples: 50 });
   const seconds = (performance.now() - started) / 1000;
   const limit = growth.gcExposed ? HEAP_GROWTH_MAX_GC : HEAP_GROWTH_MAX_NO_GC;
   const ok = growth.growthBytes <= limit;

@@ -19,9 +19,9 @@ export interface HeapGrowthOptions {
 
 /** What {@linkcode measureHeapGrowth} saw. */
 export interface HeapGrowth {
-  /** Least heap in use over the first quarter of the samples, in bytes. */
+  /** Least memory in use (JS heap and buffers) over the first quarter of the samples, in bytes. */
   readonly beforeBytes: number;
-  /** Least heap in use over the last quarter of the samples, in bytes. */
+  /** Least memory in use (JS heap and buffers) over the last quarter of the samples, in bytes. */
   readonly afterBytes: number;
   /** `afterBytes - beforeBytes`. */
   readonly growthBytes: number;
@@ -31,7 +31,7 @@ export interface HeapGrowth {
 
 /**
  * Runs `step(i)` for the warm-up and then the measured iterations, sampling
- * the heap in use at even intervals (after yielding to the event loop, and
+ * the memory in use (JS heap plus the buffers behind typed arrays) at even intervals (after yielding to the event loop, and
  * after a full GC when one is exposed). The least sample of the first
  * quarter against the least of the last: heap right after a collection is
  * what is live, so garbage does not read as growth while a leak does.
@@ -67,7 +67,8 @@ export async function measureHeapGrowth(
     }
     gc?.();
     await new Promise((resolve) => setTimeout(resolve, 0));
-    heap.push(Deno.memoryUsage().heapUsed);
+    const usage = Deno.memoryUsage();
+    heap.push(usage.heapUsed + usage.external);
   }
   const quarter = Math.floor(sampleCount / 4);
   const beforeBytes = Math.min(...heap.slice(0, quarter));
