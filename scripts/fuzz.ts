@@ -131,7 +131,7 @@ async function heapCheck(seed: number): Promise<boolean> {
   console.log(
     `${HEAP.padEnd(20)} ${HEAP_ITERATIONS} decodeMessage calls in ${
       seconds.toFixed(1)
-    } s (seed ${seed}): heap ` +
+    } s (seed ${seed}): memory ` +
       `${(growth.beforeBytes / 1e6).toFixed(1)} MB -> ${
         (growth.afterBytes / 1e6).toFixed(1)
       } MB, growth ` +
@@ -210,7 +210,9 @@ async function main(): Promise<number> {
 
   const share = targets.length === 0 ? 0 : seconds / targets.length;
   console.log(
-    `fuzz: ${targets.length} targets for ${seconds} s (${share.toFixed(1)} s each), random seeds` +
+    `fuzz: ${targets.length} target${targets.length === 1 ? "" : "s"} for ${seconds} s (${
+      share.toFixed(1)
+    } s each), random seeds` +
       (strict ? ", known issues fail" : ""),
   );
   let ok = true;

@@ -4,10 +4,14 @@
  * boxes, ephemeral keys of small order, and boxes this target seals itself
  * (the sealing steps of `direct_message.ts`) around crafted plaintexts: the
  * genuine signed plaintext mutated, re-widened or rebuilt with bad fields.
- * Checked: `openDirect` throws nothing but `DirectMessageError`; a crafted box
- * that decrypts is never refused as undecryptable (else this target's sealing
- * is wrong and the plaintext checks go untested); and a box it opens names its
- * true author and carries exactly what that author wrote.
+ * Every box but the misaddressed ones (sealed by `sealDirect` itself, with a
+ * fresh ephemeral key) is sealed under a seeded key, so iterations replay
+ * exactly.
+ *
+ * Checked: `openDirect` throws nothing but `DirectMessageError`; a crafted
+ * box that decrypts is never refused as undecryptable (else this target's
+ * sealing is wrong and the plaintext checks go untested); and a box it opens
+ * names its true author and carries exactly what that author wrote.
  *
  * @module
  */
@@ -255,7 +259,12 @@ export const OPEN_DIRECT_TARGET: FuzzTarget = {
       );
       switch (kind) {
         case "mutated-box": {
-          const box = await sealDirect(sender, recipient.id, c);
+          // Sealed here, under a seeded ephemeral key, so that the iteration replays byte for byte.
+          const box = await sealPlaintext(
+            random,
+            recipient,
+            async (eph) => packTree(await signedPlaintext(sender, recipient, eph, c)),
+          );
           const mutated = chance(random, 0.5)
             ? mutateBytes(random, box)
             : packTree(mutateTree(random, unpackTree(box)!));
