@@ -24,14 +24,16 @@ export type CausalMessage = CausalStamp;
  * - `"inconsistent-clock"`: `clock.get(author) !== seq`;
  * - `"seq-ahead"`: `seq - delivered[author] > seqAheadMax`;
  * - `"author-full"`: the author already has `perAuthorMax` messages held;
- * - `"queue-full"`: `messagesMax` messages are held.
+ * - `"queue-full"`: `messagesMax` messages are held;
+ * - `"authors-full"`: the author is new and the queue already knows `authorsMax` authors.
  */
 export type RejectReason =
   | "malformed"
   | "inconsistent-clock"
   | "seq-ahead"
   | "author-full"
-  | "queue-full";
+  | "queue-full"
+  | "authors-full";
 
 /**
  * What `offer()` did with a message. `delivered` lists the messages this call
@@ -52,6 +54,17 @@ export interface HoldBackQueueOptions {
   perAuthorMax?: number;
   /** How far a message's `seq` may run ahead of `delivered[author]`; 1 admits only the next one. @default {1_000} */
   seqAheadMax?: number;
+  /**
+   * Most distinct authors known (delivered or held): the delivered clock never
+   * has more entries, so a clock built from it always fits a message.
+   * @default {Infinity}
+   */
+  authorsMax?: number;
+  /**
+   * An author always admitted and always counted, known or not: the node
+   * itself, so that others cannot fill the clock before it first speaks.
+   */
+  reservedAuthor?: string;
   /** Delivered clock to start from, e.g. one restored after a restart. @default {new Map()} */
   delivered?: VectorClock;
 }
@@ -81,6 +94,7 @@ const REJECTED: Readonly<Record<RejectReason, OfferResult<never>>> = Object.free
   "seq-ahead": rejected("seq-ahead"),
   "author-full": rejected("author-full"),
   "queue-full": rejected("queue-full"),
+  "authors-full": rejected("authors-full"),
 });
 
 function isCount(n: unknown): n is number {
@@ -107,6 +121,8 @@ export class HoldBackQueue<M extends CausalMessage> {
   readonly #messagesMax: number;
   readonly #perAuthorMax: number;
   readonly #seqAheadMax: number;
+  readonly #authorsMax: number;
+  readonly #reservedAuthor: string | undefined;
   /** The delivered clock V. */
   readonly #delivered = new Map<string, number>();
   /** Held messages: author → seq → message. Never holds an empty inner map. */
@@ -122,6 +138,11 @@ export class HoldBackQueue<M extends CausalMessage> {
     this.#messagesMax = checkOption("messagesMax", options.messagesMax ?? 10_000, 0);
     this.#perAuthorMax = checkOption("perAuthorMax", options.perAuthorMax ?? 1_000, 0);
     this.#seqAheadMax = checkOption("seqAheadMax", options.seqAheadMax ?? 1_000, 1);
+    const authorsMax = options.authorsMax ?? Infinity;
+    this.#authorsMax = authorsMax === Infinity
+      ? authorsMax
+      : checkOption("authorsMax", authorsMax, 1);
+    this.#reservedAuthor = options.reservedAuthor;
     for (const [author, n] of options.delivered ?? []) {
       if (!isCount(n)) {
         throw new RangeError(
@@ -150,6 +171,7 @@ export class HoldBackQueue<M extends CausalMessage> {
     if (queue !== undefined && queue.has(seq)) return DUPLICATE;
     if (clock.get(author) !== seq) return REJECTED["inconsistent-clock"];
     if (seq - last > this.#seqAheadMax) return REJECTED["seq-ahead"];
+    if (!this.admits(author)) return REJECTED["authors-full"];
     for (const n of clock.values()) {
       if (!isCount(n)) return REJECTED["malformed"];
     }
@@ -220,6 +242,22 @@ export class HoldBackQueue<M extends CausalMessage> {
     return { seq, clock };
   }
 
+  /**
+   * Whether `author` may enter the queue: it is already known, reserved, or
+   * there is room for one more author under `authorsMax`.
+   */
+  admits(author: string): boolean {
+    if (this.#delivered.has(author) || this.#held.has(author)) return true;
+    if (author === this.#reservedAuthor || this.#authorsMax === Infinity) return true;
+    let known = this.#delivered.size;
+    for (const held of this.#held.keys()) if (!this.#delivered.has(held)) known++;
+    const reserved = this.#reservedAuthor;
+    if (reserved !== undefined && !this.#delivered.has(reserved) && !this.#held.has(reserved)) {
+      known++;
+    }
+    return known < this.#authorsMax;
+  }
+
   /** Reports whether `(author, seq)` is known: already delivered or held. This is the broadcast dedup. */
   has(author: string, seq: number): boolean {
     return seq <= (this.#delivered.get(author) ?? 0) ||
@@ -269,14 +307,15 @@ export class HoldBackQueue<M extends CausalMessage> {
    * between: that history is gone (pruned everywhere this node can reach), so
    * waiting for it would block every later message forever. Held messages of
    * `author` up to `seq` are dropped; returns what the jump releases, in
-   * delivery order. A jump backwards is ignored.
+   * delivery order. A jump backwards is ignored, and so is one of a new author
+   * the queue has no room for (see `authorsMax`).
    */
   skipTo(author: string, seq: number): M[] {
     if (!isCount(seq)) {
       throw new RangeError(`Cannot skip: seq ${seq} is not a non-negative safe integer`);
     }
     const last = this.#delivered.get(author) ?? 0;
-    if (seq <= last) return [];
+    if (seq <= last || !this.admits(author)) return [];
     this.#delivered.set(author, seq);
     const ready: string[] = [];
     const queue = this.#held.get(author);

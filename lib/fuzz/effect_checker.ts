@@ -20,7 +20,6 @@ import { addressProblem } from "../wire/address.ts";
 import type { Message, PeerId } from "../wire/message.ts";
 import { encodeMessage, isPeerId } from "../wire/message_codec.ts";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../wire/wire_limits.ts";
-import { KnownIssueError } from "./fuzz_campaign.ts";
 
 /** An effect the actor should not have produced. */
 export class EffectViolation extends Error {
@@ -113,7 +112,6 @@ export class EffectChecker {
    * Checks one batch of effects, in order.
    *
    * @throws {EffectViolation} at the first bad effect.
-   * @throws {KnownIssueError} for a known issue.
    */
   check(effects: readonly Effect[]): void {
     for (const effect of effects) this.#checkOne(effect);
@@ -168,10 +166,7 @@ export class EffectChecker {
       }
       case "skip": {
         if (effect.author === this.#selfId) {
-          throw new KnownIssueError(
-            "skip-moves-own-seq",
-            `skipped its own messages up to ${effect.seq}`,
-          );
+          this.#fail(`skipped its own messages up to ${effect.seq}`);
         }
         const last = this.#delivered.get(effect.author) ?? 0;
         if (!(effect.seq > last)) {
@@ -211,8 +206,6 @@ export class EffectChecker {
     try {
       encodeMessage(message, this.#limits);
     } catch (error) {
-      const known = knownIssueOf(message, this.#limits);
-      if (known !== undefined) throw known;
       throw new EffectViolation(
         `sent a ${message.type} that does not encode: ${
           error instanceof Error ? error.message : String(error)
@@ -233,32 +226,4 @@ export class EffectChecker {
   #fail(detail: string): never {
     throw new EffectViolation(`Bad effect: ${detail}`);
   }
-}
-
-/** The known issue that explains an unencodable message, if one does. */
-function knownIssueOf(message: Message, limits: WireLimits): KnownIssueError | undefined {
-  const unsafe = (n: number) => !Number.isSafeInteger(n);
-  if (
-    (message.type === "member" && unsafe(message.member.incarnation)) ||
-    (message.type === "peers" && message.peers.some((m) => unsafe(m.incarnation)))
-  ) {
-    return new KnownIssueError(
-      "incarnation-overflow",
-      `a ${message.type} carries incarnation 2^53`,
-    );
-  }
-  const entries = message.type === "have" || message.type === "skip"
-    ? message.clock.size
-    : message.type === "want"
-    ? message.ranges.length
-    : message.type === "chat"
-    ? message.message.clock.size
-    : 0;
-  if (entries > limits.clockEntriesMax) {
-    return new KnownIssueError(
-      "aggregate-over-wire-limit",
-      `a ${message.type} with ${entries} clock entries (limit ${limits.clockEntriesMax})`,
-    );
-  }
-  return undefined;
 }

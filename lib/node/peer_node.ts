@@ -212,6 +212,8 @@ export class PeerNode implements Actor {
       messagesMax: this.#options.holdBackMessagesMax,
       perAuthorMax: this.#options.holdBackPerAuthorMax,
       seqAheadMax: this.#options.seqAheadMax,
+      authorsMax: this.#options.authorsMax,
+      reservedAuthor: this.#id,
       delivered,
     });
     this.#history = new MessageLog<ChatMessage>({ messagesMax: this.#options.historyMessagesMax });
@@ -985,8 +987,9 @@ export class PeerNode implements Actor {
   #applyMember(info: MemberInfo, nowMs: number, from?: PeerId): boolean {
     if (info.id === this.#id) {
       if (info.status !== "alive" && info.incarnation >= this.#incarnation && !this.#leaving) {
-        // Refute: we are alive, and say so with a newer incarnation.
-        this.#incarnation = info.incarnation + 1;
+        // Refute: we are alive, and say so with a newer incarnation. (At the
+        // largest one there is no newer: only a liar gets a member there.)
+        this.#incarnation = Math.min(info.incarnation + 1, Number.MAX_SAFE_INTEGER);
         this.#log(
           "info",
           `Refuting a '${info.status}' rumor about us; incarnation now ${this.#incarnation}`,
@@ -1294,6 +1297,8 @@ export class PeerNode implements Actor {
       if (n <= this.#queue.deliveredSeq(author)) continue;
       const missing = this.#missing.get(author);
       if (missing === undefined) {
+        // Only authors the clock has room for, so that a `want` always fits a message.
+        if (!this.#queue.admits(author) || this.#missing.size >= this.#options.authorsMax) continue;
         this.#missing.set(author, { upTo: n, conn: link.conn, sinceMs: nowMs, graft: !have.full });
       } else {
         if (missing.upTo < n) missing.upTo = n;
@@ -1318,7 +1323,10 @@ export class PeerNode implements Actor {
 
   #onSkip(skip: Skip, nowMs: number): void {
     for (const [author, seq] of skip.clock) {
-      if (seq <= this.#queue.deliveredSeq(author)) continue;
+      // Nobody holds more of our own history than we do; and a new author
+      // the clock has no room for is not taken in by a skip either.
+      if (author === this.#id || seq <= this.#queue.deliveredSeq(author)) continue;
+      if (!this.#queue.admits(author)) continue;
       const released = this.#queue.skipTo(author, seq);
       this.#history.skipTo(author, seq);
       this.#emit({ type: "skip", author, seq });

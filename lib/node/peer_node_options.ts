@@ -6,6 +6,7 @@
 
 import type { Random } from "../random/random.ts";
 import type { ChatMessage } from "../wire/message.ts";
+import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
 
 /** What a peer brings back from its disk when it restarts. */
 export interface PeerRestore {
@@ -115,6 +116,12 @@ export interface PeerNodeOptions {
   holdBackPerAuthorMax?: number;
   /** How far an author's sequence number may run ahead of what was delivered. Default 1 000. */
   seqAheadMax?: number;
+  /**
+   * Most distinct authors this node tracks, itself included: the size of its
+   * vector clock. Messages (and skips) of authors past it are refused, so that
+   * every clock it sends fits the wire's `clockEntriesMax`. Default 1 024.
+   */
+  authorsMax?: number;
 }
 
 /** {@linkcode PeerNodeOptions} with every default filled in. */
@@ -156,6 +163,7 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   holdBackMessagesMax: 10_000,
   holdBackPerAuthorMax: 1_000,
   seqAheadMax: 1_000,
+  authorsMax: DEFAULT_WIRE_LIMITS.clockEntriesMax,
 });
 
 /** Fills in the defaults and checks every value. */

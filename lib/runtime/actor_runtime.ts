@@ -454,8 +454,16 @@ export class ActorRuntime {
     if (live === undefined || live.closedByActor) return;
     // A flood sends one message object to many connections in a row: encode it once.
     if (message !== this.#lastMessage) {
+      let payload: Uint8Array | Promise<Uint8Array>;
+      try {
+        payload = this.#encode(message);
+      } catch (error) {
+        // An actor bug, not the peer's: drop the message, never the process.
+        this.#log("warn", `Not sending a ${message.type} message: ${describe(error)}`);
+        return;
+      }
       this.#lastMessage = message;
-      this.#lastPayload = this.#encode(message);
+      this.#lastPayload = payload;
     }
     live.outbox.push(this.#lastPayload!);
     this.#stats.messagesSent++;

@@ -146,7 +146,10 @@ export class PeerStore {
 
   #restore(): PeerRestore & { addresses: string[] } {
     this.#prune();
-    const incarnation = Number(this.#meta("incarnation") ?? "-1") + 1;
+    const incarnation = Math.min(
+      Number(this.#meta("incarnation") ?? "-1") + 1,
+      Number.MAX_SAFE_INTEGER,
+    );
     this.#setMeta("incarnation", String(incarnation));
     this.#incarnation = incarnation;
     const messages: ChatMessage[] = [];

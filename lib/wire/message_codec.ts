@@ -10,7 +10,7 @@
  *    `ARRAY_DEPTH_MAX` deep and never claim more elements than there are
  *    bytes left (so a 64 KiB frame cannot make the decoder allocate hundreds
  *    of megabytes); no trailing bytes.
- * 2. `@msgpack/msgpack` decodes, with its length caps set as a backstop.
+ * 2. The value is read from the checked bytes (bins are views into them).
  * 3. Every field is checked against the layout and the `WireLimits`.
  *
  * Every failure throws `ProtocolError`. Encoding checks the same rules and
@@ -21,7 +21,7 @@
  * @module
  */
 
-import { Decoder, Encoder } from "@msgpack/msgpack";
+import { Encoder } from "@msgpack/msgpack";
 import { addressProblem } from "./address.ts";
 import { bytesToHex, hexToBytes, isLowerHex } from "./hex.ts";
 import {
@@ -390,44 +390,143 @@ function checkShape(bytes: Uint8Array, fail: Fail): void {
 }
 
 // ---------------------------------------------------------------------------
-// Step 2: the library decoder, one per limits object
+// Step 2: build the value. Step 1 proved the bytes well formed, so this only
+// reads. Our own reader rather than the library's: @msgpack/msgpack decodes
+// strings over 200 bytes with a default TextDecoder, which drops a leading
+// U+FEFF — a relayed text would then differ from what its author signed.
 
-const decoders = new WeakMap<WireLimits, Decoder>();
+const UTF8_KEEP_BOM = new TextDecoder("utf-8", { ignoreBOM: true });
 
-function decoderFor(limits: WireLimits): Decoder {
-  let decoder = decoders.get(limits);
-  if (decoder === undefined) {
-    // Backstops at twice the schema limits, so that the field checks (step 3)
-    // report the specific problem and these catch only what they would miss.
-    decoder = new Decoder({
-      maxStrLength: 2 *
-        Math.max(
-          PROTOCOL_MAGIC.length,
-          limits.textBytesMax,
-          limits.nickBytesMax,
-          limits.addrBytesMax,
-          limits.reasonBytesMax,
-        ),
-      maxBinLength: limits.frameBytesMax,
-      maxArrayLength: 2 * Math.max(limits.clockEntriesMax, limits.peersPerMessageMax, 16),
-      maxMapLength: 0,
-      maxExtLength: 0,
-    });
-    decoders.set(limits, decoder);
-  }
-  return decoder;
+/** Strings up to this many bytes are decoded in JavaScript when they are ASCII. */
+const ASCII_FAST_BYTES_MAX = 32;
+
+/** A cursor over bytes that {@linkcode checkShape} accepted. */
+interface Cursor {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  pos: number;
 }
 
-function decodeValue(bytes: Uint8Array, limits: WireLimits, fail: Fail): unknown {
-  checkShape(bytes, fail);
-  try {
-    return decoderFor(limits).decode(bytes);
-  } catch (error) {
-    return fail(`invalid MessagePack: ${(error as Error).message}`, error);
+function readValue(c: Cursor): unknown {
+  const head = c.bytes[c.pos++]!;
+  if (head <= 0x7f) return head;
+  if (head >= 0xe0) return head - 0x100;
+  if (head >= 0x90 && head <= 0x9f) return readArray(c, head & 0x0f);
+  if (head >= 0xa0 && head <= 0xbf) return readString(c, head & 0x1f);
+  const view = c.view;
+  const at = c.pos;
+  switch (head) {
+    case 0xcc:
+      c.pos += 1;
+      return c.bytes[at]!;
+    case 0xcd:
+      c.pos += 2;
+      return view.getUint16(at);
+    case 0xce:
+      c.pos += 4;
+      return view.getUint32(at);
+    case 0xcf:
+      c.pos += 8;
+      return view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
+    case 0xd0:
+      c.pos += 1;
+      return view.getInt8(at);
+    case 0xd1:
+      c.pos += 2;
+      return view.getInt16(at);
+    case 0xd2:
+      c.pos += 4;
+      return view.getInt32(at);
+    case 0xd3:
+      c.pos += 8;
+      // Exact: step 1 bounded it to ±(2^53 - 1).
+      return view.getInt32(at) * 2 ** 32 + view.getUint32(at + 4);
+    case 0xc4:
+      c.pos += 1;
+      return readBin(c, c.bytes[at]!);
+    case 0xc5:
+      c.pos += 2;
+      return readBin(c, view.getUint16(at));
+    case 0xc6:
+      c.pos += 4;
+      return readBin(c, view.getUint32(at));
+    case 0xd9:
+      c.pos += 1;
+      return readString(c, c.bytes[at]!);
+    case 0xda:
+      c.pos += 2;
+      return readString(c, view.getUint16(at));
+    case 0xdb:
+      c.pos += 4;
+      return readString(c, view.getUint32(at));
+    case 0xdc:
+      c.pos += 2;
+      return readArray(c, view.getUint16(at));
+    default: // 0xdd; step 1 refused everything else
+      c.pos += 4;
+      return readArray(c, view.getUint32(at));
   }
+}
+
+function readArray(c: Cursor, length: number): unknown[] {
+  const array = new Array<unknown>(length);
+  for (let i = 0; i < length; i++) array[i] = readValue(c);
+  return array;
+}
+
+function readBin(c: Cursor, length: number): Uint8Array {
+  const start = c.pos;
+  c.pos += length;
+  return c.bytes.subarray(start, c.pos);
+}
+
+function readString(c: Cursor, length: number): string {
+  const bytes = c.bytes;
+  const start = c.pos;
+  c.pos += length;
+  if (length <= ASCII_FAST_BYTES_MAX) {
+    let text = "";
+    for (let i = start; i < c.pos; i++) {
+      const byte = bytes[i]!;
+      if (byte >= 0x80) return UTF8_KEEP_BOM.decode(bytes.subarray(start, c.pos));
+      text += String.fromCharCode(byte);
+    }
+    return text;
+  }
+  return UTF8_KEEP_BOM.decode(bytes.subarray(start, c.pos));
+}
+
+function decodeValue(bytes: Uint8Array, fail: Fail): unknown {
+  checkShape(bytes, fail);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return readValue({ bytes, view, pos: 0 });
 }
 
 const encoder = new Encoder();
+
+/** Largest encoded message: what still fits one frame once encrypted. */
+function messageBytesMax(limits: WireLimits): number {
+  return limits.frameBytesMax - MESSAGE_OVERHEAD_BYTES;
+}
+
+/** Bytes of a MessagePack bin header for `length` bytes. */
+function binHeaderBytes(length: number): number {
+  return length <= 0xff ? 2 : length <= 0xffff ? 3 : 5;
+}
+
+/**
+ * A chat is relayed byte for byte and may be sent on as a repair, one byte
+ * longer (`[8, body, signature, 1]`): refuse one whose repair form would not
+ * fit, so that every chat a node accepts it can also pass on.
+ */
+function checkRelayable(message: ChatMessage, bytesMax: number, fail: Fail): void {
+  const body = message.body?.length ?? 0;
+  const signature = message.signature.length;
+  const repairForm = 3 + binHeaderBytes(body) + body + binHeaderBytes(signature) + signature;
+  if (repairForm > bytesMax) {
+    fail(`it would be ${repairForm} bytes as a repair, limit ${bytesMax}`);
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Step 3: layouts
@@ -544,7 +643,7 @@ function decodeRanges(value: unknown, limits: WireLimits, fail: Fail): SeqRange[
 
 function decodeChatBody(body: Uint8Array, limits: WireLimits): ChatBodyFields {
   const fail: Fail = DECODE_FAIL.chat;
-  const array = checkArray(decodeValue(body, limits, fail), "body", fail);
+  const array = checkArray(decodeValue(body, fail), "body", fail);
   checkLength(array, 6, fail);
   const author = decodeId(array[0], "author", fail);
   const seq = checkPositive(array[1], "seq", fail);
@@ -580,19 +679,22 @@ export function decodeMessage(
   limits: WireLimits = DEFAULT_WIRE_LIMITS,
 ): AnyMessage {
   const failMessage: Fail = DECODE_FAIL.message;
-  if (bytes.length > limits.frameBytesMax) {
-    failMessage(`${bytes.length} bytes, limit ${limits.frameBytesMax}`);
+  // What this node could not send on, it does not take in.
+  const bytesMax = messageBytesMax(limits);
+  if (bytes.length > bytesMax) {
+    failMessage(`${bytes.length} bytes, limit ${bytesMax} (frame minus encryption overhead)`);
   }
   if (bytes[1] === MESSAGE_TYPE_CODES.chat && (bytes[0] === 0x93 || bytes[0] === 0x94)) {
     // The common case, read in one pass; anything unusual takes the general path below.
     const fast = decodeChatFast(bytes, limits);
     if (fast !== undefined) {
+      checkRelayable(fast.message, bytesMax, DECODE_FAIL.chat);
       return fast.repair === undefined
         ? { type: "chat", message: fast.message }
         : { type: "chat", message: fast.message, repair: fast.repair };
     }
   }
-  const value = decodeValue(bytes, limits, failMessage);
+  const value = decodeValue(bytes, failMessage);
   if (!Array.isArray(value) || value.length === 0) {
     failMessage(`expected a non-empty array, got ${describe(value)}`);
   }
@@ -658,6 +760,7 @@ export function decodeMessage(
       const ownBody = body.slice();
       const fields = decodeChatBody(ownBody, limits);
       const message = { ...fields, signature: signature.slice(), body: ownBody };
+      checkRelayable(message, messageBytesMax(limits), fail);
       // `repair` came after the first layout: absent means a tree push.
       if (value.length < 4) return { type: "chat", message };
       return { type: "chat", message, repair: checkFlag(value[3], "repair", fail) };
@@ -937,7 +1040,7 @@ export function encodeMessage(
     }
   }
   const bytes = encoder.encode(value);
-  const bytesMax = limits.frameBytesMax - MESSAGE_OVERHEAD_BYTES;
+  const bytesMax = messageBytesMax(limits);
   if (bytes.length > bytesMax) {
     ENCODE_FAIL[message.type](
       `${bytes.length} bytes, limit ${bytesMax} (frame minus encryption overhead)`,

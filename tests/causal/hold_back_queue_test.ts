@@ -444,6 +444,14 @@ class NaiveQueue {
     }
     if (m.clock.get(m.author) !== m.seq) return this.#rejected("inconsistent-clock");
     if (m.seq - last > this.options.seqAheadMax) return this.#rejected("seq-ahead");
+    const known = new Set([
+      ...this.delivered.keys(),
+      ...this.held.map((h) => h.author),
+      this.options.reservedAuthor,
+    ]);
+    if (!known.has(m.author) && known.size >= this.options.authorsMax) {
+      return this.#rejected("authors-full");
+    }
     if (![...m.clock.values()].every(isCount)) return this.#rejected("malformed");
     if (isDeliverable(m, this.delivered)) {
       return { status: "delivered", delivered: this.#deliver(m) };
@@ -488,6 +496,8 @@ const optionsArb = fc.record({
   messagesMax: fc.nat({ max: 8 }),
   perAuthorMax: fc.nat({ max: 4 }),
   seqAheadMax: fc.integer({ min: 1, max: 5 }),
+  authorsMax: fc.integer({ min: 1, max: 5 }),
+  reservedAuthor: fc.constant("me"),
 });
 
 /** Mostly plausible messages, with some malformed or inconsistent ones. */
@@ -550,6 +560,8 @@ Deno.test("HoldBackQueue never holds more than its bounds allow and never holds 
         for (const author of QUEUE_AUTHORS) {
           assert.ok(queue.heldBy(author) <= options.perAuthorMax);
         }
+        const authors = new Set([...delivered.keys(), ...held.map((m) => m.author), "me"]);
+        assert.ok(authors.size <= Math.max(options.authorsMax, 1));
         for (const m of held) {
           assert.ok(m.seq - (delivered.get(m.author) ?? 0) <= options.seqAheadMax);
           assert.ok(m.seq > (delivered.get(m.author) ?? 0));
@@ -606,4 +618,24 @@ Deno.test("HoldBackQueue.skipTo() jumps over lost history and releases what wait
   assert.deepEqual(queue.skipTo("a", 2), [], "a jump backwards is ignored");
   assert.ok(queue.has("a", 4), "skipped messages count as known");
   assert.throws(() => queue.skipTo("a", -1), RangeError);
+});
+
+Deno.test("HoldBackQueue keeps to authorsMax authors, the reserved one always among them", () => {
+  const queue = new HoldBackQueue<CausalMessage>({ authorsMax: 3, reservedAuthor: "me" });
+  const m = (author: string, seq = 1): CausalMessage => ({
+    author,
+    seq,
+    clock: new Map([[author, seq]]),
+  });
+  assert.equal(queue.offer(m("a")).status, "delivered");
+  assert.equal(queue.offer(m("b", 2)).status, "held", "a held author counts too");
+  assert.equal(queue.offer(m("c")).status, "rejected");
+  assert.equal(queue.offer(m("c")).delivered.length, 0);
+  assert.deepEqual(queue.skipTo("c", 5), [], "nor does a skip bring in a new author");
+  assert.equal(queue.deliveredSeq("c"), 0);
+  assert.equal(queue.offer(m("a", 2)).status, "delivered", "known authors go on");
+  assert.equal(queue.offer(m("me")).status, "delivered", "the reserved author is always admitted");
+  queue.dropAuthor("b");
+  assert.equal(queue.offer(m("c")).status, "delivered", "dropping b's held messages freed room");
+  assert.equal(queue.delivered.size, 3);
 });

@@ -9,6 +9,8 @@ import {
 } from "../../lib/fuzz/fuzz_campaign.ts";
 import { FUZZ_TARGETS } from "../../lib/fuzz/fuzz_targets.ts";
 
+const TOY_ISSUES = { "toy-issue": "a toy issue" };
+
 /** A target that fails at iteration `failAt` and hits a known issue at every multiple of `knownEvery`. */
 function target(failAt: number, knownEvery = Infinity): FuzzTarget & { draws: number[] } {
   const draws: number[] = [];
@@ -20,7 +22,7 @@ function target(failAt: number, knownEvery = Infinity): FuzzTarget & { draws: nu
       draws.push(random.int(1_000_000));
       if (iteration === failAt) throw new Error(`boom at ${iteration}`);
       if (iteration > 0 && iteration % knownEvery === 0) {
-        throw new KnownIssueError("bom-stripped", "seen");
+        throw new KnownIssueError("toy-issue", "seen");
       }
     },
   };
@@ -46,13 +48,22 @@ Deno.test("runCampaign() replays one iteration with exactly the randomness it ha
 });
 
 Deno.test("runCampaign() counts known issues, unless strict", async () => {
-  const lenient = await runCampaign(target(-1, 5), { seed: 1, iterations: 21 });
+  const knownIssues = TOY_ISSUES;
+  const lenient = await runCampaign(target(-1, 5), { seed: 1, iterations: 21, knownIssues });
   assert.equal(lenient.failure, undefined);
   assert.equal(lenient.iterations, 21);
-  assert.deepEqual(lenient.knownIssues.get("bom-stripped")?.count, 4);
-  assert.equal(lenient.knownIssues.get("bom-stripped")?.firstIteration, 5);
-  const strict = await runCampaign(target(-1, 5), { seed: 1, iterations: 21, strict: true });
+  assert.deepEqual(lenient.knownIssues.get("toy-issue")?.count, 4);
+  assert.equal(lenient.knownIssues.get("toy-issue")?.firstIteration, 5);
+  const strict = await runCampaign(target(-1, 5), {
+    seed: 1,
+    iterations: 21,
+    strict: true,
+    knownIssues,
+  });
   assert.equal(strict.failure?.iteration, 5);
+  // An issue that is no longer listed (fixed) is a failure again.
+  const fixed = await runCampaign(target(-1, 5), { seed: 1, iterations: 21, knownIssues: {} });
+  assert.equal(fixed.failure?.iteration, 5);
 });
 
 Deno.test("runCampaign() stops at its deadline and needs a bound", async () => {
@@ -63,12 +74,12 @@ Deno.test("runCampaign() stops at its deadline and needs a bound", async () => {
 });
 
 Deno.test("runCiCampaigns() throws the failure with its replay command", async () => {
-  const summary = await runCiCampaigns(target(-1, 4), [1, 2], 10);
+  const summary = await runCiCampaigns(target(-1, 4), [1, 2], 10, TOY_ISSUES);
   assert.equal(summary.iterations, 20);
   assert.match(summary.line, /fuzz toy: 20 iterations \(seeds 1, 2\)/);
   assert.match(
     summary.line,
-    /known issue bom-stripped: 4 iterations, e\.g\. deno task fuzz --target toy --seed 1 --iteration 4/,
+    /known issue toy-issue: 4 iterations, e\.g\. deno task fuzz --target toy --seed 1 --iteration 4/,
   );
   await assert.rejects(() => runCiCampaigns(target(3), [5], 10), /--seed 5 --iteration 3/);
 });

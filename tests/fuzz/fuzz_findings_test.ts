@@ -1,9 +1,8 @@
 /**
- * Bugs the fuzz suite found in code it does not own, each minimised to a
- * regression test. They fail today and are ignored; the fix belongs to the
- * owners of the code named in each. When one is fixed, drop its `ignore`
- * and its entry in `lib/fuzz/known_issues.ts` (the fuzz targets then treat
- * it as a failure again).
+ * Bugs the fuzz suite found, each minimised to a regression test; the
+ * comments say what went wrong before the fix. A new finding starts here as
+ * an ignored test with an entry in `lib/fuzz/known_issues.ts`, and both go
+ * when it is fixed.
  */
 import assert from "node:assert/strict";
 import type { Actor } from "../../lib/node/actor.ts";
@@ -66,14 +65,14 @@ function authors(from: number, count: number): Map<PeerId, number> {
 }
 
 Deno.test({
-  name: "decodeMessage() drops a leading U+FEFF from a long chat text on the general path",
+  name: "decodeMessage() keeps a leading U+FEFF of a long string on every path",
   // lib/wire/message_codec.ts decodeValue (step 2, `decoderFor(limits).decode(bytes)`):
   // @msgpack/msgpack 3.1.3 decodes a str of more than 200 bytes with a default TextDecoder
   // (dist.esm/utils/utf8.mjs, sharedTextDecoder, TEXT_DECODER_THRESHOLD), which strips a
   // leading BOM; the chat fast path (lib/wire/chat_fast_path.ts, ignoreBOM: true) keeps it. The
   // same signed chat then reads differently by path, and a long bye reason loses its BOM.
-  // Found by the decode-message target (fast path vs general path).
-  ignore: true,
+  // Found by the decode-message target (fast path vs general path). Fixed: message_codec reads
+  // values itself, with a TextDecoder that keeps the BOM.
   fn() {
     const text = "\ufeff" + "x".repeat(300);
     const bytes = encodeMessage({
@@ -98,14 +97,14 @@ Deno.test({
 });
 
 Deno.test({
-  name: "decodeMessage() accepts a chat that encodeMessage() cannot send on",
+  name: "decodeMessage() refuses a chat too large to send on, as it came or as a repair",
   // lib/wire/message_codec.ts: decodeMessage accepts payloads up to frameBytesMax (65535), while
   // encodeMessage refuses more than frameBytesMax - MESSAGE_OVERHEAD_BYTES (65515). A chat's body
   // is forwarded verbatim, so a relay cannot pass on a chat that came as 65516..65535 bytes (plain
   // channel), nor, on a Noise channel, a 65515-byte chat sent on as a repair (`[8, body, sig, 1]`
   // is a byte longer). The RangeError is thrown inside ActorRuntime.#apply (see the test below).
-  // Found by the decode-message target (padded inputs).
-  ignore: true,
+  // Found by the decode-message target (padded inputs). Fixed: decodeMessage refuses what it could
+  // not send on.
   fn() {
     for (const size of [65515, 65530]) {
       const input = paddedChat(size);
@@ -177,14 +176,14 @@ function paddedChat(size: number): Uint8Array {
 }
 
 Deno.test({
-  name: "PeerNode sends a have with more clock entries than a peer accepts",
+  name: "PeerNode never sends a clock with more entries than a peer accepts",
   // lib/node/peer_node.ts: the delivered clock, the history's authors and the missing set grow with
   // every author a neighbour names — two `skip` messages (#onSkip) of fresh authors are enough —
   // while #sendFullHave, #repair (skip floors), #lazyTick (want ranges) and sendChat (its clock) send
   // them whole, past clockEntriesMax (1024). encodeMessage then throws in ActorRuntime.#apply; from
   // the timer (lib/runtime/actor_runtime.ts #schedule, `this.run(... handleTimeout ...)`) that is an
-  // uncaught exception: the process exits. Found by the peer-node target.
-  ignore: true,
+  // uncaught exception: the process exits. Found by the peer-node target. Fixed: the hold-back
+  // queue admits at most authorsMax (1024) authors, the node itself reserved, and so does `have`.
   fn() {
     const { node, bob } = annWithNeighbour();
     node.handleMessage(bob, { type: "skip", clock: authors(1, 1024) }, 1);
@@ -199,13 +198,12 @@ Deno.test({
 });
 
 Deno.test({
-  name: "PeerNode applies a skip of its own messages",
+  name: "PeerNode ignores a skip of its own messages",
   // lib/node/peer_node.ts #onSkip: a neighbour's skip naming this peer's own id moves its own
   // sequence number (HoldBackQueue.skipTo on the own author), so its next chat carries any seq the
   // neighbour chose — other peers drop it as too far ahead — and at 2^53 - 1 the next chat does not
   // encode (ActorRuntime.#apply throws). A peer's own history is never gone. Found by the peer-node
-  // target.
-  ignore: true,
+  // target. Fixed: #onSkip ignores the own id.
   fn() {
     const { node, bob } = annWithNeighbour();
     node.handleMessage(bob, { type: "skip", clock: new Map([[ANN, Number.MAX_SAFE_INTEGER]]) }, 1);
@@ -219,13 +217,12 @@ Deno.test({
 });
 
 Deno.test({
-  name: "PeerNode refutes a rumor at incarnation 2^53 - 1 with an unencodable incarnation",
+  name: "PeerNode refutes a rumor at incarnation 2^53 - 1 within the safe integers",
   // lib/node/peer_node.ts #applyMember, `this.#incarnation = info.incarnation + 1`: a suspect (or
   // dead) rumor about this peer at incarnation 2^53 - 1 — a valid wire value — makes it 2^53, not a
   // safe integer: the refutation it floods, and every hello it presents from then on
   // (noiseHandshake encodes localHello()), throw RangeError, so the peer can make no new
-  // connection. Found by the peer-node target.
-  ignore: true,
+  // connection. Found by the peer-node target. Fixed: the refutation stops at 2^53 - 1.
   fn() {
     const { node, bob } = annWithNeighbour();
     const rumor: Message = {
@@ -245,14 +242,12 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ActorRuntime survives an effect that does not encode",
+  name: "ActorRuntime drops a message that does not encode and carries on",
   // lib/runtime/actor_runtime.ts #send -> #encode -> encodeMessage throws RangeError out of #apply,
   // and run() called from the timer in #schedule does not catch it: an uncaught exception, which
   // ends the process (`deno run`) — any of the PeerNode findings above gets there through a timer.
   // Here a stand-in actor sends a have of 1025 entries from handleTimeout on an open connection.
-  // The fix may be in the actors (never emit what does not encode), in the runtime (close that
-  // connection instead of throwing), or both.
-  ignore: true,
+  // Fixed in both: the actors no longer emit such messages, and the runtime logs and drops one.
   async fn() {
     let effects: Effect[] = [];
     let deadline = Infinity;
