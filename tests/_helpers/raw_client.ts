@@ -44,6 +44,8 @@ export interface RawConnectOptions {
    * Default: none, `Deno.connect` lets the system choose (127.0.0.1 on loopback).
    */
   from?: string;
+  /** Gives up connecting when aborted (a node that does not accept can stall a connect). */
+  signal?: AbortSignal;
 }
 
 /** The socket operations a {@linkcode RawConnection} needs, from either API. */
@@ -53,6 +55,7 @@ interface Socket {
   write(bytes: Uint8Array): Promise<void>;
   closeWrite(): Promise<void>;
   close(): Promise<void>;
+  reset: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -86,9 +89,24 @@ export class RawConnection implements FrameTransport {
       data: (chunk) => connection.#onData(chunk),
       end: (how) => connection.#onEnd(how),
     };
-    connection.#socket = options.from === undefined
-      ? await denoSocket(hostname, port, sink)
-      : await nodeSocket(hostname, port, options.from, sink);
+    // A node whose backlog is full lets a connect hang for minutes: give up well before.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), CONNECT_TIMEOUT_MS);
+    const signal = options.signal === undefined
+      ? deadline.signal
+      : AbortSignal.any([deadline.signal, options.signal]);
+    try {
+      connection.#socket = options.from === undefined
+        ? await denoSocket(hostname, port, sink, signal)
+        : await nodeSocket(hostname, port, options.from, sink, signal);
+    } catch (error) {
+      if (!deadline.signal.aborted) throw error;
+      throw new Error(`Cannot connect to port ${port}: not within ${CONNECT_TIMEOUT_MS} ms`, {
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
     return connection;
   }
 
@@ -157,6 +175,22 @@ export class RawConnection implements FrameTransport {
     return this.write(encodeFrame(payload));
   }
 
+  /**
+   * Aborts the connection with a TCP reset (SO_LINGER 0) rather than a
+   * clean close. Only for connections opened with `from`: `Deno.connect`
+   * cannot do it.
+   *
+   * @throws {TypeError} for a connection opened without `from`.
+   */
+  reset(): Promise<void> {
+    const reset = this.#open().reset;
+    if (reset === undefined) {
+      throw new TypeError("Cannot reset: only connections opened with `from` can");
+    }
+    this.#closing ??= reset().then(() => this.#onEnd("local"));
+    return this.#closing;
+  }
+
   /** Closes the connection (if the remote has not) and waits until it is released. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= this.#open().close().then(() => this.#onEnd("local"));
@@ -202,8 +236,13 @@ interface Sink {
   end(how: RawEnd): void;
 }
 
-async function denoSocket(hostname: string, port: number, sink: Sink): Promise<Socket> {
-  const conn = await Deno.connect({ hostname, port, transport: "tcp" });
+async function denoSocket(
+  hostname: string,
+  port: number,
+  sink: Sink,
+  signal: AbortSignal,
+): Promise<Socket> {
+  const conn = await Deno.connect({ hostname, port, transport: "tcp", signal });
   let closedHere = false;
   const reading = (async () => {
     const buffer = new Uint8Array(64 * 1024);
@@ -236,6 +275,7 @@ async function denoSocket(hostname: string, port: number, sink: Sink): Promise<S
       closeQuietly(conn);
       await reading;
     },
+    reset: undefined,
   };
 }
 
@@ -244,18 +284,23 @@ async function nodeSocket(
   port: number,
   from: string,
   sink: Sink,
+  signal: AbortSignal,
 ): Promise<Socket> {
   const socket = net.connect({ host: hostname, port, localAddress: from });
   const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
   let closedHere = false;
+  let onAbort: (() => void) | undefined;
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", () => resolve());
     socket.once("error", reject);
+    onAbort = () => reject(new DOMException("Connecting was aborted", "AbortError"));
+    if (signal.aborted) onAbort();
+    signal.addEventListener("abort", onAbort);
   }).catch(async (error) => {
     socket.destroy();
     await closed;
     throw error;
-  });
+  }).finally(() => signal.removeEventListener("abort", onAbort!));
   socket.on("data", (chunk: Uint8Array) => sink.data(new Uint8Array(chunk)));
   socket.on("end", () => sink.end("eof"));
   socket.on("error", () => sink.end(closedHere ? "local" : "reset"));
@@ -278,6 +323,11 @@ async function nodeSocket(
     async close() {
       closedHere = true;
       socket.destroy();
+      await closed;
+    },
+    async reset() {
+      closedHere = true;
+      socket.resetAndDestroy();
       await closed;
     },
   };
@@ -322,7 +372,15 @@ export interface RawPeerOptions extends RawConnectOptions {
    * that whoever dials it later learns at once that we are gone.
    */
   addr?: string;
+  /** {@linkcode RawPeer.join} gives up after this long. Default 30 000 ms. */
+  timeoutMs?: number;
 }
+
+/** How long {@linkcode RawConnection.open} waits for a connection. */
+const CONNECT_TIMEOUT_MS = 30_000;
+
+/** How long {@linkcode RawPeer.join} waits for a handshake by default. */
+const JOIN_TIMEOUT_MS = 30_000;
 
 /** Frames sent and received during a handshake, for replaying them elsewhere. */
 export interface HandshakeTranscript {
@@ -368,10 +426,33 @@ export class RawPeer {
   /**
    * Connects to `port` and runs the Noise handshake as initiator. On failure
    * the connection is closed and the handshake's error (a `HandshakeError`
-   * for a rejection) is thrown.
+   * for a rejection) is thrown; after `timeoutMs` it gives up.
    */
   static async join(port: number, options: RawPeerOptions): Promise<RawPeer> {
-    return await RawPeer.handshake(await RawConnection.open(port, options), options);
+    const timeoutMs = options.timeoutMs ?? JOIN_TIMEOUT_MS;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    const signal = options.signal === undefined
+      ? deadline.signal
+      : AbortSignal.any([deadline.signal, options.signal]);
+    try {
+      const connection = await RawConnection.open(port, { ...options, signal });
+      // A node that does not accept leaves us waiting for its handshake message: hang up.
+      const onAbort = () => void connection.close();
+      signal.addEventListener("abort", onAbort);
+      try {
+        return await RawPeer.handshake(connection, options);
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+    } catch (error) {
+      if (!deadline.signal.aborted) throw error;
+      throw new Error(`Cannot join: no complete handshake within ${timeoutMs} ms`, {
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -381,7 +462,7 @@ export class RawPeer {
    */
   static async handshake(
     connection: RawConnection,
-    options: Omit<RawPeerOptions, keyof RawConnectOptions>,
+    options: Omit<RawPeerOptions, keyof RawConnectOptions | "timeoutMs">,
   ): Promise<RawPeer> {
     const identity = options.identity ?? await generateIdentity();
     const hello: Hello = {

@@ -23,7 +23,7 @@ import { decodeRejection, HandshakeError } from "../../lib/secure/noise_channel.
 import { deriveRoomKey, type RoomKey } from "../../lib/secure/room_key.ts";
 import { encodeFrame } from "../../lib/wire/frame_codec.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
-import { encodeChatBody, encodeMessage } from "../../lib/wire/message_codec.ts";
+import { encodeChatBody } from "../../lib/wire/message_codec.ts";
 import {
   type ChildProcess,
   poll,
@@ -46,8 +46,10 @@ const HANDSHAKE_TIMEOUT_MS = 5_000;
 const CONNECTIONS_PER_ADDRESS_MAX = 64;
 const CONNECTIONS_MAX = 1_024;
 const FRAME_BYTES_MAX = 65_535;
-/** How much the victim's resident memory may grow during the length-prefix attack. */
-const RSS_GROWTH_KIB_MAX = 64 * 1024;
+/** Bytes sent after each 4 GiB length prefix (16 connections): 64 MiB in all. */
+const BIG_BODY_BYTES = 4 * 1024 * 1024;
+/** How much the victim's resident memory may grow while it is sent: half of that. */
+const RSS_GROWTH_KIB_MAX = 32 * 1024;
 
 interface Node {
   readonly process: ChildProcess;
@@ -208,15 +210,11 @@ class Chatter {
 
 /** The honest network under test. */
 interface Network {
-  readonly group: ProcessGroup;
-  readonly bootstrap: Node;
   readonly victim: Node;
   /** Every honest peer, the victim first. */
   readonly honest: Node[];
   readonly logs: Map<string, DeliveryLog>;
   readonly chatter: Chatter;
-  /** The right room key, for insiders. */
-  readonly roomKey: RoomKey;
 }
 
 /** Adds a running honest peer to the network: its deliveries are checked, and it chats. */
@@ -424,6 +422,15 @@ async function closeAll(connections: readonly (RawConnection | RawPeer)[]): Prom
   await Promise.all(connections.map((c) => c.close()));
 }
 
+/**
+ * Completes an honest handshake (the right room key, from 127.0.0.1) with the
+ * node at `port` and closes it again; throws if that takes over `ms` (a node
+ * that stopped accepting leaves the connection waiting in its backlog).
+ */
+async function honestJoinWithin(port: number, roomKey: RoomKey, ms = WAIT_MS): Promise<void> {
+  await (await RawPeer.join(port, { roomKey, timeoutMs: ms })).close();
+}
+
 /** A forged or altered chat message from an insider, as a wire message. */
 function chat(message: ChatMessage): { type: "chat"; message: ChatMessage } {
   return { type: "chat", message };
@@ -435,7 +442,6 @@ function chat(message: ChatMessage): { type: "chat"; message: ChatMessage } {
 Deno.test({
   name: "main.ts peer under attack from a raw TCP client: honest peers keep chatting, lose nothing",
   async fn(t) {
-    const started = performance.now();
     const roomKey: RoomKey = {
       room: ROOM,
       psk: await deriveRoomKey(ROOM, SECRET),
@@ -452,13 +458,10 @@ Deno.test({
         NICKS.map((nick, i) => startPeer(group, nick, bootstrap, i === 0 ? ["-v"] : [])),
       );
       const network: Network = {
-        group,
-        bootstrap,
         victim: peers[0]!,
         honest: [],
         logs: new Map(),
         chatter: new Chatter(),
-        roomKey,
       };
       const { victim } = network;
       await Promise.all(
@@ -469,7 +472,11 @@ Deno.test({
       for (const peer of peers) enlist(network, peer);
       await assertChatFlows(network, "before the attacks");
 
-      /** Runs one attack as a step; a failure carries every process's stderr tail. */
+      /**
+       * Runs one attack as a step; a failure carries every process's stderr tail. The
+       * chat and the processes run across steps, so the sanitizers check the whole test
+       * rather than each step.
+       */
       const attack = async (
         name: string,
         fn: () => Promise<void>,
@@ -520,7 +527,12 @@ Deno.test({
                 /Handshake with .* failed: .*Cannot decode frame: length 1195725856 exceeds 65535/,
               );
               for (const c of connections) await waitForLog(victim, c.localAddr, /Handshake with/);
-              assert.equal(decodeRejection((await bogus.readFrame())!), "different-room");
+              assert.equal(
+                decodeRejection(
+                  (await withTimeout(bogus.readFrame(), WAIT_MS, "a rejection frame"))!,
+                ),
+                "different-room",
+              );
               await waitForHangUp(bogus, "bogus message 1");
               await waitForLog(
                 victim,
@@ -539,11 +551,13 @@ Deno.test({
           },
         );
 
-        const rssBefore = await residentKiB(victim.process.pid);
+        let rss: { before: number; after: number } | undefined;
         await attack("length prefixes of 4 GiB and of 65 536 are refused at once", async () => {
           const lengths = [0xffff_ffff, FRAME_BYTES_MAX + 1, 0];
           const perLength = 16;
-          const body = seededBytes(7, 64 * 1024);
+          // After a 4 GiB prefix, 4 MiB of body: a victim that buffered it would show in VmRSS.
+          const bigBody = seededBytes(7, BIG_BODY_BYTES);
+          const body = bigBody.subarray(0, 64 * 1024);
           const connections = await openMany(
             victim.port,
             lengths.length * perLength,
@@ -553,11 +567,15 @@ Deno.test({
           const dribbled = await RawConnection.open(victim.port);
           const insider = await RawPeer.join(victim.port, { roomKey });
           try {
-            await Promise.all(
-              connections.map((c, i) =>
-                c.tryWrite(concat(prefix(lengths[Math.floor(i / perLength)]!), body))
-              ),
-            );
+            const before = await residentKiB(victim.process.pid);
+            await Promise.all(connections.map(async (c, i) => {
+              const length = lengths[Math.floor(i / perLength)]!;
+              if (await c.tryWrite(prefix(length))) {
+                await c.tryWrite(length === 0xffff_ffff ? bigBody : body);
+              }
+            }));
+            const after = await residentKiB(victim.process.pid);
+            if (before !== undefined && after !== undefined) rss = { before, after };
             for (const byte of prefix(0xffff_ffff)) {
               await dribbled.write(Uint8Array.of(byte));
               await sleepUnless(20, dribbled.ended);
@@ -584,22 +602,19 @@ Deno.test({
             await closeAll([...connections, dribbled, insider]);
           }
         });
-        const rssAfter = await residentKiB(victim.process.pid);
         await attack(
           `the victim's resident memory stays flat under bad lengths${
-            rssBefore === undefined || rssAfter === undefined
-              ? " (SKIPPED: neither /proc/PID/status nor ps readable)"
-              : ""
+            rss === undefined ? " (SKIPPED: neither /proc/PID/status nor ps readable)" : ""
           }`,
           () => {
-            const growth = rssAfter! - rssBefore!;
+            const growth = rss!.after - rss!.before;
             assert.ok(
               growth < RSS_GROWTH_KIB_MAX,
-              `VmRSS grew by ${growth} KiB (from ${rssBefore} to ${rssAfter})`,
+              `VmRSS grew by ${growth} KiB (from ${rss!.before} to ${rss!.after})`,
             );
             return Promise.resolve();
           },
-          { ignore: rssBefore === undefined || rssAfter === undefined },
+          { ignore: rss === undefined },
         );
 
         await attack(
@@ -661,42 +676,52 @@ Deno.test({
             const attackers = 100;
             const sources = ["127.0.0.2", "127.0.0.3"];
             const frame = encodeFrame(seededBytes(12, 48));
-            let stop = false;
-            let stopNow: () => void = () => {};
-            const stopped = new Promise<void>((resolve) => (stopNow = resolve));
+            const stop = new AbortController();
+            const stopped = new Promise<void>((resolve) =>
+              stop.signal.addEventListener("abort", () => resolve())
+            );
             const hungUp: RawConnection[] = [];
             const live = new Set<RawConnection>();
-            let generations = 0;
+            /** How many times the victim hung up on each attacker. */
+            const rounds = new Array<number>(attackers).fill(0);
             const loris = async (index: number) => {
               // Like a real attacker, reconnect as soon as the victim hangs up.
-              while (!stop) {
-                const connection = await RawConnection.open(victim.port, {
-                  from: sources[index % sources.length]!,
-                });
+              while (!stop.signal.aborted) {
+                let connection: RawConnection;
+                try {
+                  connection = await RawConnection.open(victim.port, {
+                    from: sources[index % sources.length]!,
+                    signal: stop.signal,
+                  });
+                } catch (error) {
+                  if (stop.signal.aborted) return;
+                  throw error;
+                }
                 live.add(connection);
-                for (let i = 0; i < frame.length && connection.end === undefined && !stop; i++) {
+                for (let i = 0; i < frame.length && connection.end === undefined; i++) {
+                  if (stop.signal.aborted) break;
                   if (!(await connection.tryWrite(frame.subarray(i, i + 1)))) break;
                   await sleepUnless(1_000, Promise.race([connection.ended, stopped]));
                 }
                 if (connection.end !== undefined && connection.end !== "local") {
                   hungUp.push(connection);
-                  if (index === 0) generations++;
+                  rounds[index]!++;
                 }
                 await connection.close();
                 live.delete(connection);
               }
             };
             const lorises = Array.from({ length: attackers }, (_, i) => loris(i));
-            // An insider dribbling a transport message is closed by the heartbeat timeout.
-            const insider = await RawPeer.join(victim.port, { roomKey });
-            let newcomer: Node | undefined;
+            let insider: RawPeer | undefined;
             try {
-              const ping = await insider.seal([{ type: "ping", nonce: 2 }]);
-              const insiderDribble = (async () => {
+              // An insider dribbling a transport message is closed by the heartbeat timeout.
+              const dribbler = insider = await RawPeer.join(victim.port, { roomKey });
+              const ping = await dribbler.seal([{ type: "ping", nonce: 2 }]);
+              const dribbling = (async () => {
                 for (const byte of ping) {
-                  if (!(await insider.connection.tryWrite(Uint8Array.of(byte)))) return;
-                  await sleepUnless(1_000, insider.connection.ended);
-                  if (insider.connection.end !== undefined) return;
+                  if (!(await dribbler.connection.tryWrite(Uint8Array.of(byte)))) return;
+                  await sleepUnless(1_000, dribbler.connection.ended);
+                  if (dribbler.connection.end !== undefined) return;
                 }
               })();
               await poll(
@@ -704,25 +729,22 @@ Deno.test({
                 "every slow-loris connection is open",
               );
               // While they dribble, an honest handshake and a new honest peer get in.
-              const honest = await RawPeer.join(victim.port, { roomKey });
-              await honest.close();
-              newcomer = await startPeer(group, "dee", bootstrap, ["--join", victim.addr]);
+              await honestJoinWithin(victim.port, roomKey);
+              const newcomer = await startPeer(group, "dee", bootstrap, ["--join", victim.addr]);
               await waitUntilConnected(newcomer.process, [victim.id]);
               enlist(network, newcomer);
-              // The first generation is all cut off by the handshake timeout.
+              await waitForHangUp(dribbler.connection, "insider slow-loris");
+              await dribbling;
+              // Every attacker has been cut off at least once, by the handshake timeout.
               await poll(
-                () => Promise.resolve(generations >= 1 ? true : undefined),
-                "the victim hangs up on the first slow-loris generation",
+                () => Promise.resolve(rounds.every((n) => n >= 1) ? true : undefined),
+                "the victim hangs up on every slow-loris connection",
               );
-              await waitForHangUp(insider.connection, "insider slow-loris");
-              await insiderDribble;
             } finally {
-              stop = true;
-              stopNow();
+              stop.abort();
               await Promise.all(lorises);
-              await insider.close();
+              await insider?.close();
             }
-            assert.ok(hungUp.length >= attackers, `only ${hungUp.length} hung up`);
             for (const connection of hungUp) {
               await waitForLog(
                 victim,
@@ -730,7 +752,6 @@ Deno.test({
                 new RegExp(`handshake timed out after ${HANDSHAKE_TIMEOUT_MS} ms`),
               );
             }
-            assert.ok(newcomer !== undefined);
           },
           { ignore: !aliases },
         );
@@ -745,8 +766,7 @@ Deno.test({
           try {
             await closeAll(quick);
             // Meanwhile, honest peers from 127.0.0.1 still get in.
-            const honest = await RawPeer.join(victim.port, { roomKey });
-            await honest.close();
+            await honestJoinWithin(victim.port, roomKey);
             await Promise.all(held.map((c) => waitForHangUp(c, "flood")));
             // One line per connection: refused at once, or a failed handshake.
             const lines = () =>
@@ -818,14 +838,10 @@ Deno.test({
               await closeAll(connections);
             }
             // Once the flood is gone, honest peers get in again.
-            await poll(async () => {
-              try {
-                await (await RawPeer.join(victim.port, { roomKey })).close();
-                return true;
-              } catch {
-                return undefined;
-              }
-            }, "an honest handshake succeeds after the flood");
+            await poll(
+              () => honestJoinWithin(victim.port, roomKey, 5_000).then(() => true, () => undefined),
+              "an honest handshake succeeds after the flood",
+            );
           },
           { ignore: !canFlood },
         );
@@ -857,10 +873,14 @@ Deno.test({
               // The whole initiator side of that session, replayed on a new connection.
               const [message1, message3] = insider.transcript.sent;
               await replay.writeFrame(message1!);
-              assert.ok((await replay.readFrame()) !== undefined, "no Noise message 2");
+              const message2 = await withTimeout(replay.readFrame(), WAIT_MS, "Noise message 2");
+              assert.ok(message2 !== undefined, "no Noise message 2");
               await replay.writeFrame(message3!);
               await replay.tryWrite(bytes);
-              assert.equal(decodeRejection((await replay.readFrame())!), "wrong-secret");
+              assert.equal(
+                decodeRejection((await withTimeout(replay.readFrame(), WAIT_MS, "a rejection"))!),
+                "wrong-secret",
+              );
               await waitForHangUp(replay, "replayed handshake");
               await waitForLog(
                 victim,
@@ -992,13 +1012,64 @@ Deno.test({
                 /Closing connection to .*: Forged or altered messages: 3 failed their signature check/,
               );
               const stats = await victim.process.ask({ type: "stats" }, "stats");
-              if (stats.forgeries !== undefined) assert.ok(Number(stats.forgeries) >= 3);
-              // Sanity: the messages themselves were well-formed, only their signatures wrong.
-              for (const forgery of forgeries) encodeMessage(chat(forgery));
+              assert.ok(Number(stats.forgeries) >= 3, `stats: ${JSON.stringify(stats)}`);
             } finally {
               await insider.close();
             }
           },
+        );
+
+        // BUG (lib/runtime/actor_runtime.ts, #acceptLoop): a connection that its client resets
+        // before the victim accepts it makes `listener.accept()` throw `Deno.errors.NotConnected`
+        // ("Transport endpoint is not connected"), and the accept loop treats that like running
+        // out of file descriptors: it backs off, doubling from 5 ms up to 1 s, until an accept
+        // succeeds. A trickle of connect-then-reset (here 50 a second, from an address of its
+        // own, so no per-address limit applies) keeps the victim accepting about one connection
+        // a second; honest dials queue behind the resets in the backlog and time out (the
+        // honest peers log "Cannot reach" the victim). Once per-connection accept errors
+        // (NotConnected, ConnectionReset, ConnectionAborted) are skipped without a backoff, make
+        // this `ignore: !aliases`.
+        await attack(
+          `connections reset before they are accepted do not stop the victim accepting${aliasNote}`,
+          async () => {
+            const stop = new AbortController();
+            const stopped = new Promise<void>((resolve) =>
+              stop.signal.addEventListener("abort", () => resolve())
+            );
+            let resets = 0;
+            const storm = (async () => {
+              while (!stop.signal.aborted) {
+                await Promise.all(Array.from({ length: 5 }, async () => {
+                  try {
+                    const connection = await RawConnection.open(victim.port, {
+                      from: "127.0.0.5",
+                      signal: stop.signal,
+                    });
+                    await connection.reset();
+                    resets++;
+                  } catch (error) {
+                    if (!stop.signal.aborted) throw error;
+                  }
+                }));
+                await sleepUnless(100, stopped);
+              }
+            })();
+            try {
+              await poll(
+                () => Promise.resolve(resets >= 50 ? true : undefined),
+                "the resets are under way",
+              );
+              for (let i = 0; i < 3; i++) await honestJoinWithin(victim.port, roomKey);
+            } finally {
+              stop.abort();
+              await storm;
+            }
+            const backoffs = victim.process.stderr.split("\n").filter((l) =>
+              /Accept failed/.test(l)
+            );
+            assert.deepEqual(backoffs, [], "a reset connection paused the accept loop");
+          },
+          { ignore: true },
         );
       } finally {
         await network.chatter.stop();
@@ -1006,6 +1077,7 @@ Deno.test({
 
       // Every honest message, delivered exactly once, in causal order, everywhere; nothing else.
       const sent = network.chatter.all();
+      assert.ok(sent.length > 0, "the honest peers sent nothing");
       const sentSet = new Set(sent);
       assert.equal(sentSet.size, sent.length, "honest texts must be unique");
       for (const node of network.honest) {
@@ -1044,8 +1116,6 @@ Deno.test({
       } finally {
         await last.close();
       }
-      const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      assert.ok(sent.length > 0, `no honest messages in ${seconds} s`);
     });
   },
 });
