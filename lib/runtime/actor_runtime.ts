@@ -227,6 +227,16 @@ export class ActorRuntime {
         backoffMs = 0;
       } catch (error) {
         if (this.#stopped || error instanceof Deno.errors.BadResource) return;
+        if (
+          error instanceof Deno.errors.NotConnected ||
+          error instanceof Deno.errors.ConnectionReset ||
+          error instanceof Deno.errors.ConnectionAborted
+        ) {
+          // That one client hung up before we took it: nothing wrong here, and
+          // backing off would let a stream of such clients lock everyone out.
+          this.#log("debug", `Accept: a client left first (${describe(error)})`);
+          continue;
+        }
         // Out of file descriptors, say: retrying at once would spin. Back off.
         backoffMs = Math.min(ACCEPT_BACKOFF_MAX_MS, Math.max(ACCEPT_BACKOFF_MIN_MS, 2 * backoffMs));
         this.#log("warn", `Accept failed: ${describe(error)}; retrying in ${backoffMs} ms`);
