@@ -284,7 +284,15 @@ async function jsonSession(
           stdout.line(JSON.stringify({ type: "error", error: (error as Error).message }));
           continue;
         }
-        if (!(await run(command))) {
+        let goOn: boolean;
+        try {
+          goOn = await run(command);
+        } catch (error) {
+          // A command that cannot be carried out now (sending after a disk failure, say).
+          stdout.line(JSON.stringify({ type: "error", error: (error as Error).message }));
+          continue;
+        }
+        if (!goOn) {
           stopped = true;
           return;
         }
@@ -304,7 +312,12 @@ async function plainSession(peer: PeerService, stop: () => Promise<void>): Promi
   const input = (async () => {
     for await (const line of readLines(Deno.stdin.readable, COMMAND_LINE_BYTES_MAX)) {
       if (line === "exit" || line === "/quit") return;
-      if (line.trim() !== "") peer.send(line);
+      if (line.trim() === "") continue;
+      try {
+        peer.send(line);
+      } catch (error) {
+        stderr.line(`p2pchat: ${(error as Error).message}`);
+      }
     }
   })();
   await Promise.race([input, signalled]);

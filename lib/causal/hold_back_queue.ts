@@ -125,6 +125,8 @@ export class HoldBackQueue<M extends CausalMessage> {
   readonly #reservedAuthor: string | undefined;
   /** The delivered clock V. */
   readonly #delivered = new Map<string, number>();
+  /** Every author delivered or held: what `authorsMax` counts. */
+  readonly #authors = new Set<string>();
   /** Held messages: author → seq → message. Never holds an empty inner map. */
   readonly #held = new Map<string, Map<number, M>>();
   #heldCount = 0;
@@ -151,7 +153,10 @@ export class HoldBackQueue<M extends CausalMessage> {
           } is ${n}, must be a non-negative safe integer`,
         );
       }
-      if (n > 0) this.#delivered.set(author, n);
+      if (n > 0) {
+        this.#delivered.set(author, n);
+        this.#authors.add(author);
+      }
     }
   }
 
@@ -188,6 +193,7 @@ export class HoldBackQueue<M extends CausalMessage> {
     if (this.#heldCount >= this.#messagesMax) return REJECTED["queue-full"];
     if (queue === undefined) this.#held.set(author, new Map([[seq, message]]));
     else queue.set(seq, message);
+    this.#authors.add(author);
     this.#heldCount++;
     if (dependency !== undefined) this.#park(author, dependency);
     return HELD;
@@ -247,15 +253,34 @@ export class HoldBackQueue<M extends CausalMessage> {
    * there is room for one more author under `authorsMax`.
    */
   admits(author: string): boolean {
-    if (this.#delivered.has(author) || this.#held.has(author)) return true;
-    if (author === this.#reservedAuthor || this.#authorsMax === Infinity) return true;
-    let known = this.#delivered.size;
-    for (const held of this.#held.keys()) if (!this.#delivered.has(held)) known++;
+    if (this.#authors.has(author) || author === this.#reservedAuthor) return true;
     const reserved = this.#reservedAuthor;
-    if (reserved !== undefined && !this.#delivered.has(reserved) && !this.#held.has(reserved)) {
-      known++;
+    const reservedSlot = reserved !== undefined && !this.#authors.has(reserved) ? 1 : 0;
+    return this.#authors.size + reservedSlot < this.#authorsMax;
+  }
+
+  /** Whether any message of `author` has been delivered, skipped or held. */
+  knows(author: string): boolean {
+    return this.#authors.has(author);
+  }
+
+  /**
+   * The highest sequence number of `author` that held messages prove was
+   * sent without this node having it: one below its lowest held message, or
+   * what a parked message of another author waits for. 0 if none.
+   */
+  provenSeq(author: string): number {
+    let proven = 0;
+    const queue = this.#held.get(author);
+    if (queue !== undefined) {
+      let lowest = Infinity;
+      for (const seq of queue.keys()) if (seq < lowest) lowest = seq;
+      proven = lowest - 1;
     }
-    return known < this.#authorsMax;
+    for (const needed of this.#waiters.get(author)?.keys() ?? []) {
+      if (needed > proven) proven = needed;
+    }
+    return proven;
   }
 
   /** Reports whether `(author, seq)` is known: already delivered or held. This is the broadcast dedup. */
@@ -299,6 +324,7 @@ export class HoldBackQueue<M extends CausalMessage> {
     this.#held.delete(author);
     this.#heldCount -= queue.size;
     this.#unpark(author);
+    if (!this.#delivered.has(author)) this.#authors.delete(author);
     return queue.size;
   }
 
@@ -317,6 +343,7 @@ export class HoldBackQueue<M extends CausalMessage> {
     const last = this.#delivered.get(author) ?? 0;
     if (seq <= last || !this.admits(author)) return [];
     this.#delivered.set(author, seq);
+    this.#authors.add(author);
     const ready: string[] = [];
     const queue = this.#held.get(author);
     if (queue !== undefined) {
@@ -391,6 +418,7 @@ export class HoldBackQueue<M extends CausalMessage> {
   #advance(message: M, delivered: M[], ready: string[]): void {
     const { author, seq } = message;
     this.#delivered.set(author, seq);
+    this.#authors.add(author);
     delivered.push(message);
     if (this.#held.has(author)) ready.push(author);
     const bySeq = this.#waiters.get(author);

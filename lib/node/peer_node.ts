@@ -163,6 +163,8 @@ export class PeerNode implements Actor {
   readonly #relays = new Map<number, Relay>();
   /** Announced but not yet arrived, per author. */
   readonly #missing = new Map<PeerId, Missing>();
+  /** Skips received, per author, not yet backed by a message that proves the gap. */
+  readonly #pendingSkips = new Map<PeerId, PendingSkip>();
   /** Direct message ids seen (bounded, oldest forgotten first). */
   readonly #directSeen = new Set<string>();
   /** Members that refused us as full, until when they are left alone. */
@@ -559,7 +561,8 @@ export class PeerNode implements Actor {
         return;
       case "bye":
         link.byeReceived = true;
-        if (message.reason === "full") {
+        // Only a peer we dialed can turn us away as full (and so be left alone).
+        if (message.reason === "full" && link.outbound) {
           this.#fullUntil.set(link.remote.id, nowMs + this.#options.fullBackoffMs);
         }
         this.#log("debug", `${short(link.remote.id)} closes: ${message.reason}`);
@@ -573,7 +576,10 @@ export class PeerNode implements Actor {
         this.#onChat(link, message.message, message.repair === true, nowMs);
         return;
       case "prune":
-        for (const author of message.authors) link.lazyFor.add(author);
+        // Only authors we track: the set stays within authorsMax.
+        for (const author of message.authors) {
+          if (this.#queue.knows(author)) link.lazyFor.add(author);
+        }
         return;
       case "have":
         this.#onHave(link, message, nowMs);
@@ -616,6 +622,7 @@ export class PeerNode implements Actor {
       if (target !== undefined) this.#send(target, { type: "get-peers" }, nowMs);
       this.#maintainConnections(nowMs);
       this.#members.expire(nowMs);
+      for (const [id, until] of this.#fullUntil) if (until <= nowMs) this.#fullUntil.delete(id);
       this.#gossipAtMs = nowMs + this.#jitter(this.#options.gossipIntervalMs);
     }
     if (nowMs >= this.#indirectAtMs) this.#probeIndirectly(nowMs);
@@ -1180,6 +1187,9 @@ export class PeerNode implements Actor {
   // ---- dissemination ----
 
   #onChat(link: Link, message: ChatMessage, repair: boolean, nowMs: number): void {
+    if (this.#pendingSkips.size > 0 && !this.#queue.has(message.author, message.seq)) {
+      this.#skipProvenGaps(message, nowMs);
+    }
     if (this.#queue.has(message.author, message.seq)) {
       // An unasked-for copy over a link on this author's tree: the tree has a
       // cycle here. Keep the link for announcements only (Plumtree's prune).
@@ -1224,6 +1234,8 @@ export class PeerNode implements Actor {
       if (missing !== undefined && message.seq >= missing.upTo) {
         this.#missing.delete(message.author);
       }
+      const skip = this.#pendingSkips.get(message.author);
+      if (skip !== undefined && message.seq >= skip.seq) this.#pendingSkips.delete(message.author);
     }
   }
 
@@ -1236,13 +1248,12 @@ export class PeerNode implements Actor {
     this.#lazyAtMs = Infinity;
     if (this.#deliveries !== this.#announcedDeliveries) {
       this.#announcedDeliveries = this.#deliveries;
-      const delivered = this.#queue.delivered;
       for (const link of this.#acceptedLinks()) {
         if (link.lazyFor.size === 0) continue;
         // Only the authors whose messages this link does not get pushed.
         const news = new Map<PeerId, number>();
         for (const author of link.lazyFor) {
-          const n = delivered.get(author) ?? 0;
+          const n = this.#queue.deliveredSeq(author);
           if (n > (link.announced.get(author) ?? 0)) news.set(author, n);
         }
         if (news.size === 0) continue;
@@ -1298,7 +1309,7 @@ export class PeerNode implements Actor {
       const missing = this.#missing.get(author);
       if (missing === undefined) {
         // Only authors the clock has room for, so that a `want` always fits a message.
-        if (!this.#queue.admits(author) || this.#missing.size >= this.#options.authorsMax) continue;
+        if (this.#missing.size >= this.#options.authorsMax || !this.#queue.admits(author)) continue;
         this.#missing.set(author, { upTo: n, conn: link.conn, sinceMs: nowMs, graft: !have.full });
       } else {
         if (missing.upTo < n) missing.upTo = n;
@@ -1321,17 +1332,54 @@ export class PeerNode implements Actor {
     }
   }
 
+  /**
+   * A skip is a neighbour's word that some history is gone; taken alone, one
+   * lie would silence an author for good. So it is only noted, and acted on
+   * up to what an authentic message proves: the gap below a message of that
+   * author (or below what one depends on) that we hold or have just received.
+   */
   #onSkip(skip: Skip, nowMs: number): void {
     for (const [author, seq] of skip.clock) {
       // Nobody holds more of our own history than we do; and a new author
       // the clock has no room for is not taken in by a skip either.
       if (author === this.#id || seq <= this.#queue.deliveredSeq(author)) continue;
-      if (!this.#queue.admits(author)) continue;
+      const pending = this.#pendingSkips.get(author);
+      if (pending === undefined) {
+        if (this.#pendingSkips.size >= this.#options.authorsMax) continue;
+        if (!this.#queue.admits(author)) continue;
+      } else if (pending.seq >= seq && pending.untilMs > nowMs) continue;
+      this.#pendingSkips.set(author, { seq, untilMs: nowMs + PENDING_SKIP_MS });
+      this.#skipTo(author, this.#queue.provenSeq(author), nowMs);
+    }
+  }
+
+  /** Applies the pending skips that `message` (not yet known) proves. */
+  #skipProvenGaps(message: ChatMessage, nowMs: number): void {
+    const { author, seq, clock } = message;
+    // Walk the smaller of the two: usually the pending skips.
+    const ids = this.#pendingSkips.size <= clock.size ? this.#pendingSkips.keys() : clock.keys();
+    for (const id of ids) {
+      const proven = id === author ? seq - 1 : clock.get(id);
+      if (proven !== undefined && this.#pendingSkips.has(id)) this.#skipTo(id, proven, nowMs);
+    }
+  }
+
+  /** Skips `author` up to `proven`, no further than its pending skip. */
+  #skipTo(author: PeerId, proven: number, nowMs: number): void {
+    const pending = this.#pendingSkips.get(author);
+    if (pending === undefined) return;
+    if (pending.untilMs <= nowMs) {
+      this.#pendingSkips.delete(author);
+      return;
+    }
+    const seq = Math.min(pending.seq, proven);
+    if (seq > this.#queue.deliveredSeq(author)) {
       const released = this.#queue.skipTo(author, seq);
       this.#history.skipTo(author, seq);
       this.#emit({ type: "skip", author, seq });
       this.#deliverAll(released, nowMs);
     }
+    if (this.#queue.deliveredSeq(author) >= pending.seq) this.#pendingSkips.delete(author);
   }
 
   // ---- direct messages ----
@@ -1379,6 +1427,18 @@ export class PeerNode implements Actor {
   #jitter(ms: number): number {
     return ms * (0.9 + 0.2 * this.#random.float());
   }
+}
+
+/**
+ * How long a skip waits for a message that proves its gap. A neighbour sends
+ * its skips just before the repairs they make room for, in one answer.
+ */
+const PENDING_SKIP_MS = 5_000;
+
+/** A skip received and not yet (fully) applied. */
+interface PendingSkip {
+  readonly seq: number;
+  readonly untilMs: number;
 }
 
 /** A timer this late means this process was not running. */

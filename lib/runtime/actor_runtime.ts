@@ -631,7 +631,9 @@ export class ActorRuntime {
 
   #track(task: Promise<unknown>): void {
     this.#tasks.add(task);
-    task.finally(() => this.#tasks.delete(task));
+    // A task's failure is a bug to log, not a reason to end the process.
+    task.catch((error) => this.#log("warn", `Internal error: ${describe(error)}`))
+      .finally(() => this.#tasks.delete(task));
   }
 
   /** Races `work` against a timeout that closes the socket (which makes `work` fail). */

@@ -17,9 +17,13 @@ import { noiseHandshake } from "../secure/noise_channel.ts";
 import { DEFAULT_ROOM, publicRoomKey, type RoomKey } from "../secure/room_key.ts";
 import type { X25519KeyPair } from "../secure/noise/x25519.ts";
 import { chatAuthenticator } from "../secure/chat_authenticator.ts";
-import { type DirectMessage, openDirect, sealDirect } from "../secure/direct_message.ts";
+import {
+  directBoxId,
+  type DirectMessage,
+  openDirect,
+  sealDirect,
+} from "../secure/direct_message.ts";
 import { isPeerId } from "../wire/message_codec.ts";
-import { bytesToHex } from "../wire/hex.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import type { PeerStore } from "../store/peer_store.ts";
 import {
@@ -32,6 +36,9 @@ import { listenTcp } from "./listen.ts";
 
 /** Direct messages remembered to drop replays. */
 const OPENED_BOXES_MAX = 4_096;
+
+/** Direct messages being opened at once; more are dropped (each costs an X25519 and a verify). */
+const OPENING_BOXES_MAX = 64;
 
 /** How long a leaving peer waits for its goodbyes to be delivered. */
 const LEAVE_GRACE_MS = 1_000;
@@ -99,7 +106,11 @@ export interface PeerService {
   readonly addr: string;
   /** Its nick for the next message. */
   readonly nick: string;
-  /** Sends a chat message; returns it as delivered locally. */
+  /**
+   * Sends a chat message; returns it as delivered locally.
+   *
+   * @throws {Error} once writing to the data directory has failed.
+   */
   send(text: string): ChatMessage;
   /**
    * Sends `text` to peer `to` alone, end-to-end encrypted, through the
@@ -149,6 +160,25 @@ export async function startPeer(options: StartPeerOptions): Promise<PeerService>
     advertise: options.advertise,
     routeTargets: [...(options.bootstraps ?? []), ...(options.joins ?? [])],
   });
+  return await closingOnError(listener, () => servePeer(options, identity, listener, addr));
+}
+
+/** Runs `start`; if it fails, the port it was given is let go before the error goes on. */
+async function closingOnError<T>(listener: Deno.Listener, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    listener.close();
+    throw error;
+  }
+}
+
+async function servePeer(
+  options: StartPeerOptions,
+  identity: Identity,
+  listener: Deno.Listener,
+  addr: string,
+): Promise<PeerService> {
   const store = options.store;
   const restored = store?.restore();
   const node = new PeerNode({
@@ -166,13 +196,19 @@ export async function startPeer(options: StartPeerOptions): Promise<PeerService>
   // Boxes opened, by their ephemeral key (unique per box): a relay that
   // replays one, under a new routing id, does not get it shown twice.
   const opened = new Set<string>();
+  let opening = 0;
   const onEvent = (event: RuntimeEvent): void => {
     if (event.type !== "direct") return emit(event);
+    if (opening >= OPENING_BOXES_MAX) {
+      emit({ type: "log", level: "warn", text: "Dropped a direct message: too many to open" });
+      return;
+    }
+    opening++;
     openDirect(identity, event.box).then(
       (message) => {
-        const eph = bytesToHex(event.box.subarray(3, 35));
-        if (opened.has(eph)) return;
-        opened.add(eph);
+        const id = directBoxId(event.box);
+        if (opened.has(id)) return;
+        opened.add(id);
         if (opened.size > OPENED_BOXES_MAX) opened.delete(opened.values().next().value!);
         emit({ type: "direct-message", ...message });
       },
@@ -182,15 +218,29 @@ export async function startPeer(options: StartPeerOptions): Promise<PeerService>
           level: "warn",
           text: `Dropped a direct message: ${(error as Error).message}`,
         }),
-    );
+    ).finally(() => opening--);
+  };
+  // Once the disk fails, this peer no longer sends: a message it could not
+  // record might get its sequence number reused after a restart.
+  let diskFailure: Error | undefined;
+  const record = (events: readonly RuntimeEvent[]): void => {
+    if (store === undefined || diskFailure !== undefined) return;
+    try {
+      store.record({ ...toRecord(events), incarnation: node.incarnation });
+    } catch (error) {
+      diskFailure = error as Error;
+      emit({
+        type: "log",
+        level: "warn",
+        text: `Cannot write to the data directory (${diskFailure.message}): ` +
+          "sending is off until a restart; receiving goes on",
+      });
+    }
   };
   const runtime = new ActorRuntime(node, {
     ...(await runtimeOptions(options, identity, true)),
     onEvent,
-    ...(store === undefined ? {} : {
-      onEvents: (events: readonly RuntimeEvent[]) =>
-        store.record({ ...toRecord(events), incarnation: node.incarnation }),
-    }),
+    ...(store === undefined ? {} : { onEvents: record }),
   });
   runtime.serve(listener);
   runtime.run((now) => node.start(now));
@@ -200,7 +250,14 @@ export async function startPeer(options: StartPeerOptions): Promise<PeerService>
     get nick() {
       return node.nick;
     },
-    send: (text) => runtime.run((now) => node.sendChat(text, Date.now(), now)),
+    send(text) {
+      if (diskFailure !== undefined) {
+        throw new Error(
+          `Cannot send: writing to the data directory failed (${diskFailure.message})`,
+        );
+      }
+      return runtime.run((now) => node.sendChat(text, Date.now(), now));
+    },
     async sendDirect(to, text) {
       if (!isPeerId(to)) {
         throw new TypeError(`Cannot send a direct message: ${JSON.stringify(to)} is not a peer id`);
@@ -255,6 +312,18 @@ export interface StartBootstrapOptions extends ServiceOptions {
 export async function startBootstrap(options: StartBootstrapOptions): Promise<BootstrapService> {
   const identity = options.identity ?? (await generateIdentity());
   const { listener, addr } = await listenTcp(options.listen, { advertise: options.advertise });
+  return await closingOnError(
+    listener,
+    () => serveBootstrap(options, identity, listener, addr),
+  );
+}
+
+async function serveBootstrap(
+  options: StartBootstrapOptions,
+  identity: Identity,
+  listener: Deno.Listener,
+  addr: string,
+): Promise<BootstrapService> {
   const registry = new BootstrapRegistry({
     id: identity.id,
     addr,

@@ -364,6 +364,17 @@ interface Cursor {
   readonly fail: Fail;
 }
 
+/**
+ * What identifies a box however a relay re-encodes it: its ephemeral public
+ * key, in hex (fresh for every box). A receiver that must show each message
+ * once remembers these.
+ *
+ * @throws {DirectMessageError} `"malformed-box"` if `box` is not a box.
+ */
+export function directBoxId(box: Uint8Array): string {
+  return bytesToHex(decodeBox(box)[0]);
+}
+
 function decodeBox(box: Uint8Array): [Uint8Array, Uint8Array] {
   const cursor: Cursor = {
     bytes: box,

@@ -190,7 +190,11 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
       print(paint(203, `Not sent: ${bytes} bytes, limit ${DEFAULT_WIRE_LIMITS.textBytesMax}`));
       return;
     }
-    peer.send(text);
+    try {
+      peer.send(text);
+    } catch (error) {
+      print(paint(203, `Not sent: ${sanitizeForTerminal((error as Error).message)}`));
+    }
   });
   rl.on("SIGINT", quit);
   rl.on("close", quit);

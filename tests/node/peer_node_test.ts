@@ -549,6 +549,34 @@ Deno.test("PeerNode applies a skip: it jumps over lost history and delivers what
   assert.deepEqual(ofType(effects, "deliver").map((e) => e.message.seq), [5]);
 });
 
+Deno.test("PeerNode acts on a skip only as far as an authentic message proves the gap", () => {
+  const node = makeNode(QUIET);
+  node.start(0);
+  const a = acceptPeer(node, A, "10.0.0.2:9000");
+  node.takeEffects();
+  // A lie on its own: nothing is skipped, and A's messages are still delivered.
+  node.handleMessage(a, { type: "skip", clock: new Map([[A, Number.MAX_SAFE_INTEGER]]) }, 1);
+  assert.deepEqual(ofType(node.takeEffects(), "skip"), []);
+  node.handleMessage(a, { type: "chat", message: chat(A, 1, { [A]: 1 }) }, 2);
+  assert.deepEqual(ofType(node.takeEffects(), "deliver").map((e) => e.message.seq), [1]);
+  // A late joiner's answer: skip to 2000, then the repairs from 2001 on (past seqAheadMax).
+  node.handleMessage(a, { type: "skip", clock: new Map([[B, 2000]]) }, 3);
+  node.handleMessage(a, { type: "chat", message: chat(B, 2001, { [B]: 2001 }), repair: true }, 3);
+  let effects = node.takeEffects();
+  assert.deepEqual(ofType(effects, "skip"), [{ type: "skip", author: B, seq: 2000 }]);
+  assert.deepEqual(ofType(effects, "deliver").map((e) => e.message.seq), [2001]);
+  // A skip of an author a held message depends on: the dependency proves the gap.
+  node.handleMessage(a, { type: "chat", message: chat(C, 1, { [C]: 1, [A]: 9 }) }, 4);
+  node.handleMessage(a, { type: "skip", clock: new Map([[A, 20]]) }, 4);
+  effects = node.takeEffects();
+  assert.deepEqual(ofType(effects, "skip"), [{ type: "skip", author: A, seq: 9 }]);
+  assert.deepEqual(ofType(effects, "deliver").map((e) => e.message.author), [C]);
+  // What is left of that skip (10..20) lapses: a later gap is not skipped.
+  node.handleMessage(a, { type: "chat", message: chat(A, 15, { [A]: 15 }) }, 4 + 5_000);
+  assert.deepEqual(ofType(node.takeEffects(), "skip"), []);
+  assert.equal(node.heldBackCount, 1);
+});
+
 Deno.test("PeerNode restores its history and incarnation from disk", () => {
   const m1 = chat(SELF, 1, { [SELF]: 1 });
   const m2 = chat(A, 3, { [SELF]: 1, [A]: 3 });

@@ -13,6 +13,7 @@ import {
   DEFAULT_DIRECT_MESSAGE_LIMITS,
   DIRECT_KEY_SALT,
   DIRECT_SIGNATURE_DOMAIN,
+  directBoxId,
   DirectMessageError,
   type DirectMessageFailure,
   openDirect,
@@ -217,6 +218,23 @@ Deno.test("sealDirect() writes the documented layout: box, plaintext and signed 
   assert.equal(signature.byteLength, 64);
   const body = enc([from, nick, text, ts]);
   assert.ok(await verifyPeerSignature(ann.id, signedBytes(bob.id, eph, body), signature));
+});
+
+Deno.test("directBoxId() names a box by its ephemeral key, however it is encoded", async () => {
+  const box = await sealDirect(ann, bob.id, content);
+  const [eph, ciphertext] = decode(box) as [Uint8Array, Uint8Array];
+  // The same box with 32-bit array and bin headers: it still opens, and has the same id.
+  const wide = concat(
+    Uint8Array.of(0xdd, 0, 0, 0, 2, 0xc6, 0, 0, 0, 32),
+    eph,
+    Uint8Array.of(0xc6, 0, 0, ciphertext.length >> 8, ciphertext.length & 0xff),
+    ciphertext,
+  );
+  assert.equal((await openDirect(bob, wide)).text, content.text);
+  assert.equal(directBoxId(wide), directBoxId(box));
+  assert.match(directBoxId(box), /^[0-9a-f]{64}$/);
+  assert.notEqual(directBoxId(await sealDirect(ann, bob.id, content)), directBoxId(box));
+  assert.throws(() => directBoxId(Uint8Array.of(0x90)), DirectMessageError);
 });
 
 Deno.test("sealDirect() uses a fresh ephemeral key for every box", async () => {

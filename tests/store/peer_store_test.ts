@@ -277,8 +277,9 @@ Deno.test({
     node.handleMessage(conn, { type: "register" }, 0);
     node.handleMessage(conn, { type: "chat", message: chat(B, 1) }, 0);
     node.handleMessage(conn, { type: "chat", message: chat(B, 2) }, 0);
-    // B#3 depends on A#10, which we do not have: held back.
+    // B#3 depends on A#10, which we do not have: held back; and so is B#6 (B#4, B#5 are missing).
     node.handleMessage(conn, { type: "chat", message: chat(B, 3, { [A]: 10 }) }, 0);
+    node.handleMessage(conn, { type: "chat", message: chat(B, 6, { [A]: 10 }) }, 0);
     const steps: { delivered: ChatMessage[]; skipped: { author: string; seq: number }[] }[] = [];
     const takeStep = () => {
       const step = {
@@ -299,11 +300,9 @@ Deno.test({
       return order;
     };
     takeStep();
-    // A neighbour's history of A starts after 10 and of B after 5.
+    // A neighbour's history of A starts after 10 and of B after 5 (the held messages prove both gaps).
     node.handleMessage(conn, { type: "skip", clock: new Map([[A, 10], [B, 5]]) }, 0);
-    assert.deepEqual(takeStep(), ["skip a#10", "deliver b#3", "skip b#5"]);
-    node.handleMessage(conn, { type: "chat", message: chat(B, 6, { [A]: 10 }) }, 0);
-    takeStep();
+    assert.deepEqual(takeStep(), ["skip a#10", "deliver b#3", "skip b#5", "deliver b#6"]);
     assert.deepEqual(Object.fromEntries(node.deliveredClock), { [A]: 10, [B]: 6 });
 
     const store = PeerStore.memory();
