@@ -41,6 +41,7 @@ import type { Identity } from "./lib/identity/identity.ts";
 import type { PeerStore } from "./lib/store/peer_store.ts";
 import { StoreError } from "./lib/store/store_error.ts";
 import { generateRoomKeyFile, resolveRoomKey, type RoomKey } from "./lib/secure/room_key.ts";
+import { withDeadline } from "./lib/runtime/with_deadline.ts";
 
 const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
 const stdout = new LineWriter(Deno.stdout);
@@ -172,7 +173,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
         ...roomFields(command.room, room),
       }),
     );
-    for (const line of joinHint ?? []) stderr.line(line);
+    for (const line of joinHint) stderr.line(line);
     await jsonSession((c) => runPeerCommand(c, peer, stdout), stopAll, { quitAtEndOfInput: true });
   } else if (Deno.stdin.isTerminal()) {
     // Loaded only here: the terminal pulls in Node's readline and streams,
@@ -192,11 +193,11 @@ async function runPeer(command: PeerCommand): Promise<number> {
     terminal.notice(
       `p2pchat: you are ${peer.nick} (${peer.id.slice(0, 8)}) at ${peer.addr}. /help for commands.`,
     );
-    for (const line of joinHint ?? []) terminal.notice(line);
+    for (const line of joinHint) terminal.notice(line);
     await terminal.done;
     await ownBootstrap?.stop();
   } else {
-    for (const line of joinHint ?? []) stderr.line(line);
+    for (const line of joinHint) stderr.line(line);
     await plainSession(peer, stopAll);
   }
   await stdout.flush();
@@ -422,23 +423,16 @@ function logTo(level: "warn" | "info" | "debug", role: string): (event: PeerEven
 
 async function isListening(addr: string): Promise<boolean> {
   const { hostname, port } = parseAddress(addr);
-  const attempt = Deno.connect({ hostname, port });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>((
-    resolve,
-  ) => (timer = setTimeout(() => resolve(undefined), 1_000)));
   try {
-    const conn = await Promise.race([attempt, timeout]);
-    if (conn === undefined) {
-      attempt.then((late) => late.close(), () => {});
-      return false;
-    }
+    const conn = await withDeadline(
+      Deno.connect({ hostname, port }),
+      1_000,
+      (late) => late.close(),
+    );
     conn.close();
     return true;
   } catch {
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

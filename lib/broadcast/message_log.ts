@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CausalStamp, VectorClock } from "../causal/vector_clock.ts";
+import type { CausalStamp } from "../causal/vector_clock.ts";
 
 /** Options of {@linkcode MessageLog}. */
 export interface MessageLogOptions {
@@ -37,7 +37,9 @@ interface AuthorLog<M> {
  * const log = new MessageLog();
  * log.add({ author: "a", seq: 1, clock: new Map([["a", 1]]) });
  * log.add({ author: "b", seq: 1, clock: new Map([["a", 1], ["b", 1]]) });
- * assert.deepEqual(log.missing(new Map([["a", 1]]), 10).map((m) => m.author), ["b"]);
+ * // What a peer that has a#1 asks for: everything after it, and all of b.
+ * const wanted = [{ author: "a", from: 1, to: 9 }, { author: "b", from: 0, to: 9 }];
+ * assert.deepEqual(log.collect(wanted, 10).map((m) => m.author), ["b"]);
  * ```
  */
 export class MessageLog<M extends CausalStamp = CausalStamp> {
@@ -100,20 +102,6 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
   }
 
   /**
-   * Messages held that a peer with delivered clock `remote` lacks, oldest
-   * delivery first, at most `limit`.
-   */
-  missing(remote: VectorClock, limit: number): M[] {
-    const ranges: { log: AuthorLog<M>; from: number; to: number }[] = [];
-    for (const [author, log] of this.#authors) {
-      const top = log.floor + log.messages.length - log.head;
-      const has = remote.get(author) ?? 0;
-      if (top > has) ranges.push({ log, from: Math.max(has, log.floor), to: top });
-    }
-    return this.#merge(ranges, limit);
-  }
-
-  /**
    * Messages in the given ranges (sequence numbers in (`from`, `to`] per
    * author), as far as held, oldest delivery first, at most `limit`.
    */
@@ -124,20 +112,6 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
       if (log !== undefined) runs.push({ log, from: Math.max(from, log.floor), to });
     }
     return this.#merge(runs, limit);
-  }
-
-  /** Messages of `author` with sequence numbers in (`from`, `to`], as far as held, at most `limit`. */
-  range(author: string, from: number, to: number, limit: number): M[] {
-    const log = this.#authors.get(author);
-    if (log === undefined) return [];
-    const out: M[] = [];
-    const start = Math.max(from, log.floor) + 1;
-    for (let seq = start; seq <= to && out.length < limit; seq++) {
-      const message = log.messages[log.head + seq - log.floor - 1];
-      if (message === undefined) break;
-      out.push(message);
-    }
-    return out;
   }
 
   /**
@@ -157,25 +131,21 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
       log.messages = [];
       log.order = [];
       log.head = 0;
-      log.floor = seq;
-      return;
+    } else {
+      const drop = seq - log.floor;
+      this.#size -= drop;
+      log.head += drop;
     }
-    const drop = seq - log.floor;
-    this.#size -= drop;
-    log.head += drop;
     log.floor = seq;
-  }
-
-  /** Authors whose history here starts after what `remote` has delivered: author → floor. */
-  floorsAbove(remote: VectorClock): Map<string, number> {
-    const floors = new Map<string, number>();
-    for (const [author, log] of this.#authors) {
-      if (log.floor > (remote.get(author) ?? 0)) floors.set(author, log.floor);
+    // What the skip dropped is still listed for pruning; while the log stays
+    // under its limit nothing prunes, so let go of it here.
+    if (this.#fifo.length - this.#fifoHead > 2 * this.#size + 4096) {
+      this.#fifo = this.#fifo.slice(this.#fifoHead).filter((m) => this.get(m.author, m.seq) === m);
+      this.#fifoHead = 0;
     }
-    return floors;
   }
 
-  /** Merges per-author runs by delivery order (authors are few; a linear pick is enough). */
+  /** Merges per-author runs by delivery order: a linear pick over at most `clockEntriesMax` runs. */
   #merge(runs: { log: AuthorLog<M>; from: number; to: number }[], limit: number): M[] {
     const out: M[] = [];
     const cursors = runs.map(({ log, from }) => log.head + from - log.floor);

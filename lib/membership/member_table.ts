@@ -64,9 +64,8 @@ export class MemberTable {
   readonly #entries = new Map<PeerId, MemberEntry>();
   readonly #live: PeerId[] = [];
   readonly #liveIndex = new Map<PeerId, number>();
-  /** Tombstones in the order they were made, for cheap expiry (stale entries skipped). */
-  #dead: { id: PeerId; atMs: number }[] = [];
-  #deadHead = 0;
+  /** Tombstones, oldest first: id → when it died. One per dead entry, so never more than the table. */
+  readonly #dead = new Map<PeerId, number>();
 
   /** An empty table for the node `selfId`. */
   constructor(selfId: PeerId, options: MemberTableOptions = {}) {
@@ -124,9 +123,11 @@ export class MemberTable {
       status: update.status,
       changedAtMs: nowMs,
     });
+    // A death (again) goes to the young end; a revival leaves the tombstones.
+    this.#dead.delete(update.id);
     if (update.status === "dead") {
       this.#removeLive(update.id);
-      this.#dead.push({ id: update.id, atMs: nowMs });
+      this.#dead.set(update.id, nowMs);
     } else {
       this.#addLive(update.id);
     }
@@ -136,6 +137,7 @@ export class MemberTable {
   /** Forgets a member entirely. */
   remove(id: PeerId): void {
     if (this.#entries.delete(id)) this.#removeLive(id);
+    this.#dead.delete(id);
   }
 
   /** Whether no new member fits without making room. */
@@ -197,13 +199,10 @@ export class MemberTable {
 
   /** The `count` most recent tombstones still held, newest first. */
   recentDead(count: number): MemberEntry[] {
+    const ids = [...this.#dead.keys()];
     const out: MemberEntry[] = [];
-    for (let i = this.#dead.length - 1; i >= this.#deadHead && out.length < count; i--) {
-      const { id, atMs } = this.#dead[i]!;
-      const entry = this.#entries.get(id);
-      if (entry?.status === "dead" && entry.changedAtMs === atMs && !out.includes(entry)) {
-        out.push(entry);
-      }
+    for (let i = ids.length - 1; i >= 0 && out.length < count; i--) {
+      out.push(this.#entries.get(ids[i]!)!);
     }
     return out;
   }
@@ -211,35 +210,18 @@ export class MemberTable {
   /** Forgets tombstones older than the retention time; returns how many went. */
   expire(nowMs: number): number {
     let removed = 0;
-    while (this.#deadHead < this.#dead.length) {
-      const { id, atMs } = this.#dead[this.#deadHead]!;
+    for (const [id, atMs] of this.#dead) {
       if (nowMs - atMs < this.#deadRetentionMs) break;
-      this.#deadHead++;
-      const entry = this.#entries.get(id);
-      if (entry?.status === "dead" && entry.changedAtMs === atMs) {
-        this.#entries.delete(id);
-        removed++;
-      }
+      this.#dead.delete(id);
+      this.#entries.delete(id);
+      removed++;
     }
-    this.#compactDead();
     return removed;
   }
 
   #oldestTombstone(): MemberEntry | undefined {
-    while (this.#deadHead < this.#dead.length) {
-      const { id, atMs } = this.#dead[this.#deadHead]!;
-      const entry = this.#entries.get(id);
-      if (entry?.status === "dead" && entry.changedAtMs === atMs) return entry;
-      this.#deadHead++;
-    }
+    for (const id of this.#dead.keys()) return this.#entries.get(id);
     return undefined;
-  }
-
-  #compactDead(): void {
-    if (this.#deadHead > 1024 && this.#deadHead * 2 > this.#dead.length) {
-      this.#dead = this.#dead.slice(this.#deadHead);
-      this.#deadHead = 0;
-    }
   }
 
   #addLive(id: PeerId): void {

@@ -346,7 +346,7 @@ export class PeerNode implements Actor {
       signature: NO_SIGNATURE,
     };
     const released = this.#queue.recordOwn(message);
-    this.#deliverAll([message, ...released], nowMs);
+    this.#deliverAll([message, ...released]);
     this.#pushEager(message, undefined, nowMs);
     return message;
   }
@@ -911,7 +911,6 @@ export class PeerNode implements Actor {
     return { id: this.#id, addr: this.#addr, incarnation: this.#incarnation, status: "alive" };
   }
 
-  /** A peer list for `requester`: ourselves, a random sample of live members, a few recent deaths. */
   /** Our whole table (live members, then recent deaths), in `peers`-sized chunks; ourselves first. */
   #fullPeerList(requester: PeerId): MemberInfo[][] {
     const all = [
@@ -926,6 +925,7 @@ export class PeerNode implements Actor {
     return chunks;
   }
 
+  /** A peer list for `requester`: ourselves, a random sample of live members, a few recent deaths. */
   #peerList(requester: PeerId): MemberInfo[] {
     const room = this.#options.peersPerMessageMax - 1;
     const dead = this.#members.recentDead(Math.min(8, Math.floor(room / 4)));
@@ -1210,7 +1210,7 @@ export class PeerNode implements Actor {
     }
     if (result.status === "duplicate") return;
     this.#pushEager(message, link.conn, nowMs);
-    this.#deliverAll(result.delivered, nowMs);
+    this.#deliverAll(result.delivered);
   }
 
   /** Pushes a new message along its author's tree; other links hear of it in the next `have`. */
@@ -1225,7 +1225,7 @@ export class PeerNode implements Actor {
     if (lazy) this.#armLazy(nowMs);
   }
 
-  #deliverAll(messages: readonly ChatMessage[], _nowMs: number): void {
+  #deliverAll(messages: readonly ChatMessage[]): void {
     for (const message of messages) {
       this.#history.add(message);
       this.#deliveries++;
@@ -1377,7 +1377,7 @@ export class PeerNode implements Actor {
       const released = this.#queue.skipTo(author, seq);
       this.#history.skipTo(author, seq);
       this.#emit({ type: "skip", author, seq });
-      this.#deliverAll(released, nowMs);
+      this.#deliverAll(released);
     }
     if (this.#queue.deliveredSeq(author) >= pending.seq) this.#pendingSkips.delete(author);
   }

@@ -20,6 +20,7 @@ import { nextTurn } from "./next_turn.ts";
 import { ProtocolError } from "../wire/protocol_error.ts";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../wire/wire_limits.ts";
 import { FramedConnection, WriteQueueFullError } from "./framed_connection.ts";
+import { withDeadline } from "./with_deadline.ts";
 
 /** Effects the runtime does not handle itself: they go to the front end. */
 export type RuntimeEvent = Extract<
@@ -266,7 +267,7 @@ export class ActorRuntime {
   }
 
   async #acceptOne(conn: Deno.Conn): Promise<void> {
-    const framed = this.#framed(conn);
+    const framed = this.#framed(conn, true);
     let channel: Channel;
     try {
       channel = await this.#withTimeout(
@@ -297,7 +298,7 @@ export class ActorRuntime {
     let framed: FramedConnection | undefined;
     this.#dialing.add(id);
     // One deadline for connecting and the handshake together.
-    const deadline = performance.now() + this.#dialTimeoutMs;
+    const deadline = this.#clock() + this.#dialTimeoutMs;
     try {
       const { hostname, port } = parseAddress(addr);
       const conn = await withDeadline(
@@ -309,10 +310,10 @@ export class ActorRuntime {
         conn.close();
         return;
       }
-      framed = this.#framed(conn);
+      framed = this.#framed(conn, false);
       const channel = await this.#withTimeout(
         framed,
-        Math.max(1, deadline - performance.now()),
+        Math.max(1, deadline - this.#clock()),
         this.#handshake(framed, { initiator: true, local: this.#actor.localHello() }),
         this.#dialTimeoutMs,
       );
@@ -341,15 +342,18 @@ export class ActorRuntime {
 
   // ---- established connections ----
 
-  #framed(conn: Deno.Conn): FramedConnection {
+  #framed(conn: Deno.Conn, inbound: boolean): FramedConnection {
     // Chat messages are small and latency-bound: never wait to fill a segment.
     if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+    // Only what others open counts against their host's share: our own dials
+    // to many peers behind one address must not lock those peers out.
     const host = (conn.remoteAddr as Deno.NetAddr).hostname;
-    this.#perHost.set(host, (this.#perHost.get(host) ?? 0) + 1);
+    if (inbound) this.#perHost.set(host, (this.#perHost.get(host) ?? 0) + 1);
     const framed = new FramedConnection(conn, {
       frameBytesMax: this.#limits.frameBytesMax,
       writeQueueBytesMax: this.#writeQueueBytesMax,
       onClose: () => {
+        if (!inbound) return;
         const n = (this.#perHost.get(host) ?? 1) - 1;
         if (n > 0) this.#perHost.set(host, n);
         else this.#perHost.delete(host);
@@ -664,28 +668,6 @@ export class ActorRuntime {
 
 const ACCEPT_BACKOFF_MIN_MS = 5;
 const ACCEPT_BACKOFF_MAX_MS = 1_000;
-
-/** Resolves with `work`, or rejects after `ms`; a late result is handed to `onLate`. */
-async function withDeadline<T>(
-  work: Promise<T>,
-  ms: number,
-  onLate: (value: T) => void,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let timedOut = false;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      reject(new Error(`connect timed out after ${ms} ms`));
-    }, ms);
-  });
-  work.then((value) => timedOut && onLate(value), () => {});
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function safeRemote(framed: FramedConnection): string {
   try {

@@ -133,7 +133,7 @@ export interface PeerService {
 
 /** Counters of a running peer. */
 export interface PeerStats extends RuntimeStats {
-  /** Messages delivered, own included. */
+  /** Messages delivered, own included, plus those skipped (the sum of the delivered clock). */
   delivered: number;
   /** Messages waiting for their causes. */
   heldBack: number;

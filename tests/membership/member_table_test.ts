@@ -104,3 +104,16 @@ Deno.test("MemberTable converges to the same state whatever order rumors arrive 
     }),
   );
 });
+
+Deno.test("MemberTable keeps one tombstone per dead member, however often it dies and revives", () => {
+  const table = new MemberTable(SELF, { membersMax: 10, deadRetentionMs: 60_000 });
+  for (let incarnation = 0; incarnation < 10_000; incarnation += 2) {
+    table.apply(info(A, incarnation, "dead"), incarnation);
+    table.apply(info(A, incarnation + 1, "alive"), incarnation);
+  }
+  table.apply(info(B, 0, "dead"), 10_000);
+  table.apply(info(A, 10_001, "dead"), 10_001);
+  assert.deepEqual(table.recentDead(10).map((m) => m.id), [A, B], "newest first, each once");
+  assert.equal(table.expire(10_000 + 60_000), 1, "B's tombstone expires, A's is younger");
+  assert.deepEqual(table.recentDead(10).map((m) => m.id), [A]);
+});
