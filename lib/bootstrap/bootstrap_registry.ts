@@ -80,7 +80,11 @@ export class BootstrapRegistry implements Actor {
   readonly #registryMax: number;
   readonly #checksInFlightMax: number;
   readonly #idleTimeoutMs: number;
+  /** Registrations in expiry order (a renewal moves to the end): the oldest is first. */
   readonly #registry = new Map<PeerId, Registration>();
+  /** The registered ids as an array, for O(1) random picks; `#slot` maps each to its index. */
+  readonly #ids: PeerId[] = [];
+  readonly #slot = new Map<PeerId, number>();
   readonly #links = new Map<ConnId, RegistryLink>();
   readonly #checking = new Map<PeerId, ConnId>();
   #effects: Effect[] = [];
@@ -221,10 +225,9 @@ export class BootstrapRegistry implements Actor {
   handleTimeout(nowMs: number): void {
     if (nowMs < this.#sweepAtMs) return;
     this.#sweepAtMs = Infinity;
-    for (const registration of [...this.#registry.values()]) {
-      if (registration.expiresAtMs <= nowMs) {
-        this.#unregister(registration.id, "registration lapsed");
-      }
+    for (const registration of this.#registry.values()) {
+      if (registration.expiresAtMs > nowMs) break;
+      this.#unregister(registration.id, "registration lapsed");
     }
     for (const link of [...this.#links.values()]) {
       if (link.checkId === undefined && nowMs - link.lastReceivedMs >= this.#idleTimeoutMs) {
@@ -249,12 +252,14 @@ export class BootstrapRegistry implements Actor {
   #register(remote: Hello, nowMs: number): void {
     const known = this.#registry.get(remote.id);
     if (known === undefined && this.#registry.size >= this.#registryMax) {
-      let oldest: Registration | undefined;
-      for (const r of this.#registry.values()) {
-        if (oldest === undefined || r.expiresAtMs < oldest.expiresAtMs) oldest = r;
-      }
-      if (oldest !== undefined) this.#unregister(oldest.id, "registry full");
+      const oldest = this.#registry.keys().next();
+      if (!oldest.done) this.#unregister(oldest.value, "registry full");
     }
+    if (known === undefined) {
+      this.#slot.set(remote.id, this.#ids.length);
+      this.#ids.push(remote.id);
+    }
+    this.#registry.delete(remote.id);
     this.#registry.set(remote.id, {
       id: remote.id,
       addr: remote.addr,
@@ -269,6 +274,14 @@ export class BootstrapRegistry implements Actor {
     const registration = this.#registry.get(id);
     if (registration === undefined) return;
     this.#registry.delete(id);
+    // Swap-remove from the array of ids.
+    const slot = this.#slot.get(id)!;
+    const last = this.#ids.pop()!;
+    if (last !== id) {
+      this.#ids[slot] = last;
+      this.#slot.set(last, slot);
+    }
+    this.#slot.delete(id);
     this.#log("info", `Forgot ${id.slice(0, 8)} (${registration.addr}): ${reason}`);
     this.#emit({ type: "peer-down", id, addr: registration.addr, reason });
   }
@@ -289,14 +302,28 @@ export class BootstrapRegistry implements Actor {
     this.#emit({ type: "dial", conn: link.conn, addr: registration.addr });
   }
 
+  /** Random distinct others, in O(sample size): clients may ask thousands of times a second. */
   #sampleFor(requester: PeerId): MemberInfo[] {
-    const others = [...this.#registry.values()].filter((r) => r.id !== requester);
-    return sample(others, this.#sampleSize, this.#random).map((r) => ({
-      id: r.id,
-      addr: r.addr,
-      incarnation: r.incarnation,
-      status: "alive",
-    }));
+    const ids = this.#ids;
+    const k = this.#sampleSize;
+    let picked: PeerId[];
+    if (ids.length <= 4 * k + 1) {
+      picked = sample(ids.filter((id) => id !== requester), k, this.#random);
+    } else {
+      // Far more ids than wanted: random picks rarely collide, so retry those.
+      const seen = new Set<PeerId>([requester]);
+      picked = [];
+      while (picked.length < k) {
+        const id = ids[this.#random.int(ids.length)]!;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        picked.push(id);
+      }
+    }
+    return picked.map((id) => {
+      const r = this.#registry.get(id)!;
+      return { id: r.id, addr: r.addr, incarnation: r.incarnation, status: "alive" };
+    });
   }
 
   /** Sweeps run once a second while there is anything to sweep: lapses need no finer grain. */

@@ -51,6 +51,33 @@ Deno.test("BootstrapRegistry answers register with up to k other live peers, nev
   assert.equal(registry.peers().length, 10);
 });
 
+Deno.test("BootstrapRegistry samples a large registry evenly, without the asker, after removals", () => {
+  const registry = makeRegistry({ sampleSize: 3 });
+  for (let n = 1; n <= 60; n++) register(registry, n);
+  // Leaves (swap-removals) must keep the index consistent.
+  for (let n = 1; n <= 60; n += 3) {
+    const conn = registry.handleAccepted(hello(n), 0);
+    registry.handleMessage(conn, {
+      type: "member",
+      member: { id: id(n), addr: hello(n).addr, incarnation: 0, status: "dead" },
+    }, 0);
+  }
+  registry.takeEffects();
+  const left = new Set(Array.from({ length: 20 }, (_, i) => id(1 + 3 * i)));
+  const counts = new Map<string, number>();
+  for (let trial = 0; trial < 2_000; trial++) {
+    const peers = (register(registry, 2)[0] as Extract<Message, { type: "peers" }>).peers;
+    assert.equal(new Set(peers.map((p) => p.id)).size, 3);
+    for (const p of peers) {
+      assert.ok(p.id !== id(2) && !left.has(p.id), `sampled ${p.id.slice(-2)}`);
+      counts.set(p.id, (counts.get(p.id) ?? 0) + 1);
+    }
+  }
+  // 39 others, 6 000 picks: about 154 each; a broken pick would starve or flood some.
+  assert.equal(counts.size, 39);
+  for (const n of counts.values()) assert.ok(n > 90 && n < 230, `count ${n}`);
+});
+
 Deno.test("BootstrapRegistry forgets a registration that is not renewed", () => {
   const registry = makeRegistry({ registrationTtlMs: 10_000 });
   register(registry, 1, 0);
