@@ -23,11 +23,10 @@ import {
   viaWireMessage,
   worldHello,
 } from "./actor_world.ts";
-import { EffectChecker, EffectViolation } from "./effect_checker.ts";
-import { type FuzzTarget, KnownIssueError } from "./fuzz_campaign.ts";
+import { ActorCheckError, checkedStep, EffectChecker } from "./effect_checker.ts";
+import type { FuzzTarget } from "./fuzz_campaign.ts";
 import { chance, choose, intIn, weighted } from "./fuzz_random.ts";
 import { generateEncodedMessage } from "./message_generator.ts";
-import { ActorCheckError } from "./peer_node_target.ts";
 
 /** Runs one random scenario against a fresh `BootstrapRegistry`; throws on the first failed check. */
 export function runBootstrapScenario(random: Random): void {
@@ -50,21 +49,13 @@ export function runBootstrapScenario(random: Random): void {
   let step = 0;
 
   const apply = (what: string, action: () => void) => {
-    try {
-      action();
-      checker.check(registry.takeEffects());
-    } catch (error) {
-      if (error instanceof KnownIssueError || error instanceof EffectViolation) {
-        if (error instanceof EffectViolation) error.message += ` (step ${step}: ${what})`;
-        throw error;
-      }
-      throw new ActorCheckError(
-        `BootstrapRegistry threw at step ${step} (${what}): ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-        { cause: error },
-      );
-    }
+    checkedStep(
+      "BootstrapRegistry",
+      step,
+      what,
+      action,
+      () => checker.check(registry.takeEffects()),
+    );
     const fail = (detail: string): never => {
       throw new ActorCheckError(
         `BootstrapRegistry bound broken after step ${step} (${what}): ${detail}`,

@@ -20,6 +20,7 @@ import { addressProblem } from "../wire/address.ts";
 import type { Message, PeerId } from "../wire/message.ts";
 import { encodeMessage, isPeerId } from "../wire/message_codec.ts";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../wire/wire_limits.ts";
+import { KnownIssueError } from "./fuzz_campaign.ts";
 
 /** An effect the actor should not have produced. */
 export class EffectViolation extends Error {
@@ -225,5 +226,41 @@ export class EffectChecker {
 
   #fail(detail: string): never {
     throw new EffectViolation(`Bad effect: ${detail}`);
+  }
+}
+
+/** A failed bound or an unexpected exception, with the step it happened at. */
+export class ActorCheckError extends Error {
+  /** Always `"ActorCheckError"`. */
+  override name = "ActorCheckError";
+}
+
+/**
+ * Runs one step of a fuzzed actor and checks the effects it left: a bad
+ * effect is reported with the step, and anything else the actor throws
+ * becomes an {@linkcode ActorCheckError} naming `actor`, the step and `what`.
+ */
+export function checkedStep(
+  actor: string,
+  step: number,
+  what: string,
+  action: () => void,
+  checkEffects: () => void,
+): void {
+  try {
+    action();
+    checkEffects();
+  } catch (error) {
+    if (error instanceof KnownIssueError) throw error;
+    if (error instanceof EffectViolation) {
+      error.message += ` (step ${step}: ${what})`;
+      throw error;
+    }
+    throw new ActorCheckError(
+      `${actor} threw at step ${step} (${what}): ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      { cause: error },
+    );
   }
 }

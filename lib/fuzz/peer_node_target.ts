@@ -32,8 +32,8 @@ import {
   viaWireMessage,
   worldHello,
 } from "./actor_world.ts";
-import { EffectChecker, EffectViolation } from "./effect_checker.ts";
-import { type FuzzTarget, KnownIssueError } from "./fuzz_campaign.ts";
+import { ActorCheckError, checkedStep, EffectChecker } from "./effect_checker.ts";
+import type { FuzzTarget } from "./fuzz_campaign.ts";
 import { chance, choose, intIn, randomBytes, weighted } from "./fuzz_random.ts";
 import { generateEncodedMessage, generateNick } from "./message_generator.ts";
 import { decodeMessage } from "../wire/message_codec.ts";
@@ -254,12 +254,6 @@ class Traffic {
   }
 }
 
-/** A failed bound or an unexpected exception, with the step it happened at. */
-export class ActorCheckError extends Error {
-  /** Always `"ActorCheckError"`. */
-  override name = "ActorCheckError";
-}
-
 /** Runs one random scenario against a fresh `PeerNode`; throws on the first failed check. */
 export function runPeerNodeScenario(random: Random): void {
   const world = createWorld(random, intIn(random, 3, 9));
@@ -301,21 +295,7 @@ export function runPeerNodeScenario(random: Random): void {
 
   const apply = (what: string, action: () => void) => {
     event = what;
-    try {
-      action();
-      checker.check(node.takeEffects());
-    } catch (error) {
-      if (error instanceof KnownIssueError || error instanceof EffectViolation) {
-        if (error instanceof EffectViolation) error.message += ` (step ${step}: ${what})`;
-        throw error;
-      }
-      throw new ActorCheckError(
-        `PeerNode threw at step ${step} (${what}): ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-        { cause: error },
-      );
-    }
+    checkedStep("PeerNode", step, what, action, () => checker.check(node.takeEffects()));
     bounds();
   };
 
