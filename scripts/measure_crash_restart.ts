@@ -30,6 +30,7 @@
 
 import { parseArgs } from "node:util";
 import { DatabaseSync } from "node:sqlite";
+import { JsonChild, LIVE_CHILDREN, wallNowMs } from "./_bench/json_child.ts";
 
 const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const MAIN_PERMISSIONS = [
@@ -43,8 +44,6 @@ const MAIN_PERMISSIONS = [
 const PHASE_TIMEOUT_MS = 60_000;
 /** After the last send, wait this long at most for everyone to deliver everything. */
 const DRAIN_TIMEOUT_MS = 120_000;
-
-type JsonLine = Record<string, unknown>;
 
 interface Delivery {
   readonly author: string;
@@ -61,186 +60,28 @@ function log(text: string): void {
   Deno.stderr.writeSync(ENCODER.encode(`measure_crash_restart: ${text}\n`));
 }
 
-/** The host's shared clock (the one `at` in message lines uses), in ms. */
-function now(): number {
-  return performance.timeOrigin + performance.now();
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `main.ts` with `args`, as a JSON-lines child. */
+function spawnMain(name: string, args: readonly string[]): JsonChild {
+  return new JsonChild(name, ["run", ...MAIN_PERMISSIONS, "main.ts", ...args], {
+    cwd: REPO,
+    timeoutMs: PHASE_TIMEOUT_MS,
+  });
+}
+
+/** The `message` lines a node printed, as deliveries. */
+function deliveriesOf(node: JsonChild): Delivery[] {
+  return node.messages as unknown as Delivery[];
 }
 
 const key = (m: { author: string; seq: number }) => `${m.author}#${m.seq}`;
 const round = (ms: number) => Math.round(ms);
 
-/** Every child not yet reaped, for the cleanup paths. */
-const LIVE = new Set<Node>();
 /** The data directories' parent, removed on every way out. */
 let workDir: string | undefined;
-
-/** A `main.ts` child with JSON lines on stdin and stdout. */
-class Node {
-  readonly name: string;
-  readonly spawnedAtMs = now();
-  /** Resolves when it has exited. */
-  readonly status: Promise<Deno.CommandStatus>;
-  /** Every `message` line, in order. */
-  readonly deliveries: Delivery[] = [];
-  /** Called for every `message` line. */
-  onDelivery: (delivery: Delivery) => void = () => {};
-  readonly #child: Deno.ChildProcess;
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #done: Promise<void>;
-  readonly #waiters = new Set<
-    { accepts: (l: JsonLine) => boolean; resolve: (l: JsonLine) => void }
-  >();
-  #stderr = "";
-  #exited = false;
-
-  constructor(name: string, args: readonly string[]) {
-    this.name = name;
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...MAIN_PERMISSIONS, "main.ts", ...args],
-      cwd: REPO,
-      env: { NO_COLOR: "1" },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    LIVE.add(this);
-    this.status = this.#child.status.then((status) => {
-      this.#exited = true;
-      LIVE.delete(this);
-      return status;
-    });
-    this.#writer = this.#child.stdin.getWriter();
-    this.#done = Promise.all([
-      this.#readLines(this.#child.stdout, (text) => this.#onLine(text)),
-      this.#readLines(this.#child.stderr, (text) => {
-        this.#stderr = (this.#stderr + text + "\n").slice(-8_000);
-      }),
-    ]).then(() => {});
-  }
-
-  /** Stderr so far (its tail), for failure messages. */
-  get stderr(): string {
-    return this.#stderr;
-  }
-
-  async send(command: JsonLine): Promise<void> {
-    await this.#writer.write(ENCODER.encode(JSON.stringify(command) + "\n"));
-  }
-
-  /** The next line `accepts` matches (lines nobody waits for are only kept as deliveries). */
-  next(accepts: (line: JsonLine) => boolean, what: string): Promise<JsonLine> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    return new Promise<JsonLine>((resolve, reject) => {
-      const waiter = {
-        accepts,
-        resolve: (line: JsonLine) => {
-          clearTimeout(timer);
-          this.#waiters.delete(waiter);
-          resolve(line);
-        },
-      };
-      this.#waiters.add(waiter);
-      timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        reject(
-          new Error(`${this.name}: no ${what} within ${PHASE_TIMEOUT_MS} ms\n${this.#stderr}`),
-        );
-      }, PHASE_TIMEOUT_MS);
-    });
-  }
-
-  async ask(command: JsonLine, answer: string): Promise<JsonLine> {
-    const line = this.next((l) => l.type === answer, `${answer} line`);
-    await this.send(command);
-    return await line;
-  }
-
-  /** A crash: SIGKILL, then reap it. */
-  async kill(): Promise<void> {
-    try {
-      this.#child.kill("SIGKILL");
-    } catch {
-      // Exited already.
-    }
-    await this.status;
-    await this.#done;
-  }
-
-  /** Asks it to quit, then escalates to SIGTERM and SIGKILL; always reaps it. */
-  async stop(): Promise<void> {
-    if (!this.#exited) {
-      try {
-        await this.send({ type: "quit" });
-        await this.#writer.close();
-      } catch {
-        // Gone already.
-      }
-    }
-    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
-      if (await this.#exitedWithin(3_000)) break;
-      try {
-        this.#child.kill(signal);
-      } catch {
-        // Exited in the meantime.
-      }
-    }
-    await this.status;
-    await this.#done;
-  }
-
-  async #exitedWithin(ms: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
-    try {
-      return await Promise.race([this.status.then(() => true), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  #onLine(text: string): void {
-    let line: JsonLine;
-    try {
-      const value = JSON.parse(text);
-      if (typeof value !== "object" || value === null) return;
-      line = value as JsonLine;
-    } catch {
-      return;
-    }
-    if (line.type === "message") {
-      const delivery = line as unknown as Delivery;
-      this.deliveries.push(delivery);
-      this.onDelivery(delivery);
-    }
-    for (const waiter of this.#waiters) {
-      if (waiter.accepts(line)) {
-        waiter.resolve(line);
-        break;
-      }
-    }
-  }
-
-  async #readLines(stream: ReadableStream<Uint8Array>, onLine: (text: string) => void) {
-    let buffered = "";
-    try {
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-        buffered += chunk;
-        let newline: number;
-        while ((newline = buffered.indexOf("\n")) >= 0) {
-          onLine(buffered.slice(0, newline));
-          buffered = buffered.slice(newline + 1);
-        }
-      }
-    } catch {
-      // The child went away.
-    }
-    if (buffered !== "") onLine(buffered);
-  }
-}
 
 /** What a stopped peer had delivered, in delivery order, from its database. */
 function deliveredOnDisk(dataDir: string): string[] {
@@ -259,9 +100,9 @@ interface Slot {
   readonly name: string;
   readonly dataDir: string;
   id: string;
-  node: Node;
+  node: JsonChild;
   /** Runs before the current one. */
-  readonly past: Node[];
+  readonly past: JsonChild[];
   /** For a restarted peer: what its database held while it was down. */
   preCrash: string[] | undefined;
   alive: boolean;
@@ -361,25 +202,26 @@ function audit(
 
 /** A slot's deliveries over all its runs: from disk before a crash, then the printed lines. */
 function fullSequence(slot: Slot): string[] {
-  const current = slot.node.deliveries.map(key);
+  const current = deliveriesOf(slot.node).map(key);
   return slot.preCrash === undefined ? current : [...slot.preCrash, ...current];
 }
 
 async function measure(options: Options): Promise<Record<string, unknown>> {
   const root = await Deno.makeTempDir({ prefix: "measure_crash_restart_" });
   workDir = root;
-  const nodes: Node[] = [];
+  const nodes: JsonChild[] = [];
   try {
-    const bootstrap = new Node("bootstrap", ["bootstrap", "--json", "--listen", "127.0.0.1:0"]);
+    const bootstrap = spawnMain("bootstrap", ["bootstrap", "--json", "--listen", "127.0.0.1:0"]);
     nodes.push(bootstrap);
-    const bootstrapAddr = String((await bootstrap.next((l) => l.type === "ready", "ready")).addr);
+    const bootstrapAddr = String((await bootstrap.next("ready")).addr);
 
     /** Acknowledged messages: key → when the author acknowledged it. */
     const acknowledged = new Map<string, number>();
     const clocks = new Map<string, Record<string, number>>();
     const slots: Slot[] = [];
-    const watch = (slot: Slot, node: Node) => {
-      node.onDelivery = (d) => {
+    const watch = (slot: Slot, node: JsonChild) => {
+      node.onMessage = (line) => {
+        const d = line as unknown as Delivery;
         clocks.set(key(d), d.clock);
         if (d.author === slot.id && !acknowledged.has(key(d))) acknowledged.set(key(d), d.at);
       };
@@ -390,21 +232,21 @@ async function measure(options: Options): Promise<Record<string, unknown>> {
         name,
         dataDir: `${root}/${name}`,
         id: "",
-        node: undefined as unknown as Node,
+        node: undefined as unknown as JsonChild,
         past: [],
         preCrash: undefined,
         alive: true,
       };
-      slot.node = new Node(name, peerArgs(bootstrapAddr, slot));
+      slot.node = spawnMain(name, peerArgs(bootstrapAddr, slot));
       nodes.push(slot.node);
       slots.push(slot);
     }
     await Promise.all(slots.map(async (slot) => {
-      slot.id = String((await slot.node.next((l) => l.type === "ready", "ready")).id);
+      slot.id = String((await slot.node.next("ready")).id);
       watch(slot, slot.node);
     }));
     log(`${options.peers} peers ready; waiting until each knows the others`);
-    const deadline = now() + PHASE_TIMEOUT_MS;
+    const deadline = wallNowMs() + PHASE_TIMEOUT_MS;
     for (;;) {
       const counts = await Promise.all(
         slots.map(async (s) =>
@@ -412,7 +254,9 @@ async function measure(options: Options): Promise<Record<string, unknown>> {
         ),
       );
       if (counts.every((n) => n >= options.peers - 1)) break;
-      if (now() > deadline) throw new Error(`Membership did not converge: ${counts.join(", ")}`);
+      if (wallNowMs() > deadline) {
+        throw new Error(`Membership did not converge: ${counts.join(", ")}`);
+      }
       await sleep(100);
     }
 
@@ -421,14 +265,14 @@ async function measure(options: Options): Promise<Record<string, unknown>> {
     let sendCommands = 0;
     let talking = true;
     const conversation = (async () => {
-      let next = now();
+      let next = wallNowMs();
       for (let k = 0; talking; k++) {
         const live = slots.filter((s) => s.alive);
         const sender = live[k % live.length]!;
         sendCommands++;
         sender.node.send({ type: "send", text: `m${k} from ${sender.name}` }).catch(() => {});
         next += intervalMs;
-        await sleep(Math.max(0, next - now()));
+        await sleep(Math.max(0, next - wallNowMs()));
       }
     })();
 
@@ -438,24 +282,24 @@ async function measure(options: Options): Promise<Record<string, unknown>> {
       (_, i) => slots[Math.floor(((i + 0.5) * options.peers) / options.kill)]!,
     );
     log(`killing ${victims.map((v) => v.name).join(", ")} with SIGKILL`);
-    const killedAtMs = now();
+    const killedAtMs = wallNowMs();
     await Promise.all(victims.map(async (v) => {
       v.alive = false;
       await v.node.kill();
     }));
-    await sleep(Math.max(0, killedAtMs + options.downMs - now()));
+    await sleep(Math.max(0, killedAtMs + options.downMs - wallNowMs()));
 
     const restarts = victims.map((v) => {
       const onDisk = deliveredOnDisk(v.dataDir);
       const onDiskSet = new Set(onDisk);
-      const printed = v.node.deliveries.map(key);
+      const printed = deliveriesOf(v.node).map(key);
       const printedIsPrefix = printed.every((k, i) => onDisk[i] === k);
       v.preCrash = onDisk;
       v.past.push(v.node);
-      const restartAtMs = now();
+      const restartAtMs = wallNowMs();
       // Everything acknowledged so far that it had not delivered before the crash.
       const target = new Set([...acknowledged.keys()].filter((k) => !onDiskSet.has(k)));
-      const node = new Node(`${v.name} (restarted)`, peerArgs(bootstrapAddr, v));
+      const node = spawnMain(`${v.name} (restarted)`, peerArgs(bootstrapAddr, v));
       nodes.push(node);
       v.node = node;
       const result = {
@@ -470,7 +314,8 @@ async function measure(options: Options): Promise<Record<string, unknown>> {
         sameId: false,
       };
       const remaining = new Set(target);
-      node.onDelivery = (d) => {
+      node.onMessage = (line) => {
+        const d = line as unknown as Delivery;
         clocks.set(key(d), d.clock);
         if (d.author === v.id && !acknowledged.has(key(d))) acknowledged.set(key(d), d.at);
         if (remaining.delete(key(d)) && remaining.size === 0) result.caughtUpAtMs = d.at;
@@ -479,8 +324,8 @@ async function measure(options: Options): Promise<Record<string, unknown>> {
     });
     log(`restarted ${victims.map((v) => v.name).join(", ")}`);
     await Promise.all(restarts.map(async ({ slot, node, result }) => {
-      const ready = await node.next((l) => l.type === "ready", "ready");
-      result.readyAtMs = now();
+      const ready = await node.next("ready");
+      result.readyAtMs = wallNowMs();
       result.sameId = ready.id === slot.id;
       slot.alive = true;
     }));
@@ -488,18 +333,18 @@ async function measure(options: Options): Promise<Record<string, unknown>> {
     await sleep(options.afterMs);
     talking = false;
     await conversation;
-    const lastSendAtMs = now();
+    const lastSendAtMs = wallNowMs();
     log(`${sendCommands} sends; waiting until everyone has delivered everything`);
 
     const universe = () => {
       const all = new Set(acknowledged.keys());
       for (const slot of slots) for (const k of fullSequence(slot)) all.add(k);
-      for (const node of nodes) for (const d of node.deliveries) all.add(key(d));
+      for (const node of nodes) for (const d of deliveriesOf(node)) all.add(key(d));
       return all;
     };
     let converged = false;
-    const drainDeadline = now() + DRAIN_TIMEOUT_MS;
-    while (now() < drainDeadline) {
+    const drainDeadline = wallNowMs() + DRAIN_TIMEOUT_MS;
+    while (wallNowMs() < drainDeadline) {
       const all = universe();
       if (slots.every((s) => audit(fullSequence(s), clocks, all).missing === 0)) {
         converged = true;
@@ -507,7 +352,7 @@ async function measure(options: Options): Promise<Record<string, unknown>> {
       }
       await sleep(100);
     }
-    const convergedAtMs = now();
+    const convergedAtMs = wallNowMs();
     const all = universe();
     const audits = slots.map((s) => ({ name: s.name, ...audit(fullSequence(s), clocks, all) }));
     const sum = (f: (a: (typeof audits)[number]) => number) => audits.reduce((n, a) => n + f(a), 0);
@@ -554,7 +399,7 @@ if (import.meta.main) {
   }
   const onSignal = () => {
     log("interrupted; stopping every child");
-    for (const node of LIVE) node.kill().catch(() => {});
+    for (const node of LIVE_CHILDREN) node.kill().catch(() => {});
     if (workDir !== undefined) Deno.removeSync(workDir, { recursive: true });
     Deno.exit(130);
   };
@@ -564,7 +409,7 @@ if (import.meta.main) {
     Deno.stdout.writeSync(ENCODER.encode(JSON.stringify(result) + "\n"));
   } catch (error) {
     log(`failed: ${(error as Error).stack ?? error}`);
-    for (const node of LIVE) await node.stop();
+    for (const node of LIVE_CHILDREN) await node.stop();
     Deno.exit(1);
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);

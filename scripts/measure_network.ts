@@ -24,6 +24,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { JsonChild, wallNowMs } from "./_bench/json_child.ts";
 
 const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const MAIN_PERMISSIONS = ["--allow-net", "--allow-env", "--allow-read", "--allow-write"];
@@ -33,150 +34,20 @@ const PHASE_TIMEOUT_MS = 60_000;
 /** After the last send, wait this long at most for the stragglers. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
-type JsonLine = Record<string, unknown>;
-
 function log(text: string): void {
   Deno.stderr.writeSync(new TextEncoder().encode(`measure_network: ${text}\n`));
-}
-
-function now(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A `main.ts` child with JSON lines on stdin and stdout. */
-class Node {
-  readonly name: string;
-  readonly #child: Deno.ChildProcess;
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #done: Promise<void>;
-  /** Waiters for the next line of a type, in order. */
-  readonly #waiters: { type: string; resolve: (line: JsonLine) => void }[] = [];
-  /** Called for every `message` line, with the time it was read. */
-  onMessage: (line: JsonLine, atMs: number) => void = () => {};
-  #stderr = "";
-
-  constructor(name: string, args: readonly string[]) {
-    this.name = name;
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...MAIN_PERMISSIONS, "main.ts", ...args],
-      cwd: REPO,
-      env: { NO_COLOR: "1" },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#writer = this.#child.stdin.getWriter();
-    this.#done = Promise.all([
-      this.#readLines(this.#child.stdout, (text) => this.#onLine(text)),
-      this.#readLines(this.#child.stderr, (text) => {
-        this.#stderr = (this.#stderr + text + "\n").slice(-8_000);
-      }),
-    ]).then(() => {});
-  }
-
-  /** Stderr so far (its tail), for failure messages. */
-  get stderr(): string {
-    return this.#stderr;
-  }
-
-  async send(command: JsonLine): Promise<void> {
-    await this.#writer.write(new TextEncoder().encode(JSON.stringify(command) + "\n"));
-  }
-
-  /** The next line of `type` (lines of that type nobody waits for are dropped). */
-  next(type: string, timeoutMs = PHASE_TIMEOUT_MS): Promise<JsonLine> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    return new Promise<JsonLine>((resolve, reject) => {
-      const waiter = {
-        type,
-        resolve: (line: JsonLine) => {
-          clearTimeout(timer);
-          resolve(line);
-        },
-      };
-      this.#waiters.push(waiter);
-      timer = setTimeout(() => {
-        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        reject(new Error(`${this.name}: no ${type} line within ${timeoutMs} ms\n${this.#stderr}`));
-      }, timeoutMs);
-    });
-  }
-
-  async ask(command: JsonLine, answer: string): Promise<JsonLine> {
-    const line = this.next(answer);
-    await this.send(command);
-    return await line;
-  }
-
-  /** Asks it to quit, then escalates to SIGTERM and SIGKILL; always reaps it. */
-  async stop(): Promise<void> {
-    try {
-      await this.send({ type: "quit" });
-    } catch {
-      // Gone already.
-    }
-    try {
-      await this.#writer.close();
-    } catch {
-      // Gone already.
-    }
-    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
-      if (await this.#exitedWithin(3_000)) break;
-      try {
-        this.#child.kill(signal);
-      } catch {
-        // Exited in the meantime.
-      }
-    }
-    await this.#child.status;
-    await this.#done;
-  }
-
-  async #exitedWithin(ms: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
-    try {
-      return await Promise.race([this.#child.status.then(() => true), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  #onLine(text: string): void {
-    const at = now();
-    let line: JsonLine;
-    try {
-      const value = JSON.parse(text);
-      if (typeof value !== "object" || value === null) return;
-      line = value as JsonLine;
-    } catch {
-      return;
-    }
-    if (line.type === "message") this.onMessage(line, at);
-    const index = this.#waiters.findIndex((w) => w.type === line.type);
-    if (index >= 0) this.#waiters.splice(index, 1)[0]!.resolve(line);
-  }
-
-  async #readLines(stream: ReadableStream<Uint8Array>, onLine: (text: string) => void) {
-    let buffered = "";
-    try {
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-        buffered += chunk;
-        let newline: number;
-        while ((newline = buffered.indexOf("\n")) >= 0) {
-          onLine(buffered.slice(0, newline));
-          buffered = buffered.slice(newline + 1);
-        }
-      }
-    } catch {
-      // The child went away.
-    }
-    if (buffered !== "") onLine(buffered);
-  }
+/** `main.ts` with `args`, as a JSON-lines child. */
+function spawnMain(name: string, args: readonly string[]): JsonChild {
+  return new JsonChild(name, ["run", ...MAIN_PERMISSIONS, "main.ts", ...args], {
+    cwd: REPO,
+    timeoutMs: PHASE_TIMEOUT_MS,
+  });
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -193,9 +64,9 @@ interface PeersAnswer {
 }
 
 async function measure(peerCount: number, messageCount: number, intervalMs: number) {
-  const nodes: Node[] = [];
+  const nodes: JsonChild[] = [];
   try {
-    const bootstrap = new Node("bootstrap", ["bootstrap", "--json", "--listen", "127.0.0.1:0"]);
+    const bootstrap = spawnMain("bootstrap", ["bootstrap", "--json", "--listen", "127.0.0.1:0"]);
     nodes.push(bootstrap);
     const bootstrapAddr = (await bootstrap.next("ready")).addr as string;
     log(`bootstrap at ${bootstrapAddr}`);
@@ -203,7 +74,7 @@ async function measure(peerCount: number, messageCount: number, intervalMs: numb
     // (a) Convergence.
     const startedAt = performance.now();
     const peers = Array.from({ length: peerCount }, (_, i) =>
-      new Node(`peer${i}`, [
+      spawnMain(`peer${i}`, [
         "peer",
         "--json",
         "--listen",
@@ -281,7 +152,10 @@ async function measure(peerCount: number, messageCount: number, intervalMs: numb
     const sendStart = performance.now();
     for (let k = 0; k < messageCount; k++) {
       await sleep(Math.max(0, sendStart + k * intervalMs - performance.now()));
-      await peers[k % peerCount]!.send({ type: "send", text: JSON.stringify({ k, t: now() }) });
+      await peers[k % peerCount]!.send({
+        type: "send",
+        text: JSON.stringify({ k, t: wallNowMs() }),
+      });
     }
     const drainDeadline = performance.now() + DRAIN_TIMEOUT_MS;
     while (seen.size < expected && performance.now() < drainDeadline) await sleep(20);

@@ -2,8 +2,7 @@
  * `PeerStore`: what a peer keeps on disk (history window, delivered clock,
  * incarnation, address book), checked through `restore()` after reopening,
  * against crashes of a child process that held it, corrupt files and a
- * second opener. Known bugs are marked `ignore: true`, each with the bug
- * named above the test.
+ * second opener.
  */
 
 import assert from "node:assert/strict";
