@@ -13,6 +13,7 @@ import {
   WAIT_MS,
   withProcesses,
 } from "../_helpers/process.ts";
+import { assertCausalOrder } from "../_helpers/causal_order.ts";
 
 const NICKS = ["ann", "bob", "cat", "dan"] as const;
 
@@ -129,31 +130,6 @@ function deliveries(peer: Started): Delivered[] {
     assert.equal(typeof l.clock, "object");
     return l as unknown as Delivered;
   });
-}
-
-/**
- * Checks that `delivered` is a causal delivery order: each message comes
- * after everything its clock says it depends on, and no message comes twice.
- */
-function assertCausalOrder(name: string, delivered: readonly Delivered[]): void {
-  const seen = new Map<string, number>();
-  for (const [index, m] of delivered.entries()) {
-    const where = `${name}, delivery #${index} ('${m.text}')`;
-    assert.equal(m.clock[m.author], m.seq, `${where}: clock[author] must equal seq`);
-    assert.equal(
-      m.seq,
-      (seen.get(m.author) ?? 0) + 1,
-      `${where}: seq ${m.seq} from ${m.author.slice(0, 8)} out of order or repeated`,
-    );
-    for (const [author, n] of Object.entries(m.clock)) {
-      if (author === m.author) continue;
-      assert.ok(
-        (seen.get(author) ?? 0) >= n,
-        `${where}: delivered before its dependency ${author.slice(0, 8)}#${n}`,
-      );
-    }
-    seen.set(m.author, m.seq);
-  }
 }
 
 Deno.test({

@@ -16,27 +16,7 @@ import {
   withEphemeral,
   withProcesses,
 } from "../_helpers/process.ts";
-
-/** Whether util-linux `script` can give a child a pseudo-terminal here. */
-async function scriptWorks(): Promise<boolean> {
-  if (Deno.build.os !== "linux") return false;
-  try {
-    const { success, stdout } = await new Deno.Command("script", {
-      args: ["-qfec", "echo pty-ok", "/dev/null"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return success && new TextDecoder().decode(stdout).includes("pty-ok");
-  } catch {
-    return false;
-  }
-}
-
-const NO_PTY = !(await scriptWorks());
-const PTY_NOTE = NO_PTY
-  ? " (SKIPPED: util-linux `script` is not available for a pseudo-terminal)"
-  : "";
+import { NO_PTY, PTY_NOTE } from "../_helpers/pty.ts";
 
 function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;

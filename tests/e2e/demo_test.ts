@@ -14,6 +14,7 @@ import {
   WAIT_MS,
   withProcesses,
 } from "../_helpers/process.ts";
+import { NO_PTY, PTY_NOTE } from "../_helpers/pty.ts";
 
 /** `deno task demo` as `deno` arguments, read from deno.json so the permissions stay in sync. */
 async function demoArgs(): Promise<string[]> {
@@ -105,27 +106,6 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     });
   });
 }
-
-/** Whether util-linux `script` can give a child a pseudo-terminal here. */
-async function scriptWorks(): Promise<boolean> {
-  if (Deno.build.os !== "linux") return false;
-  try {
-    const { success, stdout } = await new Deno.Command("script", {
-      args: ["-qfec", "echo pty-ok", "/dev/null"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return success && new TextDecoder().decode(stdout).includes("pty-ok");
-  } catch {
-    return false;
-  }
-}
-
-const NO_PTY = !(await scriptWorks());
-const PTY_NOTE = NO_PTY
-  ? " (SKIPPED: util-linux `script` is not available for a pseudo-terminal)"
-  : "";
 
 /** The demo under a pseudo-terminal (so the user's peer runs its terminal UI); we talk to `script`. */
 async function startDemoInTerminal(add: (child: ChildProcess) => ChildProcess) {

@@ -1,0 +1,25 @@
+/** Pseudo-terminals for the tests of the terminal front end, through util-linux `script`. */
+
+/** Whether util-linux `script` can give a child a pseudo-terminal here. */
+async function scriptWorks(): Promise<boolean> {
+  if (Deno.build.os !== "linux") return false;
+  try {
+    const { success, stdout } = await new Deno.Command("script", {
+      args: ["-qfec", "echo pty-ok", "/dev/null"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return success && new TextDecoder().decode(stdout).includes("pty-ok");
+  } catch {
+    return false;
+  }
+}
+
+/** True where no pseudo-terminal can be had: the terminal tests are skipped. */
+export const NO_PTY = !(await scriptWorks());
+
+/** Appended to a skipped test's name, saying why. */
+export const PTY_NOTE = NO_PTY
+  ? " (SKIPPED: util-linux `script` is not available for a pseudo-terminal)"
+  : "";
