@@ -23,3 +23,17 @@ export const NO_PTY = !(await scriptWorks());
 export const PTY_NOTE = NO_PTY
   ? " (SKIPPED: util-linux `script` is not available for a pseudo-terminal)"
   : "";
+
+function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Arguments for `script` that run `argv` under a pseudo-terminal. `script -c`
+ * goes through `$SHELL -c`, and some shells (dash) stay as the parent of the
+ * command: `exec` makes the program itself the child of `script`, so a signal
+ * sent to that child reaches the program, whatever the shell.
+ */
+export function scriptArgs(argv: readonly string[]): string[] {
+  return ["-qfec", `exec ${argv.map(shellQuote).join(" ")}`, "/dev/null"];
+}

@@ -16,18 +16,13 @@ import {
   withEphemeral,
   withProcesses,
 } from "../_helpers/process.ts";
-import { NO_PTY, PTY_NOTE } from "../_helpers/pty.ts";
-
-function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
+import { NO_PTY, PTY_NOTE, scriptArgs } from "../_helpers/pty.ts";
 
 /** `main.ts <args>` with a pseudo-terminal as its stdin/stdout/stderr; we talk to `script`. */
 function spawnInTerminal(group: ProcessGroup, args: readonly string[], name: string): ChildProcess {
-  const command = [Deno.execPath(), "run", ...MAIN_PERMISSIONS, "main.ts", ...withEphemeral(args)]
-    .map(shellQuote).join(" ");
+  const argv = [Deno.execPath(), "run", ...MAIN_PERMISSIONS, "main.ts", ...withEphemeral(args)];
   return group.add(
-    new ChildProcess(["-qfec", command, "/dev/null"], {
+    new ChildProcess(scriptArgs(argv), {
       program: "script",
       name,
       quitLine: "/quit\r",
@@ -91,6 +86,7 @@ Deno.test({
 
 Deno.test({
   name: `main.ts peer in a terminal exits on SIGTERM${PTY_NOTE}`,
+  ignore: NO_PTY,
   async fn() {
     await withProcesses(async (group) => {
       const tty = spawnInTerminal(
@@ -99,6 +95,7 @@ Deno.test({
         "peer tty (terminal)",
       );
       await tty.waitForLine((l) => l.text.includes("you are tty ("), WAIT_MS, "the welcome");
+      // scriptArgs execs: the only child of script is the deno process.
       const [deno] = await descendants(tty.pid);
       assert.ok(deno !== undefined, "the deno process under script");
       Deno.kill(deno, "SIGTERM");

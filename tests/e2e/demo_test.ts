@@ -14,7 +14,7 @@ import {
   WAIT_MS,
   withProcesses,
 } from "../_helpers/process.ts";
-import { NO_PTY, PTY_NOTE } from "../_helpers/pty.ts";
+import { NO_PTY, PTY_NOTE, scriptArgs } from "../_helpers/pty.ts";
 
 /** `deno task demo` as `deno` arguments, read from deno.json so the permissions stay in sync. */
 async function demoArgs(): Promise<string[]> {
@@ -109,10 +109,8 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
 
 /** The demo under a pseudo-terminal (so the user's peer runs its terminal UI); we talk to `script`. */
 async function startDemoInTerminal(add: (child: ChildProcess) => ChildProcess) {
-  const command = [Deno.execPath(), ...(await demoArgs())]
-    .map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
   const demo = add(
-    new ChildProcess(["-qfec", command, "/dev/null"], {
+    new ChildProcess(scriptArgs([Deno.execPath(), ...(await demoArgs())]), {
       program: "script",
       name: "deno task demo (terminal)",
       env: { USER: "tty" },
@@ -153,10 +151,8 @@ Deno.test({
   async fn() {
     await withProcesses(async (group) => {
       const { demo, pids } = await startDemoInTerminal((c) => group.add(c));
-      // The demo is the first deno process under script.
+      // scriptArgs execs: the demo is the first process under script.
       Deno.kill(pids[0]!, "SIGTERM");
-      // The terminal peer ignores SIGTERM (a main.ts bug, see cli_front_ends_test.ts):
-      // the demo kills it after its grace period.
       const status = await demo.waitForExit();
       assert.equal(status.code, 0);
       assert.ok(demo.lines.some((l) => l.text.includes("stopped (SIGTERM)")));
