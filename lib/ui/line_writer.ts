@@ -12,11 +12,24 @@ export interface ByteSink {
   write(bytes: Uint8Array): Promise<number>;
 }
 
-/** Writes whole lines to a sink, in order, batching per event-loop turn. */
+/** Bytes a line buffer starts with. */
+const BUFFER_BYTES_INITIAL = 64 * 1024;
+
+/** A line buffer that grew past this (a burst) is dropped once written, not kept. */
+const BUFFER_BYTES_KEPT = 1024 * 1024;
+
+/**
+ * Writes whole lines to a sink, in order, batching per event-loop turn. Each
+ * line is encoded straight into a reusable buffer (no joined string, no new
+ * array per batch); two buffers alternate, so lines queue into one while the
+ * other is being written.
+ */
 export class LineWriter {
   readonly #sink: ByteSink;
   readonly #encoder = new TextEncoder();
-  #lines: string[] = [];
+  #pending = new Uint8Array(BUFFER_BYTES_INITIAL);
+  #pendingBytes = 0;
+  #spare = new Uint8Array(BUFFER_BYTES_INITIAL);
   #flushing: Promise<void> | undefined;
 
   /** A writer onto `sink`. */
@@ -26,7 +39,13 @@ export class LineWriter {
 
   /** Queues one line (a newline is added). */
   line(text: string): void {
-    this.#lines.push(text);
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    this.#reserve(3 * text.length + 1);
+    const into = this.#pendingBytes === 0
+      ? this.#pending
+      : this.#pending.subarray(this.#pendingBytes);
+    this.#pendingBytes += this.#encoder.encodeInto(text, into).written;
+    this.#pending[this.#pendingBytes++] = 0x0a;
     this.#flushing ??= this.#drain();
   }
 
@@ -35,18 +54,36 @@ export class LineWriter {
     while (this.#flushing !== undefined) await this.#flushing;
   }
 
+  #reserve(bytes: number): void {
+    const needed = this.#pendingBytes + bytes;
+    if (needed <= this.#pending.length) return;
+    const grown = new Uint8Array(Math.max(needed, 2 * this.#pending.length));
+    grown.set(this.#pending.subarray(0, this.#pendingBytes));
+    this.#pending = grown;
+  }
+
   async #drain(): Promise<void> {
     try {
       await nextTurn();
-      while (this.#lines.length > 0) {
-        const bytes = this.#encoder.encode(this.#lines.join("\n") + "\n");
-        this.#lines = [];
-        let written = 0;
-        while (written < bytes.length) written += await this.#sink.write(bytes.subarray(written));
+      while (this.#pendingBytes > 0) {
+        const buffer = this.#pending;
+        const bytes = buffer.subarray(0, this.#pendingBytes);
+        this.#pending = this.#spare;
+        this.#pendingBytes = 0;
+        try {
+          let written = 0;
+          while (written < bytes.length) {
+            written += await this.#sink.write(bytes.subarray(written));
+          }
+        } finally {
+          this.#spare = buffer.length > BUFFER_BYTES_KEPT
+            ? new Uint8Array(BUFFER_BYTES_INITIAL)
+            : buffer;
+        }
       }
     } catch {
       // The reader went away (closed pipe): nothing left to tell it.
-      this.#lines = [];
+      this.#pendingBytes = 0;
     } finally {
       this.#flushing = undefined;
     }

@@ -4,19 +4,24 @@ import { type ByteSink, LineWriter, readLines } from "../../lib/ui/line_writer.t
 /** A sink that records each write; `chunkBytesMax` simulates short writes. */
 class RecordingSink implements ByteSink {
   readonly writes: string[] = [];
+  /** A copy of each write's bytes (the writer reuses its buffers). */
+  readonly writesBytes: Uint8Array[] = [];
   readonly #decoder = new TextDecoder();
   readonly #chunkBytesMax: number;
   fail = false;
+  /** Set to read the bytes only a timer later, as an asynchronous write does. */
+  slow = false;
 
   constructor(chunkBytesMax = Infinity) {
     this.#chunkBytesMax = chunkBytesMax;
   }
 
   async write(bytes: Uint8Array): Promise<number> {
-    await Promise.resolve();
+    await (this.slow ? new Promise((resolve) => setTimeout(resolve, 1)) : Promise.resolve());
     if (this.fail) throw new Deno.errors.BrokenPipe("reader went away");
     const n = Math.min(bytes.length, this.#chunkBytesMax);
     this.writes.push(this.#decoder.decode(bytes.subarray(0, n)));
+    this.writesBytes.push(bytes.slice(0, n));
     return n;
   }
 
@@ -171,4 +176,45 @@ Deno.test("readLines() with onTooLong skips an over-long line and reads on", asy
   }
   assert.deepEqual(lines, ["short", "after"]);
   assert.deepEqual(skipped, [60]);
+});
+
+Deno.test("LineWriter keeps every byte of lines queued across many writes, long lines included", async () => {
+  const sink = new RecordingSink(7_000);
+  sink.slow = true;
+  const writer = new LineWriter(sink);
+  const expected: string[] = [];
+  for (let round = 0; round < 20; round++) {
+    // Lines that outgrow the initial buffer, multi-byte text, and short ones.
+    for (let i = 0; i < 30; i++) {
+      const line = `${round}.${i} ${"é€😀x".repeat((round * 37 + i * 11) % 2_000)}`;
+      expected.push(line);
+      writer.line(line);
+    }
+    if (round % 3 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  await writer.flush();
+  const bytes = new Uint8Array(sink.writesBytes.reduce((n, b) => n + b.length, 0));
+  let at = 0;
+  for (const b of sink.writesBytes) {
+    bytes.set(b, at);
+    at += b.length;
+  }
+  assert.equal(new TextDecoder().decode(bytes), expected.join("\n") + "\n");
+});
+
+Deno.test("LineWriter writes on after a failed write, without mixing buffers", async () => {
+  const sink = new RecordingSink();
+  const writer = new LineWriter(sink);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    sink.fail = true;
+    writer.line("lost");
+    await writer.flush();
+    sink.fail = false;
+    sink.slow = true;
+    writer.line(`kept ${attempt}`);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    writer.line(`also kept ${attempt}`);
+    await writer.flush();
+  }
+  assert.equal(sink.text, "kept 0\nalso kept 0\nkept 1\nalso kept 1\nkept 2\nalso kept 2\n");
 });

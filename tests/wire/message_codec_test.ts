@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Encoder } from "@msgpack/msgpack";
+import { Decoder, Encoder } from "@msgpack/msgpack";
 import fc from "fast-check";
 import { bytesToHex } from "../../lib/wire/hex.ts";
 import type {
@@ -1198,4 +1198,43 @@ Deno.test("decodeMessage() checks a direct message's id, hops and box size", () 
   assert.throws(() => decodeMessage(raw(ok.with(3, 17))), ProtocolError);
   assert.throws(() => decodeMessage(raw(ok.with(4, new Uint8Array(0)))), ProtocolError);
   assert.throws(() => decodeMessage(raw(ok.with(4, new Uint8Array(8193)))), ProtocolError);
+});
+
+Deno.test("encodeChatBody() encodes every id right across many more ids than it remembers", () => {
+  // The encoder keeps the wire form of recent ids (a few thousand) and starts
+  // over when full: ids before and after that point must come out the same.
+  const idOf = (i: number): PeerId =>
+    bytesToHex(new Uint8Array(32).fill(i % 251).map((b, j) => b ^ (j === 0 ? i >> 8 : 0)));
+  const check = (i: number): void => {
+    const author = idOf(i);
+    const other = idOf(i + 1);
+    const body = encodeChatBody({
+      author,
+      seq: 2,
+      clock: new Map([[author, 2], [other, 1]]),
+      nick: "n",
+      text: `${i}`,
+      ts: 0,
+    });
+    const fields = new Decoder().decode(body) as unknown[];
+    assert.equal(bytesToHex(fields[0] as Uint8Array), author);
+    assert.deepEqual(
+      (fields[2] as [Uint8Array, number][]).map(([id, n]) => [bytesToHex(id), n]),
+      [[author, 2], [other, 1]].sort(([a], [b]) => (a! < b! ? -1 : 1)),
+    );
+  };
+  for (let i = 0; i < 10_000; i++) check(i);
+  for (let i = 0; i < 10_000; i += 97) check(i);
+  assert.throws(
+    () =>
+      encodeChatBody({
+        author: "AB".repeat(32),
+        seq: 1,
+        clock: new Map([["AB".repeat(32), 1]]),
+        nick: "n",
+        text: "",
+        ts: 0,
+      }),
+    RangeError,
+  );
 });
