@@ -13,7 +13,7 @@
 
 import type { ChatMessage, PeerId } from "./message.ts";
 import { PEER_ID_BYTES } from "./message.ts";
-import { bytesToHex } from "./hex.ts";
+import { peerIdAt } from "./peer_id_interner.ts";
 import type { WireLimits } from "./wire_limits.ts";
 
 const CHAT_CODE = 8;
@@ -196,7 +196,7 @@ class Reader {
     const start = this.pos + 2;
     if (start + PEER_ID_BYTES > this.bytes.length) return undefined;
     this.pos = start + PEER_ID_BYTES;
-    return bytesToHex(this.bytes.subarray(start, start + PEER_ID_BYTES));
+    return peerIdAt(this.bytes, start);
   }
 }
 

@@ -24,6 +24,7 @@
 import { Encoder } from "@msgpack/msgpack";
 import { addressProblem } from "./address.ts";
 import { bytesToHex, hexToBytes, isLowerHex } from "./hex.ts";
+import { peerIdAt } from "./peer_id_interner.ts";
 import {
   type AnyMessage,
   type ChatMessage,
@@ -193,7 +194,7 @@ function decodeId(value: unknown, field: string, fail: Fail): PeerId {
   if (!(value instanceof Uint8Array) || value.length !== PEER_ID_BYTES) {
     fail(`${field} must be a bin of ${PEER_ID_BYTES} bytes, got ${describe(value)}`);
   }
-  return bytesToHex(value);
+  return peerIdAt(value, 0);
 }
 
 /**

@@ -68,7 +68,7 @@ Options:
   --join-timeout-seconds S  stop waiting for the full mesh after S (default 60)
   --poll-ms MS              peers poll interval while joining (default 25)
   --cpu-prof DIR            write V8 CPU profiles of node 0 (the throughput sender) and
-                            node 1 to DIR and summarise their throughput phase on stderr
+                            node 1 to DIR and summarise their idle, latency and throughput phases on stderr
   --repo DIR                benchmark the main.ts of another checkout (say, an older
                             commit from 'git archive') (default: this repository)
   -h, --help                show this help`;

@@ -188,6 +188,7 @@ export async function runCluster(
       `latency: ${recorder.latencyPairs}/${recorder.latencyPairsExpected} deliveries, ` +
         `p50 ${round(latencySummary(recorder.latencies.values())?.p50 ?? NaN, 2)} ms`,
     );
+    const latencyEndMs = wallNowMs();
     const cpuLatency = await cpuOf();
     const statsLatency = await chatSends(peers);
 
@@ -329,6 +330,7 @@ export async function runCluster(
     if (options.cpuProfDir !== undefined) {
       const windows: Record<string, { fromMs: number; toMs: number }> = {};
       if (idleWindow !== undefined) windows.idle = idleWindow;
+      windows.latency = { fromMs: latencyStartMs, toMs: latencyEndMs };
       if (throughputS > 0) {
         windows.throughput = { fromMs: throughputStartMs, toMs: throughputEndMs };
       }
