@@ -14,18 +14,20 @@ import { PEER_ID_BYTES, type PeerId } from "./message.ts";
 /** Ids kept before the table starts over. */
 export const INTERNED_IDS_MAX = 4096;
 
-interface Interned {
-  readonly bytes: Uint8Array;
-  readonly id: PeerId;
-}
-
 /**
- * Keyed by 30 bits of the id's first bytes (a small integer, the cheapest map
- * key). Ids are public keys, so those bits tell honest ids apart; ids made to
- * share them only evict each other, and each lookup still compares all 32
- * bytes, so a collision costs speed, never correctness.
+ * Slot of each interned id, keyed by 30 bits of its first bytes (a small
+ * integer, the cheapest map key). Ids are public keys, so those bits tell
+ * honest ids apart; ids made to share them only evict each other, and each
+ * lookup still compares all 32 bytes, so a collision costs speed, never
+ * correctness.
  */
-const interned = new Map<number, Interned>();
+const slotByKey = new Map<number, number>();
+
+/** The interned ids' bytes, one slot of 32 after another (one buffer: nothing per id to collect). */
+const slotBytes = new Uint8Array(INTERNED_IDS_MAX * PEER_ID_BYTES);
+
+/** The interned ids' strings, by slot. */
+const slotIds: PeerId[] = [];
 
 /**
  * The id whose 32 bytes start at `start` in `bytes`, as lowercase hex.
@@ -47,23 +49,31 @@ export function peerIdAt(bytes: Uint8Array, start: number): PeerId {
   }
   const key = bytes[start]! | (bytes[start + 1]! << 8) | (bytes[start + 2]! << 16) |
     ((bytes[start + 3]! & 0x3f) << 24);
-  const hit = interned.get(key);
-  if (hit !== undefined && sameId(hit.bytes, bytes, start)) return hit.id;
-  const own = bytes.slice(start, start + PEER_ID_BYTES);
-  const id = bytesToHex(own);
-  if (hit === undefined && interned.size >= INTERNED_IDS_MAX) interned.clear();
-  interned.set(key, { bytes: own, id });
+  let slot = slotByKey.get(key);
+  if (slot !== undefined && sameBytes(slot, bytes, start)) return slotIds[slot]!;
+  const id = bytesToHex(bytes.subarray(start, start + PEER_ID_BYTES));
+  if (slot === undefined) {
+    if (slotIds.length >= INTERNED_IDS_MAX) {
+      slotByKey.clear();
+      slotIds.length = 0;
+    }
+    slot = slotIds.length;
+    slotByKey.set(key, slot);
+  }
+  slotIds[slot] = id;
+  slotBytes.set(bytes.subarray(start, start + PEER_ID_BYTES), slot * PEER_ID_BYTES);
   return id;
 }
 
-function sameId(known: Uint8Array, bytes: Uint8Array, start: number): boolean {
+function sameBytes(slot: number, bytes: Uint8Array, start: number): boolean {
+  const at = slot * PEER_ID_BYTES;
   for (let i = 0; i < PEER_ID_BYTES; i++) {
-    if (known[i] !== bytes[start + i]) return false;
+    if (slotBytes[at + i] !== bytes[start + i]) return false;
   }
   return true;
 }
 
 /** How many ids are interned now (at most {@linkcode INTERNED_IDS_MAX}). */
 export function internedIdCount(): number {
-  return interned.size;
+  return slotIds.length;
 }
