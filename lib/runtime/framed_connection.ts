@@ -25,7 +25,12 @@ export class WriteQueueFullError extends Error {
   override name = "WriteQueueFullError";
 }
 
-const READ_BUFFER_BYTES = 64 * 1024;
+/**
+ * Read buffers start small — an idle link reads a few small frames a second,
+ * and a node has many links — and are 64 KiB once a read fills one.
+ */
+const READ_BUFFER_BYTES_FIRST = 16 * 1024;
+const READ_BUFFER_BYTES_BUSY = 64 * 1024;
 const READ_BUFFER_REFILL_BYTES = 8 * 1024;
 
 /**
@@ -40,7 +45,8 @@ export class FramedConnection implements FrameTransport {
   readonly #onClose: (() => void) | undefined;
   #frames: Uint8Array[] = [];
   #frameIndex = 0;
-  #readBuffer = new Uint8Array(READ_BUFFER_BYTES);
+  #readBuffer = new Uint8Array(READ_BUFFER_BYTES_FIRST);
+  #readBufferBytes = READ_BUFFER_BYTES_FIRST;
   #readOffset = 0;
   #eof = false;
   #pending: Uint8Array[] = [];
@@ -167,7 +173,7 @@ export class FramedConnection implements FrameTransport {
 
   async #fillOnce(): Promise<void> {
     if (this.#readBuffer.length - this.#readOffset < READ_BUFFER_REFILL_BYTES) {
-      this.#readBuffer = new Uint8Array(READ_BUFFER_BYTES);
+      this.#readBuffer = new Uint8Array(this.#readBufferBytes);
       this.#readOffset = 0;
     }
     const view = this.#readBuffer.subarray(this.#readOffset);
@@ -177,6 +183,7 @@ export class FramedConnection implements FrameTransport {
       this.#decoder.finish();
       return;
     }
+    if (n === view.length) this.#readBufferBytes = READ_BUFFER_BYTES_BUSY;
     this.#readOffset += n;
     const frames = this.#decoder.push(view.subarray(0, n));
     if (frames.length > 0) {

@@ -13,7 +13,7 @@ export interface ByteSink {
 }
 
 /** Bytes a line buffer starts with. */
-const BUFFER_BYTES_INITIAL = 64 * 1024;
+const BUFFER_BYTES_INITIAL = 16 * 1024;
 
 /** A line buffer that grew past this (a burst) is dropped once written, not kept. */
 const BUFFER_BYTES_KEPT = 1024 * 1024;

@@ -23,8 +23,12 @@ export const INTERNED_IDS_MAX = 4096;
  */
 const slotByKey = new Map<number, number>();
 
-/** The interned ids' bytes, one slot of 32 after another (one buffer: nothing per id to collect). */
-const slotBytes = new Uint8Array(INTERNED_IDS_MAX * PEER_ID_BYTES);
+/**
+ * The interned ids' bytes, one slot of 32 after another: one buffer, so there
+ * is nothing per id to collect. It grows with use (an idle node knows a
+ * handful of ids), up to {@linkcode INTERNED_IDS_MAX} slots.
+ */
+let slotBytes = new Uint8Array(16 * PEER_ID_BYTES);
 
 /** The interned ids' strings, by slot. */
 const slotIds: PeerId[] = [];
@@ -61,6 +65,11 @@ export function peerIdAt(bytes: Uint8Array, start: number): PeerId {
     slotByKey.set(key, slot);
   }
   slotIds[slot] = id;
+  if ((slot + 1) * PEER_ID_BYTES > slotBytes.length) {
+    const grown = new Uint8Array(Math.min(2 * slotBytes.length, INTERNED_IDS_MAX * PEER_ID_BYTES));
+    grown.set(slotBytes);
+    slotBytes = grown;
+  }
   slotBytes.set(bytes.subarray(start, start + PEER_ID_BYTES), slot * PEER_ID_BYTES);
   return id;
 }

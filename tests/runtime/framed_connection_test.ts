@@ -413,3 +413,33 @@ Deno.test("FramedConnection.readFrames() hands out frames that stay valid after 
     client.close();
   }
 });
+
+Deno.test("FramedConnection reads frames larger than its first read buffer, kept without copies", async () => {
+  const { client, server } = await tcpPair();
+  const framed = new FramedConnection(server);
+  try {
+    // Small frames first (an idle link), then frames of up to 65 000 bytes.
+    const sent = [
+      ...payloads(5),
+      ...Array.from({ length: 24 }, (_, i) => new Uint8Array(20_000 + i * 1_900).fill(i)),
+      ...payloads(40),
+    ];
+    const reading = (async () => {
+      const kept: Uint8Array[] = [];
+      while (kept.length < sent.length) {
+        const batch = await framed.readFrames();
+        if (batch.length === 0) break;
+        kept.push(...batch);
+      }
+      return kept;
+    })();
+    for (let i = 0; i < sent.length; i += 7) {
+      await writeAll(client, encodeFrames(sent.slice(i, i + 7)));
+      if (i % 14 === 0) await delay(1);
+    }
+    assert.deepEqual(await reading, sent);
+  } finally {
+    framed.close();
+    client.close();
+  }
+});
