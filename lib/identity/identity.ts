@@ -5,19 +5,14 @@
  * the same keys through `node:crypto`, which costs a third (signing) to a half
  * (verifying) of WebCrypto's CPU per call in Deno and gives the same answers
  * (tests/identity/identity_test.ts compares the two): every peer verifies
- * every chat, so this is most of what an encrypted room costs.
+ * every chat, so this is most of what an encrypted room costs. `node:crypto`
+ * is loaded on first use: it weighs about 2 MB of memory, which a peer
+ * that never signs nor verifies (`--insecure`) does not need.
  *
  * @module
  */
 
-import {
-  createPrivateKey,
-  createPublicKey,
-  type KeyObject,
-  sign as nodeSign,
-  verify as nodeVerify,
-} from "node:crypto";
-import { Buffer } from "node:buffer";
+import type { KeyObject } from "node:crypto";
 import { bytesToHex, hexToBytes, isLowerHex } from "../wire/hex.ts";
 import type { PeerId } from "../wire/message.ts";
 
@@ -47,10 +42,7 @@ export async function generateIdentity(): Promise<Identity> {
     "verify",
   ]) as CryptoKeyPair;
   const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
-  rememberSigningKey(
-    pair.privateKey,
-    new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey)),
-  );
+  signingJwks.set(pair.privateKey, await crypto.subtle.exportKey("jwk", pair.privateKey));
   return { id: bytesToHex(publicKey), publicKey, privateKey: pair.privateKey };
 }
 
@@ -65,20 +57,41 @@ const ED25519 = "Ed25519";
 /** Imported verification keys by peer id, oldest use first (a Map keeps insertion order). */
 const peerKeys = new Map<PeerId, KeyObject>();
 
-/** The DER prefix that makes a raw Ed25519 public key a SubjectPublicKeyInfo (RFC 8410). */
-const ED25519_SPKI_PREFIX = hexToBytes("302a300506032b6570032100");
+/**
+ * The JWK (`d` and `x`) of each identity's signing key, kept from its creation
+ * until the first signature makes its `node:crypto` twin: a peer that never
+ * signs never loads `node:crypto`.
+ */
+const signingJwks = new WeakMap<CryptoKey, JsonWebKey>();
 
-/** The `node:crypto` twin of each identity's WebCrypto signing key, made when the key is. */
+/** The `node:crypto` twin of each identity's WebCrypto signing key. */
 const signingKeys = new WeakMap<CryptoKey, KeyObject>();
 
-function rememberSigningKey(privateKey: CryptoKey, pkcs8: Uint8Array): void {
+type NodeCrypto = typeof import("node:crypto");
+type NodeJsonWebKey = import("node:crypto").JsonWebKey;
+
+/** `node:crypto`, once loaded. */
+let nodeCrypto: NodeCrypto | undefined;
+
+async function loadNodeCrypto(): Promise<NodeCrypto> {
+  return nodeCrypto ??= await import("node:crypto");
+}
+
+/** The `node:crypto` twin of `privateKey`, or `undefined` to sign with WebCrypto. */
+async function signingKey(privateKey: CryptoKey): Promise<KeyObject | undefined> {
+  const known = signingKeys.get(privateKey);
+  if (known !== undefined) return known;
+  const jwk = signingJwks.get(privateKey);
+  // Gone while a first twin is being made: this one signature uses WebCrypto (same bytes).
+  if (jwk === undefined) return undefined;
+  signingJwks.delete(privateKey);
+  const { createPrivateKey } = nodeCrypto ?? await loadNodeCrypto();
   try {
-    signingKeys.set(
-      privateKey,
-      createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" }),
-    );
+    const key = createPrivateKey({ key: jwk as NodeJsonWebKey, format: "jwk" });
+    signingKeys.set(privateKey, key);
+    return key;
   } catch {
-    // Not a key node:crypto reads: signing stays with WebCrypto.
+    return undefined; // Not a key node:crypto reads: signing stays with WebCrypto.
   }
 }
 
@@ -102,8 +115,8 @@ export async function signWithIdentity(
   identity: Identity,
   data: Uint8Array,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const signingKey = signingKeys.get(identity.privateKey);
-  if (signingKey !== undefined) return new Uint8Array(nodeSign(null, data, signingKey));
+  const key = signingKeys.get(identity.privateKey) ?? await signingKey(identity.privateKey);
+  if (key !== undefined) return new Uint8Array(nodeCrypto!.sign(null, data, key));
   return new Uint8Array(
     await crypto.subtle.sign(ED25519, identity.privateKey, arrayBufferView(data)),
   );
@@ -115,27 +128,24 @@ export async function signWithIdentity(
  * not a curve point or a signature of the wrong length all give `false`.
  * Imported keys are cached, at most {@linkcode PEER_KEY_CACHE_ENTRIES_MAX}.
  */
-export function verifyPeerSignature(
+export async function verifyPeerSignature(
   peerId: PeerId,
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
-  return Promise.resolve(checkPeerSignature(peerId, data, signature));
-}
-
-function checkPeerSignature(peerId: PeerId, data: Uint8Array, signature: Uint8Array): boolean {
+  const node = nodeCrypto ?? await loadNodeCrypto();
   if (signature.byteLength !== ED25519_SIGNATURE_BYTES) return false;
-  const key = importPeerKey(peerId);
+  const key = importPeerKey(node, peerId);
   if (key === undefined) return false;
   try {
-    return nodeVerify(null, data, key, signature);
+    return node.verify(null, data, key, signature);
   } catch {
     return false;
   }
 }
 
 /** The cached verification key of `peerId`, or `undefined` if it is not a valid public key. */
-function importPeerKey(peerId: PeerId): KeyObject | undefined {
+function importPeerKey(node: NodeCrypto, peerId: PeerId): KeyObject | undefined {
   const cached = peerKeys.get(peerId);
   if (cached !== undefined) {
     peerKeys.delete(peerId);
@@ -145,10 +155,8 @@ function importPeerKey(peerId: PeerId): KeyObject | undefined {
   if (typeof peerId !== "string" || peerId.length !== 64 || !isLowerHex(peerId)) return undefined;
   let key: KeyObject;
   try {
-    const der = new Uint8Array(ED25519_SPKI_PREFIX.length + 32);
-    der.set(ED25519_SPKI_PREFIX);
-    der.set(hexToBytes(peerId), ED25519_SPKI_PREFIX.length);
-    key = createPublicKey({ key: Buffer.from(der), format: "der", type: "spki" });
+    const x = bytesToBase64Url(hexToBytes(peerId));
+    key = node.createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x }, format: "jwk" });
   } catch {
     return undefined;
   }
@@ -209,8 +217,13 @@ export async function importIdentityPkcs8(
   const privateKey = options.extractable === true
     ? probe
     : await crypto.subtle.importKey("pkcs8", der, ED25519, false, ["sign"]);
-  rememberSigningKey(privateKey, der);
+  signingJwks.set(privateKey, jwk);
   return { id: bytesToHex(publicKey), publicKey, privateKey };
+}
+
+function bytesToBase64Url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
+    .replace(/=+$/, "");
 }
 
 function base64UrlToBytes(text: string): Uint8Array {
