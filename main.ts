@@ -44,8 +44,13 @@ import { generateRoomKeyFile, resolveRoomKey, type RoomKey } from "./lib/secure/
 import { withDeadline } from "./lib/runtime/with_deadline.ts";
 
 const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
-const stdout = new LineWriter(Deno.stdout);
 const stderr = new LineWriter(Deno.stderr);
+// A reader that stops reading stdout must not grow the node's memory: past the
+// writer's limit lines are dropped, and stderr says how many.
+const stdout = new LineWriter(Deno.stdout, {
+  onDropped: (lines) =>
+    stderr.line(`p2pchat: stdout was not read fast enough: ${lines} lines dropped`),
+});
 
 /** Runs the CLI; resolves with the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -311,7 +316,13 @@ async function jsonSession(
 async function plainSession(peer: PeerService, stop: () => Promise<void>): Promise<void> {
   const signalled = new Promise<void>((resolve) => onSignals(resolve));
   const input = (async () => {
-    for await (const line of readLines(Deno.stdin.readable, COMMAND_LINE_BYTES_MAX)) {
+    const onTooLong = (bytes: number) =>
+      stderr.line(
+        `p2pchat: line not sent: it is longer than ${COMMAND_LINE_BYTES_MAX} bytes (${bytes})`,
+      );
+    for await (
+      const line of readLines(Deno.stdin.readable, COMMAND_LINE_BYTES_MAX, { onTooLong })
+    ) {
       if (line === "exit" || line === "/quit") return;
       if (line.trim() === "") continue;
       try {

@@ -18,6 +18,22 @@ const BUFFER_BYTES_INITIAL = 16 * 1024;
 /** A line buffer that grew past this (a burst) is dropped once written, not kept. */
 const BUFFER_BYTES_KEPT = 1024 * 1024;
 
+/** Default of {@linkcode LineWriterOptions.queuedBytesMax}. */
+export const LINE_WRITER_QUEUED_BYTES_MAX = 64 * 1024 * 1024;
+
+/** Options of {@linkcode LineWriter}. */
+export interface LineWriterOptions {
+  /**
+   * Most bytes waiting for the sink (besides the write in progress). A line
+   * that would go past it is dropped, not queued: a reader that stops reading
+   * must not grow a node's memory without bound. Default
+   * {@linkcode LINE_WRITER_QUEUED_BYTES_MAX} (64 MiB).
+   */
+  queuedBytesMax?: number;
+  /** Told how many lines were dropped, once the sink has taken everything queued before them. */
+  onDropped?: (lines: number) => void;
+}
+
 /**
  * Writes whole lines to a sink, in order, batching per event-loop turn. Each
  * line is encoded straight into a reusable buffer (no joined string, no new
@@ -26,20 +42,37 @@ const BUFFER_BYTES_KEPT = 1024 * 1024;
  */
 export class LineWriter {
   readonly #sink: ByteSink;
+  readonly #queuedBytesMax: number;
+  readonly #onDropped: ((lines: number) => void) | undefined;
   readonly #encoder = new TextEncoder();
   #pending = new Uint8Array(BUFFER_BYTES_INITIAL);
   #pendingBytes = 0;
   #spare = new Uint8Array(BUFFER_BYTES_INITIAL);
   #flushing: Promise<void> | undefined;
+  #dropped = 0;
 
   /** A writer onto `sink`. */
-  constructor(sink: ByteSink) {
+  constructor(sink: ByteSink, options: LineWriterOptions = {}) {
     this.#sink = sink;
+    this.#queuedBytesMax = options.queuedBytesMax ?? LINE_WRITER_QUEUED_BYTES_MAX;
+    this.#onDropped = options.onDropped;
   }
 
-  /** Queues one line (a newline is added). */
+  /** Bytes queued and not yet handed to the sink. */
+  get queuedBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  /**
+   * Queues one line (a newline is added), or drops it when the queue is full
+   * (see {@linkcode LineWriterOptions.queuedBytesMax}).
+   */
   line(text: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    // A line takes at least one byte per UTF-16 code unit, at most three.
+    if (this.#pendingBytes + text.length + 1 > this.#queuedBytesMax) {
+      this.#dropped++;
+      return;
+    }
     this.#reserve(3 * text.length + 1);
     const into = this.#pendingBytes === 0
       ? this.#pending
@@ -57,7 +90,9 @@ export class LineWriter {
   #reserve(bytes: number): void {
     const needed = this.#pendingBytes + bytes;
     if (needed <= this.#pending.length) return;
-    const grown = new Uint8Array(Math.max(needed, 2 * this.#pending.length));
+    // Double, but not far past the queue's limit: the limit is about memory.
+    const doubled = Math.min(2 * this.#pending.length, this.#queuedBytesMax + 1);
+    const grown = new Uint8Array(Math.max(needed, doubled));
     grown.set(this.#pending.subarray(0, this.#pendingBytes));
     this.#pending = grown;
   }
@@ -79,6 +114,11 @@ export class LineWriter {
           this.#spare = buffer.length > BUFFER_BYTES_KEPT
             ? new Uint8Array(BUFFER_BYTES_INITIAL)
             : buffer;
+        }
+        if (this.#pendingBytes === 0 && this.#dropped > 0) {
+          const dropped = this.#dropped;
+          this.#dropped = 0;
+          this.#onDropped?.(dropped);
         }
       }
     } catch {

@@ -125,6 +125,27 @@ Deno.test("main.ts peer with stdin piped and no --json sends lines and prints de
   });
 });
 
+Deno.test("main.ts peer with stdin piped and no --json skips an over-long line and reads on", async () => {
+  await withProcesses(async (group) => {
+    const { addr, mallory } = await startRemote(group);
+    const plain = group.spawnMain(
+      ["peer", "--bootstrap", addr, "--listen", "127.0.0.1:0", "--nick", "plain"],
+      { name: "peer plain", quitLine: "/quit" },
+    );
+    const up = await mallory.waitFor((l) => l.type === "peer-up");
+    await waitUntilConnected(mallory, [String(up.id)]);
+    await plain.writeLine("y".repeat(70_000));
+    await plain.writeLine("short again");
+    await mallory.waitFor((l) => l.type === "message" && l.text === "short again");
+    assert.match(plain.stderr, /line not sent: it is longer than 65536 bytes \(70000\)/);
+    assert.ok(
+      !mallory.jsonLines.some((l) => l.type === "message" && String(l.text).startsWith("yyy")),
+    );
+    await plain.writeLine("/quit");
+    assert.equal((await plain.waitForExit()).code, 0);
+  });
+});
+
 Deno.test("main.ts peer with stdin piped and no --json stops at end of input", async () => {
   await withProcesses(async (group) => {
     const { addr, mallory } = await startRemote(group);

@@ -218,3 +218,61 @@ Deno.test("LineWriter writes on after a failed write, without mixing buffers", a
   }
   assert.equal(sink.text, "kept 0\nalso kept 0\nkept 1\nalso kept 1\nkept 2\nalso kept 2\n");
 });
+
+/** A sink whose writes wait until `release()`. */
+class BlockedSink implements ByteSink {
+  readonly chunks: Uint8Array[] = [];
+  #release: (() => void) | undefined;
+  #released = new Promise<void>((resolve) => (this.#release = resolve));
+
+  async write(bytes: Uint8Array): Promise<number> {
+    await this.#released;
+    this.chunks.push(bytes.slice());
+    return bytes.length;
+  }
+
+  release(): void {
+    this.#release?.();
+  }
+
+  get text(): string {
+    return new TextDecoder().decode(concatBytes(this.chunks));
+  }
+}
+
+function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+Deno.test("LineWriter drops lines past queuedBytesMax while the reader stalls, then says how many", async () => {
+  const sink = new BlockedSink();
+  const reports: number[] = [];
+  const writer = new LineWriter(sink, {
+    queuedBytesMax: 10_000,
+    onDropped: (n) => reports.push(n),
+  });
+  const line = (i: number) => `${String(i).padStart(5, "0")} ${"x".repeat(93)}`; // 100 bytes with \n
+  writer.line(line(0)); // in flight once the turn ends: not counted against the queue
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  for (let i = 1; i <= 1_000; i++) {
+    writer.line(line(i));
+    assert.ok(writer.queuedBytes <= 10_000, `${writer.queuedBytes} bytes queued`);
+  }
+  assert.equal(writer.queuedBytes, 10_000);
+  sink.release();
+  await writer.flush();
+  const written = sink.text.split("\n").slice(0, -1);
+  assert.deepEqual(written, Array.from({ length: 101 }, (_, i) => line(i)));
+  assert.deepEqual(reports, [900]);
+  // Once drained, lines flow again and nothing more is reported.
+  writer.line("after");
+  await writer.flush();
+  assert.ok(sink.text.endsWith(`${line(100)}\nafter\n`));
+  assert.deepEqual(reports, [900]);
+});
