@@ -77,10 +77,8 @@ async function loadNodeCrypto(): Promise<NodeCrypto> {
   return nodeCrypto ??= await import("node:crypto");
 }
 
-/** The `node:crypto` twin of `privateKey`, or `undefined` to sign with WebCrypto. */
-async function signingKey(privateKey: CryptoKey): Promise<KeyObject | undefined> {
-  const known = signingKeys.get(privateKey);
-  if (known !== undefined) return known;
+/** Makes the `node:crypto` twin of `privateKey`, or gives `undefined` to sign with WebCrypto. */
+async function makeSigningKey(privateKey: CryptoKey): Promise<KeyObject | undefined> {
   const jwk = signingJwks.get(privateKey);
   // Gone while a first twin is being made: this one signature uses WebCrypto (same bytes).
   if (jwk === undefined) return undefined;
@@ -115,7 +113,7 @@ export async function signWithIdentity(
   identity: Identity,
   data: Uint8Array,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const key = signingKeys.get(identity.privateKey) ?? await signingKey(identity.privateKey);
+  const key = signingKeys.get(identity.privateKey) ?? await makeSigningKey(identity.privateKey);
   if (key !== undefined) return new Uint8Array(nodeCrypto!.sign(null, data, key));
   return new Uint8Array(
     await crypto.subtle.sign(ED25519, identity.privateKey, arrayBufferView(data)),

@@ -105,15 +105,21 @@ Deno.test({
   },
 });
 
+/** A peer "plain" in plain mode (stdin piped, no --json), connected to mallory. */
+async function startPlainPeer(group: ProcessGroup) {
+  const { addr, mallory } = await startRemote(group);
+  const plain = group.spawnMain(
+    ["peer", "--bootstrap", addr, "--listen", "127.0.0.1:0", "--nick", "plain"],
+    { name: "peer plain", quitLine: "/quit" },
+  );
+  const up = await mallory.waitFor((l) => l.type === "peer-up");
+  await waitUntilConnected(mallory, [String(up.id)]);
+  return { mallory, plain, up };
+}
+
 Deno.test("main.ts peer with stdin piped and no --json sends lines and prints deliveries", async () => {
   await withProcesses(async (group) => {
-    const { addr, mallory } = await startRemote(group);
-    const plain = group.spawnMain(
-      ["peer", "--bootstrap", addr, "--listen", "127.0.0.1:0", "--nick", "plain"],
-      { name: "peer plain", quitLine: "/quit" },
-    );
-    const up = await mallory.waitFor((l) => l.type === "peer-up");
-    await waitUntilConnected(mallory, [String(up.id)]);
+    const { mallory, plain, up } = await startPlainPeer(group);
     await plain.writeLine("hello from plain");
     await mallory.waitFor((l) => l.type === "message" && l.text === "hello from plain");
     await plain.waitForLine((l) => l.text === "plain: hello from plain");
@@ -127,13 +133,7 @@ Deno.test("main.ts peer with stdin piped and no --json sends lines and prints de
 
 Deno.test("main.ts peer with stdin piped and no --json skips an over-long line and reads on", async () => {
   await withProcesses(async (group) => {
-    const { addr, mallory } = await startRemote(group);
-    const plain = group.spawnMain(
-      ["peer", "--bootstrap", addr, "--listen", "127.0.0.1:0", "--nick", "plain"],
-      { name: "peer plain", quitLine: "/quit" },
-    );
-    const up = await mallory.waitFor((l) => l.type === "peer-up");
-    await waitUntilConnected(mallory, [String(up.id)]);
+    const { mallory, plain } = await startPlainPeer(group);
     await plain.writeLine("y".repeat(70_000));
     await plain.writeLine("short again");
     await mallory.waitFor((l) => l.type === "message" && l.text === "short again");

@@ -32,6 +32,17 @@ async function collect(framed: FramedConnection, count: number): Promise<Uint8Ar
   return frames;
 }
 
+/** Reads `count` frames and keeps them as handed out, without copies: the buffer must not be reused under them. */
+async function keepUncopied(framed: FramedConnection, count: number): Promise<Uint8Array[]> {
+  const kept: Uint8Array[] = [];
+  while (kept.length < count) {
+    const batch = await framed.readFrames();
+    if (batch.length === 0) break;
+    kept.push(...batch);
+  }
+  return kept;
+}
+
 /** Splits frames encoded back to back into their payloads. */
 function unframe(bytes: Uint8Array): Uint8Array[] {
   const frames: Uint8Array[] = [];
@@ -393,15 +404,7 @@ Deno.test("FramedConnection.readFrames() hands out frames that stay valid after 
   const framed = new FramedConnection(server);
   try {
     const sent = payloads(300);
-    const reading = (async () => {
-      const kept: Uint8Array[] = [];
-      while (kept.length < sent.length) {
-        const batch = await framed.readFrames();
-        if (batch.length === 0) break;
-        kept.push(...batch); // no copy: the buffer must not be reused under them
-      }
-      return kept;
-    })();
+    const reading = keepUncopied(framed, sent.length);
     // Several writes, so that several reads (and buffer refills) happen.
     for (let i = 0; i < sent.length; i += 25) {
       await writeAll(client, encodeFrames(sent.slice(i, i + 25)));
@@ -424,15 +427,7 @@ Deno.test("FramedConnection reads frames larger than its first read buffer, kept
       ...Array.from({ length: 24 }, (_, i) => new Uint8Array(20_000 + i * 1_900).fill(i)),
       ...payloads(40),
     ];
-    const reading = (async () => {
-      const kept: Uint8Array[] = [];
-      while (kept.length < sent.length) {
-        const batch = await framed.readFrames();
-        if (batch.length === 0) break;
-        kept.push(...batch);
-      }
-      return kept;
-    })();
+    const reading = keepUncopied(framed, sent.length);
     for (let i = 0; i < sent.length; i += 7) {
       await writeAll(client, encodeFrames(sent.slice(i, i + 7)));
       if (i % 14 === 0) await delay(1);
