@@ -4,6 +4,7 @@
  * `deno task sim:soak`: runs random seeds over every scenario until time is up.
  *
  *   deno task sim --scenario steady --nodes 1000 --seed 1 [--json]
+ *   deno task sim --scenario chaos --nodes 30 --seed 2 --trace-digest
  *   deno task sim:soak --minutes 10 [--nodes 50] [--scenario chaos]
  *
  * @module
@@ -11,10 +12,16 @@
 
 import { parseArgs } from "node:util";
 import { runScenario, SCENARIOS, type SimReport } from "../lib/sim/scenarios.ts";
+import { runGoldenCase } from "../testing/sim/golden_traces.ts";
 
 const USAGE = `Usage:
-  deno task sim [--scenario NAME] [--nodes N] [--seed S] [--json]
+  deno task sim [--scenario NAME] [--nodes N] [--seed S] [--json | --trace-digest]
   deno task sim:soak [--minutes M] [--nodes N] [--scenario NAME]
+
+--trace-digest prints one JSON line instead of the report: the SHA-256 of every
+effect of every node in order (with address and virtual time), the number of
+effects, and the digest of the report (or the error). deno task golden compares
+the whole matrix with tests/fixtures/golden_traces.json.
 
 Scenarios:
 ${
@@ -107,6 +114,7 @@ if (import.meta.main) {
         nodes: { type: "string" },
         seed: { type: "string" },
         json: { type: "boolean", default: false },
+        "trace-digest": { type: "boolean", default: false },
         soak: { type: "boolean", default: false },
         minutes: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
@@ -131,6 +139,12 @@ if (import.meta.main) {
     Deno.exit(soak(integer("minutes", values.minutes, 5, 1), nodes, values.scenario));
   }
   const seed = integer("seed", values.seed, 1, 0);
+  if (values["trace-digest"]) {
+    console.log(
+      JSON.stringify(runGoldenCase({ scenario: values.scenario ?? "steady", nodes, seed })),
+    );
+    Deno.exit(0);
+  }
   const started = performance.now();
   try {
     const report = runScenario({ scenario: values.scenario ?? "steady", nodes, seed });

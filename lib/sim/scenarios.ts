@@ -8,6 +8,7 @@
  */
 
 import { InvariantViolation } from "./causal_checker.ts";
+import type { SimObserver } from "./sim_network.ts";
 import { type SimPeer, type SimPeerOptions, SimWorld } from "./sim_world.ts";
 
 /** What `deno task sim` prints for one run. */
@@ -88,6 +89,8 @@ export interface RunScenarioOptions {
   peer?: SimPeerOptions;
   /** Called with the world when the run fails, before the error is thrown (for debugging). */
   onFailure?: (world: SimWorld) => void;
+  /** Observers of every effect and receipt, installed before the first node starts. */
+  observers?: readonly SimObserver[];
 }
 
 /** Runs one scenario and returns its report; a broken invariant throws with seed, replay command and trace. */
@@ -103,6 +106,7 @@ export function runScenario(options: RunScenarioOptions): SimReport {
   const world = new SimWorld({
     seed: options.seed,
     peer: { ...scaledOptions(options.nodes), ...options.peer },
+    ...(options.observers === undefined ? {} : { observers: options.observers }),
   });
   const report = emptyReport(options);
   try {

@@ -13,7 +13,12 @@ import { PeerNode } from "../node/peer_node.ts";
 import { PEER_NODE_DEFAULTS, type PeerNodeOptions } from "../node/peer_node_options.ts";
 import type { ChatMessage, PeerId } from "../wire/message.ts";
 import { CausalChecker, InvariantViolation } from "./causal_checker.ts";
-import { SimNetwork, type SimNetworkOptions, type SimNode } from "./sim_network.ts";
+import {
+  SimNetwork,
+  type SimNetworkOptions,
+  type SimNode,
+  type SimObserver,
+} from "./sim_network.ts";
 
 /** Protocol options a world may tune (identity, address and randomness are the world's). */
 export type SimPeerOptions = Omit<
@@ -31,6 +36,8 @@ export interface SimWorldOptions {
   network?: Omit<SimNetworkOptions, "seed">;
   /** Lines of recent activity kept for a failure report. Default 60. */
   traceLines?: number;
+  /** Extra observers of the network, installed before the first node starts (e.g. a trace digest). */
+  observers?: readonly SimObserver[];
 }
 
 /** What a peer keeps on disk: enough to restart as itself. */
@@ -116,6 +123,7 @@ export class SimWorld {
     this.#traceLines = options.traceLines ?? 60;
     this.#peerOptions = { ...PEER_NODE_DEFAULTS, ...options.peer } as Required<SimPeerOptions>;
     this.net = new SimNetwork({ seed: options.seed, ...options.network });
+    for (const observer of options.observers ?? []) this.net.observe(observer);
     this.net.observe(this.checker);
     this.net.observe({
       onEffect: (node, effect, nowMs) => this.#onEffect(node, effect, nowMs),
