@@ -51,8 +51,8 @@ export {
   BootstrapRegistry,
   type BootstrapRegistryOptions,
 } from "./lib/bootstrap/bootstrap_registry.ts";
-export type { Actor } from "./lib/node/actor.ts";
-export type { ConnId, Effect } from "./lib/node/effect.ts";
+export type { Actor } from "./lib/actor/actor.ts";
+export type { ConnId, Effect } from "./lib/actor/effect.ts";
 export {
   ActorRuntime,
   type ActorRuntimeOptions,

@@ -1,6 +1,6 @@
 // deno-lint-ignore-file no-console -- a command-line script talks to its user.
 /**
- * `deno task fuzz`: runs the fuzz targets of `lib/fuzz/` on random seeds for
+ * `deno task fuzz`: runs the fuzz targets of `testing/fuzz/` on random seeds for
  * as long as asked, prints iterations per second per target and every
  * failure with its seed, iteration and replay command, then checks that
  * decoding many mutated inputs leaves no memory behind.
@@ -20,11 +20,11 @@ import {
   type KnownIssueHits,
   replayCommand,
   runCampaign,
-} from "../lib/fuzz/fuzz_campaign.ts";
-import { FUZZ_TARGETS } from "../lib/fuzz/fuzz_targets.ts";
-import { mutatedDecodeSteps } from "../lib/fuzz/decode_message_target.ts";
-import { measureHeapGrowth } from "../lib/fuzz/heap_growth.ts";
-import { KNOWN_ISSUES, type KnownIssueId } from "../lib/fuzz/known_issues.ts";
+} from "../testing/fuzz/harness/fuzz_campaign.ts";
+import { FUZZ_TARGETS } from "../testing/fuzz/fuzz_targets.ts";
+import { mutatedDecodeSteps } from "../testing/fuzz/targets/decode_message_target.ts";
+import { measureHeapGrowth } from "../testing/fuzz/harness/heap_growth.ts";
+import { KNOWN_ISSUES, type KnownIssueId } from "../testing/fuzz/harness/known_issues.ts";
 import { seededRandom } from "../lib/random/random.ts";
 
 /** The heap check's name for `--target`. */

@@ -11,7 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { runScenario, SCENARIOS, type SimReport } from "../lib/sim/scenarios.ts";
+import { runScenario, SCENARIOS, type SimReport } from "../testing/sim/scenarios.ts";
 import { runGoldenCase } from "../testing/sim/golden_traces.ts";
 
 const USAGE = `Usage:

@@ -10,8 +10,8 @@
 import { type Random, sample } from "../random/random.ts";
 import type { Hello, MemberInfo, Message, PeerId } from "../wire/message.ts";
 import { PROTOCOL_VERSION } from "../wire/message.ts";
-import type { Actor } from "../node/actor.ts";
-import type { ConnId, Effect } from "../node/effect.ts";
+import type { Actor } from "../actor/actor.ts";
+import type { ConnId, Effect } from "../actor/effect.ts";
 import { stripUndefined } from "../node/peer_node_options.ts";
 
 /** Options of {@linkcode BootstrapRegistry}. */

@@ -37,8 +37,8 @@ import {
   type Skip,
   type Want,
 } from "../wire/message.ts";
-import type { Actor } from "./actor.ts";
-import type { ConnId, Effect } from "./effect.ts";
+import type { Actor } from "../actor/actor.ts";
+import type { ConnId, Effect } from "../actor/effect.ts";
 import {
   type PeerNodeOptions,
   type ResolvedPeerNodeOptions,

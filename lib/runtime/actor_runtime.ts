@@ -8,8 +8,8 @@
  * @module
  */
 
-import type { Actor } from "../node/actor.ts";
-import type { ConnId, Effect } from "../node/effect.ts";
+import type { Actor } from "../actor/actor.ts";
+import type { ConnId, Effect } from "../actor/effect.ts";
 import type { Channel, Handshake } from "../secure/channel.ts";
 import { parseAddress } from "../wire/address.ts";
 import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";

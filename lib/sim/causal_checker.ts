@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Effect } from "../node/effect.ts";
+import type { Effect } from "../actor/effect.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import type { SimNode, SimObserver } from "./sim_network.ts";
 

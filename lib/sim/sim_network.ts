@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { Actor } from "../node/actor.ts";
-import type { ConnId, Effect } from "../node/effect.ts";
+import type { Actor } from "../actor/actor.ts";
+import type { ConnId, Effect } from "../actor/effect.ts";
 import { type Random, seededRandom } from "../random/random.ts";
 import type { Hello, Message } from "../wire/message.ts";
 import { EventQueue } from "./event_queue.ts";

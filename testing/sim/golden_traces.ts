@@ -6,7 +6,7 @@
  * @module
  */
 
-import { runScenario, SCENARIOS } from "../../lib/sim/scenarios.ts";
+import { runScenario, SCENARIOS } from "./scenarios.ts";
 import { reportDigest, TraceDigest } from "./trace_digest.ts";
 
 /** One run of the matrix, identified by scenario, network size and seed. */

@@ -14,7 +14,7 @@
  */
 
 import { createHash, type Hash } from "node:crypto";
-import type { Effect } from "../../lib/node/effect.ts";
+import type { Effect } from "../../lib/actor/effect.ts";
 import type { SimNode, SimObserver } from "../../lib/sim/sim_network.ts";
 
 /** A canonical, deterministic text form of an effect (or any plain value in one). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { BootstrapRegistry } from "../../lib/bootstrap/bootstrap_registry.ts";
-import type { Effect } from "../../lib/node/effect.ts";
+import type { Effect } from "../../lib/actor/effect.ts";
 import { seededRandom } from "../../lib/random/random.ts";
 import type { Hello, Message } from "../../lib/wire/message.ts";
 

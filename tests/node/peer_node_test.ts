@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Effect } from "../../lib/node/effect.ts";
+import type { Effect } from "../../lib/actor/effect.ts";
 import { PeerNode } from "../../lib/node/peer_node.ts";
 import type { PeerNodeOptions } from "../../lib/node/peer_node_options.ts";
 import { seededRandom } from "../../lib/random/random.ts";

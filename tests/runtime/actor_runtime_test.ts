@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { Actor } from "../../lib/node/actor.ts";
-import type { ConnId, Effect } from "../../lib/node/effect.ts";
+import type { Actor } from "../../lib/actor/actor.ts";
+import type { ConnId, Effect } from "../../lib/actor/effect.ts";
 import { ActorRuntime, type RuntimeEvent } from "../../lib/runtime/actor_runtime.ts";
 import type { ActorRuntimeOptions } from "../../lib/runtime/actor_runtime.ts";
 import { FramedConnection } from "../../lib/runtime/framed_connection.ts";
