@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 
 const ROOT = new URL("../../", import.meta.url);
-const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^"';]*?from\s*["'](\.{1,2}\/[^"']+)["']/g;
+const IMPORT = /(?:^|\n)\s*(?:import|export)\b(?:[^"';]*?from)?\s*["'](\.{1,2}\/[^"']+)["']/g;
 
 async function* tsFiles(dir: URL): AsyncGenerator<URL> {
   for await (const entry of Deno.readDir(dir)) {
