@@ -23,7 +23,7 @@ import {
   type PeerService,
   startBootstrap,
   startPeer,
-} from "./lib/runtime/services.ts";
+} from "./lib/runtime/mod.ts";
 import {
   COMMAND_LINE_BYTES_MAX,
   eventJson,

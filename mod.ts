@@ -44,7 +44,7 @@ export {
   type StartBootstrapOptions,
   startPeer,
   type StartPeerOptions,
-} from "./lib/runtime/services.ts";
+} from "./lib/runtime/mod.ts";
 export { PeerNode, type PeerSummary } from "./lib/node/peer_node.ts";
 export type { PeerNodeOptions } from "./lib/node/peer_node_options.ts";
 export {
@@ -53,11 +53,7 @@ export {
 } from "./lib/bootstrap/bootstrap_registry.ts";
 export type { Actor } from "./lib/actor/actor.ts";
 export type { ConnId, Effect } from "./lib/actor/effect.ts";
-export {
-  ActorRuntime,
-  type ActorRuntimeOptions,
-  type RuntimeEvent,
-} from "./lib/runtime/actor_runtime.ts";
+export { ActorRuntime, type ActorRuntimeOptions, type RuntimeEvent } from "./lib/runtime/mod.ts";
 export {
   HoldBackQueue,
   type HoldBackQueueOptions,

@@ -9,7 +9,7 @@
  */
 
 import type { Actor } from "../actor/actor.ts";
-import type { ConnId, Effect } from "../actor/effect.ts";
+import type { ConnId } from "../actor/effect.ts";
 import type { Channel, Handshake } from "../secure/channel.ts";
 import { parseAddress } from "../wire/address.ts";
 import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";
@@ -21,12 +21,7 @@ import { ProtocolError } from "../wire/protocol_error.ts";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../wire/wire_limits.ts";
 import { FramedConnection, WriteQueueFullError } from "./framed_connection.ts";
 import { withDeadline } from "./with_deadline.ts";
-
-/** Effects the runtime does not handle itself: they go to the front end. */
-export type RuntimeEvent = Extract<
-  Effect,
-  { type: "deliver" | "peer-up" | "peer-down" | "skip" | "direct" | "log" }
->;
+import type { RuntimeEvent } from "./peer_event.ts";
 
 /** Options of {@linkcode ActorRuntime}. */
 export interface ActorRuntimeOptions {

@@ -7,8 +7,9 @@
  */
 
 import { clockToObject } from "../causal/vector_clock.ts";
-import type { PeerEvent } from "../runtime/services.ts";
-import type { BootstrapService, PeerService } from "../runtime/services.ts";
+import type { BootstrapService } from "../runtime/bootstrap_service.ts";
+import type { PeerEvent } from "../runtime/peer_event.ts";
+import type { PeerService } from "../runtime/peer_service.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
 import { isPeerId } from "../wire/message_codec.ts";

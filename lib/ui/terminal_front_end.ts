@@ -9,8 +9,8 @@ import * as readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { clockToObject } from "../causal/vector_clock.ts";
 import { nickProblem } from "../cli/parse_cli.ts";
-import type { PeerEvent } from "../runtime/services.ts";
-import type { PeerService } from "../runtime/services.ts";
+import type { PeerEvent } from "../runtime/peer_event.ts";
+import type { PeerService } from "../runtime/peer_service.ts";
 import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
 import { fingerprint, formatClockTime, sanitizeForTerminal } from "./display.ts";
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { Actor } from "../../lib/actor/actor.ts";
 import type { ConnId, Effect } from "../../lib/actor/effect.ts";
-import { ActorRuntime, type RuntimeEvent } from "../../lib/runtime/actor_runtime.ts";
+import { ActorRuntime } from "../../lib/runtime/actor_runtime.ts";
+import type { RuntimeEvent } from "../../lib/runtime/peer_event.ts";
 import type { ActorRuntimeOptions } from "../../lib/runtime/actor_runtime.ts";
 import { FramedConnection } from "../../lib/runtime/framed_connection.ts";
 import type { Channel, Handshake } from "../../lib/secure/channel.ts";

@@ -11,8 +11,8 @@ import {
   type PeerService,
   startBootstrap,
   startPeer,
-} from "../../lib/runtime/services.ts";
-import type { PeerEvent } from "../../lib/runtime/services.ts";
+} from "../../lib/runtime/mod.ts";
+import type { PeerEvent } from "../../lib/runtime/mod.ts";
 import type { Handshake } from "../../lib/secure/channel.ts";
 import { plainHandshake } from "../../lib/secure/plain_channel.ts";
 import type { AnyMessage, Hello } from "../../lib/wire/message.ts";

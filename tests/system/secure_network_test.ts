@@ -10,7 +10,7 @@ import {
   type PeerService,
   startBootstrap,
   startPeer,
-} from "../../lib/runtime/services.ts";
+} from "../../lib/runtime/mod.ts";
 import { deriveRoomKey } from "../../lib/secure/room_key.ts";
 import type { RoomKey } from "../../lib/secure/room_key.ts";
 import { waitFor } from "../_helpers/net.ts";

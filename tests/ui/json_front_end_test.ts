@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { PeerEvent } from "../../lib/runtime/services.ts";
-import type { BootstrapService, PeerService } from "../../lib/runtime/services.ts";
+import type { PeerEvent } from "../../lib/runtime/mod.ts";
+import type { BootstrapService, PeerService } from "../../lib/runtime/mod.ts";
 import {
   COMMAND_LINE_BYTES_MAX,
   eventLine,

@@ -1,6 +1,6 @@
 /** `startPeer` around its store: what a peer does when its disk fails. */
 import assert from "node:assert/strict";
-import { type PeerEvent, startBootstrap, startPeer } from "../../lib/runtime/services.ts";
+import { type PeerEvent, startBootstrap, startPeer } from "../../lib/runtime/mod.ts";
 import { publicRoomKey } from "../../lib/secure/room_key.ts";
 import { PeerStore, StoreError } from "../../lib/store/peer_store.ts";
 

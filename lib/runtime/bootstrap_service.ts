@@ -1,0 +1,76 @@
+/**
+ * A ready-to-run bootstrap: a listening socket and a
+ * {@linkcode BootstrapRegistry} under its runtime, behind the
+ * {@linkcode BootstrapService} facade.
+ *
+ * @module
+ */
+
+import { BootstrapRegistry, type RegisteredPeer } from "../bootstrap/bootstrap_registry.ts";
+import { generateIdentity, type Identity } from "../identity/identity.ts";
+import { systemRandom } from "../random/random.ts";
+import { ActorRuntime } from "./actor_runtime.ts";
+import { listenTcp } from "./listen.ts";
+import type { RuntimeEvent } from "./peer_event.ts";
+import { closingOnError, securedRuntimeOptions, type ServiceOptions } from "./service_options.ts";
+
+/** Options of {@linkcode startBootstrap}. */
+export interface StartBootstrapOptions extends ServiceOptions {
+  /** Peers sampled into each answer. Default 2. */
+  sampleSize?: number;
+  /** A registration not renewed within this time lapses. Default 60 000 ms. */
+  registrationTtlMs?: number;
+}
+
+/** A running bootstrap. */
+export interface BootstrapService {
+  /** Its id. */
+  readonly id: string;
+  /** The address peers register with. */
+  readonly addr: string;
+  /** The peers currently registered. */
+  peers(): RegisteredPeer[];
+  /** Closes everything. */
+  stop(): Promise<void>;
+}
+
+/** Starts a bootstrap registry. */
+export async function startBootstrap(options: StartBootstrapOptions): Promise<BootstrapService> {
+  const identity = options.identity ?? (await generateIdentity());
+  const { listener, addr } = await listenTcp(options.listen, { advertise: options.advertise });
+  return await closingOnError(
+    listener,
+    () => serveBootstrap(options, identity, listener, addr),
+  );
+}
+
+async function serveBootstrap(
+  options: StartBootstrapOptions,
+  identity: Identity,
+  listener: Deno.Listener,
+  addr: string,
+): Promise<BootstrapService> {
+  const registry = new BootstrapRegistry({
+    id: identity.id,
+    addr,
+    random: options.random ?? systemRandom(),
+    ...(options.sampleSize !== undefined ? { sampleSize: options.sampleSize } : {}),
+    ...(options.registrationTtlMs !== undefined
+      ? { registrationTtlMs: options.registrationTtlMs }
+      : {}),
+  });
+  const runtime = new ActorRuntime(registry, {
+    ...(await securedRuntimeOptions(options, identity, "bootstrap")),
+    // A bootstrap carries no chat, so what it emits is only node events, never a direct box.
+    ...(options.onEvent === undefined
+      ? {}
+      : { onEvent: options.onEvent as (event: RuntimeEvent) => void }),
+  });
+  runtime.serve(listener);
+  return {
+    id: identity.id,
+    addr,
+    peers: () => registry.peers(),
+    stop: () => runtime.stop(),
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * A ready-to-run peer: a listening socket, a {@linkcode PeerNode}, its
+ * runtime, store and direct-message inbox wired together, behind the
+ * {@linkcode PeerService} facade that `main.ts`, `mod.ts`, the demo and the
+ * tests use. Every command a front end gives a peer enters here.
+ *
+ * @module
+ */
+
+import type { VectorClock } from "../causal/vector_clock.ts";
+import { generateIdentity, type Identity } from "../identity/identity.ts";
+import { PeerNode, type PeerSummary } from "../node/peer_node.ts";
+import type { PeerNodeOptions } from "../node/peer_node_options.ts";
+import { systemRandom } from "../random/random.ts";
+import { sealDirect } from "../secure/direct_message.ts";
+import type { PeerStore } from "../store/peer_store.ts";
+import { isPeerId } from "../wire/message_codec.ts";
+import type { ChatMessage } from "../wire/message.ts";
+import { ActorRuntime, type RuntimeStats } from "./actor_runtime.ts";
+import { DirectInbox } from "./direct_inbox.ts";
+import { listenTcp } from "./listen.ts";
+import type { RuntimeEvent } from "./peer_event.ts";
+import { closingOnError, securedRuntimeOptions, type ServiceOptions } from "./service_options.ts";
+import { StoreRecorder } from "./store_recorder.ts";
+
+/** How long a leaving peer waits for its goodbyes to be delivered. */
+const LEAVE_GRACE_MS = 1_000;
+
+/** Options of {@linkcode startPeer}. */
+export interface StartPeerOptions extends ServiceOptions {
+  /** Display name. */
+  nick: string;
+  /** Bootstrap addresses. Default none. */
+  bootstraps?: readonly string[];
+  /** Peers (or bootstraps) to join through as well. Default none. */
+  joins?: readonly string[];
+  /**
+   * Where identity-independent state lives (history, clock, incarnation,
+   * address book); it is closed when the peer stops. Default: nothing is kept.
+   */
+  store?: PeerStore;
+  /** Protocol tuning of the peer actor. */
+  node?: Omit<
+    PeerNodeOptions,
+    "id" | "addr" | "nick" | "random" | "bootstraps" | "joins" | "addressBook" | "restore"
+  >;
+}
+
+/** A running peer. */
+export interface PeerService {
+  /** Its id. */
+  readonly id: string;
+  /** The address it advertises. */
+  readonly addr: string;
+  /** Its nick for the next message. */
+  readonly nick: string;
+  /**
+   * Sends a chat message; returns it as delivered locally.
+   *
+   * @throws {Error} once writing to the data directory has failed.
+   */
+  send(text: string): ChatMessage;
+  /**
+   * Sends `text` to peer `to` alone, end-to-end encrypted, through the
+   * overlay when it is not a neighbour.
+   *
+   * @throws {TypeError} if `to` is not a peer id.
+   */
+  sendDirect(to: string, text: string): Promise<void>;
+  /** The peers it believes alive. */
+  peers(): PeerSummary[];
+  /** What it has delivered, per author. */
+  clock(): VectorClock;
+  /** Changes its nick. */
+  setNick(nick: string): void;
+  /** Counters for benchmarks and diagnostics. */
+  stats(): PeerStats;
+  /** Leaves the network gracefully and closes everything. */
+  stop(): Promise<void>;
+}
+
+/** Counters of a running peer. */
+export interface PeerStats extends RuntimeStats {
+  /** Messages delivered, own included, plus those skipped (the sum of the delivered clock). */
+  delivered: number;
+  /** Messages waiting for their causes. */
+  heldBack: number;
+  /** Open neighbour connections. */
+  neighbours: number;
+}
+
+/** Starts a peer: listens, registers with its bootstraps, and joins the chat. */
+export async function startPeer(options: StartPeerOptions): Promise<PeerService> {
+  const identity = options.identity ?? (await generateIdentity());
+  const { listener, addr } = await listenTcp(options.listen, {
+    advertise: options.advertise,
+    routeTargets: [...(options.bootstraps ?? []), ...(options.joins ?? [])],
+  });
+  return await closingOnError(listener, () => servePeer(options, identity, listener, addr));
+}
+
+async function servePeer(
+  options: StartPeerOptions,
+  identity: Identity,
+  listener: Deno.Listener,
+  addr: string,
+): Promise<PeerService> {
+  const store = options.store;
+  const restored = store?.restore();
+  const node = new PeerNode({
+    ...options.node,
+    id: identity.id,
+    addr,
+    nick: options.nick,
+    random: options.random ?? systemRandom(),
+    bootstraps: options.bootstraps ?? [],
+    joins: options.joins ?? [],
+    addressBook: restored?.addresses ?? [],
+    ...(restored === undefined ? {} : { restore: restored }),
+  });
+  const emit = options.onEvent ?? (() => {});
+  const inbox = new DirectInbox(identity, {
+    onMessage: emit,
+    onDropped: (reason) =>
+      emit({ type: "log", level: "warn", text: `Dropped a direct message: ${reason}` }),
+  });
+  const onEvent = (event: RuntimeEvent): void => {
+    if (event.type === "direct") inbox.receive(event.box);
+    else emit(event);
+  };
+  const recorder = store === undefined ? undefined : new StoreRecorder(store, (error) =>
+    emit({
+      type: "log",
+      level: "warn",
+      text: `Cannot write to the data directory (${error.message}): ` +
+        "sending is off until a restart; receiving goes on",
+    }));
+  const runtime = new ActorRuntime(node, {
+    ...(await securedRuntimeOptions(options, identity, "peer")),
+    onEvent,
+    ...(recorder === undefined
+      ? {}
+      : { onEvents: (events) => recorder.record(events, node.incarnation) }),
+  });
+  runtime.serve(listener);
+  runtime.run((now) => node.start(now));
+  return {
+    id: identity.id,
+    addr,
+    get nick() {
+      return node.nick;
+    },
+    send(text) {
+      const diskFailure = recorder?.failure;
+      if (diskFailure !== undefined) {
+        throw new Error(
+          `Cannot send: writing to the data directory failed (${diskFailure.message})`,
+        );
+      }
+      return runtime.run((now) => node.sendChat(text, Date.now(), now));
+    },
+    async sendDirect(to, text) {
+      if (!isPeerId(to)) {
+        throw new TypeError(`Cannot send a direct message: ${JSON.stringify(to)} is not a peer id`);
+      }
+      const box = await sealDirect(identity, to, { nick: node.nick, text, ts: Date.now() });
+      runtime.run((now) => node.sendDirect(to, box, now));
+    },
+    peers: () => node.peers(),
+    clock: () => node.deliveredClock,
+    setNick: (nick) => node.setNick(nick),
+    stats: () => ({
+      ...runtime.stats,
+      delivered: [...node.deliveredClock.values()].reduce((a, b) => a + b, 0),
+      heldBack: node.heldBackCount,
+      neighbours: node.neighbourIds().length,
+    }),
+    async stop() {
+      runtime.run((now) => node.leave(now));
+      // Give the goodbyes (to neighbours and bootstraps) a moment to go out.
+      const deadline = performance.now() + LEAVE_GRACE_MS;
+      while (node.linkCount > 0 && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await runtime.stop();
+      store?.close();
+    },
+  };
+}

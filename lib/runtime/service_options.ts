@@ -1,0 +1,95 @@
+/**
+ * What both roles of a ready-to-run node share: the listen and advertise
+ * addresses, identity, randomness, and how connections are secured — and the
+ * one place that turns a room (or `insecure`) into the runtime's handshake
+ * and chat authenticator.
+ *
+ * @module
+ */
+
+import type { Identity } from "../identity/identity.ts";
+import type { Random } from "../random/random.ts";
+import type { Handshake } from "../secure/channel.ts";
+import { chatAuthenticator } from "../secure/chat_authenticator.ts";
+import type { X25519KeyPair } from "../secure/noise/x25519.ts";
+import { noiseHandshake } from "../secure/noise_channel.ts";
+import { plainHandshake } from "../secure/plain_channel.ts";
+import { DEFAULT_ROOM, publicRoomKey, type RoomKey } from "../secure/room_key.ts";
+import type { ActorRuntimeOptions } from "./actor_runtime.ts";
+import type { PeerEvent } from "./peer_event.ts";
+
+/** Options shared by both roles. */
+export interface ServiceOptions {
+  /** `host:port` to listen on; port 0 picks a free one. */
+  listen: string;
+  /** `host:port` others should dial, when the listen address is not it. Default: derived from `listen`. */
+  advertise?: string;
+  /** Receives deliveries, membership changes, direct messages and diagnostics. */
+  onEvent?: (event: PeerEvent) => void;
+  /** The identity; generated when absent. */
+  identity?: Identity;
+  /** Randomness; seeded from the OS when absent. */
+  random?: Random;
+  /**
+   * The room: every connection runs Noise XXpsk3 with its key, and chat is
+   * signed and verified. Default: the public room "lobby".
+   */
+  room?: RoomKey;
+  /** No Noise and no signatures: the plain hello exchange (`--insecure`; benchmarks, debugging). */
+  insecure?: boolean;
+  /** The Noise static key pair. Default: made for this process. */
+  staticKeyPair?: X25519KeyPair;
+  /** How connections are secured, overriding `room` (tests). */
+  handshake?: Handshake;
+  /** Runtime tuning (timeouts, connection limits). */
+  runtime?: Omit<ActorRuntimeOptions, "handshake" | "onEvent">;
+}
+
+/** Whether the node's role carries chat (a peer), whose signatures the runtime then checks. */
+export type ServiceRole = "peer" | "bootstrap";
+
+/**
+ * The runtime options for a node of `role`: the handshake its room asks for
+ * and, for a peer in a secure room, the chat authenticator.
+ *
+ * @throws {TypeError} if both a room and insecure mode are asked for.
+ */
+export async function securedRuntimeOptions(
+  options: ServiceOptions,
+  identity: Identity,
+  role: ServiceRole,
+): Promise<ActorRuntimeOptions> {
+  if (options.insecure === true && options.room !== undefined) {
+    throw new TypeError("Cannot start: a room key and insecure mode exclude each other");
+  }
+  const room = options.insecure === true
+    ? undefined
+    : options.room ?? (await publicRoomKey(DEFAULT_ROOM));
+  const handshake = options.handshake ??
+    (room === undefined ? plainHandshake(options.runtime?.limits) : noiseHandshake({
+      roomKey: room,
+      identity,
+      staticKeyPair: options.staticKeyPair,
+      limits: options.runtime?.limits,
+    }));
+  return {
+    ...options.runtime,
+    handshake,
+    ...(room !== undefined && role === "peer"
+      ? { authenticator: chatAuthenticator(identity) }
+      : {}),
+  };
+}
+
+/** Runs `start`; if it fails, the port it was given is let go before the error goes on. */
+export async function closingOnError<T>(
+  listener: Deno.Listener,
+  start: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    listener.close();
+    throw error;
+  }
+}
