@@ -1,9 +1,10 @@
 /**
  * The I/O shell: drives one sans-I/O {@linkcode Actor} with real TCP sockets
- * and timers. It reads capped frames, opens them through the channel, decodes
- * and validates messages, and posts them to the actor; it applies the
- * actor's effects; timers only call `handleTimeout`. No protocol decision is
- * made here.
+ * and timers. Admission takes connections; each established one reads capped
+ * frames through its inbound pipeline (open, rate limit, decode, verify) into
+ * the actor; the actor's sends go out through the outbound queue (encode,
+ * sign, seal, write); timers only call `handleTimeout`. No protocol decision
+ * is made here.
  *
  * @module
  */
@@ -11,17 +12,18 @@
 import type { Actor } from "../actor/actor.ts";
 import type { ConnId } from "../actor/effect.ts";
 import type { Channel, Handshake } from "../secure/channel.ts";
-import { parseAddress } from "../wire/address.ts";
-import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";
-import type { ChatMessage, Hello, Message } from "../wire/message.ts";
 import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
-import { TokenBucket } from "./rate_limiter.ts";
-import { nextTurn } from "./next_turn.ts";
+import { parseAddress } from "../wire/address.ts";
+import type { Hello, Message } from "../wire/message.ts";
 import { ProtocolError } from "../wire/protocol_error.ts";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../wire/wire_limits.ts";
-import { FramedConnection, WriteQueueFullError } from "./framed_connection.ts";
-import { withDeadline } from "./with_deadline.ts";
+import { Admission } from "./admission.ts";
+import { FramedConnection } from "./framed_connection.ts";
+import { InboundPipeline } from "./inbound_pipeline.ts";
+import { describe, type LiveConnection, safeRemote } from "./live_connection.ts";
+import { OutboundQueue } from "./outbound_queue.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
+import { withDeadline } from "./with_deadline.ts";
 
 /** Options of {@linkcode ActorRuntime}. */
 export interface ActorRuntimeOptions {
@@ -80,17 +82,6 @@ export interface RuntimeStats {
   forgeries: number;
 }
 
-interface LiveConnection {
-  readonly framed: FramedConnection;
-  readonly channel: Channel;
-  /** Payloads waiting to be sealed, in order (own chat may still be being signed). */
-  outbox: (Uint8Array | Promise<Uint8Array>)[];
-  /** The one flush running for this connection: seals stay in order and closes wait for it. */
-  flushing: Promise<void> | undefined;
-  /** The actor closed it: no disconnect event is owed. */
-  closedByActor: boolean;
-}
-
 /**
  * Runs an actor. Call {@linkcode ActorRuntime.serve} with a listener, then
  * {@linkcode ActorRuntime.run} for every command from the front end.
@@ -104,9 +95,13 @@ export class ActorRuntime {
   readonly #limits: WireLimits;
   readonly #dialTimeoutMs: number;
   readonly #handshakeTimeoutMs: number;
-  readonly #connectionsMax: number;
   readonly #writeQueueBytesMax: number;
   readonly #closeFlushMs: number;
+  readonly #authenticator: ChatAuthenticator | undefined;
+  readonly #offencesMax: number;
+  readonly #messagesPerSecondMax: number;
+  readonly #admission: Admission;
+  readonly #outbound: OutboundQueue;
   readonly #connections = new Map<ConnId, LiveConnection>();
   /** Sockets not yet handed to the actor (handshakes in progress), for limits and shutdown. */
   readonly #pendingSockets = new Set<FramedConnection>();
@@ -120,16 +115,6 @@ export class ActorRuntime {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAtMs = Infinity;
   #stopped = false;
-  #lastMessage: Message | undefined;
-  #lastPayload: Uint8Array | Promise<Uint8Array> | undefined;
-  /** Own chat messages being signed, by the object the actor emitted. */
-  readonly #signing = new WeakMap<ChatMessage, Promise<ChatMessage>>();
-  readonly #authenticator: ChatAuthenticator | undefined;
-  readonly #offencesMax: number;
-  readonly #connectionsPerAddressMax: number;
-  readonly #messagesPerSecondMax: number;
-  /** Open connections (and handshakes) per remote host. */
-  readonly #perHost = new Map<string, number>();
   readonly #stats: RuntimeStats = {
     messagesSent: 0,
     chatSends: 0,
@@ -150,13 +135,27 @@ export class ActorRuntime {
     this.#limits = options.limits ?? DEFAULT_WIRE_LIMITS;
     this.#dialTimeoutMs = options.dialTimeoutMs ?? 5_000;
     this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5_000;
-    this.#connectionsMax = options.connectionsMax ?? 1_024;
     this.#writeQueueBytesMax = options.writeQueueBytesMax ?? 8 * 1024 * 1024;
     this.#closeFlushMs = options.closeFlushMs ?? 1_000;
     this.#authenticator = options.authenticator;
     this.#offencesMax = options.offencesMax ?? 3;
-    this.#connectionsPerAddressMax = options.connectionsPerAddressMax ?? 64;
     this.#messagesPerSecondMax = options.messagesPerSecondMax ?? 25_000;
+    this.#admission = new Admission({
+      connectionsMax: options.connectionsMax ?? 1_024,
+      connectionsPerAddressMax: options.connectionsPerAddressMax ?? 64,
+    }, {
+      connectionCount: () => this.connectionCount,
+      stopped: () => this.#stopped,
+      sleep: (ms) => this.#sleep(ms),
+      log: (level, text) => this.#log(level, text),
+    });
+    this.#outbound = new OutboundQueue({
+      authenticator: this.#authenticator,
+      stats: this.#stats,
+      track: (task) => this.#track(task),
+      onWriteFailed: (live, reason) => this.#writeFailed(live, reason),
+      log: (level, text) => this.#log(level, text),
+    });
   }
 
   /** Connections open now (established or in handshake). */
@@ -172,7 +171,7 @@ export class ActorRuntime {
   /** Accepts connections from `listener` until `stop`. */
   serve(listener: Deno.Listener): void {
     this.#listeners.push(listener);
-    this.#track(this.#acceptLoop(listener));
+    this.#track(this.#admission.acceptLoop(listener, (conn) => this.#track(this.#acceptOne(conn))));
   }
 
   /** Runs `step` against the actor now, then applies its effects. */
@@ -204,7 +203,7 @@ export class ActorRuntime {
     await Promise.all(
       [...this.#connections.values()].map(async (c) => {
         c.closedByActor = true;
-        await this.#drain(c);
+        await this.#outbound.drain(c);
         await c.framed.closeAfterFlush(this.#closeFlushMs);
       }),
     );
@@ -212,54 +211,7 @@ export class ActorRuntime {
     await Promise.allSettled([...this.#tasks]);
   }
 
-  // ---- inbound ----
-
-  async #acceptLoop(listener: Deno.Listener): Promise<void> {
-    let backoffMs = 0;
-    while (!this.#stopped) {
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-        backoffMs = 0;
-      } catch (error) {
-        if (this.#stopped || error instanceof Deno.errors.BadResource) return;
-        if (
-          error instanceof Deno.errors.NotConnected ||
-          error instanceof Deno.errors.ConnectionReset ||
-          error instanceof Deno.errors.ConnectionAborted
-        ) {
-          // That one client hung up before we took it: nothing wrong here, and
-          // backing off would let a stream of such clients lock everyone out.
-          this.#log("debug", `Accept: a client left first (${describe(error)})`);
-          continue;
-        }
-        // Out of file descriptors, say: retrying at once would spin. Back off.
-        backoffMs = Math.min(ACCEPT_BACKOFF_MAX_MS, Math.max(ACCEPT_BACKOFF_MIN_MS, 2 * backoffMs));
-        this.#log("warn", `Accept failed: ${describe(error)}; retrying in ${backoffMs} ms`);
-        await this.#sleep(backoffMs);
-        continue;
-      }
-      if (this.#stopped) {
-        conn.close();
-        return;
-      }
-      if (this.connectionCount >= this.#connectionsMax) {
-        this.#log("warn", `Refused a connection: ${this.#connectionsMax} connections open`);
-        conn.close();
-        continue;
-      }
-      const host = (conn.remoteAddr as Deno.NetAddr).hostname;
-      if ((this.#perHost.get(host) ?? 0) >= this.#connectionsPerAddressMax) {
-        this.#log(
-          "warn",
-          `Refused a connection from ${host}: ${this.#connectionsPerAddressMax} open from there`,
-        );
-        conn.close();
-        continue;
-      }
-      this.#track(this.#acceptOne(conn));
-    }
-  }
+  // ---- connecting ----
 
   async #acceptOne(conn: Deno.Conn): Promise<void> {
     const framed = this.#framed(conn, true);
@@ -286,8 +238,6 @@ export class ActorRuntime {
     this.#adopt(id, framed, channel);
     this.#apply();
   }
-
-  // ---- outbound ----
 
   async #dial(id: ConnId, addr: string): Promise<void> {
     let framed: FramedConnection | undefined;
@@ -335,31 +285,26 @@ export class ActorRuntime {
     }
   }
 
-  // ---- established connections ----
-
   #framed(conn: Deno.Conn, inbound: boolean): FramedConnection {
     // Chat messages are small and latency-bound: never wait to fill a segment.
     if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-    // Only what others open counts against their host's share: our own dials
-    // to many peers behind one address must not lock those peers out.
-    const host = (conn.remoteAddr as Deno.NetAddr).hostname;
-    if (inbound) this.#perHost.set(host, (this.#perHost.get(host) ?? 0) + 1);
+    const release = inbound
+      ? this.#admission.countInbound((conn.remoteAddr as Deno.NetAddr).hostname)
+      : undefined;
     const framed = new FramedConnection(conn, {
       frameBytesMax: this.#limits.frameBytesMax,
       writeQueueBytesMax: this.#writeQueueBytesMax,
-      onClose: () => {
-        if (!inbound) return;
-        const n = (this.#perHost.get(host) ?? 1) - 1;
-        if (n > 0) this.#perHost.set(host, n);
-        else this.#perHost.delete(host);
-      },
+      onClose: () => release?.(),
     });
     this.#pendingSockets.add(framed);
     return framed;
   }
 
+  // ---- established connections ----
+
   #adopt(id: ConnId, framed: FramedConnection, channel: Channel): void {
     const live: LiveConnection = {
+      id,
       framed,
       channel,
       outbox: [],
@@ -367,69 +312,37 @@ export class ActorRuntime {
       closedByActor: false,
     };
     this.#connections.set(id, live);
-    this.#track(this.#readLoop(id, live));
+    this.#track(this.#readLoop(live));
   }
 
-  async #readLoop(id: ConnId, live: LiveConnection): Promise<void> {
+  async #readLoop(live: LiveConnection): Promise<void> {
+    const actor = this.#actor;
+    const pipeline = new InboundPipeline(live.channel, {
+      limits: this.#limits,
+      messagesPerSecondMax: this.#messagesPerSecondMax,
+      offencesMax: this.#offencesMax,
+      authenticator: this.#authenticator,
+      isNewChat: actor.isNewChat === undefined ? undefined : (chat) => actor.isNewChat!(chat),
+      clock: this.#clock,
+      stats: this.#stats,
+      onForgery: () =>
+        this.#log(
+          "warn",
+          `Dropped a chat message with a bad signature from ${safeRemote(live.framed)}`,
+        ),
+    });
+    const accept = (message: Message): boolean => {
+      if (live.closedByActor || this.#stopped) return false;
+      this.#stats.messagesReceived++;
+      this.run((now) => actor.handleMessage(live.id, message, now));
+      return true;
+    };
     let reason = "closed by remote";
-    const rate = new TokenBucket(
-      this.#messagesPerSecondMax,
-      this.#messagesPerSecondMax,
-      this.#clock(),
-    );
-    let offences = 0;
     try {
       for (;;) {
         const frames = await live.framed.readFrames();
         if (frames.length === 0) break;
-        // Open every frame of the read at once (decryption keeps its nonce
-        // order: each call takes the next), then decode them all.
-        const opened = frames.map((frame) => {
-          this.#stats.bytesReceived += frame.length + 4;
-          const open = live.channel.open(frame);
-          // If an earlier frame fails, the loop ends before awaiting this one:
-          // its rejection must not go unhandled.
-          if (open instanceof Promise) open.catch(() => {});
-          return open;
-        });
-        const messages: Message[] = [];
-        for (const open of opened) {
-          for (const payload of open instanceof Promise ? await open : open) {
-            if (!rate.take(this.#clock())) {
-              throw new ProtocolError(
-                `Too many messages: more than ${this.#messagesPerSecondMax} a second`,
-              );
-            }
-            const message = decodeMessage(payload, this.#limits);
-            if (message.type === "hello") {
-              throw new ProtocolError("Unexpected hello: the handshake is over");
-            }
-            messages.push(message);
-          }
-        }
-        // Start every signature check of the read at once (they run in
-        // parallel); hand the messages on in order as their checks complete.
-        const checks = messages.map((m) => this.#check(m));
-        for (let i = 0; i < messages.length; i++) {
-          const message = messages[i]!;
-          const check = checks[i];
-          if (check !== undefined && !(await check)) {
-            this.#stats.forgeries++;
-            if (++offences >= this.#offencesMax) {
-              throw new ProtocolError(
-                `Forged or altered messages: ${offences} failed their signature check`,
-              );
-            }
-            this.#log(
-              "warn",
-              `Dropped a chat message with a bad signature from ${safeRemote(live.framed)}`,
-            );
-            continue;
-          }
-          if (live.closedByActor || this.#stopped) return;
-          this.#stats.messagesReceived++;
-          this.run((now) => this.#actor.handleMessage(id, message, now));
-        }
+        if (!(await pipeline.receive(frames, accept))) return;
       }
     } catch (error) {
       if (live.closedByActor || this.#stopped) return;
@@ -440,111 +353,18 @@ export class ActorRuntime {
       }
     }
     live.framed.close();
-    if (this.#connections.get(id) === live) this.#connections.delete(id);
+    if (this.#connections.get(live.id) === live) this.#connections.delete(live.id);
     if (!live.closedByActor && !this.#stopped) {
-      this.run((now) => this.#actor.handleDisconnected(id, reason, now));
+      this.run((now) => actor.handleDisconnected(live.id, reason, now));
     }
   }
 
-  /**
-   * The signature check a received message needs: new chat from others, when
-   * chat is authenticated. Duplicates go to the actor unchecked — it drops
-   * them, and only learns that the link carried a copy.
-   */
-  #check(message: Message): Promise<boolean> | undefined {
-    const auth = this.#authenticator;
-    if (auth === undefined || message.type !== "chat") return undefined;
-    if (this.#actor.isNewChat?.(message.message) === false) return undefined;
-    return auth.verify(message.message);
-  }
-
-  #send(id: ConnId, message: Message): void {
-    const live = this.#connections.get(id);
-    if (live === undefined || live.closedByActor) return;
-    // A flood sends one message object to many connections in a row: encode it once.
-    if (message !== this.#lastMessage) {
-      let payload: Uint8Array | Promise<Uint8Array>;
-      try {
-        payload = this.#encode(message);
-      } catch (error) {
-        // An actor bug, not the peer's: drop the message, never the process.
-        this.#log("warn", `Not sending a ${message.type} message: ${describe(error)}`);
-        return;
-      }
-      this.#lastMessage = message;
-      this.#lastPayload = payload;
-    }
-    live.outbox.push(this.#lastPayload!);
-    this.#stats.messagesSent++;
-    if (message.type === "chat") this.#stats.chatSends++;
-    this.#kick(id, live);
-  }
-
-  /** Encodes a message; own chat is signed first, when chat is authenticated. */
-  #encode(message: Message): Uint8Array | Promise<Uint8Array> {
-    const auth = this.#authenticator;
-    if (
-      auth === undefined || message.type !== "chat" || message.message.author !== auth.selfId ||
-      message.message.signature.length > 0
-    ) {
-      return encodeMessage(message);
-    }
-    let signed = this.#signing.get(message.message);
-    if (signed === undefined) {
-      signed = auth.sign(message.message);
-      this.#signing.set(message.message, signed);
-    }
-    return signed.then((m) => encodeMessage({ ...message, message: m }));
-  }
-
-  /** Starts the connection's flush unless one is running (it will pick the new payloads up). */
-  #kick(id: ConnId | undefined, live: LiveConnection): void {
-    if (live.flushing !== undefined) return;
-    const flushing = this.#flush(id, live).finally(() => {
-      if (live.flushing === flushing) live.flushing = undefined;
-    });
-    live.flushing = flushing;
-    this.#track(flushing);
-  }
-
-  /** Seals the outbox in order and hands the bytes to the socket, until it is empty. */
-  async #flush(id: ConnId | undefined, live: LiveConnection): Promise<void> {
-    // Let the current turn queue more, so that one seal and one write carry them all.
-    await nextTurn();
-    try {
-      while (live.outbox.length > 0) {
-        const batch = live.outbox;
-        live.outbox = [];
-        const payloads = batch.some((p) => p instanceof Promise)
-          ? await Promise.all(batch)
-          : batch as Uint8Array[];
-        const sealed = live.channel.seal(payloads);
-        const bytes = sealed instanceof Promise ? await sealed : sealed;
-        this.#stats.bytesSent += bytes.length;
-        live.framed.write(bytes);
-      }
-    } catch (error) {
-      live.outbox = [];
-      const reason = error instanceof WriteQueueFullError
-        ? "peer too slow: write queue full"
-        : describe(error);
-      this.#log("warn", `Closing connection to ${safeRemote(live.framed)}: ${reason}`);
-      live.framed.close();
-      if (id !== undefined && this.#connections.get(id) === live && !live.closedByActor) {
-        this.#connections.delete(id);
-        live.closedByActor = true;
-        if (!this.#stopped) this.run((now) => this.#actor.handleDisconnected(id, reason, now));
-      }
-    }
-  }
-
-  /** Resolves once everything queued on the connection has been sealed and handed to the socket. */
-  async #drain(live: LiveConnection): Promise<void> {
-    for (;;) {
-      if (live.flushing !== undefined) await live.flushing;
-      else if (live.outbox.length > 0 && !live.framed.closed) this.#kick(undefined, live);
-      else return;
-    }
+  /** The outbound queue could not write to `live` (it closed it): forget it and tell the actor. */
+  #writeFailed(live: LiveConnection, reason: string): void {
+    if (this.#connections.get(live.id) !== live || live.closedByActor) return;
+    this.#connections.delete(live.id);
+    live.closedByActor = true;
+    if (!this.#stopped) this.run((now) => this.#actor.handleDisconnected(live.id, reason, now));
   }
 
   #close(id: ConnId): void {
@@ -557,7 +377,7 @@ export class ActorRuntime {
     this.#connections.delete(id);
     live.closedByActor = true;
     this.#track((async () => {
-      await this.#drain(live);
+      await this.#outbound.drain(live);
       await live.framed.closeAfterFlush(this.#closeFlushMs);
     })());
   }
@@ -570,9 +390,11 @@ export class ActorRuntime {
     const events: RuntimeEvent[] = [];
     for (const effect of this.#actor.takeEffects()) {
       switch (effect.type) {
-        case "send":
-          this.#send(effect.conn, effect.message);
+        case "send": {
+          const live = this.#connections.get(effect.conn);
+          if (live !== undefined && !live.closedByActor) this.#outbound.send(live, effect.message);
           break;
+        }
         case "dial":
           if (!this.#stopped) this.#track(this.#dial(effect.conn, effect.addr));
           break;
@@ -583,8 +405,7 @@ export class ActorRuntime {
           events.push(effect);
       }
     }
-    this.#lastMessage = undefined;
-    this.#lastPayload = undefined;
+    this.#outbound.endStep();
     this.#schedule();
     if (events.length > 0) this.#onEvents(events);
     for (const event of events) this.#onEvent(event);
@@ -661,24 +482,7 @@ export class ActorRuntime {
   }
 }
 
-const ACCEPT_BACKOFF_MIN_MS = 5;
-const ACCEPT_BACKOFF_MAX_MS = 1_000;
-
-function safeRemote(framed: FramedConnection): string {
-  try {
-    return framed.remoteAddr;
-  } catch {
-    return "a closed connection";
-  }
-}
-
-/** A one-line reason for logs and events. */
-export function describe(error: unknown): string {
-  if (error instanceof Deno.errors.ConnectionRefused) return "connection refused";
-  if (error instanceof Deno.errors.ConnectionReset) return "connection reset";
-  if (error instanceof Error) return error.message;
-  return String(error);
-}
+export { describe };
 
 /** The hello type, re-exported for front ends that show remote identities. */
 export type { Hello };

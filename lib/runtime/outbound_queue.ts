@@ -1,0 +1,146 @@
+/**
+ * What the actor's sends go through on their way to the socket: encoded once
+ * however many connections a flood sends one message to, own chat signed
+ * first (secure rooms), queued per connection, then sealed and written in
+ * batches — one seal and one write for everything a turn of the event loop
+ * queued on a connection.
+ *
+ * @module
+ */
+
+import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
+import { encodeMessage } from "../wire/message_codec.ts";
+import type { ChatMessage, Message } from "../wire/message.ts";
+import { WriteQueueFullError } from "./framed_connection.ts";
+import { describe, type LiveConnection, safeRemote } from "./live_connection.ts";
+import { nextTurn } from "./next_turn.ts";
+
+/** The counters the queue adds to. */
+export interface OutboundStats {
+  /** Messages handed to connections (after the handshake). */
+  messagesSent: number;
+  /** Of those, chat messages: the payload-carrying sends. */
+  chatSends: number;
+  /** Wire bytes written, prefixes and encryption included. */
+  bytesSent: number;
+}
+
+/** What the queue needs from the runtime around it. */
+export interface OutboundPorts {
+  /** Signs own chat (secure rooms); none: chat goes unsigned. */
+  readonly authenticator: ChatAuthenticator | undefined;
+  /** Counters to add to. */
+  readonly stats: OutboundStats;
+  /** Keeps a background task for `stop` to wait on, logging its failure. */
+  track(task: Promise<unknown>): void;
+  /** Writing to `live` failed: it is closed; the runtime forgets it and tells the actor. */
+  onWriteFailed(live: LiveConnection, reason: string): void;
+  /** A diagnostic line. */
+  log(level: "warn", text: string): void;
+}
+
+/** Encodes, signs, queues, seals and writes the actor's sends. */
+export class OutboundQueue {
+  readonly #ports: OutboundPorts;
+  /** The last message encoded in this step, and its payload (a flood repeats one message). */
+  #lastMessage: Message | undefined;
+  #lastPayload: Uint8Array | Promise<Uint8Array> | undefined;
+  /** Own chat messages being signed, by the object the actor emitted. */
+  readonly #signing = new WeakMap<ChatMessage, Promise<ChatMessage>>();
+
+  /** A queue reporting to `ports`. */
+  constructor(ports: OutboundPorts) {
+    this.#ports = ports;
+  }
+
+  /** Queues `message` on `live` and makes sure a flush will write it. */
+  send(live: LiveConnection, message: Message): void {
+    // A flood sends one message object to many connections in a row: encode it once.
+    if (message !== this.#lastMessage) {
+      let payload: Uint8Array | Promise<Uint8Array>;
+      try {
+        payload = this.#encode(message);
+      } catch (error) {
+        // An actor bug, not the peer's: drop the message, never the process.
+        this.#ports.log("warn", `Not sending a ${message.type} message: ${describe(error)}`);
+        return;
+      }
+      this.#lastMessage = message;
+      this.#lastPayload = payload;
+    }
+    live.outbox.push(this.#lastPayload!);
+    const stats = this.#ports.stats;
+    stats.messagesSent++;
+    if (message.type === "chat") stats.chatSends++;
+    this.#startFlush(live);
+  }
+
+  /** Ends a runtime step: the next step's messages are new objects, the cache is let go. */
+  endStep(): void {
+    this.#lastMessage = undefined;
+    this.#lastPayload = undefined;
+  }
+
+  /** Resolves once everything queued on `live` has been sealed and handed to the socket. */
+  async drain(live: LiveConnection): Promise<void> {
+    for (;;) {
+      if (live.flushing !== undefined) await live.flushing;
+      else if (live.outbox.length > 0 && !live.framed.closed) this.#startFlush(live);
+      else return;
+    }
+  }
+
+  /** Encodes a message; own chat is signed first, when chat is authenticated. */
+  #encode(message: Message): Uint8Array | Promise<Uint8Array> {
+    const auth = this.#ports.authenticator;
+    if (
+      auth === undefined || message.type !== "chat" || message.message.author !== auth.selfId ||
+      message.message.signature.length > 0
+    ) {
+      return encodeMessage(message);
+    }
+    let signed = this.#signing.get(message.message);
+    if (signed === undefined) {
+      signed = auth.sign(message.message);
+      this.#signing.set(message.message, signed);
+    }
+    return signed.then((m) => encodeMessage({ ...message, message: m }));
+  }
+
+  /** Starts the connection's flush unless one is running (it will pick the new payloads up). */
+  #startFlush(live: LiveConnection): void {
+    if (live.flushing !== undefined) return;
+    const flushing = this.#flush(live).finally(() => {
+      if (live.flushing === flushing) live.flushing = undefined;
+    });
+    live.flushing = flushing;
+    this.#ports.track(flushing);
+  }
+
+  /** Seals the outbox in order and hands the bytes to the socket, until it is empty. */
+  async #flush(live: LiveConnection): Promise<void> {
+    // Let the current turn queue more, so that one seal and one write carry them all.
+    await nextTurn();
+    try {
+      while (live.outbox.length > 0) {
+        const batch = live.outbox;
+        live.outbox = [];
+        const payloads = batch.some((p) => p instanceof Promise)
+          ? await Promise.all(batch)
+          : batch as Uint8Array[];
+        const sealed = live.channel.seal(payloads);
+        const bytes = sealed instanceof Promise ? await sealed : sealed;
+        this.#ports.stats.bytesSent += bytes.length;
+        live.framed.write(bytes);
+      }
+    } catch (error) {
+      live.outbox = [];
+      const reason = error instanceof WriteQueueFullError
+        ? "peer too slow: write queue full"
+        : describe(error);
+      this.#ports.log("warn", `Closing connection to ${safeRemote(live.framed)}: ${reason}`);
+      live.framed.close();
+      this.#ports.onWriteFailed(live, reason);
+    }
+  }
+}
