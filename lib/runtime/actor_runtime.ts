@@ -11,76 +11,17 @@
 
 import type { Actor } from "../actor/actor.ts";
 import type { ConnId } from "../actor/effect.ts";
-import type { Channel, Handshake } from "../secure/channel.ts";
 import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
-import { parseAddress } from "../wire/address.ts";
 import type { Hello, Message } from "../wire/message.ts";
 import { ProtocolError } from "../wire/protocol_error.ts";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../wire/wire_limits.ts";
 import { Admission } from "./admission.ts";
-import { FramedConnection } from "./framed_connection.ts";
+import { type Connected, Connector } from "./connector.ts";
 import { InboundPipeline } from "./inbound_pipeline.ts";
 import { describe, type LiveConnection, safeRemote } from "./live_connection.ts";
 import { OutboundQueue } from "./outbound_queue.ts";
+import type { ActorRuntimeOptions, RuntimeStats } from "./actor_runtime_options.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
-import { withDeadline } from "./with_deadline.ts";
-
-/** Options of {@linkcode ActorRuntime}. */
-export interface ActorRuntimeOptions {
-  /** How connections authenticate and encrypt. */
-  handshake: Handshake;
-  /** Receives deliveries, membership changes and diagnostics. Default: ignore. */
-  onEvent?: (event: RuntimeEvent) => void;
-  /**
-   * Receives the events of one step together, before `onEvent` sees them one
-   * by one, and before anything that step sent reaches a socket (the store
-   * commits here). Default: nothing.
-   */
-  onEvents?: (events: readonly RuntimeEvent[]) => void;
-  /** Monotonic milliseconds. Default `performance.now()`. */
-  clock?: () => number;
-  /** Wire limits enforced on every message received. Default {@linkcode DEFAULT_WIRE_LIMITS}. */
-  limits?: WireLimits;
-  /** A dial must connect and finish its handshake within this. Default 5 000 ms. */
-  dialTimeoutMs?: number;
-  /** An inbound connection must finish its handshake within this. Default 5 000 ms. */
-  handshakeTimeoutMs?: number;
-  /** Most connections open at once, both directions; inbound ones past it are refused. Default 1 024. */
-  connectionsMax?: number;
-  /** Most bytes queued for one connection before it is closed as stuck. Default 8 MiB. */
-  writeQueueBytesMax?: number;
-  /** How long a deliberate close may take to flush. Default 1 000 ms. */
-  closeFlushMs?: number;
-  /** Most connections from one remote address (handshakes included). Default 64. */
-  connectionsPerAddressMax?: number;
-  /**
-   * Messages a second one connection may send on average (bursts up to the
-   * same number); past it the connection is closed. Default 25 000.
-   */
-  messagesPerSecondMax?: number;
-  /** Signs own chat and verifies others' (secure rooms); none: chat is taken as it comes. */
-  authenticator?: ChatAuthenticator;
-  /** Forged or altered messages one connection may bring before it is closed. Default 3. */
-  offencesMax?: number;
-}
-
-/** Counters of what went over the wire, for benchmarks and `stats`. */
-export interface RuntimeStats {
-  /** Messages handed to connections (after the handshake). */
-  messagesSent: number;
-  /** Of those, chat messages: the payload-carrying sends. */
-  chatSends: number;
-  /** Wire bytes written, prefixes and encryption included. */
-  bytesSent: number;
-  /** Messages received and decoded. */
-  messagesReceived: number;
-  /** Wire bytes of the frames received. */
-  bytesReceived: number;
-  /** Connections closed because the remote broke the protocol. */
-  protocolErrors: number;
-  /** Chat messages dropped because their signature did not verify. */
-  forgeries: number;
-}
 
 /**
  * Runs an actor. Call {@linkcode ActorRuntime.serve} with a listener, then
@@ -88,23 +29,18 @@ export interface RuntimeStats {
  */
 export class ActorRuntime {
   readonly #actor: Actor;
-  readonly #handshake: Handshake;
   readonly #onEvent: (event: RuntimeEvent) => void;
   readonly #onEvents: (events: readonly RuntimeEvent[]) => void;
   readonly #clock: () => number;
   readonly #limits: WireLimits;
-  readonly #dialTimeoutMs: number;
-  readonly #handshakeTimeoutMs: number;
-  readonly #writeQueueBytesMax: number;
   readonly #closeFlushMs: number;
   readonly #authenticator: ChatAuthenticator | undefined;
   readonly #offencesMax: number;
   readonly #messagesPerSecondMax: number;
   readonly #admission: Admission;
   readonly #outbound: OutboundQueue;
+  readonly #connector: Connector;
   readonly #connections = new Map<ConnId, LiveConnection>();
-  /** Sockets not yet handed to the actor (handshakes in progress), for limits and shutdown. */
-  readonly #pendingSockets = new Set<FramedConnection>();
   readonly #tasks = new Set<Promise<unknown>>();
   /** Dials in flight, and those the actor closed before they completed. */
   readonly #dialing = new Set<ConnId>();
@@ -128,14 +64,10 @@ export class ActorRuntime {
   /** A runtime for `actor`; nothing happens until `serve` or `run`. */
   constructor(actor: Actor, options: ActorRuntimeOptions) {
     this.#actor = actor;
-    this.#handshake = options.handshake;
     this.#onEvent = options.onEvent ?? (() => {});
     this.#onEvents = options.onEvents ?? (() => {});
     this.#clock = options.clock ?? (() => performance.now());
     this.#limits = options.limits ?? DEFAULT_WIRE_LIMITS;
-    this.#dialTimeoutMs = options.dialTimeoutMs ?? 5_000;
-    this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5_000;
-    this.#writeQueueBytesMax = options.writeQueueBytesMax ?? 8 * 1024 * 1024;
     this.#closeFlushMs = options.closeFlushMs ?? 1_000;
     this.#authenticator = options.authenticator;
     this.#offencesMax = options.offencesMax ?? 3;
@@ -149,6 +81,17 @@ export class ActorRuntime {
       sleep: (ms) => this.#sleep(ms),
       log: (level, text) => this.#log(level, text),
     });
+    this.#connector = new Connector({
+      handshake: options.handshake,
+      localHello: () => actor.localHello(),
+      frameBytesMax: this.#limits.frameBytesMax,
+      writeQueueBytesMax: options.writeQueueBytesMax ?? 8 * 1024 * 1024,
+      dialTimeoutMs: options.dialTimeoutMs ?? 5_000,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 5_000,
+      clock: this.#clock,
+      admission: this.#admission,
+      log: (level, text) => this.#log(level, text),
+    });
     this.#outbound = new OutboundQueue({
       authenticator: this.#authenticator,
       stats: this.#stats,
@@ -160,7 +103,7 @@ export class ActorRuntime {
 
   /** Connections open now (established or in handshake). */
   get connectionCount(): number {
-    return this.#connections.size + this.#pendingSockets.size;
+    return this.#connections.size + this.#connector.pendingCount;
   }
 
   /** What went over the wire so far (a live view). */
@@ -198,7 +141,7 @@ export class ActorRuntime {
         // Already closed.
       }
     }
-    for (const socket of this.#pendingSockets) socket.close();
+    this.#connector.closePending();
     this.#wake();
     await Promise.all(
       [...this.#connections.values()].map(async (c) => {
@@ -214,95 +157,42 @@ export class ActorRuntime {
   // ---- connecting ----
 
   async #acceptOne(conn: Deno.Conn): Promise<void> {
-    const framed = this.#framed(conn, true);
-    let channel: Channel;
-    try {
-      channel = await this.#withTimeout(
-        framed,
-        this.#handshakeTimeoutMs,
-        this.#handshake(framed, { initiator: false, local: this.#actor.localHello() }),
-      );
-    } catch (error) {
-      this.#log("info", `Handshake with ${safeRemote(framed)} failed: ${describe(error)}`);
-      framed.close();
-      return;
-    } finally {
-      this.#pendingSockets.delete(framed);
-    }
+    const connected = await this.#connector.accept(conn);
+    if (connected === undefined) return;
     if (this.#stopped) {
-      framed.close();
+      connected.framed.close();
       return;
     }
     // Adopt before applying effects: the actor may already be sending on it.
-    const id = this.#actor.handleAccepted(channel.remote, this.#clock());
-    this.#adopt(id, framed, channel);
+    const id = this.#actor.handleAccepted(connected.channel.remote, this.#clock());
+    this.#adopt(id, connected);
     this.#apply();
   }
 
   async #dial(id: ConnId, addr: string): Promise<void> {
-    let framed: FramedConnection | undefined;
     this.#dialing.add(id);
-    // One deadline for connecting and the handshake together.
-    const deadline = this.#clock() + this.#dialTimeoutMs;
+    // The actor closed it while we were dialing: it wants no news of it.
+    const cancelled = () => this.#stopped || this.#abandoned.has(id);
+    let connected: Connected | undefined;
     try {
-      const { hostname, port } = parseAddress(addr);
-      const conn = await withDeadline(
-        Deno.connect({ hostname, port, transport: "tcp" }),
-        this.#dialTimeoutMs,
-        (late) => late.close(),
-      );
-      if (this.#stopped || this.#abandoned.has(id)) {
-        conn.close();
-        return;
-      }
-      framed = this.#framed(conn, false);
-      const channel = await this.#withTimeout(
-        framed,
-        Math.max(1, deadline - this.#clock()),
-        this.#handshake(framed, { initiator: true, local: this.#actor.localHello() }),
-        this.#dialTimeoutMs,
-      );
-      this.#pendingSockets.delete(framed);
-      if (this.#stopped || this.#abandoned.has(id)) {
-        // The actor closed it while we were dialing: it wants no news of it.
-        framed.close();
-        return;
-      }
-      this.#adopt(id, framed, channel);
-      this.run((now) => this.#actor.handleConnected(id, channel.remote, now));
+      connected = await this.#connector.dial(addr, cancelled);
+      if (connected === undefined) return;
+      this.#adopt(id, connected);
+      const remote = connected.channel.remote;
+      this.run((now) => this.#actor.handleConnected(id, remote, now));
     } catch (error) {
-      if (framed !== undefined) {
-        this.#pendingSockets.delete(framed);
-        framed.close();
-      }
+      connected?.framed.close();
       this.#connections.delete(id);
-      if (!this.#stopped && !this.#abandoned.has(id)) {
-        this.run((now) => this.#actor.handleDialFailed(id, describe(error), now));
-      }
+      if (!cancelled()) this.run((now) => this.#actor.handleDialFailed(id, describe(error), now));
     } finally {
       this.#dialing.delete(id);
       this.#abandoned.delete(id);
     }
   }
 
-  #framed(conn: Deno.Conn, inbound: boolean): FramedConnection {
-    // Chat messages are small and latency-bound: never wait to fill a segment.
-    if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-    const release = inbound
-      ? this.#admission.countInbound((conn.remoteAddr as Deno.NetAddr).hostname)
-      : undefined;
-    const framed = new FramedConnection(conn, {
-      frameBytesMax: this.#limits.frameBytesMax,
-      writeQueueBytesMax: this.#writeQueueBytesMax,
-      onClose: () => release?.(),
-    });
-    this.#pendingSockets.add(framed);
-    return framed;
-  }
-
   // ---- established connections ----
 
-  #adopt(id: ConnId, framed: FramedConnection, channel: Channel): void {
+  #adopt(id: ConnId, { framed, channel }: Connected): void {
     const live: LiveConnection = {
       id,
       framed,
@@ -456,33 +346,13 @@ export class ActorRuntime {
       .finally(() => this.#tasks.delete(task));
   }
 
-  /** Races `work` against a timeout that closes the socket (which makes `work` fail). */
-  async #withTimeout<T>(
-    framed: FramedConnection,
-    ms: number,
-    work: Promise<T>,
-    budgetMs: number = ms,
-  ): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        framed.close();
-        reject(new Error(`handshake timed out after ${budgetMs} ms`));
-      }, ms);
-    });
-    try {
-      return await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   #log(level: "debug" | "info" | "warn", text: string): void {
     this.#onEvent({ type: "log", level, text });
   }
 }
 
 export { describe };
+export type { ActorRuntimeOptions, RuntimeStats };
 
 /** The hello type, re-exported for front ends that show remote identities. */
 export type { Hello };

@@ -1,0 +1,60 @@
+/**
+ * How an {@linkcode ActorRuntime} is tuned, every limit with its default, and
+ * the counters it keeps.
+ *
+ * @module
+ */
+
+import type { Handshake } from "../secure/channel.ts";
+import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
+import type { WireLimits } from "../wire/wire_limits.ts";
+import type { InboundStats } from "./inbound_pipeline.ts";
+import type { OutboundStats } from "./outbound_queue.ts";
+import type { RuntimeEvent } from "./peer_event.ts";
+
+/** Options of {@linkcode ActorRuntime}. */
+export interface ActorRuntimeOptions {
+  /** How connections authenticate and encrypt. */
+  handshake: Handshake;
+  /** Receives deliveries, membership changes and diagnostics. Default: ignore. */
+  onEvent?: (event: RuntimeEvent) => void;
+  /**
+   * Receives the events of one step together, before `onEvent` sees them one
+   * by one, and before anything that step sent reaches a socket (the store
+   * commits here). Default: nothing.
+   */
+  onEvents?: (events: readonly RuntimeEvent[]) => void;
+  /** Monotonic milliseconds. Default `performance.now()`. */
+  clock?: () => number;
+  /** Wire limits enforced on every message received. Default {@linkcode DEFAULT_WIRE_LIMITS}. */
+  limits?: WireLimits;
+  /** A dial must connect and finish its handshake within this. Default 5 000 ms. */
+  dialTimeoutMs?: number;
+  /** An inbound connection must finish its handshake within this. Default 5 000 ms. */
+  handshakeTimeoutMs?: number;
+  /** Most connections open at once, both directions; inbound ones past it are refused. Default 1 024. */
+  connectionsMax?: number;
+  /** Most bytes queued for one connection before it is closed as stuck. Default 8 MiB. */
+  writeQueueBytesMax?: number;
+  /** How long a deliberate close may take to flush. Default 1 000 ms. */
+  closeFlushMs?: number;
+  /** Most connections from one remote address (handshakes included). Default 64. */
+  connectionsPerAddressMax?: number;
+  /**
+   * Messages a second one connection may send on average (bursts up to the
+   * same number); past it the connection is closed. Default 25 000.
+   */
+  messagesPerSecondMax?: number;
+  /** Signs own chat and verifies others' (secure rooms); none: chat is taken as it comes. */
+  authenticator?: ChatAuthenticator;
+  /** Forged or altered messages one connection may bring before it is closed. Default 3. */
+  offencesMax?: number;
+}
+
+/** Counters of what went over the wire, for benchmarks and `stats`. */
+export interface RuntimeStats extends OutboundStats, InboundStats {
+  /** Messages received and decoded. */
+  messagesReceived: number;
+  /** Connections closed because the remote broke the protocol. */
+  protocolErrors: number;
+}
