@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import {
+  InboundPipeline,
+  type InboundPipelineOptions,
+} from "../../lib/runtime/inbound_pipeline.ts";
+import type { Channel } from "../../lib/secure/channel.ts";
+import type { ChatAuthenticator } from "../../lib/secure/chat_authenticator.ts";
+import type { ChatMessage, Hello, Message } from "../../lib/wire/message.ts";
+import { PROTOCOL_VERSION } from "../../lib/wire/message.ts";
+import { encodeMessage } from "../../lib/wire/message_codec.ts";
+import { ProtocolError } from "../../lib/wire/protocol_error.ts";
+import { DEFAULT_WIRE_LIMITS } from "../../lib/wire/wire_limits.ts";
+
+const A = "a".repeat(64);
+const HELLO: Hello = {
+  type: "hello",
+  version: PROTOCOL_VERSION,
+  id: A,
+  addr: "127.0.0.1:1",
+  nick: "ann",
+  role: "peer",
+  incarnation: 0,
+};
+
+function chat(seq: number, text = `m${seq}`): Message {
+  const message: ChatMessage = {
+    author: A,
+    seq,
+    clock: new Map([[A, seq]]),
+    nick: "ann",
+    text,
+    ts: 0,
+    signature: new Uint8Array(64).fill(seq),
+  };
+  return { type: "chat", message };
+}
+
+/** A channel whose frames are plain payloads (one per frame), or a list of them. */
+function plainChannel(): Channel {
+  return {
+    remote: HELLO,
+    encrypted: false,
+    seal: () => new Uint8Array(),
+    open: (frame) => [frame],
+  };
+}
+
+interface Harness {
+  pipeline: InboundPipeline;
+  verified: number[];
+  forgeries: number;
+  stats: { bytesReceived: number; forgeries: number };
+}
+
+function harness(
+  options: Partial<InboundPipelineOptions> & { bad?: Set<number>; seen?: Set<number> } = {},
+): Harness {
+  const verified: number[] = [];
+  const h = { verified, forgeries: 0, stats: { bytesReceived: 0, forgeries: 0 } } as Harness;
+  const authenticator: ChatAuthenticator = {
+    selfId: "b".repeat(64),
+    sign: (m) => Promise.resolve(m),
+    verify: (m) => {
+      verified.push(m.seq);
+      return Promise.resolve(!(options.bad?.has(m.seq) ?? false));
+    },
+  };
+  h.pipeline = new InboundPipeline(plainChannel(), {
+    limits: DEFAULT_WIRE_LIMITS,
+    messagesPerSecondMax: 1_000,
+    offencesMax: 3,
+    authenticator,
+    isNewChat: (m) => !(options.seen?.has(m.seq) ?? false),
+    clock: () => 0,
+    stats: h.stats,
+    onForgery: () => h.forgeries++,
+    ...options,
+  });
+  return h;
+}
+
+async function receive(h: Harness, messages: (Message | Hello)[]): Promise<number[]> {
+  const accepted: number[] = [];
+  await h.pipeline.receive(messages.map((m) => encodeMessage(m)), (m) => {
+    if (m.type === "chat") accepted.push(m.message.seq);
+    return true;
+  });
+  return accepted;
+}
+
+Deno.test("InboundPipeline hands messages on in order and counts their bytes", async () => {
+  const h = harness();
+  assert.deepEqual(await receive(h, [chat(1), chat(2), chat(3)]), [1, 2, 3]);
+  assert.deepEqual(h.verified, [1, 2, 3]);
+  assert.ok(h.stats.bytesReceived > 3 * 4);
+});
+
+Deno.test("InboundPipeline does not verify a chat the actor has seen, and still hands it on", async () => {
+  const h = harness({ seen: new Set([2]) });
+  assert.deepEqual(await receive(h, [chat(1), chat(2), chat(3)]), [1, 2, 3]);
+  assert.deepEqual(h.verified, [1, 3]);
+});
+
+Deno.test("InboundPipeline drops a forged chat, and closes at the third offence", async () => {
+  const h = harness({ bad: new Set([2, 4, 5]) });
+  assert.deepEqual(await receive(h, [chat(1), chat(2), chat(3)]), [1, 3]);
+  assert.equal(h.forgeries, 1);
+  assert.equal(h.stats.forgeries, 1);
+  await assert.rejects(receive(h, [chat(4), chat(5)]), ProtocolError);
+  assert.equal(h.stats.forgeries, 3);
+});
+
+Deno.test("InboundPipeline takes chat unverified without an authenticator", async () => {
+  const h = harness({ authenticator: undefined, bad: new Set([1]) });
+  assert.deepEqual(await receive(h, [chat(1)]), [1]);
+  assert.deepEqual(h.verified, []);
+});
+
+Deno.test("InboundPipeline refuses more messages than the rate allows, before decoding them", async () => {
+  const h = harness({ messagesPerSecondMax: 2 });
+  // The third payload is not even MessagePack: the rate limit speaks first.
+  const frames = [encodeMessage(chat(1)), encodeMessage(chat(2)), new Uint8Array([0xc1])];
+  await assert.rejects(
+    h.pipeline.receive(frames, () => true),
+    (e) => e instanceof ProtocolError && /Too many messages/.test(e.message),
+  );
+});
+
+Deno.test("InboundPipeline refuses a hello after the handshake and undecodable bytes", async () => {
+  await assert.rejects(receive(harness(), [HELLO]), /Unexpected hello/);
+  await assert.rejects(
+    harness().pipeline.receive([new Uint8Array([0xc1])], () => true),
+    ProtocolError,
+  );
+});
+
+Deno.test("InboundPipeline stops when the receiver says the connection is gone", async () => {
+  const h = harness();
+  const seen: number[] = [];
+  const goOn = await h.pipeline.receive(
+    [chat(1), chat(2), chat(3)].map((m) => encodeMessage(m)),
+    (m) => {
+      if (m.type === "chat") seen.push(m.message.seq);
+      return seen.length < 2;
+    },
+  );
+  assert.equal(goOn, false);
+  assert.deepEqual(seen, [1, 2]);
+});

@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import type { FramedConnection } from "../../lib/runtime/framed_connection.ts";
+import { WriteQueueFullError } from "../../lib/runtime/framed_connection.ts";
+import type { LiveConnection } from "../../lib/runtime/live_connection.ts";
+import { OutboundQueue } from "../../lib/runtime/outbound_queue.ts";
+import type { Channel } from "../../lib/secure/channel.ts";
+import type { ChatAuthenticator } from "../../lib/secure/chat_authenticator.ts";
+import type { ChatMessage, Message } from "../../lib/wire/message.ts";
+import { PROTOCOL_VERSION } from "../../lib/wire/message.ts";
+import { decodeMessage, encodeMessage } from "../../lib/wire/message_codec.ts";
+
+const SELF = "b".repeat(64);
+const OTHER = "a".repeat(64);
+
+function chat(author: string, text = "hi"): Message {
+  const message: ChatMessage = {
+    author,
+    seq: 1,
+    clock: new Map([[author, 1]]),
+    nick: "n",
+    text,
+    ts: 0,
+    signature: new Uint8Array(),
+  };
+  return { type: "chat", message };
+}
+
+/** A connection whose channel seals by concatenating payloads and records every write. */
+function connection(id: number, options: { failWrites?: boolean } = {}) {
+  const writes: Uint8Array[][] = [];
+  let sealedBatch: readonly Uint8Array[] = [];
+  const channel: Channel = {
+    remote: {
+      type: "hello",
+      version: PROTOCOL_VERSION,
+      id: OTHER,
+      addr: "127.0.0.1:1",
+      nick: "a",
+      role: "peer",
+      incarnation: 0,
+    },
+    encrypted: false,
+    seal: (payloads) => {
+      sealedBatch = payloads;
+      return new Uint8Array(payloads.reduce((n, p) => n + p.length, 0));
+    },
+    open: (frame) => [frame],
+  };
+  let closed = false;
+  const framed = {
+    get closed() {
+      return closed;
+    },
+    remoteAddr: "127.0.0.1:1",
+    write() {
+      if (options.failWrites) throw new WriteQueueFullError("full");
+      writes.push([...sealedBatch]);
+    },
+    close() {
+      closed = true;
+    },
+  } as unknown as FramedConnection;
+  const live: LiveConnection = {
+    id,
+    framed,
+    channel,
+    outbox: [],
+    flushing: undefined,
+    closedByActor: false,
+  };
+  return { live, writes, isClosed: () => closed };
+}
+
+function queue(authenticator?: ChatAuthenticator) {
+  const stats = { messagesSent: 0, chatSends: 0, bytesSent: 0 };
+  const logs: string[] = [];
+  const failed: [number, string][] = [];
+  const q = new OutboundQueue({
+    authenticator,
+    stats,
+    track: () => {},
+    onWriteFailed: (live, reason) => failed.push([live.id, reason]),
+    log: (_level, text) => logs.push(text),
+  });
+  return { q, stats, logs, failed };
+}
+
+Deno.test("OutboundQueue encodes a message sent to many connections once, and writes each batch in one seal", async () => {
+  const { q, stats } = queue();
+  const conns = [connection(1), connection(2), connection(3)];
+  const message: Message = { type: "register" };
+  for (const c of conns) q.send(c.live, message);
+  // Every connection's payload is the very same bytes object: encoded once.
+  const payloads = conns.map((c) => c.live.outbox[0]);
+  assert.ok(payloads.every((p) => p === payloads[0]));
+  q.send(conns[0]!.live, { type: "get-peers" } as Message);
+  q.endStep();
+  for (const c of conns) await q.drain(c.live);
+  assert.deepEqual(conns.map((c) => c.writes.length), [1, 1, 1]);
+  assert.equal(conns[0]!.writes[0]!.length, 2, "two messages, one seal, one write");
+  assert.equal(stats.messagesSent, 4);
+  assert.equal(stats.chatSends, 0);
+});
+
+Deno.test("OutboundQueue signs own chat once, even when it goes to several connections", async () => {
+  let signed = 0;
+  const auth: ChatAuthenticator = {
+    selfId: SELF,
+    sign: (m) => {
+      signed++;
+      return Promise.resolve({ ...m, signature: new Uint8Array(64).fill(7) });
+    },
+    verify: () => Promise.resolve(true),
+  };
+  const { q, stats } = queue(auth);
+  const a = connection(1);
+  const b = connection(2);
+  const own = chat(SELF);
+  q.send(a.live, own);
+  q.endStep();
+  q.send(b.live, own);
+  q.send(a.live, chat(OTHER));
+  await q.drain(a.live);
+  await q.drain(b.live);
+  assert.equal(signed, 1);
+  assert.equal(stats.chatSends, 3);
+  const first = decodeMessage(a.writes[0]![0]!);
+  assert.ok(first.type === "chat" && first.message.signature.every((x) => x === 7));
+  const relayed = decodeMessage(a.writes.flat()[1]!);
+  assert.ok(
+    relayed.type === "chat" && relayed.message.signature.length === 0,
+    "others' chat is not signed",
+  );
+});
+
+Deno.test("OutboundQueue drops a message it cannot encode, with a log line, and goes on", async () => {
+  const { q, logs, stats } = queue();
+  const c = connection(1);
+  q.send(c.live, chat(OTHER, "x".repeat(70_000)));
+  q.send(c.live, { type: "register" });
+  await q.drain(c.live);
+  assert.equal(logs.length, 1);
+  assert.match(logs[0]!, /Not sending a chat message/);
+  assert.equal(stats.messagesSent, 1);
+  assert.deepEqual(c.writes.flat().map((p) => decodeMessage(p).type), ["register"]);
+});
+
+Deno.test("OutboundQueue closes a connection whose writes fail and reports it", async () => {
+  const { q, failed } = queue();
+  const c = connection(5, { failWrites: true });
+  q.send(c.live, { type: "register" });
+  await q.drain(c.live);
+  assert.ok(c.isClosed());
+  assert.deepEqual(failed, [[5, "peer too slow: write queue full"]]);
+  assert.deepEqual(c.live.outbox, []);
+});
+
+Deno.test("OutboundQueue's payloads decode to what was sent", async () => {
+  const { q } = queue();
+  const c = connection(1);
+  const message: Message = { type: "register" };
+  q.send(c.live, message);
+  await q.drain(c.live);
+  assert.deepEqual(c.writes[0]![0], encodeMessage(message));
+});
