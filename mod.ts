@@ -45,8 +45,8 @@ export {
   startPeer,
   type StartPeerOptions,
 } from "./lib/runtime/services.ts";
-export { PeerNode, type PeerSummary } from "./lib/node/peer_node.ts";
-export type { PeerNodeOptions } from "./lib/node/peer_node_options.ts";
+export { PeerNode, type PeerSummary } from "./lib/peer/peer_node.ts";
+export type { PeerNodeOptions } from "./lib/peer/peer_node_options.ts";
 export {
   BootstrapRegistry,
   type BootstrapRegistryOptions,

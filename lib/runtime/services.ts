@@ -8,8 +8,8 @@
 import { BootstrapRegistry, type RegisteredPeer } from "../bootstrap/bootstrap_registry.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
 import { generateIdentity, type Identity } from "../identity/identity.ts";
-import { PeerNode, type PeerSummary } from "../node/peer_node.ts";
-import type { PeerNodeOptions } from "../node/peer_node_options.ts";
+import { PeerNode, type PeerSummary } from "../peer/peer_node.ts";
+import type { PeerNodeOptions } from "../peer/peer_node_options.ts";
 import { type Random, systemRandom } from "../random/random.ts";
 import type { Handshake } from "../secure/channel.ts";
 import { plainHandshake } from "../secure/plain_channel.ts";

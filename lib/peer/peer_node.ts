@@ -21,7 +21,7 @@
 import { MessageLog } from "../broadcast/message_log.ts";
 import { HoldBackQueue } from "../causal/hold_back_queue.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
-import { type MakeRoom, MemberTable } from "../membership/member_table.ts";
+import { type MakeRoom, MemberTable } from "./member_table.ts";
 import { pick, type Random, sample } from "../random/random.ts";
 import {
   type ChatMessage,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PEER_TIMERS } from "../../lib/node/peer_timer.ts";
+import { PEER_TIMERS } from "../../lib/peer/peer_timer.ts";
 
 Deno.test("`PEER_TIMERS` fire in the order the peer has always used", () => {
   // Changing this order changes which work runs first when deadlines tie,
