@@ -10,7 +10,7 @@
 import type { ConnId } from "../actor/effect.ts";
 import type { TimerTable } from "../actor/timer_table.ts";
 import { type Random, sample } from "../random/random.ts";
-import type { PeerId } from "../wire/message.ts";
+import type { Message, PeerId } from "../wire/message.ts";
 import { type EmitEvent, logEvent } from "./_support.ts";
 import type { Link, Links } from "./links.ts";
 import type { Membership } from "./membership.ts";
@@ -37,11 +37,17 @@ export interface FailureDetectorPort {
   readonly options: FailureDetectorOptions;
 }
 
+/** A timer this late means this process was not running. */
+const STALL_THRESHOLD_MS = 1_000;
+
 /** Most indirect probes run for others at once. */
 const RELAYS_MAX = 64;
 
 /** The timers the failure detector runs. */
 const TIMERS: readonly PeerTimer[] = ["heartbeat", "indirect-probe", "probe-period"];
+
+/** A neighbour's request that we ping `target` for it. */
+type IndirectProbeRequest = Extract<Message, { type: "probe" }>;
 
 /** The probe of the current SWIM period. */
 interface Probe {
@@ -87,6 +93,11 @@ export class FailureDetector {
     if (this.#probe !== undefined && id === this.#probe.target) this.#probe.answered = true;
   }
 
+  /** A timer fired `lateMs` after the earliest deadline: a stall, when that is long. */
+  onTimerLate(lateMs: number): void {
+    if (lateMs >= STALL_THRESHOLD_MS) this.#recoverFromStall(lateMs);
+  }
+
   /**
    * Our own timer fired `lateMs` late: this process was not running (paused,
    * swapped out, overloaded). Whatever our peers sent meanwhile is still
@@ -94,7 +105,7 @@ export class FailureDetector {
    * to every connection, suspicion and probe before judging anyone (after
    * Lifeguard's "local health" idea — don't blame others for our own stall).
    */
-  onStall(lateMs: number): void {
+  #recoverFromStall(lateMs: number): void {
     this.#port.emit(logEvent(
       "info",
       `This process stalled for about ${Math.round(lateMs)} ms; postponing failure verdicts`,
@@ -192,7 +203,8 @@ export class FailureDetector {
   }
 
   /** A neighbour asks us to ping `target` for it (an indirect probe). */
-  onIndirectProbeRequest(requester: Link, target: PeerId, nonce: number, nowMs: number): void {
+  onIndirectProbeRequest(requester: Link, request: IndirectProbeRequest, nowMs: number): void {
+    const { target, nonce } = request;
     const link = this.#links.peerLink(target);
     if (link === undefined || !link.accepted || this.#relays.size >= RELAYS_MAX) return;
     const ours = this.#port.random.int(0x1_0000_0000);

@@ -35,7 +35,6 @@ import {
   type PeerId,
   PROTOCOL_VERSION,
 } from "../wire/message.ts";
-import { jitter } from "./_support.ts";
 import { ActiveView } from "./active_view.ts";
 import { BootstrapClient } from "./bootstrap_client.ts";
 import { Delivery } from "./delivery.ts";
@@ -49,7 +48,7 @@ import {
   type ResolvedPeerNodeOptions,
   resolvePeerNodeOptions,
 } from "./peer_node_options.ts";
-import { PEER_TIMERS, type PeerTimer } from "./peer_timer.ts";
+import { PEER_TIMERS, type PeerTimer, startPeerTimers, stopTimersOnLeave } from "./peer_timer.ts";
 import { Repair } from "./repair.ts";
 
 /** A live member as reported to front ends. */
@@ -109,26 +108,12 @@ export class PeerNode implements Actor {
     this.#direct = new DirectRouting({ ...base, links });
     const bootstrap = this.#bootstrap = new BootstrapClient({ ...base, links });
     const incarnation = resolved.restore?.incarnation ?? 0;
-    const membership = this.#membership = new Membership({
-      ...base,
-      addr: options.addr,
-      incarnation,
-      links,
-      bootstrap,
-    });
-    const failureDetector = this.#failureDetector = new FailureDetector({
-      ...base,
-      links,
-      membership,
-    });
-    this.#activeView = new ActiveView({
-      ...base,
-      links,
-      membership,
-      bootstrap,
-      failureDetector,
-      repair,
-    });
+    const self = { ...base, addr: options.addr, incarnation };
+    const membership = this.#membership = new Membership({ ...self, links, bootstrap });
+    const failureDetector = new FailureDetector({ ...base, links, membership });
+    this.#failureDetector = failureDetector;
+    const below = { links, membership, bootstrap, failureDetector, repair };
+    this.#activeView = new ActiveView({ ...base, ...below });
   }
 
   /** This peer's id. */
@@ -220,16 +205,8 @@ export class PeerNode implements Actor {
   start(nowMs: number): void {
     if (this.#started) throw new TypeError("Cannot start peer: already started");
     this.#started = true;
-    const o = this.#options;
-    // The jitter draws come in this order; it is part of the behaviour.
-    this.#timers.set("gossip", nowMs + jitter(o.gossipIntervalMs, this.#random));
-    this.#timers.set("heartbeat", nowMs + o.heartbeatIntervalMs);
-    this.#timers.set("probe-period", nowMs + jitter(o.probeIntervalMs, this.#random));
-    this.#timers.set("sync", nowMs + jitter(o.syncIntervalMs, this.#random));
-    this.#timers.set("rewire", nowMs + jitter(o.mixIntervalMs, this.#random));
-    this.#timers.set("reconnect", nowMs + jitter(o.reconnectIntervalMs, this.#random));
-    this.#timers.set("register", nowMs);
-    for (const addr of o.joins) this.join(addr, nowMs);
+    startPeerTimers(this.#timers, this.#options, this.#random, nowMs);
+    for (const addr of this.#options.joins) this.join(addr, nowMs);
     this.handleTimeout(nowMs);
   }
 
@@ -278,7 +255,7 @@ export class PeerNode implements Actor {
     // Deregister at once rather than let the registration lapse; the
     // bootstrap trusts a peer's word about itself.
     this.#bootstrap.tellAll({ type: "member", member: gone }, nowMs);
-    for (const timer of TIMERS_STOPPED_BY_LEAVE) this.#timers.stop(timer);
+    stopTimersOnLeave(this.#timers);
   }
 
   // ---- Actor ----
@@ -341,12 +318,7 @@ export class PeerNode implements Actor {
       case "pong":
         return this.#failureDetector.onPong(message.nonce, nowMs);
       case "probe":
-        return this.#failureDetector.onIndirectProbeRequest(
-          link,
-          message.target,
-          message.nonce,
-          nowMs,
-        );
+        return this.#failureDetector.onIndirectProbeRequest(link, message, nowMs);
       case "probe-ack":
         return this.#failureDetector.onProbeAck(message.target, message.nonce);
       case "bye":
@@ -378,8 +350,7 @@ export class PeerNode implements Actor {
 
   /** @inheritdoc */
   handleTimeout(nowMs: number): void {
-    const lateMs = nowMs - this.nextDeadlineMs();
-    if (lateMs >= STALL_THRESHOLD_MS) this.#failureDetector.onStall(lateMs);
+    this.#failureDetector.onTimerLate(nowMs - this.nextDeadlineMs());
     for (const timer of PEER_TIMERS) {
       if (this.#timers.isExpired(timer, nowMs)) this.#fire(timer, nowMs);
     }
@@ -426,20 +397,3 @@ export class PeerNode implements Actor {
     }
   }
 }
-
-/**
- * The timers `leave` stops. Heartbeat and reconnect keep running: a known
- * flaw (a node that left still dials), kept until its fix is its own change.
- */
-const TIMERS_STOPPED_BY_LEAVE: readonly PeerTimer[] = [
-  "gossip",
-  "register",
-  "probe-period",
-  "indirect-probe",
-  "lazy",
-  "sync",
-  "rewire",
-];
-
-/** A timer this late means this process was not running. */
-const STALL_THRESHOLD_MS = 1_000;
