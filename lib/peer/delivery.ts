@@ -139,7 +139,7 @@ export class Delivery {
     return released;
   }
 
-  /** The first of `author`'s messages still in the history window (later ones are all there). */
+  /** The highest of `author`'s sequence numbers no longer in the history window (0 when all are). */
   historyFloor(author: PeerId): number {
     return this.#history.floor(author);
   }
