@@ -16,21 +16,12 @@ import type { BootstrapClient } from "./bootstrap_client.ts";
 import type { FailureDetector } from "./failure_detector.ts";
 import type { Link, Links } from "./links.ts";
 import type { Membership } from "./membership.ts";
-import type { ResolvedPeerNodeOptions } from "./peer_node_options.ts";
+import type { ActiveViewOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 import type { PeerTimer } from "./peer_timer.ts";
 import type { Repair } from "./repair.ts";
 
-/** The options {@linkcode ActiveView} reads. */
-export type ActiveViewOptions = Pick<
-  ResolvedPeerNodeOptions,
-  | "connectionsTarget"
-  | "connectionsMax"
-  | "dialsInFlightMax"
-  | "fullBackoffMs"
-  | "gossipIntervalMs"
-  | "mixIntervalMs"
-  | "reconnectIntervalMs"
->;
+/** The options {@linkcode ActiveView} reads: its own group. */
+type ActiveViewReads = Pick<ResolvedPeerNodeOptions, keyof ActiveViewOptions>;
 
 /** What {@linkcode ActiveView} works with. */
 export interface ActiveViewPort {
@@ -43,7 +34,7 @@ export interface ActiveViewPort {
   readonly timers: TimerTable<PeerTimer>;
   readonly emit: EmitEvent;
   readonly random: Random;
-  readonly options: ActiveViewOptions;
+  readonly options: ActiveViewReads;
 }
 
 /** The timers the active view runs. */
@@ -54,7 +45,7 @@ export class ActiveView {
   readonly #port: ActiveViewPort;
   readonly #links: Links;
   readonly #membership: Membership;
-  readonly #options: ActiveViewOptions;
+  readonly #options: ActiveViewReads;
   /** Members that refused us as full, until when they are left alone. */
   readonly #refusedAsFullUntil = new Map<PeerId, number>();
 

@@ -11,13 +11,13 @@ import type { TimerTable } from "../actor/timer_table.ts";
 import { type Random, sample } from "../random/random.ts";
 import type { Hello, Message } from "../wire/message.ts";
 import type { Link, Links } from "./links.ts";
-import type { ResolvedPeerNodeOptions } from "./peer_node_options.ts";
+import type { BootstrapClientOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 import type { PeerTimer } from "./peer_timer.ts";
 
-/** The options {@linkcode BootstrapClient} reads. */
-export type BootstrapClientOptions = Pick<
+/** The options {@linkcode BootstrapClient} reads: its own group, and some of others. */
+type BootstrapClientReads = Pick<
   ResolvedPeerNodeOptions,
-  "bootstraps" | "addressBook" | "registerIntervalMs" | "registerRetryMs" | "connectionsMax"
+  keyof BootstrapClientOptions | "connectionsMax"
 >;
 
 /** What {@linkcode BootstrapClient} works with. */
@@ -25,14 +25,14 @@ export interface BootstrapClientPort {
   readonly links: Links;
   readonly timers: TimerTable<PeerTimer>;
   readonly random: Random;
-  readonly options: BootstrapClientOptions;
+  readonly options: BootstrapClientReads;
 }
 
 /** Registration with bootstraps and joins through known addresses. */
 export class BootstrapClient {
   readonly #port: BootstrapClientPort;
   readonly #links: Links;
-  readonly #options: BootstrapClientOptions;
+  readonly #options: BootstrapClientReads;
   /**
    * Links to bootstraps (and join points), by address. An entry whose link
    * has closed is stale: it counts as absent.

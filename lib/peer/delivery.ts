@@ -10,20 +10,12 @@ import { HoldBackQueue, type OfferResult } from "../causal/hold_back_queue.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
 import type { ChatMessage, PeerId, SeqRange } from "../wire/message.ts";
 import type { EmitEvent } from "./_support.ts";
-import type { PeerRestore, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
+import type { DeliveryOptions, PeerRestore, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 
 const NO_SIGNATURE = new Uint8Array(0);
 
-/** The options {@linkcode Delivery} reads. */
-export type DeliveryOptions = Pick<
-  ResolvedPeerNodeOptions,
-  | "holdBackMessagesMax"
-  | "holdBackPerAuthorMax"
-  | "seqAheadMax"
-  | "authorsMax"
-  | "historyMessagesMax"
-  | "restore"
->;
+/** The options {@linkcode Delivery} reads: its own group. */
+type DeliveryReads = Pick<ResolvedPeerNodeOptions, keyof DeliveryOptions>;
 
 /** Delivers chat messages in causal order, exactly once, and keeps them for repairs. */
 export class Delivery {
@@ -34,7 +26,7 @@ export class Delivery {
   #deliveries: number;
 
   /** Delivery for the peer `id`, picking up from `options.restore` if given. */
-  constructor(id: PeerId, emit: EmitEvent, options: DeliveryOptions) {
+  constructor(id: PeerId, emit: EmitEvent, options: DeliveryReads) {
     this.#id = id;
     this.#emit = emit;
     const restore = options.restore;

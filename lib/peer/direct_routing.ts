@@ -11,7 +11,7 @@ import type { Random } from "../random/random.ts";
 import { type Direct, DIRECT_ID_BYTES, type PeerId } from "../wire/message.ts";
 import type { EmitEvent } from "./_support.ts";
 import type { Link, Links } from "./links.ts";
-import type { ResolvedPeerNodeOptions } from "./peer_node_options.ts";
+import type { DirectRoutingOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 
 /** What {@linkcode DirectRouting} works with. */
 export interface DirectRoutingPort {
@@ -19,7 +19,7 @@ export interface DirectRoutingPort {
   readonly links: Links;
   readonly emit: EmitEvent;
   readonly random: Random;
-  readonly options: Pick<ResolvedPeerNodeOptions, "directHopsMax" | "directSeenMax">;
+  readonly options: Pick<ResolvedPeerNodeOptions, keyof DirectRoutingOptions>;
 }
 
 /** Sends, passes on and receives direct messages. */

@@ -12,7 +12,7 @@ import type { ChatMessage, Message, PeerId } from "../wire/message.ts";
 import { type EmitEvent, logEvent, shortId } from "./_support.ts";
 import type { Delivery } from "./delivery.ts";
 import type { Link, Links } from "./links.ts";
-import type { ResolvedPeerNodeOptions } from "./peer_node_options.ts";
+import type { DisseminationOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 import type { PeerTimer } from "./peer_timer.ts";
 import type { Repair } from "./repair.ts";
 
@@ -23,7 +23,7 @@ export interface DisseminationPort {
   readonly repair: Repair;
   readonly timers: TimerTable<PeerTimer>;
   readonly emit: EmitEvent;
-  readonly options: Pick<ResolvedPeerNodeOptions, "lazyIntervalMs">;
+  readonly options: Pick<ResolvedPeerNodeOptions, keyof DisseminationOptions>;
 }
 
 /** Eager push, prune and lazy announcement of chat messages. */

@@ -14,18 +14,11 @@ import type { Message, PeerId } from "../wire/message.ts";
 import { type EmitEvent, logEvent } from "./_support.ts";
 import type { Link, Links } from "./links.ts";
 import type { Membership } from "./membership.ts";
-import type { ResolvedPeerNodeOptions } from "./peer_node_options.ts";
+import type { FailureDetectorOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 import type { PeerTimer } from "./peer_timer.ts";
 
-/** The options {@linkcode FailureDetector} reads. */
-export type FailureDetectorOptions = Pick<
-  ResolvedPeerNodeOptions,
-  | "heartbeatIntervalMs"
-  | "heartbeatTimeoutMs"
-  | "probeIntervalMs"
-  | "probeTimeoutMs"
-  | "indirectProbes"
->;
+/** The options {@linkcode FailureDetector} reads: its own group. */
+type FailureDetectorReads = Pick<ResolvedPeerNodeOptions, keyof FailureDetectorOptions>;
 
 /** What {@linkcode FailureDetector} works with. */
 export interface FailureDetectorPort {
@@ -34,7 +27,7 @@ export interface FailureDetectorPort {
   readonly timers: TimerTable<PeerTimer>;
   readonly emit: EmitEvent;
   readonly random: Random;
-  readonly options: FailureDetectorOptions;
+  readonly options: FailureDetectorReads;
 }
 
 /** A timer this late means this process was not running. */
@@ -70,7 +63,7 @@ interface Relay {
 export class FailureDetector {
   readonly #port: FailureDetectorPort;
   readonly #links: Links;
-  readonly #options: FailureDetectorOptions;
+  readonly #options: FailureDetectorReads;
   #probe: Probe | undefined;
   #probeCursor = 0;
   /** Indirect probes we run for others, by the nonce of our ping. */

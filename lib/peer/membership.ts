@@ -14,17 +14,10 @@ import { type EmitEvent, logEvent, shortId, toInfo } from "./_support.ts";
 import type { BootstrapClient } from "./bootstrap_client.ts";
 import type { Link, Links } from "./links.ts";
 import { type EvictionPolicy, type MemberEntry, MemberTable } from "./member_table.ts";
-import type { ResolvedPeerNodeOptions } from "./peer_node_options.ts";
+import type { MembershipOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 
-/** The options {@linkcode Membership} reads. */
-export type MembershipOptions = Pick<
-  ResolvedPeerNodeOptions,
-  | "membersMax"
-  | "deadRetentionMs"
-  | "peersPerMessageMax"
-  | "fullPullIntervalMs"
-  | "suspicionTimeoutMs"
->;
+/** The options {@linkcode Membership} reads: its own group. */
+type MembershipReads = Pick<ResolvedPeerNodeOptions, keyof MembershipOptions>;
 
 /** What {@linkcode Membership} works with. */
 export interface MembershipPort {
@@ -35,7 +28,7 @@ export interface MembershipPort {
   readonly bootstrap: BootstrapClient;
   readonly emit: EmitEvent;
   readonly random: Random;
-  readonly options: MembershipOptions;
+  readonly options: MembershipReads;
 }
 
 /** Tombstones included in the whole list a newcomer gets. */
@@ -52,7 +45,7 @@ export class Membership {
   readonly #port: MembershipPort;
   readonly #links: Links;
   readonly #emit: EmitEvent;
-  readonly #options: MembershipOptions;
+  readonly #options: MembershipReads;
   readonly #members: MemberTable;
   /** Which live member a full table lets go: never one we are connected or connecting to. */
   readonly #eviction: EvictionPolicy;

@@ -14,13 +14,13 @@ import type { ChatMessage, Have, PeerId, SeqRange, Skip, Want } from "../wire/me
 import { jitter } from "./_support.ts";
 import type { Delivery } from "./delivery.ts";
 import type { Link, Links } from "./links.ts";
-import type { ResolvedPeerNodeOptions } from "./peer_node_options.ts";
+import type { RepairOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 import type { PeerTimer } from "./peer_timer.ts";
 
-/** The options {@linkcode Repair} reads. */
-export type RepairOptions = Pick<
+/** The options {@linkcode Repair} reads: its own group, and some of others. */
+type RepairReads = Pick<
   ResolvedPeerNodeOptions,
-  "authorsMax" | "graftTimeoutMs" | "lazyIntervalMs" | "syncIntervalMs" | "syncMessagesMax"
+  keyof RepairOptions | "authorsMax" | "lazyIntervalMs"
 >;
 
 /** What {@linkcode Repair} works with. */
@@ -30,7 +30,7 @@ export interface RepairPort {
   readonly delivery: Delivery;
   readonly timers: TimerTable<PeerTimer>;
   readonly random: Random;
-  readonly options: RepairOptions;
+  readonly options: RepairReads;
 }
 
 /**
@@ -59,7 +59,7 @@ export class Repair {
   readonly #port: RepairPort;
   readonly #links: Links;
   readonly #delivery: Delivery;
-  readonly #options: RepairOptions;
+  readonly #options: RepairReads;
   /** Announced but not yet arrived, per author. */
   readonly #missing = new Map<PeerId, Missing>();
   /** Skips received, per author, not yet backed by a message that proves the gap. */
