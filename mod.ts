@@ -45,8 +45,7 @@ export {
   startPeer,
   type StartPeerOptions,
 } from "./lib/runtime/services.ts";
-export { PeerNode, type PeerSummary } from "./lib/peer/peer_node.ts";
-export type { PeerNodeOptions } from "./lib/peer/peer_node_options.ts";
+export { PeerNode, type PeerNodeOptions, type PeerSummary } from "./lib/peer/mod.ts";
 export {
   BootstrapRegistry,
   type BootstrapRegistryOptions,
