@@ -45,8 +45,7 @@ export {
   startPeer,
   type StartPeerOptions,
 } from "./lib/runtime/mod.ts";
-export { PeerNode, type PeerSummary } from "./lib/node/peer_node.ts";
-export type { PeerNodeOptions } from "./lib/node/peer_node_options.ts";
+export { PeerNode, type PeerNodeOptions, type PeerSummary } from "./lib/peer/mod.ts";
 export {
   BootstrapRegistry,
   type BootstrapRegistryOptions,

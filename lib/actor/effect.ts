@@ -76,14 +76,17 @@ export interface LogEffect {
   readonly text: string;
 }
 
-/** Everything an actor can ask for. */
-export type Effect =
-  | DialEffect
-  | SendEffect
-  | CloseEffect
+/** What touches the network: only these need a socket (or the simulated network). */
+export type IoEffect = DialEffect | SendEffect | CloseEffect;
+
+/** What the node tells its owner: deliveries, membership changes, diagnostics. */
+export type NodeEvent =
   | DeliverEffect
   | PeerUpEffect
   | PeerDownEffect
   | SkipEffect
   | DirectEffect
   | LogEffect;
+
+/** Everything an actor can ask for: I/O effects and node events, in one ordered stream. */
+export type Effect = IoEffect | NodeEvent;

@@ -12,7 +12,7 @@ import type { Hello, MemberInfo, Message, PeerId } from "../wire/message.ts";
 import { PROTOCOL_VERSION } from "../wire/message.ts";
 import type { Actor } from "../actor/actor.ts";
 import type { ConnId, Effect } from "../actor/effect.ts";
-import { stripUndefined } from "../node/peer_node_options.ts";
+import { stripUndefined } from "../peer/peer_node_options.ts";
 
 /** Options of {@linkcode BootstrapRegistry}. */
 export interface BootstrapRegistryOptions {

@@ -9,8 +9,8 @@
 
 import type { VectorClock } from "../causal/vector_clock.ts";
 import { generateIdentity, type Identity } from "../identity/identity.ts";
-import { PeerNode, type PeerSummary } from "../node/peer_node.ts";
-import type { PeerNodeOptions } from "../node/peer_node_options.ts";
+import { PeerNode, type PeerSummary } from "../peer/peer_node.ts";
+import type { PeerNodeOptions } from "../peer/peer_node_options.ts";
 import { systemRandom } from "../random/random.ts";
 import { sealDirect } from "../secure/direct_message.ts";
 import type { PeerStore } from "../store/peer_store.ts";

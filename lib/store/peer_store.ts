@@ -14,7 +14,7 @@
  */
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { PeerRestore } from "../node/peer_node_options.ts";
+import type { PeerRestore } from "../peer/peer_node_options.ts";
 import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";
 import { StoreError } from "./store_error.ts";
 import type { ChatMessage, PeerId } from "../wire/message.ts";

@@ -9,8 +9,8 @@
 
 import { BootstrapRegistry } from "../../lib/bootstrap/bootstrap_registry.ts";
 import type { Effect } from "../../lib/actor/effect.ts";
-import { PeerNode } from "../../lib/node/peer_node.ts";
-import { PEER_NODE_DEFAULTS, type PeerNodeOptions } from "../../lib/node/peer_node_options.ts";
+import { PeerNode } from "../../lib/peer/peer_node.ts";
+import { PEER_NODE_DEFAULTS, type PeerNodeOptions } from "../../lib/peer/peer_node_options.ts";
 import type { ChatMessage, PeerId } from "../../lib/wire/message.ts";
 import { CausalChecker, InvariantViolation } from "../../lib/sim/causal_checker.ts";
 import {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { BootstrapRegistry } from "../../lib/bootstrap/bootstrap_registry.ts";
-import { PeerNode } from "../../lib/node/peer_node.ts";
+import { PeerNode } from "../../lib/peer/peer_node.ts";
 import type { Random } from "../../lib/random/random.ts";
 import { CausalChecker } from "../../lib/sim/causal_checker.ts";
 import { SimNetwork, type SimNode } from "../../lib/sim/sim_network.ts";

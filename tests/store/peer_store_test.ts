@@ -7,8 +7,8 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { PeerNode } from "../../lib/node/peer_node.ts";
-import type { PeerRestore } from "../../lib/node/peer_node_options.ts";
+import { PeerNode } from "../../lib/peer/peer_node.ts";
+import type { PeerRestore } from "../../lib/peer/peer_node_options.ts";
 import { seededRandom } from "../../lib/random/random.ts";
 import { PeerStore, StoreError } from "../../lib/store/peer_store.ts";
 import type { ChatMessage, Hello } from "../../lib/wire/message.ts";

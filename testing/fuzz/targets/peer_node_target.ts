@@ -18,8 +18,8 @@
  */
 
 import type { ConnId } from "../../../lib/actor/effect.ts";
-import { PeerNode } from "../../../lib/node/peer_node.ts";
-import type { PeerNodeOptions } from "../../../lib/node/peer_node_options.ts";
+import { PeerNode } from "../../../lib/peer/peer_node.ts";
+import type { PeerNodeOptions } from "../../../lib/peer/peer_node_options.ts";
 import { type Random, seededRandom } from "../../../lib/random/random.ts";
 import { bytesToHex } from "../../../lib/wire/hex.ts";
 import type {

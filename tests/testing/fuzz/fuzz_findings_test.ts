@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { Actor } from "../../../lib/actor/actor.ts";
 import type { Effect } from "../../../lib/actor/effect.ts";
-import { PeerNode } from "../../../lib/node/peer_node.ts";
+import { PeerNode } from "../../../lib/peer/peer_node.ts";
 import { seededRandom } from "../../../lib/random/random.ts";
 import { ActorRuntime } from "../../../lib/runtime/actor_runtime.ts";
 import { FramedConnection } from "../../../lib/runtime/framed_connection.ts";
@@ -177,7 +177,7 @@ function paddedChat(size: number): Uint8Array {
 
 Deno.test({
   name: "PeerNode never sends a clock with more entries than a peer accepts",
-  // lib/node/peer_node.ts: the delivered clock, the history's authors and the missing set grow with
+  // lib/peer/peer_node.ts: the delivered clock, the history's authors and the missing set grow with
   // every author a neighbour names — two `skip` messages (#onSkip) of fresh authors are enough —
   // while #sendFullHave, #repair (skip floors), #lazyTick (want ranges) and sendChat (its clock) send
   // them whole, past clockEntriesMax (1024). encodeMessage then throws in ActorRuntime.#apply; from
@@ -199,7 +199,7 @@ Deno.test({
 
 Deno.test({
   name: "PeerNode ignores a skip of its own messages",
-  // lib/node/peer_node.ts #onSkip: a neighbour's skip naming this peer's own id moves its own
+  // lib/peer/peer_node.ts #onSkip: a neighbour's skip naming this peer's own id moves its own
   // sequence number (HoldBackQueue.skipTo on the own author), so its next chat carries any seq the
   // neighbour chose — other peers drop it as too far ahead — and at 2^53 - 1 the next chat does not
   // encode (ActorRuntime.#apply throws). A peer's own history is never gone. Found by the peer-node
@@ -218,7 +218,7 @@ Deno.test({
 
 Deno.test({
   name: "PeerNode refutes a rumor at incarnation 2^53 - 1 within the safe integers",
-  // lib/node/peer_node.ts #applyMember, `this.#incarnation = info.incarnation + 1`: a suspect (or
+  // lib/peer/peer_node.ts #applyMember, `this.#incarnation = info.incarnation + 1`: a suspect (or
   // dead) rumor about this peer at incarnation 2^53 - 1 — a valid wire value — makes it 2^53, not a
   // safe integer: the refutation it floods, and every hello it presents from then on
   // (noiseHandshake encodes localHello()), throw RangeError, so the peer can make no new

@@ -18,46 +18,22 @@ export interface PeerRestore {
   readonly skipped?: ReadonlyMap<string, number>;
 }
 
-/** Options of {@linkcode PeerNode}; only identity, address and randomness are required. */
-export interface PeerNodeOptions {
-  /** This peer's id (hex of its public key). */
-  id: string;
-  /** The `host:port` other peers dial to reach this one. */
-  addr: string;
-  /** Display name sent with each message. */
-  nick: string;
-  /** The source of every random choice; seeded in simulations. */
-  random: Random;
+/** Options of the bootstrap client: where to register and join, and how often. */
+export interface BootstrapClientOptions {
   /** Bootstrap addresses to register with. Default none. */
   bootstraps?: readonly string[];
   /** Peers (or bootstraps) to join through at start, as well as the bootstraps. Default none. */
   joins?: readonly string[];
   /** Addresses remembered from earlier runs, tried while this peer has no neighbour. Default none. */
   addressBook?: readonly string[];
-  /** State recovered from disk. Default: a fresh peer. */
-  restore?: PeerRestore;
-  /** Pause between peer-list pulls from a random neighbour. Default 500 ms. */
-  gossipIntervalMs?: number;
   /** Pause between registrations with each bootstrap. Default 20 000 ms. */
   registerIntervalMs?: number;
   /** Retry pause while no bootstrap has answered and no neighbour exists. Default 2 000 ms. */
   registerRetryMs?: number;
-  /** A connection silent on our side this long gets a ping. Default 1 000 ms. */
-  heartbeatIntervalMs?: number;
-  /** A connection silent on their side this long is closed and its peer suspected. Default 5 000 ms. */
-  heartbeatTimeoutMs?: number;
-  /** SWIM protocol period: one neighbour is probed per period. Default 1 000 ms. */
-  probeIntervalMs?: number;
-  /** How long a direct probe waits for an answer before asking others to probe. Default 400 ms. */
-  probeTimeoutMs?: number;
-  /** Neighbours asked to probe indirectly. Default 3. */
-  indirectProbes?: number;
-  /**
-   * How long a suspect may refute before it is declared dead, in a network of
-   * up to 10 peers; it grows with log10 of the size (10 s at 100, 15 s at
-   * 1 000). Default 5 000 ms.
-   */
-  suspicionTimeoutMs?: number;
+}
+
+/** Options of the active view: how many neighbours, and how they are found and changed. */
+export interface ActiveViewOptions {
   /** Neighbours this peer dials for (the active view it aims at). Default 8. */
   connectionsTarget?: number;
   /**
@@ -66,6 +42,12 @@ export interface PeerNodeOptions {
    * overlay from splitting into full cliques. Default 12.
    */
   connectionsMax?: number;
+  /** Most outbound dials in flight at once. Default 4. */
+  dialsInFlightMax?: number;
+  /** How long a peer that refused us as full is not dialed again. Default 30 000 ms. */
+  fullBackoffMs?: number;
+  /** Pause between peer-list pulls from a random neighbour. Default 500 ms. */
+  gossipIntervalMs?: number;
   /**
    * Pause between rewirings: a peer at its target swaps one neighbour for a
    * random non-neighbour, so that an overlay split at join time heals. Default 60 000 ms.
@@ -77,10 +59,10 @@ export interface PeerNodeOptions {
    * the two sides find each other again. Default 10 000 ms.
    */
   reconnectIntervalMs?: number;
-  /** How long a peer that refused us as full is not dialed again. Default 30 000 ms. */
-  fullBackoffMs?: number;
-  /** Most outbound dials in flight at once. Default 4. */
-  dialsInFlightMax?: number;
+}
+
+/** Options of membership: the table, peer lists and suspicion. */
+export interface MembershipOptions {
   /**
    * Most members remembered, tombstones included. Past it the table becomes
    * a random partial view (the passive view). Default 1 000.
@@ -92,8 +74,36 @@ export interface PeerNodeOptions {
   peersPerMessageMax?: number;
   /** Least pause between pulls of a neighbour's whole table, when it knows more members. Default 5 000 ms. */
   fullPullIntervalMs?: number;
+  /**
+   * How long a suspect may refute before it is declared dead, in a network of
+   * up to 10 peers; it grows with log10 of the size (10 s at 100, 15 s at
+   * 1 000). Default 5 000 ms.
+   */
+  suspicionTimeoutMs?: number;
+}
+
+/** Options of the failure detector: heartbeats and SWIM probes. */
+export interface FailureDetectorOptions {
+  /** A connection silent on our side this long gets a ping. Default 1 000 ms. */
+  heartbeatIntervalMs?: number;
+  /** A connection silent on their side this long is closed and its peer suspected. Default 5 000 ms. */
+  heartbeatTimeoutMs?: number;
+  /** SWIM protocol period: one neighbour is probed per period. Default 1 000 ms. */
+  probeIntervalMs?: number;
+  /** How long a direct probe waits for an answer before asking others to probe. Default 400 ms. */
+  probeTimeoutMs?: number;
+  /** Neighbours asked to probe indirectly. Default 3. */
+  indirectProbes?: number;
+}
+
+/** Options of dissemination (Plumtree). */
+export interface DisseminationOptions {
   /** Pause between lazy announcements (`have`) to non-tree neighbours. Default 100 ms. */
   lazyIntervalMs?: number;
+}
+
+/** Options of repair: pulls and anti-entropy. */
+export interface RepairOptions {
   /**
    * How long an announced message may take to arrive before it is pulled:
    * long enough for a loaded network's queues, since over TCP a message is
@@ -104,12 +114,14 @@ export interface PeerNodeOptions {
   syncIntervalMs?: number;
   /** Most messages sent in answer to one `want` or `have`. Default 256. */
   syncMessagesMax?: number;
+}
+
+/** Options of causal delivery: the hold-back queue and the history window. */
+export interface DeliveryOptions {
+  /** State recovered from disk. Default: a fresh peer. */
+  restore?: PeerRestore;
   /** Delivered messages kept to repair others (the history window). Default 10 000. */
   historyMessagesMax?: number;
-  /** Hops a direct message may travel through the overlay. Default 8. */
-  directHopsMax?: number;
-  /** Direct message ids remembered, so each is passed on once. Default 4 096. */
-  directSeenMax?: number;
   /** Most chat messages held back waiting for their causes. Default 10 000. */
   holdBackMessagesMax?: number;
   /** Most held-back messages of one author. Default 1 000. */
@@ -122,6 +134,38 @@ export interface PeerNodeOptions {
    * every clock it sends fits the wire's `clockEntriesMax`. Default 1 024.
    */
   authorsMax?: number;
+}
+
+/** Options of direct-message routing. */
+export interface DirectRoutingOptions {
+  /** Hops a direct message may travel through the overlay. Default 8. */
+  directHopsMax?: number;
+  /** Direct message ids remembered, so each is passed on once. Default 4 096. */
+  directSeenMax?: number;
+}
+
+/**
+ * Options of {@linkcode PeerNode}; only identity, address and randomness are
+ * required. Flat, for callers; each sub-machine reads its own group.
+ */
+export interface PeerNodeOptions
+  extends
+    BootstrapClientOptions,
+    ActiveViewOptions,
+    MembershipOptions,
+    FailureDetectorOptions,
+    DisseminationOptions,
+    RepairOptions,
+    DeliveryOptions,
+    DirectRoutingOptions {
+  /** This peer's id (hex of its public key). */
+  id: string;
+  /** The `host:port` other peers dial to reach this one. */
+  addr: string;
+  /** Display name sent with each message. */
+  nick: string;
+  /** The source of every random choice; seeded in simulations. */
+  random: Random;
 }
 
 /** {@linkcode PeerNodeOptions} with every default filled in. */

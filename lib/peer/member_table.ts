@@ -46,7 +46,7 @@ export interface ApplyOutcome {
 }
 
 /** How {@linkcode MemberTable.apply} makes room for a new member in a full table. */
-export interface MakeRoom {
+export interface EvictionPolicy {
   /** Picks the live member to evict when no tombstone can go. */
   readonly random: Random;
   /** Members that must stay (neighbours, say). */
@@ -97,11 +97,11 @@ export class MemberTable {
   /**
    * Merges one rumor; rumors about the node itself are the caller's business
    * and are ignored here. A new member arriving at a full table is refused,
-   * unless `makeRoom` is given: then the oldest tombstone goes, or else a
-   * random live member that `makeRoom.keep` does not protect (the table is
+   * unless an `eviction` policy is given: then the oldest tombstone goes, or else a
+   * random live member that `eviction.keep` does not protect (the table is
    * then a random partial view).
    */
-  apply(update: MemberInfo, nowMs: number, makeRoom?: MakeRoom): ApplyOutcome {
+  apply(update: MemberInfo, nowMs: number, eviction?: EvictionPolicy): ApplyOutcome {
     if (update.id === this.#selfId) {
       return { applied: false, previous: undefined, evicted: undefined };
     }
@@ -110,9 +110,9 @@ export class MemberTable {
     let evicted: MemberEntry | undefined;
     if (previous === undefined && this.#entries.size >= this.#membersMax) {
       evicted = this.#oldestTombstone() ??
-        (makeRoom === undefined
+        (eviction === undefined
           ? undefined
-          : this.randomLive(makeRoom.random, (m) => makeRoom.keep(m.id)));
+          : this.randomLive(eviction.random, (m) => eviction.keep(m.id)));
       if (evicted === undefined) return { applied: false, previous, evicted: undefined };
       this.remove(evicted.id);
     }

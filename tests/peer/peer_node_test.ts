@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Effect } from "../../lib/actor/effect.ts";
-import { PeerNode } from "../../lib/node/peer_node.ts";
-import type { PeerNodeOptions } from "../../lib/node/peer_node_options.ts";
+import { PeerNode } from "../../lib/peer/peer_node.ts";
+import type { PeerNodeOptions } from "../../lib/peer/peer_node_options.ts";
 import { seededRandom } from "../../lib/random/random.ts";
 import type { ChatMessage, Hello, Message } from "../../lib/wire/message.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { MemberTable, supersedes } from "../../lib/membership/member_table.ts";
+import { MemberTable, supersedes } from "../../lib/peer/member_table.ts";
 import { seededRandom } from "../../lib/random/random.ts";
 import type { MemberInfo, MemberStatus } from "../../lib/wire/message.ts";
 

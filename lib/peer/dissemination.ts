@@ -1,0 +1,119 @@
+/**
+ * Plumtree dissemination: new chat messages are pushed at once along each
+ * author's self-pruning tree; the other neighbours hear of them in lazy
+ * `have` announcements, and pull with a graft what the tree failed to bring.
+ *
+ * @module
+ */
+
+import type { ConnId } from "../actor/effect.ts";
+import type { TimerTable } from "../actor/timer_table.ts";
+import type { ChatMessage, Message, PeerId } from "../wire/message.ts";
+import { type EmitEvent, logEvent, shortId } from "./_support.ts";
+import type { Delivery } from "./delivery.ts";
+import type { Link, Links } from "./links.ts";
+import type { DisseminationOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
+import type { PeerTimer } from "./peer_timer.ts";
+import type { Repair } from "./repair.ts";
+
+/** What {@linkcode Dissemination} works with. */
+export interface DisseminationPort {
+  readonly links: Links;
+  readonly delivery: Delivery;
+  readonly repair: Repair;
+  readonly timers: TimerTable<PeerTimer>;
+  readonly emit: EmitEvent;
+  readonly options: Pick<ResolvedPeerNodeOptions, keyof DisseminationOptions>;
+}
+
+/** Eager push, prune and lazy announcement of chat messages. */
+export class Dissemination {
+  readonly #port: DisseminationPort;
+  readonly #links: Links;
+  readonly #delivery: Delivery;
+  /** Deliveries at the last announcement: lazy announcements go out only when it moved. */
+  #announcedDeliveries: number;
+
+  /** Dissemination with every delivery so far counted as announced. */
+  constructor(port: DisseminationPort) {
+    this.#port = port;
+    this.#links = port.links;
+    this.#delivery = port.delivery;
+    this.#announcedDeliveries = port.delivery.deliveryCount;
+  }
+
+  /** When the lazy timer fires next. */
+  nextDeadlineMs(): number {
+    return this.#port.timers.nextDeadlineMs(["lazy"]);
+  }
+
+  /** A chat message from a neighbour (`repair`: an answer to our `want`). */
+  onChat(link: Link, message: ChatMessage, repair: boolean, nowMs: number): void {
+    this.#port.repair.onChat(message, nowMs);
+    if (this.#delivery.has(message.author, message.seq)) {
+      // An unasked-for copy over a link on this author's tree: the tree has a
+      // cycle here. Keep the link for announcements only (Plumtree's prune).
+      const author = message.author;
+      if (!repair && !link.tree.lazyFor.has(author)) {
+        link.tree.lazyFor.add(author);
+        this.#links.send(link, { type: "prune", authors: [author] }, nowMs);
+      }
+      return;
+    }
+    const result = this.#delivery.offer(message);
+    if (result.status === "rejected") {
+      this.#port.emit(logEvent(
+        "debug",
+        `Dropped message ${shortId(message.author)}#${message.seq}: ${result.reason}`,
+      ));
+      return;
+    }
+    if (result.status === "duplicate") return;
+    this.push(message, link.conn, nowMs);
+    this.#port.repair.deliver(result.delivered);
+  }
+
+  /** A neighbour left some authors' trees: announce their messages to it lazily. */
+  onPrune(link: Link, authors: readonly PeerId[]): void {
+    // Only authors we track: the set stays within authorsMax.
+    for (const author of authors) {
+      if (this.#delivery.knows(author)) link.tree.lazyFor.add(author);
+    }
+  }
+
+  /** Pushes a new message along its author's tree; other links hear of it in the next `have`. */
+  push(message: ChatMessage, exceptConn: ConnId | undefined, nowMs: number): void {
+    const chat: Message = { type: "chat", message };
+    let lazy = false;
+    for (const link of this.#links.accepted()) {
+      if (link.conn === exceptConn) continue;
+      if (link.tree.lazyFor.has(message.author)) lazy = true;
+      else this.#links.send(link, chat, nowMs);
+    }
+    if (lazy) this.#port.timers.arm("lazy", nowMs + this.#port.options.lazyIntervalMs);
+  }
+
+  /** Announces new deliveries on lazy links, then pulls what was announced but never came. */
+  onLazyTimer(nowMs: number): void {
+    this.#port.timers.stop("lazy");
+    if (this.#delivery.deliveryCount !== this.#announcedDeliveries) {
+      this.#announcedDeliveries = this.#delivery.deliveryCount;
+      for (const link of this.#links.accepted()) this.#announce(link, nowMs);
+    }
+    this.#port.repair.pullMissing(nowMs);
+  }
+
+  #announce(link: Link, nowMs: number): void {
+    const { lazyFor, announced } = link.tree;
+    if (lazyFor.size === 0) return;
+    // Only the authors whose messages this link does not get pushed.
+    const news = new Map<PeerId, number>();
+    for (const author of lazyFor) {
+      const n = this.#delivery.deliveredSeq(author);
+      if (n > (announced.get(author) ?? 0)) news.set(author, n);
+    }
+    if (news.size === 0) return;
+    for (const [author, n] of news) announced.set(author, n);
+    this.#links.send(link, { type: "have", full: false, clock: news }, nowMs);
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The peer's connections: transport state per link, dial/accept/close, and
+ * the indexes by remote id. The only part of the peer that emits I/O effects
+ * (`send`, `dial`, `close`); every other sub-machine reaches the network
+ * through it.
+ *
+ * @module
+ */
+
+import type { ConnId, IoEffect } from "../actor/effect.ts";
+import type { Hello, Message, PeerId } from "../wire/message.ts";
+
+/**
+ * Why a connection exists, which decides what its messages mean. A `liveness`
+ * link only proves its remote alive: our dial to a neighbour we lost, or a
+ * bootstrap's dial to check on us.
+ */
+export type LinkPurpose = "peer" | "bootstrap" | "liveness";
+
+/** What the bootstrap client keeps per bootstrap link. */
+export interface Registration {
+  /** Messages waiting for the connection. */
+  outbox: Message[];
+  /** A `register` is unanswered. */
+  awaitingPeers: boolean;
+  /** When the last `register` was sent or queued. */
+  registeredAtMs: number;
+}
+
+/** What dissemination keeps per peer link. */
+export interface TreeState {
+  /**
+   * Broadcast trees, one per author: the authors whose messages are not
+   * pushed on this link (it is not on their tree) but announced lazily.
+   */
+  readonly lazyFor: Set<PeerId>;
+  /** What we last announced on this link, per author. */
+  readonly announced: Map<PeerId, number>;
+}
+
+/** One connection as the actor sees it. */
+export interface Link {
+  readonly conn: ConnId;
+  readonly outbound: boolean;
+  purpose: LinkPurpose;
+  /** The address dialed, for outbound links. */
+  readonly dialAddr: string | undefined;
+  /** The member we expected to answer, for dials to a known member. */
+  readonly expectId: PeerId | undefined;
+  /** The remote hello, once established. */
+  remote: Hello | undefined;
+  /** The remote said it is closing on purpose: its disconnect is not a failure. */
+  byeReceived: boolean;
+  lastReceivedMs: number;
+  lastSentMs: number;
+  /** Active view: counted as a neighbour (inbound links are decided on their first message). */
+  accepted: boolean;
+  /** Active view: a rewiring dial; once accepted, one other neighbour is let go. */
+  rewire: boolean;
+  /** Bootstrap client state, for bootstrap links. */
+  readonly registration: Registration;
+  /** Dissemination state, for peer links. */
+  readonly tree: TreeState;
+}
+
+/** Every connection of one peer, with the indexes the other sub-machines ask. */
+export class Links {
+  readonly #emit: (effect: IoEffect) => void;
+  readonly #byConn = new Map<ConnId, Link>();
+  /** Established peer links by remote id (accepted or not yet). */
+  readonly #peers = new Map<PeerId, Link>();
+  /** Outbound dials in flight by the member they expect. */
+  readonly #dialing = new Map<PeerId, ConnId>();
+  /** Members whose failure is being checked by a liveness dial. */
+  readonly #checking = new Map<PeerId, ConnId>();
+  #nextConn = 1;
+  #leaving = false;
+
+  /** No links yet; `emit` takes every I/O effect. */
+  constructor(emit: (effect: IoEffect) => void) {
+    this.#emit = emit;
+  }
+
+  /** Whether the peer is leaving: it opens no new neighbour links and refutes nothing. */
+  get leaving(): boolean {
+    return this.#leaving;
+  }
+
+  /** Marks the peer as leaving, for good. */
+  startLeaving(): void {
+    this.#leaving = true;
+  }
+
+  /** Connections open or being opened. */
+  get count(): number {
+    return this.#byConn.size;
+  }
+
+  /** Outbound dials in flight to known members. */
+  get dialsInFlight(): number {
+    return this.#dialing.size;
+  }
+
+  /** The link of `conn`, if open. */
+  get(conn: ConnId): Link | undefined {
+    return this.#byConn.get(conn);
+  }
+
+  /** Every open link, in the order they were opened. */
+  all(): IterableIterator<Link> {
+    return this.#byConn.values();
+  }
+
+  /** The established peer link to `id`, accepted or not. */
+  peerLink(id: PeerId): Link | undefined {
+    return this.#peers.get(id);
+  }
+
+  /** Records `link` as the peer link to its remote. */
+  setPeerLink(link: Link): void {
+    this.#peers.set(link.remote!.id, link);
+  }
+
+  /** Neighbours: accepted peer links. */
+  accepted(): Link[] {
+    const links: Link[] = [];
+    for (const link of this.#peers.values()) if (link.accepted) links.push(link);
+    return links;
+  }
+
+  /** How many neighbours there are. */
+  acceptedCount(): number {
+    let n = 0;
+    for (const link of this.#peers.values()) if (link.accepted) n++;
+    return n;
+  }
+
+  /** Whether `id` is a peer link, being dialed, or being checked: never evicted nor dialed again. */
+  isBusyWith(id: PeerId): boolean {
+    return this.#peers.has(id) || this.#dialing.has(id) || this.#checking.has(id);
+  }
+
+  /** Whether a liveness dial to `id` is under way. */
+  isChecking(id: PeerId): boolean {
+    return this.#checking.has(id);
+  }
+
+  /** Opens a link record (an accepted connection, or the start of a dial). */
+  open(
+    outbound: boolean,
+    purpose: LinkPurpose,
+    dialAddr: string | undefined,
+    expectId: PeerId | undefined,
+    nowMs: number,
+  ): Link {
+    const link: Link = {
+      conn: this.#nextConn++,
+      outbound,
+      purpose,
+      dialAddr,
+      expectId,
+      remote: undefined,
+      byeReceived: false,
+      lastReceivedMs: nowMs,
+      lastSentMs: nowMs,
+      accepted: outbound,
+      rewire: false,
+      registration: { outbox: [], awaitingPeers: false, registeredAtMs: -Infinity },
+      tree: { lazyFor: new Set(), announced: new Map() },
+    };
+    this.#byConn.set(link.conn, link);
+    return link;
+  }
+
+  /** Dials `addr`, expecting `expectId` to answer when it is a known member. */
+  dial(addr: string, purpose: LinkPurpose, expectId: PeerId | undefined, nowMs: number): Link {
+    const link = this.open(true, purpose, addr, expectId, nowMs);
+    if (expectId !== undefined) {
+      (purpose === "liveness" ? this.#checking : this.#dialing).set(expectId, link.conn);
+    }
+    this.#emit({ type: "dial", conn: link.conn, addr });
+    return link;
+  }
+
+  /** A dial finished its hello: it no longer counts as in flight. */
+  settleDial(link: Link): void {
+    if (link.expectId === undefined) return;
+    this.#dialing.delete(link.expectId);
+    if (this.#checking.get(link.expectId) === link.conn) this.#checking.delete(link.expectId);
+  }
+
+  /** Sends `message` on `link`. */
+  send(link: Link, message: Message, nowMs: number): void {
+    link.lastSentMs = nowMs;
+    this.#emit({ type: "send", conn: link.conn, message });
+  }
+
+  /** Sends to every neighbour but `exceptConn`. */
+  flood(message: Message, exceptConn: ConnId | undefined, nowMs: number): void {
+    for (const link of this.#peers.values()) {
+      if (link.accepted && link.conn !== exceptConn) this.send(link, message, nowMs);
+    }
+  }
+
+  /** Says `bye` (when the remote has not) and closes. */
+  close(link: Link, reason: string, nowMs: number): void {
+    if (!this.#byConn.has(link.conn)) return;
+    if (link.remote !== undefined && !link.byeReceived) {
+      this.send(link, { type: "bye", reason }, nowMs);
+    }
+    this.forget(link);
+    this.#emit({ type: "close", conn: link.conn, reason });
+  }
+
+  /** Drops every reference to a link. */
+  forget(link: Link): void {
+    this.#byConn.delete(link.conn);
+    const id = link.remote?.id;
+    if (id !== undefined && this.#peers.get(id) === link) this.#peers.delete(id);
+    if (link.expectId !== undefined) {
+      if (this.#dialing.get(link.expectId) === link.conn) this.#dialing.delete(link.expectId);
+      if (this.#checking.get(link.expectId) === link.conn) this.#checking.delete(link.expectId);
+    }
+  }
+}

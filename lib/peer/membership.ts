@@ -1,0 +1,343 @@
+/**
+ * SWIM-style membership: rumors merged by precedence, this peer's own
+ * incarnation (raised to refute rumors about it), peer lists for others, and
+ * suspicions that end in a verdict unless refuted in time. A table past
+ * `membersMax` becomes a random partial view.
+ *
+ * @module
+ */
+
+import type { Random } from "../random/random.ts";
+import { pick } from "../random/random.ts";
+import type { MemberInfo, Message, PeerId } from "../wire/message.ts";
+import { type EmitEvent, logEvent, shortId, toInfo } from "./_support.ts";
+import type { BootstrapClient } from "./bootstrap_client.ts";
+import type { Link, Links } from "./links.ts";
+import { type EvictionPolicy, type MemberEntry, MemberTable } from "./member_table.ts";
+import type { MembershipOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
+
+/** The options {@linkcode Membership} reads: its own group. */
+type MembershipReads = Pick<ResolvedPeerNodeOptions, keyof MembershipOptions>;
+
+/** What {@linkcode Membership} works with. */
+export interface MembershipPort {
+  readonly id: PeerId;
+  readonly addr: string;
+  readonly incarnation: number;
+  readonly links: Links;
+  readonly bootstrap: BootstrapClient;
+  readonly emit: EmitEvent;
+  readonly random: Random;
+  readonly options: MembershipReads;
+}
+
+/** Tombstones included in the whole list a newcomer gets. */
+const WHOLE_LIST_DEAD_MAX = 64;
+
+/** A member we suspect, and since when (our clock, adjusted for our own stalls). */
+interface Suspicion {
+  readonly incarnation: number;
+  sinceMs: number;
+}
+
+/** The members one peer knows, and what it believes about each. */
+export class Membership {
+  readonly #port: MembershipPort;
+  readonly #links: Links;
+  readonly #emit: EmitEvent;
+  readonly #options: MembershipReads;
+  readonly #members: MemberTable;
+  /** Which live member a full table lets go: never one we are connected or connecting to. */
+  readonly #eviction: EvictionPolicy;
+  /** Suspects we are timing, with the incarnation they were suspected at. */
+  readonly #suspects = new Map<PeerId, Suspicion>();
+  #incarnation: number;
+  /** No pull of a neighbour's whole table before this time. */
+  #wholeListPullAtMs = 0;
+
+  /** An empty table; `port.incarnation` is where this peer's own starts. */
+  constructor(port: MembershipPort) {
+    this.#port = port;
+    this.#links = port.links;
+    this.#emit = port.emit;
+    this.#options = port.options;
+    this.#incarnation = port.incarnation;
+    this.#members = new MemberTable(port.id, {
+      membersMax: port.options.membersMax,
+      deadRetentionMs: port.options.deadRetentionMs,
+    });
+    this.#eviction = { random: port.random, keep: (id) => port.links.isBusyWith(id) };
+  }
+
+  /** This peer's incarnation. */
+  get incarnation(): number {
+    return this.#incarnation;
+  }
+
+  /** Members believed alive or suspected. */
+  get liveCount(): number {
+    return this.#members.liveCount;
+  }
+
+  /** Members remembered, tombstones included. */
+  get size(): number {
+    return this.#members.size;
+  }
+
+  /** Live members (alive or suspect). */
+  live(): MemberEntry[] {
+    return this.#members.live();
+  }
+
+  /** The entry of `id`, if remembered. */
+  get(id: PeerId): MemberEntry | undefined {
+    return this.#members.get(id);
+  }
+
+  /** Whether `id` is believed alive (or only suspected). */
+  isLive(id: PeerId): boolean {
+    return this.#members.isLive(id);
+  }
+
+  /** The `count` most recent deaths still remembered, newest first. */
+  recentDead(count: number): MemberEntry[] {
+    return this.#members.recentDead(count);
+  }
+
+  /** A random live member, skipping those `exclude` rejects. */
+  randomLive(exclude: (entry: MemberEntry) => boolean): MemberEntry | undefined {
+    return this.#members.randomLive(this.#port.random, exclude);
+  }
+
+  /** This peer as a member. */
+  selfInfo(): MemberInfo {
+    return {
+      id: this.#port.id,
+      addr: this.#port.addr,
+      incarnation: this.#incarnation,
+      status: "alive",
+    };
+  }
+
+  /** Gossip round: pulls a peer list from a random neighbour and forgets old tombstones. */
+  pullFromRandomNeighbour(nowMs: number): void {
+    const target = pick(this.#links.accepted(), this.#port.random);
+    if (target !== undefined) this.#links.send(target, { type: "get-peers" }, nowMs);
+  }
+
+  /** Forgets tombstones past their retention. */
+  expire(nowMs: number): void {
+    this.#members.expire(nowMs);
+  }
+
+  /** Answers a `register` or `get-peers` on `link`. */
+  onPeerRequest(
+    link: Link,
+    request: Extract<Message, { type: "register" | "get-peers" }>,
+    nowMs: number,
+  ): void {
+    const requester = link.remote!.id;
+    const total = this.#members.liveCount;
+    if (request.type === "register" || request.all === true) {
+      // A newcomer joining through us, or a peer that found it knows less
+      // than we do: everything we know, at once.
+      for (const peers of this.#wholeList(requester)) {
+        this.#links.send(link, { type: "peers", peers, total }, nowMs);
+      }
+    } else {
+      this.#links.send(link, { type: "peers", peers: this.peerList(requester), total }, nowMs);
+    }
+  }
+
+  /** A peer list for `requester`: ourselves, a random sample of live members, a few recent deaths. */
+  peerList(requester: PeerId): MemberInfo[] {
+    const room = this.#options.peersPerMessageMax - 1;
+    const dead = this.#members.recentDead(Math.min(8, Math.floor(room / 4)));
+    const live = this.#members.sampleLive(
+      room - dead.length,
+      this.#port.random,
+      (m) => m.id === requester,
+    );
+    return [this.selfInfo(), ...live.map(toInfo), ...dead.map(toInfo)];
+  }
+
+  /** Merges a peer list. */
+  onPeers(peers: readonly MemberInfo[], nowMs: number): void {
+    for (const info of peers) this.apply(info, nowMs);
+  }
+
+  /**
+   * A neighbour knows more live members than we do: some joins passed us by
+   * (we joined through someone who had not heard of them yet). Pull its whole
+   * table — at most once per `fullPullIntervalMs`, as views of the dead may
+   * simply differ for a while.
+   */
+  compareTotals(link: Link, total: number, nowMs: number): void {
+    // Its total counts us in and itself out; ours the other way round.
+    if (
+      total <= this.#members.liveCount || nowMs < this.#wholeListPullAtMs ||
+      link.purpose !== "peer"
+    ) {
+      return;
+    }
+    this.#wholeListPullAtMs = nowMs + this.#options.fullPullIntervalMs;
+    this.#links.send(link, { type: "get-peers", all: true }, nowMs);
+  }
+
+  /** A rumor from a neighbour: merged, and passed on if it is news. */
+  onMember(link: Link, rumor: Extract<Message, { type: "member" }>, nowMs: number): void {
+    if (this.apply(rumor.member, nowMs, link.remote!.id)) {
+      this.#links.flood(rumor, link.conn, nowMs);
+    }
+  }
+
+  /** A direct connection proves its remote alive; tell everyone about a newcomer. */
+  learnFromHello(link: Link, nowMs: number): void {
+    const remote = link.remote!;
+    const info: MemberInfo = {
+      id: remote.id,
+      addr: remote.addr,
+      incarnation: remote.incarnation,
+      status: "alive",
+    };
+    const known = this.#members.get(remote.id);
+    if (
+      known !== undefined && known.status !== "alive" && !(info.incarnation > known.incarnation)
+    ) {
+      // It is talking to us, so it is not dead: show it the rumor so that it
+      // refutes it with a higher incarnation.
+      this.#links.send(link, { type: "member", member: toInfo(known) }, nowMs);
+      return;
+    }
+    if (this.apply(info, nowMs)) {
+      this.#links.flood({ type: "member", member: info }, link.conn, nowMs);
+    }
+  }
+
+  /**
+   * Merges a rumor; returns whether it should spread further. `from` is the
+   * neighbour it came from, if any. A member learned while the table is full
+   * is kept by random replacement but not spread: in a network larger than
+   * the table, joins travel by peer-list sampling, not by flooding everyone.
+   */
+  apply(info: MemberInfo, nowMs: number, from?: PeerId): boolean {
+    if (info.id === this.#port.id) {
+      if (
+        info.status !== "alive" && info.incarnation >= this.#incarnation && !this.#links.leaving
+      ) {
+        // Refute: we are alive, and say so with a newer incarnation. (At the
+        // largest one there is no newer: only a liar gets a member there.)
+        this.#incarnation = Math.min(info.incarnation + 1, Number.MAX_SAFE_INTEGER);
+        this.#emit(logEvent(
+          "info",
+          `Refuting a '${info.status}' rumor about us; incarnation now ${this.#incarnation}`,
+        ));
+        this.#links.flood({ type: "member", member: this.selfInfo() }, undefined, nowMs);
+      }
+      return false;
+    }
+    const wasFull = this.#members.full;
+    const { applied, previous, evicted } = this.#members.apply(info, nowMs, this.#eviction);
+    if (!applied) return false;
+    if (evicted !== undefined && evicted.status !== "dead") {
+      this.#emit({
+        type: "peer-down",
+        id: evicted.id,
+        addr: evicted.addr,
+        reason: "forgotten (partial view)",
+      });
+    }
+    const wasLive = previous !== undefined && previous.status !== "dead";
+    const isLive = info.status !== "dead";
+    if (!wasLive && isLive) this.#emit({ type: "peer-up", id: info.id, addr: info.addr });
+    if (wasLive && !isLive) {
+      const reason = from === info.id ? "left" : "reported dead";
+      this.#emit({ type: "peer-down", id: info.id, addr: info.addr, reason });
+    }
+    if (info.status === "suspect") {
+      this.#suspects.set(info.id, { incarnation: info.incarnation, sinceMs: nowMs });
+    }
+    return !(previous === undefined && wasFull);
+  }
+
+  /** Evidence against `id`: everyone hears the suspicion, and it has a suspicion timeout to refute. */
+  suspect(id: PeerId, reason: string, nowMs: number): void {
+    const member = this.#members.get(id);
+    if (member === undefined || member.status !== "alive" || this.#links.leaving) return;
+    const rumor: MemberInfo = { ...toInfo(member), status: "suspect" };
+    this.#members.apply(rumor, nowMs);
+    this.#suspects.set(id, { incarnation: member.incarnation, sinceMs: nowMs });
+    this.#emit(logEvent("info", `Suspecting ${shortId(id)} (${member.addr}): ${reason}`));
+    this.#links.flood({ type: "member", member: rumor }, undefined, nowMs);
+  }
+
+  /** Our own verdict: flood it, tell the bootstraps, and let the front end know. */
+  declareDead(id: PeerId, reason: string, nowMs: number): void {
+    const member = this.#members.get(id);
+    if (member === undefined || member.status === "dead") return;
+    const verdict: MemberInfo = { ...toInfo(member), status: "dead" };
+    this.#members.apply(verdict, nowMs);
+    this.#suspects.delete(id);
+    this.#emit(logEvent("info", `Peer ${shortId(id)} (${member.addr}) is dead: ${reason}`));
+    this.#emit({ type: "peer-down", id, addr: member.addr, reason });
+    const link = this.#links.peerLink(id);
+    if (link !== undefined) this.#links.close(link, "declared dead", nowMs);
+    this.#links.flood({ type: "member", member: verdict }, undefined, nowMs);
+    this.#port.bootstrap.tellAll({ type: "member", member: verdict }, nowMs);
+  }
+
+  /** Declares dead the suspects whose time to refute ran out. */
+  judgeSuspects(nowMs: number): void {
+    const timeoutMs = this.#suspicionTimeoutMs();
+    for (const [id, suspicion] of [...this.#suspects]) {
+      const member = this.#members.get(id);
+      if (
+        member === undefined || member.status !== "suspect" ||
+        member.incarnation !== suspicion.incarnation
+      ) {
+        this.#suspects.delete(id);
+        continue;
+      }
+      if (nowMs - suspicion.sinceMs < timeoutMs) continue;
+      const link = this.#links.peerLink(id);
+      if (link !== undefined && link.accepted && nowMs - link.lastReceivedMs < timeoutMs) {
+        // It talks to us: the refutation went missing somewhere, not the peer.
+        // Show it the rumor so that it refutes again, and give it more time.
+        this.#links.send(link, { type: "member", member: toInfo(member) }, nowMs);
+        suspicion.sinceMs = nowMs;
+        continue;
+      }
+      this.declareDead(id, `suspected for ${timeoutMs} ms and not refuted`, nowMs);
+    }
+  }
+
+  /** This process stalled for `lateMs`: suspects get that time back. */
+  onStall(lateMs: number): void {
+    for (const suspicion of this.#suspects.values()) suspicion.sinceMs += lateMs;
+  }
+
+  /** Our whole table (live members, then recent deaths), in `peers`-sized chunks; ourselves first. */
+  #wholeList(requester: PeerId): MemberInfo[][] {
+    const all = [
+      this.selfInfo(),
+      ...this.#members.live().filter((m) => m.id !== requester).map(toInfo),
+      ...this.#members.recentDead(WHOLE_LIST_DEAD_MAX).map(toInfo),
+    ];
+    const chunks: MemberInfo[][] = [];
+    for (let i = 0; i < all.length; i += this.#options.peersPerMessageMax) {
+      chunks.push(all.slice(i, i + this.#options.peersPerMessageMax));
+    }
+    return chunks;
+  }
+
+  /**
+   * How long a suspect has to refute: `suspicionTimeoutMs`, times log10 of
+   * the network size (as memberlist does), since a refutation takes longer
+   * to reach everyone in a larger network.
+   */
+  #suspicionTimeoutMs(): number {
+    return Math.round(
+      this.#options.suspicionTimeoutMs * Math.max(1, Math.log10(this.#members.liveCount + 1)),
+    );
+  }
+}

@@ -1,0 +1,399 @@
+/**
+ * The peer actor: a sans-I/O state machine composed of sub-machines, each
+ * with one responsibility (PROTOCOL.md § Behaviour describes them):
+ * - {@linkcode Links}: connections, and the only source of I/O effects;
+ * - {@linkcode ActiveView}: a bounded set of neighbours, filled by dialing
+ *   random members;
+ * - {@linkcode BootstrapClient}: registration and joins;
+ * - {@linkcode Membership}: SWIM-style rumors, suspicion and verdicts, in a
+ *   table that becomes a random partial view past `membersMax`;
+ * - {@linkcode FailureDetector}: probes, indirect probes and heartbeats;
+ * - {@linkcode Dissemination}: eager push along self-pruning trees
+ *   (Plumtree) and lazy `have` announcements;
+ * - {@linkcode Repair}: anti-entropy (full `have`) and pulls that repair
+ *   loss, partitions and late joins from a bounded message log;
+ * - {@linkcode Delivery}: causal delivery through the hold-back queue;
+ * - {@linkcode DirectRouting}: sealed direct messages.
+ *
+ * This file routes inputs to them and runs their timers from one table, in
+ * {@linkcode PEER_TIMERS} order. Time arrives as `nowMs`, randomness from the
+ * injected {@linkcode Random}.
+ *
+ * @module
+ */
+
+import type { Actor } from "../actor/actor.ts";
+import type { ConnId, Effect } from "../actor/effect.ts";
+import { TimerTable } from "../actor/timer_table.ts";
+import type { VectorClock } from "../causal/vector_clock.ts";
+import type { Random } from "../random/random.ts";
+import {
+  type ChatMessage,
+  type Hello,
+  type MemberInfo,
+  type Message,
+  type PeerId,
+  PROTOCOL_VERSION,
+} from "../wire/message.ts";
+import { ActiveView } from "./active_view.ts";
+import { BootstrapClient } from "./bootstrap_client.ts";
+import { Delivery } from "./delivery.ts";
+import { DirectRouting } from "./direct_routing.ts";
+import { Dissemination } from "./dissemination.ts";
+import { FailureDetector } from "./failure_detector.ts";
+import { Links } from "./links.ts";
+import { Membership } from "./membership.ts";
+import {
+  type PeerNodeOptions,
+  type ResolvedPeerNodeOptions,
+  resolvePeerNodeOptions,
+} from "./peer_node_options.ts";
+import { PEER_TIMERS, type PeerTimer, startPeerTimers, stopTimersOnLeave } from "./peer_timer.ts";
+import { Repair } from "./repair.ts";
+
+/** A live member as reported to front ends. */
+export interface PeerSummary {
+  readonly id: PeerId;
+  readonly addr: string;
+  /** Whether this peer holds a direct connection to it. */
+  readonly connected: boolean;
+}
+
+/**
+ * A chat peer. Drive it through {@linkcode Actor}; call {@linkcode PeerNode.start}
+ * once, then feed events and apply the effects it returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PeerNode } from "./peer_node.ts";
+ * import { seededRandom } from "../random/random.ts";
+ * const node = new PeerNode({ id: "aa".repeat(32), addr: "127.0.0.1:9000", nick: "ann", random: seededRandom(1) });
+ * node.start(0);
+ * assert.equal(node.sendChat("hello", 1_700_000_000_000, 0).seq, 1);
+ * ```
+ */
+export class PeerNode implements Actor {
+  readonly #options: ResolvedPeerNodeOptions;
+  readonly #random: Random;
+  readonly #id: PeerId;
+  readonly #addr: string;
+  #nick: string;
+  #effects: Effect[] = [];
+  #started = false;
+  readonly #timers = new TimerTable<PeerTimer>(PEER_TIMERS);
+  readonly #links: Links;
+  readonly #delivery: Delivery;
+  readonly #repair: Repair;
+  readonly #dissemination: Dissemination;
+  readonly #direct: DirectRouting;
+  readonly #bootstrap: BootstrapClient;
+  readonly #membership: Membership;
+  readonly #failureDetector: FailureDetector;
+  readonly #activeView: ActiveView;
+
+  /** A peer that has not started yet. */
+  constructor(options: PeerNodeOptions) {
+    const resolved = this.#options = resolvePeerNodeOptions(options);
+    const random = this.#random = options.random;
+    const id = this.#id = options.id;
+    this.#addr = options.addr;
+    this.#nick = options.nick;
+    const emit = (effect: Effect) => this.#effects.push(effect);
+    const base = { id, emit, random, timers: this.#timers, options: resolved };
+    const links = this.#links = new Links(emit);
+    const delivery = this.#delivery = new Delivery(id, emit, resolved);
+    const repair = this.#repair = new Repair({ ...base, links, delivery });
+    this.#dissemination = new Dissemination({ ...base, links, delivery, repair });
+    this.#direct = new DirectRouting({ ...base, links });
+    const bootstrap = this.#bootstrap = new BootstrapClient({ ...base, links });
+    const incarnation = resolved.restore?.incarnation ?? 0;
+    const self = { ...base, addr: options.addr, incarnation };
+    const membership = this.#membership = new Membership({ ...self, links, bootstrap });
+    const failureDetector = new FailureDetector({ ...base, links, membership });
+    this.#failureDetector = failureDetector;
+    const below = { links, membership, bootstrap, failureDetector, repair };
+    this.#activeView = new ActiveView({ ...base, ...below });
+  }
+
+  /** This peer's id. */
+  get id(): PeerId {
+    return this.#id;
+  }
+
+  /** This peer's advertised address. */
+  get addr(): string {
+    return this.#addr;
+  }
+
+  /** The nick put on messages sent from now on. */
+  get nick(): string {
+    return this.#nick;
+  }
+
+  /** The current incarnation (raised to refute suspicions). */
+  get incarnation(): number {
+    return this.#membership.incarnation;
+  }
+
+  /** What this peer has delivered, per author. */
+  get deliveredClock(): VectorClock {
+    return this.#delivery.delivered;
+  }
+
+  /** How many of `author`'s messages this peer has delivered (or skipped). */
+  deliveredSeq(author: PeerId): number {
+    return this.#delivery.deliveredSeq(author);
+  }
+
+  /** Messages waiting in the hold-back queue for their causes. */
+  get heldBackCount(): number {
+    return this.#delivery.heldCount;
+  }
+
+  /** Messages kept in the history window. */
+  get historySize(): number {
+    return this.#delivery.historySize;
+  }
+
+  /** Members believed alive or suspected. */
+  get liveMemberCount(): number {
+    return this.#membership.liveCount;
+  }
+
+  /** Members remembered, tombstones included. */
+  get memberCount(): number {
+    return this.#membership.size;
+  }
+
+  /** Connections open or being opened; after `leave`, zero means the goodbyes are out. */
+  get linkCount(): number {
+    return this.#links.count;
+  }
+
+  /** Changes the nick used from the next message on. */
+  setNick(nick: string): void {
+    this.#nick = nick;
+  }
+
+  /** The members this peer believes alive, with whether each is a neighbour. */
+  peers(): PeerSummary[] {
+    return this.#membership.live().map((m) => ({
+      id: m.id,
+      addr: m.addr,
+      connected: this.#links.peerLink(m.id)?.accepted === true,
+    }));
+  }
+
+  /** Whether this peer believes `id` alive (or only suspected). */
+  knowsAlive(id: PeerId): boolean {
+    return this.#membership.isLive(id);
+  }
+
+  /** Neighbours: accepted peer links. */
+  neighbourIds(): PeerId[] {
+    return this.#links.accepted().map((l) => l.remote!.id);
+  }
+
+  /** Neighbours this peer pushes `author`'s messages to at once (its links on that author's tree). */
+  eagerNeighbourIds(author: PeerId): PeerId[] {
+    return this.#links.accepted().filter((l) => !l.tree.lazyFor.has(author))
+      .map((l) => l.remote!.id);
+  }
+
+  /** Begins registering and scheduling; call once. */
+  start(nowMs: number): void {
+    if (this.#started) throw new TypeError("Cannot start peer: already started");
+    this.#started = true;
+    startPeerTimers(this.#timers, this.#options, this.#random, nowMs);
+    for (const addr of this.#options.joins) this.join(addr, nowMs);
+    this.handleTimeout(nowMs);
+  }
+
+  /** Also dial `addr` (a peer or a bootstrap) to join through it. */
+  join(addr: string, nowMs: number): void {
+    this.#bootstrap.join(addr, nowMs);
+  }
+
+  /**
+   * Authors a chat message: delivers it locally at once (own messages are
+   * always deliverable) and pushes it to the neighbours.
+   */
+  sendChat(text: string, ts: number, nowMs: number): ChatMessage {
+    if (this.#links.leaving) throw new TypeError("Cannot send: the peer is leaving");
+    const { message, released } = this.#delivery.stampOwn(text, this.#nick, ts);
+    this.#repair.deliver([message, ...released]);
+    this.#dissemination.push(message, undefined, nowMs);
+    return message;
+  }
+
+  /**
+   * Sends a sealed direct message towards `to`: straight to it when it is a
+   * neighbour, else through the overlay (each node passes it on once, within
+   * `directHopsMax` hops). Only `to` can open `box`.
+   */
+  sendDirect(to: PeerId, box: Uint8Array, nowMs: number): void {
+    if (this.#links.leaving) throw new TypeError("Cannot send: the peer is leaving");
+    this.#direct.send(to, box, nowMs);
+  }
+
+  /**
+   * Leaves gracefully: tells every neighbour and bootstrap that this peer is
+   * gone (so they do not mistake the silence for a crash), then closes every
+   * connection.
+   */
+  leave(nowMs: number): void {
+    if (this.#links.leaving) return;
+    this.#links.startLeaving();
+    const gone: MemberInfo = { ...this.#membership.selfInfo(), status: "dead" };
+    for (const link of [...this.#links.all()]) {
+      if (link.remote !== undefined && link.purpose === "peer" && link.accepted) {
+        this.#links.send(link, { type: "member", member: gone }, nowMs);
+      }
+      this.#links.close(link, "leaving", nowMs);
+    }
+    // Deregister at once rather than let the registration lapse; the
+    // bootstrap trusts a peer's word about itself.
+    this.#bootstrap.tellAll({ type: "member", member: gone }, nowMs);
+    stopTimersOnLeave(this.#timers);
+  }
+
+  // ---- Actor ----
+
+  /** @inheritdoc */
+  localHello(): Hello {
+    return {
+      type: "hello",
+      version: PROTOCOL_VERSION,
+      id: this.#id,
+      addr: this.#addr,
+      nick: this.#nick,
+      role: "peer",
+      incarnation: this.#membership.incarnation,
+    };
+  }
+
+  /** @inheritdoc */
+  handleAccepted(remote: Hello, nowMs: number): ConnId {
+    return this.#activeView.onAccepted(remote, nowMs);
+  }
+
+  /** @inheritdoc */
+  handleConnected(conn: ConnId, remote: Hello, nowMs: number): void {
+    this.#activeView.onConnected(conn, remote, nowMs);
+  }
+
+  /** @inheritdoc */
+  handleDialFailed(conn: ConnId, reason: string, nowMs: number): void {
+    this.#activeView.onDialFailed(conn, reason, nowMs);
+  }
+
+  /** @inheritdoc */
+  handleMessage(conn: ConnId, message: Message, nowMs: number): void {
+    const link = this.#links.get(conn);
+    if (link === undefined || link.remote === undefined) return;
+    link.lastReceivedMs = nowMs;
+    this.#failureDetector.onTraffic(link.remote.id);
+    if (
+      link.purpose === "peer" && !link.accepted && !this.#activeView.admit(link, message, nowMs)
+    ) {
+      return;
+    }
+    switch (message.type) {
+      case "register":
+      case "get-peers":
+        return this.#membership.onPeerRequest(link, message, nowMs);
+      case "peers":
+        this.#membership.onPeers(message.peers, nowMs);
+        this.#bootstrap.onPeers(link, nowMs);
+        this.#activeView.maintain(nowMs);
+        if (message.total !== undefined) {
+          this.#membership.compareTotals(link, message.total, nowMs);
+        }
+        return;
+      case "member":
+        return this.#membership.onMember(link, message, nowMs);
+      case "ping":
+        return this.#failureDetector.onPing(link, message.nonce, nowMs);
+      case "pong":
+        return this.#failureDetector.onPong(message.nonce, nowMs);
+      case "probe":
+        return this.#failureDetector.onIndirectProbeRequest(link, message, nowMs);
+      case "probe-ack":
+        return this.#failureDetector.onProbeAck(message.target, message.nonce);
+      case "bye":
+        return this.#activeView.onBye(link, message.reason, nowMs);
+    }
+    // The rest is chat traffic: only between neighbours.
+    if (link.purpose !== "peer" || !link.accepted) return;
+    switch (message.type) {
+      case "chat":
+        return this.#dissemination.onChat(link, message.message, message.repair === true, nowMs);
+      case "prune":
+        return this.#dissemination.onPrune(link, message.authors);
+      case "have":
+        this.#activeView.onHave(link, message, nowMs);
+        return this.#repair.onHave(link, message, nowMs);
+      case "want":
+        return this.#repair.onWant(link, message, nowMs);
+      case "skip":
+        return this.#repair.onSkip(message, nowMs);
+      case "direct":
+        return this.#direct.onDirect(link, message, nowMs);
+    }
+  }
+
+  /** @inheritdoc */
+  handleDisconnected(conn: ConnId, reason: string, nowMs: number): void {
+    this.#activeView.onDisconnected(conn, reason, nowMs);
+  }
+
+  /** @inheritdoc */
+  handleTimeout(nowMs: number): void {
+    this.#failureDetector.onTimerLate(nowMs - this.nextDeadlineMs());
+    for (const timer of PEER_TIMERS) {
+      if (this.#timers.isExpired(timer, nowMs)) this.#fire(timer, nowMs);
+    }
+  }
+
+  /** @inheritdoc */
+  nextDeadlineMs(): number {
+    return this.#timers.nextDeadlineMs();
+  }
+
+  /** @inheritdoc */
+  isNewChat(message: ChatMessage): boolean {
+    return !this.#delivery.has(message.author, message.seq);
+  }
+
+  /** @inheritdoc */
+  takeEffects(): Effect[] {
+    const effects = this.#effects;
+    this.#effects = [];
+    return effects;
+  }
+
+  /** Runs one due timer; each sets its own next deadline. */
+  #fire(timer: PeerTimer, nowMs: number): void {
+    switch (timer) {
+      case "register":
+        return this.#bootstrap.onRegisterTimer(nowMs);
+      case "heartbeat":
+        return this.#failureDetector.onHeartbeatTimer(nowMs);
+      case "gossip":
+        return this.#activeView.onGossipTimer(nowMs);
+      case "indirect-probe":
+        return this.#failureDetector.onIndirectProbeTimer(nowMs);
+      case "probe-period":
+        return this.#failureDetector.onProbePeriodTimer(nowMs);
+      case "lazy":
+        return this.#dissemination.onLazyTimer(nowMs);
+      case "reconnect":
+        return this.#activeView.onReconnectTimer(nowMs);
+      case "rewire":
+        return this.#activeView.onRewireTimer(nowMs);
+      case "sync":
+        return this.#repair.onSyncTimer(nowMs);
+    }
+  }
+}

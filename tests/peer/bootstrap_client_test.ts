@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { A, BOOT, hello, machines, ofType, sentTo } from "./_harness.ts";
+
+Deno.test("`BootstrapClient` queues a register until connected, then closes once answered", () => {
+  const m = machines({ bootstraps: [BOOT] });
+  m.bootstrap.onRegisterTimer(0);
+  const [dial] = ofType(m.take(), "dial");
+  assert.equal(dial?.addr, BOOT);
+  m.bootstrap.onRegisterTimer(1);
+  assert.deepEqual(m.take(), [], "one unanswered register at a time");
+  const link = m.links.get(dial!.conn)!;
+  link.remote = hello("b00".padEnd(64, "0"), BOOT, "bootstrap");
+  assert.ok(!m.bootstrap.onConnected(link, link.remote, 2));
+  assert.deepEqual(sentTo(m.take(), link.conn), [{ type: "register" }]);
+  m.bootstrap.onPeers(link, 3);
+  assert.deepEqual(ofType(m.take(), "close").map((e) => e.reason), ["done"]);
+});
+
+Deno.test("`BootstrapClient.onRegisterTimer()` retries quickly until settled, then slowly", () => {
+  const m = machines({ bootstraps: [BOOT] });
+  m.bootstrap.onRegisterTimer(0);
+  assert.equal(m.bootstrap.nextDeadlineMs(), 2_000, "not registered: retry");
+  const none = machines();
+  none.bootstrap.onRegisterTimer(0);
+  assert.equal(none.bootstrap.nextDeadlineMs(), Infinity, "nowhere to register");
+});
+
+Deno.test("`BootstrapClient.join()` through a peer keeps it as a neighbour", () => {
+  const m = machines();
+  m.bootstrap.join("10.0.0.2:9000", 0);
+  const [dial] = ofType(m.take(), "dial");
+  const link = m.links.get(dial!.conn)!;
+  link.remote = hello(A, "10.0.0.2:9000");
+  assert.ok(m.bootstrap.onConnected(link, link.remote, 1));
+  assert.equal(link.purpose, "peer");
+  assert.ok(link.accepted);
+  m.bootstrap.join("10.0.0.2:9000", 2);
+  assert.equal(ofType(m.take(), "dial").length, 1, "the address is dialed anew");
+});
+
+Deno.test("`BootstrapClient.send()` dials anew once the old link closed", () => {
+  const m = machines({ bootstraps: [BOOT] });
+  m.bootstrap.tellAll({ type: "get-peers" }, 0);
+  const [first] = ofType(m.take(), "dial");
+  m.links.forget(m.links.get(first!.conn)!);
+  m.bootstrap.tellAll({ type: "get-peers" }, 1);
+  const [second] = ofType(m.take(), "dial");
+  assert.notEqual(second?.conn, first?.conn);
+});

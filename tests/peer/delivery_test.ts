@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import type { NodeEvent } from "../../lib/actor/effect.ts";
+import { Delivery } from "../../lib/peer/delivery.ts";
+import { resolvePeerNodeOptions } from "../../lib/peer/peer_node_options.ts";
+import type { PeerRestore } from "../../lib/peer/peer_node_options.ts";
+import { seededRandom } from "../../lib/random/random.ts";
+import { A, chat, SELF } from "./_harness.ts";
+
+function makeDelivery(restore?: PeerRestore) {
+  const events: NodeEvent[] = [];
+  const options = resolvePeerNodeOptions({
+    id: SELF,
+    addr: "10.0.0.5:9000",
+    nick: "me",
+    random: seededRandom(1),
+    ...(restore === undefined ? {} : { restore }),
+  });
+  return { delivery: new Delivery(SELF, (e) => events.push(e), options), events };
+}
+
+Deno.test("`Delivery.stampOwn()` stamps the next sequence number over what was delivered", () => {
+  const { delivery, events } = makeDelivery();
+  const first = delivery.offer(chat(A, 1, { [A]: 1 }));
+  assert.equal(first.status, "delivered");
+  delivery.deliver(first.delivered);
+  const { message, released } = delivery.stampOwn("hi", "me", 42);
+  assert.equal(message.seq, 1);
+  assert.deepEqual(new Map(message.clock), new Map([[A, 1], [SELF, 1]]));
+  assert.equal(message.nick, "me");
+  assert.deepEqual(released, []);
+  delivery.deliver([message]);
+  assert.equal(delivery.stampOwn("again", "me", 43).message.seq, 2);
+  assert.deepEqual(events.map((e) => e.type), ["deliver", "deliver"]);
+  assert.equal(delivery.deliveryCount, 2);
+  assert.equal(delivery.historySize, 2);
+});
+
+Deno.test("`Delivery.skipTo()` gives up lost history, emits skip and releases what waited", () => {
+  const { delivery, events } = makeDelivery();
+  const third = chat(A, 3, { [A]: 3 });
+  const result = delivery.offer(third);
+  assert.equal(result.status, "held");
+  assert.equal(delivery.heldCount, 1);
+  const released = delivery.skipTo(A, 2);
+  assert.deepEqual(released, [third]);
+  assert.deepEqual(events, [{ type: "skip", author: A, seq: 2 }]);
+  assert.equal(delivery.historyFloor(A), 2);
+});
+
+Deno.test("`Delivery` picks up delivered clock, history and count from a restore", () => {
+  const { delivery } = makeDelivery({
+    incarnation: 3,
+    messages: [chat(A, 1, { [A]: 1 }), chat(A, 2, { [A]: 2 })],
+  });
+  assert.equal(delivery.deliveredSeq(A), 2);
+  assert.equal(delivery.deliveryCount, 2);
+  assert.deepEqual(delivery.collect([{ author: A, from: 0, to: 2 }], 10).map((m) => m.seq), [1, 2]);
+  assert.ok(delivery.has(A, 2));
+});

@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { A, B, chat, machines, neighbour, SELF, sentTo } from "./_harness.ts";
+
+Deno.test("`Dissemination.push()` sends on tree links and arms the lazy timer for the others", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  m.take();
+  b.tree.lazyFor.add(SELF);
+  const { message } = m.delivery.stampOwn("hi", "me", 0);
+  m.dissemination.push(message, undefined, 10);
+  const effects = m.take();
+  assert.deepEqual(sentTo(effects, a.conn), [{ type: "chat", message }]);
+  assert.deepEqual(sentTo(effects, b.conn), []);
+  assert.equal(m.dissemination.nextDeadlineMs(), 110);
+});
+
+Deno.test("`Dissemination.onLazyTimer()` announces news to lazy links once", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  b.tree.lazyFor.add(SELF);
+  const { message } = m.delivery.stampOwn("hi", "me", 0);
+  m.repair.deliver([message]);
+  m.dissemination.push(message, undefined, 10);
+  m.take();
+  m.dissemination.onLazyTimer(110);
+  const effects = m.take();
+  assert.deepEqual(sentTo(effects, b.conn), [
+    { type: "have", full: false, clock: new Map([[SELF, 1]]) },
+  ]);
+  assert.deepEqual(sentTo(effects, a.conn), []);
+  assert.equal(m.dissemination.nextDeadlineMs(), Infinity);
+  m.dissemination.onLazyTimer(210);
+  assert.deepEqual(m.take(), [], "nothing new: nothing announced");
+});
+
+Deno.test("`Dissemination.onChat()` prunes a link that brings a duplicate, unless it was a repair", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  m.take();
+  const first = chat(A, 1, { [A]: 1 });
+  m.dissemination.onChat(a, first, false, 1);
+  const effects = m.take();
+  assert.deepEqual(sentTo(effects, b.conn), [{ type: "chat", message: first }], "relayed");
+  assert.equal(effects.filter((e) => e.type === "deliver").length, 1);
+  m.dissemination.onChat(b, first, true, 2);
+  assert.deepEqual(m.take(), [], "a repaired copy is no sign of a cycle");
+  m.dissemination.onChat(b, first, false, 3);
+  assert.deepEqual(sentTo(m.take(), b.conn), [{ type: "prune", authors: [A] }]);
+  assert.ok(b.tree.lazyFor.has(A));
+});
+
+Deno.test("`Dissemination.onPrune()` takes only authors it tracks", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.dissemination.onChat(a, chat(A, 1, { [A]: 1 }), false, 1);
+  m.dissemination.onPrune(a, [A, B]);
+  assert.deepEqual([...a.tree.lazyFor], [A]);
+});

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { A, B, chat, machines, neighbour, ofType, sentTo } from "./_harness.ts";
+
+Deno.test("`Repair` pulls a lazily announced message only after the graft timeout, grafting the link", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  a.tree.lazyFor.add(B);
+  m.take();
+  m.repair.onHave(a, { type: "have", full: false, clock: new Map([[B, 2]]) }, 0);
+  assert.equal(m.timers.deadlineMs("lazy"), 100);
+  m.repair.pullMissing(100);
+  assert.deepEqual(m.take(), [], "still within the graft timeout");
+  m.repair.pullMissing(500);
+  assert.deepEqual(sentTo(m.take(), a.conn), [
+    { type: "want", graft: true, ranges: [{ author: B, from: 0, to: 2 }] },
+  ]);
+  assert.ok(!a.tree.lazyFor.has(B), "grafted back onto B's tree");
+});
+
+Deno.test("`Repair.deliver()` stops waiting for what arrives", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.take();
+  m.repair.onHave(a, { type: "have", full: true, clock: new Map([[A, 1]]) }, 0);
+  const result = m.delivery.offer(chat(A, 1, { [A]: 1 }));
+  m.repair.deliver(result.delivered);
+  m.take();
+  m.repair.pullMissing(1_000);
+  assert.deepEqual(m.take(), []);
+});
+
+Deno.test("`Repair.onWant()` serves history and says skip for what the window lost", () => {
+  const m = machines({ historyMessagesMax: 1 });
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const one = m.delivery.stampOwn("1", "me", 0).message;
+  m.repair.deliver([one]);
+  const two = m.delivery.stampOwn("2", "me", 0).message;
+  m.repair.deliver([two]);
+  m.take();
+  m.repair.onWant(a, {
+    type: "want",
+    graft: false,
+    ranges: [{ author: one.author, from: 0, to: 2 }],
+  }, 1);
+  assert.deepEqual(sentTo(m.take(), a.conn), [
+    { type: "skip", clock: new Map([[one.author, 1]]) },
+    { type: "chat", message: two, repair: true },
+  ]);
+});
+
+Deno.test("`Repair.onSyncTimer()` sends a full have to a neighbour and sets the next round", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.take();
+  m.repair.onSyncTimer(1_000);
+  const [have] = sentTo(m.take(), a.conn);
+  assert.equal(have?.type, "have");
+  assert.ok(have?.type === "have" && have.full);
+  const next = m.repair.nextDeadlineMs();
+  assert.ok(next >= 1_900 && next <= 2_100, `next sync at ${next}`);
+});
+
+Deno.test("`Repair.onSkip()` skips only as far as held messages prove", () => {
+  const m = machines();
+  neighbour(m, A, "10.0.0.2:9000");
+  m.take();
+  m.repair.onSkip({ type: "skip", clock: new Map([[B, 5]]) }, 0);
+  assert.deepEqual(ofType(m.take(), "skip"), [], "nothing proves the gap yet");
+  m.repair.onChat(chat(B, 3, { [B]: 3 }), 1);
+  assert.deepEqual(ofType(m.take(), "skip"), [{ type: "skip", author: B, seq: 2 }]);
+});
