@@ -73,10 +73,10 @@ import {
   signWithIdentity,
   verifyPeerSignature,
 } from "../identity/identity.ts";
+import { asArrayBufferView, concatBytes } from "../wire/bytes.ts";
 import { bytesToHex, hexToBytes } from "../wire/hex.ts";
 import { PEER_ID_BYTES, type PeerId } from "../wire/message.ts";
-import { isPeerId } from "../wire/message_codec.ts";
-import { quoteForError } from "../wire/protocol_error.ts";
+import { checkNickText, checkUtf8Length, isPeerId, quoteForError } from "../wire/fields.ts";
 import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
 import { ed25519PublicKeyToX25519, identityX25519KeyPair } from "./ed25519_to_x25519.ts";
 import {
@@ -240,7 +240,7 @@ export async function sealDirect(
   const body = encoder.encode([from, nick, text, ts]);
   const signature = await signWithIdentity(
     sender,
-    concat([DOMAIN_BYTES, recipient, eph.publicKey, body]),
+    concatBytes([DOMAIN_BYTES, recipient, eph.publicKey, body]),
   );
   const plaintext = encoder.encode([from, nick, text, ts, signature]);
   const key = await boxKey(
@@ -250,7 +250,7 @@ export async function sealDirect(
   );
   const ciphertext = new Uint8Array(
     await crypto.subtle.encrypt(
-      { name: "AES-GCM", iv: ZERO_NONCE, additionalData: concat([recipient, eph.publicKey]) },
+      { name: "AES-GCM", iv: ZERO_NONCE, additionalData: concatBytes([recipient, eph.publicKey]) },
       key,
       plaintext,
     ),
@@ -271,7 +271,7 @@ async function boxKey(
   const ikm = await crypto.subtle.importKey("raw", shared, "HKDF", false, ["deriveKey"]);
   shared.fill(0);
   return await crypto.subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: SALT_BYTES, info: concat([eph, recipientX]) },
+    { name: "HKDF", hash: "SHA-256", salt: SALT_BYTES, info: concatBytes([eph, recipientX]) },
     ikm,
     { name: "AES-GCM", length: 256 },
     false,
@@ -327,10 +327,10 @@ export async function openDirect(
         {
           name: "AES-GCM",
           iv: ZERO_NONCE,
-          additionalData: concat([recipient.publicKey, eph]),
+          additionalData: concatBytes([recipient.publicKey, eph]),
         },
         key,
-        copyIfShared(ciphertext),
+        asArrayBufferView(ciphertext),
       ),
     );
   } catch (cause) {
@@ -342,7 +342,7 @@ export async function openDirect(
   }
   const { from, nick, text, ts, signature } = decodePlaintext(plaintext, limits);
   const body = encoder.encode([from, nick, text, ts]);
-  const signed = concat([DOMAIN_BYTES, recipient.publicKey, eph, body]);
+  const signed = concatBytes([DOMAIN_BYTES, recipient.publicKey, eph, body]);
   const id = bytesToHex(from);
   if (!(await verifyPeerSignature(id, signed, signature))) {
     throw new DirectMessageError(
@@ -538,31 +538,14 @@ function typeName(head: number): string {
 // ---------------------------------------------------------------------------
 // Field checks, shared by sealing (RangeError) and opening (DirectMessageError)
 
-// deno-lint-ignore no-control-regex
-const CONTROL_PATTERN = /[\u0000-\u001f\u007f-\u009f]/;
-
 function checkNick(value: unknown, limits: DirectMessageLimits, fail: Fail): string {
   if (typeof value !== "string") return fail(`nick must be a string, got ${describe(value)}`);
-  if (value.length === 0) fail("nick is empty");
-  checkUtf8Length(value, "nick", limits.nickBytesMax, fail);
-  if (CONTROL_PATTERN.test(value)) {
-    fail(`nick ${quoteForError(value)} contains a control character`);
-  }
-  return value;
+  return checkNickText(value, "nick", limits, fail);
 }
 
 function checkText(value: unknown, limits: DirectMessageLimits, fail: Fail): string {
   if (typeof value !== "string") return fail(`text must be a string, got ${describe(value)}`);
-  checkUtf8Length(value, "text", limits.textBytesMax, fail);
-  return value;
-}
-
-function checkUtf8Length(value: string, field: string, bytesMax: number, fail: Fail): void {
-  if (!value.isWellFormed()) fail(`${field} is not well-formed Unicode`);
-  // Cheap bound first: a UTF-16 unit is at most 3 UTF-8 bytes.
-  if (value.length * 3 <= bytesMax) return;
-  const bytes = utf8.encode(value).byteLength;
-  if (bytes > bytesMax) fail(`${field} is ${bytes} bytes, limit ${bytesMax}`);
+  return checkUtf8Length(value, "text", limits.textBytesMax, fail);
 }
 
 function checkTs(value: unknown, fail: Fail): number {
@@ -624,25 +607,4 @@ function insert<K, V>(map: Map<K, V>, key: K, value: V, entriesMax: number): voi
     if (oldest.done !== true) map.delete(oldest.value);
   }
   map.set(key, value);
-}
-
-// ---------------------------------------------------------------------------
-// Bytes
-
-function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
-
-function copyIfShared(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes.buffer instanceof ArrayBuffer
-    ? bytes as Uint8Array<ArrayBuffer>
-    : new Uint8Array(bytes);
 }

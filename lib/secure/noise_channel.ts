@@ -56,6 +56,7 @@
  */
 
 import type { Identity } from "../identity/identity.ts";
+import { readU32BE, U32_BYTES, writeU32BE } from "../wire/bytes.ts";
 import { encodeFrames } from "../wire/frame_codec.ts";
 import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";
 import { type Hello, PROTOCOL_VERSION } from "../wire/message.ts";
@@ -78,7 +79,7 @@ export const NOISE_PROTOCOL_NAME = "Noise_XXpsk3_25519_AESGCM_SHA256";
 export const NOISE_PROLOGUE_PREFIX = `p2pchat/${PROTOCOL_VERSION} room:`;
 
 /** Bytes of the length prefix in front of each payload inside a transport message. */
-export const INNER_LENGTH_BYTES = 4;
+export const INNER_LENGTH_BYTES = U32_BYTES;
 
 /** Largest message payload one transport message can carry: 65519 − 4 = 65515 bytes. */
 export const SEALED_PAYLOAD_BYTES_MAX = TRANSPORT_PLAINTEXT_BYTES_MAX - INNER_LENGTH_BYTES;
@@ -705,13 +706,9 @@ function pack(
   let pos = 0;
   for (let i = start; i < end; i++) {
     const payload = payloads[i]!;
-    const length = payload.byteLength;
-    out[pos] = length >>> 24;
-    out[pos + 1] = (length >>> 16) & 0xff;
-    out[pos + 2] = (length >>> 8) & 0xff;
-    out[pos + 3] = length & 0xff;
+    writeU32BE(out, pos, payload.byteLength);
     out.set(payload, pos + INNER_LENGTH_BYTES);
-    pos += INNER_LENGTH_BYTES + length;
+    pos += INNER_LENGTH_BYTES + payload.byteLength;
   }
   return out;
 }
@@ -727,8 +724,7 @@ function unpack(plaintext: Uint8Array): Uint8Array[] {
         `Cannot open frame: ${end - pos} bytes at offset ${pos} are too few for a length prefix`,
       );
     }
-    const length = ((plaintext[pos]! << 24) | (plaintext[pos + 1]! << 16) |
-      (plaintext[pos + 2]! << 8) | plaintext[pos + 3]!) >>> 0;
+    const length = readU32BE(plaintext, pos);
     pos += INNER_LENGTH_BYTES;
     if (length === 0) {
       throw new ProtocolError(`Cannot open frame: inner length 0 at offset ${pos - 4}`);

@@ -12,15 +12,13 @@
  */
 
 import type { ChatMessage, PeerId } from "./message.ts";
-import { PEER_ID_BYTES } from "./message.ts";
+import { PEER_ID_BYTES, SIGNATURE_BYTES } from "./message.ts";
+import { hasControlCharacter } from "./fields.ts";
 import { peerIdAt } from "./peer_id_interner.ts";
 import type { WireLimits } from "./wire_limits.ts";
 
 const CHAT_CODE = 8;
-const SIGNATURE_BYTES = 64;
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** A cursor over a message's bytes; every read returns `undefined` on a surprise. */
 class Reader {
@@ -242,7 +240,7 @@ export function decodeChatFast(
   }
   if (clock.get(author) !== seq) return undefined;
   const nick = r.str(limits.nickBytesMax);
-  if (nick === undefined || nick.length === 0 || CONTROL.test(nick)) return undefined;
+  if (nick === undefined || nick.length === 0 || hasControlCharacter(nick)) return undefined;
   const text = r.str(limits.textBytesMax);
   const ts = r.int();
   if (text === undefined || ts === undefined || r.pos !== body.length) return undefined;

@@ -22,8 +22,18 @@
  */
 
 import { Encoder } from "@msgpack/msgpack";
-import { addressProblem } from "./address.ts";
-import { bytesToHex, hexToBytes, isLowerHex } from "./hex.ts";
+import { checkAddr } from "./address.ts";
+import {
+  checkInt,
+  checkNick,
+  checkPositive,
+  checkStr,
+  checkUint,
+  describeValue as describe,
+  type FieldFail as Fail,
+  isPeerId,
+} from "./fields.ts";
+import { bytesToHex, hexToBytes } from "./hex.ts";
 import { peerIdAt } from "./peer_id_interner.ts";
 import {
   type AnyMessage,
@@ -39,17 +49,18 @@ import {
   PROTOCOL_VERSION,
   type Role,
   type SeqRange,
+  SIGNATURE_BYTES,
 } from "./message.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
-import { ProtocolError, quoteForError } from "./protocol_error.ts";
+import { ProtocolError } from "./protocol_error.ts";
 import { decodeChatFast } from "./chat_fast_path.ts";
 import { DEFAULT_WIRE_LIMITS, MESSAGE_OVERHEAD_BYTES, type WireLimits } from "./wire_limits.ts";
 
 /** Second element of every hello: tells a p2pchat peer from anything else. */
 export const PROTOCOL_MAGIC = "p2pchat";
 
-/** Length in bytes of a chat signature (Ed25519) when present. */
-export const SIGNATURE_BYTES = 64;
+// Kept importable from here: other layers use these names from the codec.
+export { isPeerId, SIGNATURE_BYTES };
 
 /** How deep msgpack arrays may nest in a message (the layouts use 3). */
 export const ARRAY_DEPTH_MAX = 8;
@@ -84,9 +95,6 @@ const NONCE_LIMIT = 2 ** 32;
 // ---------------------------------------------------------------------------
 // Failures
 
-/** Throws the error for one problem; `detail` goes after the colon. */
-type Fail = (detail: string, cause?: unknown) => never;
-
 type Subject = AnyMessage["type"] | "message";
 
 function failures(
@@ -111,82 +119,13 @@ const ENCODE_FAIL: Readonly<Record<Subject, Fail>> = failures(
   (message) => new RangeError(message),
 );
 
-/** A short, safe description of a decoded value for an error message. */
-function describe(value: unknown): string {
-  if (typeof value === "number") return String(value);
-  if (typeof value === "string") return `str ${quoteForError(value)}`;
-  if (value instanceof Uint8Array) return `bin of ${value.length} bytes`;
-  if (Array.isArray(value)) return `array of ${value.length}`;
-  return typeof value;
-}
-
 // ---------------------------------------------------------------------------
 // Field checks, shared by decoding (wire values) and encoding (memory values)
-
-function checkUint(value: unknown, field: string, fail: Fail): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    fail(`${field} must be an unsigned safe integer, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function checkPositive(value: unknown, field: string, fail: Fail): number {
-  const n = checkUint(value, field, fail);
-  if (n < 1) fail(`${field} must be at least 1, got 0`);
-  return n;
-}
-
-function checkInt(value: unknown, field: string, fail: Fail): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
-    fail(`${field} must be a safe integer, got ${describe(value)}`);
-  }
-  return value;
-}
 
 function checkNonce(value: unknown, fail: Fail): number {
   const nonce = checkUint(value, "nonce", fail);
   if (nonce >= NONCE_LIMIT) fail(`nonce ${nonce} does not fit 32 bits`);
   return nonce;
-}
-
-/** UTF-8 length of a well-formed string, without encoding it. */
-function utf8Bytes(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) bytes += 1;
-    else if (code >= 0xd800 && code <= 0xdbff) i++; // surrogate pair: 2 units, 4 bytes
-    else bytes += 2;
-  }
-  return bytes;
-}
-
-function checkStr(value: unknown, field: string, bytesMax: number, fail: Fail): string {
-  if (typeof value !== "string") fail(`${field} must be a str, got ${describe(value)}`);
-  if (!value.isWellFormed()) fail(`${field} is not well-formed Unicode`);
-  const bytes = utf8Bytes(value);
-  if (bytes > bytesMax) fail(`${field} is ${bytes} bytes, limit ${bytesMax}`);
-  return value;
-}
-
-// deno-lint-ignore no-control-regex
-const CONTROL_PATTERN = /[\u0000-\u001f\u007f-\u009f]/;
-
-function checkNick(value: unknown, field: string, limits: WireLimits, fail: Fail): string {
-  const nick = checkStr(value, field, limits.nickBytesMax, fail);
-  if (nick.length === 0) fail(`${field} is empty`);
-  if (CONTROL_PATTERN.test(nick)) {
-    fail(`${field} ${quoteForError(nick)} contains a control character`);
-  }
-  return nick;
-}
-
-function checkAddr(value: unknown, field: string, limits: WireLimits, fail: Fail): string {
-  const addr = checkStr(value, field, limits.addrBytesMax, fail);
-  const problem = addressProblem(addr);
-  if (problem !== undefined) fail(`${field} ${quoteForError(addr)} is invalid: ${problem}`);
-  return addr;
 }
 
 /** Wire id (bin of 32 bytes) → in-memory id (lowercase hex). */
@@ -227,21 +166,6 @@ function checkLength(array: readonly unknown[], min: number, fail: Fail): void {
 function checkArray(value: unknown, field: string, fail: Fail): unknown[] {
   if (!Array.isArray(value)) fail(`${field} must be an array, got ${describe(value)}`);
   return value;
-}
-
-/**
- * Whether `value` is a peer id in its in-memory form: 64 lowercase hex digits.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isPeerId } from "./message_codec.ts";
- *
- * assert.ok(isPeerId("ab".repeat(32)) && !isPeerId("AB".repeat(32)));
- * ```
- */
-export function isPeerId(value: unknown): value is PeerId {
-  return typeof value === "string" && value.length === 2 * PEER_ID_BYTES && isLowerHex(value);
 }
 
 // ---------------------------------------------------------------------------
