@@ -75,6 +75,7 @@ import {
 } from "../identity/identity.ts";
 import { asArrayBufferView, concatBytes } from "../wire/bytes.ts";
 import { bytesToHex, hexToBytes } from "../wire/hex.ts";
+import { MsgpackReader } from "../wire/msgpack_reader.ts";
 import { PEER_ID_BYTES, type PeerId } from "../wire/message.ts";
 import { checkNickText, checkUtf8Length, isPeerId, quoteForError } from "../wire/fields.ts";
 import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
@@ -182,7 +183,6 @@ export class DirectMessageError extends Error {
 
 const encoder = new Encoder();
 const utf8 = new TextEncoder();
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const DOMAIN_BYTES = utf8.encode(DIRECT_SIGNATURE_DOMAIN);
 const SALT_BYTES = utf8.encode(DIRECT_KEY_SALT);
 const ZERO_NONCE = new Uint8Array(12);
@@ -354,15 +354,9 @@ export async function openDirect(
 }
 
 // ---------------------------------------------------------------------------
-// Decoding: a strict reader of exactly the two layouts, any MessagePack width accepted
+// Decoding: exactly the two layouts, any MessagePack width accepted (the wire's reader)
 
 type Fail = (detail: string) => never;
-
-interface Cursor {
-  readonly bytes: Uint8Array;
-  pos: number;
-  readonly fail: Fail;
-}
 
 /**
  * What identifies a box however a relay re-encodes it: its ephemeral public
@@ -376,25 +370,21 @@ export function directBoxId(box: Uint8Array): string {
 }
 
 function decodeBox(box: Uint8Array): [Uint8Array, Uint8Array] {
-  const cursor: Cursor = {
-    bytes: box,
-    pos: 0,
-    fail: (detail) => {
-      throw new DirectMessageError("malformed-box", `Cannot open direct message: box ${detail}`);
-    },
+  const fail: Fail = (detail) => {
+    throw new DirectMessageError("malformed-box", `Cannot open direct message: box ${detail}`);
   };
-  const fail = cursor.fail;
-  const length = readArrayLength(cursor);
+  const reader = new MsgpackReader(box, fail);
+  const length = reader.arrayLength("the array");
   if (length !== 2) fail(`has ${length} elements, expected 2`);
-  const eph = readBin(cursor, "eph");
+  const eph = reader.bin("eph");
   if (eph.byteLength !== X25519_KEY_BYTES) {
     fail(`eph must be ${X25519_KEY_BYTES} bytes, got ${eph.byteLength}`);
   }
-  const ciphertext = readBin(cursor, "ciphertext");
+  const ciphertext = reader.bin("ciphertext");
   if (ciphertext.byteLength < DIRECT_TAG_BYTES) {
     fail(`ciphertext is ${ciphertext.byteLength} bytes, shorter than the tag`);
   }
-  checkEnd(cursor);
+  reader.end();
   return [eph, ciphertext];
 }
 
@@ -410,129 +400,22 @@ function decodePlaintext(plaintext: Uint8Array, limits: DirectMessageLimits): Pl
   const fail: Fail = (detail) => {
     throw new DirectMessageError("malformed-plaintext", `Cannot open direct message: ${detail}`);
   };
-  const cursor: Cursor = { bytes: plaintext, pos: 0, fail };
-  const length = readArrayLength(cursor);
+  const reader = new MsgpackReader(plaintext, fail);
+  const length = reader.arrayLength("the array");
   if (length !== 5) fail(`plaintext has ${length} elements, expected 5`);
-  const from = readBin(cursor, "from");
+  const from = reader.bin("from");
   if (from.byteLength !== PEER_ID_BYTES) {
     fail(`from must be ${PEER_ID_BYTES} bytes, got ${from.byteLength}`);
   }
-  const nick = checkNick(readStr(cursor, "nick"), limits, fail);
-  const text = checkText(readStr(cursor, "text"), limits, fail);
-  const ts = checkTs(readInt(cursor, "ts"), fail);
-  const signature = readBin(cursor, "signature");
+  const nick = checkNick(reader.str("nick"), limits, fail);
+  const text = checkText(reader.str("text"), limits, fail);
+  const ts = checkTs(reader.int("ts"), fail);
+  const signature = reader.bin("signature");
   if (signature.byteLength !== ED25519_SIGNATURE_BYTES) {
     fail(`signature must be ${ED25519_SIGNATURE_BYTES} bytes, got ${signature.byteLength}`);
   }
-  checkEnd(cursor);
+  reader.end();
   return { from, nick, text, ts, signature };
-}
-
-function readHead(cursor: Cursor, field: string): number {
-  if (cursor.pos >= cursor.bytes.length) cursor.fail(`is truncated before ${field}`);
-  return cursor.bytes[cursor.pos++]!;
-}
-
-/** Reads a `width`-byte big-endian unsigned integer (width ≤ 4). */
-function readUint(cursor: Cursor, width: number, field: string): number {
-  if (width > cursor.bytes.length - cursor.pos) cursor.fail(`is truncated in ${field}`);
-  let n = 0;
-  for (let i = 0; i < width; i++) n = n * 256 + cursor.bytes[cursor.pos + i]!;
-  cursor.pos += width;
-  return n;
-}
-
-function readArrayLength(cursor: Cursor): number {
-  const head = readHead(cursor, "the array");
-  if (head >= 0x90 && head <= 0x9f) return head & 0x0f;
-  if (head === 0xdc) return readUint(cursor, 2, "the array");
-  if (head === 0xdd) return readUint(cursor, 4, "the array");
-  return cursor.fail(`must be an array, got ${typeName(head)}`);
-}
-
-function readBin(cursor: Cursor, field: string): Uint8Array {
-  const head = readHead(cursor, field);
-  if (head < 0xc4 || head > 0xc6) cursor.fail(`${field} must be a bin, got ${typeName(head)}`);
-  const length = readUint(cursor, 1 << (head - 0xc4), field);
-  return readBytes(cursor, length, field);
-}
-
-function readStr(cursor: Cursor, field: string): string {
-  const head = readHead(cursor, field);
-  let length: number;
-  if (head >= 0xa0 && head <= 0xbf) length = head & 0x1f;
-  else if (head >= 0xd9 && head <= 0xdb) length = readUint(cursor, 1 << (head - 0xd9), field);
-  else return cursor.fail(`${field} must be a str, got ${typeName(head)}`);
-  const bytes = readBytes(cursor, length, field);
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return cursor.fail(`${field} is not valid UTF-8`);
-  }
-}
-
-function readInt(cursor: Cursor, field: string): number {
-  const head = readHead(cursor, field);
-  if (head <= 0x7f) return head;
-  if (head >= 0xe0) return head - 0x100;
-  const widths: Readonly<Record<number, number>> = {
-    0xcc: 1,
-    0xcd: 2,
-    0xce: 4,
-    0xcf: 8,
-    0xd0: 1,
-    0xd1: 2,
-    0xd2: 4,
-    0xd3: 8,
-  };
-  const width = widths[head];
-  if (width === undefined) return cursor.fail(`${field} must be an int, got ${typeName(head)}`);
-  const bytes = readBytes(cursor, width, field);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, width);
-  const signed = head >= 0xd0;
-  let value: number | bigint;
-  switch (width) {
-    case 1:
-      value = signed ? view.getInt8(0) : view.getUint8(0);
-      break;
-    case 2:
-      value = signed ? view.getInt16(0) : view.getUint16(0);
-      break;
-    case 4:
-      value = signed ? view.getInt32(0) : view.getUint32(0);
-      break;
-    default:
-      value = signed ? view.getBigInt64(0) : view.getBigUint64(0);
-      if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-        cursor.fail(`${field} is outside ±(2^53 - 1)`);
-      }
-  }
-  return Number(value);
-}
-
-function readBytes(cursor: Cursor, length: number, field: string): Uint8Array {
-  if (length > cursor.bytes.length - cursor.pos) cursor.fail(`is truncated in ${field}`);
-  const bytes = cursor.bytes.subarray(cursor.pos, cursor.pos + length);
-  cursor.pos += length;
-  return bytes;
-}
-
-function checkEnd(cursor: Cursor): void {
-  const extra = cursor.bytes.length - cursor.pos;
-  if (extra > 0) cursor.fail(`has ${extra} extra bytes after the array`);
-}
-
-function typeName(head: number): string {
-  if (head <= 0x7f || head >= 0xe0 || (head >= 0xcc && head <= 0xd3)) return "int";
-  if ((head >= 0x80 && head <= 0x8f) || head === 0xde || head === 0xdf) return "map";
-  if ((head >= 0x90 && head <= 0x9f) || head === 0xdc || head === 0xdd) return "array";
-  if ((head >= 0xa0 && head <= 0xbf) || (head >= 0xd9 && head <= 0xdb)) return "str";
-  if (head >= 0xc4 && head <= 0xc6) return "bin";
-  if (head === 0xc0) return "nil";
-  if (head === 0xc2 || head === 0xc3) return "boolean";
-  if (head === 0xca || head === 0xcb) return "float";
-  if ((head >= 0xc7 && head <= 0xc9) || (head >= 0xd4 && head <= 0xd8)) return "extension";
-  return `reserved byte 0x${head.toString(16)}`;
 }
 
 // ---------------------------------------------------------------------------

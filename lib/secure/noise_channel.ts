@@ -58,6 +58,7 @@
 import type { Identity } from "../identity/identity.ts";
 import { readU32BE, U32_BYTES, writeU32BE } from "../wire/bytes.ts";
 import { encodeFrames } from "../wire/frame_codec.ts";
+import { MsgpackReader } from "../wire/msgpack_reader.ts";
 import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";
 import { type Hello, PROTOCOL_VERSION } from "../wire/message.ts";
 import { ProtocolError } from "../wire/protocol_error.ts";
@@ -497,20 +498,16 @@ export function decodeHandshakePayload(payload: Uint8Array): HandshakePayload {
   const fail = (detail: string): never => {
     throw new ProtocolError(`Cannot decode handshake payload: ${detail}`);
   };
-  const reader = new ByteReader(payload, fail);
-  const head = reader.byte();
-  let count: number;
-  if (head >= 0x90 && head <= 0x9f) count = head & 0x0f;
-  else if (head === 0xdc) count = reader.uint(2);
-  else if (head === 0xdd) count = reader.uint(4);
-  else return fail(`expected an array, got byte 0x${head.toString(16)}`);
+  const reader = new MsgpackReader(payload, fail);
+  const count = reader.arrayLength("the array");
   if (count < 2) fail(`expected at least 2 elements, got ${count}`);
   const hello = reader.bin("hello");
   const binding = reader.bin("binding");
   if (binding.byteLength !== BINDING_SIGNATURE_BYTES) {
     fail(`binding is ${binding.byteLength} bytes, expected ${BINDING_SIGNATURE_BYTES}`);
   }
-  if (count === 2 && !reader.done) fail(`${reader.left} extra bytes after the array`);
+  // Elements after the first two are skipped unparsed.
+  if (count === 2) reader.end();
   return { hello, binding };
 }
 
@@ -547,50 +544,6 @@ export function decodeRejection(frame: Uint8Array): RejectionReason | undefined 
     if (value === code) return reason as RejectionReason;
   }
   return undefined;
-}
-
-/** Reads MessagePack heads and bins from a buffer, failing on truncation. */
-class ByteReader {
-  readonly #bytes: Uint8Array;
-  readonly #fail: (detail: string) => never;
-  #pos = 0;
-
-  constructor(bytes: Uint8Array, fail: (detail: string) => never) {
-    this.#bytes = bytes;
-    this.#fail = fail;
-  }
-
-  get done(): boolean {
-    return this.#pos === this.#bytes.byteLength;
-  }
-
-  get left(): number {
-    return this.#bytes.byteLength - this.#pos;
-  }
-
-  byte(): number {
-    if (this.#pos >= this.#bytes.byteLength) this.#fail(`truncated at byte ${this.#pos}`);
-    return this.#bytes[this.#pos++]!;
-  }
-
-  uint(width: number): number {
-    let n = 0;
-    for (let i = 0; i < width; i++) n = n * 256 + this.byte();
-    return n;
-  }
-
-  bin(field: string): Uint8Array {
-    const at = this.#pos;
-    const head = this.byte();
-    const width = head === 0xc4 ? 1 : head === 0xc5 ? 2 : head === 0xc6 ? 4 : 0;
-    if (width === 0) {
-      this.#fail(`${field} at byte ${at} is not a bin (byte 0x${head.toString(16)})`);
-    }
-    const length = this.uint(width);
-    if (length > this.left) this.#fail(`${field} at byte ${at} is truncated`);
-    this.#pos += length;
-    return this.#bytes.subarray(this.#pos - length, this.#pos);
-  }
 }
 
 // ---------------------------------------------------------------------------

@@ -54,16 +54,14 @@ import {
 import type { VectorClock } from "../causal/vector_clock.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import { decodeChatFast } from "./chat_fast_path.ts";
+import { ARRAY_DEPTH_MAX, readMsgpackValue } from "./msgpack_reader.ts";
 import { DEFAULT_WIRE_LIMITS, MESSAGE_OVERHEAD_BYTES, type WireLimits } from "./wire_limits.ts";
 
 /** Second element of every hello: tells a p2pchat peer from anything else. */
 export const PROTOCOL_MAGIC = "p2pchat";
 
 // Kept importable from here: other layers use these names from the codec.
-export { isPeerId, SIGNATURE_BYTES };
-
-/** How deep msgpack arrays may nest in a message (the layouts use 3). */
-export const ARRAY_DEPTH_MAX = 8;
+export { ARRAY_DEPTH_MAX, isPeerId, SIGNATURE_BYTES };
 
 /** The type code, first element of every message array. */
 export const MESSAGE_TYPE_CODES: Readonly<Record<AnyMessage["type"], number>> = Object.freeze({
@@ -166,280 +164,6 @@ function checkLength(array: readonly unknown[], min: number, fail: Fail): void {
 function checkArray(value: unknown, field: string, fail: Fail): unknown[] {
   if (!Array.isArray(value)) fail(`${field} must be an array, got ${describe(value)}`);
   return value;
-}
-
-// ---------------------------------------------------------------------------
-// Step 1: the shape scan
-
-/** Remaining element counts of the open arrays; index 1 is the outermost. */
-const openArrays = new Uint32Array(ARRAY_DEPTH_MAX + 1);
-
-function readUint(bytes: Uint8Array, pos: number, width: number): number {
-  let n = 0;
-  for (let i = 0; i < width; i++) n = n * 256 + bytes[pos + i]!;
-  return n;
-}
-
-function forbiddenType(head: number): string {
-  if ((head >= 0x80 && head <= 0x8f) || head === 0xde || head === 0xdf) return "map";
-  if (head === 0xc0) return "nil";
-  if (head === 0xc2 || head === 0xc3) return "boolean";
-  if (head === 0xca || head === 0xcb) return "float";
-  if ((head >= 0xc7 && head <= 0xc9) || (head >= 0xd4 && head <= 0xd8)) return "extension";
-  return `reserved byte 0x${head.toString(16)}`;
-}
-
-/** Whether `bytes[start, end)` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
-function isUtf8(bytes: Uint8Array, start: number, end: number): boolean {
-  let i = start;
-  while (i < end) {
-    const lead = bytes[i]!;
-    if (lead < 0x80) {
-      i += 1;
-      continue;
-    }
-    let need: number;
-    let low = 0x80;
-    let high = 0xbf;
-    if (lead >= 0xc2 && lead <= 0xdf) need = 1;
-    else if (lead >= 0xe0 && lead <= 0xef) {
-      need = 2;
-      if (lead === 0xe0) low = 0xa0;
-      else if (lead === 0xed) high = 0x9f;
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      need = 3;
-      if (lead === 0xf0) low = 0x90;
-      else if (lead === 0xf4) high = 0x8f;
-    } else return false;
-    if (i + need >= end) return false;
-    const second = bytes[i + 1]!;
-    if (second < low || second > high) return false;
-    for (let k = 2; k <= need; k++) {
-      const next = bytes[i + k]!;
-      if (next < 0x80 || next > 0xbf) return false;
-    }
-    i += need + 1;
-  }
-  return true;
-}
-
-/** Whether the 64-bit big-endian int at `pos` lies within ±(2^53 - 1). */
-function isSafeInt64(bytes: Uint8Array, pos: number, signed: boolean): boolean {
-  const high = readUint(bytes, pos, 4);
-  if (!signed || high < 0x8000_0000) return high < 0x20_0000;
-  // Negative: two's complement high word ≥ -2^21, and not exactly -2^53.
-  if (high > 0xffe0_0000) return true;
-  return high === 0xffe0_0000 && readUint(bytes, pos + 4, 4) !== 0;
-}
-
-/** Step 1 of decoding; see the module doc. */
-function checkShape(bytes: Uint8Array, fail: Fail): void {
-  const end = bytes.length;
-  let pos = 0;
-  let depth = 0;
-  while (true) {
-    if (pos >= end) fail(`MessagePack is truncated at byte ${pos}`);
-    const at = pos;
-    const head = bytes[pos++]!;
-    let arrayLength = -1;
-    if (head <= 0x7f || head >= 0xe0) {
-      // positive or negative fixint
-    } else if (head >= 0x90 && head <= 0x9f) {
-      arrayLength = head & 0x0f;
-    } else if (head >= 0xa0 && head <= 0xbf) {
-      const length = head & 0x1f;
-      if (length > end - pos) fail(`MessagePack is truncated in the str at byte ${at}`);
-      if (!isUtf8(bytes, pos, pos + length)) fail(`str at byte ${at} is not valid UTF-8`);
-      pos += length;
-    } else {
-      switch (head) {
-        case 0xcc:
-        case 0xd0:
-          pos += 1;
-          break;
-        case 0xcd:
-        case 0xd1:
-          pos += 2;
-          break;
-        case 0xce:
-        case 0xd2:
-          pos += 4;
-          break;
-        case 0xcf:
-        case 0xd3: {
-          if (8 > end - pos) fail(`MessagePack is truncated at byte ${at}`);
-          if (!isSafeInt64(bytes, pos, head === 0xd3)) {
-            fail(`int at byte ${at} is outside ±(2^53 - 1)`);
-          }
-          pos += 8;
-          break;
-        }
-        case 0xc4:
-        case 0xc5:
-        case 0xc6:
-        case 0xd9:
-        case 0xda:
-        case 0xdb: {
-          const width = head === 0xc4 || head === 0xd9 ? 1 : head === 0xc5 || head === 0xda ? 2 : 4;
-          if (width > end - pos) fail(`MessagePack is truncated at byte ${at}`);
-          const length = readUint(bytes, pos, width);
-          pos += width;
-          if (length > end - pos) fail(`MessagePack is truncated in the value at byte ${at}`);
-          if (head >= 0xd9 && !isUtf8(bytes, pos, pos + length)) {
-            fail(`str at byte ${at} is not valid UTF-8`);
-          }
-          pos += length;
-          break;
-        }
-        case 0xdc:
-        case 0xdd: {
-          const width = head === 0xdc ? 2 : 4;
-          if (width > end - pos) fail(`MessagePack is truncated at byte ${at}`);
-          arrayLength = readUint(bytes, pos, width);
-          pos += width;
-          break;
-        }
-        default:
-          fail(`${forbiddenType(head)} at byte ${at} is not allowed (only int, str, bin, array)`);
-      }
-      if (pos > end) fail(`MessagePack is truncated at byte ${at}`);
-    }
-    if (arrayLength >= 0) {
-      // Even an empty array counts for depth.
-      if (depth === ARRAY_DEPTH_MAX) fail(`arrays nest deeper than ${ARRAY_DEPTH_MAX}`);
-      if (arrayLength > end - pos) {
-        fail(`array at byte ${at} has ${arrayLength} elements but only ${end - pos} bytes follow`);
-      }
-      if (arrayLength > 0) {
-        openArrays[++depth] = arrayLength;
-        continue;
-      }
-    }
-    // A value is complete; close every array it completes.
-    while (depth > 0) {
-      const left = openArrays[depth]! - 1;
-      openArrays[depth] = left;
-      if (left > 0) break;
-      depth--;
-    }
-    if (depth === 0) {
-      if (pos !== end) fail(`${end - pos} extra bytes after the MessagePack value`);
-      return;
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Step 2: build the value. Step 1 proved the bytes well formed, so this only
-// reads. Our own reader rather than the library's: @msgpack/msgpack decodes
-// strings over 200 bytes with a default TextDecoder, which drops a leading
-// U+FEFF — a relayed text would then differ from what its author signed.
-
-const UTF8_KEEP_BOM = new TextDecoder("utf-8", { ignoreBOM: true });
-
-/** Strings up to this many bytes are decoded in JavaScript when they are ASCII. */
-const ASCII_FAST_BYTES_MAX = 32;
-
-/** A cursor over bytes that {@linkcode checkShape} accepted. */
-interface Cursor {
-  readonly bytes: Uint8Array;
-  readonly view: DataView;
-  pos: number;
-}
-
-function readValue(c: Cursor): unknown {
-  const head = c.bytes[c.pos++]!;
-  if (head <= 0x7f) return head;
-  if (head >= 0xe0) return head - 0x100;
-  if (head >= 0x90 && head <= 0x9f) return readArray(c, head & 0x0f);
-  if (head >= 0xa0 && head <= 0xbf) return readString(c, head & 0x1f);
-  const view = c.view;
-  const at = c.pos;
-  switch (head) {
-    case 0xcc:
-      c.pos += 1;
-      return c.bytes[at]!;
-    case 0xcd:
-      c.pos += 2;
-      return view.getUint16(at);
-    case 0xce:
-      c.pos += 4;
-      return view.getUint32(at);
-    case 0xcf:
-      c.pos += 8;
-      return view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
-    case 0xd0:
-      c.pos += 1;
-      return view.getInt8(at);
-    case 0xd1:
-      c.pos += 2;
-      return view.getInt16(at);
-    case 0xd2:
-      c.pos += 4;
-      return view.getInt32(at);
-    case 0xd3:
-      c.pos += 8;
-      // Exact: step 1 bounded it to ±(2^53 - 1).
-      return view.getInt32(at) * 2 ** 32 + view.getUint32(at + 4);
-    case 0xc4:
-      c.pos += 1;
-      return readBin(c, c.bytes[at]!);
-    case 0xc5:
-      c.pos += 2;
-      return readBin(c, view.getUint16(at));
-    case 0xc6:
-      c.pos += 4;
-      return readBin(c, view.getUint32(at));
-    case 0xd9:
-      c.pos += 1;
-      return readString(c, c.bytes[at]!);
-    case 0xda:
-      c.pos += 2;
-      return readString(c, view.getUint16(at));
-    case 0xdb:
-      c.pos += 4;
-      return readString(c, view.getUint32(at));
-    case 0xdc:
-      c.pos += 2;
-      return readArray(c, view.getUint16(at));
-    default: // 0xdd; step 1 refused everything else
-      c.pos += 4;
-      return readArray(c, view.getUint32(at));
-  }
-}
-
-function readArray(c: Cursor, length: number): unknown[] {
-  const array = new Array<unknown>(length);
-  for (let i = 0; i < length; i++) array[i] = readValue(c);
-  return array;
-}
-
-function readBin(c: Cursor, length: number): Uint8Array {
-  const start = c.pos;
-  c.pos += length;
-  return c.bytes.subarray(start, c.pos);
-}
-
-function readString(c: Cursor, length: number): string {
-  const bytes = c.bytes;
-  const start = c.pos;
-  c.pos += length;
-  if (length <= ASCII_FAST_BYTES_MAX) {
-    let text = "";
-    for (let i = start; i < c.pos; i++) {
-      const byte = bytes[i]!;
-      if (byte >= 0x80) return UTF8_KEEP_BOM.decode(bytes.subarray(start, c.pos));
-      text += String.fromCharCode(byte);
-    }
-    return text;
-  }
-  return UTF8_KEEP_BOM.decode(bytes.subarray(start, c.pos));
-}
-
-function decodeValue(bytes: Uint8Array, fail: Fail): unknown {
-  checkShape(bytes, fail);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return readValue({ bytes, view, pos: 0 });
 }
 
 const encoder = new Encoder();
@@ -583,7 +307,7 @@ function decodeRanges(value: unknown, limits: WireLimits, fail: Fail): SeqRange[
 
 function decodeChatBody(body: Uint8Array, limits: WireLimits): ChatBodyFields {
   const fail: Fail = DECODE_FAIL.chat;
-  const array = checkArray(decodeValue(body, fail), "body", fail);
+  const array = checkArray(readMsgpackValue(body, fail), "body", fail);
   checkLength(array, 6, fail);
   const author = decodeId(array[0], "author", fail);
   const seq = checkPositive(array[1], "seq", fail);
@@ -634,7 +358,7 @@ export function decodeMessage(
         : { type: "chat", message: fast.message, repair: fast.repair };
     }
   }
-  const value = decodeValue(bytes, failMessage);
+  const value = readMsgpackValue(bytes, failMessage);
   if (!Array.isArray(value) || value.length === 0) {
     failMessage(`expected a non-empty array, got ${describe(value)}`);
   }
