@@ -18,7 +18,7 @@
  *
  * Notation: `‖` concatenates bytes; `recipient` and `from` are the raw 32-byte public keys
  * (the ids before hex); `msgpack[…]` is the shortest-form MessagePack array (each int,
- * str and bin in its shortest encoding, as `@msgpack/msgpack` writes it).
+ * str and bin in its shortest encoding, as `lib/wire/msgpack_writer.ts` and `@msgpack/msgpack` write it).
  *
  * 1. `eph` = a fresh X25519 key pair, used for this box only.
  * 2. `body = msgpack[from: bin 32, nick: str, text: str, ts: int]`.
@@ -66,7 +66,6 @@
  * @module
  */
 
-import { Encoder } from "@msgpack/msgpack";
 import {
   ED25519_SIGNATURE_BYTES,
   type Identity,
@@ -76,6 +75,7 @@ import {
 import { asArrayBufferView, concatBytes } from "../wire/bytes.ts";
 import { bytesToHex, hexToBytes } from "../wire/hex.ts";
 import { MsgpackReader } from "../wire/msgpack_reader.ts";
+import { encodeMsgpack } from "../wire/msgpack_writer.ts";
 import { PEER_ID_BYTES, type PeerId } from "../wire/message.ts";
 import { checkNickText, checkUtf8Length, isPeerId, quoteForError } from "../wire/fields.ts";
 import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
@@ -181,7 +181,6 @@ export class DirectMessageError extends Error {
   }
 }
 
-const encoder = new Encoder();
 const utf8 = new TextEncoder();
 const DOMAIN_BYTES = utf8.encode(DIRECT_SIGNATURE_DOMAIN);
 const SALT_BYTES = utf8.encode(DIRECT_KEY_SALT);
@@ -237,12 +236,12 @@ export async function sealDirect(
   const recipientX = peerX25519Key(recipientId, recipient);
   const from = hexToBytes(sender.id);
   const eph = await generateX25519KeyPair();
-  const body = encoder.encode([from, nick, text, ts]);
+  const body = encodeMsgpack([from, nick, text, ts]);
   const signature = await signWithIdentity(
     sender,
     concatBytes([DOMAIN_BYTES, recipient, eph.publicKey, body]),
   );
-  const plaintext = encoder.encode([from, nick, text, ts, signature]);
+  const plaintext = encodeMsgpack([from, nick, text, ts, signature]);
   const key = await boxKey(
     await x25519SharedSecret(eph.privateKey, recipientX),
     eph.publicKey,
@@ -255,7 +254,7 @@ export async function sealDirect(
       plaintext,
     ),
   );
-  const box = encoder.encode([eph.publicKey, ciphertext]);
+  const box = encodeMsgpack([eph.publicKey, ciphertext]);
   if (box.byteLength > limits.boxBytesMax) {
     fail(`box is ${box.byteLength} bytes, limit ${limits.boxBytesMax}`);
   }
@@ -341,7 +340,7 @@ export async function openDirect(
     );
   }
   const { from, nick, text, ts, signature } = decodePlaintext(plaintext, limits);
-  const body = encoder.encode([from, nick, text, ts]);
+  const body = encodeMsgpack([from, nick, text, ts]);
   const signed = concatBytes([DOMAIN_BYTES, recipient.publicKey, eph, body]);
   const id = bytesToHex(from);
   if (!(await verifyPeerSignature(id, signed, signature))) {

@@ -59,6 +59,7 @@ import type { Identity } from "../identity/identity.ts";
 import { readU32BE, U32_BYTES, writeU32BE } from "../wire/bytes.ts";
 import { encodeFrames } from "../wire/frame_codec.ts";
 import { MsgpackReader } from "../wire/msgpack_reader.ts";
+import { encodeMsgpack } from "../wire/msgpack_writer.ts";
 import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";
 import { type Hello, PROTOCOL_VERSION } from "../wire/message.ts";
 import { ProtocolError } from "../wire/protocol_error.ts";
@@ -466,24 +467,7 @@ export function encodeHandshakePayload(
   if (hello.byteLength > 0xffff) {
     throw new RangeError(`Cannot encode handshake payload: hello is ${hello.byteLength} bytes`);
   }
-  const helloHeader = hello.byteLength <= 0xff ? 2 : 3;
-  const out = new Uint8Array(1 + helloHeader + hello.byteLength + 2 + binding.byteLength);
-  let pos = 0;
-  out[pos++] = 0x92;
-  if (helloHeader === 2) {
-    out[pos++] = 0xc4;
-    out[pos++] = hello.byteLength;
-  } else {
-    out[pos++] = 0xc5;
-    out[pos++] = hello.byteLength >>> 8;
-    out[pos++] = hello.byteLength & 0xff;
-  }
-  out.set(hello, pos);
-  pos += hello.byteLength;
-  out[pos++] = 0xc4;
-  out[pos++] = binding.byteLength;
-  out.set(binding, pos);
-  return out;
+  return encodeMsgpack([hello, binding]);
 }
 
 /**
@@ -525,10 +509,7 @@ export function decodeHandshakePayload(payload: Uint8Array): HandshakePayload {
 export function encodeRejection(reason: RejectionReason): Uint8Array<ArrayBuffer> {
   const code = REJECTION_REASONS[reason];
   if (code === undefined) throw new TypeError(`Cannot encode rejection: unknown reason ${reason}`);
-  const text = new TextEncoder().encode(REJECTION_TEXTS[reason]);
-  // Every text is under 256 bytes: a fixstr or a str 8.
-  const head = text.byteLength < 32 ? [0xa0 | text.byteLength] : [0xd9, text.byteLength];
-  return Uint8Array.of(0x93, 0x00, code, ...head, ...text);
+  return encodeMsgpack([0, code, REJECTION_TEXTS[reason]]);
 }
 
 /**

@@ -21,7 +21,6 @@
  * @module
  */
 
-import { Encoder } from "@msgpack/msgpack";
 import { checkAddr } from "./address.ts";
 import {
   checkInt,
@@ -55,6 +54,7 @@ import type { VectorClock } from "../causal/vector_clock.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import { decodeChatFast } from "./chat_fast_path.ts";
 import { ARRAY_DEPTH_MAX, readMsgpackValue } from "./msgpack_reader.ts";
+import { encodeMsgpack } from "./msgpack_writer.ts";
 import { DEFAULT_WIRE_LIMITS, MESSAGE_OVERHEAD_BYTES, type WireLimits } from "./wire_limits.ts";
 
 /** Second element of every hello: tells a p2pchat peer from anything else. */
@@ -165,8 +165,6 @@ function checkArray(value: unknown, field: string, fail: Fail): unknown[] {
   if (!Array.isArray(value)) fail(`${field} must be an array, got ${describe(value)}`);
   return value;
 }
-
-const encoder = new Encoder();
 
 /** Largest encoded message: what still fits one frame once encrypted. */
 function messageBytesMax(limits: WireLimits): number {
@@ -532,7 +530,7 @@ export function encodeChatBody(
   const nick = checkNick(fields.nick, "nick", limits, fail);
   const text = checkStr(fields.text, "text", limits.textBytesMax, fail);
   const ts = checkInt(fields.ts, "ts", fail);
-  return encoder.encode([author, seq, clock, nick, text, ts]);
+  return encodeMsgpack([author, seq, clock, nick, text, ts]);
 }
 
 /**
@@ -703,7 +701,7 @@ export function encodeMessage(
       throw new TypeError(`Cannot encode message: unknown type ${describe(unknown.type)}`);
     }
   }
-  const bytes = encoder.encode(value);
+  const bytes = encodeMsgpack(value);
   const bytesMax = messageBytesMax(limits);
   if (bytes.length > bytesMax) {
     ENCODE_FAIL[message.type](
