@@ -77,15 +77,21 @@ import { bytesToHex, hexToBytes } from "../wire/hex.ts";
 import { MsgpackReader } from "../wire/msgpack_reader.ts";
 import { encodeMsgpack } from "../wire/msgpack_writer.ts";
 import { PEER_ID_BYTES, type PeerId } from "../wire/message.ts";
-import { checkNickText, checkUtf8Length, isPeerId, quoteForError } from "../wire/fields.ts";
-import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
-import { ed25519PublicKeyToX25519, identityX25519KeyPair } from "./ed25519_to_x25519.ts";
 import {
-  generateX25519KeyPair,
-  X25519_KEY_BYTES,
-  type X25519KeyPair,
-  x25519SharedSecret,
-} from "./noise/x25519.ts";
+  checkInt,
+  checkNickText,
+  checkUtf8Length,
+  isPeerId,
+  quoteForError,
+} from "../wire/fields.ts";
+import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
+import { ownX25519KeyPair, peerX25519Key } from "./direct_key_cache.ts";
+
+export {
+  OWN_X25519_KEY_CACHE_ENTRIES_MAX,
+  PEER_X25519_KEY_CACHE_ENTRIES_MAX,
+} from "./direct_key_cache.ts";
+import { generateX25519KeyPair, X25519_KEY_BYTES, x25519SharedSecret } from "./noise/x25519.ts";
 
 /** Domain string that precedes the addressee, `eph` and body in the signed bytes. */
 export const DIRECT_SIGNATURE_DOMAIN = "p2pchat-direct:";
@@ -95,12 +101,6 @@ export const DIRECT_KEY_SALT = "p2pchat-direct-v1";
 
 /** Length in bytes of the AES-GCM tag at the end of a box's ciphertext. */
 export const DIRECT_TAG_BYTES = 16;
-
-/** Most own X25519 private keys (one per identity) kept derived, least recently used go. */
-export const OWN_X25519_KEY_CACHE_ENTRIES_MAX = 16;
-
-/** Most peers' X25519 public keys kept converted, least recently used go. */
-export const PEER_X25519_KEY_CACHE_ENTRIES_MAX = 4096;
 
 /** What the sender writes: everything of a direct message but its author. */
 export interface DirectMessageContent {
@@ -231,7 +231,7 @@ export async function sealDirect(
   }
   const nick = checkNick(content.nick, limits, fail);
   const text = checkText(content.text, limits, fail);
-  const ts = checkTs(content.ts, fail);
+  const ts = checkInt(content.ts, "ts", fail);
   const recipient = hexToBytes(recipientId);
   const recipientX = peerX25519Key(recipientId, recipient);
   const from = hexToBytes(sender.id);
@@ -408,7 +408,7 @@ function decodePlaintext(plaintext: Uint8Array, limits: DirectMessageLimits): Pl
   }
   const nick = checkNick(reader.str("nick"), limits, fail);
   const text = checkText(reader.str("text"), limits, fail);
-  const ts = checkTs(reader.int("ts"), fail);
+  const ts = reader.int("ts");
   const signature = reader.bin("signature");
   if (signature.byteLength !== ED25519_SIGNATURE_BYTES) {
     fail(`signature must be ${ED25519_SIGNATURE_BYTES} bytes, got ${signature.byteLength}`);
@@ -430,63 +430,8 @@ function checkText(value: unknown, limits: DirectMessageLimits, fail: Fail): str
   return checkUtf8Length(value, "text", limits.textBytesMax, fail);
 }
 
-function checkTs(value: unknown, fail: Fail): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
-    return fail(`ts must be a safe integer, got ${describe(value)}`);
-  }
-  return value;
-}
-
 function describe(value: unknown): string {
   if (typeof value === "number") return String(value);
   if (typeof value === "string") return `string ${quoteForError(value)}`;
   return typeof value;
-}
-
-// ---------------------------------------------------------------------------
-// Key caches
-
-/** Own X25519 key pairs by the identity's Ed25519 private key, oldest use first. */
-const ownKeys = new Map<CryptoKey, Promise<X25519KeyPair>>();
-
-/** Peers' X25519 public keys by peer id, oldest use first. */
-const peerKeys = new Map<PeerId, Uint8Array<ArrayBuffer>>();
-
-function ownX25519KeyPair(identity: Identity): Promise<X25519KeyPair> {
-  const cached = touch(ownKeys, identity.privateKey);
-  if (cached !== undefined) return cached;
-  const derived = identityX25519KeyPair(identity);
-  insert(ownKeys, identity.privateKey, derived, OWN_X25519_KEY_CACHE_ENTRIES_MAX);
-  derived.catch(() => {
-    if (ownKeys.get(identity.privateKey) === derived) ownKeys.delete(identity.privateKey);
-  });
-  return derived;
-}
-
-/** The X25519 key of a peer; `publicKey` is `id` as bytes. Throws `RangeError` as the conversion. */
-function peerX25519Key(id: PeerId, publicKey: Uint8Array): Uint8Array<ArrayBuffer> {
-  const cached = touch(peerKeys, id);
-  if (cached !== undefined) return cached;
-  const converted = ed25519PublicKeyToX25519(publicKey);
-  insert(peerKeys, id, converted, PEER_X25519_KEY_CACHE_ENTRIES_MAX);
-  return converted;
-}
-
-/** Gets `key` and marks it most recently used. */
-function touch<K, V>(map: Map<K, V>, key: K): V | undefined {
-  const value = map.get(key);
-  if (value !== undefined) {
-    map.delete(key);
-    map.set(key, value);
-  }
-  return value;
-}
-
-/** Sets `key`, dropping the least recently used entry when the map is full. */
-function insert<K, V>(map: Map<K, V>, key: K, value: V, entriesMax: number): void {
-  if (!map.has(key) && map.size >= entriesMax) {
-    const oldest = map.keys().next();
-    if (oldest.done !== true) map.delete(oldest.value);
-  }
-  map.set(key, value);
 }
