@@ -28,6 +28,8 @@
  * @module
  */
 
+import { readU32BE } from "./bytes.ts";
+
 /** Throws the caller's error for one problem; `detail` goes after the colon. */
 export type ReadFail = (detail: string) => never;
 
@@ -390,7 +392,7 @@ export class MsgpackReader {
   /** An array header's element count (fixarray, array 16 or array 32). */
   arrayLength(field: string): number {
     const head = this.#head(field);
-    if (head >= 0x90 && head <= 0x9f) return head & 0x0f;
+    if ((head & 0xf0) === 0x90) return head & 0x0f;
     if (head === 0xdc) return this.#width(2, field);
     if (head === 0xdd) return this.#width(4, field);
     return this.#fail(`must be an array, got ${typeName(head)}`);
@@ -398,6 +400,22 @@ export class MsgpackReader {
 
   /** A non-negative int, in any width. */
   uint(field: string): number {
+    // The common widths inline (clock counters are mostly uint 16 or 32).
+    const bytes = this.#bytes;
+    const at = this.#pos;
+    const head = bytes[at];
+    if (head !== undefined && head <= 0x7f) {
+      this.#pos = at + 1;
+      return head;
+    }
+    if (head === 0xcd && at + 3 <= bytes.length) {
+      this.#pos = at + 3;
+      return (bytes[at + 1]! << 8) | bytes[at + 2]!;
+    }
+    if (head === 0xce && at + 5 <= bytes.length) {
+      this.#pos = at + 5;
+      return readU32BE(bytes, at + 1);
+    }
     const value = this.int(field);
     if (value < 0) this.#fail(`${field} must be an unsigned safe integer, got ${value}`);
     return value;
@@ -515,13 +533,15 @@ export class MsgpackReader {
     if (length > this.#bytes.length - this.#pos) this.#fail(`is truncated in ${field}`);
   }
 
-  /** A `width`-byte big-endian unsigned integer (width ≤ 4). */
-  #width(width: number, field: string): number {
+  /** A `width`-byte big-endian unsigned integer (width 1, 2 or 4). */
+  #width(width: 1 | 2 | 4, field: string): number {
     this.#need(width, field);
     const bytes = this.#bytes;
-    let n = 0;
-    for (let i = 0; i < width; i++) n = n * 256 + bytes[this.#pos++]!;
-    return n;
+    const at = this.#pos;
+    this.#pos = at + width;
+    if (width === 1) return bytes[at]!;
+    if (width === 2) return (bytes[at]! << 8) | bytes[at + 1]!;
+    return readU32BE(bytes, at);
   }
 }
 
