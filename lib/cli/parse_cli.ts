@@ -10,7 +10,10 @@ import { DEFAULT_ROOM, roomNameProblem } from "../secure/room_key.ts";
 import { parseAddress } from "../wire/address.ts";
 import { parseListenAddress } from "../runtime/listen.ts";
 import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
-import { quoteForError } from "../wire/protocol_error.ts";
+import { nickProblem, quoteForError } from "../wire/fields.ts";
+
+// The nick rule moved to the wire's field rules; re-exported while callers move.
+export { nickProblem };
 
 /** Where a peer looks for a bootstrap when none is named. */
 export const DEFAULT_BOOTSTRAP = "127.0.0.1:7411";
@@ -403,16 +406,4 @@ function defaultNick(user: string | undefined): string {
 function checkNick(nick: string): void {
   const problem = nickProblem(nick);
   if (problem !== undefined) throw new UsageError(`Invalid --nick: ${problem}`);
-}
-
-/** Why `nick` cannot be used, or `undefined` when it can. */
-export function nickProblem(nick: string): string | undefined {
-  const bytes = new TextEncoder().encode(nick).length;
-  if (bytes === 0) return "a nick needs at least one character";
-  if (bytes > DEFAULT_WIRE_LIMITS.nickBytesMax) {
-    return `${quoteForError(nick)} is ${bytes} bytes, limit ${DEFAULT_WIRE_LIMITS.nickBytesMax}`;
-  }
-  // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(nick)) return "a nick cannot contain control characters";
-  return undefined;
 }

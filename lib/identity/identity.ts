@@ -14,7 +14,7 @@
 
 import type { KeyObject } from "node:crypto";
 import { bytesToHex, hexToBytes, isLowerHex } from "../wire/hex.ts";
-import type { PeerId } from "../wire/message.ts";
+import { type PeerId, SIGNATURE_BYTES } from "../wire/message.ts";
 
 /** An Ed25519 key pair and the id derived from it. */
 export interface Identity {
@@ -47,7 +47,7 @@ export async function generateIdentity(): Promise<Identity> {
 }
 
 /** Length in bytes of an Ed25519 signature. */
-export const ED25519_SIGNATURE_BYTES = 64;
+export const ED25519_SIGNATURE_BYTES: number = SIGNATURE_BYTES;
 
 /** Most imported peer public keys {@linkcode verifyPeerSignature} keeps (least recently used go). */
 export const PEER_KEY_CACHE_ENTRIES_MAX = 4096;

@@ -22,7 +22,7 @@
  * @module
  */
 
-import { generateX25519KeyPair, type X25519KeyPair } from "../secure/noise/x25519.ts";
+import { generateX25519KeyPair, type X25519KeyPair } from "./x25519_key_pair.ts";
 import {
   exportIdentityPkcs8,
   generateIdentity,

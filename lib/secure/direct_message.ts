@@ -18,7 +18,7 @@
  *
  * Notation: `‖` concatenates bytes; `recipient` and `from` are the raw 32-byte public keys
  * (the ids before hex); `msgpack[…]` is the shortest-form MessagePack array (each int,
- * str and bin in its shortest encoding, as `@msgpack/msgpack` writes it).
+ * str and bin in its shortest encoding, as `lib/wire/msgpack_writer.ts` and `@msgpack/msgpack` write it).
  *
  * 1. `eph` = a fresh X25519 key pair, used for this box only.
  * 2. `body = msgpack[from: bin 32, nick: str, text: str, ts: int]`.
@@ -66,25 +66,32 @@
  * @module
  */
 
-import { Encoder } from "@msgpack/msgpack";
 import {
   ED25519_SIGNATURE_BYTES,
   type Identity,
   signWithIdentity,
   verifyPeerSignature,
 } from "../identity/identity.ts";
+import { asArrayBufferView, concatBytes } from "../wire/bytes.ts";
 import { bytesToHex, hexToBytes } from "../wire/hex.ts";
+import { MsgpackReader } from "../wire/msgpack_reader.ts";
+import { encodeMsgpack } from "../wire/msgpack_writer.ts";
 import { PEER_ID_BYTES, type PeerId } from "../wire/message.ts";
-import { isPeerId } from "../wire/message_codec.ts";
-import { quoteForError } from "../wire/protocol_error.ts";
-import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
-import { ed25519PublicKeyToX25519, identityX25519KeyPair } from "./ed25519_to_x25519.ts";
 import {
-  generateX25519KeyPair,
-  X25519_KEY_BYTES,
-  type X25519KeyPair,
-  x25519SharedSecret,
-} from "./noise/x25519.ts";
+  checkInt,
+  checkNickText,
+  checkUtf8Length,
+  isPeerId,
+  quoteForError,
+} from "../wire/fields.ts";
+import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
+import { ownX25519KeyPair, peerX25519Key } from "./direct_key_cache.ts";
+
+export {
+  OWN_X25519_KEY_CACHE_ENTRIES_MAX,
+  PEER_X25519_KEY_CACHE_ENTRIES_MAX,
+} from "./direct_key_cache.ts";
+import { generateX25519KeyPair, X25519_KEY_BYTES, x25519SharedSecret } from "./noise/x25519.ts";
 
 /** Domain string that precedes the addressee, `eph` and body in the signed bytes. */
 export const DIRECT_SIGNATURE_DOMAIN = "p2pchat-direct:";
@@ -94,12 +101,6 @@ export const DIRECT_KEY_SALT = "p2pchat-direct-v1";
 
 /** Length in bytes of the AES-GCM tag at the end of a box's ciphertext. */
 export const DIRECT_TAG_BYTES = 16;
-
-/** Most own X25519 private keys (one per identity) kept derived, least recently used go. */
-export const OWN_X25519_KEY_CACHE_ENTRIES_MAX = 16;
-
-/** Most peers' X25519 public keys kept converted, least recently used go. */
-export const PEER_X25519_KEY_CACHE_ENTRIES_MAX = 4096;
 
 /** What the sender writes: everything of a direct message but its author. */
 export interface DirectMessageContent {
@@ -180,9 +181,7 @@ export class DirectMessageError extends Error {
   }
 }
 
-const encoder = new Encoder();
 const utf8 = new TextEncoder();
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const DOMAIN_BYTES = utf8.encode(DIRECT_SIGNATURE_DOMAIN);
 const SALT_BYTES = utf8.encode(DIRECT_KEY_SALT);
 const ZERO_NONCE = new Uint8Array(12);
@@ -232,17 +231,17 @@ export async function sealDirect(
   }
   const nick = checkNick(content.nick, limits, fail);
   const text = checkText(content.text, limits, fail);
-  const ts = checkTs(content.ts, fail);
+  const ts = checkInt(content.ts, "ts", fail);
   const recipient = hexToBytes(recipientId);
   const recipientX = peerX25519Key(recipientId, recipient);
   const from = hexToBytes(sender.id);
   const eph = await generateX25519KeyPair();
-  const body = encoder.encode([from, nick, text, ts]);
+  const body = encodeMsgpack([from, nick, text, ts]);
   const signature = await signWithIdentity(
     sender,
-    concat([DOMAIN_BYTES, recipient, eph.publicKey, body]),
+    concatBytes([DOMAIN_BYTES, recipient, eph.publicKey, body]),
   );
-  const plaintext = encoder.encode([from, nick, text, ts, signature]);
+  const plaintext = encodeMsgpack([from, nick, text, ts, signature]);
   const key = await boxKey(
     await x25519SharedSecret(eph.privateKey, recipientX),
     eph.publicKey,
@@ -250,12 +249,12 @@ export async function sealDirect(
   );
   const ciphertext = new Uint8Array(
     await crypto.subtle.encrypt(
-      { name: "AES-GCM", iv: ZERO_NONCE, additionalData: concat([recipient, eph.publicKey]) },
+      { name: "AES-GCM", iv: ZERO_NONCE, additionalData: concatBytes([recipient, eph.publicKey]) },
       key,
       plaintext,
     ),
   );
-  const box = encoder.encode([eph.publicKey, ciphertext]);
+  const box = encodeMsgpack([eph.publicKey, ciphertext]);
   if (box.byteLength > limits.boxBytesMax) {
     fail(`box is ${box.byteLength} bytes, limit ${limits.boxBytesMax}`);
   }
@@ -271,7 +270,7 @@ async function boxKey(
   const ikm = await crypto.subtle.importKey("raw", shared, "HKDF", false, ["deriveKey"]);
   shared.fill(0);
   return await crypto.subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: SALT_BYTES, info: concat([eph, recipientX]) },
+    { name: "HKDF", hash: "SHA-256", salt: SALT_BYTES, info: concatBytes([eph, recipientX]) },
     ikm,
     { name: "AES-GCM", length: 256 },
     false,
@@ -327,10 +326,10 @@ export async function openDirect(
         {
           name: "AES-GCM",
           iv: ZERO_NONCE,
-          additionalData: concat([recipient.publicKey, eph]),
+          additionalData: concatBytes([recipient.publicKey, eph]),
         },
         key,
-        copyIfShared(ciphertext),
+        asArrayBufferView(ciphertext),
       ),
     );
   } catch (cause) {
@@ -341,8 +340,8 @@ export async function openDirect(
     );
   }
   const { from, nick, text, ts, signature } = decodePlaintext(plaintext, limits);
-  const body = encoder.encode([from, nick, text, ts]);
-  const signed = concat([DOMAIN_BYTES, recipient.publicKey, eph, body]);
+  const body = encodeMsgpack([from, nick, text, ts]);
+  const signed = concatBytes([DOMAIN_BYTES, recipient.publicKey, eph, body]);
   const id = bytesToHex(from);
   if (!(await verifyPeerSignature(id, signed, signature))) {
     throw new DirectMessageError(
@@ -354,15 +353,9 @@ export async function openDirect(
 }
 
 // ---------------------------------------------------------------------------
-// Decoding: a strict reader of exactly the two layouts, any MessagePack width accepted
+// Decoding: exactly the two layouts, any MessagePack width accepted (the wire's reader)
 
 type Fail = (detail: string) => never;
-
-interface Cursor {
-  readonly bytes: Uint8Array;
-  pos: number;
-  readonly fail: Fail;
-}
 
 /**
  * What identifies a box however a relay re-encodes it: its ephemeral public
@@ -376,25 +369,21 @@ export function directBoxId(box: Uint8Array): string {
 }
 
 function decodeBox(box: Uint8Array): [Uint8Array, Uint8Array] {
-  const cursor: Cursor = {
-    bytes: box,
-    pos: 0,
-    fail: (detail) => {
-      throw new DirectMessageError("malformed-box", `Cannot open direct message: box ${detail}`);
-    },
+  const fail: Fail = (detail) => {
+    throw new DirectMessageError("malformed-box", `Cannot open direct message: box ${detail}`);
   };
-  const fail = cursor.fail;
-  const length = readArrayLength(cursor);
+  const reader = new MsgpackReader(box, fail);
+  const length = reader.arrayLength("the array");
   if (length !== 2) fail(`has ${length} elements, expected 2`);
-  const eph = readBin(cursor, "eph");
+  const eph = reader.bin("eph");
   if (eph.byteLength !== X25519_KEY_BYTES) {
     fail(`eph must be ${X25519_KEY_BYTES} bytes, got ${eph.byteLength}`);
   }
-  const ciphertext = readBin(cursor, "ciphertext");
+  const ciphertext = reader.bin("ciphertext");
   if (ciphertext.byteLength < DIRECT_TAG_BYTES) {
     fail(`ciphertext is ${ciphertext.byteLength} bytes, shorter than the tag`);
   }
-  checkEnd(cursor);
+  reader.end();
   return [eph, ciphertext];
 }
 
@@ -410,239 +399,39 @@ function decodePlaintext(plaintext: Uint8Array, limits: DirectMessageLimits): Pl
   const fail: Fail = (detail) => {
     throw new DirectMessageError("malformed-plaintext", `Cannot open direct message: ${detail}`);
   };
-  const cursor: Cursor = { bytes: plaintext, pos: 0, fail };
-  const length = readArrayLength(cursor);
+  const reader = new MsgpackReader(plaintext, fail);
+  const length = reader.arrayLength("the array");
   if (length !== 5) fail(`plaintext has ${length} elements, expected 5`);
-  const from = readBin(cursor, "from");
+  const from = reader.bin("from");
   if (from.byteLength !== PEER_ID_BYTES) {
     fail(`from must be ${PEER_ID_BYTES} bytes, got ${from.byteLength}`);
   }
-  const nick = checkNick(readStr(cursor, "nick"), limits, fail);
-  const text = checkText(readStr(cursor, "text"), limits, fail);
-  const ts = checkTs(readInt(cursor, "ts"), fail);
-  const signature = readBin(cursor, "signature");
+  const nick = checkNick(reader.str("nick"), limits, fail);
+  const text = checkText(reader.str("text"), limits, fail);
+  const ts = reader.int("ts");
+  const signature = reader.bin("signature");
   if (signature.byteLength !== ED25519_SIGNATURE_BYTES) {
     fail(`signature must be ${ED25519_SIGNATURE_BYTES} bytes, got ${signature.byteLength}`);
   }
-  checkEnd(cursor);
+  reader.end();
   return { from, nick, text, ts, signature };
-}
-
-function readHead(cursor: Cursor, field: string): number {
-  if (cursor.pos >= cursor.bytes.length) cursor.fail(`is truncated before ${field}`);
-  return cursor.bytes[cursor.pos++]!;
-}
-
-/** Reads a `width`-byte big-endian unsigned integer (width ≤ 4). */
-function readUint(cursor: Cursor, width: number, field: string): number {
-  if (width > cursor.bytes.length - cursor.pos) cursor.fail(`is truncated in ${field}`);
-  let n = 0;
-  for (let i = 0; i < width; i++) n = n * 256 + cursor.bytes[cursor.pos + i]!;
-  cursor.pos += width;
-  return n;
-}
-
-function readArrayLength(cursor: Cursor): number {
-  const head = readHead(cursor, "the array");
-  if (head >= 0x90 && head <= 0x9f) return head & 0x0f;
-  if (head === 0xdc) return readUint(cursor, 2, "the array");
-  if (head === 0xdd) return readUint(cursor, 4, "the array");
-  return cursor.fail(`must be an array, got ${typeName(head)}`);
-}
-
-function readBin(cursor: Cursor, field: string): Uint8Array {
-  const head = readHead(cursor, field);
-  if (head < 0xc4 || head > 0xc6) cursor.fail(`${field} must be a bin, got ${typeName(head)}`);
-  const length = readUint(cursor, 1 << (head - 0xc4), field);
-  return readBytes(cursor, length, field);
-}
-
-function readStr(cursor: Cursor, field: string): string {
-  const head = readHead(cursor, field);
-  let length: number;
-  if (head >= 0xa0 && head <= 0xbf) length = head & 0x1f;
-  else if (head >= 0xd9 && head <= 0xdb) length = readUint(cursor, 1 << (head - 0xd9), field);
-  else return cursor.fail(`${field} must be a str, got ${typeName(head)}`);
-  const bytes = readBytes(cursor, length, field);
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return cursor.fail(`${field} is not valid UTF-8`);
-  }
-}
-
-function readInt(cursor: Cursor, field: string): number {
-  const head = readHead(cursor, field);
-  if (head <= 0x7f) return head;
-  if (head >= 0xe0) return head - 0x100;
-  const widths: Readonly<Record<number, number>> = {
-    0xcc: 1,
-    0xcd: 2,
-    0xce: 4,
-    0xcf: 8,
-    0xd0: 1,
-    0xd1: 2,
-    0xd2: 4,
-    0xd3: 8,
-  };
-  const width = widths[head];
-  if (width === undefined) return cursor.fail(`${field} must be an int, got ${typeName(head)}`);
-  const bytes = readBytes(cursor, width, field);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, width);
-  const signed = head >= 0xd0;
-  let value: number | bigint;
-  switch (width) {
-    case 1:
-      value = signed ? view.getInt8(0) : view.getUint8(0);
-      break;
-    case 2:
-      value = signed ? view.getInt16(0) : view.getUint16(0);
-      break;
-    case 4:
-      value = signed ? view.getInt32(0) : view.getUint32(0);
-      break;
-    default:
-      value = signed ? view.getBigInt64(0) : view.getBigUint64(0);
-      if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-        cursor.fail(`${field} is outside ±(2^53 - 1)`);
-      }
-  }
-  return Number(value);
-}
-
-function readBytes(cursor: Cursor, length: number, field: string): Uint8Array {
-  if (length > cursor.bytes.length - cursor.pos) cursor.fail(`is truncated in ${field}`);
-  const bytes = cursor.bytes.subarray(cursor.pos, cursor.pos + length);
-  cursor.pos += length;
-  return bytes;
-}
-
-function checkEnd(cursor: Cursor): void {
-  const extra = cursor.bytes.length - cursor.pos;
-  if (extra > 0) cursor.fail(`has ${extra} extra bytes after the array`);
-}
-
-function typeName(head: number): string {
-  if (head <= 0x7f || head >= 0xe0 || (head >= 0xcc && head <= 0xd3)) return "int";
-  if ((head >= 0x80 && head <= 0x8f) || head === 0xde || head === 0xdf) return "map";
-  if ((head >= 0x90 && head <= 0x9f) || head === 0xdc || head === 0xdd) return "array";
-  if ((head >= 0xa0 && head <= 0xbf) || (head >= 0xd9 && head <= 0xdb)) return "str";
-  if (head >= 0xc4 && head <= 0xc6) return "bin";
-  if (head === 0xc0) return "nil";
-  if (head === 0xc2 || head === 0xc3) return "boolean";
-  if (head === 0xca || head === 0xcb) return "float";
-  if ((head >= 0xc7 && head <= 0xc9) || (head >= 0xd4 && head <= 0xd8)) return "extension";
-  return `reserved byte 0x${head.toString(16)}`;
 }
 
 // ---------------------------------------------------------------------------
 // Field checks, shared by sealing (RangeError) and opening (DirectMessageError)
 
-// deno-lint-ignore no-control-regex
-const CONTROL_PATTERN = /[\u0000-\u001f\u007f-\u009f]/;
-
 function checkNick(value: unknown, limits: DirectMessageLimits, fail: Fail): string {
   if (typeof value !== "string") return fail(`nick must be a string, got ${describe(value)}`);
-  if (value.length === 0) fail("nick is empty");
-  checkUtf8Length(value, "nick", limits.nickBytesMax, fail);
-  if (CONTROL_PATTERN.test(value)) {
-    fail(`nick ${quoteForError(value)} contains a control character`);
-  }
-  return value;
+  return checkNickText(value, "nick", limits, fail);
 }
 
 function checkText(value: unknown, limits: DirectMessageLimits, fail: Fail): string {
   if (typeof value !== "string") return fail(`text must be a string, got ${describe(value)}`);
-  checkUtf8Length(value, "text", limits.textBytesMax, fail);
-  return value;
-}
-
-function checkUtf8Length(value: string, field: string, bytesMax: number, fail: Fail): void {
-  if (!value.isWellFormed()) fail(`${field} is not well-formed Unicode`);
-  // Cheap bound first: a UTF-16 unit is at most 3 UTF-8 bytes.
-  if (value.length * 3 <= bytesMax) return;
-  const bytes = utf8.encode(value).byteLength;
-  if (bytes > bytesMax) fail(`${field} is ${bytes} bytes, limit ${bytesMax}`);
-}
-
-function checkTs(value: unknown, fail: Fail): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
-    return fail(`ts must be a safe integer, got ${describe(value)}`);
-  }
-  return value;
+  return checkUtf8Length(value, "text", limits.textBytesMax, fail);
 }
 
 function describe(value: unknown): string {
   if (typeof value === "number") return String(value);
   if (typeof value === "string") return `string ${quoteForError(value)}`;
   return typeof value;
-}
-
-// ---------------------------------------------------------------------------
-// Key caches
-
-/** Own X25519 key pairs by the identity's Ed25519 private key, oldest use first. */
-const ownKeys = new Map<CryptoKey, Promise<X25519KeyPair>>();
-
-/** Peers' X25519 public keys by peer id, oldest use first. */
-const peerKeys = new Map<PeerId, Uint8Array<ArrayBuffer>>();
-
-function ownX25519KeyPair(identity: Identity): Promise<X25519KeyPair> {
-  const cached = touch(ownKeys, identity.privateKey);
-  if (cached !== undefined) return cached;
-  const derived = identityX25519KeyPair(identity);
-  insert(ownKeys, identity.privateKey, derived, OWN_X25519_KEY_CACHE_ENTRIES_MAX);
-  derived.catch(() => {
-    if (ownKeys.get(identity.privateKey) === derived) ownKeys.delete(identity.privateKey);
-  });
-  return derived;
-}
-
-/** The X25519 key of a peer; `publicKey` is `id` as bytes. Throws `RangeError` as the conversion. */
-function peerX25519Key(id: PeerId, publicKey: Uint8Array): Uint8Array<ArrayBuffer> {
-  const cached = touch(peerKeys, id);
-  if (cached !== undefined) return cached;
-  const converted = ed25519PublicKeyToX25519(publicKey);
-  insert(peerKeys, id, converted, PEER_X25519_KEY_CACHE_ENTRIES_MAX);
-  return converted;
-}
-
-/** Gets `key` and marks it most recently used. */
-function touch<K, V>(map: Map<K, V>, key: K): V | undefined {
-  const value = map.get(key);
-  if (value !== undefined) {
-    map.delete(key);
-    map.set(key, value);
-  }
-  return value;
-}
-
-/** Sets `key`, dropping the least recently used entry when the map is full. */
-function insert<K, V>(map: Map<K, V>, key: K, value: V, entriesMax: number): void {
-  if (!map.has(key) && map.size >= entriesMax) {
-    const oldest = map.keys().next();
-    if (oldest.done !== true) map.delete(oldest.value);
-  }
-  map.set(key, value);
-}
-
-// ---------------------------------------------------------------------------
-// Bytes
-
-function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
-
-function copyIfShared(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes.buffer instanceof ArrayBuffer
-    ? bytes as Uint8Array<ArrayBuffer>
-    : new Uint8Array(bytes);
 }

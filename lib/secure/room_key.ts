@@ -19,6 +19,8 @@
  * @module
  */
 
+import { hasControlCharacter } from "../wire/fields.ts";
+
 /** Length in bytes of a room key (the Noise PSK). */
 export const ROOM_KEY_BYTES = 32;
 
@@ -86,8 +88,6 @@ export interface ResolveRoomKeyOptions extends DeriveRoomKeyOptions {
 }
 
 const encoder = new TextEncoder();
-// deno-lint-ignore no-control-regex
-const CONTROL_PATTERN = /[\u0000-\u001f\u007f-\u009f]/;
 const KEY_FILE_PATTERN = /^[0-9a-fA-F]{64}$/;
 
 /**
@@ -107,7 +107,7 @@ export function roomNameProblem(room: string): string | undefined {
   if (typeof room !== "string") return "it is not a string";
   if (room.length === 0) return "it is empty";
   if (!room.isWellFormed()) return "it is not well-formed Unicode";
-  if (CONTROL_PATTERN.test(room)) return "it contains a control character";
+  if (hasControlCharacter(room)) return "it contains a control character";
   const bytes = encoder.encode(room).byteLength;
   if (bytes > ROOM_NAME_BYTES_MAX) return `it is ${bytes} bytes, limit ${ROOM_NAME_BYTES_MAX}`;
   return undefined;

@@ -13,7 +13,7 @@ import type { PeerService } from "../runtime/peer_service.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
 import { isPeerId } from "../wire/message_codec.ts";
-import { nickProblem } from "../cli/parse_cli.ts";
+import { nickProblem } from "../wire/fields.ts";
 import type { LineWriter } from "./line_writer.ts";
 
 /** Longest stdin command line accepted. */

@@ -9,7 +9,8 @@
  * @module
  */
 
-import { quoteForError } from "./protocol_error.ts";
+import { checkStr, type FieldFail, quoteForError } from "./fields.ts";
+import type { WireLimits } from "./wire_limits.ts";
 
 /** A parsed address: what `Deno.connect` and `Deno.listen` take. */
 export interface Address {
@@ -163,4 +164,17 @@ function isIpv6(text: string): boolean {
     }
   }
   return halves.length === 2 ? groups <= 7 : groups === 8;
+}
+
+/** Checks an address: a str of at most `addrBytesMax` bytes that `parseAddress` accepts. */
+export function checkAddr(
+  value: unknown,
+  field: string,
+  limits: Pick<WireLimits, "addrBytesMax">,
+  fail: FieldFail,
+): string {
+  const addr = checkStr(value, field, limits.addrBytesMax, fail);
+  const problem = addressProblem(addr);
+  if (problem !== undefined) fail(`${field} ${quoteForError(addr)} is invalid: ${problem}`);
+  return addr;
 }

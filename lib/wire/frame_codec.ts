@@ -6,11 +6,12 @@
  * @module
  */
 
+import { readU32BE, U32_BYTES, writeU32BE } from "./bytes.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import { DEFAULT_WIRE_LIMITS } from "./wire_limits.ts";
 
 /** Bytes of the length prefix in front of every frame. */
-export const FRAME_PREFIX_BYTES = 4;
+export const FRAME_PREFIX_BYTES = U32_BYTES;
 
 /** Largest `frameBytesMax` a 4-byte prefix can express. */
 const FRAME_LENGTH_LIMIT = 0xffff_ffff;
@@ -94,8 +95,7 @@ export class FrameDecoder {
     }
     // Fast path: whole frames inside the chunk.
     while (end - pos >= FRAME_PREFIX_BYTES) {
-      const length = ((chunk[pos]! << 24) | (chunk[pos + 1]! << 16) | (chunk[pos + 2]! << 8) |
-        chunk[pos + 3]!) >>> 0;
+      const length = readU32BE(chunk, pos);
       this.#checkLength(length);
       pos += FRAME_PREFIX_BYTES;
       if (end - pos >= length) {
@@ -142,9 +142,7 @@ export class FrameDecoder {
       this.#prefixFilled += take;
       pos = take;
       if (this.#prefixFilled < FRAME_PREFIX_BYTES) return pos;
-      const prefix = this.#prefix;
-      const length = ((prefix[0]! << 24) | (prefix[1]! << 16) | (prefix[2]! << 8) | prefix[3]!) >>>
-        0;
+      const length = readU32BE(this.#prefix, 0);
       this.#prefixFilled = 0;
       this.#checkLength(length);
       this.#bodyLength = length;
@@ -203,13 +201,9 @@ function checkPayload(payload: Uint8Array, frameBytesMax: number): void {
 }
 
 function writeFrame(target: Uint8Array, offset: number, payload: Uint8Array): number {
-  const length = payload.length;
-  target[offset] = length >>> 24;
-  target[offset + 1] = (length >>> 16) & 0xff;
-  target[offset + 2] = (length >>> 8) & 0xff;
-  target[offset + 3] = length & 0xff;
+  writeU32BE(target, offset, payload.length);
   target.set(payload, offset + FRAME_PREFIX_BYTES);
-  return offset + FRAME_PREFIX_BYTES + length;
+  return offset + FRAME_PREFIX_BYTES + payload.length;
 }
 
 /**

@@ -14,6 +14,9 @@ export const PROTOCOL_VERSION = 1;
 /** Length in bytes of a peer id on the wire (an Ed25519 public key). */
 export const PEER_ID_BYTES = 32;
 
+/** Length in bytes of an Ed25519 signature, as a signed chat carries it. */
+export const SIGNATURE_BYTES = 64;
+
 /** A peer id: lowercase hex of its 32 bytes, as shown in JSON output and used as map key. */
 export type PeerId = string;
 

@@ -666,7 +666,7 @@ Deno.test("decodeHandshakePayload() reads [hello, binding] and ignores extra ele
     () => decodeHandshakePayload(new Uint8Array([0x92, 0xc4, 1, 7, 0xc4, 2, 1, 2])),
     /binding is 2 bytes, expected 64/,
   );
-  assert.throws(() => decodeHandshakePayload(new Uint8Array([0x80])), /expected an array/);
+  assert.throws(() => decodeHandshakePayload(new Uint8Array([0x80])), /must be an array/);
   assert.throws(() => encodeHandshakePayload(hello, new Uint8Array(63)), RangeError);
 });
 

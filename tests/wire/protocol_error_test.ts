@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ProtocolError, quoteForError } from "../../lib/wire/protocol_error.ts";
+import { ProtocolError } from "../../lib/wire/protocol_error.ts";
+import { quoteForError } from "../../lib/wire/fields.ts";
 
 Deno.test("ProtocolError is a named Error subclass that keeps its cause", () => {
   const cause = new RangeError("inner");

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { asArrayBufferView } from "./_bytes.ts";
+import { asArrayBufferView } from "../../wire/bytes.ts";
 import { NoiseDecryptError } from "./noise_decrypt_error.ts";
 
 /** Largest Noise message in bytes, handshake or transport, including the AEAD tag. */

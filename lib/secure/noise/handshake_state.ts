@@ -5,7 +5,7 @@
  * @module
  */
 
-import { asArrayBufferView, concatBytes, EMPTY_BYTES } from "./_bytes.ts";
+import { asArrayBufferView, concatBytes, EMPTY_BYTES } from "../../wire/bytes.ts";
 import { AEAD_TAG_BYTES, NOISE_MESSAGE_BYTES_MAX } from "./cipher_state.ts";
 import { countPskTokens, type MessageToken } from "./handshake_pattern.ts";
 import { NoiseDecryptError } from "./noise_decrypt_error.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { asArrayBufferView, EMPTY_BYTES } from "./_bytes.ts";
+import { asArrayBufferView, EMPTY_BYTES } from "../../wire/bytes.ts";
 
 /** Length in bytes of a SHA-256 output (Noise's HASHLEN). */
 export const HASH_BYTES = 32;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { concatBytes, EMPTY_BYTES } from "./_bytes.ts";
+import { concatBytes, EMPTY_BYTES } from "../../wire/bytes.ts";
 import { CipherState } from "./cipher_state.ts";
 import { HASH_BYTES, hkdf } from "./hkdf.ts";
 

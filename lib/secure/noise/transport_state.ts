@@ -5,7 +5,7 @@
  * @module
  */
 
-import { EMPTY_BYTES } from "./_bytes.ts";
+import { EMPTY_BYTES } from "../../wire/bytes.ts";
 import { AEAD_TAG_BYTES, type CipherState, NOISE_MESSAGE_BYTES_MAX } from "./cipher_state.ts";
 
 /** Largest transport plaintext in bytes: the Noise message limit minus the AEAD tag. */

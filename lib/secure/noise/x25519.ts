@@ -5,27 +5,20 @@
  * @module
  */
 
-import { asArrayBufferView } from "./_bytes.ts";
+import { asArrayBufferView } from "../../wire/bytes.ts";
+import {
+  X25519_KEY_BYTES,
+  type X25519KeyOptions,
+  type X25519KeyPair,
+} from "../../identity/x25519_key_pair.ts";
 
-/** Length in bytes of an X25519 public key, private key and shared secret (Noise's DHLEN). */
-export const X25519_KEY_BYTES = 32;
-
-/** An X25519 key pair: the raw 32-byte public key and the private key as a WebCrypto key. */
-export interface X25519KeyPair {
-  /** The raw 32-byte public key (little-endian u-coordinate). */
-  readonly publicKey: Uint8Array<ArrayBuffer>;
-  /** The private key, usable for `deriveBits`. */
-  readonly privateKey: CryptoKey;
-}
-
-/** Options for {@linkcode generateX25519KeyPair} and {@linkcode importX25519PrivateKey}. */
-export interface X25519KeyOptions {
-  /**
-   * Whether the private key may be exported with {@linkcode exportX25519PrivateKey}.
-   * Default: `false`.
-   */
-  extractable?: boolean | undefined;
-}
+// The key pair type and its generation live with the identity keys, below this layer.
+export {
+  generateX25519KeyPair,
+  X25519_KEY_BYTES,
+  type X25519KeyOptions,
+  type X25519KeyPair,
+} from "../../identity/x25519_key_pair.ts";
 
 const ALGORITHM = { name: "X25519" } as const;
 const PRIVATE_KEY_USAGES: KeyUsage[] = ["deriveBits"];
@@ -44,19 +37,6 @@ const PKCS8_X25519_PREFIX = Uint8Array.of(
 const BASE_POINT = Uint8Array.of(9, ...new Uint8Array(31));
 
 let basePointKey: Promise<CryptoKey> | undefined;
-
-/** Generates a fresh X25519 key pair. */
-export async function generateX25519KeyPair(
-  options: X25519KeyOptions = {},
-): Promise<X25519KeyPair> {
-  const pair = await crypto.subtle.generateKey(
-    ALGORITHM,
-    options.extractable ?? false,
-    PRIVATE_KEY_USAGES,
-  ) as CryptoKeyPair;
-  const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
-  return { publicKey, privateKey: pair.privateKey };
-}
 
 /**
  * Imports a raw 32-byte X25519 private key (any 32 bytes; X25519 clamps the scalar) and

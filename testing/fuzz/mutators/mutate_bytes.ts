@@ -9,6 +9,7 @@
 
 import type { Random } from "../../../lib/random/random.ts";
 import { chance, choose, intIn, randomBytes, weighted } from "../harness/fuzz_random.ts";
+import { concatBytes } from "../../../lib/wire/bytes.ts";
 
 /** Options of {@linkcode mutateBytes}. */
 export interface MutateBytesOptions {
@@ -102,13 +103,13 @@ const MUTATIONS: readonly (readonly [Mutation, number])[] = [
   [(random, input) => {
     const at = position(random, input);
     const extra = randomBytes(random, intIn(random, 1, 16));
-    return concat(input.subarray(0, at), extra, input.subarray(at));
+    return concatBytes([input.subarray(0, at), extra, input.subarray(at)]);
   }, 2],
   [(random, input) => {
     if (input.length === 0) return input;
     const at = random.int(input.length);
     const length = intIn(random, 1, Math.min(16, input.length - at));
-    return concat(input.subarray(0, at), input.subarray(at + length));
+    return concatBytes([input.subarray(0, at), input.subarray(at + length)]);
   }, 3],
   [(random, input) => {
     // A run of the input repeated (a duplicated element, a duplicated frame).
@@ -118,36 +119,24 @@ const MUTATIONS: readonly (readonly [Mutation, number])[] = [
     const run = input.subarray(at, at + length);
     const times = intIn(random, 1, 4);
     const copies = Array.from({ length: times }, () => run);
-    return concat(input.subarray(0, at + length), ...copies, input.subarray(at + length));
+    return concatBytes([input.subarray(0, at + length), ...copies, input.subarray(at + length)]);
   }, 2],
   [(random, input) => input.slice(0, random.int(input.length + 1)), 3],
   [(random, input, donors) => {
     // Splice: a prefix of this input with a suffix of another (or of itself).
     const donor = donors.length > 0 ? choose(random, donors) : input;
-    return concat(
+    return concatBytes([
       input.subarray(0, position(random, input)),
       donor.subarray(random.int(donor.length + 1)),
-    );
+    ]);
   }, 3],
   [(random, input, donors) => {
     // Another input inserted whole.
     const donor = donors.length > 0 ? choose(random, donors) : input;
     const at = position(random, input);
-    return concat(input.subarray(0, at), donor, input.subarray(at));
+    return concatBytes([input.subarray(0, at), donor, input.subarray(at)]);
   }, 1],
 ];
-
-function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
 /**
  * Applies one to `mutationsMax` random byte-level mutations to a copy of

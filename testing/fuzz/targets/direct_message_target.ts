@@ -41,6 +41,7 @@ import { type PackNode, packTree, unpackTree } from "../mutators/msgpack_tree.ts
 import { mutateBytes } from "../mutators/mutate_bytes.ts";
 import { mutateTree, randomTree, widenTree } from "../mutators/mutate_msgpack.ts";
 import { seededIdentity, seededX25519KeyPair } from "../harness/seeded_keys.ts";
+import { concatBytes } from "../../../lib/wire/bytes.ts";
 
 /** A failed check of `openDirect`. */
 export class DirectCheckError extends Error {
@@ -62,16 +63,6 @@ const SMALL_ORDER_KEYS: readonly string[] = [
 const encoder = new Encoder();
 const utf8 = new TextEncoder();
 
-function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** Seals any plaintext to `recipient` as `sealDirect` would, under the ephemeral key it draws. */
 async function sealPlaintext(
   random: Random,
@@ -92,7 +83,7 @@ async function sealPlaintext(
       name: "HKDF",
       hash: "SHA-256",
       salt: utf8.encode(DIRECT_KEY_SALT),
-      info: concat(eph.publicKey, recipientX),
+      info: concatBytes([eph.publicKey, recipientX]),
     },
     ikm,
     { name: "AES-GCM", length: 256 },
@@ -104,10 +95,10 @@ async function sealPlaintext(
       {
         name: "AES-GCM",
         iv: new Uint8Array(12),
-        additionalData: concat(recipient.publicKey, eph.publicKey),
+        additionalData: concatBytes([recipient.publicKey, eph.publicKey]),
       },
       key,
-      concat(await plaintext(eph.publicKey)),
+      concatBytes([await plaintext(eph.publicKey)]),
     ),
   );
   return packTree({
@@ -156,7 +147,7 @@ async function signedPlaintext(
   const body = encoder.encode([from, c.nick, c.text, c.ts]);
   const signature = await signWithIdentity(
     sender,
-    concat(utf8.encode(DIRECT_SIGNATURE_DOMAIN), recipient.publicKey, eph, body),
+    concatBytes([utf8.encode(DIRECT_SIGNATURE_DOMAIN), recipient.publicKey, eph, body]),
   );
   return unpackTree(encoder.encode([from, c.nick, c.text, c.ts, signature]))!;
 }

@@ -27,6 +27,7 @@ import type { FuzzTarget } from "../harness/fuzz_campaign.ts";
 import { chance, choose, intIn, randomBytes, sizeNear, weighted } from "../harness/fuzz_random.ts";
 import { generateEncodedMessage } from "../mutators/message_generator.ts";
 import { mutateBytes } from "../mutators/mutate_bytes.ts";
+import { concatBytes } from "../../../lib/wire/bytes.ts";
 
 /** A failed check of the frame decoder. */
 export class FrameCheckError extends Error {
@@ -36,16 +37,6 @@ export class FrameCheckError extends Error {
 
 function prefix(length: number): Uint8Array {
   return Uint8Array.of(length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** A random byte stream of frames, bad prefixes and garbage. */
@@ -76,7 +67,7 @@ export function generateFrameStream(random: Random, frameBytesMax: number): Uint
       [() => parts.push(randomBytes(random, intIn(random, 1, 10))), 1],
     ])();
   }
-  let stream = concat(parts);
+  let stream: Uint8Array = concatBytes(parts);
   if (chance(random, 0.3)) stream = mutateBytes(random, stream);
   if (chance(random, 0.2)) stream = stream.subarray(0, random.int(stream.length + 1));
   return stream;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodeChatFast } from "../../lib/wire/chat_fast_path.ts";
+import { decodeChatFast } from "../../lib/wire/message_decode.ts";
 import { decodeMessage, encodeChatBody, encodeMessage } from "../../lib/wire/message_codec.ts";
 import { DEFAULT_WIRE_LIMITS } from "../../lib/wire/wire_limits.ts";
 import { ProtocolError } from "../../lib/wire/protocol_error.ts";
