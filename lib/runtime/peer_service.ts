@@ -2,7 +2,10 @@
  * A ready-to-run peer: a listening socket, a {@linkcode PeerNode}, its
  * runtime, store and direct-message inbox wired together, behind the
  * {@linkcode PeerService} facade that `main.ts`, `mod.ts`, the demo and the
- * tests use. Every command a front end gives a peer enters here.
+ * tests use. Every command a front end gives a peer enters here, and so the
+ * text, nick and address rules of the wire (`lib/wire/fields.ts`,
+ * `lib/wire/address.ts`) are enforced here: what the peer could never send is
+ * refused with a clear error before it is stamped, stored or delivered.
  *
  * @module
  */
@@ -14,7 +17,8 @@ import type { PeerNodeOptions } from "../peer/peer_node_options.ts";
 import { systemRandom } from "../random/random.ts";
 import { sealDirect } from "../secure/direct_message.ts";
 import type { PeerStore } from "../store/peer_store.ts";
-import { isPeerId } from "../wire/message_codec.ts";
+import { addressProblem } from "../wire/address.ts";
+import { isPeerId, nickProblem, textProblem } from "../wire/fields.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import { ActorRuntime, type RuntimeStats } from "./actor_runtime.ts";
 import { DirectInbox } from "./direct_inbox.ts";
@@ -57,6 +61,8 @@ export interface PeerService {
   /**
    * Sends a chat message; returns it as delivered locally.
    *
+   * @throws {RangeError} if the text breaks the wire's rule (at most 4 096
+   * UTF-8 bytes of well-formed Unicode): nothing is stamped, stored or sent.
    * @throws {Error} once writing to the data directory has failed.
    */
   send(text: string): ChatMessage;
@@ -65,13 +71,18 @@ export interface PeerService {
    * overlay when it is not a neighbour.
    *
    * @throws {TypeError} if `to` is not a peer id.
+   * @throws {RangeError} if the text breaks the wire's rule.
    */
   sendDirect(to: string, text: string): Promise<void>;
   /** The peers it believes alive. */
   peers(): PeerSummary[];
   /** What it has delivered, per author. */
   clock(): VectorClock;
-  /** Changes its nick. */
+  /**
+   * Changes its nick.
+   *
+   * @throws {RangeError} if the nick breaks the wire's rule (1–32 UTF-8 bytes, no control characters).
+   */
   setNick(nick: string): void;
   /** Counters for benchmarks and diagnostics. */
   stats(): PeerStats;
@@ -89,8 +100,20 @@ export interface PeerStats extends RuntimeStats {
   neighbours: number;
 }
 
-/** Starts a peer: listens, registers with its bootstraps, and joins the chat. */
+/**
+ * Starts a peer: listens, registers with its bootstraps, and joins the chat.
+ *
+ * @throws {RangeError} if the nick breaks the wire's rule.
+ * @throws {TypeError} if a bootstrap or join address is not `host:port`.
+ */
 export async function startPeer(options: StartPeerOptions): Promise<PeerService> {
+  checkNick(options.nick, "Cannot start");
+  for (const addr of [...(options.bootstraps ?? []), ...(options.joins ?? [])]) {
+    const problem = addressProblem(addr);
+    if (problem !== undefined) {
+      throw new TypeError(`Cannot start: address ${JSON.stringify(addr)}: ${problem}`);
+    }
+  }
   const identity = options.identity ?? (await generateIdentity());
   const { listener, addr } = await listenTcp(options.listen, {
     advertise: options.advertise,
@@ -151,6 +174,7 @@ async function servePeer(
       return node.nick;
     },
     send(text) {
+      checkText(text, "Cannot send");
       const diskFailure = recorder?.failure;
       if (diskFailure !== undefined) {
         throw new Error(
@@ -163,12 +187,16 @@ async function servePeer(
       if (!isPeerId(to)) {
         throw new TypeError(`Cannot send a direct message: ${JSON.stringify(to)} is not a peer id`);
       }
+      checkText(text, "Cannot send a direct message");
       const box = await sealDirect(identity, to, { nick: node.nick, text, ts: Date.now() });
       runtime.run((now) => node.sendDirect(to, box, now));
     },
     peers: () => node.peers(),
     clock: () => node.deliveredClock,
-    setNick: (nick) => node.setNick(nick),
+    setNick(nick) {
+      checkNick(nick, "Cannot change nick");
+      node.setNick(nick);
+    },
     stats: () => ({
       ...runtime.stats,
       delivered: [...node.deliveredClock.values()].reduce((a, b) => a + b, 0),
@@ -186,4 +214,16 @@ async function servePeer(
       store?.close();
     },
   };
+}
+
+/** Throws a `RangeError` saying why, when `text` could never go on the wire. */
+function checkText(text: string, context: string): void {
+  const problem = textProblem(text);
+  if (problem !== undefined) throw new RangeError(`${context}: ${problem}`);
+}
+
+/** Throws a `RangeError` saying why, when `nick` could never go on the wire. */
+function checkNick(nick: string, context: string): void {
+  const problem = nickProblem(nick);
+  if (problem !== undefined) throw new RangeError(`${context}: ${problem}`);
 }

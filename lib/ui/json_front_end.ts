@@ -11,9 +11,7 @@ import type { BootstrapService } from "../runtime/bootstrap_service.ts";
 import type { PeerEvent } from "../runtime/peer_event.ts";
 import type { PeerService } from "../runtime/peer_service.ts";
 import type { ChatMessage } from "../wire/message.ts";
-import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
-import { isPeerId } from "../wire/message_codec.ts";
-import { nickProblem } from "../wire/fields.ts";
+import { isPeerId, nickProblem, textProblem } from "../wire/fields.ts";
 import type { LineWriter } from "./line_writer.ts";
 
 /** Longest stdin command line accepted. */
@@ -124,12 +122,8 @@ export function parseJsonCommand(line: string): JsonCommand {
       if (typeof command.text !== "string") {
         throw new TypeError("Invalid send: text must be a string");
       }
-      const bytes = new TextEncoder().encode(command.text).length;
-      if (bytes > DEFAULT_WIRE_LIMITS.textBytesMax) {
-        throw new TypeError(
-          `Invalid send: text is ${bytes} bytes, limit ${DEFAULT_WIRE_LIMITS.textBytesMax}`,
-        );
-      }
+      const problem = textProblem(command.text);
+      if (problem !== undefined) throw new TypeError(`Invalid send: ${problem}`);
       return { type: "send", text: command.text };
     }
     case "direct": {
@@ -139,12 +133,8 @@ export function parseJsonCommand(line: string): JsonCommand {
       if (typeof command.text !== "string") {
         throw new TypeError("Invalid direct: text must be a string");
       }
-      const bytes = new TextEncoder().encode(command.text).length;
-      if (bytes > DEFAULT_WIRE_LIMITS.textBytesMax) {
-        throw new TypeError(
-          `Invalid direct: text is ${bytes} bytes, limit ${DEFAULT_WIRE_LIMITS.textBytesMax}`,
-        );
-      }
+      const problem = textProblem(command.text);
+      if (problem !== undefined) throw new TypeError(`Invalid direct: ${problem}`);
       return { type: "direct", to: command.to, text: command.text };
     }
     case "nick": {

@@ -8,10 +8,9 @@
 import * as readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { clockToObject } from "../causal/vector_clock.ts";
-import { nickProblem } from "../wire/fields.ts";
+import { nickProblem, textProblem } from "../wire/fields.ts";
 import type { PeerEvent } from "../runtime/peer_event.ts";
 import type { PeerService } from "../runtime/peer_service.ts";
-import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
 import { fingerprint, formatClockTime, sanitizeForTerminal } from "./display.ts";
 
 /** Help shown by `/help`. */
@@ -185,9 +184,9 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     }
     if (text === "exit") return quit();
     if (text.startsWith("/")) return runCommand(text);
-    const bytes = new TextEncoder().encode(text).length;
-    if (bytes > DEFAULT_WIRE_LIMITS.textBytesMax) {
-      print(paint(203, `Not sent: ${bytes} bytes, limit ${DEFAULT_WIRE_LIMITS.textBytesMax}`));
+    const problem = textProblem(text);
+    if (problem !== undefined) {
+      print(paint(203, `Not sent: ${problem}`));
       return;
     }
     try {

@@ -1,4 +1,4 @@
-/** `startPeer` around its store: what a peer does when its disk fails. */
+/** `startPeer` as a library user meets it: the rules every entry point goes through, and a failing disk. */
 import assert from "node:assert/strict";
 import { type PeerEvent, startBootstrap, startPeer } from "../../lib/runtime/mod.ts";
 import { publicRoomKey } from "../../lib/secure/room_key.ts";
@@ -45,4 +45,77 @@ Deno.test("startPeer() and startBootstrap() let go of their port when they canno
   await assert.rejects(() => startBootstrap({ insecure: true, room, listen }), TypeError);
   // The port is free again.
   Deno.listen({ hostname: "127.0.0.1", port }).close();
+});
+
+Deno.test("PeerService.send() refuses an over-long text: nothing is stamped, stored or delivered, and later messages reach others", async () => {
+  const bootstrap = await startBootstrap({ listen: "127.0.0.1:0" });
+  const store = PeerStore.memory();
+  const annDelivered: number[] = [];
+  const bobDelivered: string[] = [];
+  const ann = await startPeer({
+    listen: "127.0.0.1:0",
+    nick: "ann",
+    bootstraps: [bootstrap.addr],
+    store,
+    onEvent: (e) => {
+      if (e.type === "deliver") annDelivered.push(e.message.seq);
+    },
+  });
+  const bob = await startPeer({
+    listen: "127.0.0.1:0",
+    nick: "bob",
+    bootstraps: [bootstrap.addr],
+    onEvent: (e) => {
+      if (e.type === "deliver" && e.message.author === ann.id) bobDelivered.push(e.message.text);
+    },
+  });
+  try {
+    assert.throws(
+      () => ann.send("x".repeat(70_000)),
+      (e) =>
+        e instanceof RangeError && e.message === "Cannot send: text is 70000 bytes, limit 4096",
+    );
+    assert.throws(() => ann.send("\ud800"), /Cannot send: text is not well-formed Unicode/);
+    await assert.rejects(ann.sendDirect(bob.id, "y".repeat(5_000)), RangeError);
+    assert.equal(ann.clock().get(ann.id), undefined, "no sequence number was used");
+    assert.deepEqual(annDelivered, []);
+    assert.equal(store.restore().messages.length, 0, "nothing was stored");
+    // The next message is seq 1, and bob gets it (before the fix he waited for ever on seq 1).
+    assert.equal(ann.send("short").seq, 1);
+    const deadline = Date.now() + 10_000;
+    while (bobDelivered.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual(bobDelivered, ["short"]);
+  } finally {
+    await bob.stop();
+    await ann.stop();
+    await bootstrap.stop();
+  }
+});
+
+Deno.test("PeerService refuses a nick or address the wire could never carry", async () => {
+  await assert.rejects(
+    startPeer({ insecure: true, listen: "127.0.0.1:0", nick: "" }),
+    (e) =>
+      e instanceof RangeError &&
+      /^Cannot start: a nick needs at least one character$/.test(e.message),
+  );
+  await assert.rejects(
+    startPeer({ insecure: true, listen: "127.0.0.1:0", nick: "n", bootstraps: ["nowhere"] }),
+    (e) => e instanceof TypeError && /^Cannot start: address "nowhere": /.test(e.message),
+  );
+  const peer = await startPeer({ insecure: true, listen: "127.0.0.1:0", nick: "ann" });
+  try {
+    assert.throws(
+      () => peer.setNick("a\u0007b"),
+      /Cannot change nick: a nick cannot contain control characters/,
+    );
+    assert.throws(() => peer.setNick("n".repeat(33)), RangeError);
+    assert.equal(peer.nick, "ann");
+    peer.setNick("anna");
+    assert.equal(peer.nick, "anna");
+  } finally {
+    await peer.stop();
+  }
 });
