@@ -8,6 +8,7 @@
 import { encodeFrame, FrameDecoder } from "../wire/frame_codec.ts";
 import type { FrameTransport } from "../secure/channel.ts";
 import { nextTurn } from "./next_turn.ts";
+import { concatBytes } from "../wire/bytes.ts";
 
 /** Options of {@linkcode FramedConnection}. */
 export interface FramedConnectionOptions {
@@ -203,7 +204,7 @@ export class FramedConnection implements FrameTransport {
       while (this.#pending.length > 0 && !this.#closed) {
         const batch = this.#pending;
         this.#pending = [];
-        const bytes = batch.length === 1 ? batch[0]! : concat(batch, this.#pendingBytes);
+        const bytes = batch.length === 1 ? batch[0]! : concatBytes(batch);
         let written = 0;
         while (written < bytes.length) {
           written += await this.#conn.write(bytes.subarray(written));
@@ -217,14 +218,4 @@ export class FramedConnection implements FrameTransport {
       this.#writing = undefined;
     }
   }
-}
-
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

@@ -6,6 +6,7 @@
  */
 
 import { nextTurn } from "../runtime/next_turn.ts";
+import { concatBytes } from "../wire/bytes.ts";
 
 /** Something bytes can be written to, like `Deno.stdout`. */
 export interface ByteSink {
@@ -160,7 +161,7 @@ export async function* readLines(
     options.onTooLong(size);
   };
   const take = (): string => {
-    const bytes = parts.length === 1 ? parts[0]! : concat(parts, size);
+    const bytes = parts.length === 1 ? parts[0]! : concatBytes(parts);
     parts = [];
     size = 0;
     const line = decoder.decode(bytes);
@@ -202,14 +203,4 @@ export async function* readLines(
     await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
-}
-
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
