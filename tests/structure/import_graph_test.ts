@@ -71,3 +71,27 @@ Deno.test("no sub-machine of the peer actor imports its composer", () => {
   ).map(([file]) => file);
   assert.deepEqual(bad, []);
 });
+
+Deno.test("every folder of lib/ has a mod.ts that documents and exports its concept", async () => {
+  const missing: string[] = [];
+  const visit = async (dir: URL, path: string) => {
+    let hasMod = false;
+    let hasTs = false;
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isDirectory) await visit(new URL(`${entry.name}/`, dir), `${path}/${entry.name}`);
+      else if (entry.name === "mod.ts") hasMod = true;
+      else if (entry.name.endsWith(".ts")) hasTs = true;
+    }
+    if (hasTs && !hasMod) missing.push(path);
+    if (hasMod) {
+      const text = await Deno.readTextFile(new URL("mod.ts", dir));
+      if (!/@module/.test(text) || !/^export /m.test(text)) {
+        missing.push(`${path}/mod.ts (no doc or exports)`);
+      }
+    }
+  };
+  for await (const entry of Deno.readDir(new URL("lib/", ROOT))) {
+    if (entry.isDirectory) await visit(new URL(`lib/${entry.name}/`, ROOT), `lib/${entry.name}`);
+  }
+  assert.deepEqual(missing, []);
+});
