@@ -68,7 +68,7 @@ export {
 export { SimNetwork, type SimNetworkOptions, type SimNode } from "./lib/sim/sim_network.ts";
 export { CausalChecker, InvariantViolation } from "./lib/sim/causal_checker.ts";
 export { type Random, seededRandom } from "./lib/random/random.ts";
-export { decodeMessage, encodeMessage } from "./lib/wire/message_codec.ts";
+export { decodeMessage, encodeMessage } from "./lib/wire/mod.ts";
 export { encodeFrame, FrameDecoder } from "./lib/wire/frame_codec.ts";
 export { ProtocolError } from "./lib/wire/protocol_error.ts";
 export { DEFAULT_WIRE_LIMITS, type WireLimits } from "./lib/wire/wire_limits.ts";

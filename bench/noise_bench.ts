@@ -11,7 +11,7 @@ import {
   TRANSPORT_PLAINTEXT_BYTES_MAX,
   type TransportState,
 } from "../lib/secure/noise/transport_state.ts";
-import { generateX25519KeyPair, type X25519KeyPair } from "../lib/secure/noise/x25519.ts";
+import { generateX25519KeyPair, type X25519KeyPair } from "../lib/identity/x25519_key_pair.ts";
 
 const PROTOCOL = "Noise_XXpsk3_25519_AESGCM_SHA256";
 const psk = crypto.getRandomValues(new Uint8Array(32));
@@ -89,7 +89,7 @@ Deno.bench({
 
 import { generateIdentity } from "../lib/identity/identity.ts";
 import type { Channel, FrameTransport } from "../lib/secure/channel.ts";
-import { noiseHandshake } from "../lib/secure/noise_channel.ts";
+import { noiseHandshake } from "../lib/secure/noise_handshake.ts";
 import { FrameDecoder } from "../lib/wire/frame_codec.ts";
 import type { Hello } from "../lib/wire/message.ts";
 

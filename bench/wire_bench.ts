@@ -14,7 +14,8 @@ import { Decoder } from "@msgpack/msgpack";
 import { encodeFrame, encodeFrames, FrameDecoder } from "../lib/wire/frame_codec.ts";
 import { bytesToHex } from "../lib/wire/hex.ts";
 import type { ChatMessage, Message } from "../lib/wire/message.ts";
-import { decodeMessage, encodeChatBody, encodeMessage } from "../lib/wire/message_codec.ts";
+import { decodeMessage } from "../lib/wire/message_decode.ts";
+import { encodeChatBody, encodeMessage } from "../lib/wire/message_encode.ts";
 
 const SMALL = new Uint8Array(100).fill(7);
 const LARGE = new Uint8Array(64 * 1024 - 1).fill(9); // 65535, the largest frame

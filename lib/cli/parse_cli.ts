@@ -12,9 +12,6 @@ import { parseListenAddress } from "../runtime/listen.ts";
 import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
 import { nickProblem, quoteForError } from "../wire/fields.ts";
 
-// The nick rule moved to the wire's field rules; re-exported while callers move.
-export { nickProblem };
-
 /** Where a peer looks for a bootstrap when none is named. */
 export const DEFAULT_BOOTSTRAP = "127.0.0.1:7411";
 

@@ -11,7 +11,7 @@
 
 import type { Channel } from "../secure/channel.ts";
 import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
-import { decodeMessage } from "../wire/message_codec.ts";
+import { decodeMessage } from "../wire/message_decode.ts";
 import type { ChatMessage, Message } from "../wire/message.ts";
 import { ProtocolError } from "../wire/protocol_error.ts";
 import type { WireLimits } from "../wire/wire_limits.ts";

@@ -9,7 +9,7 @@
  */
 
 import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
-import { encodeMessage } from "../wire/message_codec.ts";
+import { encodeMessage } from "../wire/message_encode.ts";
 import type { ChatMessage, Message } from "../wire/message.ts";
 import { WriteQueueFullError } from "./framed_connection.ts";
 import { describe, type LiveConnection, safeRemote } from "./live_connection.ts";

@@ -8,7 +8,7 @@
 
 import type { Identity } from "../identity/identity.ts";
 import type { ChatMessage } from "../wire/message.ts";
-import { encodeChatBody } from "../wire/message_codec.ts";
+import { encodeChatBody } from "../wire/message_encode.ts";
 import { signChat, verifyChat } from "./chat_signature.ts";
 
 /** Signs own chat messages and verifies others'. */

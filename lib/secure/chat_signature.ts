@@ -18,7 +18,7 @@ import {
   verifyPeerSignature,
 } from "../identity/identity.ts";
 import type { ChatMessage } from "../wire/message.ts";
-import { encodeChatBody } from "../wire/message_codec.ts";
+import { encodeChatBody } from "../wire/message_encode.ts";
 
 /** Domain string that precedes the chat body in the signed bytes. */
 export const CHAT_SIGNATURE_DOMAIN = "p2pchat-chat:";
@@ -43,7 +43,7 @@ function signedBytes(body: Uint8Array): Uint8Array {
  * ```ts
  * import assert from "node:assert/strict";
  * import { generateIdentity } from "../identity/identity.ts";
- * import { encodeChatBody } from "../wire/message_codec.ts";
+ * import { encodeChatBody } from "../wire/message_encode.ts";
  * import { signChat, verifyChat } from "./chat_signature.ts";
  *
  * const me = await generateIdentity();

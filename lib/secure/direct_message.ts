@@ -91,7 +91,8 @@ export {
   OWN_X25519_KEY_CACHE_ENTRIES_MAX,
   PEER_X25519_KEY_CACHE_ENTRIES_MAX,
 } from "./direct_key_cache.ts";
-import { generateX25519KeyPair, X25519_KEY_BYTES, x25519SharedSecret } from "./noise/x25519.ts";
+import { generateX25519KeyPair, X25519_KEY_BYTES } from "../identity/x25519_key_pair.ts";
+import { x25519SharedSecret } from "./noise/x25519.ts";
 
 /** Domain string that precedes the addressee, `eph` and body in the signed bytes. */
 export const DIRECT_SIGNATURE_DOMAIN = "p2pchat-direct:";

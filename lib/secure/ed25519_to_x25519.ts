@@ -26,7 +26,8 @@
  */
 
 import { exportIdentityPkcs8, type Identity } from "../identity/identity.ts";
-import { importX25519PrivateKey, X25519_KEY_BYTES, type X25519KeyPair } from "./noise/x25519.ts";
+import { X25519_KEY_BYTES, type X25519KeyPair } from "../identity/x25519_key_pair.ts";
+import { importX25519PrivateKey } from "./noise/x25519.ts";
 
 /** Length in bytes of an Ed25519 public key and of its seed (private key). */
 export const ED25519_KEY_BYTES = 32;

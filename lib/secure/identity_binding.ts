@@ -19,7 +19,7 @@ import {
   verifyPeerSignature,
 } from "../identity/identity.ts";
 import type { PeerId } from "../wire/message.ts";
-import { X25519_KEY_BYTES } from "./noise/x25519.ts";
+import { X25519_KEY_BYTES } from "../identity/x25519_key_pair.ts";
 
 /** Domain string that precedes the static key in the signed bytes. */
 export const BINDING_DOMAIN = "p2pchat-noise-static-key:";
@@ -47,7 +47,7 @@ function signedBytes(noiseStaticPublicKey: Uint8Array): Uint8Array {
  * import assert from "node:assert/strict";
  * import { generateIdentity } from "../identity/identity.ts";
  * import { signBinding, verifyBinding } from "./identity_binding.ts";
- * import { generateX25519KeyPair } from "./noise/x25519.ts";
+ * import { generateX25519KeyPair } from "../identity/x25519_key_pair.ts";
  *
  * const me = await generateIdentity();
  * const { publicKey } = await generateX25519KeyPair();

@@ -3,8 +3,7 @@
  *
  * - `noise_handshake.ts` — `noiseHandshake`, the Noise XXpsk3 handshake with
  *   identity binding, its payload and rejection frames; `noise_transport.ts`
- *   — the `NoiseChannel` it returns (`noise_channel.ts` is the import path
- *   the node uses). `noise/` holds the Noise primitives.
+ *   — the `NoiseChannel` it returns. `noise/` holds the Noise primitives.
  * - `plain_channel.ts` — the unencrypted channel; `channel.ts` the contract.
  * - `chat_signature.ts`, `chat_authenticator.ts` — signed chats.
  * - `direct_message.ts` — sealed direct messages (decoded with the wire's

@@ -48,7 +48,8 @@
  */
 
 import type { Identity } from "../identity/identity.ts";
-import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";
+import { decodeMessage } from "../wire/message_decode.ts";
+import { encodeMessage } from "../wire/message_encode.ts";
 import { type Hello, PROTOCOL_VERSION } from "../wire/message.ts";
 import { MsgpackReader } from "../wire/msgpack_reader.ts";
 import { encodeMsgpack } from "../wire/msgpack_writer.ts";
@@ -58,7 +59,7 @@ import type { Channel, FrameTransport, Handshake, HandshakeOptions } from "./cha
 import { BINDING_SIGNATURE_BYTES, signBinding, verifyBinding } from "./identity_binding.ts";
 import { HandshakeState, PSK_BYTES } from "./noise/handshake_state.ts";
 import { NoiseDecryptError } from "./noise/noise_decrypt_error.ts";
-import { generateX25519KeyPair, type X25519KeyPair } from "./noise/x25519.ts";
+import { generateX25519KeyPair, type X25519KeyPair } from "../identity/x25519_key_pair.ts";
 import { NoiseChannel } from "./noise_transport.ts";
 import { expectHello } from "./plain_channel.ts";
 import { checkRoomName, type RoomKey } from "./room_key.ts";

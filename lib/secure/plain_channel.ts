@@ -6,7 +6,8 @@
  */
 
 import { encodeFrames } from "../wire/frame_codec.ts";
-import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";
+import { decodeMessage } from "../wire/message_decode.ts";
+import { encodeMessage } from "../wire/message_encode.ts";
 import type { Hello } from "../wire/message.ts";
 import { PROTOCOL_VERSION } from "../wire/message.ts";
 import { ProtocolError } from "../wire/protocol_error.ts";

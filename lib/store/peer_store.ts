@@ -15,7 +15,8 @@
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { PeerRestore } from "../peer/peer_node_options.ts";
-import { decodeMessage, encodeMessage } from "../wire/message_codec.ts";
+import { decodeMessage } from "../wire/message_decode.ts";
+import { encodeMessage } from "../wire/message_encode.ts";
 import { StoreError } from "./store_error.ts";
 import type { ChatMessage, PeerId } from "../wire/message.ts";
 

@@ -28,7 +28,3 @@ export class ProtocolError extends Error {
     super(message, options);
   }
 }
-
-// The quoting rule moved to the field rules, beside the control-character
-// pattern it escapes; re-exported so that existing imports keep working.
-export { quoteForError } from "./fields.ts";

@@ -20,7 +20,7 @@
 import net from "node:net";
 import { generateIdentity, type Identity } from "../../lib/identity/identity.ts";
 import type { Channel, FrameTransport } from "../../lib/secure/channel.ts";
-import { noiseHandshake } from "../../lib/secure/noise_channel.ts";
+import { noiseHandshake } from "../../lib/secure/noise_handshake.ts";
 import type { RoomKey } from "../../lib/secure/room_key.ts";
 import { encodeFrame, FrameDecoder } from "../../lib/wire/frame_codec.ts";
 import {
@@ -29,7 +29,8 @@ import {
   type Message,
   PROTOCOL_VERSION,
 } from "../../lib/wire/message.ts";
-import { decodeMessage, encodeMessage } from "../../lib/wire/message_codec.ts";
+import { decodeMessage } from "../../lib/wire/message_decode.ts";
+import { encodeMessage } from "../../lib/wire/message_encode.ts";
 import { closedPort, closeQuietly } from "./net.ts";
 
 /** How a raw connection ended: the remote closed it, reset it, or we closed it. */

@@ -4,12 +4,12 @@ import {
   type BootstrapCommand,
   DEFAULT_BOOTSTRAP,
   HELP,
-  nickProblem,
   parseCli,
   type PeerCommand,
   UsageError,
   VERSION,
 } from "../../lib/cli/parse_cli.ts";
+import { nickProblem } from "../../lib/wire/fields.ts";
 
 const HOME = "/home/test";
 

@@ -19,11 +19,11 @@
 import assert from "node:assert/strict";
 import { generateIdentity } from "../../lib/identity/identity.ts";
 import { signChat } from "../../lib/secure/chat_signature.ts";
-import { decodeRejection, HandshakeError } from "../../lib/secure/noise_channel.ts";
+import { decodeRejection, HandshakeError } from "../../lib/secure/noise_handshake.ts";
 import { deriveRoomKey, type RoomKey } from "../../lib/secure/room_key.ts";
 import { encodeFrame } from "../../lib/wire/frame_codec.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
-import { encodeChatBody } from "../../lib/wire/message_codec.ts";
+import { encodeChatBody } from "../../lib/wire/message_encode.ts";
 import {
   type ChildProcess,
   poll,

@@ -10,7 +10,7 @@ import { plainHandshake } from "../../lib/secure/plain_channel.ts";
 import { encodeFrame } from "../../lib/wire/frame_codec.ts";
 import type { Hello, MemberInfo, Message } from "../../lib/wire/message.ts";
 import { PROTOCOL_VERSION } from "../../lib/wire/message.ts";
-import { encodeMessage } from "../../lib/wire/message_codec.ts";
+import { encodeMessage } from "../../lib/wire/message_encode.ts";
 import {
   addrOf,
   closedPort,

@@ -7,7 +7,7 @@ import type { Channel } from "../../lib/secure/channel.ts";
 import type { ChatAuthenticator } from "../../lib/secure/chat_authenticator.ts";
 import type { ChatMessage, Hello, Message } from "../../lib/wire/message.ts";
 import { PROTOCOL_VERSION } from "../../lib/wire/message.ts";
-import { encodeMessage } from "../../lib/wire/message_codec.ts";
+import { encodeMessage } from "../../lib/wire/message_encode.ts";
 import { ProtocolError } from "../../lib/wire/protocol_error.ts";
 import { DEFAULT_WIRE_LIMITS } from "../../lib/wire/wire_limits.ts";
 

@@ -7,7 +7,8 @@ import type { Channel } from "../../lib/secure/channel.ts";
 import type { ChatAuthenticator } from "../../lib/secure/chat_authenticator.ts";
 import type { ChatMessage, Message } from "../../lib/wire/message.ts";
 import { PROTOCOL_VERSION } from "../../lib/wire/message.ts";
-import { decodeMessage, encodeMessage } from "../../lib/wire/message_codec.ts";
+import { decodeMessage } from "../../lib/wire/message_decode.ts";
+import { encodeMessage } from "../../lib/wire/message_encode.ts";
 
 const SELF = "b".repeat(64);
 const OTHER = "a".repeat(64);

@@ -3,12 +3,9 @@ import { generateIdentity, verifyPeerSignature } from "../../lib/identity/identi
 import { CHAT_SIGNATURE_DOMAIN, signChat, verifyChat } from "../../lib/secure/chat_signature.ts";
 import { signBinding } from "../../lib/secure/identity_binding.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
-import {
-  type ChatBodyFields,
-  decodeMessage,
-  encodeChatBody,
-  encodeMessage,
-} from "../../lib/wire/message_codec.ts";
+import { decodeMessage } from "../../lib/wire/message_decode.ts";
+import { encodeChatBody, encodeMessage } from "../../lib/wire/message_encode.ts";
+import { type ChatBodyFields } from "../../lib/wire/message_layout.ts";
 
 /** Encodes, signs, and decodes again: the chat as a receiving peer sees it. */
 async function received(

@@ -21,12 +21,8 @@ import {
   sealDirect,
 } from "../../lib/secure/direct_message.ts";
 import { ed25519PublicKeyToX25519 } from "../../lib/secure/ed25519_to_x25519.ts";
-import {
-  generateX25519KeyPair,
-  importX25519PrivateKey,
-  type X25519KeyPair,
-  x25519SharedSecret,
-} from "../../lib/secure/noise/x25519.ts";
+import { generateX25519KeyPair, type X25519KeyPair } from "../../lib/identity/x25519_key_pair.ts";
+import { importX25519PrivateKey, x25519SharedSecret } from "../../lib/secure/noise/x25519.ts";
 import { hexToBytes } from "../../lib/wire/hex.ts";
 
 // ---------------------------------------------------------------------------

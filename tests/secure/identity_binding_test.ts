@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { generateIdentity, verifyPeerSignature } from "../../lib/identity/identity.ts";
 import { signChat } from "../../lib/secure/chat_signature.ts";
 import { BINDING_DOMAIN, signBinding, verifyBinding } from "../../lib/secure/identity_binding.ts";
-import { generateX25519KeyPair } from "../../lib/secure/noise/x25519.ts";
+import { generateX25519KeyPair } from "../../lib/identity/x25519_key_pair.ts";
 
 Deno.test("verifyBinding() accepts the identity's binding of its static key", async () => {
   const ann = await generateIdentity();

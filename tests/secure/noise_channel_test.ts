@@ -6,7 +6,7 @@ import { signBinding } from "../../lib/secure/identity_binding.ts";
 import { CipherState } from "../../lib/secure/noise/cipher_state.ts";
 import { HandshakeState } from "../../lib/secure/noise/handshake_state.ts";
 import { TransportState } from "../../lib/secure/noise/transport_state.ts";
-import { generateX25519KeyPair, type X25519KeyPair } from "../../lib/secure/noise/x25519.ts";
+import { generateX25519KeyPair, type X25519KeyPair } from "../../lib/identity/x25519_key_pair.ts";
 import {
   decodeHandshakePayload,
   decodeRejection,
@@ -15,16 +15,16 @@ import {
   HandshakeError,
   type HandshakeFailure,
   NOISE_PROTOCOL_NAME,
-  NoiseChannel,
   noiseHandshake,
   noisePrologue,
   REJECTION_BYTES_MAX,
-  SEALED_PAYLOAD_BYTES_MAX,
-} from "../../lib/secure/noise_channel.ts";
+} from "../../lib/secure/noise_handshake.ts";
+import { NoiseChannel, SEALED_PAYLOAD_BYTES_MAX } from "../../lib/secure/noise_transport.ts";
 import { plainHandshake } from "../../lib/secure/plain_channel.ts";
 import type { RoomKey } from "../../lib/secure/room_key.ts";
 import { FrameDecoder } from "../../lib/wire/frame_codec.ts";
-import { decodeMessage, encodeMessage } from "../../lib/wire/message_codec.ts";
+import { decodeMessage } from "../../lib/wire/message_decode.ts";
+import { encodeMessage } from "../../lib/wire/message_encode.ts";
 import type { Hello } from "../../lib/wire/message.ts";
 import { ProtocolError } from "../../lib/wire/protocol_error.ts";
 

@@ -16,7 +16,7 @@ import type { PeerEvent } from "../../lib/runtime/mod.ts";
 import type { Handshake } from "../../lib/secure/channel.ts";
 import { plainHandshake } from "../../lib/secure/plain_channel.ts";
 import type { AnyMessage, Hello } from "../../lib/wire/message.ts";
-import { decodeMessage } from "../../lib/wire/message_codec.ts";
+import { decodeMessage } from "../../lib/wire/message_decode.ts";
 import { type ChildProcess, spawnMain } from "../_helpers/process.ts";
 import { waitFor } from "../_helpers/net.ts";
 

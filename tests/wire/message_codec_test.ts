@@ -10,15 +10,11 @@ import type {
   MemberStatus,
   PeerId,
 } from "../../lib/wire/message.ts";
-import {
-  ARRAY_DEPTH_MAX,
-  decodeMessage,
-  encodeChatBody,
-  encodeMessage,
-  isPeerId,
-  MESSAGE_TYPE_CODES,
-  PROTOCOL_MAGIC,
-} from "../../lib/wire/message_codec.ts";
+import { isPeerId } from "../../lib/wire/fields.ts";
+import { decodeMessage } from "../../lib/wire/message_decode.ts";
+import { encodeChatBody, encodeMessage } from "../../lib/wire/message_encode.ts";
+import { MESSAGE_TYPE_CODES, PROTOCOL_MAGIC } from "../../lib/wire/message_layout.ts";
+import { ARRAY_DEPTH_MAX } from "../../lib/wire/msgpack_reader.ts";
 import { ProtocolError } from "../../lib/wire/protocol_error.ts";
 import {
   DEFAULT_WIRE_LIMITS,

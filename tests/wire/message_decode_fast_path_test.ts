@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { decodeChatFast } from "../../lib/wire/message_decode.ts";
-import { decodeMessage, encodeChatBody, encodeMessage } from "../../lib/wire/message_codec.ts";
+import { decodeMessage } from "../../lib/wire/message_decode.ts";
+import { encodeChatBody, encodeMessage } from "../../lib/wire/message_encode.ts";
 import { DEFAULT_WIRE_LIMITS } from "../../lib/wire/wire_limits.ts";
 import { ProtocolError } from "../../lib/wire/protocol_error.ts";
 import { seededRandom } from "../../lib/random/random.ts";

@@ -16,8 +16,8 @@ import {
   generateX25519KeyPair,
   X25519_KEY_BYTES,
   type X25519KeyPair,
-  x25519SharedSecret,
-} from "./x25519.ts";
+} from "../../identity/x25519_key_pair.ts";
+import { x25519SharedSecret } from "./x25519.ts";
 
 /** Which side of the handshake this state plays. */
 export type HandshakeRole = "initiator" | "responder";
@@ -60,7 +60,7 @@ export interface HandshakeOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { HandshakeState } from "./handshake_state.ts";
- * import { generateX25519KeyPair } from "./x25519.ts";
+ * import { generateX25519KeyPair } from "../../identity/x25519_key_pair.ts";
  *
  * const name = "Noise_XXpsk3_25519_AESGCM_SHA256";
  * const psk = crypto.getRandomValues(new Uint8Array(32));

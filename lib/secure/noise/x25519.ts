@@ -12,14 +12,6 @@ import {
   type X25519KeyPair,
 } from "../../identity/x25519_key_pair.ts";
 
-// The key pair type and its generation live with the identity keys, below this layer.
-export {
-  generateX25519KeyPair,
-  X25519_KEY_BYTES,
-  type X25519KeyOptions,
-  type X25519KeyPair,
-} from "../../identity/x25519_key_pair.ts";
-
 const ALGORITHM = { name: "X25519" } as const;
 const PRIVATE_KEY_USAGES: KeyUsage[] = ["deriveBits"];
 

@@ -10,7 +10,8 @@
 import type { Random } from "../../../lib/random/random.ts";
 import { bytesToHex } from "../../../lib/wire/hex.ts";
 import type { AnyMessage, Hello, Message, PeerId, Role } from "../../../lib/wire/message.ts";
-import { decodeMessage, encodeMessage } from "../../../lib/wire/message_codec.ts";
+import { decodeMessage } from "../../../lib/wire/message_decode.ts";
+import { encodeMessage } from "../../../lib/wire/message_encode.ts";
 import { chance, choose, intIn, randomBytes, weighted } from "./fuzz_random.ts";
 import { generateAddress, generateHello } from "../mutators/message_generator.ts";
 

@@ -18,7 +18,8 @@
 import type { ConnId, Effect } from "../../../lib/actor/effect.ts";
 import { addressProblem } from "../../../lib/wire/address.ts";
 import type { Message, PeerId } from "../../../lib/wire/message.ts";
-import { encodeMessage, isPeerId } from "../../../lib/wire/message_codec.ts";
+import { isPeerId } from "../../../lib/wire/fields.ts";
+import { encodeMessage } from "../../../lib/wire/message_encode.ts";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../../../lib/wire/wire_limits.ts";
 import { KnownIssueError } from "./fuzz_campaign.ts";
 

@@ -8,7 +8,8 @@
 
 import { type Identity, importIdentityPkcs8 } from "../../../lib/identity/identity.ts";
 import type { Random } from "../../../lib/random/random.ts";
-import { importX25519PrivateKey, type X25519KeyPair } from "../../../lib/secure/noise/x25519.ts";
+import { type X25519KeyPair } from "../../../lib/identity/x25519_key_pair.ts";
+import { importX25519PrivateKey } from "../../../lib/secure/noise/x25519.ts";
 import { randomBytes } from "./fuzz_random.ts";
 
 /** DER prefix of an Ed25519 PKCS#8 private key (RFC 8410); the 32-byte seed follows. */

@@ -28,11 +28,9 @@ import {
   PROTOCOL_VERSION,
   type SeqRange,
 } from "../../../lib/wire/message.ts";
-import {
-  encodeMessage,
-  MESSAGE_TYPE_CODES,
-  SIGNATURE_BYTES,
-} from "../../../lib/wire/message_codec.ts";
+import { SIGNATURE_BYTES } from "../../../lib/wire/message.ts";
+import { encodeMessage } from "../../../lib/wire/message_encode.ts";
+import { MESSAGE_TYPE_CODES } from "../../../lib/wire/message_layout.ts";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../../../lib/wire/wire_limits.ts";
 import { chance, choose, intIn, randomBytes, weighted } from "../harness/fuzz_random.ts";
 

@@ -11,7 +11,7 @@
  */
 
 import type { Random } from "../../../lib/random/random.ts";
-import { MESSAGE_TYPE_CODES, PROTOCOL_MAGIC } from "../../../lib/wire/message_codec.ts";
+import { MESSAGE_TYPE_CODES, PROTOCOL_MAGIC } from "../../../lib/wire/message_layout.ts";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../../../lib/wire/wire_limits.ts";
 import {
   boundaryInt,

@@ -15,7 +15,7 @@
 import { BootstrapRegistry } from "../../../lib/bootstrap/bootstrap_registry.ts";
 import { type Random, seededRandom } from "../../../lib/random/random.ts";
 import type { Message } from "../../../lib/wire/message.ts";
-import { decodeMessage } from "../../../lib/wire/message_codec.ts";
+import { decodeMessage } from "../../../lib/wire/message_decode.ts";
 import {
   createWorld,
   generateIncarnation,

@@ -17,11 +17,9 @@ import { isDeepStrictEqual } from "node:util";
 import type { Random } from "../../../lib/random/random.ts";
 import { bytesToHex } from "../../../lib/wire/hex.ts";
 import type { AnyMessage } from "../../../lib/wire/message.ts";
-import {
-  decodeMessage,
-  encodeMessage,
-  MESSAGE_TYPE_CODES,
-} from "../../../lib/wire/message_codec.ts";
+import { decodeMessage } from "../../../lib/wire/message_decode.ts";
+import { encodeMessage } from "../../../lib/wire/message_encode.ts";
+import { MESSAGE_TYPE_CODES } from "../../../lib/wire/message_layout.ts";
 import { ProtocolError } from "../../../lib/wire/protocol_error.ts";
 import {
   DEFAULT_WIRE_LIMITS,

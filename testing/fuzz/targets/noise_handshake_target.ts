@@ -35,10 +35,10 @@ import {
   encodeRejection,
   HandshakeError,
   NOISE_PROTOCOL_NAME,
-  NoiseChannel,
   noisePrologue,
-} from "../../../lib/secure/noise_channel.ts";
-import { encodeMessage } from "../../../lib/wire/message_codec.ts";
+} from "../../../lib/secure/noise_handshake.ts";
+import { NoiseChannel } from "../../../lib/secure/noise_transport.ts";
+import { encodeMessage } from "../../../lib/wire/message_encode.ts";
 import { ProtocolError } from "../../../lib/wire/protocol_error.ts";
 import { hexExcerpt } from "./decode_message_target.ts";
 import type { FuzzTarget } from "../harness/fuzz_campaign.ts";

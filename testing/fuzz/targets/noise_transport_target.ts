@@ -14,7 +14,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Random } from "../../../lib/random/random.ts";
 import type { Channel } from "../../../lib/secure/channel.ts";
-import { SEALED_PAYLOAD_BYTES_MAX } from "../../../lib/secure/noise_channel.ts";
+import { SEALED_PAYLOAD_BYTES_MAX } from "../../../lib/secure/noise_transport.ts";
 import { FrameDecoder } from "../../../lib/wire/frame_codec.ts";
 import { ProtocolError } from "../../../lib/wire/protocol_error.ts";
 import { hexExcerpt } from "./decode_message_target.ts";

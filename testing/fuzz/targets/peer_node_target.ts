@@ -42,7 +42,7 @@ import { ActorCheckError, checkedStep, EffectChecker } from "../harness/effect_c
 import type { FuzzTarget } from "../harness/fuzz_campaign.ts";
 import { chance, choose, intIn, randomBytes, weighted } from "../harness/fuzz_random.ts";
 import { generateEncodedMessage, generateNick } from "../mutators/message_generator.ts";
-import { decodeMessage } from "../../../lib/wire/message_codec.ts";
+import { decodeMessage } from "../../../lib/wire/message_decode.ts";
 
 const STATUSES: readonly MemberStatus[] = ["alive", "suspect", "dead"];
 

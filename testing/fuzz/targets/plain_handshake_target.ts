@@ -12,7 +12,7 @@
 import type { Random } from "../../../lib/random/random.ts";
 import { plainHandshake } from "../../../lib/secure/plain_channel.ts";
 import { PROTOCOL_VERSION } from "../../../lib/wire/message.ts";
-import { encodeMessage } from "../../../lib/wire/message_codec.ts";
+import { encodeMessage } from "../../../lib/wire/message_encode.ts";
 import { ProtocolError } from "../../../lib/wire/protocol_error.ts";
 import { DEFAULT_WIRE_LIMITS } from "../../../lib/wire/wire_limits.ts";
 import { hexExcerpt, SMALL_WIRE_LIMITS } from "./decode_message_target.ts";

@@ -7,7 +7,8 @@ import {
 import { HANDSHAKE_PATTERN_NAMES } from "../../../lib/secure/noise/handshake_pattern.ts";
 import { NoiseDecryptError } from "../../../lib/secure/noise/noise_decrypt_error.ts";
 import type { TransportState } from "../../../lib/secure/noise/transport_state.ts";
-import { generateX25519KeyPair, importX25519PrivateKey } from "../../../lib/secure/noise/x25519.ts";
+import { generateX25519KeyPair } from "../../../lib/identity/x25519_key_pair.ts";
+import { importX25519PrivateKey } from "../../../lib/secure/noise/x25519.ts";
 
 interface NoiseVector {
   protocol_name: string;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
+import { generateX25519KeyPair } from "../../../lib/identity/x25519_key_pair.ts";
 import {
   exportX25519PrivateKey,
-  generateX25519KeyPair,
   importX25519PrivateKey,
   x25519SharedSecret,
 } from "../../../lib/secure/noise/x25519.ts";

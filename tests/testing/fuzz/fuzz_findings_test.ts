@@ -13,7 +13,8 @@ import { ActorRuntime } from "../../../lib/runtime/actor_runtime.ts";
 import { FramedConnection } from "../../../lib/runtime/framed_connection.ts";
 import { plainHandshake } from "../../../lib/secure/plain_channel.ts";
 import type { Hello, Message, PeerId } from "../../../lib/wire/message.ts";
-import { decodeMessage, encodeMessage } from "../../../lib/wire/message_codec.ts";
+import { decodeMessage } from "../../../lib/wire/message_decode.ts";
+import { encodeMessage } from "../../../lib/wire/message_encode.ts";
 import { ProtocolError } from "../../../lib/wire/protocol_error.ts";
 import { KNOWN_ISSUES } from "../../../testing/fuzz/harness/known_issues.ts";
 

@@ -10,11 +10,9 @@ import {
 } from "../../../../testing/fuzz/mutators/message_generator.ts";
 import { seededRandom } from "../../../../lib/random/random.ts";
 import { addressProblem } from "../../../../lib/wire/address.ts";
-import {
-  decodeMessage,
-  encodeMessage,
-  MESSAGE_TYPE_CODES,
-} from "../../../../lib/wire/message_codec.ts";
+import { decodeMessage } from "../../../../lib/wire/message_decode.ts";
+import { encodeMessage } from "../../../../lib/wire/message_encode.ts";
+import { MESSAGE_TYPE_CODES } from "../../../../lib/wire/message_layout.ts";
 
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;

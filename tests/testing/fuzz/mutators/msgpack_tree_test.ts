@@ -4,7 +4,7 @@ import {
   packTree,
   unpackTree,
 } from "../../../../testing/fuzz/mutators/msgpack_tree.ts";
-import { encodeMessage } from "../../../../lib/wire/message_codec.ts";
+import { encodeMessage } from "../../../../lib/wire/message_encode.ts";
 
 Deno.test("packTree() writes the shortest forms unless a head is pinned", () => {
   const tree: PackNode = {

@@ -9,7 +9,8 @@ import {
   widenTree,
 } from "../../../../testing/fuzz/mutators/mutate_msgpack.ts";
 import { seededRandom } from "../../../../lib/random/random.ts";
-import { decodeMessage, MESSAGE_TYPE_CODES } from "../../../../lib/wire/message_codec.ts";
+import { decodeMessage } from "../../../../lib/wire/message_decode.ts";
+import { MESSAGE_TYPE_CODES } from "../../../../lib/wire/message_layout.ts";
 import { ProtocolError } from "../../../../lib/wire/protocol_error.ts";
 
 Deno.test("widenTree() changes widths, never values: every message decodes as before", () => {
