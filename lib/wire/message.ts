@@ -1,6 +1,7 @@
 /**
  * The decoded form of every protocol message. The byte layout of each lives in
- * `message_codec.ts` and is documented in PROTOCOL.md; this file is only the
+ * `message_layout.ts` (written by `message_encode.ts`, read by
+ * `message_decode.ts`) and is documented in PROTOCOL.md; this file is only the
  * vocabulary that the codec, the actors and the runtime share.
  *
  * @module

@@ -8,8 +8,8 @@
  * - `fields.ts` — the field rules (nick, text, ids, ints, the one
  *   control-character pattern), shared with secure/, cli/ and ui/.
  * - `message_decode.ts` / `message_encode.ts` — every message, with the chat
- *   fast path as a branch over the same reader (`message_codec.ts` is the
- *   import path the node uses).
+ *   fast path as a branch over the same reader; `message_layout.ts` holds the
+ *   type codes and the chat body's layout they share.
  * - `message.ts`, `wire_limits.ts`, `address.ts`, `hex.ts`,
  *   `peer_id_interner.ts`, `protocol_error.ts`.
  *
