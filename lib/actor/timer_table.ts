@@ -59,6 +59,11 @@ export class TimerTable<T extends string> {
     return this.#deadlines.get(timer)!;
   }
 
+  /** Stops every timer. */
+  stopAll(): void {
+    for (const timer of this.#order) this.#deadlines.set(timer, Infinity);
+  }
+
   /** Whether `timer` is due at `nowMs`. */
   isExpired(timer: T, nowMs: number): boolean {
     return nowMs >= this.#deadlines.get(timer)!;

@@ -230,7 +230,7 @@ export class ActiveView {
   /** Dials a random recently dead member: after a partition heals, it refutes its death. */
   onReconnectTimer(nowMs: number): void {
     const dead = pick(this.#membership.recentDead(16), this.#port.random);
-    if (dead !== undefined && !this.#links.isBusyWith(dead.id)) {
+    if (dead !== undefined && !this.#links.isBusyWith(dead.id) && !this.#links.leaving) {
       this.#links.dial(dead.addr, "peer", dead.id, nowMs);
     }
     this.#port.timers.set("reconnect", nowMs + this.#jitter(this.#options.reconnectIntervalMs));

@@ -48,7 +48,7 @@ import {
   type ResolvedPeerNodeOptions,
   resolvePeerNodeOptions,
 } from "./peer_node_options.ts";
-import { PEER_TIMERS, type PeerTimer, startPeerTimers, stopTimersOnLeave } from "./peer_timer.ts";
+import { PEER_TIMERS, type PeerTimer, startPeerTimers } from "./peer_timer.ts";
 import { Repair } from "./repair.ts";
 
 /** A live member as reported to front ends. */
@@ -255,7 +255,9 @@ export class PeerNode implements Actor {
     // Deregister at once rather than let the registration lapse; the
     // bootstrap trusts a peer's word about itself.
     this.#bootstrap.tellAll({ type: "member", member: gone }, nowMs);
-    stopTimersOnLeave(this.#timers);
+    // A peer that left does nothing more on its own: no heartbeat, no
+    // reconnect dial (only the goodbyes above still go out).
+    this.#timers.stopAll();
   }
 
   // ---- Actor ----

@@ -54,22 +54,3 @@ export function startPeerTimers(
   timers.set("reconnect", nowMs + jitter(options.reconnectIntervalMs, random));
   timers.set("register", nowMs);
 }
-
-/**
- * The timers `leave` stops. Heartbeat and reconnect keep running: a known
- * flaw (a node that left still dials), kept until its fix is its own change.
- */
-const TIMERS_STOPPED_BY_LEAVE: readonly PeerTimer[] = [
-  "gossip",
-  "register",
-  "probe-period",
-  "indirect-probe",
-  "lazy",
-  "sync",
-  "rewire",
-];
-
-/** Stops the timers a leaving peer no longer runs. */
-export function stopTimersOnLeave(timers: TimerTable<PeerTimer>): void {
-  for (const timer of TIMERS_STOPPED_BY_LEAVE) timers.stop(timer);
-}

@@ -38,6 +38,14 @@ Deno.test("`TimerTable.arm()` keeps a running timer's deadline", () => {
   assert.equal(timers.deadlineMs("a"), 5);
 });
 
+Deno.test("`TimerTable.stopAll()` stops every timer", () => {
+  const timers = new TimerTable(["a", "b"] as const);
+  timers.set("a", 1);
+  timers.set("b", 2);
+  timers.stopAll();
+  assert.equal(timers.nextDeadlineMs(), Infinity);
+});
+
 Deno.test("`TimerTable` refuses a timer named twice", () => {
   assert.throws(() => new TimerTable(["a", "a"]), TypeError);
 });

@@ -67,6 +67,15 @@ Deno.test("`ActiveView.onReconnectTimer()` dials a recently dead member, unless 
   assert.deepEqual(ofType(m.take(), "dial"), [], "the first dial is still in flight");
 });
 
+Deno.test("`ActiveView.onReconnectTimer()` dials nobody once the peer is leaving", () => {
+  const m = machines();
+  m.membership.onPeers([{ ...alive(A, "10.0.0.2:9000"), status: "dead" }], 0);
+  m.links.startLeaving();
+  m.take();
+  m.activeView.onReconnectTimer(0);
+  assert.deepEqual(ofType(m.take(), "dial"), []);
+});
+
 Deno.test("`ActiveView` leaves a member that refused us as full alone for the backoff", () => {
   const m = machines({ connectionsTarget: 1, fullBackoffMs: 1_000 });
   m.membership.onPeers([alive(A, "10.0.0.2:9000")], 0);
