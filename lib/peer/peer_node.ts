@@ -50,6 +50,7 @@ import {
 } from "./peer_node_options.ts";
 import { PEER_TIMERS, type PeerTimer, startPeerTimers } from "./peer_timer.ts";
 import { Repair } from "./repair.ts";
+import { nickProblem, textProblem } from "../wire/fields.ts";
 
 /** A live member as reported to front ends. */
 export interface PeerSummary {
@@ -171,8 +172,14 @@ export class PeerNode implements Actor {
     return this.#links.count;
   }
 
-  /** Changes the nick used from the next message on. */
+  /**
+   * Changes the nick used from the next message on.
+   *
+   * @throws {RangeError} if the wire could not carry it (1–32 UTF-8 bytes, no control characters).
+   */
   setNick(nick: string): void {
+    const problem = nickProblem(nick);
+    if (problem !== undefined) throw new RangeError(`Cannot change nick: ${problem}`);
     this.#nick = nick;
   }
 
@@ -218,9 +225,16 @@ export class PeerNode implements Actor {
   /**
    * Authors a chat message: delivers it locally at once (own messages are
    * always deliverable) and pushes it to the neighbours.
+   *
+   * @throws {RangeError} if the wire could not carry the text (at most 4 096
+   * UTF-8 bytes of well-formed Unicode); nothing is stamped or emitted.
    */
   sendChat(text: string, ts: number, nowMs: number): ChatMessage {
     if (this.#links.leaving) throw new TypeError("Cannot send: the peer is leaving");
+    // Refused before it is stamped: a sequence number given to a message no
+    // one can receive would hold back every later message of this author.
+    const problem = textProblem(text);
+    if (problem !== undefined) throw new RangeError(`Cannot send: ${problem}`);
     const { message, released } = this.#delivery.stampOwn(text, this.#nick, ts);
     this.#repair.deliver([message, ...released]);
     this.#dissemination.push(message, undefined, nowMs);
