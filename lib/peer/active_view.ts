@@ -99,7 +99,11 @@ export class ActiveView {
       return;
     }
     if (link.purpose === "bootstrap") {
-      if (this.#port.bootstrap.onConnected(link, remote, nowMs)) this.#establish(link, nowMs);
+      if (this.#port.bootstrap.onConnected(link, remote, nowMs)) {
+        link.purpose = "peer";
+        link.accepted = true;
+        this.#establish(link, nowMs);
+      }
       return;
     }
     if (remote.role !== "peer") {

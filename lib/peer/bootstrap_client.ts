@@ -110,7 +110,8 @@ export class BootstrapClient {
 
   /**
    * A bootstrap link connected: flush what waited for it. Returns whether
-   * the remote is a peer to keep as a neighbour (the link is then a peer link).
+   * the remote is a peer to keep as a neighbour: the link is then no longer
+   * the bootstrap client's, and the active view takes it.
    */
   onConnected(link: Link, remote: Hello, nowMs: number): boolean {
     this.#registered ||= remote.role === "peer";
@@ -122,9 +123,7 @@ export class BootstrapClient {
     ) {
       // Joining through a peer: keep it as a neighbour.
       this.#byAddr.delete(link.dialAddr!);
-      link.purpose = "peer";
       link.registration.awaitingPeers = false;
-      link.accepted = true;
       return true;
     }
     if (!link.registration.awaitingPeers) this.#links.close(link, "done", nowMs);

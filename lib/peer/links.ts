@@ -51,7 +51,9 @@ export interface Link {
   remote: Hello | undefined;
   /** The remote said it is closing on purpose: its disconnect is not a failure. */
   byeReceived: boolean;
+  /** When anything last arrived: heartbeats judge silence by it. */
   lastReceivedMs: number;
+  /** When we last sent: a quiet link gets a ping. */
   lastSentMs: number;
   /** Active view: counted as a neighbour (inbound links are decided on their first message). */
   accepted: boolean;

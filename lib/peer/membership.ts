@@ -7,8 +7,7 @@
  * @module
  */
 
-import type { Random } from "../random/random.ts";
-import { pick } from "../random/random.ts";
+import { pick, type Random } from "../random/random.ts";
 import type { MemberInfo, Message, PeerId } from "../wire/message.ts";
 import { type EmitEvent, logEvent, shortId, toInfo } from "./_support.ts";
 import type { BootstrapClient } from "./bootstrap_client.ts";
@@ -119,7 +118,7 @@ export class Membership {
     };
   }
 
-  /** Gossip round: pulls a peer list from a random neighbour and forgets old tombstones. */
+  /** Asks a random neighbour for a peer list (the gossip round's pull). */
   pullFromRandomNeighbour(nowMs: number): void {
     const target = pick(this.#links.accepted(), this.#port.random);
     if (target !== undefined) this.#links.send(target, { type: "get-peers" }, nowMs);

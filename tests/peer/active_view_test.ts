@@ -103,3 +103,16 @@ Deno.test("`ActiveView.onDisconnected()` checks a neighbour lost without bye, an
   assert.match(ofType(effects, "log")[0]!.text, /^Lost aaaaaaaa/);
   assert.deepEqual(sentTo(effects, a.conn), []);
 });
+
+Deno.test("`ActiveView.onConnected()` keeps a join point that is a peer as a neighbour", () => {
+  const m = machines();
+  m.bootstrap.join("10.0.0.2:9000", 0);
+  const [dial] = ofType(m.take(), "dial");
+  m.activeView.onConnected(dial!.conn, hello(A, "10.0.0.2:9000"), 1);
+  const link = m.links.get(dial!.conn)!;
+  assert.equal(link.purpose, "peer");
+  assert.ok(link.accepted);
+  assert.equal(m.links.peerLink(A), link);
+  const sent = sentTo(m.take(), link.conn).map((x) => x.type);
+  assert.deepEqual(sent, ["register", "have"], "the queued register, then the welcome");
+});
