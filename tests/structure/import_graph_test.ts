@@ -95,3 +95,12 @@ Deno.test("every folder of lib/ has a mod.ts that documents and exports its conc
   }
   assert.deepEqual(missing, []);
 });
+
+Deno.test("a _private.ts file is imported only from its own folder", () => {
+  const folderOf = (path: string) => path.slice(0, path.lastIndexOf("/"));
+  const bad = [...graph].flatMap(([file, targets]) =>
+    targets.filter((t) => t.split("/").pop()!.startsWith("_") && folderOf(t) !== folderOf(file))
+      .map((t) => `${file} → ${t}`)
+  );
+  assert.deepEqual(bad, []);
+});
