@@ -114,6 +114,21 @@ export interface RepairOptions {
   syncIntervalMs?: number;
   /** Most messages sent in answer to one `want` or `have`. Default 256. */
   syncMessagesMax?: number;
+  /**
+   * A message served to a neighbour is not served to it again within this
+   * time, however often it is asked for: a repeated `want` costs its asker,
+   * not us. About one anti-entropy round, so a repair lost in transit is sent
+   * again at the next round's ask. Default 1 000 ms.
+   */
+  wantRepeatIntervalMs?: number;
+  /**
+   * Bytes of repairs one neighbour may be served a second (an estimate of
+   * each message's encoded size), with bursts up to the same; past it the
+   * rest of a `want` waits for a later one. Default 1 MiB.
+   */
+  wantBytesPerSecondMax?: number;
+  /** Messages remembered as served, per neighbour, for `wantRepeatIntervalMs`. Default 4 096. */
+  wantServedTrackedMax?: number;
 }
 
 /** Options of causal delivery: the hold-back queue and the history window. */
@@ -201,6 +216,9 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   graftTimeoutMs: 500,
   syncIntervalMs: 1_000,
   syncMessagesMax: 256,
+  wantRepeatIntervalMs: 1_000,
+  wantBytesPerSecondMax: 1_048_576,
+  wantServedTrackedMax: 4_096,
   historyMessagesMax: 10_000,
   directHopsMax: 8,
   directSeenMax: 4_096,

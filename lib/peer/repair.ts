@@ -48,6 +48,26 @@ interface Missing {
   graft: boolean;
 }
 
+/**
+ * What one neighbour was served lately: when each message last went to it,
+ * and its byte budget (a token bucket) for repairs.
+ */
+interface ServeLedger {
+  /** `author:seq` → when it was last served, oldest first. */
+  readonly servedAtMs: Map<string, number>;
+  tokens: number;
+  refilledAtMs: number;
+}
+
+/**
+ * The bytes a message costs on the wire, estimated from what dominates it:
+ * the signed body when it has one, else its text, nick and clock.
+ */
+export function repairBytesEstimate(message: ChatMessage): number {
+  const body = message.body?.byteLength ?? message.text.length + message.nick.length;
+  return 96 + body + 72 * message.clock.size;
+}
+
 /** A skip received and not yet (fully) applied. */
 interface PendingSkip {
   readonly seq: number;
@@ -64,6 +84,8 @@ export class Repair {
   readonly #missing = new Map<PeerId, Missing>();
   /** Skips received, per author, not yet backed by a message that proves the gap. */
   readonly #pendingSkips = new Map<PeerId, PendingSkip>();
+  /** What each neighbour was served lately; it goes with the link. */
+  readonly #served = new WeakMap<Link, ServeLedger>();
 
   /** Repair with nothing missing. */
   constructor(port: RepairPort) {
@@ -169,9 +191,39 @@ export class Repair {
       if (floor > from) floors.set(author, floor);
     }
     if (floors.size > 0) this.#links.send(link, { type: "skip", clock: floors }, nowMs);
+    // Whatever a neighbour asks, it gets each message at most once per
+    // interval and within its byte budget: serving costs us no more than a
+    // small multiple of what the asker spends (PROTOCOL.md, Limits).
+    const ledger = this.#ledger(link, nowMs);
+    const { wantRepeatIntervalMs, wantServedTrackedMax } = this.#options;
     for (const message of this.#delivery.collect(want.ranges, this.#options.syncMessagesMax)) {
+      const key = `${message.author}:${message.seq}`;
+      const lastMs = ledger.servedAtMs.get(key);
+      if (lastMs !== undefined && nowMs - lastMs < wantRepeatIntervalMs) continue;
+      const bytes = repairBytesEstimate(message);
+      if (bytes > ledger.tokens) break;
+      ledger.tokens -= bytes;
+      ledger.servedAtMs.delete(key);
+      ledger.servedAtMs.set(key, nowMs);
+      if (ledger.servedAtMs.size > wantServedTrackedMax) {
+        ledger.servedAtMs.delete(ledger.servedAtMs.keys().next().value!);
+      }
       this.#links.send(link, { type: "chat", message, repair: true }, nowMs);
     }
+  }
+
+  /** The serve ledger of `link`, its budget refilled up to `nowMs`. */
+  #ledger(link: Link, nowMs: number): ServeLedger {
+    const max = this.#options.wantBytesPerSecondMax;
+    let ledger = this.#served.get(link);
+    if (ledger === undefined) {
+      ledger = { servedAtMs: new Map(), tokens: max, refilledAtMs: nowMs };
+      this.#served.set(link, ledger);
+    } else if (nowMs > ledger.refilledAtMs) {
+      ledger.tokens = Math.min(max, ledger.tokens + (max * (nowMs - ledger.refilledAtMs)) / 1_000);
+      ledger.refilledAtMs = nowMs;
+    }
+    return ledger;
   }
 
   /**

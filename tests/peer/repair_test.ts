@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { repairBytesEstimate } from "../../lib/peer/repair.ts";
+import type { ChatMessage } from "../../lib/wire/message.ts";
 import { A, B, chat, machines, neighbour, ofType, sentTo } from "./_harness.ts";
 
 Deno.test("`Repair` pulls a lazily announced message only after the graft timeout, grafting the link", () => {
@@ -68,4 +70,70 @@ Deno.test("`Repair.onSkip()` skips only as far as held messages prove", () => {
   assert.deepEqual(ofType(m.take(), "skip"), [], "nothing proves the gap yet");
   m.repair.onChat(chat(B, 3, { [B]: 3 }), 1);
   assert.deepEqual(ofType(m.take(), "skip"), [{ type: "skip", author: B, seq: 2 }]);
+});
+
+/** A peer with `count` own messages in its history and a neighbour A; returns the pieces. */
+function servingPeer(count: number, options: Parameters<typeof machines>[0] = {}) {
+  const m = machines(options);
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const messages: ChatMessage[] = [];
+  for (let i = 1; i <= count; i++) {
+    const message = m.delivery.stampOwn(`message ${i}`, "me", 0).message;
+    m.repair.deliver([message]);
+    messages.push(message);
+  }
+  m.take();
+  const wantAll = (nowMs: number) =>
+    m.repair.onWant(a, {
+      type: "want",
+      graft: false,
+      ranges: [{ author: messages[0]!.author, from: 0, to: count }],
+    }, nowMs);
+  const served = () =>
+    sentTo(m.take(), a.conn).flatMap((msg) => msg.type === "chat" ? [msg.message.seq] : []);
+  return { m, a, messages, wantAll, served };
+}
+
+Deno.test("`Repair.onWant()` serves a message to a neighbour once per interval, however often it asks", () => {
+  const { wantAll, served } = servingPeer(3);
+  wantAll(0);
+  assert.deepEqual(served(), [1, 2, 3]);
+  for (let t = 1; t < 1_000; t += 100) wantAll(t);
+  assert.deepEqual(served(), [], "repeated wants within wantRepeatIntervalMs cost nothing");
+  wantAll(1_000);
+  assert.deepEqual(
+    served(),
+    [1, 2, 3],
+    "a repair lost in transit is served again after the interval",
+  );
+});
+
+Deno.test("`Repair.onWant()` keeps each neighbour within its byte budget, refilled over time", () => {
+  const { messages, wantAll, served } = servingPeer(10, {
+    wantBytesPerSecondMax: 1_000,
+    wantRepeatIntervalMs: 1,
+  });
+  const each = repairBytesEstimate(messages[0]!);
+  const fit = Math.floor(1_000 / each);
+  assert.ok(fit >= 1 && fit < 10, `${fit} messages of ${each} bytes fit the budget`);
+  wantAll(0);
+  assert.deepEqual(served(), messages.slice(0, fit).map((m) => m.seq));
+  wantAll(1);
+  assert.deepEqual(served(), [], "the budget is spent");
+  wantAll(1_001);
+  assert.equal(served().length, fit, "a second later the budget is whole again");
+});
+
+Deno.test("`Repair.onWant()` budgets neighbours separately", () => {
+  const { m, wantAll, served, messages } = servingPeer(2, { wantRepeatIntervalMs: 60_000 });
+  wantAll(0);
+  assert.deepEqual(served(), [1, 2]);
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  m.take();
+  m.repair.onWant(b, {
+    type: "want",
+    graft: false,
+    ranges: [{ author: messages[0]!.author, from: 0, to: 2 }],
+  }, 1);
+  assert.deepEqual(sentTo(m.take(), b.conn).map((x) => x.type), ["chat", "chat"]);
 });
