@@ -1,7 +1,10 @@
 /**
  * Routing of sealed direct messages: straight to the recipient when it is a
  * neighbour, else flooded through the overlay, each node passing a message
- * on once and within a hop limit.
+ * on once and within a hop limit — and only towards a recipient it knows
+ * alive. A message for an unknown id so costs at most its sender's links
+ * (each neighbour drops it), never a flood of the room, and the sender is
+ * told at once that it cannot be delivered.
  *
  * @module
  */
@@ -16,6 +19,8 @@ import type { DirectRoutingOptions, ResolvedPeerNodeOptions } from "./peer_node_
 /** What {@linkcode DirectRouting} works with. */
 export interface DirectRoutingPort {
   readonly id: PeerId;
+  /** Whether membership believes `id` alive (or only suspected): only such ids are routed to. */
+  readonly knowsAlive: (id: PeerId) => boolean;
   readonly links: Links;
   readonly emit: EmitEvent;
   readonly random: Random;
@@ -33,8 +38,17 @@ export class DirectRouting {
     this.#port = port;
   }
 
-  /** Sends the sealed `box` towards `to` under a fresh random id. */
+  /**
+   * Sends the sealed `box` towards `to` under a fresh random id.
+   *
+   * @throws {RangeError} if `to` is neither a neighbour nor a member known alive.
+   */
   send(to: PeerId, box: Uint8Array, nowMs: number): void {
+    if (!this.#routable(to)) {
+      throw new RangeError(
+        `Cannot send a direct message: ${to.slice(0, 8)} is not a member this peer knows alive`,
+      );
+    }
     let id = "";
     for (let i = 0; i < DIRECT_ID_BYTES / 4; i++) {
       id += this.#port.random.int(0x1_0000_0000).toString(16).padStart(8, "0");
@@ -55,7 +69,18 @@ export class DirectRouting {
       return;
     }
     if (message.hops === 0) return;
+    // An id nobody here knows is not flooded: a member asking for that would
+    // make the whole room carry its traffic.
+    if (!this.#routable(message.to)) {
+      this.#remember(message.id);
+      return;
+    }
     this.#route({ ...message, hops: message.hops - 1 }, link.conn, nowMs);
+  }
+
+  /** Whether a message for `to` can be routed from here: a neighbour, or a member known alive. */
+  #routable(to: PeerId): boolean {
+    return this.#port.links.peerLink(to)?.accepted === true || this.#port.knowsAlive(to);
   }
 
   #route(message: Direct, from: ConnId | undefined, nowMs: number): void {

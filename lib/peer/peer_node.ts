@@ -106,7 +106,9 @@ export class PeerNode implements Actor {
     const delivery = this.#delivery = new Delivery(id, emit, resolved);
     const repair = this.#repair = new Repair({ ...base, links, delivery });
     this.#dissemination = new Dissemination({ ...base, links, delivery, repair });
-    this.#direct = new DirectRouting({ ...base, links });
+    // Membership is built below; routing asks it only when a message comes.
+    const knowsAlive = (peer: PeerId) => this.#membership.isLive(peer);
+    this.#direct = new DirectRouting({ ...base, links, knowsAlive });
     const bootstrap = this.#bootstrap = new BootstrapClient({ ...base, links });
     const incarnation = resolved.restore?.incarnation ?? 0;
     const self = { ...base, addr: options.addr, incarnation };
@@ -245,6 +247,8 @@ export class PeerNode implements Actor {
    * Sends a sealed direct message towards `to`: straight to it when it is a
    * neighbour, else through the overlay (each node passes it on once, within
    * `directHopsMax` hops). Only `to` can open `box`.
+   *
+   * @throws {RangeError} if `to` is neither a neighbour nor a member this peer knows alive.
    */
   sendDirect(to: PeerId, box: Uint8Array, nowMs: number): void {
     if (this.#links.leaving) throw new TypeError("Cannot send: the peer is leaving");

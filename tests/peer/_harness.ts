@@ -61,9 +61,13 @@ export function machines(options: Partial<PeerNodeOptions> = {}): Machines {
   const delivery = new Delivery(SELF, emit, resolved);
   const repair = new Repair({ ...base, links, delivery });
   const dissemination = new Dissemination({ ...base, links, delivery, repair });
-  const direct = new DirectRouting({ ...base, links });
+  const direct = new DirectRouting({
+    ...base,
+    links,
+    knowsAlive: (peer) => membership.isLive(peer),
+  });
   const bootstrap = new BootstrapClient({ ...base, links });
-  const membership = new Membership({
+  const membership: Membership = new Membership({
     ...base,
     addr: "10.0.0.5:9000",
     incarnation: 0,

@@ -35,11 +35,40 @@ Deno.test("PeerNode.sendDirect() sends straight to a neighbour recipient, and to
   assert.equal(direct?.id.length, 32);
 });
 
-Deno.test("PeerNode.sendDirect() floods towards a recipient that is not a neighbour", () => {
+/** Tells `node`, through the neighbour on `conn`, that `id` is a live member. */
+function learnMember(node: PeerNode, conn: number, id: string, addr: string): void {
+  node.handleMessage(conn, {
+    type: "member",
+    member: { id, addr, incarnation: 0, status: "alive" },
+  }, 1);
+  node.takeEffects();
+}
+
+Deno.test("PeerNode.sendDirect() floods towards a live member that is not a neighbour", () => {
   const { node, conns } = nodeWithNeighbours(A, B);
+  learnMember(node, conns[0]!, C, "10.0.0.9:9000");
   node.sendDirect(C, box, 1);
   const effects = node.takeEffects();
   for (const conn of conns) assert.equal(sentTo(effects, conn).filter(isDirect).length, 1);
+});
+
+Deno.test("PeerNode.sendDirect() refuses an id it does not know alive, sending nothing", () => {
+  const { node } = nodeWithNeighbours(A, B);
+  assert.throws(
+    () => node.sendDirect(C, box, 1),
+    (e) =>
+      e instanceof RangeError &&
+      e.message === "Cannot send a direct message: cccccccc is not a member this peer knows alive",
+  );
+  assert.deepEqual(node.takeEffects(), []);
+});
+
+Deno.test("PeerNode drops a direct message for an id it does not know, instead of flooding it", () => {
+  const { node, conns: [a] } = nodeWithNeighbours(A, B, C);
+  const unknown = "d".repeat(64);
+  const message: Direct = { type: "direct", to: unknown, id: "e".repeat(32), hops: 8, box };
+  node.handleMessage(a!, message, 1);
+  assert.equal(ofType(node.takeEffects(), "send").length, 0, "nothing passed on");
 });
 
 Deno.test("PeerNode opens a direct message addressed to it once, however often it arrives", () => {
@@ -55,6 +84,7 @@ Deno.test("PeerNode opens a direct message addressed to it once, however often i
 Deno.test("PeerNode passes on a direct message for another once, one hop less, not back to its sender", () => {
   const { node, conns: [a, b, c] } = nodeWithNeighbours(A, B, C);
   const far = "d".repeat(64);
+  learnMember(node, a!, far, "10.0.0.9:9000");
   const message: Direct = { type: "direct", to: far, id: "e".repeat(32), hops: 2, box };
   node.handleMessage(a!, message, 1);
   node.handleMessage(b!, message, 2);
