@@ -398,12 +398,21 @@ export function runPeerNodeScenario(random: Random): void {
               4,
             ],
             [
-              () =>
-                node.sendDirect(
-                  choose(random, world.ids),
-                  randomBytes(random, intIn(random, 1, 32)),
-                  nowMs,
-                ),
+              () => {
+                const to = choose(random, world.ids);
+                const box = randomBytes(random, intIn(random, 1, 32));
+                if (node.knowsAlive(to) || node.neighbourIds().includes(to)) {
+                  return node.sendDirect(to, box, nowMs);
+                }
+                // An id the node does not know alive is refused, never flooded.
+                try {
+                  node.sendDirect(to, box, nowMs);
+                } catch (error) {
+                  if (error instanceof RangeError) return;
+                  throw error;
+                }
+                throw new Error(`sendDirect to unknown ${to.slice(0, 8)} was not refused`);
+              },
               1,
             ],
             [() => node.join(choose(random, world.addrs), nowMs), 0.5],
