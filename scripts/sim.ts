@@ -13,9 +13,11 @@
 import { parseArgs } from "node:util";
 import { runScenario, SCENARIOS, type SimReport } from "../testing/sim/scenarios.ts";
 import { runGoldenCase } from "../testing/sim/golden_traces.ts";
+import { INSIDER_ATTACKS, runAttack } from "../testing/sim/insider.ts";
 
 const USAGE = `Usage:
   deno task sim [--scenario NAME] [--nodes N] [--seed S] [--json | --trace-digest]
+  deno task sim --scenario insider [--attack NAME] [--nodes N] [--seed S] [--json]
   deno task sim:soak [--minutes M] [--nodes N] [--scenario NAME]
 
 --trace-digest prints one JSON line instead of the report: the SHA-256 of every
@@ -24,8 +26,15 @@ effects, and the digest of the report (or the error). deno task golden compares
 the whole matrix with tests/fixtures/golden_traces.json.
 
 Scenarios:
+${Object.entries(SCENARIOS).map(([name, s]) => `  ${name.padEnd(15)} ${s.description}`).join("\n")}
+  insider         hostile members against an honest room (--nodes honest peers, default 30):
+                  each attack in a world of its own from the seed; reports honest delivery
+                  during the attack and at the end, latency, peaks and recovery time
+
+Attacks (--attack NAME, default all):
 ${
-  Object.entries(SCENARIOS).map(([name, s]) => `  ${name.padEnd(15)} ${s.description}`).join("\n")
+  Object.entries(INSIDER_ATTACKS).map(([name, a]) => `  ${name.padEnd(17)} ${a.description}`)
+    .join("\n")
 }`;
 
 function fail(message: string): never {
@@ -78,6 +87,53 @@ function printReport(report: SimReport, wallS: number): void {
   console.log(lines.join("\n"));
 }
 
+/** `--scenario insider`: each attack (or the one named) at one seed; a line or a JSON object per attack. */
+function insider(
+  values: { attack?: string; nodes?: string; seed?: string; json: boolean },
+): number {
+  if (values.attack !== undefined && !(values.attack in INSIDER_ATTACKS)) {
+    fail(
+      `unknown attack '${values.attack}': expected one of ${
+        Object.keys(INSIDER_ATTACKS).join(", ")
+      }`,
+    );
+  }
+  const nodes = integer("nodes", values.nodes, 30, 4);
+  const seed = integer("seed", values.seed, 1, 0);
+  const attacks = values.attack === undefined ? Object.keys(INSIDER_ATTACKS) : [values.attack];
+  if (!values.json) console.log(`scenario insider: ${nodes} honest peers, seed ${seed}`);
+  for (const attack of attacks) {
+    const started = performance.now();
+    let result;
+    try {
+      result = runAttack(attack, { nodes, seed });
+    } catch (error) {
+      console.error((error as Error).message);
+      return 1;
+    }
+    const wallS = (performance.now() - started) / 1000;
+    if (values.json) {
+      console.log(JSON.stringify({ ...result, seed, nodes, wall_s: round1(wallS) }));
+      continue;
+    }
+    const l = result.latency_ms;
+    console.log(
+      `  ${
+        attack.padEnd(17)
+      } delivery ${result.delivery_during} during, ${result.delivery_final} at the end; ` +
+        `p99 ${l === null ? "-" : l.p99} ms; recovered ${result.recovered_ms ?? "never"} ms; ` +
+        `peaks held ${result.peaks.held_back}, history ${result.peaks.history}, members ${result.peaks.members}` +
+        Object.entries(result.outcome).map(([k, v]) => `; ${k} ${v}`).join("") +
+        ` (${wallS.toFixed(1)} s)`,
+    );
+  }
+  return 0;
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
 function soak(minutes: number, nodes: number, only: string | undefined): number {
   const names = only === undefined ? Object.keys(SCENARIOS) : [only];
   const deadline = performance.now() + minutes * 60_000;
@@ -116,6 +172,7 @@ if (import.meta.main) {
         json: { type: "boolean", default: false },
         "trace-digest": { type: "boolean", default: false },
         soak: { type: "boolean", default: false },
+        attack: { type: "string" },
         minutes: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -129,6 +186,10 @@ if (import.meta.main) {
     console.log(USAGE);
     Deno.exit(0);
   }
+  if (values.scenario === "insider") {
+    Deno.exit(insider(values));
+  }
+  if (values.attack !== undefined) fail("--attack goes with --scenario insider");
   if (values.scenario !== undefined && !(values.scenario in SCENARIOS)) {
     fail(
       `unknown scenario '${values.scenario}': expected one of ${Object.keys(SCENARIOS).join(", ")}`,

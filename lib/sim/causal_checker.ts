@@ -26,6 +26,24 @@ export class CausalChecker implements SimObserver {
   /** Every message ever delivered anywhere, by `author#seq`. */
   readonly #messages = new Map<string, ChatMessage>();
   #deliveries = 0;
+  /** Authors known to equivocate (hostile members): their two versions are recorded, not fatal. */
+  readonly #equivocators = new Set<string>();
+  /** `author#seq` keys delivered in more than one version somewhere. */
+  readonly #conflicts = new Set<string>();
+
+  /**
+   * Declares `author` a hostile member that may sign two messages with one
+   * sequence number: deliveries of both versions are then counted as a split
+   * room ({@linkcode splitKeys}) instead of failing the run.
+   */
+  tolerateEquivocation(author: string): void {
+    this.#equivocators.add(author);
+  }
+
+  /** The `author#seq` keys that different nodes delivered in different versions. */
+  splitKeys(): ReadonlySet<string> {
+    return this.#conflicts;
+  }
 
   /** Deliveries seen, all nodes together. */
   get deliveries(): number {
@@ -69,7 +87,9 @@ export class CausalChecker implements SimObserver {
     }
     const key = `${m.author}#${m.seq}`;
     const known = this.#messages.get(key);
-    if (known !== undefined && known.text !== m.text) {
+    if (known !== undefined && known.text !== m.text && this.#equivocators.has(m.author)) {
+      this.#conflicts.add(key);
+    } else if (known !== undefined && known.text !== m.text) {
       throw new InvariantViolation(
         `Two different messages delivered as ${key.slice(0, 8)}…#${m.seq} at ${where}`,
       );

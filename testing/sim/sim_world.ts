@@ -40,6 +40,13 @@ export interface SimWorldOptions {
   observers?: readonly SimObserver[];
 }
 
+/**
+ * Builds a peer's node. Honest peers run {@linkcode PeerNode} as is; a
+ * hostile member (see `insider.ts`) runs a subclass that misbehaves on the
+ * wire while its protocol state stays a real node's.
+ */
+export type NodeFactory = (options: PeerNodeOptions) => PeerNode;
+
 /** What a peer keeps on disk: enough to restart as itself. */
 interface Disk {
   incarnation: number;
@@ -57,6 +64,8 @@ export interface SimPeer {
   alive: boolean;
   /** When it last crashed, for failure-detection times. */
   crashedAtMs: number | undefined;
+  /** How a hostile member builds its node; honest peers have none. */
+  readonly make?: NodeFactory;
 }
 
 interface Sent {
@@ -160,8 +169,27 @@ export class SimWorld {
     return this.peers.filter((p) => p.alive);
   }
 
-  /** Adds a new peer now; it registers with the bootstrap and joins. */
-  addPeer(): SimPeer {
+  /** Honest peers alive now: what delivery and convergence are judged on. */
+  honestPeers(): SimPeer[] {
+    return this.peers.filter((p) => p.alive && p.make === undefined);
+  }
+
+  /** The peer with `id`, if any. */
+  peerById(id: PeerId): SimPeer | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** The bootstrap's address, for hostile members that register fakes with it. */
+  get bootstrapAddr(): string {
+    return BOOTSTRAP_ADDR;
+  }
+
+  /**
+   * Adds a new peer now; it registers with the bootstrap and joins. With
+   * `make`, the peer is a hostile member: its node is built by `make`, and
+   * delivery and convergence are judged without it.
+   */
+  addPeer({ make }: { make?: NodeFactory } = {}): SimPeer {
     const index = this.peers.length;
     const addr = `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}:9000`;
     const peer: SimPeer = {
@@ -172,6 +200,7 @@ export class SimWorld {
       disk: { incarnation: 0, messages: [], skipped: new Map() },
       alive: true,
       crashedAtMs: undefined,
+      ...(make === undefined ? {} : { make }),
     };
     this.peers.push(peer);
     this.#byAddr.set(addr, peer);
@@ -280,7 +309,7 @@ export class SimWorld {
 
   /** How many (live peer, message) deliveries are still missing. */
   undelivered(): number {
-    const alive = this.alivePeers();
+    const alive = this.honestPeers();
     const target = new Map<PeerId, number>();
     for (const peer of alive) {
       for (const [author, n] of peer.node.actor.deliveredClock) {
@@ -307,22 +336,24 @@ export class SimWorld {
 
   /** Why membership has not converged, or `undefined` when it has. */
   membershipProblem(): string | undefined {
-    const alive = this.alivePeers();
+    const alive = this.honestPeers();
     if (alive.length === 0) return undefined;
-    const aliveIds = new Set(alive.map((p) => p.id));
-    const full = alive.length <= this.#peerOptions.membersMax;
+    // Hostile members are alive too: honest peers should know them.
+    const everyone = this.alivePeers().length;
+    const full = everyone <= this.#peerOptions.membersMax;
     // Cheap counts first; the full scan only once they agree.
     for (const peer of alive) {
       const live = peer.node.actor.liveMemberCount;
-      if (full && live !== alive.length - 1) {
-        return `${peer.addr} knows ${live} of ${alive.length - 1} live peers`;
+      if (full && live !== everyone - 1) {
+        return `${peer.addr} knows ${live} of ${everyone - 1} live peers`;
       }
-      if (!full && live < Math.min(alive.length - 1, this.#peerOptions.connectionsTarget)) {
+      if (!full && live < Math.min(everyone - 1, this.#peerOptions.connectionsTarget)) {
         return `${peer.addr} has a partial view of only ${live}`;
       }
     }
+    const liveIds = new Set(this.alivePeers().map((p) => p.id));
     for (const peer of alive) {
-      const stale = peer.node.actor.peers().find((p) => !aliveIds.has(p.id));
+      const stale = peer.node.actor.peers().find((p) => !liveIds.has(p.id));
       if (stale !== undefined) return `${peer.addr} still lists ${stale.addr}`;
     }
     return this.#overlayProblem(alive);
@@ -409,7 +440,7 @@ export class SimWorld {
       }
       : undefined;
     peer.disk.incarnation = restore?.incarnation ?? 0;
-    const node = new PeerNode({
+    const node = (peer.make ?? ((options) => new PeerNode(options)))({
       ...this.#peerOptions,
       id: peer.id,
       addr: peer.addr,
@@ -461,7 +492,10 @@ export class SimWorld {
       case "peer-down": {
         const subject = this.#byId.get(effect.id);
         const departed = effect.reason === "left" || effect.reason.startsWith("forgotten");
-        if (subject !== undefined && subject.alive && !departed && peer !== undefined) {
+        if (
+          subject !== undefined && subject.alive && subject.make === undefined && !departed &&
+          peer !== undefined && peer.make === undefined
+        ) {
           if (this.net.partitioned || nowMs - this.net.lastHealMs < this.#partitionEchoMs()) {
             // Behind a partition a live peer is indistinguishable from a dead
             // one; a suspicion started there can still expire just after the heal.
