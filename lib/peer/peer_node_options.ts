@@ -122,12 +122,19 @@ export interface RepairOptions {
    */
   wantRepeatIntervalMs?: number;
   /**
+   * Each time one neighbour asks for the same message again, the wait before
+   * it is served again doubles (from `wantRepeatIntervalMs`) up to this, so
+   * a `want` repeated to amplify traffic gets each message a few times, not
+   * once a second. Default 30 000 ms.
+   */
+  wantRepeatIntervalMaxMs?: number;
+  /**
    * Bytes of repairs one neighbour may be served a second (an estimate of
    * each message's encoded size), with bursts up to the same; past it the
    * rest of a `want` waits for a later one. Default 1 MiB.
    */
   wantBytesPerSecondMax?: number;
-  /** Messages remembered as served, per neighbour, for `wantRepeatIntervalMs`. Default 4 096. */
+  /** Messages remembered as served, per neighbour, with when and how often. Default 4 096. */
   wantServedTrackedMax?: number;
 }
 
@@ -217,6 +224,7 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   syncIntervalMs: 1_000,
   syncMessagesMax: 256,
   wantRepeatIntervalMs: 1_000,
+  wantRepeatIntervalMaxMs: 30_000,
   wantBytesPerSecondMax: 1_048_576,
   wantServedTrackedMax: 4_096,
   historyMessagesMax: 10_000,

@@ -53,8 +53,10 @@ interface Missing {
  * and its byte budget (a token bucket) for repairs.
  */
 interface ServeLedger {
-  /** `author:seq` → when it was last served, oldest first. */
-  readonly servedAtMs: Map<string, number>;
+  /** `author:seq` → when it was last served and how often, oldest first. */
+  readonly served: Map<string, { atMs: number; times: number }>;
+  /** Per author, the most this neighbour said it has delivered (its `have`s). */
+  readonly announced: Map<PeerId, number>;
   tokens: number;
   refilledAtMs: number;
 }
@@ -137,7 +139,11 @@ export class Repair {
     // What the other has and we lack is pulled only if it is still missing
     // after a graft timeout: under load most of it is merely in flight, and
     // asking for it at once would double the traffic just when it hurts.
+    const announced = this.#ledger(link, nowMs).announced;
     for (const [author, n] of have.clock) {
+      if (n > (announced.get(author) ?? 0) && announced.size < this.#options.authorsMax) {
+        announced.set(author, n);
+      }
       if (n <= this.#delivery.deliveredSeq(author)) continue;
       const missing = this.#missing.get(author);
       if (missing === undefined) {
@@ -195,18 +201,27 @@ export class Repair {
     // interval and within its byte budget: serving costs us no more than a
     // small multiple of what the asker spends (PROTOCOL.md, Limits).
     const ledger = this.#ledger(link, nowMs);
-    const { wantRepeatIntervalMs, wantServedTrackedMax } = this.#options;
-    for (const message of this.#delivery.collect(want.ranges, this.#options.syncMessagesMax)) {
+    // What the asker announced it has delivered, it does not get again.
+    const ranges = want.ranges.flatMap((range) => {
+      const from = Math.max(range.from, ledger.announced.get(range.author) ?? 0);
+      return from < range.to ? [{ ...range, from }] : [];
+    });
+    const { wantRepeatIntervalMs, wantRepeatIntervalMaxMs, wantServedTrackedMax } = this.#options;
+    for (const message of this.#delivery.collect(ranges, this.#options.syncMessagesMax)) {
       const key = `${message.author}:${message.seq}`;
-      const lastMs = ledger.servedAtMs.get(key);
-      if (lastMs !== undefined && nowMs - lastMs < wantRepeatIntervalMs) continue;
+      const last = ledger.served.get(key);
+      // Asked again and again, a message comes back ever more slowly: 1 s, 2 s, 4 s, …
+      const waitMs = last === undefined
+        ? 0
+        : Math.min(wantRepeatIntervalMaxMs, wantRepeatIntervalMs * 2 ** (last.times - 1));
+      if (last !== undefined && nowMs - last.atMs < waitMs) continue;
       const bytes = repairBytesEstimate(message);
       if (bytes > ledger.tokens) break;
       ledger.tokens -= bytes;
-      ledger.servedAtMs.delete(key);
-      ledger.servedAtMs.set(key, nowMs);
-      if (ledger.servedAtMs.size > wantServedTrackedMax) {
-        ledger.servedAtMs.delete(ledger.servedAtMs.keys().next().value!);
+      ledger.served.delete(key);
+      ledger.served.set(key, { atMs: nowMs, times: (last?.times ?? 0) + 1 });
+      if (ledger.served.size > wantServedTrackedMax) {
+        ledger.served.delete(ledger.served.keys().next().value!);
       }
       this.#links.send(link, { type: "chat", message, repair: true }, nowMs);
     }
@@ -217,7 +232,7 @@ export class Repair {
     const max = this.#options.wantBytesPerSecondMax;
     let ledger = this.#served.get(link);
     if (ledger === undefined) {
-      ledger = { servedAtMs: new Map(), tokens: max, refilledAtMs: nowMs };
+      ledger = { served: new Map(), announced: new Map(), tokens: max, refilledAtMs: nowMs };
       this.#served.set(link, ledger);
     } else if (nowMs > ledger.refilledAtMs) {
       ledger.tokens = Math.min(max, ledger.tokens + (max * (nowMs - ledger.refilledAtMs)) / 1_000);

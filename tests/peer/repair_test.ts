@@ -108,6 +108,28 @@ Deno.test("`Repair.onWant()` serves a message to a neighbour once per interval, 
   );
 });
 
+Deno.test("`Repair.onWant()` serves a message asked for again and again ever more slowly (1 s, 2 s, 4 s, … up to the cap)", () => {
+  const { wantAll, served } = servingPeer(1, { wantRepeatIntervalMaxMs: 4_000 });
+  const servedAt: number[] = [];
+  for (let t = 0; t <= 20_000; t += 100) {
+    wantAll(t);
+    if (served().length > 0) servedAt.push(t);
+  }
+  assert.deepEqual(servedAt, [0, 1_000, 3_000, 7_000, 11_000, 15_000, 19_000]);
+});
+
+Deno.test("`Repair.onWant()` does not serve what the asker announced it has delivered", () => {
+  const { m, a, messages, wantAll, served } = servingPeer(3);
+  m.repair.onHave(a, {
+    type: "have",
+    full: true,
+    clock: new Map([[messages[0]!.author, 2]]),
+  }, 0);
+  m.take();
+  wantAll(0);
+  assert.deepEqual(served(), [3], "1 and 2 are delivered there by its own word");
+});
+
 Deno.test("`Repair.onWant()` keeps each neighbour within its byte budget, refilled over time", () => {
   const { messages, wantAll, served } = servingPeer(10, {
     wantBytesPerSecondMax: 1_000,

@@ -59,3 +59,14 @@ Deno.test("insider: the hostile strategies do what they say (their effect shows 
   const want = run("want-flood", 1);
   assert.ok(want.outcome.want_bytes_in! > 0);
 });
+
+Deno.test("insider: a want flood costs the honest peers less than it costs the asker (no amplification)", () => {
+  for (const seed of SEEDS) {
+    const result = run("want-flood", seed);
+    assert.ok(
+      result.outcome.amplification! < 1.5,
+      `seed ${seed}: ${result.outcome.chat_bytes_out} bytes of repairs for ${result.outcome.want_bytes_in} bytes of want`,
+    );
+    assert.equal(result.delivery_during, 1, `seed ${seed}`);
+  }
+});
