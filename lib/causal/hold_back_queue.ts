@@ -25,6 +25,8 @@ export type CausalMessage = CausalStamp;
  * - `"seq-ahead"`: `seq - delivered[author] > seqAheadMax`;
  * - `"author-full"`: the author already has `perAuthorMax` messages held;
  * - `"queue-full"`: `messagesMax` messages are held;
+ * - `"author-bytes-full"`: holding it would put the author's held bytes over `perAuthorBytesMax`;
+ * - `"queue-bytes-full"`: holding it would put the held bytes over `bytesMax`;
  * - `"authors-full"`: the author is new and the queue already knows `authorsMax` authors.
  */
 export type RejectReason =
@@ -33,6 +35,8 @@ export type RejectReason =
   | "seq-ahead"
   | "author-full"
   | "queue-full"
+  | "author-bytes-full"
+  | "queue-bytes-full"
   | "authors-full";
 
 /**
@@ -47,11 +51,21 @@ export type OfferResult<M> =
   | { readonly status: "rejected"; readonly reason: RejectReason; readonly delivered: readonly [] };
 
 /** Options of {@linkcode HoldBackQueue}. */
-export interface HoldBackQueueOptions {
+export interface HoldBackQueueOptions<M extends CausalMessage = CausalMessage> {
   /** Most messages held at once, over all authors. @default {10_000} */
   messagesMax?: number;
   /** Most messages held at once for one author. @default {1_000} */
   perAuthorMax?: number;
+  /**
+   * Most bytes held at once, over all authors, as `sizeOf` counts them: a
+   * count bound alone lets large messages hold a lot of memory.
+   * @default {Infinity}
+   */
+  bytesMax?: number;
+  /** Most bytes held at once for one author, as `sizeOf` counts them. @default {Infinity} */
+  perAuthorBytesMax?: number;
+  /** What one held message costs, in bytes (an estimate of its memory). @default {() => 0} */
+  sizeOf?: (message: M) => number;
   /** How far a message's `seq` may run ahead of `delivered[author]`; 1 admits only the next one. @default {1_000} */
   seqAheadMax?: number;
   /**
@@ -94,6 +108,8 @@ const REJECTED: Readonly<Record<RejectReason, OfferResult<never>>> = Object.free
   "seq-ahead": rejected("seq-ahead"),
   "author-full": rejected("author-full"),
   "queue-full": rejected("queue-full"),
+  "author-bytes-full": rejected("author-bytes-full"),
+  "queue-bytes-full": rejected("queue-bytes-full"),
   "authors-full": rejected("authors-full"),
 });
 
@@ -101,7 +117,8 @@ function isCount(n: unknown): n is number {
   return typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
 }
 
-function checkOption(name: string, value: number, min: number): number {
+function checkOption(name: string, value: number, min: number, unbounded = false): number {
+  if (unbounded && value === Infinity) return value;
   if (!Number.isSafeInteger(value) || value < min) {
     throw new RangeError(
       `Cannot create hold-back queue: ${name} is ${value}, must be a safe integer >= ${min}`,
@@ -122,6 +139,9 @@ export class HoldBackQueue<M extends CausalMessage> {
   readonly #perAuthorMax: number;
   readonly #seqAheadMax: number;
   readonly #authorsMax: number;
+  readonly #bytesMax: number;
+  readonly #perAuthorBytesMax: number;
+  readonly #sizeOf: (message: M) => number;
   readonly #reservedAuthor: string | undefined;
   /** The delivered clock V. */
   readonly #delivered = new Map<string, number>();
@@ -130,20 +150,28 @@ export class HoldBackQueue<M extends CausalMessage> {
   /** Held messages: author → seq → message. Never holds an empty inner map. */
   readonly #held = new Map<string, Map<number, M>>();
   #heldCount = 0;
+  /** Bytes held, over all authors and per author (as `sizeOf` counts them). */
+  #heldBytes = 0;
+  readonly #heldBytesBy = new Map<string, number>();
   /** Parked heads: dependency author → dependency seq → authors whose head waits for it. */
   readonly #waiters = new Map<string, Map<number, Set<string>>>();
   /** Author → the dependency its held head is parked on. */
   readonly #parkedOn = new Map<string, Dependency>();
 
   /** Creates an empty queue; see {@linkcode HoldBackQueueOptions} for the limits. */
-  constructor(options: HoldBackQueueOptions = {}) {
+  constructor(options: HoldBackQueueOptions<M> = {}) {
     this.#messagesMax = checkOption("messagesMax", options.messagesMax ?? 10_000, 0);
     this.#perAuthorMax = checkOption("perAuthorMax", options.perAuthorMax ?? 1_000, 0);
     this.#seqAheadMax = checkOption("seqAheadMax", options.seqAheadMax ?? 1_000, 1);
-    const authorsMax = options.authorsMax ?? Infinity;
-    this.#authorsMax = authorsMax === Infinity
-      ? authorsMax
-      : checkOption("authorsMax", authorsMax, 1);
+    this.#authorsMax = checkOption("authorsMax", options.authorsMax ?? Infinity, 1, true);
+    this.#bytesMax = checkOption("bytesMax", options.bytesMax ?? Infinity, 1, true);
+    this.#perAuthorBytesMax = checkOption(
+      "perAuthorBytesMax",
+      options.perAuthorBytesMax ?? Infinity,
+      1,
+      true,
+    );
+    this.#sizeOf = options.sizeOf ?? (() => 0);
     this.#reservedAuthor = options.reservedAuthor;
     for (const [author, n] of options.delivered ?? []) {
       if (!isCount(n)) {
@@ -191,10 +219,16 @@ export class HoldBackQueue<M extends CausalMessage> {
 
     if ((queue?.size ?? 0) >= this.#perAuthorMax) return REJECTED["author-full"];
     if (this.#heldCount >= this.#messagesMax) return REJECTED["queue-full"];
+    const size = this.#sizeOf(message);
+    const authorBytes = this.#heldBytesBy.get(author) ?? 0;
+    if (authorBytes + size > this.#perAuthorBytesMax) return REJECTED["author-bytes-full"];
+    if (this.#heldBytes + size > this.#bytesMax) return REJECTED["queue-bytes-full"];
     if (queue === undefined) this.#held.set(author, new Map([[seq, message]]));
     else queue.set(seq, message);
     this.#authors.add(author);
     this.#heldCount++;
+    this.#heldBytes += size;
+    this.#heldBytesBy.set(author, authorBytes + size);
     if (dependency !== undefined) this.#park(author, dependency);
     return HELD;
   }
@@ -227,8 +261,10 @@ export class HoldBackQueue<M extends CausalMessage> {
     }
     // A copy of this (author, seq) that came back from the network is now a duplicate.
     const queue = this.#held.get(author);
-    if (queue !== undefined && queue.delete(seq)) {
-      this.#heldCount--;
+    const copy = queue?.get(seq);
+    if (queue !== undefined && copy !== undefined) {
+      queue.delete(seq);
+      this.#forget(copy);
       if (queue.size === 0) this.#held.delete(author);
       this.#unpark(author);
     }
@@ -304,6 +340,16 @@ export class HoldBackQueue<M extends CausalMessage> {
     return this.#heldCount;
   }
 
+  /** The bytes held, over all authors, as `sizeOf` counts them. */
+  get heldBytes(): number {
+    return this.#heldBytes;
+  }
+
+  /** The bytes of `author`'s messages held, as `sizeOf` counts them. */
+  heldBytesBy(author: string): number {
+    return this.#heldBytesBy.get(author) ?? 0;
+  }
+
   /** The number of `author`'s messages held. */
   heldBy(author: string): number {
     return this.#held.get(author)?.size ?? 0;
@@ -323,6 +369,8 @@ export class HoldBackQueue<M extends CausalMessage> {
     if (queue === undefined) return 0;
     this.#held.delete(author);
     this.#heldCount -= queue.size;
+    this.#heldBytes -= this.#heldBytesBy.get(author) ?? 0;
+    this.#heldBytesBy.delete(author);
     this.#unpark(author);
     if (!this.#delivered.has(author)) this.#authors.delete(author);
     return queue.size;
@@ -347,10 +395,10 @@ export class HoldBackQueue<M extends CausalMessage> {
     const ready: string[] = [];
     const queue = this.#held.get(author);
     if (queue !== undefined) {
-      for (const held of [...queue.keys()]) {
+      for (const [held, message] of [...queue]) {
         if (held <= seq) {
           queue.delete(held);
-          this.#heldCount--;
+          this.#forget(message);
         }
       }
       this.#unpark(author);
@@ -372,6 +420,16 @@ export class HoldBackQueue<M extends CausalMessage> {
     const delivered: M[] = [];
     this.#release(ready, delivered);
     return delivered;
+  }
+
+  /** Takes a message that just left the held maps out of the counts. */
+  #forget(message: M): void {
+    this.#heldCount--;
+    const size = this.#sizeOf(message);
+    this.#heldBytes -= size;
+    const left = (this.#heldBytesBy.get(message.author) ?? 0) - size;
+    if (left > 0) this.#heldBytesBy.set(message.author, left);
+    else this.#heldBytesBy.delete(message.author);
   }
 
   /** The first entry of `message.clock`, other than its author's, that is not yet delivered. */
@@ -409,7 +467,7 @@ export class HoldBackQueue<M extends CausalMessage> {
       }
       queue.delete(seq);
       if (queue.size === 0) this.#held.delete(author);
-      this.#heldCount--;
+      this.#forget(head);
       this.#advance(head, delivered, ready);
     }
   }

@@ -10,6 +10,7 @@ import { HoldBackQueue, type OfferResult } from "../causal/hold_back_queue.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
 import type { ChatMessage, PeerId, SeqRange } from "../wire/message.ts";
 import type { EmitEvent } from "./_support.ts";
+import { repairBytesEstimate } from "./repair.ts";
 import type { DeliveryOptions, PeerRestore, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 
 const NO_SIGNATURE = new Uint8Array(0);
@@ -35,6 +36,9 @@ export class Delivery {
     this.#queue = new HoldBackQueue<ChatMessage>({
       messagesMax: options.holdBackMessagesMax,
       perAuthorMax: options.holdBackPerAuthorMax,
+      bytesMax: options.holdBackBytesMax,
+      perAuthorBytesMax: options.holdBackPerAuthorBytesMax,
+      sizeOf: repairBytesEstimate,
       seqAheadMax: options.seqAheadMax,
       authorsMax: options.authorsMax,
       reservedAuthor: id,
@@ -58,6 +62,11 @@ export class Delivery {
   /** Messages waiting for their causes. */
   get heldCount(): number {
     return this.#queue.heldCount;
+  }
+
+  /** Bytes of the messages waiting for their causes (estimated as for repairs). */
+  get heldBytes(): number {
+    return this.#queue.heldBytes;
   }
 
   /** Messages in the history window. */

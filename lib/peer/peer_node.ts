@@ -154,6 +154,11 @@ export class PeerNode implements Actor {
     return this.#delivery.heldCount;
   }
 
+  /** Estimated bytes of the chat messages waiting for their causes (bounded by `holdBackBytesMax`). */
+  get heldBackBytes(): number {
+    return this.#delivery.heldBytes;
+  }
+
   /** Messages kept in the history window. */
   get historySize(): number {
     return this.#delivery.historySize;

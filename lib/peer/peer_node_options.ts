@@ -148,6 +148,14 @@ export interface DeliveryOptions {
   holdBackMessagesMax?: number;
   /** Most held-back messages of one author. Default 1 000. */
   holdBackPerAuthorMax?: number;
+  /**
+   * Most bytes held back, over all authors (each message counted as its
+   * estimated size: body plus 72 bytes per clock entry). A count alone let
+   * large undeliverable messages hold about 1 GB per peer. Default 32 MiB.
+   */
+  holdBackBytesMax?: number;
+  /** Most bytes held back for one author, counted the same way. Default 4 MiB. */
+  holdBackPerAuthorBytesMax?: number;
   /** How far an author's sequence number may run ahead of what was delivered. Default 1 000. */
   seqAheadMax?: number;
   /**
@@ -232,6 +240,8 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   directSeenMax: 4_096,
   holdBackMessagesMax: 10_000,
   holdBackPerAuthorMax: 1_000,
+  holdBackBytesMax: 33_554_432,
+  holdBackPerAuthorBytesMax: 4_194_304,
   seqAheadMax: 1_000,
   authorsMax: DEFAULT_WIRE_LIMITS.clockEntriesMax,
 });

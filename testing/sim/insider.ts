@@ -288,6 +288,8 @@ export const INSIDER_ATTACKS: Readonly<Record<string, InsiderAttack>> = {
       const bytes = run.state.get("bytes") as number;
       const held = Math.max(0, ...world.honestPeers().map((p) => p.node.actor.heldBackCount));
       run.outcome.held_back_mb_est = round(held * bytes / 1e6, 1);
+      const heldBytes = Math.max(0, ...world.honestPeers().map((p) => p.node.actor.heldBackBytes));
+      run.outcome.held_back_mb = round(heldBytes / 1e6, 1);
     },
   },
   "want-flood": {

@@ -194,6 +194,8 @@ Deno.test("HoldBackQueue() rejects out-of-range options", () => {
     { perAuthorMax: NaN },
     { seqAheadMax: 0 },
     { seqAheadMax: Infinity },
+    { bytesMax: 0 },
+    { perAuthorBytesMax: 1.5 },
     { delivered: new Map([["a", -1]]) },
     { delivered: new Map([["a", 0.5]]) },
   ];
@@ -423,6 +425,38 @@ Deno.test("HoldBackQueue delivers any causal history, in any order with duplicat
   );
 });
 
+Deno.test("HoldBackQueue bounds held bytes per author and in total, and frees them on delivery", () => {
+  const sized = (author: string, seq: number, size: number, deps: Record<string, number>) => ({
+    ...msg(author, seq, deps),
+    size,
+  });
+  const queue = new HoldBackQueue<TestMessage & { size: number }>({
+    perAuthorBytesMax: 100,
+    bytesMax: 150,
+    sizeOf: (m) => m.size,
+  });
+  // Everything below waits for z#1, which nobody has yet.
+  assert.equal(queue.offer(sized("a", 1, 60, { z: 1 })).status, "held");
+  assertRejected(queue.offer(sized("a", 2, 41, { z: 1 })), "author-bytes-full");
+  assert.equal(queue.offer(sized("a", 2, 40, { z: 1 })).status, "held");
+  assert.equal(queue.heldBytesBy("a"), 100);
+  assertRejected(queue.offer(sized("b", 1, 51, { z: 1 })), "queue-bytes-full");
+  assert.equal(queue.offer(sized("b", 1, 50, { z: 1 })).status, "held");
+  assert.equal(queue.heldBytes, 150);
+  // A small message that is deliverable at once is never refused for bytes.
+  assert.equal(queue.offer(sized("c", 1, 1_000, {})).status, "delivered");
+  const released = queue.offer(sized("z", 1, 1, {}));
+  assert.deepEqual(released.delivered.map((m) => m.id).sort(), ["a1", "a2", "b1", "z1"]);
+  assert.equal(queue.heldBytes, 0);
+  assert.equal(queue.heldBytesBy("a"), 0);
+  // dropAuthor and skipTo free bytes too.
+  assert.equal(queue.offer(sized("d", 2, 70, {})).status, "held");
+  assert.equal(queue.offer(sized("e", 2, 70, {})).status, "held");
+  queue.dropAuthor("d");
+  queue.skipTo("e", 2);
+  assert.equal(queue.heldBytes, 0);
+});
+
 // ---- Property: bounds and agreement with a naive reference ------------------------
 
 /** The obvious queue: a list of held messages rescanned after every delivery. */
@@ -460,6 +494,14 @@ class NaiveQueue {
       return this.#rejected("author-full");
     }
     if (this.held.length >= this.options.messagesMax) return this.#rejected("queue-full");
+    const bytes = (ms: TestMessage[]) => ms.reduce((sum, h) => sum + this.options.sizeOf(h), 0);
+    const size = this.options.sizeOf(m);
+    if (
+      bytes(this.held.filter((h) => h.author === m.author)) + size > this.options.perAuthorBytesMax
+    ) {
+      return this.#rejected("author-bytes-full");
+    }
+    if (bytes(this.held) + size > this.options.bytesMax) return this.#rejected("queue-bytes-full");
     this.held.push(m);
     return { status: "held", delivered: [] };
   }
@@ -497,6 +539,10 @@ const optionsArb = fc.record({
   perAuthorMax: fc.nat({ max: 4 }),
   seqAheadMax: fc.integer({ min: 1, max: 5 }),
   authorsMax: fc.integer({ min: 1, max: 5 }),
+  bytesMax: fc.integer({ min: 1, max: 24 }),
+  perAuthorBytesMax: fc.integer({ min: 1, max: 12 }),
+  // A message's size is its seq: large messages run into the byte bounds first.
+  sizeOf: fc.constant((m: CausalMessage) => m.seq),
   reservedAuthor: fc.constant("me"),
 });
 
@@ -557,8 +603,14 @@ Deno.test("HoldBackQueue never holds more than its bounds allow and never holds 
         assert.equal(held.length, queue.heldCount);
         assert.ok(queue.heldCount <= options.messagesMax);
         const delivered = queue.delivered;
+        const sizes = (ms: TestMessage[]) => ms.reduce((sum, m) => sum + m.seq, 0);
+        assert.equal(queue.heldBytes, sizes(held));
+        assert.ok(queue.heldBytes <= options.bytesMax);
         for (const author of QUEUE_AUTHORS) {
           assert.ok(queue.heldBy(author) <= options.perAuthorMax);
+          const own = held.filter((m) => m.author === author);
+          assert.equal(queue.heldBytesBy(author), sizes(own));
+          assert.ok(queue.heldBytesBy(author) <= options.perAuthorBytesMax);
         }
         const authors = new Set([...delivered.keys(), ...held.map((m) => m.author), "me"]);
         assert.ok(authors.size <= Math.max(options.authorsMax, 1));

@@ -92,6 +92,8 @@ function randomOptions(random: Random, world: ActorWorld): PeerNodeOptions {
     directHopsMax: intIn(random, 1, 4),
     directSeenMax: intIn(random, 1, 8),
     holdBackMessagesMax: intIn(random, 1, 8),
+    // Fixed, not drawn, so the campaigns' random streams stay as they were; small enough to bind.
+    holdBackBytesMax: 8_192,
     holdBackPerAuthorMax: intIn(random, 1, 4),
     seqAheadMax: intIn(random, 1, 6),
   };
@@ -280,6 +282,9 @@ export function runPeerNodeScenario(random: Random): void {
       fail(
         `heldBackCount ${node.heldBackCount} > holdBackMessagesMax ${options.holdBackMessagesMax}`,
       );
+    }
+    if (node.heldBackBytes > options.holdBackBytesMax!) {
+      fail(`heldBackBytes ${node.heldBackBytes} > holdBackBytesMax ${options.holdBackBytesMax}`);
     }
     if (node.historySize > options.historyMessagesMax!) {
       fail(`historySize ${node.historySize} > historyMessagesMax ${options.historyMessagesMax}`);

@@ -70,3 +70,19 @@ Deno.test("insider: a want flood costs the honest peers less than it costs the a
     assert.equal(result.delivery_during, 1, `seed ${seed}`);
   }
 });
+
+Deno.test("insider: undeliverable large messages hold at most holdBackBytesMax at any honest peer", () => {
+  for (const seed of SEEDS) {
+    const options = small(seed);
+    const result = runAttack("hold-back-bytes", {
+      ...options,
+      peer: { ...options.peer, holdBackBytesMax: 4_194_304, holdBackPerAuthorBytesMax: 1_048_576 },
+    });
+    assert.ok(result.outcome.held_back_mb! > 0, `seed ${seed}: the attack reaches the queues`);
+    assert.ok(
+      result.outcome.held_back_mb! <= 4.2,
+      `seed ${seed}: ${result.outcome.held_back_mb} MB`,
+    );
+    assert.equal(result.delivery_during, 1, `seed ${seed}`);
+  }
+});
