@@ -26,6 +26,12 @@ export interface PeerStoreOptions {
   historyMessagesMax?: number;
   /** Addresses remembered. Default 256. */
   addressesMax?: number;
+  /**
+   * Largest database file, in bytes (SQLite's `max_page_count`): past it a
+   * write fails as a full disk does, and the peer stops sending. Default 1 GiB,
+   * well above a full history window (10 000 messages of at most 64 KB).
+   */
+  databaseBytesMax?: number;
 }
 
 export { StoreError } from "./store_error.ts";
@@ -70,6 +76,14 @@ export class PeerStore {
       CREATE TABLE IF NOT EXISTS clock (author TEXT PRIMARY KEY, seq INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS addresses (addr TEXT PRIMARY KEY, id TEXT NOT NULL, seen INTEGER NOT NULL);
     `);
+    const databaseBytesMax = options.databaseBytesMax ?? 1_073_741_824;
+    if (!Number.isSafeInteger(databaseBytesMax) || databaseBytesMax < 1) {
+      throw new RangeError(
+        `Invalid store option: databaseBytesMax must be a positive integer, got ${databaseBytesMax}`,
+      );
+    }
+    const pageSize = Number(db.prepare("PRAGMA page_size").get()!.page_size);
+    db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.floor(databaseBytesMax / pageSize))}`);
     const version = this.#meta("schema");
     if (version === undefined) this.#setMeta("schema", String(SCHEMA_VERSION));
     else if (version !== String(SCHEMA_VERSION)) {
@@ -84,7 +98,7 @@ export class PeerStore {
       "INSERT INTO clock (author, seq) VALUES (?, ?) ON CONFLICT (author) DO UPDATE SET seq = max(seq, excluded.seq)",
     );
     this.#deleteBefore = db.prepare("DELETE FROM messages WHERE author = ? AND seq <= ?");
-    this.#rows = Number(db.prepare("SELECT count(*) AS n FROM messages").get()!.n);
+    this.#rows = this.#countRows();
     this.#rememberAddress = db.prepare(
       "INSERT INTO addresses (addr, id, seen) VALUES (?, ?, ?) ON CONFLICT (addr) DO UPDATE SET id = excluded.id, seen = excluded.seen",
     );
@@ -223,10 +237,21 @@ export class PeerStore {
       }
       this.#db.exec("COMMIT");
     } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
+      this.#rollBack();
+      this.#rows = this.#countRows();
+      throw new StoreError((error as Error).message, { cause: error });
     }
     if (this.#rows > this.#historyMessagesMax || seen.length > 0) this.#prune();
+  }
+
+  /**
+   * Ends a failed transaction. SQLite may have rolled it back already (it does
+   * on SQLITE_FULL), and then ROLLBACK itself fails with "no transaction is
+   * active": that must not hide the error that made the write fail.
+   */
+  #rollBack(): void {
+    if (!this.#db.isTransaction) return;
+    this.#db.exec("ROLLBACK");
   }
 
   /** Closes the database and releases the directory. */
@@ -245,6 +270,10 @@ export class PeerStore {
     this.#db.prepare(
       "DELETE FROM addresses WHERE addr NOT IN (SELECT addr FROM addresses ORDER BY seen DESC LIMIT ?)",
     ).run(this.#addressesMax);
+  }
+
+  #countRows(): number {
+    return Number(this.#db.prepare("SELECT count(*) AS n FROM messages").get()!.n);
   }
 
   #meta(key: string): string | undefined {

@@ -569,3 +569,37 @@ Deno.test({
     });
   },
 });
+
+Deno.test("PeerStore.record(): a full database reports the real cause, keeps what was committed, and keeps the window count exact", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "p2pchat-store-full-" });
+  try {
+    // 256 KiB of database: a few dozen 4 KB messages fit, then SQLite says the disk is full.
+    const store = await PeerStore.open(dir, { databaseBytesMax: 262_144 });
+    let committed = 0;
+    let failure: unknown;
+    for (let seq = 1; seq <= 200 && failure === undefined; seq++) {
+      try {
+        store.record({ delivered: [chat(A, seq, {}, "x".repeat(4_000))] });
+        committed = seq;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    assert.ok(failure instanceof StoreError, `expected a StoreError, got ${failure}`);
+    assert.match(failure.message, /database or disk is full/);
+    assert.doesNotMatch(failure.message, /no transaction is active/);
+    assert.ok(committed > 5, `only ${committed} messages fit`);
+    store.close();
+    const reopened = await PeerStore.open(dir);
+    const restored = reopened.restore();
+    assert.equal(restored.messages.length, committed, "the failed step left nothing half-written");
+    reopened.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("PeerStore: databaseBytesMax must be a positive integer", () => {
+  assert.throws(() => PeerStore.memory({ databaseBytesMax: 0 }), RangeError);
+  assert.throws(() => PeerStore.memory({ databaseBytesMax: 1.5 }), RangeError);
+});
