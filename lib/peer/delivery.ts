@@ -10,7 +10,7 @@ import { HoldBackQueue, type OfferResult } from "../causal/hold_back_queue.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
 import type { ChatMessage, PeerId, SeqRange } from "../wire/message.ts";
 import type { EmitEvent } from "./_support.ts";
-import { repairBytesEstimate } from "./repair.ts";
+import { chatBytesEstimate } from "./chat_bytes_estimate.ts";
 import type { DeliveryOptions, PeerRestore, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 
 const NO_SIGNATURE = new Uint8Array(0);
@@ -38,7 +38,7 @@ export class Delivery {
       perAuthorMax: options.holdBackPerAuthorMax,
       bytesMax: options.holdBackBytesMax,
       perAuthorBytesMax: options.holdBackPerAuthorBytesMax,
-      sizeOf: repairBytesEstimate,
+      sizeOf: chatBytesEstimate,
       seqAheadMax: options.seqAheadMax,
       authorsMax: options.authorsMax,
       reservedAuthor: id,

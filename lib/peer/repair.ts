@@ -12,6 +12,7 @@ import type { TimerTable } from "../actor/timer_table.ts";
 import { pick, type Random } from "../random/random.ts";
 import type { ChatMessage, Have, PeerId, SeqRange, Skip, Want } from "../wire/message.ts";
 import { jitter } from "./_support.ts";
+import { chatBytesEstimate } from "./chat_bytes_estimate.ts";
 import type { Delivery } from "./delivery.ts";
 import type { Link, Links } from "./links.ts";
 import type { RepairOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
@@ -61,14 +62,7 @@ interface ServeLedger {
   refilledAtMs: number;
 }
 
-/**
- * The bytes a message costs on the wire, estimated from what dominates it:
- * the signed body when it has one, else its text, nick and clock.
- */
-export function repairBytesEstimate(message: ChatMessage): number {
-  const body = message.body?.byteLength ?? message.text.length + message.nick.length;
-  return 96 + body + 72 * message.clock.size;
-}
+export { chatBytesEstimate as repairBytesEstimate } from "./chat_bytes_estimate.ts";
 
 /** A skip received and not yet (fully) applied. */
 interface PendingSkip {
@@ -215,7 +209,7 @@ export class Repair {
         ? 0
         : Math.min(wantRepeatIntervalMaxMs, wantRepeatIntervalMs * 2 ** (last.times - 1));
       if (last !== undefined && nowMs - last.atMs < waitMs) continue;
-      const bytes = repairBytesEstimate(message);
+      const bytes = chatBytesEstimate(message);
       if (bytes > ledger.tokens) break;
       ledger.tokens -= bytes;
       ledger.served.delete(key);
