@@ -48,6 +48,10 @@ export class ActiveView {
   readonly #options: ActiveViewReads;
   /** Members that refused us as full, until when they are left alone. */
   readonly #refusedAsFullUntil = new Map<PeerId, number>();
+  /** Identity → times of its recent forced joins here (within the last minute). */
+  readonly #forcedJoins = new Map<PeerId, number[]>();
+  /** Neighbours that came in by a forced join: the only ones a later forced join may displace. */
+  readonly #forcedIn = new WeakSet<Link>();
 
   /** A view with no neighbours. */
   constructor(port: ActiveViewPort) {
@@ -162,18 +166,23 @@ export class ActiveView {
    * message; returns whether that message is to be handled.
    */
   admit(link: Link, first: Message, nowMs: number): boolean {
-    if (first.type === "register") {
-      // A peer with no other neighbour: always take it, making room if needed
-      // (HyParView's forced join), so newcomers are never locked out.
-      link.accepted = true;
-      if (this.#links.acceptedCount() > this.#options.connectionsMax) {
-        const victim = pick(this.#links.accepted().filter((l) => l !== link), this.#port.random);
+    const forced = first.type === "register" && this.#mayForceJoin(link.remote!.id, nowMs);
+    if (forced) {
+      // A peer with no other neighbour: take it, making room if needed
+      // (HyParView's forced join), so newcomers are not locked out. Only a
+      // young neighbour that itself came in by force makes room; with none,
+      // the newcomer is turned away with our peer list (where it finds peers
+      // with room), as in an ordinary full refusal.
+      if (this.#links.acceptedCount() >= this.#options.connectionsMax) {
+        const victim = pick(
+          this.#links.accepted().filter((l) => l !== link && !this.#isProtected(l, nowMs)),
+          this.#port.random,
+        );
         if (victim !== undefined) this.#links.close(victim, "rebalance", nowMs);
       }
-      this.#welcome(link, nowMs);
-      return true;
     }
     if (this.#links.acceptedCount() < this.#options.connectionsMax) {
+      if (forced) this.#forcedIn.add(link);
       link.accepted = true;
       this.#welcome(link, nowMs);
       return true;
@@ -182,6 +191,31 @@ export class ActiveView {
     this.#links.send(link, { type: "peers", peers }, nowMs);
     this.#links.close(link, "full", nowMs);
     return false;
+  }
+
+  /**
+   * Whether `id` may force a join now, and if so counts it: at most
+   * `forcedJoinsPerMinuteMax` per identity per minute.
+   */
+  #mayForceJoin(id: PeerId, nowMs: number): boolean {
+    const recent = (this.#forcedJoins.get(id) ?? []).filter((at) => nowMs - at < 60_000);
+    if (recent.length >= this.#options.forcedJoinsPerMinuteMax) return false;
+    recent.push(nowMs);
+    this.#forcedJoins.delete(id);
+    this.#forcedJoins.set(id, recent);
+    if (this.#forcedJoins.size > this.#options.forcedJoinSourcesMax) {
+      this.#forcedJoins.delete(this.#forcedJoins.keys().next().value!);
+    }
+    return true;
+  }
+
+  /**
+   * A neighbour a forced join may not displace: one we chose, one that joined
+   * without force (it found room), or one that has lasted.
+   */
+  #isProtected(link: Link, nowMs: number): boolean {
+    return link.outbound || !this.#forcedIn.has(link) ||
+      nowMs - link.openedAtMs >= this.#options.protectedLinkAgeMs;
   }
 
   /** The remote closes on purpose; a peer we dialed that is full is left alone for a while. */

@@ -42,6 +42,8 @@ export interface TreeState {
 export interface Link {
   readonly conn: ConnId;
   readonly outbound: boolean;
+  /** When the link record was opened (the dial started or the connection came in). */
+  readonly openedAtMs: number;
   purpose: LinkPurpose;
   /** The address dialed, for outbound links. */
   readonly dialAddr: string | undefined;
@@ -158,6 +160,7 @@ export class Links {
     const link: Link = {
       conn: this.#nextConn++,
       outbound,
+      openedAtMs: nowMs,
       purpose,
       dialAddr,
       expectId,

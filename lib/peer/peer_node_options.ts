@@ -42,6 +42,21 @@ export interface ActiveViewOptions {
    * overlay from splitting into full cliques. Default 12.
    */
   connectionsMax?: number;
+  /**
+   * Forced joins (a `register`, which may evict a neighbour to make room)
+   * one identity may make here per minute; past it its `register` is an
+   * ordinary join, taken only if there is room. Default 2.
+   */
+  forcedJoinsPerMinuteMax?: number;
+  /**
+   * Age from which an inbound neighbour is protected from forced joins.
+   * Neighbours this peer dialed itself are always protected, so insiders
+   * registering again and again can only displace each other and newcomers.
+   * Default 60 000 ms.
+   */
+  protectedLinkAgeMs?: number;
+  /** Identities whose recent forced joins are remembered (the oldest is forgotten). Default 1 024. */
+  forcedJoinSourcesMax?: number;
   /** Most outbound dials in flight at once. Default 4. */
   dialsInFlightMax?: number;
   /** How long a peer that refused us as full is not dialed again. Default 30 000 ms. */
@@ -219,6 +234,9 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   suspicionTimeoutMs: 5_000,
   connectionsTarget: 8,
   connectionsMax: 12,
+  forcedJoinsPerMinuteMax: 2,
+  protectedLinkAgeMs: 60_000,
+  forcedJoinSourcesMax: 1_024,
   mixIntervalMs: 60_000,
   fullBackoffMs: 30_000,
   reconnectIntervalMs: 10_000,

@@ -86,3 +86,16 @@ Deno.test("insider: undeliverable large messages hold at most holdBackBytesMax a
     assert.equal(result.delivery_during, 1, `seed ${seed}`);
   }
 });
+
+Deno.test("insider: forced joins cannot take over the honest links (self-chosen, room-joined and older links are protected)", () => {
+  for (const seed of SEEDS) {
+    const result = run("forced-joins", seed);
+    // Without the protection every honest link was displaced (0 per peer, delivery 0).
+    assert.ok(
+      result.outcome.honest_links_per_peer! >= 6,
+      `seed ${seed}: ${result.outcome.honest_links_per_peer} honest links per peer`,
+    );
+    assert.ok(result.delivery_during >= 0.8, `seed ${seed}: delivery ${result.delivery_during}`);
+    assert.equal(result.delivery_final, 1, `seed ${seed}`);
+  }
+});
