@@ -9,9 +9,17 @@
 import type { CausalStamp } from "../causal/vector_clock.ts";
 
 /** Options of {@linkcode MessageLog}. */
-export interface MessageLogOptions {
-  /** Messages kept, all authors together; the oldest go first. Default 10 000. */
+export interface MessageLogOptions<M> {
+  /**
+   * Messages kept, all authors together. Past it the author holding the most
+   * loses its oldest, so one author's flood pushes out its own history, never
+   * the others'. Default 10 000.
+   */
   messagesMax?: number;
+  /** Bytes kept (as `sizeOf` counts them), pruned the same way by bytes held. Default: no bound. */
+  bytesMax?: number;
+  /** What one message costs against `bytesMax`. Default: 0. */
+  sizeOf?: (message: M) => number;
 }
 
 interface AuthorLog<M> {
@@ -23,11 +31,15 @@ interface AuthorLog<M> {
   messages: M[];
   /** Delivery index of each message, parallel to `messages`. */
   order: number[];
+  /** Bytes of the held messages (`messages[head..]`). */
+  bytes: number;
 }
 
 /**
  * Delivered messages per author, contiguous by sequence number, bounded in
- * total. Every operation costs O(authors + result) at most.
+ * count and bytes by a fair share: when full, the author holding the most
+ * gives up its oldest message (max-min fairness, as a fair queue drops from
+ * its longest flow). Every operation costs O(authors + result) at most.
  *
  * @example
  * ```ts
@@ -44,25 +56,34 @@ interface AuthorLog<M> {
  */
 export class MessageLog<M extends CausalStamp = CausalStamp> {
   readonly #messagesMax: number;
+  readonly #bytesMax: number;
+  readonly #sizeOf: (message: M) => number;
   readonly #authors = new Map<string, AuthorLog<M>>();
-  /** Messages in delivery order, for pruning the oldest first (stale entries are skipped). */
-  #fifo: M[] = [];
-  #fifoHead = 0;
   #size = 0;
+  #bytes = 0;
   #nextOrder = 0;
 
   /** An empty log. */
-  constructor(options: MessageLogOptions = {}) {
-    const max = options.messagesMax ?? 10_000;
-    if (!Number.isSafeInteger(max) || max < 1) {
-      throw new RangeError(`Invalid messagesMax: ${max}, expected a positive integer`);
-    }
-    this.#messagesMax = max;
+  constructor(options: MessageLogOptions<M> = {}) {
+    this.#messagesMax = checkPositive("messagesMax", options.messagesMax ?? 10_000);
+    this.#bytesMax = checkPositive("bytesMax", options.bytesMax ?? Number.MAX_SAFE_INTEGER);
+    this.#sizeOf = options.sizeOf ?? (() => 0);
   }
 
   /** Messages held. */
   get size(): number {
     return this.#size;
+  }
+
+  /** Bytes held, as `sizeOf` counts them. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Messages held of `author`. */
+  sizeOf(author: string): number {
+    const log = this.#authors.get(author);
+    return log === undefined ? 0 : log.messages.length - log.head;
   }
 
   /**
@@ -73,7 +94,7 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
   add(message: M): void {
     let log = this.#authors.get(message.author);
     if (log === undefined) {
-      log = { floor: message.seq - 1, head: 0, messages: [], order: [] };
+      log = { floor: message.seq - 1, head: 0, messages: [], order: [], bytes: 0 };
       this.#authors.set(message.author, log);
     }
     const top = log.floor + log.messages.length - log.head;
@@ -82,11 +103,16 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
         `Cannot log message: ${message.author.slice(0, 8)}#${message.seq} does not follow #${top}`,
       );
     }
+    const bytes = this.#sizeOf(message);
     log.messages.push(message);
     log.order.push(this.#nextOrder++);
-    this.#fifo.push(message);
+    log.bytes += bytes;
     this.#size++;
-    while (this.#size > this.#messagesMax) this.#pruneOldest();
+    this.#bytes += bytes;
+    while (this.#size > this.#messagesMax) {
+      this.#pruneOldestOf(this.#largest((l) => l.messages.length - l.head));
+    }
+    while (this.#bytes > this.#bytesMax) this.#pruneOldestOf(this.#largest((l) => l.bytes));
   }
 
   /** The message `author#seq`, if held. */
@@ -121,28 +147,14 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
   skipTo(author: string, seq: number): void {
     const log = this.#authors.get(author);
     if (log === undefined) {
-      this.#authors.set(author, { floor: seq, head: 0, messages: [], order: [] });
+      this.#authors.set(author, { floor: seq, head: 0, messages: [], order: [], bytes: 0 });
       return;
     }
     const top = log.floor + log.messages.length - log.head;
     if (seq <= log.floor) return;
-    if (seq >= top) {
-      this.#size -= log.messages.length - log.head;
-      log.messages = [];
-      log.order = [];
-      log.head = 0;
-    } else {
-      const drop = seq - log.floor;
-      this.#size -= drop;
-      log.head += drop;
-    }
+    const drop = Math.min(seq, top) - log.floor;
+    for (let i = 0; i < drop; i++) this.#pruneOldestOf(log);
     log.floor = seq;
-    // What the skip dropped is still listed for pruning; while the log stays
-    // under its limit nothing prunes, so let go of it here.
-    if (this.#fifo.length - this.#fifoHead > 2 * this.#size + 4096) {
-      this.#fifo = this.#fifo.slice(this.#fifoHead).filter((m) => this.get(m.author, m.seq) === m);
-      this.#fifoHead = 0;
-    }
   }
 
   /** Merges per-author runs by delivery order: a linear pick over at most `clockEntriesMax` runs. */
@@ -170,25 +182,44 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
     return out;
   }
 
-  #pruneOldest(): void {
-    while (this.#fifoHead < this.#fifo.length) {
-      const oldest = this.#fifo[this.#fifoHead++]!;
-      const log = this.#authors.get(oldest.author)!;
-      // Stale when a skip already dropped it.
-      if (log.messages[log.head] !== oldest) continue;
-      log.head++;
-      log.floor++;
-      this.#size--;
-      if (log.head > 1024 && log.head * 2 > log.messages.length) {
-        log.messages = log.messages.slice(log.head);
-        log.order = log.order.slice(log.head);
-        log.head = 0;
+  /** The author log with the most of what `measure` counts. */
+  #largest(measure: (log: AuthorLog<M>) => number): AuthorLog<M> {
+    let best: AuthorLog<M> | undefined;
+    let bestValue = -1;
+    for (const log of this.#authors.values()) {
+      const value = measure(log);
+      if (value > bestValue) {
+        bestValue = value;
+        best = log;
       }
-      break;
     }
-    if (this.#fifoHead > 4096 && this.#fifoHead * 2 > this.#fifo.length) {
-      this.#fifo = this.#fifo.slice(this.#fifoHead);
-      this.#fifoHead = 0;
+    return best!;
+  }
+
+  /** Drops the oldest message `log` holds. */
+  #pruneOldestOf(log: AuthorLog<M>): void {
+    if (log.head >= log.messages.length) return;
+    const bytes = this.#sizeOf(log.messages[log.head]!);
+    log.bytes -= bytes;
+    this.#bytes -= bytes;
+    log.head++;
+    log.floor++;
+    this.#size--;
+    if (log.head === log.messages.length) {
+      log.messages = [];
+      log.order = [];
+      log.head = 0;
+    } else if (log.head > 1024 && log.head * 2 > log.messages.length) {
+      log.messages = log.messages.slice(log.head);
+      log.order = log.order.slice(log.head);
+      log.head = 0;
     }
   }
+}
+
+function checkPositive(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`Invalid ${name}: ${value}, expected a positive integer`);
+  }
+  return value;
 }

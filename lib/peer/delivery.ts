@@ -44,7 +44,11 @@ export class Delivery {
       reservedAuthor: id,
       delivered,
     });
-    this.#history = new MessageLog<ChatMessage>({ messagesMax: options.historyMessagesMax });
+    this.#history = new MessageLog<ChatMessage>({
+      messagesMax: options.historyMessagesMax,
+      bytesMax: options.historyBytesMax,
+      sizeOf: chatBytesEstimate,
+    });
     restoreHistory(this.#history, restore);
     this.#deliveries = restore?.messages.length ?? 0;
   }
@@ -72,6 +76,11 @@ export class Delivery {
   /** Messages in the history window. */
   get historySize(): number {
     return this.#history.size;
+  }
+
+  /** Bytes of the history window (estimated as for repairs). */
+  get historyBytes(): number {
+    return this.#history.bytes;
   }
 
   /** How many of `author`'s messages have been delivered (or skipped). */

@@ -164,6 +164,11 @@ export class PeerNode implements Actor {
     return this.#delivery.historySize;
   }
 
+  /** Estimated bytes of the history window (bounded by `historyBytesMax`). */
+  get historyBytes(): number {
+    return this.#delivery.historyBytes;
+  }
+
   /** Members believed alive or suspected. */
   get liveMemberCount(): number {
     return this.#membership.liveCount;

@@ -157,8 +157,17 @@ export interface RepairOptions {
 export interface DeliveryOptions {
   /** State recovered from disk. Default: a fresh peer. */
   restore?: PeerRestore;
-  /** Delivered messages kept to repair others (the history window). Default 10 000. */
+  /**
+   * Delivered messages kept to repair others (the history window). When it
+   * is full the author holding the most gives up its oldest, so a flood of
+   * one author pushes out its own history, not other authors'. Default 10 000.
+   */
   historyMessagesMax?: number;
+  /**
+   * Bytes of the history window (each message estimated as for the hold-back
+   * queue), pruned the same fair way by bytes held. Default 16 MiB.
+   */
+  historyBytesMax?: number;
   /** Most chat messages held back waiting for their causes. Default 10 000. */
   holdBackMessagesMax?: number;
   /** Most held-back messages of one author. Default 1 000. */
@@ -254,6 +263,7 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   wantBytesPerSecondMax: 1_048_576,
   wantServedTrackedMax: 4_096,
   historyMessagesMax: 10_000,
+  historyBytesMax: 16_777_216,
   directHopsMax: 8,
   directSeenMax: 4_096,
   holdBackMessagesMax: 10_000,

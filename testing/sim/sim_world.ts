@@ -372,6 +372,7 @@ export class SimWorld {
       check("held-back messages", node.heldBackCount, o.holdBackMessagesMax);
       check("held-back bytes", node.heldBackBytes, o.holdBackBytesMax);
       check("history", node.historySize, o.historyMessagesMax);
+      check("history bytes", node.historyBytes, o.historyBytesMax);
       check("members", node.memberCount, o.membersMax);
       check("neighbours", node.neighbourIds().length, o.connectionsMax);
     }

@@ -59,25 +59,47 @@ Deno.test("MessageLog prunes the oldest past messagesMax and reports floors", ()
   ]);
 });
 
-Deno.test("MessageLog agrees with a naive model under random adds and prunes (property)", () => {
+/** The naive fair-share log: over a bound, the author holding the most loses its oldest. */
+function naivePrune(
+  model: CausalStamp[],
+  authors: string[],
+  measure: (m: CausalStamp) => number,
+): void {
+  let best = "";
+  let bestValue = -1;
+  for (const author of authors) {
+    const value = model.filter((m) => m.author === author).reduce((sum, m) => sum + measure(m), 0);
+    if (value > bestValue) [best, bestValue] = [author, value];
+  }
+  model.splice(model.findIndex((m) => m.author === best), 1);
+}
+
+Deno.test("MessageLog agrees with a naive fair-share model under random adds and prunes (property)", () => {
   fc.assert(
     fc.property(
       fc.array(fc.constantFrom("a", "b", "c", "d"), { maxLength: 300 }),
       fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 1, max: 400 }),
       fc.dictionary(fc.constantFrom("a", "b", "c", "d"), fc.nat(80)),
-      (authors, max, remoteObject) => {
-        const log = new MessageLog<CausalStamp>({ messagesMax: max });
+      (authors, max, bytesMax, remoteObject) => {
+        const sizeOf = (m: CausalStamp) => m.seq % 13;
+        const log = new MessageLog<CausalStamp>({ messagesMax: max, bytesMax, sizeOf });
         const model: CausalStamp[] = [];
+        const seen: string[] = [];
         const next = new Map<string, number>();
+        const bytes = () => model.reduce((sum, m) => sum + sizeOf(m), 0);
         for (const author of authors) {
           const seq = (next.get(author) ?? 0) + 1;
           next.set(author, seq);
+          if (!seen.includes(author)) seen.push(author);
           const m = stamp(author, seq);
           log.add(m);
           model.push(m);
-          if (model.length > max) model.shift();
+          while (model.length > max) naivePrune(model, seen, () => 1);
+          while (bytes() > bytesMax) naivePrune(model, seen, sizeOf);
+          assert.equal(log.size, model.length);
+          assert.equal(log.bytes, bytes());
         }
-        assert.equal(log.size, model.length);
         const remote = new Map(Object.entries(remoteObject));
         const expected = model.filter((m) => m.seq > (remote.get(m.author) ?? 0));
         assert.deepEqual(missing(log, remote, 1_000), expected);
@@ -85,6 +107,28 @@ Deno.test("MessageLog agrees with a naive model under random adds and prunes (pr
       },
     ),
   );
+});
+
+Deno.test("MessageLog: one author's flood pushes out its own history, never the others'", () => {
+  const log = new MessageLog<CausalStamp>({ messagesMax: 100 });
+  for (let seq = 1; seq <= 5; seq++) log.add(stamp("a", seq));
+  for (let seq = 1; seq <= 1_000; seq++) log.add(stamp("b", seq));
+  for (let seq = 1; seq <= 5; seq++) log.add(stamp("c", seq));
+  assert.equal(log.size, 100);
+  assert.equal(log.sizeOf("a"), 5);
+  assert.equal(log.sizeOf("c"), 5);
+  assert.equal(log.floor("b"), 910);
+});
+
+Deno.test("MessageLog: the byte bound prunes the author holding the most bytes", () => {
+  const sizeOf = (m: CausalStamp) => (m.author === "big" ? 1_000 : 10);
+  const log = new MessageLog<CausalStamp>({ bytesMax: 5_000, sizeOf });
+  for (let seq = 1; seq <= 20; seq++) log.add(stamp("small", seq));
+  for (let seq = 1; seq <= 20; seq++) log.add(stamp("big", seq));
+  assert.equal(log.sizeOf("small"), 20);
+  assert.equal(log.sizeOf("big"), 4);
+  assert.equal(log.bytes, 4_200);
+  assert.throws(() => new MessageLog({ bytesMax: 0 }), /Invalid bytesMax/);
 });
 
 Deno.test("MessageLog.skipTo() continues an author's log after the skipped history", () => {
@@ -99,12 +143,11 @@ Deno.test("MessageLog.skipTo() continues an author's log after the skipped histo
   assert.throws(() => log.add(stamp("a", 3)), RangeError);
   log.skipTo("c", 9);
   log.add(stamp("c", 10));
-  // Pruning must skip the stale entries of the dropped a#1, a#2.
   log.add(stamp("b", 2));
   log.add(stamp("b", 3));
   assert.equal(log.size, 4);
   assert.equal(log.get("a", 6)?.seq, 6);
-  assert.equal(log.get("b", 1), undefined, "b#1 was the oldest live entry");
+  assert.equal(log.get("b", 1), undefined, "b holds the most: its oldest goes");
 });
 
 Deno.test("MessageLog.collect() gathers ranges of several authors in delivery order", () => {

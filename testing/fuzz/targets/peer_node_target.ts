@@ -94,6 +94,7 @@ function randomOptions(random: Random, world: ActorWorld): PeerNodeOptions {
     holdBackMessagesMax: intIn(random, 1, 8),
     // Fixed, not drawn, so the campaigns' random streams stay as they were; small enough to bind.
     holdBackBytesMax: 8_192,
+    historyBytesMax: 4_096,
     holdBackPerAuthorMax: intIn(random, 1, 4),
     seqAheadMax: intIn(random, 1, 6),
   };
@@ -285,6 +286,9 @@ export function runPeerNodeScenario(random: Random): void {
     }
     if (node.heldBackBytes > options.holdBackBytesMax!) {
       fail(`heldBackBytes ${node.heldBackBytes} > holdBackBytesMax ${options.holdBackBytesMax}`);
+    }
+    if (node.historyBytes > options.historyBytesMax!) {
+      fail(`historyBytes ${node.historyBytes} > historyBytesMax ${options.historyBytesMax}`);
     }
     if (node.historySize > options.historyMessagesMax!) {
       fail(`historySize ${node.historySize} > historyMessagesMax ${options.historyMessagesMax}`);
