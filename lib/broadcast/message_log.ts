@@ -122,6 +122,11 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
     return log.messages[log.head + seq - log.floor - 1];
   }
 
+  /** Whether `author` has a log here (messages held, or a floor). */
+  knows(author: string): boolean {
+    return this.#authors.has(author);
+  }
+
   /** The highest sequence number of `author` no longer held here (0 when all are). */
   floor(author: string): number {
     return this.#authors.get(author)?.floor ?? 0;

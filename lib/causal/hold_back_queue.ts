@@ -27,7 +27,9 @@ export type CausalMessage = CausalStamp;
  * - `"queue-full"`: `messagesMax` messages are held;
  * - `"author-bytes-full"`: holding it would put the author's held bytes over `perAuthorBytesMax`;
  * - `"queue-bytes-full"`: holding it would put the held bytes over `bytesMax`;
- * - `"authors-full"`: the author is new and the queue already knows `authorsMax` authors.
+ * - `"authors-full"`: the author is new and the queue already knows `authorsMax` authors
+ *   (none of them idle non-members it could let go of), or the author is not a
+ *   member and `strangerAuthorsMax` non-members are known.
  */
 export type RejectReason =
   | "malformed"
@@ -81,6 +83,27 @@ export interface HoldBackQueueOptions<M extends CausalMessage = CausalMessage> {
   reservedAuthor?: string;
   /** Delivered clock to start from, e.g. one restored after a restart. @default {new Map()} */
   delivered?: VectorClock;
+  /**
+   * Whether `author` is a member of the room as far as the node knows.
+   * Members may always take an author slot: when all are taken, an idle
+   * non-member (nothing held, nothing waiting for it) gives up its slot.
+   * @default {() => true}
+   */
+  isMember?: (author: string) => boolean;
+  /**
+   * Most non-member authors known at once. A non-member past it is refused,
+   * and a message that depends on it gives up its history (see `takeGivenUp`):
+   * identities are free, so non-members must not fill the slots members need.
+   * @default {Infinity}
+   */
+  strangerAuthorsMax?: number;
+  /**
+   * Authors that lost their slot (or were never given one) remembered with
+   * how far their history was given up, so their old messages are not
+   * delivered after what depended on them; the oldest is forgotten first.
+   * @default {4_096}
+   */
+  retiredAuthorsMax?: number;
 }
 
 /** The first dependency `(author, seq)` a held head waits for. */
@@ -157,6 +180,15 @@ export class HoldBackQueue<M extends CausalMessage> {
   readonly #waiters = new Map<string, Map<number, Set<string>>>();
   /** Author → the dependency its held head is parked on. */
   readonly #parkedOn = new Map<string, Dependency>();
+  readonly #isMember: (author: string) => boolean;
+  readonly #strangerAuthorsMax: number;
+  readonly #retiredAuthorsMax: number;
+  /** Authors known that were not members when they took their slot. */
+  readonly #strangers = new Set<string>();
+  /** Authors without a slot → how far their history was given up; oldest first. */
+  readonly #retired = new Map<string, number>();
+  /** History given up since the last `takeGivenUp()`, in order. */
+  #givenUp: Dependency[] = [];
 
   /** Creates an empty queue; see {@linkcode HoldBackQueueOptions} for the limits. */
   constructor(options: HoldBackQueueOptions<M> = {}) {
@@ -173,6 +205,18 @@ export class HoldBackQueue<M extends CausalMessage> {
     );
     this.#sizeOf = options.sizeOf ?? (() => 0);
     this.#reservedAuthor = options.reservedAuthor;
+    this.#isMember = options.isMember ?? (() => true);
+    this.#strangerAuthorsMax = checkOption(
+      "strangerAuthorsMax",
+      options.strangerAuthorsMax ?? Infinity,
+      0,
+      true,
+    );
+    this.#retiredAuthorsMax = checkOption(
+      "retiredAuthorsMax",
+      options.retiredAuthorsMax ?? 4_096,
+      0,
+    );
     for (const [author, n] of options.delivered ?? []) {
       if (!isCount(n)) {
         throw new RangeError(
@@ -181,9 +225,14 @@ export class HoldBackQueue<M extends CausalMessage> {
           } is ${n}, must be a non-negative safe integer`,
         );
       }
-      if (n > 0) {
+      if (n <= 0) continue;
+      // A clock built from the delivered one must fit a message: what a
+      // restored state holds beyond the slots is remembered as given up.
+      if (this.#authors.size + 1 < this.#authorsMax || author === this.#reservedAuthor) {
         this.#delivered.set(author, n);
         this.#authors.add(author);
+      } else {
+        this.#retire(author, n);
       }
     }
   }
@@ -198,7 +247,7 @@ export class HoldBackQueue<M extends CausalMessage> {
     if (typeof author !== "string" || !Number.isSafeInteger(seq) || seq < 1) {
       return REJECTED["malformed"];
     }
-    const last = this.#delivered.get(author) ?? 0;
+    const last = this.#lastOf(author);
     if (seq <= last) return DUPLICATE;
     const queue = this.#held.get(author);
     if (queue !== undefined && queue.has(seq)) return DUPLICATE;
@@ -212,6 +261,7 @@ export class HoldBackQueue<M extends CausalMessage> {
     const isHead = seq === last + 1;
     const dependency = isHead ? this.#missingDependency(message) : undefined;
     if (isHead && dependency === undefined) {
+      this.#track(author);
       const delivered: M[] = [];
       this.#deliver(message, delivered);
       return { status: "delivered", delivered };
@@ -223,9 +273,9 @@ export class HoldBackQueue<M extends CausalMessage> {
     const authorBytes = this.#heldBytesBy.get(author) ?? 0;
     if (authorBytes + size > this.#perAuthorBytesMax) return REJECTED["author-bytes-full"];
     if (this.#heldBytes + size > this.#bytesMax) return REJECTED["queue-bytes-full"];
+    this.#track(author);
     if (queue === undefined) this.#held.set(author, new Map([[seq, message]]));
     else queue.set(seq, message);
-    this.#authors.add(author);
     this.#heldCount++;
     this.#heldBytes += size;
     this.#heldBytesBy.set(author, authorBytes + size);
@@ -290,9 +340,28 @@ export class HoldBackQueue<M extends CausalMessage> {
    */
   admits(author: string): boolean {
     if (this.#authors.has(author) || author === this.#reservedAuthor) return true;
+    const member = this.#isMember(author);
+    if (!member && this.#strangerCount() >= this.#strangerAuthorsMax) return false;
     const reserved = this.#reservedAuthor;
     const reservedSlot = reserved !== undefined && !this.#authors.has(reserved) ? 1 : 0;
-    return this.#authors.size + reservedSlot < this.#authorsMax;
+    if (this.#authors.size + reservedSlot < this.#authorsMax) return true;
+    return member && this.#idleNonMember() !== undefined;
+  }
+
+  /**
+   * The history given up since the last call, oldest first: dependencies on
+   * authors this queue has no slot for, taken as delivered so that what
+   * depends on them is not held forever. Report each like a skip.
+   */
+  takeGivenUp(): { author: string; seq: number }[] {
+    const givenUp = this.#givenUp;
+    this.#givenUp = [];
+    return givenUp;
+  }
+
+  /** Authors given up and remembered (bounded by `retiredAuthorsMax`). */
+  get retiredCount(): number {
+    return this.#retired.size;
   }
 
   /** Whether any message of `author` has been delivered, skipped or held. */
@@ -321,8 +390,7 @@ export class HoldBackQueue<M extends CausalMessage> {
 
   /** Reports whether `(author, seq)` is known: already delivered or held. This is the broadcast dedup. */
   has(author: string, seq: number): boolean {
-    return seq <= (this.#delivered.get(author) ?? 0) ||
-      (this.#held.get(author)?.has(seq) ?? false);
+    return seq <= this.#lastOf(author) || (this.#held.get(author)?.has(seq) ?? false);
   }
 
   /** A copy of the delivered clock. */
@@ -332,7 +400,7 @@ export class HoldBackQueue<M extends CausalMessage> {
 
   /** The number of `author`'s messages delivered, i.e. `delivered[author]`, without copying the clock. */
   deliveredSeq(author: string): number {
-    return this.#delivered.get(author) ?? 0;
+    return this.#lastOf(author);
   }
 
   /** The number of messages held, over all authors. */
@@ -388,10 +456,10 @@ export class HoldBackQueue<M extends CausalMessage> {
     if (!isCount(seq)) {
       throw new RangeError(`Cannot skip: seq ${seq} is not a non-negative safe integer`);
     }
-    const last = this.#delivered.get(author) ?? 0;
+    const last = this.#lastOf(author);
     if (seq <= last || !this.admits(author)) return [];
+    this.#track(author);
     this.#delivered.set(author, seq);
-    this.#authors.add(author);
     const ready: string[] = [];
     const queue = this.#held.get(author);
     if (queue !== undefined) {
@@ -432,14 +500,83 @@ export class HoldBackQueue<M extends CausalMessage> {
     else this.#heldBytesBy.delete(message.author);
   }
 
-  /** The first entry of `message.clock`, other than its author's, that is not yet delivered. */
+  /**
+   * The first entry of `message.clock`, other than its author's, that is not
+   * yet delivered. A dependency on a non-member with no slot here, and no
+   * room for one, is given up instead of waited for: its messages could never
+   * be delivered, and what depends on them would wait forever.
+   */
   #missingDependency(message: M): Dependency | undefined {
     for (const [author, seq] of message.clock) {
-      if (author !== message.author && seq > (this.#delivered.get(author) ?? 0)) {
+      if (author === message.author || seq <= this.#lastOf(author)) continue;
+      if (this.#authors.has(author) || this.#isMember(author) || this.admits(author)) {
         return { author, seq };
       }
+      this.#retire(author, seq);
+      this.#givenUp.push({ author, seq });
     }
     return undefined;
+  }
+
+  /** What of `author` counts as delivered: its entry, or how far a retired author was given up. */
+  #lastOf(author: string): number {
+    return this.#delivered.get(author) ?? this.#retired.get(author) ?? 0;
+  }
+
+  /** Gives `author` a slot if it has none (admits() said yes): frees one if needed, resumes a retired author. */
+  #track(author: string): void {
+    if (this.#authors.has(author)) return;
+    const reserved = this.#reservedAuthor;
+    const reservedSlot =
+      reserved !== undefined && author !== reserved && !this.#authors.has(reserved) ? 1 : 0;
+    if (this.#authors.size + reservedSlot >= this.#authorsMax) {
+      const idle = this.#idleNonMember();
+      if (idle !== undefined) this.#release1(idle);
+    }
+    const floor = this.#retired.get(author);
+    if (floor !== undefined) {
+      this.#retired.delete(author);
+      this.#delivered.set(author, floor);
+    }
+    this.#authors.add(author);
+    if (author !== reserved && !this.#isMember(author)) this.#strangers.add(author);
+  }
+
+  /** Takes the slot of an idle author, remembering how far it was delivered. */
+  #release1(author: string): void {
+    this.#retire(author, this.#delivered.get(author) ?? 0);
+    this.#delivered.delete(author);
+    this.#authors.delete(author);
+    this.#strangers.delete(author);
+  }
+
+  /** Remembers `author` (no slot) as given up to `seq`; the oldest is forgotten past the bound. */
+  #retire(author: string, seq: number): void {
+    this.#retired.delete(author);
+    if (this.#retiredAuthorsMax === 0) return;
+    this.#retired.set(author, Math.max(seq, 0));
+    if (this.#retired.size > this.#retiredAuthorsMax) {
+      this.#retired.delete(this.#retired.keys().next().value!);
+    }
+  }
+
+  /** The least recently active known author that is not a member, holds nothing and is waited for by nothing. */
+  #idleNonMember(): string | undefined {
+    for (const author of this.#authors) {
+      if (author === this.#reservedAuthor || this.#held.has(author)) continue;
+      if (this.#waiters.has(author) || this.#isMember(author)) continue;
+      return author;
+    }
+    return undefined;
+  }
+
+  /** Non-members known: those that took a slot as strangers and are still not members. */
+  #strangerCount(): number {
+    if (this.#strangers.size < this.#strangerAuthorsMax) return this.#strangers.size;
+    for (const author of this.#strangers) {
+      if (this.#isMember(author) || !this.#authors.has(author)) this.#strangers.delete(author);
+    }
+    return this.#strangers.size;
   }
 
   /** Delivers `first` (already removed from the queue) and then every head it transitively unblocks. */
@@ -476,6 +613,8 @@ export class HoldBackQueue<M extends CausalMessage> {
   #advance(message: M, delivered: M[], ready: string[]): void {
     const { author, seq } = message;
     this.#delivered.set(author, seq);
+    // Most recently active last: the slot to free is the one idle longest.
+    this.#authors.delete(author);
     this.#authors.add(author);
     delivered.push(message);
     if (this.#held.has(author)) ready.push(author);

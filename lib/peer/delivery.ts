@@ -26,8 +26,17 @@ export class Delivery {
   readonly #history: MessageLog<ChatMessage>;
   #deliveries: number;
 
-  /** Delivery for the peer `id`, picking up from `options.restore` if given. */
-  constructor(id: PeerId, emit: EmitEvent, options: DeliveryReads) {
+  /**
+   * Delivery for the peer `id`, picking up from `options.restore` if given.
+   * `isMember` says whether an author is a member of the room: members may
+   * always take an author slot, non-members only `strangerAuthorsMax`.
+   */
+  constructor(
+    id: PeerId,
+    emit: EmitEvent,
+    options: DeliveryReads,
+    isMember: (author: PeerId) => boolean = () => true,
+  ) {
     this.#id = id;
     this.#emit = emit;
     const restore = options.restore;
@@ -41,6 +50,9 @@ export class Delivery {
       sizeOf: chatBytesEstimate,
       seqAheadMax: options.seqAheadMax,
       authorsMax: options.authorsMax,
+      strangerAuthorsMax: options.strangerAuthorsMax,
+      retiredAuthorsMax: options.retiredAuthorsMax,
+      isMember,
       reservedAuthor: id,
       delivered,
     });
@@ -110,7 +122,17 @@ export class Delivery {
 
   /** Takes in a message from the network. */
   offer(message: ChatMessage): OfferResult<ChatMessage> {
-    return this.#queue.offer(message);
+    const result = this.#queue.offer(message);
+    this.#reportGivenUp();
+    return result;
+  }
+
+  /** History of authors without a slot that the last offer gave up, reported like skips. */
+  #reportGivenUp(): void {
+    for (const { author, seq } of this.#queue.takeGivenUp()) {
+      if (this.#history.knows(author)) this.#history.skipTo(author, seq);
+      this.#emit({ type: "skip", author, seq });
+    }
   }
 
   /** Stamps and records this peer's own next message; returns it and what it released. */
@@ -146,6 +168,7 @@ export class Delivery {
     const released = this.#queue.skipTo(author, seq);
     this.#history.skipTo(author, seq);
     this.#emit({ type: "skip", author, seq });
+    this.#reportGivenUp();
     return released;
   }
 

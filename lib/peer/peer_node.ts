@@ -103,10 +103,12 @@ export class PeerNode implements Actor {
     const emit = (effect: Effect) => this.#effects.push(effect);
     const base = { id, emit, random, timers: this.#timers, options: resolved };
     const links = this.#links = new Links(emit);
-    const delivery = this.#delivery = new Delivery(id, emit, resolved);
+    // Membership is built below; delivery asks it only when a new author comes.
+    const isMember = (peer: PeerId) => this.#membership.get(peer) !== undefined;
+    const delivery = this.#delivery = new Delivery(id, emit, resolved, isMember);
     const repair = this.#repair = new Repair({ ...base, links, delivery });
     this.#dissemination = new Dissemination({ ...base, links, delivery, repair });
-    // Membership is built below; routing asks it only when a message comes.
+    // Routing, too, asks membership only when a message comes.
     const knowsAlive = (peer: PeerId) => this.#membership.isLive(peer);
     this.#direct = new DirectRouting({ ...base, links, knowsAlive });
     const bootstrap = this.#bootstrap = new BootstrapClient({ ...base, links });

@@ -180,6 +180,21 @@ export interface DeliveryOptions {
   holdBackBytesMax?: number;
   /** Most bytes held back for one author, counted the same way. Default 4 MiB. */
   holdBackPerAuthorBytesMax?: number;
+  /**
+   * Most authors in the clock that are not members of the room as this peer
+   * knows it (identities are free: a member could otherwise fill every author
+   * slot with throwaway identities and leave no room for real newcomers).
+   * Past it their messages are refused and what depends on them gives up
+   * their history. When all slots are taken, a member takes the slot of the
+   * non-member idle longest. Default 64.
+   */
+  strangerAuthorsMax?: number;
+  /**
+   * Authors without a slot remembered with how far their history was given
+   * up, so their old messages are never delivered after what depended on
+   * them. Default 4 096.
+   */
+  retiredAuthorsMax?: number;
   /** How far an author's sequence number may run ahead of what was delivered. Default 1 000. */
   seqAheadMax?: number;
   /**
@@ -271,6 +286,8 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   holdBackBytesMax: 33_554_432,
   holdBackPerAuthorBytesMax: 4_194_304,
   seqAheadMax: 1_000,
+  strangerAuthorsMax: 64,
+  retiredAuthorsMax: 4_096,
   authorsMax: DEFAULT_WIRE_LIMITS.clockEntriesMax,
 });
 

@@ -27,7 +27,7 @@ function clockEntries(clock: VectorClock): [string, number][] {
   return [...clock].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function assertRejected(result: OfferResult<TestMessage>, reason: RejectReason): void {
+function assertRejected(result: OfferResult<CausalMessage>, reason: RejectReason): void {
   assert.equal(result.status, "rejected");
   assert.equal(result.status === "rejected" && result.reason, reason);
   assert.deepEqual(result.delivered, []);
@@ -544,6 +544,10 @@ const optionsArb = fc.record({
   // A message's size is its seq: large messages run into the byte bounds first.
   sizeOf: fc.constant((m: CausalMessage) => m.seq),
   reservedAuthor: fc.constant("me"),
+  // Everyone a member: the stranger bounds are tested on their own below.
+  isMember: fc.constant(() => true),
+  strangerAuthorsMax: fc.constant(Infinity),
+  retiredAuthorsMax: fc.constant(4_096),
 });
 
 /** Mostly plausible messages, with some malformed or inconsistent ones. */
@@ -690,4 +694,87 @@ Deno.test("HoldBackQueue keeps to authorsMax authors, the reserved one always am
   queue.dropAuthor("b");
   assert.equal(queue.offer(m("c")).status, "delivered", "dropping b's held messages freed room");
   assert.equal(queue.delivered.size, 3);
+});
+
+// ---- Author slots: members first, strangers bounded ---------------------------------
+
+const stamped = (
+  author: string,
+  seq: number,
+  deps: Record<string, number> = {},
+): CausalMessage => ({
+  author,
+  seq,
+  clock: new Map([...Object.entries(deps), [author, seq]]),
+});
+
+Deno.test("HoldBackQueue admits at most strangerAuthorsMax non-members; members still get a slot", () => {
+  const members = new Set(["m1", "m2"]);
+  const queue = new HoldBackQueue<CausalMessage>({
+    isMember: (author) => members.has(author),
+    strangerAuthorsMax: 2,
+    reservedAuthor: "me",
+  });
+  assert.equal(queue.offer(stamped("s1", 1)).status, "delivered");
+  assert.equal(queue.offer(stamped("s2", 1)).status, "delivered");
+  assertRejected(queue.offer(stamped("s3", 1)), "authors-full");
+  assert.ok(!queue.admits("s3"));
+  assert.equal(queue.offer(stamped("m1", 1)).status, "delivered");
+  // A stranger that became a member frees its stranger slot.
+  members.add("s1");
+  assert.ok(queue.admits("s3"));
+  assert.equal(queue.offer(stamped("s3", 1)).status, "delivered");
+});
+
+Deno.test("HoldBackQueue gives up a dependency on a stranger it has no slot for, and reports it", () => {
+  const queue = new HoldBackQueue<CausalMessage>({
+    isMember: (author) => author.startsWith("m"),
+    strangerAuthorsMax: 1,
+  });
+  assert.equal(queue.offer(stamped("s1", 1)).status, "delivered");
+  assert.deepEqual(queue.takeGivenUp(), []);
+  // m1 saw s2#3, a stranger this queue cannot track: waiting would be forever.
+  const result = queue.offer(stamped("m1", 1, { s2: 3, s1: 1 }));
+  assert.equal(result.status, "delivered");
+  assert.deepEqual(queue.takeGivenUp(), [{ author: "s2", seq: 3 }]);
+  assert.deepEqual(queue.takeGivenUp(), [], "reported once");
+  assert.equal(queue.deliveredSeq("s2"), 3);
+  assert.ok(queue.has("s2", 2), "what was given up counts as known");
+  assert.ok(!queue.delivered.has("s2"), "it takes no clock entry");
+  // A dependency on a member is waited for, never given up.
+  assert.equal(queue.offer(stamped("m2", 1, { m3: 1 })).status, "held");
+  assert.deepEqual(queue.takeGivenUp(), []);
+});
+
+Deno.test("HoldBackQueue: when every slot is taken, a member takes the slot of the stranger idle longest", () => {
+  const queue = new HoldBackQueue<CausalMessage>({
+    isMember: (author) => author.startsWith("m"),
+    authorsMax: 3,
+    reservedAuthor: "me",
+  });
+  assert.equal(queue.offer(stamped("s1", 1)).status, "delivered");
+  assert.equal(queue.offer(stamped("s2", 1)).status, "delivered");
+  assert.equal(queue.offer(stamped("s1", 2)).status, "delivered"); // s2 is now idle longest
+  assert.ok(!queue.admits("s3"), "strangers do not displace anyone");
+  assert.equal(queue.offer(stamped("m1", 1)).status, "delivered");
+  assert.deepEqual([...queue.delivered.keys()].sort(), ["m1", "s1"]);
+  assert.equal(queue.retiredCount, 1);
+  assert.equal(queue.offer(stamped("s2", 1)).status, "duplicate", "its history is remembered");
+  // A stranger with held messages is not idle: the next member waits.
+  assert.equal(queue.offer(stamped("s1", 4)).status, "held");
+  assert.ok(!queue.admits("m2"));
+  assertRejected(queue.offer(stamped("m2", 1)), "authors-full");
+});
+
+Deno.test("HoldBackQueue remembers at most retiredAuthorsMax given-up authors", () => {
+  const queue = new HoldBackQueue<CausalMessage>({
+    isMember: (author) => author === "m",
+    strangerAuthorsMax: 0,
+    retiredAuthorsMax: 3,
+  });
+  const deps = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`s${i}`, 1]));
+  assert.equal(queue.offer(stamped("m", 1, deps)).status, "delivered");
+  assert.equal(queue.takeGivenUp().length, 10);
+  assert.equal(queue.retiredCount, 3);
+  assert.ok(queue.has("s9", 1) && !queue.has("s0", 1), "the oldest are forgotten first");
 });

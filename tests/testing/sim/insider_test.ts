@@ -115,3 +115,13 @@ Deno.test("insider: a flood of tiny messages pushes out only the flooder's histo
     assert.equal(result.delivery_final, 1, `seed ${seed}`);
   }
 });
+
+Deno.test("insider: throwaway authors cannot take the author slots (a real newcomer is heard, honest delivery holds)", () => {
+  for (const seed of SEEDS) {
+    const result = run("throwaway-authors", seed);
+    // Without the stranger bound: newcomer 0, honest delivery about 0.01.
+    assert.equal(result.outcome.newcomer_delivery_final, 1, `seed ${seed}`);
+    assert.ok(result.delivery_during >= 0.99, `seed ${seed}: delivery ${result.delivery_during}`);
+    assert.equal(result.delivery_final, 1, `seed ${seed}`);
+  }
+});
