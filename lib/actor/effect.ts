@@ -63,6 +63,18 @@ export interface SkipEffect {
   readonly seq: number;
 }
 
+/**
+ * `author` signed two different messages with sequence number `seq` (both
+ * versions, checked, are the proof): it is marked as equivocating from `seq`
+ * on, and both versions are shown with a warning.
+ */
+export interface EquivocationEffect {
+  readonly type: "equivocation";
+  readonly author: PeerId;
+  readonly seq: number;
+  readonly versions: readonly [ChatMessage, ChatMessage];
+}
+
 /** A direct message for this peer arrived: the sealed box, for the runtime to open. */
 export interface DirectEffect {
   readonly type: "direct";
@@ -85,6 +97,7 @@ export type NodeEvent =
   | PeerUpEffect
   | PeerDownEffect
   | SkipEffect
+  | EquivocationEffect
   | DirectEffect
   | LogEffect;
 

@@ -388,6 +388,11 @@ export class HoldBackQueue<M extends CausalMessage> {
     return proven;
   }
 
+  /** The held message `author#seq`, if held. */
+  getHeld(author: string, seq: number): M | undefined {
+    return this.#held.get(author)?.get(seq);
+  }
+
   /** Reports whether `(author, seq)` is known: already delivered or held. This is the broadcast dedup. */
   has(author: string, seq: number): boolean {
     return seq <= this.#lastOf(author) || (this.#held.get(author)?.has(seq) ?? false);

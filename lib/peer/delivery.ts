@@ -105,6 +105,11 @@ export class Delivery {
     return this.#queue.has(author, seq);
   }
 
+  /** The copy of `author#seq` this peer holds (in the history window or held back), if any. */
+  copyOf(author: PeerId, seq: number): ChatMessage | undefined {
+    return this.#history.get(author, seq) ?? this.#queue.getHeld(author, seq);
+  }
+
   /** Whether `author` is tracked (has a clock entry). */
   knows(author: PeerId): boolean {
     return this.#queue.knows(author);

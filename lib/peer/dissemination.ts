@@ -11,6 +11,7 @@ import type { TimerTable } from "../actor/timer_table.ts";
 import type { ChatMessage, Message, PeerId } from "../wire/message.ts";
 import { type EmitEvent, logEvent, shortId } from "./_support.ts";
 import type { Delivery } from "./delivery.ts";
+import { type Equivocations, sameVersion, versionDigest } from "./equivocation.ts";
 import type { Link, Links } from "./links.ts";
 import type { DisseminationOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 import type { PeerTimer } from "./peer_timer.ts";
@@ -21,6 +22,7 @@ export interface DisseminationPort {
   readonly links: Links;
   readonly delivery: Delivery;
   readonly repair: Repair;
+  readonly equivocations: Equivocations;
   readonly timers: TimerTable<PeerTimer>;
   readonly emit: EmitEvent;
   readonly options: Pick<ResolvedPeerNodeOptions, keyof DisseminationOptions>;
@@ -51,6 +53,7 @@ export class Dissemination {
   onChat(link: Link, message: ChatMessage, repair: boolean, nowMs: number): void {
     this.#port.repair.onChat(message, nowMs);
     if (this.#delivery.has(message.author, message.seq)) {
+      this.#checkVersion(message, nowMs);
       // An unasked-for copy over a link on this author's tree: the tree has a
       // cycle here. Keep the link for announcements only (Plumtree's prune).
       const author = message.author;
@@ -68,9 +71,17 @@ export class Dissemination {
       ));
       return;
     }
-    if (result.status === "duplicate") return;
+    if (result.status === "duplicate") return this.#checkVersion(message, nowMs);
     this.push(message, link.conn, nowMs);
     this.#port.repair.deliver(result.delivered);
+  }
+
+  /** A copy of a message we hold: another version of it proves its author equivocated. */
+  #checkVersion(message: ChatMessage, nowMs: number): void {
+    const mine = this.#delivery.copyOf(message.author, message.seq);
+    if (mine !== undefined && !sameVersion(mine, message)) {
+      this.#port.equivocations.onConflict(mine, message, nowMs);
+    }
   }
 
   /** A neighbour left some authors' trees: announce their messages to it lazily. */
@@ -113,7 +124,14 @@ export class Dissemination {
       if (n > (announced.get(author) ?? 0)) news.set(author, n);
     }
     if (news.size === 0) return;
-    for (const [author, n] of news) announced.set(author, n);
-    this.#links.send(link, { type: "have", full: false, clock: news }, nowMs);
+    // Each entry names the version held, so that a neighbour holding another
+    // one notices the equivocation.
+    const digests = new Map<PeerId, Uint8Array>();
+    for (const [author, n] of news) {
+      announced.set(author, n);
+      const copy = this.#delivery.copyOf(author, n);
+      if (copy !== undefined) digests.set(author, versionDigest(copy));
+    }
+    this.#links.send(link, { type: "have", full: false, clock: news, digests }, nowMs);
   }
 }

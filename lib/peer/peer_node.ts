@@ -40,6 +40,7 @@ import { BootstrapClient } from "./bootstrap_client.ts";
 import { Delivery } from "./delivery.ts";
 import { DirectRouting } from "./direct_routing.ts";
 import { Dissemination } from "./dissemination.ts";
+import { Equivocations, sameVersion } from "./equivocation.ts";
 import { FailureDetector } from "./failure_detector.ts";
 import { Links } from "./links.ts";
 import { Membership } from "./membership.ts";
@@ -87,6 +88,7 @@ export class PeerNode implements Actor {
   readonly #delivery: Delivery;
   readonly #repair: Repair;
   readonly #dissemination: Dissemination;
+  readonly #equivocations: Equivocations;
   readonly #direct: DirectRouting;
   readonly #bootstrap: BootstrapClient;
   readonly #membership: Membership;
@@ -107,7 +109,9 @@ export class PeerNode implements Actor {
     const isMember = (peer: PeerId) => this.#membership.get(peer) !== undefined;
     const delivery = this.#delivery = new Delivery(id, emit, resolved, isMember);
     const repair = this.#repair = new Repair({ ...base, links, delivery });
-    this.#dissemination = new Dissemination({ ...base, links, delivery, repair });
+    const copyOf = (author: PeerId, seq: number) => delivery.copyOf(author, seq);
+    const equivocations = this.#equivocations = new Equivocations({ ...base, links, copyOf });
+    this.#dissemination = new Dissemination({ ...base, links, delivery, repair, equivocations });
     // Routing, too, asks membership only when a message comes.
     const knowsAlive = (peer: PeerId) => this.#membership.isLive(peer);
     this.#direct = new DirectRouting({ ...base, links, knowsAlive });
@@ -365,6 +369,7 @@ export class PeerNode implements Actor {
         return this.#dissemination.onPrune(link, message.authors);
       case "have":
         this.#activeView.onHave(link, message, nowMs);
+        this.#equivocations.onHave(link, message, nowMs);
         return this.#repair.onHave(link, message, nowMs);
       case "want":
         return this.#repair.onWant(link, message, nowMs);
@@ -395,7 +400,11 @@ export class PeerNode implements Actor {
 
   /** @inheritdoc */
   isNewChat(message: ChatMessage): boolean {
-    return !this.#delivery.has(message.author, message.seq);
+    if (!this.#delivery.has(message.author, message.seq)) return true;
+    // Another version of a message we hold is news too: checked, it proves
+    // that its author equivocated.
+    const mine = this.#delivery.copyOf(message.author, message.seq);
+    return mine !== undefined && !sameVersion(mine, message);
   }
 
   /** @inheritdoc */

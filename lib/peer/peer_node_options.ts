@@ -213,6 +213,17 @@ export interface DirectRoutingOptions {
   directSeenMax?: number;
 }
 
+/** Options of equivocation handling. */
+export interface EquivocationOptions {
+  /**
+   * Authors remembered as equivocating, with their proofs (two messages
+   * each); past it a further one is noticed but not recorded or spread.
+   * The same bound caps the versions pushed to one neighbour on a digest
+   * mismatch. Default 1 024.
+   */
+  equivocatorsMax?: number;
+}
+
 /**
  * Options of {@linkcode PeerNode}; only identity, address and randomness are
  * required. Flat, for callers; each sub-machine reads its own group.
@@ -226,7 +237,8 @@ export interface PeerNodeOptions
     DisseminationOptions,
     RepairOptions,
     DeliveryOptions,
-    DirectRoutingOptions {
+    DirectRoutingOptions,
+    EquivocationOptions {
   /** This peer's id (hex of its public key). */
   id: string;
   /** The `host:port` other peers dial to reach this one. */
@@ -281,6 +293,7 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   historyBytesMax: 16_777_216,
   directHopsMax: 8,
   directSeenMax: 4_096,
+  equivocatorsMax: 1_024,
   holdBackMessagesMax: 10_000,
   holdBackPerAuthorMax: 1_000,
   holdBackBytesMax: 33_554_432,

@@ -30,6 +30,8 @@ export class CausalChecker implements SimObserver {
   readonly #equivocators = new Set<string>();
   /** `author#seq` keys delivered in more than one version somewhere. */
   readonly #conflicts = new Set<string>();
+  /** Per node address: author → the sequence number it was told the author equivocated from. */
+  readonly #told = new Map<string, Map<string, number>>();
 
   /**
    * Declares `author` a hostile member that may sign two messages with one
@@ -45,6 +47,28 @@ export class CausalChecker implements SimObserver {
     return this.#conflicts;
   }
 
+  /**
+   * The split keys that do not have the agreed outcome yet: some node in
+   * `addrs` delivered a version of `author#seq` without being told that
+   * the author equivocated at or before `seq`. Empty once the room agrees.
+   */
+  unresolvedSplits(addrs: Iterable<string>): string[] {
+    const unresolved: string[] = [];
+    const nodes = [...addrs];
+    for (const key of this.#conflicts) {
+      const at = key.lastIndexOf("#");
+      const author = key.slice(0, at);
+      const seq = Number(key.slice(at + 1));
+      const untold = nodes.some((addr) => {
+        const delivered = this.#log.get(addr)?.some((m) => m.author === author && m.seq === seq);
+        const from = this.#told.get(addr)?.get(author);
+        return delivered === true && (from === undefined || from > seq);
+      });
+      if (untold) unresolved.push(key);
+    }
+    return unresolved;
+  }
+
   /** Deliveries seen, all nodes together. */
   get deliveries(): number {
     return this.#deliveries;
@@ -52,6 +76,20 @@ export class CausalChecker implements SimObserver {
 
   /** @inheritdoc */
   onEffect(node: SimNode, effect: Effect, nowMs: number): void {
+    if (effect.type === "equivocation") {
+      const [a, b] = effect.versions;
+      if (a.text === b.text && a.nick === b.nick && a.ts === b.ts) {
+        throw new InvariantViolation(
+          `Equivocation claimed at ${node.addr} between two equal versions of ${
+            effect.author.slice(0, 8)
+          }#${effect.seq}`,
+        );
+      }
+      let told = this.#told.get(node.addr);
+      if (told === undefined) this.#told.set(node.addr, told = new Map());
+      told.set(effect.author, Math.min(told.get(effect.author) ?? Infinity, effect.seq));
+      return;
+    }
     if (effect.type === "skip") {
       // History pruned everywhere this node could ask: it will never deliver those.
       const delivered = this.#deliveredAt(node.addr);

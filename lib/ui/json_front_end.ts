@@ -77,6 +77,13 @@ export function eventLine(event: PeerEvent): Record<string, unknown> | undefined
       return { type: "peer-down", id: event.id, addr: event.addr, reason: event.reason };
     case "skip":
       return { type: "skip", author: event.author, seq: event.seq };
+    case "equivocation":
+      return {
+        type: "equivocation",
+        author: event.author,
+        seq: event.seq,
+        versions: event.versions.map((m) => ({ nick: m.nick, text: m.text, ts: m.ts })),
+      };
     case "direct-message":
       return {
         type: "direct",

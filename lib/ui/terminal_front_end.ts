@@ -60,6 +60,8 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     historySize: 200,
   });
   const nicks = new Map<string, string>();
+  /** Authors found signing two versions of one message, and from which sequence number. */
+  const equivocatingFrom = new Map<string, number>();
   const paint = (code: number, text: string) => (color ? `\x1b[38;5;${code}m${text}\x1b[0m` : text);
   const dim = (text: string) => (color ? `\x1b[2m${text}\x1b[0m` : text);
   const prompt = () => rl.setPrompt(`${sanitizeForTerminal(peer.nick)}> `);
@@ -212,7 +214,23 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           nicks.set(m.author, m.nick);
           const who = paint(colorOf(m.author), sanitizeForTerminal(m.nick));
           const mine = m.author === peer.id ? dim(" (you)") : "";
-          print(`${dim(formatClockTime(m.ts))} ${who}${mine}: ${sanitizeForTerminal(m.text)}`);
+          const from = equivocatingFrom.get(m.author);
+          const mark = from !== undefined && m.seq >= from ? paint(203, "(?) ") : "";
+          print(
+            `${dim(formatClockTime(m.ts))} ${mark}${who}${mine}: ${sanitizeForTerminal(m.text)}`,
+          );
+          return;
+        }
+        case "equivocation": {
+          equivocatingFrom.set(event.author, event.seq);
+          const [a, b] = event.versions.map((m) => JSON.stringify(sanitizeForTerminal(m.text)));
+          print(paint(
+            203,
+            `! ${
+              nameOf(event.author)
+            } signed two different messages as #${event.seq}: ${a} and ${b}.` +
+              ` Everyone is told; its messages from #${event.seq} on are marked (?)`,
+          ));
           return;
         }
         case "peer-up":

@@ -147,7 +147,16 @@ export interface Have {
   readonly type: "have";
   readonly full: boolean;
   readonly clock: VectorClock;
+  /**
+   * Per author, a digest of the version of its message `clock[author]` the
+   * sender holds (`VERSION_DIGEST_BYTES`): a receiver holding another
+   * version learns that the author equivocated. Entries without one carry none.
+   */
+  readonly digests?: ReadonlyMap<PeerId, Uint8Array>;
 }
+
+/** Bytes of a version digest in a `have` entry. */
+export const VERSION_DIGEST_BYTES = 16;
 
 /** Per author, the messages wanted: sequence numbers in (`from`, `to`]. */
 export interface SeqRange {

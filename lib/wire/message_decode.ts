@@ -46,6 +46,7 @@ import {
   PROTOCOL_VERSION,
   type SeqRange,
   SIGNATURE_BYTES,
+  VERSION_DIGEST_BYTES,
 } from "./message.ts";
 import {
   type ChatBodyFields,
@@ -141,8 +142,17 @@ function decodeHello(array: readonly unknown[], limits: WireLimits): Hello {
   return { type: "hello", version, id, addr, nick, role, incarnation };
 }
 
-/** A clock on the wire: `[[id, n], …]`, n ≥ 1, ids distinct, at most `clockEntriesMax`. */
-function decodeClock(value: unknown, limits: WireLimits, fail: Fail): Map<PeerId, number> {
+/**
+ * A clock on the wire: `[[id, n], …]`, n ≥ 1, ids distinct, at most
+ * `clockEntriesMax`. With `digests`, a third element of an entry that is a
+ * version digest is collected there (other trailing elements are ignored).
+ */
+function decodeClock(
+  value: unknown,
+  limits: WireLimits,
+  fail: Fail,
+  digests?: Map<PeerId, Uint8Array>,
+): Map<PeerId, number> {
   const entries = checkArray(value, "clock", fail);
   if (entries.length > limits.clockEntriesMax) {
     fail(`clock has ${entries.length} entries, limit ${limits.clockEntriesMax}`);
@@ -155,6 +165,10 @@ function decodeClock(value: unknown, limits: WireLimits, fail: Fail): Map<PeerId
     const n = checkPositive(entry[1], `clock[${i}].n`, fail);
     if (clock.has(id)) fail(`clock has id ${id} twice`);
     clock.set(id, n);
+    const digest = entry[2];
+    if (digests !== undefined && digest instanceof Uint8Array) {
+      if (digest.length === VERSION_DIGEST_BYTES) digests.set(id, digest.slice());
+    }
   }
   return clock;
 }
@@ -335,11 +349,10 @@ function decodePrune(value: readonly unknown[], limits: WireLimits): AnyMessage 
 function decodeHave(value: readonly unknown[], limits: WireLimits): AnyMessage {
   const fail: Fail = DECODE_FAIL.have;
   checkLength(value, 3, fail);
-  return {
-    type: "have",
-    full: checkFlag(value[1], "full", fail),
-    clock: decodeClock(value[2], limits, fail),
-  };
+  const digests = new Map<PeerId, Uint8Array>();
+  const full = checkFlag(value[1], "full", fail);
+  const clock = decodeClock(value[2], limits, fail, digests);
+  return digests.size > 0 ? { type: "have", full, clock, digests } : { type: "have", full, clock };
 }
 
 function decodeWant(value: readonly unknown[], limits: WireLimits): AnyMessage {

@@ -30,6 +30,7 @@ import {
   PEER_ID_BYTES,
   type PeerId,
   SIGNATURE_BYTES,
+  VERSION_DIGEST_BYTES,
 } from "./message.ts";
 import {
   type ChatBodyFields,
@@ -91,15 +92,33 @@ function encodeMember(
   ];
 }
 
-/** Encodes a clock sorted by id, so equal clocks give equal bytes. */
-function encodeClock(clock: VectorClock, limits: WireLimits, fail: Fail): unknown[] {
+/**
+ * Encodes a clock sorted by id, so equal clocks give equal bytes; an entry
+ * with a version digest (in `have`) carries it as a third element.
+ */
+function encodeClock(
+  clock: VectorClock,
+  limits: WireLimits,
+  fail: Fail,
+  digests?: ReadonlyMap<PeerId, Uint8Array>,
+): unknown[] {
   if (clock.size > limits.clockEntriesMax) {
     fail(`clock has ${clock.size} entries, limit ${limits.clockEntriesMax}`);
   }
-  return [...clock.keys()].sort().map((id) => [
-    encodeId(id, "clock id", fail),
-    checkPositive(clock.get(id), `clock entry of ${id}`, fail),
-  ]);
+  return [...clock.keys()].sort().map((id) => {
+    const entry: unknown[] = [
+      encodeId(id, "clock id", fail),
+      checkPositive(clock.get(id), `clock entry of ${id}`, fail),
+    ];
+    const digest = digests?.get(id);
+    if (digest !== undefined) {
+      if (!(digest instanceof Uint8Array) || digest.length !== VERSION_DIGEST_BYTES) {
+        fail(`digest of ${id} must be ${VERSION_DIGEST_BYTES} bytes, got ${describe(digest)}`);
+      }
+      entry.push(digest);
+    }
+    return entry;
+  });
 }
 
 /**
@@ -252,7 +271,7 @@ const ENCODERS: { readonly [T in AnyMessage["type"]]: Encoder<MessageOf<T>> } = 
   "have": (message, limits) => [
     MESSAGE_TYPE_CODES.have,
     message.full ? 1 : 0,
-    encodeClock(message.clock, limits, ENCODE_FAIL.have),
+    encodeClock(message.clock, limits, ENCODE_FAIL.have, message.digests),
   ],
   "skip": (message, limits) => [
     MESSAGE_TYPE_CODES.skip,

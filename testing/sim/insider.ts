@@ -165,6 +165,9 @@ export const INSIDER_ATTACKS: Readonly<Record<string, InsiderAttack>> = {
     },
     measure: (world, run) => {
       run.outcome.split_messages = world.checker.splitKeys().size;
+      // The agreed outcome: every honest peer that delivered a split message was told.
+      const honest = world.honestPeers().filter((p) => p.alive).map((p) => p.addr);
+      run.outcome.unresolved_splits = world.checker.unresolvedSplits(honest).length;
       run.outcome.honest_peers_told = (run.state.get("told") as Set<string> | undefined)?.size ?? 0;
     },
   },

@@ -12,6 +12,7 @@ import { BootstrapClient } from "../../lib/peer/bootstrap_client.ts";
 import { Delivery } from "../../lib/peer/delivery.ts";
 import { DirectRouting } from "../../lib/peer/direct_routing.ts";
 import { Dissemination } from "../../lib/peer/dissemination.ts";
+import { Equivocations } from "../../lib/peer/equivocation.ts";
 import { FailureDetector } from "../../lib/peer/failure_detector.ts";
 import type { Link } from "../../lib/peer/links.ts";
 import { Links } from "../../lib/peer/links.ts";
@@ -35,6 +36,7 @@ export interface Machines {
   readonly delivery: Delivery;
   readonly repair: Repair;
   readonly dissemination: Dissemination;
+  readonly equivocations: Equivocations;
   readonly direct: DirectRouting;
   readonly bootstrap: BootstrapClient;
   readonly membership: Membership;
@@ -60,7 +62,9 @@ export function machines(options: Partial<PeerNodeOptions> = {}): Machines {
   const links = new Links(emit);
   const delivery = new Delivery(SELF, emit, resolved);
   const repair = new Repair({ ...base, links, delivery });
-  const dissemination = new Dissemination({ ...base, links, delivery, repair });
+  const copyOf = (author: string, seq: number) => delivery.copyOf(author, seq);
+  const equivocations = new Equivocations({ ...base, links, copyOf });
+  const dissemination = new Dissemination({ ...base, links, delivery, repair, equivocations });
   const direct = new DirectRouting({
     ...base,
     links,
@@ -89,6 +93,7 @@ export function machines(options: Partial<PeerNodeOptions> = {}): Machines {
     delivery,
     repair,
     dissemination,
+    equivocations,
     direct,
     bootstrap,
     membership,

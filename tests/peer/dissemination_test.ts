@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { versionDigest } from "../../lib/peer/equivocation.ts";
 import { A, B, chat, machines, neighbour, SELF, sentTo } from "./_harness.ts";
 
 Deno.test("`Dissemination.push()` sends on tree links and arms the lazy timer for the others", () => {
@@ -27,7 +28,12 @@ Deno.test("`Dissemination.onLazyTimer()` announces news to lazy links once", () 
   m.dissemination.onLazyTimer(110);
   const effects = m.take();
   assert.deepEqual(sentTo(effects, b.conn), [
-    { type: "have", full: false, clock: new Map([[SELF, 1]]) },
+    {
+      type: "have",
+      full: false,
+      clock: new Map([[SELF, 1]]),
+      digests: new Map([[SELF, versionDigest(message)]]),
+    },
   ]);
   assert.deepEqual(sentTo(effects, a.conn), []);
   assert.equal(m.dissemination.nextDeadlineMs(), Infinity);

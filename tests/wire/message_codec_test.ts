@@ -224,6 +224,12 @@ const EXAMPLES: readonly AnyMessage[] = [
   { type: "chat", message: chatMessage(), repair: true },
   { type: "have", full: true, clock: new Map() },
   { type: "have", full: false, clock: new Map([[ID_A, 3], [ID_B, 1]]) },
+  {
+    type: "have",
+    full: false,
+    clock: new Map([[ID_A, 3], [ID_B, 1]]),
+    digests: new Map([[ID_B, new Uint8Array(16).fill(7)]]),
+  },
   { type: "skip", clock: new Map([[ID_B, 40]]) },
   { type: "want", graft: true, ranges: [{ author: ID_A, from: 0, to: 5 }] },
   { type: "want", graft: false, ranges: [] },
@@ -347,6 +353,29 @@ Deno.test("decodeMessage() ignores trailing extra elements of clock entries", ()
   const body = rawBody();
   body[2] = [[ID_A_BYTES, 2, "extra"], [ID_B_BYTES, 5]];
   assert.equal(decodeMessage(raw(rawChat(body))).type, "chat");
+});
+
+Deno.test("decodeMessage() reads a have entry's third element as a version digest only when it is 16 bytes", () => {
+  const digest = new Uint8Array(16).fill(9);
+  const have = decodeMessage(raw([11, 0, [[ID_A_BYTES, 2, digest], [ID_B_BYTES, 5, "x"]]]));
+  assert.equal(have.type, "have");
+  assert.deepEqual(have.type === "have" && [...(have.digests ?? [])], [[ID_A, digest]]);
+  const other = decodeMessage(raw([11, 0, [[ID_A_BYTES, 2, new Uint8Array(8)]]]));
+  assert.equal(other.type === "have" && other.digests, undefined, "another length is ignored");
+  // A clock entry of a chat never carries a digest: its third element stays ignored.
+  const body = rawBody();
+  body[2] = [[ID_A_BYTES, 2, digest], [ID_B_BYTES, 5]];
+  assert.equal(decodeMessage(raw(rawChat(body))).type, "chat");
+  assert.throws(
+    () =>
+      encodeMessage({
+        type: "have",
+        full: false,
+        clock: new Map([[ID_A, 1]]),
+        digests: new Map([[ID_A, new Uint8Array(3)]]),
+      }),
+    RangeError,
+  );
 });
 
 // ---------------------------------------------------------------------------

@@ -186,6 +186,19 @@ export class EffectChecker {
           this.#fail(`${effect.type} with a bad address`);
         }
         return;
+      case "equivocation": {
+        const [a, b] = effect.versions;
+        if (a.author !== effect.author || b.author !== effect.author) {
+          this.#fail("equivocation with a version of another author");
+        }
+        if (a.seq !== effect.seq || b.seq !== effect.seq) {
+          this.#fail("equivocation with versions of other sequence numbers");
+        }
+        if (a.text === b.text && a.nick === b.nick && a.ts === b.ts) {
+          this.#fail("equivocation between two equal versions");
+        }
+        return;
+      }
       case "direct":
         if (!(effect.box instanceof Uint8Array) || effect.box.length === 0) {
           this.#fail("direct without a box");

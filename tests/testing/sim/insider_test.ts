@@ -125,3 +125,14 @@ Deno.test("insider: throwaway authors cannot take the author slots (a real newco
     assert.equal(result.delivery_final, 1, `seed ${seed}`);
   }
 });
+
+Deno.test("insider: an equivocating author is found out, and every honest peer reaches the same outcome", () => {
+  for (const seed of SEEDS) {
+    const result = run("equivocation", seed);
+    // Before: split 30, told 0 (each peer kept whichever version came first, silently).
+    assert.ok(result.outcome.split_messages! > 0, `seed ${seed}: the attack splits deliveries`);
+    assert.equal(result.outcome.unresolved_splits, 0, `seed ${seed}`);
+    assert.equal(result.outcome.honest_peers_told, 16, `seed ${seed}`);
+    assert.equal(result.delivery_final, 1, `seed ${seed}`);
+  }
+});

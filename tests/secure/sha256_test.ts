@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { sha256 } from "../../lib/secure/sha256.ts";
+import { bytesToHex as toHex } from "../../lib/wire/hex.ts";
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+Deno.test("sha256() matches the FIPS 180-4 examples", () => {
+  assert.equal(
+    toHex(sha256(utf8(""))),
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+  );
+  assert.equal(
+    toHex(sha256(utf8("abc"))),
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  );
+  assert.equal(
+    toHex(sha256(utf8("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"))),
+    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+  );
+});
+
+Deno.test("sha256() agrees with WebCrypto at every length around the block edges (property)", async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 200 }), async (data) => {
+      const expected = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+      assert.deepEqual(sha256(data), expected);
+    }),
+    { numRuns: 300 },
+  );
+});
