@@ -37,6 +37,7 @@ export class ActorRuntime {
   readonly #authenticator: ChatAuthenticator | undefined;
   readonly #offencesMax: number;
   readonly #messagesPerSecondMax: number;
+  readonly #bytesPerSecondMax: number;
   readonly #admission: Admission;
   readonly #outbound: OutboundQueue;
   readonly #connector: Connector;
@@ -72,6 +73,7 @@ export class ActorRuntime {
     this.#authenticator = options.authenticator;
     this.#offencesMax = options.offencesMax ?? 3;
     this.#messagesPerSecondMax = options.messagesPerSecondMax ?? 25_000;
+    this.#bytesPerSecondMax = options.bytesPerSecondMax ?? 16_777_216;
     this.#admission = new Admission({
       connectionsMax: options.connectionsMax ?? 1_024,
       connectionsPerAddressMax: options.connectionsPerAddressMax ?? 64,
@@ -210,6 +212,7 @@ export class ActorRuntime {
     const pipeline = new InboundPipeline(live.channel, {
       limits: this.#limits,
       messagesPerSecondMax: this.#messagesPerSecondMax,
+      bytesPerSecondMax: this.#bytesPerSecondMax,
       offencesMax: this.#offencesMax,
       authenticator: this.#authenticator,
       isNewChat: actor.isNewChat === undefined ? undefined : (chat) => actor.isNewChat!(chat),

@@ -45,6 +45,12 @@ export interface ActorRuntimeOptions {
    * same number); past it the connection is closed. Default 25 000.
    */
   messagesPerSecondMax?: number;
+  /**
+   * Wire bytes a second one connection may send on average (bursts up to the
+   * same number); past it the connection is closed. A message count alone
+   * lets large frames through at 25 000 × the frame size. Default 16 MiB.
+   */
+  bytesPerSecondMax?: number;
   /** Signs own chat and verifies others' (secure rooms); none: chat is taken as it comes. */
   authenticator?: ChatAuthenticator;
   /** Forged or altered messages one connection may bring before it is closed. Default 3. */

@@ -31,6 +31,8 @@ export interface InboundPipelineOptions {
   readonly limits: WireLimits;
   /** Messages a second the connection may send on average (bursts up to the same number). */
   readonly messagesPerSecondMax: number;
+  /** Wire bytes a second the connection may send on average (bursts up to the same number). */
+  readonly bytesPerSecondMax: number;
   /** Forged or altered messages the connection may bring before it is closed. */
   readonly offencesMax: number;
   /** Verifies others' chat (secure rooms); none: chat is taken as it comes. */
@@ -50,6 +52,7 @@ export class InboundPipeline {
   readonly #channel: Channel;
   readonly #options: InboundPipelineOptions;
   readonly #rate: TokenBucket;
+  readonly #byteRate: TokenBucket;
   #offences = 0;
 
   /** A pipeline for the frames of `channel`. */
@@ -58,6 +61,8 @@ export class InboundPipeline {
     this.#options = options;
     const perSecond = options.messagesPerSecondMax;
     this.#rate = new TokenBucket(perSecond, perSecond, options.clock());
+    const bytesPerSecond = options.bytesPerSecondMax;
+    this.#byteRate = new TokenBucket(bytesPerSecond, bytesPerSecond, options.clock());
   }
 
   /**
@@ -71,7 +76,14 @@ export class InboundPipeline {
     frames: readonly Uint8Array[],
     accept: (message: Message) => boolean,
   ): Promise<boolean> {
-    const { stats, limits, messagesPerSecondMax, clock } = this.#options;
+    const { stats, limits, messagesPerSecondMax, bytesPerSecondMax, clock } = this.#options;
+    // Bytes are counted as they arrive, before any decryption or decoding:
+    // a peer that sends few large frames is bounded like one that sends many.
+    let bytes = 0;
+    for (const frame of frames) bytes += frame.length + 4;
+    if (!this.#byteRate.take(clock(), bytes)) {
+      throw new ProtocolError(`Too many bytes: more than ${bytesPerSecondMax} a second`);
+    }
     // Open every frame of the read at once (decryption keeps its nonce
     // order: each call takes the next), then decode them all.
     const opened = frames.map((frame) => {

@@ -23,14 +23,14 @@ export class TokenBucket {
     this.#lastMs = nowMs;
   }
 
-  /** Takes one token; `false` when the rate is exceeded (no token is taken then). */
-  take(nowMs: number): boolean {
+  /** Takes `count` tokens (one event, or its bytes); `false` when the rate is exceeded (none are taken then). */
+  take(nowMs: number, count = 1): boolean {
     if (nowMs > this.#lastMs) {
       this.#tokens = Math.min(this.#burst, this.#tokens + (nowMs - this.#lastMs) * this.#perMs);
       this.#lastMs = nowMs;
     }
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    if (this.#tokens < count) return false;
+    this.#tokens -= count;
     return true;
   }
 }

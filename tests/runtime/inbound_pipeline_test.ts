@@ -68,6 +68,7 @@ function harness(
   h.pipeline = new InboundPipeline(plainChannel(), {
     limits: DEFAULT_WIRE_LIMITS,
     messagesPerSecondMax: 1_000,
+    bytesPerSecondMax: 1_000_000,
     offencesMax: 3,
     authenticator,
     isNewChat: (m) => !(options.seen?.has(m.seq) ?? false),
@@ -123,6 +124,16 @@ Deno.test("InboundPipeline refuses more messages than the rate allows, before de
   await assert.rejects(
     h.pipeline.receive(frames, () => true),
     (e) => e instanceof ProtocolError && /Too many messages/.test(e.message),
+  );
+});
+
+Deno.test("InboundPipeline refuses more bytes than the rate allows, before opening them", async () => {
+  const h = harness({ bytesPerSecondMax: 1_000 });
+  assert.deepEqual(await receive(h, [chat(1)]), [1]);
+  // Not even a valid frame: the byte rate speaks first.
+  await assert.rejects(
+    h.pipeline.receive([new Uint8Array(1_000)], () => true),
+    (e) => e instanceof ProtocolError && /Too many bytes: more than 1000 a second/.test(e.message),
   );
 });
 
