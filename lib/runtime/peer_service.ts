@@ -96,6 +96,16 @@ export interface PeerStats extends RuntimeStats {
   delivered: number;
   /** Messages waiting for their causes. */
   heldBack: number;
+  /** Their estimated bytes (bounded by `holdBackBytesMax`). */
+  heldBackBytes: number;
+  /** Messages in the history window kept for repairs. */
+  historyMessages: number;
+  /** Their estimated bytes (bounded by `historyBytesMax`). */
+  historyBytes: number;
+  /** The JavaScript heap in use, in bytes: what memory the process holds live now. */
+  heapUsedBytes: number;
+  /** Resident memory, in bytes (the heap may be free but not yet returned to the system). */
+  rssBytes: number;
   /** Open neighbour connections. */
   neighbours: number;
 }
@@ -201,6 +211,10 @@ async function servePeer(
       ...runtime.stats,
       delivered: [...node.deliveredClock.values()].reduce((a, b) => a + b, 0),
       heldBack: node.heldBackCount,
+      heldBackBytes: node.heldBackBytes,
+      historyMessages: node.historySize,
+      historyBytes: node.historyBytes,
+      ...memoryFigures(),
       neighbours: node.neighbourIds().length,
     }),
     async stop() {
@@ -226,4 +240,10 @@ function checkText(text: string, context: string): void {
 function checkNick(nick: string, context: string): void {
   const problem = nickProblem(nick);
   if (problem !== undefined) throw new RangeError(`${context}: ${problem}`);
+}
+
+/** Heap in use and resident memory, in bytes. */
+function memoryFigures(): { heapUsedBytes: number; rssBytes: number } {
+  const memory = Deno.memoryUsage();
+  return { heapUsedBytes: memory.heapUsed, rssBytes: memory.rss };
 }

@@ -84,6 +84,11 @@ export class JsonChild {
     return this.#stderr;
   }
 
+  /** Its OS process id. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** Writes one command line. */
   async send(command: JsonLine): Promise<void> {
     await this.#writer.write(ENCODER.encode(JSON.stringify(command) + "\n"));

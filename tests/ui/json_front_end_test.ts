@@ -244,6 +244,11 @@ const STATS = {
   forgeries: 0,
   delivered: 7,
   heldBack: 8,
+  heldBackBytes: 10,
+  historyMessages: 11,
+  historyBytes: 12,
+  heapUsedBytes: 13,
+  rssBytes: 14,
   neighbours: 9,
 };
 
