@@ -41,6 +41,7 @@ import type { Identity } from "./lib/identity/identity.ts";
 import type { PeerStore } from "./lib/store/peer_store.ts";
 import { StoreError } from "./lib/store/store_error.ts";
 import { generateRoomKeyFile, resolveRoomKey, type RoomKey } from "./lib/secure/room_key.ts";
+import { roomTagOf } from "./lib/secure/room_tag.ts";
 import { withDeadline } from "./lib/runtime/with_deadline.ts";
 
 const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
@@ -78,7 +79,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "bootstrap":
         return await runBootstrap(command);
       case "id": {
-        const { identity } = await openDataDir(command.dataDir, { store: false });
+        const { identity } = await openDataDir(command.dataDir);
         stdout.line(identity!.id);
         return 0;
       }
@@ -124,10 +125,11 @@ async function runPeer(command: PeerCommand): Promise<number> {
   }
   let terminal: TerminalSession | undefined;
   const log = logTo(command.logLevel, "peer");
-  const { identity, store } = await openDataDir(command.dataDir);
+  const tag = await roomTagOf(room, command.room);
+  const { identity, store } = await openDataDir(command.dataDir, { roomTag: tag });
   const peer = await startPeer({
     ...(identity === undefined ? {} : { identity }),
-    ...(room === undefined ? { insecure: true } : { room }),
+    ...(room === undefined ? { insecure: true, plainRoom: command.room } : { room }),
     ...(store === undefined ? {} : { store }),
     joins: command.joins,
     listen: command.listen,
@@ -336,10 +338,13 @@ async function plainSession(peer: PeerService, stop: () => Promise<void>): Promi
   await stop();
 }
 
-/** Identity and store from the data directory, or nothing for an ephemeral peer. */
+/**
+ * Identity and, given a room's tag, that room's store from the data
+ * directory, or nothing for an ephemeral peer.
+ */
 async function openDataDir(
   dataDir: string | undefined,
-  { store = true }: { store?: boolean } = {},
+  { roomTag }: { roomTag?: Uint8Array } = {},
 ): Promise<{ identity?: Identity; store?: PeerStore }> {
   if (dataDir === undefined) return {};
   let identity: Identity;
@@ -348,10 +353,13 @@ async function openDataDir(
   } catch (error) {
     throw new SetupError((error as Error).message);
   }
-  if (!store) return { identity };
+  if (roomTag === undefined) return { identity };
   // Loaded only with a data directory: --ephemeral peers need no SQLite.
   const { PeerStore } = await import("./lib/store/peer_store.ts");
-  return { identity, store: await PeerStore.open(dataDir) };
+  const store = await PeerStore.open(dataDir, roomTag, {
+    onNotice: (text) => stderr.line(`p2pchat: ${text}`),
+  });
+  return { identity, store };
 }
 
 /** The room key from the flags (PBKDF2 for a passphrase), or nothing with --insecure. */

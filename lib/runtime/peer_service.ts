@@ -24,7 +24,13 @@ import { ActorRuntime, type RuntimeStats } from "./actor_runtime.ts";
 import { DirectInbox } from "./direct_inbox.ts";
 import { listenTcp } from "./listen.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
-import { closingOnError, securedRuntimeOptions, type ServiceOptions } from "./service_options.ts";
+import {
+  closingOnError,
+  securedRuntimeOptions,
+  type ServiceOptions,
+  serviceRoomTag,
+} from "./service_options.ts";
+import { sameRoomTag } from "../secure/room_tag.ts";
 import { StoreRecorder } from "./store_recorder.ts";
 
 /** How long a leaving peer waits for its goodbyes to be delivered. */
@@ -39,8 +45,10 @@ export interface StartPeerOptions extends ServiceOptions {
   /** Peers (or bootstraps) to join through as well. Default none. */
   joins?: readonly string[];
   /**
-   * Where identity-independent state lives (history, clock, incarnation,
-   * address book); it is closed when the peer stops. Default: nothing is kept.
+   * Where the room's state lives (history, clock, incarnation, address book,
+   * own messages); it must be the store of this peer's room (its tag, see
+   * `room_tag.ts`), and it is closed when the peer stops. Default: nothing is
+   * kept.
    */
   store?: PeerStore;
   /** Protocol tuning of the peer actor. */
@@ -129,6 +137,10 @@ async function servePeer(
   addr: string,
 ): Promise<PeerService> {
   const store = options.store;
+  if (store !== undefined && !sameRoomTag(store.roomTag, await serviceRoomTag(options))) {
+    // Never show or serve one room's history in another.
+    throw new TypeError("Cannot start: the store belongs to another room");
+  }
   const restored = store?.restore();
   const node = new PeerNode({
     ...options.node,

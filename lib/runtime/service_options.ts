@@ -15,7 +15,7 @@ import type { X25519KeyPair } from "../identity/x25519_key_pair.ts";
 import { noiseHandshake } from "../secure/noise_handshake.ts";
 import { plainHandshake } from "../secure/plain_channel.ts";
 import { DEFAULT_ROOM, publicRoomKey, type RoomKey } from "../secure/room_key.ts";
-import { plainRoomTag, roomTag } from "../secure/room_tag.ts";
+import { roomTag, roomTagOf } from "../secure/room_tag.ts";
 import type { ActorRuntimeOptions } from "./actor_runtime.ts";
 import type { PeerEvent } from "./peer_event.ts";
 
@@ -104,10 +104,7 @@ async function serviceRoom(options: ServiceOptions): Promise<RoomKey | undefined
  * @throws {TypeError} if both a room and insecure mode are asked for.
  */
 export async function serviceRoomTag(options: ServiceOptions): Promise<Uint8Array<ArrayBuffer>> {
-  const room = await serviceRoom(options);
-  return room === undefined
-    ? await plainRoomTag(options.plainRoom ?? DEFAULT_ROOM)
-    : await roomTag(room);
+  return await roomTagOf(await serviceRoom(options), options.plainRoom ?? DEFAULT_ROOM);
 }
 
 /** Runs `start`; if it fails, the port it was given is let go before the error goes on. */

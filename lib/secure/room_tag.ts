@@ -75,6 +75,22 @@ export async function plainRoomTag(room: string): Promise<Uint8Array<ArrayBuffer
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 }
 
+/**
+ * The tag of the room a node runs in: `roomTag(room)` with a key, or
+ * `plainRoomTag(plainRoom)` without one (`--insecure`).
+ */
+export async function roomTagOf(
+  room: RoomKey | undefined,
+  plainRoom: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return room === undefined ? await plainRoomTag(plainRoom) : await roomTag(room);
+}
+
+/** Whether two tags are the same bytes. */
+export function sameRoomTag(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
+}
+
 /** A tag as 64 lowercase hex digits (the store's file name). */
 export function roomTagHex(tag: Uint8Array): string {
   if (tag.byteLength !== ROOM_TAG_BYTES) {

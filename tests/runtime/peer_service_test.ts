@@ -3,9 +3,14 @@ import assert from "node:assert/strict";
 import { type PeerEvent, startBootstrap, startPeer } from "../../lib/runtime/mod.ts";
 import { publicRoomKey } from "../../lib/secure/room_key.ts";
 import { PeerStore, StoreError } from "../../lib/store/peer_store.ts";
+import { plainRoomTag, roomTag } from "../../lib/secure/room_tag.ts";
+
+/** The tags of the rooms these peers run in: plain and public lobby. */
+const PLAIN_LOBBY = await plainRoomTag("lobby");
+const LOBBY = await roomTag(await publicRoomKey("lobby"));
 
 Deno.test("startPeer() stops sending, but keeps running, once its store fails", async () => {
-  const store = PeerStore.memory();
+  const store = PeerStore.memory(PLAIN_LOBBY);
   const logs: string[] = [];
   const peer = await startPeer({
     insecure: true,
@@ -49,7 +54,7 @@ Deno.test("startPeer() and startBootstrap() let go of their port when they canno
 
 Deno.test("PeerService.send() refuses an over-long text: nothing is stamped, stored or delivered, and later messages reach others", async () => {
   const bootstrap = await startBootstrap({ listen: "127.0.0.1:0" });
-  const store = PeerStore.memory();
+  const store = PeerStore.memory(LOBBY);
   const annDelivered: number[] = [];
   const bobDelivered: string[] = [];
   const ann = await startPeer({
@@ -117,5 +122,25 @@ Deno.test("PeerService refuses a nick or address the wire could never carry", as
     assert.equal(peer.nick, "anna");
   } finally {
     await peer.stop();
+  }
+});
+
+Deno.test("startPeer() refuses the store of another room: no history is shown or served across rooms", async () => {
+  const privateRoom = { ...(await publicRoomKey("lobby")), psk: new Uint8Array(32).fill(9) };
+  const store = PeerStore.memory(await roomTag(privateRoom));
+  try {
+    // The public lobby, with the private lobby's store.
+    await assert.rejects(
+      () => startPeer({ listen: "127.0.0.1:0", nick: "ann", store }),
+      (e) =>
+        e instanceof TypeError && e.message === "Cannot start: the store belongs to another room",
+    );
+    // The plain lobby is another room too.
+    await assert.rejects(
+      () => startPeer({ insecure: true, listen: "127.0.0.1:0", nick: "ann", store }),
+      TypeError,
+    );
+  } finally {
+    store.close();
   }
 });
