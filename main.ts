@@ -36,7 +36,7 @@ import { LineWriter, readLines } from "./lib/ui/line_writer.ts";
 import type { TerminalSession } from "./lib/ui/terminal_front_end.ts";
 import { sanitizeForTerminal } from "./lib/ui/display.ts";
 import { parseAddress } from "./lib/wire/address.ts";
-import { loadOrCreateIdentity } from "./lib/identity/identity_store.ts";
+import { IDENTITY_KEY_FILE, loadOrCreateIdentity } from "./lib/identity/identity_store.ts";
 import type { Identity } from "./lib/identity/identity.ts";
 import type { PeerStore } from "./lib/store/peer_store.ts";
 import { StoreError } from "./lib/store/store_error.ts";
@@ -126,7 +126,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
   let terminal: TerminalSession | undefined;
   const log = logTo(command.logLevel, "peer");
   const tag = await roomTagOf(room, command.room);
-  const { identity, store } = await openDataDir(command.dataDir, { roomTag: tag });
+  const { identity, store, newIdentity } = await openDataDir(command.dataDir, { roomTag: tag });
   const peer = await startPeer({
     ...(identity === undefined ? {} : { identity }),
     ...(room === undefined ? { insecure: true, plainRoom: command.room } : { room }),
@@ -137,6 +137,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     nick: command.nick,
     bootstraps,
     node: {
+      newIdentity: newIdentity ?? true,
       connectionsMax: command.connectionsMax,
       // Room between target and maximum lets newcomers in without evictions.
       connectionsTarget: Math.max(1, Math.ceil((2 * command.connectionsMax) / 3)),
@@ -327,10 +328,11 @@ async function plainSession(peer: PeerService, stop: () => Promise<void>): Promi
     ) {
       if (line === "exit" || line === "/quit") return;
       if (line.trim() === "") continue;
+      const notSent = (error: unknown) => stderr.line(`p2pchat: ${(error as Error).message}`);
       try {
-        peer.send(line);
+        peer.send(line).catch(notSent);
       } catch (error) {
-        stderr.line(`p2pchat: ${(error as Error).message}`);
+        notSent(error);
       }
     }
   })();
@@ -345,9 +347,14 @@ async function plainSession(peer: PeerService, stop: () => Promise<void>): Promi
 async function openDataDir(
   dataDir: string | undefined,
   { roomTag }: { roomTag?: Uint8Array } = {},
-): Promise<{ identity?: Identity; store?: PeerStore }> {
+): Promise<{ identity?: Identity; store?: PeerStore; newIdentity?: boolean }> {
   if (dataDir === undefined) return {};
   let identity: Identity;
+  // A key made just now has sent nothing: its first send need not wait for neighbours.
+  const newIdentity = await Deno.lstat(`${dataDir}/${IDENTITY_KEY_FILE}`).then(
+    () => false,
+    () => true,
+  );
   try {
     identity = (await loadOrCreateIdentity(dataDir)).identity;
   } catch (error) {
@@ -359,7 +366,7 @@ async function openDataDir(
   const store = await PeerStore.open(dataDir, roomTag, {
     onNotice: (text) => stderr.line(`p2pchat: ${text}`),
   });
-  return { identity, store };
+  return { identity, store, newIdentity };
 }
 
 /** The room key from the flags (PBKDF2 for a passphrase), or nothing with --insecure. */

@@ -45,7 +45,7 @@ export interface ActorRuntimeOptions {
    * same number); past it the connection is closed. Default 25 000.
    */
   messagesPerSecondMax?: number;
-  /** Signs own chat and verifies others' (secure rooms); none: chat is taken as it comes. */
+  /** Verifies chat on its way in (secure rooms; own chat is signed before it is stored and published); none: chat is taken as it comes. */
   authenticator?: ChatAuthenticator;
   /** Forged or altered messages one connection may bring before it is closed. Default 3. */
   offencesMax?: number;
