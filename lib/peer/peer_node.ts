@@ -293,6 +293,16 @@ export class PeerNode implements Actor {
   }
 
   /**
+   * Whether `message`, stamped by {@linkcode PeerNode.stampChat}, may still be
+   * published: its seq is the next one and above every own seq a neighbour
+   * announced since. Otherwise stamp again.
+   */
+  stampIsCurrent(message: ChatMessage): boolean {
+    return message.seq === this.#delivery.deliveredSeq(this.#id) + 1 &&
+      message.seq > this.#ownSeq.heardSeq;
+  }
+
+  /**
    * Publishes a message stamped by {@linkcode PeerNode.stampChat} (signed,
    * and committed to disk, by then): delivers it locally and pushes it to the
    * neighbours exactly as given.
@@ -306,9 +316,8 @@ export class PeerNode implements Actor {
     if (message.author !== this.#id) {
       throw new TypeError("Cannot send: the message is not this peer's own");
     }
-    const next = this.#delivery.deliveredSeq(this.#id) + 1;
-    if (message.seq !== next) {
-      throw new RangeError(`Cannot send: the stamp is stale (seq ${message.seq}, next is ${next})`);
+    if (!this.stampIsCurrent(message)) {
+      throw new RangeError(`Cannot send: the stamp is stale (seq ${message.seq})`);
     }
     const released = this.#delivery.recordOwn(message);
     this.#repair.deliver([message, ...released]);

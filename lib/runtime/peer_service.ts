@@ -208,9 +208,9 @@ async function servePeer(
     for (;;) {
       const stamped = runtime.run(() => node.stampChat(text, Date.now()));
       const message = authenticator === undefined ? stamped : await authenticator.sign(stamped);
-      // Nothing ran between here and the publish: if the stamp went stale
-      // while it was signed (own history came back), stamp again.
-      if (message.seq !== node.deliveredSeq(node.id) + 1) continue;
+      // Nothing runs between here and the publish: if the stamp went stale
+      // while it was signed (own history came back, or was announced), stamp again.
+      if (!node.stampIsCurrent(message)) continue;
       recorder?.commitOwn(message);
       return runtime.run((now) => node.publishChat(message, now));
     }
