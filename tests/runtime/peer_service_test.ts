@@ -241,3 +241,26 @@ Deno.test("PeerService.send(): on a full disk (databaseBytesMax) the user sees S
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("PeerService.send(): concurrent sends are serialized: each is stamped, committed and published in call order", async () => {
+  const store = PeerStore.memory(LOBBY);
+  const delivered: number[] = [];
+  const peer = await startPeer({
+    listen: "127.0.0.1:0",
+    nick: "ann",
+    store,
+    onEvent: (e) => {
+      if (e.type === "deliver") delivered.push(e.message.seq);
+    },
+  });
+  try {
+    const sent = await Promise.all(["a", "b", "c", "d"].map((text) => peer.send(text)));
+    assert.deepEqual(sent.map((m) => `${m.seq} ${m.text}`), ["1 a", "2 b", "3 c", "4 d"]);
+    assert.deepEqual(delivered, [1, 2, 3, 4]);
+    const stored = store.restore().messages;
+    assert.deepEqual(stored.map((m) => `${m.seq} ${m.text}`), ["1 a", "2 b", "3 c", "4 d"]);
+    assert.ok(stored.every((m) => m.signature.byteLength === 64), "each stored signed");
+  } finally {
+    await peer.stop();
+  }
+});
