@@ -12,9 +12,11 @@
  *
  * An announcement is a neighbour's word, not a proof: a hostile neighbour
  * could announce an absurd number to make this peer skip ahead so far that
- * nobody accepts its messages. So an announcement counts at most
- * `seqAheadMax` beyond what this peer delivered: a lie costs at most a gap
- * that receivers close with a `skip` from this peer, never its voice.
+ * nobody accepts its messages. So an announcement counts at most so far that
+ * the next stamp is `seqAheadMax` beyond what this peer delivered (receivers
+ * still accept that), and only until the first message is published: a lie
+ * costs at most one gap, which receivers close with a `skip` from this peer,
+ * never its voice.
  *
  * @module
  */
@@ -34,6 +36,8 @@ export class OwnSeqSync {
   #heard = 0;
   #fullHaveSeen = false;
   #deadlineMs = Infinity;
+  /** A message was published: announcements are no longer news about lost history. */
+  #settled = false;
 
   /** Sync for peer `id`; `deliveredSeq` says how many of its own messages it has delivered. */
   constructor(id: PeerId, options: OwnSeqSyncReads, deliveredSeq: () => number) {
@@ -61,10 +65,17 @@ export class OwnSeqSync {
 
   /** A neighbour's `have`: how far it delivered this peer's own messages. */
   onHave(have: Have): void {
+    if (this.#settled) return;
     if (have.full) this.#fullHaveSeen = true;
     const announced = have.clock.get(this.#id);
     if (announced === undefined || announced <= this.#heard) return;
-    this.#heard = Math.min(announced, this.#deliveredSeq() + this.#options.seqAheadMax);
+    const capped = this.#deliveredSeq() + this.#options.seqAheadMax - 1;
+    this.#heard = Math.max(this.#heard, Math.min(announced, capped));
+  }
+
+  /** This peer published a message: from now on it knows its own sequence. */
+  settle(): void {
+    this.#settled = true;
   }
 
   /**

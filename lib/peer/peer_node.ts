@@ -320,6 +320,7 @@ export class PeerNode implements Actor {
       throw new RangeError(`Cannot send: the stamp is stale (seq ${message.seq})`);
     }
     const released = this.#delivery.recordOwn(message);
+    this.#ownSeq.settle();
     this.#repair.deliver([message, ...released]);
     this.#dissemination.push(message, undefined, nowMs);
     return message;

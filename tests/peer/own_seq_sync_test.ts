@@ -113,7 +113,7 @@ Deno.test("PeerNode: a new identity sends at once", () => {
   assert.equal(node.ownSeqSynced(100), true);
 });
 
-Deno.test("PeerNode: a neighbour's absurd claim about this peer's sequence moves it at most seqAheadMax ahead", () => {
+Deno.test("PeerNode: a neighbour's absurd claim about this peer's sequence moves it at most seqAheadMax ahead, once", () => {
   const { node, conn } = lostDatabase({ seqAheadMax: 1_000 });
   node.handleMessage(
     conn,
@@ -122,7 +122,10 @@ Deno.test("PeerNode: a neighbour's absurd claim about this peer's sequence moves
   );
   // Every receiver still accepts a message 1 000 ahead of what it delivered
   // (and closes the gap with this peer's skip), never one further.
-  assert.equal(node.sendChat("still heard", 0, 5_000).seq, 1_001);
+  assert.equal(node.sendChat("still heard", 0, 5_000).seq, 1_000);
+  // Once it has sent, claims about its own sequence are no longer taken in.
+  node.handleMessage(conn, { type: "have", full: false, clock: new Map([[SELF, 1_500]]) }, 5_001);
+  assert.equal(node.sendChat("next", 0, 5_001).seq, 1_001);
 });
 
 Deno.test("PeerNode.publishChat() refuses a stamp that went stale while it was signed", () => {
