@@ -36,11 +36,12 @@ import { LineWriter, readLines } from "./lib/ui/line_writer.ts";
 import type { TerminalSession } from "./lib/ui/terminal_front_end.ts";
 import { sanitizeForTerminal } from "./lib/ui/display.ts";
 import { parseAddress } from "./lib/wire/address.ts";
-import { loadOrCreateIdentity } from "./lib/identity/identity_store.ts";
+import { IDENTITY_KEY_FILE, loadOrCreateIdentity } from "./lib/identity/identity_store.ts";
 import type { Identity } from "./lib/identity/identity.ts";
 import type { PeerStore } from "./lib/store/peer_store.ts";
 import { StoreError } from "./lib/store/store_error.ts";
 import { generateRoomKeyFile, resolveRoomKey, type RoomKey } from "./lib/secure/room_key.ts";
+import { roomTagOf } from "./lib/secure/room_tag.ts";
 import { withDeadline } from "./lib/runtime/with_deadline.ts";
 
 const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
@@ -78,7 +79,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "bootstrap":
         return await runBootstrap(command);
       case "id": {
-        const { identity } = await openDataDir(command.dataDir, { store: false });
+        const { identity } = await openDataDir(command.dataDir);
         stdout.line(identity!.id);
         return 0;
       }
@@ -124,10 +125,11 @@ async function runPeer(command: PeerCommand): Promise<number> {
   }
   let terminal: TerminalSession | undefined;
   const log = logTo(command.logLevel, "peer");
-  const { identity, store } = await openDataDir(command.dataDir);
+  const tag = await roomTagOf(room, command.room);
+  const { identity, store, newIdentity } = await openDataDir(command.dataDir, { roomTag: tag });
   const peer = await startPeer({
     ...(identity === undefined ? {} : { identity }),
-    ...(room === undefined ? { insecure: true } : { room }),
+    ...(room === undefined ? { insecure: true, plainRoom: command.room } : { room }),
     ...(store === undefined ? {} : { store }),
     joins: command.joins,
     listen: command.listen,
@@ -135,6 +137,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     nick: command.nick,
     bootstraps,
     node: {
+      newIdentity: newIdentity ?? true,
       connectionsMax: command.connectionsMax,
       // Room between target and maximum lets newcomers in without evictions.
       connectionsTarget: Math.max(1, Math.ceil((2 * command.connectionsMax) / 3)),
@@ -325,10 +328,11 @@ async function plainSession(peer: PeerService, stop: () => Promise<void>): Promi
     ) {
       if (line === "exit" || line === "/quit") return;
       if (line.trim() === "") continue;
+      const notSent = (error: unknown) => stderr.line(`p2pchat: ${(error as Error).message}`);
       try {
-        peer.send(line);
+        peer.send(line).catch(notSent);
       } catch (error) {
-        stderr.line(`p2pchat: ${(error as Error).message}`);
+        notSent(error);
       }
     }
   })();
@@ -336,22 +340,33 @@ async function plainSession(peer: PeerService, stop: () => Promise<void>): Promi
   await stop();
 }
 
-/** Identity and store from the data directory, or nothing for an ephemeral peer. */
+/**
+ * Identity and, given a room's tag, that room's store from the data
+ * directory, or nothing for an ephemeral peer.
+ */
 async function openDataDir(
   dataDir: string | undefined,
-  { store = true }: { store?: boolean } = {},
-): Promise<{ identity?: Identity; store?: PeerStore }> {
+  { roomTag }: { roomTag?: Uint8Array } = {},
+): Promise<{ identity?: Identity; store?: PeerStore; newIdentity?: boolean }> {
   if (dataDir === undefined) return {};
   let identity: Identity;
+  // A key made just now has sent nothing: its first send need not wait for neighbours.
+  const newIdentity = await Deno.lstat(`${dataDir}/${IDENTITY_KEY_FILE}`).then(
+    () => false,
+    () => true,
+  );
   try {
     identity = (await loadOrCreateIdentity(dataDir)).identity;
   } catch (error) {
     throw new SetupError((error as Error).message);
   }
-  if (!store) return { identity };
+  if (roomTag === undefined) return { identity };
   // Loaded only with a data directory: --ephemeral peers need no SQLite.
   const { PeerStore } = await import("./lib/store/peer_store.ts");
-  return { identity, store: await PeerStore.open(dataDir) };
+  const store = await PeerStore.open(dataDir, roomTag, {
+    onNotice: (text) => stderr.line(`p2pchat: ${text}`),
+  });
+  return { identity, store, newIdentity };
 }
 
 /** The room key from the flags (PBKDF2 for a passphrase), or nothing with --insecure. */

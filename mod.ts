@@ -10,7 +10,7 @@
  *
  * const bootstrap = await startBootstrap({ listen: "127.0.0.1:0" });
  * const ann = await startPeer({ listen: "127.0.0.1:0", nick: "ann", bootstraps: [bootstrap.addr] });
- * const message = ann.send("hello");
+ * const message = await ann.send("hello");
  * assert.equal(message.seq, 1);
  * await ann.stop();
  * await bootstrap.stop();

@@ -83,9 +83,11 @@ const round = (ms: number) => Math.round(ms);
 /** The data directories' parent, removed on every way out. */
 let workDir: string | undefined;
 
-/** What a stopped peer had delivered, in delivery order, from its database. */
+/** What a stopped peer had delivered, in delivery order, from its database (one room's store). */
 function deliveredOnDisk(dataDir: string): string[] {
-  const db = new DatabaseSync(`${dataDir}/peer.db`, { readOnly: true });
+  const room = [...Deno.readDirSync(`${dataDir}/rooms`)].find((e) => e.name.endsWith(".db"));
+  if (room === undefined) throw new Error(`No room store in ${dataDir}/rooms`);
+  const db = new DatabaseSync(`${dataDir}/rooms/${room.name}`, { readOnly: true });
   try {
     return db.prepare("SELECT author, seq FROM messages ORDER BY id").all().map((row) =>
       key({ author: String(row.author), seq: Number(row.seq) })

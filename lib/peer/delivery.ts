@@ -140,23 +140,19 @@ export class Delivery {
     }
   }
 
-  /** Stamps and records this peer's own next message; returns it and what it released. */
-  stampOwn(
-    text: string,
-    nick: string,
-    ts: number,
-  ): { message: ChatMessage; released: ChatMessage[] } {
+  /**
+   * This peer's own next message, stamped (`seq` and the delivered clock)
+   * but not recorded: it is signed and committed to disk before
+   * {@linkcode Delivery.recordOwn} takes it.
+   */
+  stampOwn(text: string, nick: string, ts: number): ChatMessage {
     const { seq, clock } = this.#queue.nextStamp(this.#id);
-    const message: ChatMessage = {
-      author: this.#id,
-      seq,
-      clock,
-      nick,
-      text,
-      ts,
-      signature: NO_SIGNATURE,
-    };
-    return { message, released: this.#queue.recordOwn(message) };
+    return { author: this.#id, seq, clock, nick, text, ts, signature: NO_SIGNATURE };
+  }
+
+  /** Records this peer's own message, stamped by `stampOwn`; returns what it released. */
+  recordOwn(message: ChatMessage): ChatMessage[] {
+    return this.#queue.recordOwn(message);
   }
 
   /** Hands `messages` to the user, in order, and keeps them for repairs. */

@@ -44,6 +44,7 @@ import { Equivocations, sameVersion } from "./equivocation.ts";
 import { FailureDetector } from "./failure_detector.ts";
 import { Links } from "./links.ts";
 import { Membership } from "./membership.ts";
+import { OwnSeqSync } from "./own_seq_sync.ts";
 import {
   type PeerNodeOptions,
   type ResolvedPeerNodeOptions,
@@ -94,6 +95,7 @@ export class PeerNode implements Actor {
   readonly #membership: Membership;
   readonly #failureDetector: FailureDetector;
   readonly #activeView: ActiveView;
+  readonly #ownSeq: OwnSeqSync;
 
   /** A peer that has not started yet. */
   constructor(options: PeerNodeOptions) {
@@ -108,6 +110,7 @@ export class PeerNode implements Actor {
     // Membership is built below; delivery asks it only when a new author comes.
     const isMember = (peer: PeerId) => this.#membership.get(peer) !== undefined;
     const delivery = this.#delivery = new Delivery(id, emit, resolved, isMember);
+    this.#ownSeq = new OwnSeqSync(id, resolved, () => delivery.deliveredSeq(id));
     const repair = this.#repair = new Repair({ ...base, links, delivery });
     const copyOf = (author: PeerId, seq: number) => delivery.copyOf(author, seq);
     const equivocations = this.#equivocations = new Equivocations({ ...base, links, copyOf });
@@ -231,6 +234,7 @@ export class PeerNode implements Actor {
     if (this.#started) throw new TypeError("Cannot start peer: already started");
     this.#started = true;
     startPeerTimers(this.#timers, this.#options, this.#random, nowMs);
+    this.#ownSeq.start(nowMs);
     for (const addr of this.#options.joins) this.join(addr, nowMs);
     this.handleTimeout(nowMs);
   }
@@ -242,18 +246,85 @@ export class PeerNode implements Actor {
 
   /**
    * Authors a chat message: delivers it locally at once (own messages are
-   * always deliverable) and pushes it to the neighbours.
+   * always deliverable) and pushes it to the neighbours. The message goes
+   * unsigned: this is {@linkcode PeerNode.stampChat} then
+   * {@linkcode PeerNode.publishChat}, for simulations and plain rooms; a
+   * runtime that signs and stores calls the two itself, with both in between.
    *
    * @throws {RangeError} if the wire could not carry the text (at most 4 096
    * UTF-8 bytes of well-formed Unicode); nothing is stamped or emitted.
    */
   sendChat(text: string, ts: number, nowMs: number): ChatMessage {
+    return this.publishChat(this.stampChat(text, ts), nowMs);
+  }
+
+  /**
+   * Whether this peer may send now without reusing one of its sequence
+   * numbers, as far as it can know (`own_seq_sync.ts`): a new identity, or
+   * its neighbours said how far they delivered its messages and those are
+   * back, or `ownSeqSyncTimeoutMs` has passed since the start.
+   */
+  ownSeqSynced(nowMs: number): boolean {
+    return this.#ownSeq.isSynced(nowMs);
+  }
+
+  /** When {@linkcode PeerNode.ownSeqSynced} turns true at the latest. */
+  get ownSeqSyncDeadlineMs(): number {
+    return this.#ownSeq.deadlineMs;
+  }
+
+  /**
+   * Stamps this peer's next chat message (sequence number, clock, nick)
+   * without recording or sending anything: the caller signs it and commits
+   * it to disk, then hands it to {@linkcode PeerNode.publishChat}. Own
+   * history that neighbours announced and that never came back is given up
+   * first (a `skip`), so the stamp is above every sequence number used before.
+   *
+   * @throws {RangeError} if the wire could not carry the text.
+   * @throws {TypeError} if the peer is leaving.
+   */
+  stampChat(text: string, ts: number): ChatMessage {
     if (this.#links.leaving) throw new TypeError("Cannot send: the peer is leaving");
     // Refused before it is stamped: a sequence number given to a message no
     // one can receive would hold back every later message of this author.
     const problem = textProblem(text);
     if (problem !== undefined) throw new RangeError(`Cannot send: ${problem}`);
-    const { message, released } = this.#delivery.stampOwn(text, this.#nick, ts);
+    const heard = this.#ownSeq.heardSeq;
+    if (heard > this.#delivery.deliveredSeq(this.#id)) {
+      this.#repair.deliver(this.#delivery.skipTo(this.#id, heard));
+    }
+    return this.#delivery.stampOwn(text, this.#nick, ts);
+  }
+
+  /**
+   * Whether `message`, stamped by {@linkcode PeerNode.stampChat}, may still be
+   * published: its seq is the next one and above every own seq a neighbour
+   * announced since. Otherwise stamp again.
+   */
+  stampIsCurrent(message: ChatMessage): boolean {
+    return message.seq === this.#delivery.deliveredSeq(this.#id) + 1 &&
+      message.seq > this.#ownSeq.heardSeq;
+  }
+
+  /**
+   * Publishes a message stamped by {@linkcode PeerNode.stampChat} (signed,
+   * and committed to disk, by then): delivers it locally and pushes it to the
+   * neighbours exactly as given.
+   *
+   * @throws {RangeError} if the stamp is stale (another message of this peer
+   * took its sequence number since, or its own history moved on): stamp again.
+   * @throws {TypeError} if the peer is leaving or the message is not its own.
+   */
+  publishChat(message: ChatMessage, nowMs: number): ChatMessage {
+    if (this.#links.leaving) throw new TypeError("Cannot send: the peer is leaving");
+    if (message.author !== this.#id) {
+      throw new TypeError("Cannot send: the message is not this peer's own");
+    }
+    if (!this.stampIsCurrent(message)) {
+      throw new RangeError(`Cannot send: the stamp is stale (seq ${message.seq})`);
+    }
+    const released = this.#delivery.recordOwn(message);
+    this.#ownSeq.settle();
     this.#repair.deliver([message, ...released]);
     this.#dissemination.push(message, undefined, nowMs);
     return message;
@@ -370,6 +441,7 @@ export class PeerNode implements Actor {
       case "have":
         this.#activeView.onHave(link, message, nowMs);
         this.#equivocations.onHave(link, message, nowMs);
+        this.#ownSeq.onHave(message);
         return this.#repair.onHave(link, message, nowMs);
       case "want":
         return this.#repair.onWant(link, message, nowMs);

@@ -205,6 +205,23 @@ export interface DeliveryOptions {
   authorsMax?: number;
 }
 
+/** Options of the own-sequence sync (`own_seq_sync.ts`) before a peer's first send. */
+export interface OwnSeqSyncOptions {
+  /**
+   * Longest wait, from the start, before the first send for neighbours to
+   * say how far they delivered this peer's own messages (a peer that lost
+   * its database must not reuse a sequence number). Sending waits less when
+   * a neighbour's full `have` came and the own messages it announced are
+   * back. Default 5 000 ms.
+   */
+  ownSeqSyncTimeoutMs?: number;
+  /**
+   * The identity was made for this run: no message of it can exist, so it
+   * sends at once. Default false.
+   */
+  newIdentity?: boolean;
+}
+
 /** Options of direct-message routing. */
 export interface DirectRoutingOptions {
   /** Hops a direct message may travel through the overlay. Default 8. */
@@ -237,6 +254,7 @@ export interface PeerNodeOptions
     DisseminationOptions,
     RepairOptions,
     DeliveryOptions,
+    OwnSeqSyncOptions,
     DirectRoutingOptions,
     EquivocationOptions {
   /** This peer's id (hex of its public key). */
@@ -302,6 +320,8 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   strangerAuthorsMax: 64,
   retiredAuthorsMax: 4_096,
   authorsMax: DEFAULT_WIRE_LIMITS.clockEntriesMax,
+  ownSeqSyncTimeoutMs: 5_000,
+  newIdentity: false,
 });
 
 /** Fills in the defaults and checks every value. */

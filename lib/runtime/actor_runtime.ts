@@ -95,7 +95,6 @@ export class ActorRuntime {
       log: (level, text) => this.#log(level, text),
     });
     this.#outbound = new OutboundQueue({
-      authenticator: this.#authenticator,
       stats: this.#stats,
       track: (task) => this.#track(task),
       onWriteFailed: (live, reason) => this.#writeFailed(live, reason),

@@ -51,7 +51,7 @@ export interface ActorRuntimeOptions {
    * lets large frames through at 25 000 × the frame size. Default 16 MiB.
    */
   bytesPerSecondMax?: number;
-  /** Signs own chat and verifies others' (secure rooms); none: chat is taken as it comes. */
+  /** Verifies chat on its way in (secure rooms; own chat is signed before it is stored and published); none: chat is taken as it comes. */
   authenticator?: ChatAuthenticator;
   /** Forged or altered messages one connection may bring before it is closed. Default 3. */
   offencesMax?: number;

@@ -15,8 +15,8 @@ export interface LiveConnection {
   readonly id: ConnId;
   readonly framed: FramedConnection;
   readonly channel: Channel;
-  /** Payloads waiting to be sealed, in order (own chat may still be being signed). */
-  outbox: (Uint8Array | Promise<Uint8Array>)[];
+  /** Payloads waiting to be sealed, in order. */
+  outbox: Uint8Array[];
   /** The one flush running for this connection: seals stay in order and closes wait for it. */
   flushing: Promise<void> | undefined;
   /** The actor closed it: no disconnect event is owed. */

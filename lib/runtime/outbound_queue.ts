@@ -1,16 +1,16 @@
 /**
  * What the actor's sends go through on their way to the socket: encoded once
- * however many connections a flood sends one message to, own chat signed
- * first (secure rooms), queued per connection, then sealed and written in
- * batches — one seal and one write for everything a turn of the event loop
- * queued on a connection.
+ * however many connections a flood sends one message to, queued per
+ * connection, then sealed and written in batches — one seal and one write for
+ * everything a turn of the event loop queued on a connection. Chat goes out
+ * exactly as the actor holds it: own messages were signed and stored before
+ * they were published, and are never signed again here.
  *
  * @module
  */
 
-import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
 import { encodeMessage } from "../wire/message_encode.ts";
-import type { ChatMessage, Message } from "../wire/message.ts";
+import type { Message } from "../wire/message.ts";
 import { WriteQueueFullError } from "./framed_connection.ts";
 import { describe, type LiveConnection, safeRemote } from "./live_connection.ts";
 import { nextTurn } from "./next_turn.ts";
@@ -27,8 +27,6 @@ export interface OutboundStats {
 
 /** What the queue needs from the runtime around it. */
 export interface OutboundPorts {
-  /** Signs own chat (secure rooms); none: chat goes unsigned. */
-  readonly authenticator: ChatAuthenticator | undefined;
   /** Counters to add to. */
   readonly stats: OutboundStats;
   /** Keeps a background task for `stop` to wait on, logging its failure. */
@@ -39,14 +37,12 @@ export interface OutboundPorts {
   log(level: "warn", text: string): void;
 }
 
-/** Encodes, signs, queues, seals and writes the actor's sends. */
+/** Encodes, queues, seals and writes the actor's sends. */
 export class OutboundQueue {
   readonly #ports: OutboundPorts;
   /** The last message encoded in this step, and its payload (a flood repeats one message). */
   #lastMessage: Message | undefined;
-  #lastPayload: Uint8Array | Promise<Uint8Array> | undefined;
-  /** Own chat messages being signed, by the object the actor emitted. */
-  readonly #signing = new WeakMap<ChatMessage, Promise<ChatMessage>>();
+  #lastPayload: Uint8Array | undefined;
 
   /** A queue reporting to `ports`. */
   constructor(ports: OutboundPorts) {
@@ -57,9 +53,9 @@ export class OutboundQueue {
   send(live: LiveConnection, message: Message): void {
     // A flood sends one message object to many connections in a row: encode it once.
     if (message !== this.#lastMessage) {
-      let payload: Uint8Array | Promise<Uint8Array>;
+      let payload: Uint8Array;
       try {
-        payload = this.#encode(message);
+        payload = encodeMessage(message);
       } catch (error) {
         // An actor bug, not the peer's: drop the message, never the process.
         this.#ports.log("warn", `Not sending a ${message.type} message: ${describe(error)}`);
@@ -90,23 +86,6 @@ export class OutboundQueue {
     }
   }
 
-  /** Encodes a message; own chat is signed first, when chat is authenticated. */
-  #encode(message: Message): Uint8Array | Promise<Uint8Array> {
-    const auth = this.#ports.authenticator;
-    if (
-      auth === undefined || message.type !== "chat" || message.message.author !== auth.selfId ||
-      message.message.signature.length > 0
-    ) {
-      return encodeMessage(message);
-    }
-    let signed = this.#signing.get(message.message);
-    if (signed === undefined) {
-      signed = auth.sign(message.message);
-      this.#signing.set(message.message, signed);
-    }
-    return signed.then((m) => encodeMessage({ ...message, message: m }));
-  }
-
   /** Starts the connection's flush unless one is running (it will pick the new payloads up). */
   #startFlush(live: LiveConnection): void {
     if (live.flushing !== undefined) return;
@@ -123,11 +102,8 @@ export class OutboundQueue {
     await nextTurn();
     try {
       while (live.outbox.length > 0) {
-        const batch = live.outbox;
+        const payloads = live.outbox;
         live.outbox = [];
-        const payloads = batch.some((p) => p instanceof Promise)
-          ? await Promise.all(batch)
-          : batch as Uint8Array[];
         const sealed = live.channel.seal(payloads);
         const bytes = sealed instanceof Promise ? await sealed : sealed;
         this.#ports.stats.bytesSent += bytes.length;

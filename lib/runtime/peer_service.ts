@@ -24,11 +24,20 @@ import { ActorRuntime, type RuntimeStats } from "./actor_runtime.ts";
 import { DirectInbox } from "./direct_inbox.ts";
 import { listenTcp } from "./listen.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
-import { closingOnError, securedRuntimeOptions, type ServiceOptions } from "./service_options.ts";
+import {
+  closingOnError,
+  securedRuntimeOptions,
+  type ServiceOptions,
+  serviceRoomTag,
+} from "./service_options.ts";
+import { sameRoomTag } from "../secure/room_tag.ts";
 import { StoreRecorder } from "./store_recorder.ts";
 
 /** How long a leaving peer waits for its goodbyes to be delivered. */
 const LEAVE_GRACE_MS = 1_000;
+
+/** How often a first send waiting for the own-sequence sync looks again. */
+const OWN_SEQ_POLL_MS = 20;
 
 /** Options of {@linkcode startPeer}. */
 export interface StartPeerOptions extends ServiceOptions {
@@ -39,8 +48,10 @@ export interface StartPeerOptions extends ServiceOptions {
   /** Peers (or bootstraps) to join through as well. Default none. */
   joins?: readonly string[];
   /**
-   * Where identity-independent state lives (history, clock, incarnation,
-   * address book); it is closed when the peer stops. Default: nothing is kept.
+   * Where the room's state lives (history, clock, incarnation, address book,
+   * own messages); it must be the store of this peer's room (its tag, see
+   * `room_tag.ts`), and it is closed when the peer stops. Default: nothing is
+   * kept.
    */
   store?: PeerStore;
   /** Protocol tuning of the peer actor. */
@@ -59,13 +70,20 @@ export interface PeerService {
   /** Its nick for the next message. */
   readonly nick: string;
   /**
-   * Sends a chat message; returns it as delivered locally.
+   * Sends a chat message; resolves to it as delivered locally. Sends are
+   * serialized, each one stamped, signed, committed to the data directory
+   * and only then published; the first one may wait (up to
+   * `ownSeqSyncTimeoutMs`, 5 s) for neighbours to say how far they have this
+   * peer's own messages, so that no sequence number is reused.
    *
-   * @throws {RangeError} if the text breaks the wire's rule (at most 4 096
-   * UTF-8 bytes of well-formed Unicode): nothing is stamped, stored or sent.
-   * @throws {Error} once writing to the data directory has failed.
+   * @throws {RangeError} at once if the text breaks the wire's rule (at most
+   * 4 096 UTF-8 bytes of well-formed Unicode): nothing is stamped, stored or sent.
+   * @throws {Error} (the promise rejects) when writing to the data directory
+   * failed, now or before, with SQLite's reason (e.g. "database or disk is
+   * full"): nothing of the message was sent, and its sequence number is
+   * free for the next start.
    */
-  send(text: string): ChatMessage;
+  send(text: string): Promise<ChatMessage>;
   /**
    * Sends `text` to peer `to` alone, end-to-end encrypted, through the
    * overlay when it is not a neighbour.
@@ -139,8 +157,14 @@ async function servePeer(
   addr: string,
 ): Promise<PeerService> {
   const store = options.store;
+  if (store !== undefined && !sameRoomTag(store.roomTag, await serviceRoomTag(options))) {
+    // Never show or serve one room's history in another.
+    throw new TypeError("Cannot start: the store belongs to another room");
+  }
   const restored = store?.restore();
   const node = new PeerNode({
+    // An identity made for this run has sent nothing: no sync before its first send.
+    ...(options.identity === undefined ? { newIdentity: true } : {}),
     ...options.node,
     id: identity.id,
     addr,
@@ -168,8 +192,10 @@ async function servePeer(
       text: `Cannot write to the data directory (${error.message}): ` +
         "sending is off until a restart; receiving goes on",
     }));
+  const runtimeOptions = await securedRuntimeOptions(options, identity, "peer");
+  const authenticator = runtimeOptions.authenticator;
   const runtime = new ActorRuntime(node, {
-    ...(await securedRuntimeOptions(options, identity, "peer")),
+    ...runtimeOptions,
     onEvent,
     ...(recorder === undefined
       ? {}
@@ -177,6 +203,28 @@ async function servePeer(
   });
   runtime.serve(listener);
   runtime.run((now) => node.start(now));
+  /** The sends before this one, settled: sends go one at a time. */
+  let sending: Promise<unknown> = Promise.resolve();
+  /** Stamp, sign, commit, and only then publish (disk before network). */
+  const sendNow = async (text: string): Promise<ChatMessage> => {
+    // After a failed write, say so at once rather than after the sync.
+    recorder?.throwIfFailed();
+    while (!runtime.run((now) => node.ownSeqSynced(now))) {
+      const waitMs = runtime.run((now) => node.ownSeqSyncDeadlineMs - now);
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(1, Math.min(OWN_SEQ_POLL_MS, waitMs)))
+      );
+    }
+    for (;;) {
+      const stamped = runtime.run(() => node.stampChat(text, Date.now()));
+      const message = authenticator === undefined ? stamped : await authenticator.sign(stamped);
+      // Nothing runs between here and the publish: if the stamp went stale
+      // while it was signed (own history came back, or was announced), stamp again.
+      if (!node.stampIsCurrent(message)) continue;
+      recorder?.commitOwn(message);
+      return runtime.run((now) => node.publishChat(message, now));
+    }
+  };
   return {
     id: identity.id,
     addr,
@@ -185,13 +233,9 @@ async function servePeer(
     },
     send(text) {
       checkText(text, "Cannot send");
-      const diskFailure = recorder?.failure;
-      if (diskFailure !== undefined) {
-        throw new Error(
-          `Cannot send: writing to the data directory failed (${diskFailure.message})`,
-        );
-      }
-      return runtime.run((now) => node.sendChat(text, Date.now(), now));
+      const sent = sending.then(() => sendNow(text));
+      sending = sent.catch(() => {});
+      return sent;
     },
     async sendDirect(to, text) {
       if (!isPeerId(to)) {
@@ -218,6 +262,8 @@ async function servePeer(
       neighbours: node.neighbourIds().length,
     }),
     async stop() {
+      // Sends under way are finished (or fail) first: what was sent is on disk and out.
+      await sending;
       runtime.run((now) => node.leave(now));
       // Give the goodbyes (to neighbours and bootstraps) a moment to go out.
       const deadline = performance.now() + LEAVE_GRACE_MS;

@@ -15,6 +15,7 @@ import type { X25519KeyPair } from "../identity/x25519_key_pair.ts";
 import { noiseHandshake } from "../secure/noise_handshake.ts";
 import { plainHandshake } from "../secure/plain_channel.ts";
 import { DEFAULT_ROOM, publicRoomKey, type RoomKey } from "../secure/room_key.ts";
+import { roomTag, roomTagOf } from "../secure/room_tag.ts";
 import type { ActorRuntimeOptions } from "./actor_runtime.ts";
 import type { PeerEvent } from "./peer_event.ts";
 
@@ -37,6 +38,11 @@ export interface ServiceOptions {
   room?: RoomKey;
   /** No Noise and no signatures: the plain hello exchange (`--insecure`; benchmarks, debugging). */
   insecure?: boolean;
+  /**
+   * The room's name in insecure mode, which has no key: it names the room's
+   * store (`plainRoomTag`). Default "lobby"; ignored with a room key.
+   */
+  plainRoom?: string;
   /** The Noise static key pair. Default: made for this process. */
   staticKeyPair?: X25519KeyPair;
   /** How connections are secured, overriding `room` (tests). */
@@ -59,12 +65,7 @@ export async function securedRuntimeOptions(
   identity: Identity,
   role: ServiceRole,
 ): Promise<ActorRuntimeOptions> {
-  if (options.insecure === true && options.room !== undefined) {
-    throw new TypeError("Cannot start: a room key and insecure mode exclude each other");
-  }
-  const room = options.insecure === true
-    ? undefined
-    : options.room ?? (await publicRoomKey(DEFAULT_ROOM));
+  const room = await serviceRoom(options);
   const handshake = options.handshake ??
     (room === undefined ? plainHandshake(options.runtime?.limits) : noiseHandshake({
       roomKey: room,
@@ -76,9 +77,34 @@ export async function securedRuntimeOptions(
     ...options.runtime,
     handshake,
     ...(room !== undefined && role === "peer"
-      ? { authenticator: chatAuthenticator(identity) }
+      ? { authenticator: chatAuthenticator(identity, await roomTag(room)) }
       : {}),
   };
+}
+
+/**
+ * The room key a service runs with: `options.room`, the public lobby's, or
+ * none in insecure mode.
+ *
+ * @throws {TypeError} if both a room and insecure mode are asked for.
+ */
+async function serviceRoom(options: ServiceOptions): Promise<RoomKey | undefined> {
+  if (options.insecure === true && options.room !== undefined) {
+    throw new TypeError("Cannot start: a room key and insecure mode exclude each other");
+  }
+  return options.insecure === true
+    ? undefined
+    : options.room ?? (await publicRoomKey(DEFAULT_ROOM));
+}
+
+/**
+ * The tag of the room a service runs in (`room_tag.ts`): what its chat
+ * signatures and its store are bound to.
+ *
+ * @throws {TypeError} if both a room and insecure mode are asked for.
+ */
+export async function serviceRoomTag(options: ServiceOptions): Promise<Uint8Array<ArrayBuffer>> {
+  return await roomTagOf(await serviceRoom(options), options.plainRoom ?? DEFAULT_ROOM);
 }
 
 /** Runs `start`; if it fails, the port it was given is let go before the error goes on. */

@@ -1,9 +1,10 @@
 /**
- * Disk before network: what a peer's runtime step delivered, skipped and
- * learned is committed to its store before anything that step sent reaches
- * a socket. Once a write fails the peer stops sending — a message it could
- * not record might get its sequence number reused after a restart — while
- * receiving goes on.
+ * Disk before network: a peer's own message is committed (signed) before it
+ * is published at all ({@linkcode StoreRecorder.commitOwn}), and what a
+ * runtime step delivered, skipped and learned is committed to its store
+ * before anything that step sent reaches a socket. Once a write fails the
+ * peer stops sending until a restart (the store no longer knows all it
+ * delivered), while receiving goes on.
  *
  * @module
  */
@@ -17,6 +18,8 @@ export class StoreRecorder {
   readonly #store: PeerStore;
   readonly #onFailure: (error: Error) => void;
   #failure: Error | undefined;
+  /** Own messages committed by `commitOwn`: their delivery need not be written again. */
+  readonly #committed = new WeakSet<ChatMessage>();
 
   /** Records into `store`; `onFailure` hears of the first failed write, once. */
   constructor(store: PeerStore, onFailure: (error: Error) => void) {
@@ -29,28 +32,66 @@ export class StoreRecorder {
     return this.#failure;
   }
 
+  /**
+   * Commits this peer's own message, signed, in a transaction of its own,
+   * before anything of it is published.
+   *
+   * @throws {Error} "Cannot send: writing to the data directory failed
+   * (<SQLite's reason>)" if it, or an earlier write, failed: then nothing of
+   * the message may be published.
+   */
+  commitOwn(message: ChatMessage): void {
+    this.throwIfFailed();
+    try {
+      this.#store.record({ delivered: [message] });
+    } catch (error) {
+      this.#fail(error as Error);
+      this.throwIfFailed();
+    }
+    this.#committed.add(message);
+  }
+
   /** Commits what one step delivered, skipped and saw, with the incarnation it ran at. */
   record(events: readonly RuntimeEvent[], incarnation: number): void {
     if (this.#failure !== undefined) return;
     try {
-      this.#store.record({ ...stepRecord(events), incarnation });
+      this.#store.record({ ...stepRecord(events, this.#committed), incarnation });
     } catch (error) {
-      this.#failure = error as Error;
-      this.#onFailure(this.#failure);
+      this.#fail(error as Error);
     }
+  }
+
+  /**
+   * Throws the error every send gets once a write has failed: "Cannot send:
+   * writing to the data directory failed (<SQLite's reason>)".
+   */
+  throwIfFailed(): void {
+    if (this.#failure === undefined) return;
+    throw new Error(
+      `Cannot send: writing to the data directory failed (${this.#failure.message})`,
+      { cause: this.#failure },
+    );
+  }
+
+  #fail(error: Error): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#onFailure(error);
   }
 }
 
 /** What the store keeps of one runtime step. */
 function stepRecord(
   events: readonly RuntimeEvent[],
+  committed: WeakSet<ChatMessage>,
 ): Omit<Parameters<PeerStore["record"]>[0], "incarnation"> {
   const delivered: ChatMessage[] = [];
   const skipped: { author: string; seq: number }[] = [];
   const seen: { id: string; addr: string }[] = [];
   for (const event of events) {
-    if (event.type === "deliver") delivered.push(event.message);
-    else if (event.type === "skip") skipped.push({ author: event.author, seq: event.seq });
+    if (event.type === "deliver") {
+      if (!committed.has(event.message)) delivered.push(event.message);
+    } else if (event.type === "skip") skipped.push({ author: event.author, seq: event.seq });
     else if (event.type === "peer-up") seen.push({ id: event.id, addr: event.addr });
   }
   return { delivered, skipped, seen };

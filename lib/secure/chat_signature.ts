@@ -1,12 +1,16 @@
 /**
- * Chat signatures: every chat message is signed by its author, so relays can
- * neither forge nor alter it.
+ * Chat signatures: every chat message is signed by its author for one room,
+ * so relays can neither forge nor alter it, and nobody can replay it in
+ * another room.
  *
- * Signed bytes: `UTF-8("p2pchat-chat:") ‖ body`, where `body` is the encoded
- * chat body `[author, seq, clock, nick, text, ts]` exactly as it travels (see
- * `encodeChatBody`); relays forward the body byte for byte, so the signature
- * stays valid however many hops it takes. The domain prefix keeps a chat
- * signature from ever verifying as an identity binding, and the reverse.
+ * Signed bytes: `UTF-8("p2pchat-room-chat:") ‖ roomTag ‖ body`, where
+ * `roomTag` is the 32-byte tag of the room (`room_tag.ts`) and `body` is the
+ * encoded chat body `[author, seq, clock, nick, text, ts]` exactly as it
+ * travels (see `encodeChatBody`); relays forward the body byte for byte, so
+ * the signature stays valid however many hops it takes. The domain prefix
+ * keeps a chat signature from ever verifying as an identity binding, and the
+ * reverse; the tag keeps a member of two rooms from carrying one room's chat
+ * into the other.
  *
  * @module
  */
@@ -19,25 +23,45 @@ import {
 } from "../identity/identity.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import { encodeChatBody } from "../wire/message_encode.ts";
+import { ROOM_TAG_BYTES } from "./room_tag.ts";
 
-/** Domain string that precedes the chat body in the signed bytes. */
-export const CHAT_SIGNATURE_DOMAIN = "p2pchat-chat:";
+/** Domain string that precedes the room tag and the chat body in the signed bytes. */
+export const CHAT_SIGNATURE_DOMAIN = "p2pchat-room-chat:";
 
 /** Length in bytes of a chat signature (Ed25519). */
 export const CHAT_SIGNATURE_BYTES = ED25519_SIGNATURE_BYTES;
 
 const DOMAIN_BYTES = new TextEncoder().encode(CHAT_SIGNATURE_DOMAIN);
 
-function signedBytes(body: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(DOMAIN_BYTES.byteLength + body.byteLength);
+/** What a chat signature covers: the room and the encoded body. */
+export interface SignedChat {
+  /** The room's 32-byte tag (`roomTag` or `plainRoomTag`). */
+  readonly roomTag: Uint8Array;
+  /** The encoded chat body, from `encodeChatBody`. */
+  readonly body: Uint8Array;
+}
+
+/**
+ * The bytes a chat signature covers: `"p2pchat-room-chat:" ‖ roomTag ‖ body`.
+ *
+ * @throws {RangeError} if the tag is not 32 bytes.
+ */
+export function chatSignedBytes({ roomTag, body }: SignedChat): Uint8Array<ArrayBuffer> {
+  if (roomTag.byteLength !== ROOM_TAG_BYTES) {
+    throw new RangeError(
+      `Invalid room tag: ${roomTag.byteLength} bytes, expected ${ROOM_TAG_BYTES}`,
+    );
+  }
+  const bytes = new Uint8Array(DOMAIN_BYTES.byteLength + ROOM_TAG_BYTES + body.byteLength);
   bytes.set(DOMAIN_BYTES);
-  bytes.set(body, DOMAIN_BYTES.byteLength);
+  bytes.set(roomTag, DOMAIN_BYTES.byteLength);
+  bytes.set(body, DOMAIN_BYTES.byteLength + ROOM_TAG_BYTES);
   return bytes;
 }
 
 /**
- * Signs an encoded chat body (from `encodeChatBody`) as its author; returns
- * the 64-byte signature to send with it.
+ * Signs an encoded chat body (from `encodeChatBody`) as its author, for the
+ * room `roomTag`; returns the 64-byte signature to send with it.
  *
  * @example
  * ```ts
@@ -45,30 +69,39 @@ function signedBytes(body: Uint8Array): Uint8Array {
  * import { generateIdentity } from "../identity/identity.ts";
  * import { encodeChatBody } from "../wire/message_encode.ts";
  * import { signChat, verifyChat } from "./chat_signature.ts";
+ * import { publicRoomKey } from "./room_key.ts";
+ * import { roomTag } from "./room_tag.ts";
  *
  * const me = await generateIdentity();
+ * const lobby = await roomTag(await publicRoomKey("lobby"));
+ * const other = await roomTag(await publicRoomKey("other"));
  * const fields = {
  *   author: me.id, seq: 1, clock: new Map([[me.id, 1]]), nick: "ann", text: "hi", ts: 0,
  * };
  * const body = encodeChatBody(fields);
- * const signature = await signChat(me, body);
- * assert.ok(await verifyChat({ ...fields, body, signature }));
+ * const signature = await signChat(me, { roomTag: lobby, body });
+ * assert.ok(await verifyChat({ ...fields, body, signature }, lobby));
+ * assert.ok(!(await verifyChat({ ...fields, body, signature }, other)));
  * ```
  */
-export function signChat(identity: Identity, body: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-  return signWithIdentity(identity, signedBytes(body));
+export async function signChat(
+  identity: Identity,
+  signed: SignedChat,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return await signWithIdentity(identity, chatSignedBytes(signed));
 }
 
 /**
- * Whether `message.signature` is its author's signature over its body. The
- * key is the author's id; the body is `message.body` as received (the codec
- * keeps it byte for byte and derives `author` from it), or, for a message
- * built in memory without one, `encodeChatBody(message)`. Never throws: a
- * missing or malformed signature, or fields that cannot be encoded, give
- * `false`.
+ * Whether `message.signature` is its author's signature over its body in
+ * the room `roomTag`. The key is the author's id; the body is `message.body`
+ * as received (the codec keeps it byte for byte and derives `author` from
+ * it), or, for a message built in memory without one,
+ * `encodeChatBody(message)`. Never throws: a missing or malformed signature,
+ * or fields that cannot be encoded, give `false`.
  */
-export async function verifyChat(message: ChatMessage): Promise<boolean> {
+export async function verifyChat(message: ChatMessage, roomTag: Uint8Array): Promise<boolean> {
   if (message.signature.byteLength !== CHAT_SIGNATURE_BYTES) return false;
+  if (roomTag.byteLength !== ROOM_TAG_BYTES) return false;
   let body = message.body;
   if (body === undefined) {
     try {
@@ -77,5 +110,9 @@ export async function verifyChat(message: ChatMessage): Promise<boolean> {
       return false;
     }
   }
-  return await verifyPeerSignature(message.author, signedBytes(body), message.signature);
+  return await verifyPeerSignature(
+    message.author,
+    chatSignedBytes({ roomTag, body }),
+    message.signature,
+  );
 }

@@ -8,7 +8,8 @@
  * - `chat_signature.ts`, `chat_authenticator.ts` — signed chats.
  * - `direct_message.ts` — sealed direct messages (decoded with the wire's
  *   reader), with `direct_key_cache.ts` and `ed25519_to_x25519.ts`.
- * - `identity_binding.ts`, `room_key.ts`.
+ * - `identity_binding.ts`, `room_key.ts`, `room_tag.ts` (what signatures and
+ *   stores are bound to).
  *
  * @example
  * ```ts
@@ -31,3 +32,4 @@ export * from "./noise_handshake.ts";
 export * from "./noise_transport.ts";
 export * from "./plain_channel.ts";
 export * from "./room_key.ts";
+export * from "./room_tag.ts";

@@ -1,14 +1,26 @@
 /**
- * What a peer keeps on disk, in SQLite (`node:sqlite`): its incarnation, its
- * delivered clock, the window of delivered messages it can repair others
- * from, and an address book to rejoin through. Part of the I/O shell: the
- * actor never sees it, the runtime records the actor's deliveries here and
- * hands the state back at the next start.
+ * What a peer keeps on disk for one room, in SQLite (`node:sqlite`): its
+ * incarnation, its delivered clock, the window of delivered messages it can
+ * repair others from (its own among them, with their signatures), and an
+ * address book to rejoin through. Part of the I/O shell: the actor never sees
+ * it, the runtime records the actor's deliveries here and hands the state
+ * back at the next start.
+ *
+ * Rooms are isolated by construction: a store is the file
+ * `<dataDir>/rooms/<room tag in hex>.db` (`room_tag.ts`), it is bound to that
+ * tag (kept inside it too, and checked at every open), and a peer service
+ * refuses a store of another room. The identity is the data directory's, the
+ * rest is the room's. A data directory from before rooms had one `peer.db`
+ * for every room, its messages signed without a room: it can be served in no
+ * room, so it is moved aside (never deleted) to `peer.db.before-rooms`, once,
+ * and only its incarnation is carried into each new room store, so that a
+ * restart still announces a higher one than before.
  *
  * Writes are batched per runtime step in one transaction, and committed
- * before any byte of that step reaches a socket, so a message shown as sent
- * is on disk before it is on the wire (WAL, `synchronous=NORMAL`: durable
- * across a process crash; a power loss may lose the last moments).
+ * before any byte of that step reaches a socket; a peer's own message is
+ * committed, signed, before it is published at all (WAL,
+ * `synchronous=NORMAL`: durable across a process crash; a power loss may lose
+ * the last moments, which the own-sequence sync at start covers).
  *
  * @module
  */
@@ -19,6 +31,7 @@ import { decodeMessage } from "../wire/message_decode.ts";
 import { encodeMessage } from "../wire/message_encode.ts";
 import { StoreError } from "./store_error.ts";
 import type { ChatMessage, PeerId } from "../wire/message.ts";
+import { roomTagHex } from "../secure/room_tag.ts";
 
 /** Options of {@linkcode PeerStore.open}. */
 export interface PeerStoreOptions {
@@ -32,11 +45,26 @@ export interface PeerStoreOptions {
    * well above a full history window (10 000 messages of at most 64 KB).
    */
   databaseBytesMax?: number;
+  /**
+   * Hears a one-time notice for the user (the migration of an old data
+   * directory). Default: none.
+   */
+  onNotice?: (text: string) => void;
 }
+
+/** Where each room's store lives inside the data directory. */
+export const ROOMS_DIRECTORY = "rooms";
+
+/** The store of a data directory from before rooms (one for every room). */
+export const LEGACY_DATABASE_FILE = "peer.db";
+
+/** What the legacy store is renamed to: kept, never served. */
+export const LEGACY_BACKUP_FILE = "peer.db.before-rooms";
 
 export { StoreError } from "./store_error.ts";
 
-const SCHEMA_VERSION = 1;
+/** 2: one store per room, bound to its tag; own messages stored signed. */
+const SCHEMA_VERSION = 2;
 
 /**
  * One peer's database. Open with {@linkcode PeerStore.open} (a directory) or
@@ -44,6 +72,7 @@ const SCHEMA_VERSION = 1;
  */
 export class PeerStore {
   readonly #db: DatabaseSync;
+  readonly #roomTag: Uint8Array;
   readonly #historyMessagesMax: number;
   readonly #addressesMax: number;
   readonly #insertMessage: StatementSync;
@@ -54,8 +83,14 @@ export class PeerStore {
   #rows = 0;
   #incarnation = -1;
 
-  private constructor(db: DatabaseSync, options: PeerStoreOptions) {
+  private constructor(
+    db: DatabaseSync,
+    roomTag: Uint8Array,
+    options: PeerStoreOptions & { incarnationFloor?: number },
+  ) {
+    const tagHex = roomTagHex(roomTag);
     this.#db = db;
+    this.#roomTag = roomTag.slice();
     this.#historyMessagesMax = options.historyMessagesMax ?? 10_000;
     this.#addressesMax = options.addressesMax ?? 256;
     // Exclusive locking: the first write takes a lock this process keeps, and
@@ -85,10 +120,22 @@ export class PeerStore {
     const pageSize = Number(db.prepare("PRAGMA page_size").get()!.page_size);
     db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.floor(databaseBytesMax / pageSize))}`);
     const version = this.#meta("schema");
-    if (version === undefined) this.#setMeta("schema", String(SCHEMA_VERSION));
-    else if (version !== String(SCHEMA_VERSION)) {
+    if (version === undefined) {
+      this.#setMeta("schema", String(SCHEMA_VERSION));
+      this.#setMeta("room-tag", tagHex);
+      if (options.incarnationFloor !== undefined && options.incarnationFloor >= 0) {
+        this.#setMeta("incarnation", String(options.incarnationFloor));
+      }
+    } else if (version !== String(SCHEMA_VERSION)) {
       throw new StoreError(
         `Cannot open the data directory: schema version ${version}, this program reads ${SCHEMA_VERSION}`,
+      );
+    } else if (this.#meta("room-tag") !== tagHex) {
+      // A file copied or renamed under another room's name: never serve it there.
+      throw new StoreError(
+        `Cannot open the room's store: it belongs to another room (tag ${
+          this.#meta("room-tag")?.slice(0, 16)
+        }…, expected ${tagHex.slice(0, 16)}…)`,
       );
     }
     this.#insertMessage = db.prepare(
@@ -105,23 +152,39 @@ export class PeerStore {
   }
 
   /**
-   * Opens (creating if needed) `<dataDir>/peer.db`, locking the directory so
-   * that two processes never share one identity and history.
+   * Opens (creating if needed) the store of the room `roomTag` in `dataDir`:
+   * `<dataDir>/rooms/<tag hex>.db`, locking it so that two processes never
+   * share one history. An old `<dataDir>/peer.db` is moved aside first (see
+   * the module doc), with a notice through `options.onNotice`.
    *
-   * @throws {StoreError} when the directory is locked by another process or unusable.
+   * @throws {StoreError} when the store is locked by another process, belongs
+   * to another room, or is unusable.
    */
-  static async open(dataDir: string, options: PeerStoreOptions = {}): Promise<PeerStore> {
+  static async open(
+    dataDir: string,
+    roomTag: Uint8Array,
+    options: PeerStoreOptions = {},
+  ): Promise<PeerStore> {
+    const roomsDir = `${dataDir}/${ROOMS_DIRECTORY}`;
+    const path = `${roomsDir}/${roomTagHex(roomTag)}.db`;
     try {
       await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+      await Deno.mkdir(roomsDir, { recursive: true, mode: 0o700 });
     } catch (error) {
       throw new StoreError(
         `Cannot create the data directory ${dataDir}: ${(error as Error).message}`,
       );
     }
+    await migrateLegacyStore(dataDir, options.onNotice);
+    const isNew = !(await exists(path));
     let db: DatabaseSync | undefined;
     try {
-      db = new DatabaseSync(`${dataDir}/peer.db`);
-      const store = new PeerStore(db, options);
+      const incarnationFloor = isNew ? legacyIncarnation(dataDir) : undefined;
+      db = new DatabaseSync(path);
+      const store = new PeerStore(db, roomTag, {
+        ...options,
+        ...(incarnationFloor === undefined ? {} : { incarnationFloor }),
+      });
       db.exec("BEGIN IMMEDIATE; COMMIT;");
       return store;
     } catch (error) {
@@ -130,16 +193,21 @@ export class PeerStore {
       const message = (error as Error).message;
       if (/locked|busy/i.test(message)) {
         throw new StoreError(
-          `Cannot use the data directory ${dataDir}: another p2pchat process is using it (give this one its own --data-dir)`,
+          `Cannot use the data directory ${dataDir}: another p2pchat process is using it for this room (give this one its own --data-dir)`,
         );
       }
       throw new StoreError(`Cannot open the database in ${dataDir}: ${message}`);
     }
   }
 
-  /** A store that lives in memory only. */
-  static memory(options: PeerStoreOptions = {}): PeerStore {
-    return new PeerStore(new DatabaseSync(":memory:"), options);
+  /** A store of the room `roomTag` that lives in memory only. */
+  static memory(roomTag: Uint8Array, options: PeerStoreOptions = {}): PeerStore {
+    return new PeerStore(new DatabaseSync(":memory:"), roomTag, options);
+  }
+
+  /** The tag of the room this store belongs to (a copy). */
+  get roomTag(): Uint8Array {
+    return this.#roomTag.slice();
   }
 
   /**
@@ -285,5 +353,84 @@ export class PeerStore {
     this.#db.prepare(
       "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     ).run(key, value);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw new StoreError(`Cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Moves a store from before rooms aside, once: `peer.db` (with its WAL files)
+ * becomes `peer.db.before-rooms`. Its messages were signed without a room
+ * and its history belongs to no room in particular, so no room may serve it;
+ * it is kept for the user, never deleted.
+ */
+async function migrateLegacyStore(
+  dataDir: string,
+  onNotice: ((text: string) => void) | undefined,
+): Promise<void> {
+  const legacy = `${dataDir}/${LEGACY_DATABASE_FILE}`;
+  if (!(await exists(legacy))) return;
+  const backup = `${dataDir}/${LEGACY_BACKUP_FILE}`;
+  if (await exists(backup)) {
+    throw new StoreError(
+      `Cannot move ${legacy} aside: ${backup} exists already (move one of them away)`,
+    );
+  }
+  // Checkpoint its WAL into the file and make sure no old process holds it.
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(legacy);
+    db.exec("PRAGMA locking_mode = EXCLUSIVE; BEGIN IMMEDIATE; COMMIT;");
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new StoreError(
+      /locked|busy/i.test(message)
+        ? `Cannot use the data directory ${dataDir}: another p2pchat process is using it`
+        : `Cannot move the old ${legacy} aside: ${message}`,
+    );
+  } finally {
+    db?.close();
+  }
+  try {
+    for (const suffix of ["-wal", "-shm"]) {
+      if (await exists(legacy + suffix)) await Deno.rename(legacy + suffix, backup + suffix);
+    }
+    await Deno.rename(legacy, backup);
+  } catch (error) {
+    throw new StoreError(`Cannot move the old ${legacy} aside: ${(error as Error).message}`);
+  }
+  onNotice?.(
+    `Moved ${legacy} to ${backup}: stores are kept per room now, and its history (signed ` +
+      "without a room) can be served in none. Nothing was deleted; the identity stays.",
+  );
+}
+
+/**
+ * The incarnation the data directory's store from before rooms reached, if
+ * there is one: a new room store starts above it, so that peers who remember
+ * this identity at that incarnation take its restart for news.
+ */
+function legacyIncarnation(dataDir: string): number | undefined {
+  const backup = `${dataDir}/${LEGACY_BACKUP_FILE}`;
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(backup, { readOnly: true });
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'incarnation'").get();
+    const incarnation = Number(row?.value ?? -1);
+    return Number.isSafeInteger(incarnation) && incarnation >= 0 ? incarnation : undefined;
+  } catch {
+    // None, or unreadable: nothing to carry.
+    return undefined;
+  } finally {
+    db?.close();
   }
 }

@@ -176,7 +176,11 @@ export async function runPeerCommand(
 ): Promise<boolean> {
   switch (command.type) {
     case "send":
-      peer.send(command.text);
+      // Not awaited: the first send may wait for the own-sequence sync, and
+      // other commands go on meanwhile; sends keep their order.
+      peer.send(command.text).catch((error) =>
+        out.line(JSON.stringify({ type: "error", error: (error as Error).message }))
+      );
       return true;
     case "direct":
       await peer.sendDirect(command.to, command.text);

@@ -191,10 +191,12 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
       print(paint(203, `Not sent: ${problem}`));
       return;
     }
-    try {
-      peer.send(text);
-    } catch (error) {
+    const notSent = (error: unknown) =>
       print(paint(203, `Not sent: ${sanitizeForTerminal((error as Error).message)}`));
+    try {
+      peer.send(text).catch(notSent);
+    } catch (error) {
+      notSent(error);
     }
   });
   rl.on("SIGINT", quit);

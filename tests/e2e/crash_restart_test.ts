@@ -174,7 +174,10 @@ function assertExactlyOnceCausal(
  * history window (the whole history here: far below the window size).
  */
 function deliveredOnDisk(dataDir: string): string[] {
-  const db = new DatabaseSync(`${dataDir}/peer.db`, { readOnly: true });
+  // The lobby's store: the only room these peers run in.
+  const rooms = [...Deno.readDirSync(`${dataDir}/rooms`)].filter((e) => e.name.endsWith(".db"));
+  assert.equal(rooms.length, 1, `one room store in ${dataDir}/rooms`);
+  const db = new DatabaseSync(`${dataDir}/rooms/${rooms[0]!.name}`, { readOnly: true });
   try {
     return db.prepare("SELECT author, seq FROM messages ORDER BY id").all().map((row) =>
       key({ author: String(row.author), seq: Number(row.seq) })

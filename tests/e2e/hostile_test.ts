@@ -19,6 +19,7 @@
 import assert from "node:assert/strict";
 import { generateIdentity } from "../../lib/identity/identity.ts";
 import { signChat } from "../../lib/secure/chat_signature.ts";
+import { roomTag } from "../../lib/secure/room_tag.ts";
 import { decodeRejection, HandshakeError } from "../../lib/secure/noise_handshake.ts";
 import { deriveRoomKey, type RoomKey } from "../../lib/secure/room_key.ts";
 import { encodeFrame } from "../../lib/wire/frame_codec.ts";
@@ -981,7 +982,10 @@ Deno.test({
                 text: "FORGED: signed, then altered",
                 ts: Date.now(),
               };
-              const signature = await signChat(forger, encodeChatBody(fields));
+              const signature = await signChat(forger, {
+                roomTag: await roomTag(roomKey),
+                body: encodeChatBody(fields),
+              });
               const altered = { ...fields, text: "FORGED: altered" };
               const asBob = {
                 author: bob.id,
@@ -993,7 +997,13 @@ Deno.test({
               };
               const forgeries: ChatMessage[] = [
                 { ...altered, body: encodeChatBody(altered), signature },
-                { ...asBob, signature: await signChat(forger, encodeChatBody(asBob)) },
+                {
+                  ...asBob,
+                  signature: await signChat(forger, {
+                    roomTag: await roomTag(roomKey),
+                    body: encodeChatBody(asBob),
+                  }),
+                },
                 { ...fields, text: "FORGED: unsigned", signature: new Uint8Array() },
               ];
               for (const [i, forgery] of forgeries.entries()) {

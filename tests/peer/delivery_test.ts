@@ -18,18 +18,22 @@ function makeDelivery(restore?: PeerRestore) {
   return { delivery: new Delivery(SELF, (e) => events.push(e), options), events };
 }
 
-Deno.test("`Delivery.stampOwn()` stamps the next sequence number over what was delivered", () => {
+Deno.test("`Delivery.stampOwn()` stamps the next sequence number over what was delivered; `recordOwn()` records it", () => {
   const { delivery, events } = makeDelivery();
   const first = delivery.offer(chat(A, 1, { [A]: 1 }));
   assert.equal(first.status, "delivered");
   delivery.deliver(first.delivered);
-  const { message, released } = delivery.stampOwn("hi", "me", 42);
+  const message = delivery.stampOwn("hi", "me", 42);
+  // A stamp alone records nothing: it is signed and stored first.
+  assert.equal(delivery.stampOwn("hi", "me", 42).seq, 1);
+  assert.equal(delivery.deliveredSeq(SELF), 0);
+  const released = delivery.recordOwn(message);
   assert.equal(message.seq, 1);
   assert.deepEqual(new Map(message.clock), new Map([[A, 1], [SELF, 1]]));
   assert.equal(message.nick, "me");
   assert.deepEqual(released, []);
   delivery.deliver([message]);
-  assert.equal(delivery.stampOwn("again", "me", 43).message.seq, 2);
+  assert.equal(delivery.stampOwn("again", "me", 43).seq, 2);
   assert.deepEqual(events.map((e) => e.type), ["deliver", "deliver"]);
   assert.equal(delivery.deliveryCount, 2);
   assert.equal(delivery.historySize, 2);

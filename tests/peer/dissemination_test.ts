@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { versionDigest } from "../../lib/peer/equivocation.ts";
+import type { ChatMessage } from "../../lib/wire/message.ts";
 import { A, B, chat, machines, neighbour, SELF, sentTo } from "./_harness.ts";
 
 Deno.test("`Dissemination.push()` sends on tree links and arms the lazy timer for the others", () => {
@@ -8,7 +9,7 @@ Deno.test("`Dissemination.push()` sends on tree links and arms the lazy timer fo
   const b = neighbour(m, B, "10.0.0.3:9000");
   m.take();
   b.tree.lazyFor.add(SELF);
-  const { message } = m.delivery.stampOwn("hi", "me", 0);
+  const message = own(m, "hi", "me", 0);
   m.dissemination.push(message, undefined, 10);
   const effects = m.take();
   assert.deepEqual(sentTo(effects, a.conn), [{ type: "chat", message }]);
@@ -21,7 +22,7 @@ Deno.test("`Dissemination.onLazyTimer()` announces news to lazy links once", () 
   const a = neighbour(m, A, "10.0.0.2:9000");
   const b = neighbour(m, B, "10.0.0.3:9000");
   b.tree.lazyFor.add(SELF);
-  const { message } = m.delivery.stampOwn("hi", "me", 0);
+  const message = own(m, "hi", "me", 0);
   m.repair.deliver([message]);
   m.dissemination.push(message, undefined, 10);
   m.take();
@@ -65,3 +66,20 @@ Deno.test("`Dissemination.onPrune()` takes only authors it tracks", () => {
   m.dissemination.onPrune(a, [A, B]);
   assert.deepEqual([...a.tree.lazyFor], [A]);
 });
+
+/** This peer's own next message, stamped and recorded as a send does. */
+function own(
+  m: {
+    delivery: {
+      stampOwn(text: string, nick: string, ts: number): ChatMessage;
+      recordOwn(message: ChatMessage): ChatMessage[];
+    };
+  },
+  text: string,
+  nick: string,
+  ts: number,
+): ChatMessage {
+  const message = m.delivery.stampOwn(text, nick, ts);
+  m.delivery.recordOwn(message);
+  return message;
+}

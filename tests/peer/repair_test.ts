@@ -34,9 +34,9 @@ Deno.test("`Repair.deliver()` stops waiting for what arrives", () => {
 Deno.test("`Repair.onWant()` serves history and says skip for what the window lost", () => {
   const m = machines({ historyMessagesMax: 1 });
   const a = neighbour(m, A, "10.0.0.2:9000");
-  const one = m.delivery.stampOwn("1", "me", 0).message;
+  const one = own(m, "1", "me", 0);
   m.repair.deliver([one]);
-  const two = m.delivery.stampOwn("2", "me", 0).message;
+  const two = own(m, "2", "me", 0);
   m.repair.deliver([two]);
   m.take();
   m.repair.onWant(a, {
@@ -78,7 +78,7 @@ function servingPeer(count: number, options: Parameters<typeof machines>[0] = {}
   const a = neighbour(m, A, "10.0.0.2:9000");
   const messages: ChatMessage[] = [];
   for (let i = 1; i <= count; i++) {
-    const message = m.delivery.stampOwn(`message ${i}`, "me", 0).message;
+    const message = own(m, `message ${i}`, "me", 0);
     m.repair.deliver([message]);
     messages.push(message);
   }
@@ -159,3 +159,20 @@ Deno.test("`Repair.onWant()` budgets neighbours separately", () => {
   }, 1);
   assert.deepEqual(sentTo(m.take(), b.conn).map((x) => x.type), ["chat", "chat"]);
 });
+
+/** This peer's own next message, stamped and recorded as a send does. */
+function own(
+  m: {
+    delivery: {
+      stampOwn(text: string, nick: string, ts: number): ChatMessage;
+      recordOwn(message: ChatMessage): ChatMessage[];
+    };
+  },
+  text: string,
+  nick: string,
+  ts: number,
+): ChatMessage {
+  const message = m.delivery.stampOwn(text, nick, ts);
+  m.delivery.recordOwn(message);
+  return message;
+}

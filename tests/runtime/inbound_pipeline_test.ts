@@ -4,7 +4,10 @@ import {
   type InboundPipelineOptions,
 } from "../../lib/runtime/inbound_pipeline.ts";
 import type { Channel } from "../../lib/secure/channel.ts";
-import type { ChatAuthenticator } from "../../lib/secure/chat_authenticator.ts";
+import { type ChatAuthenticator, chatAuthenticator } from "../../lib/secure/chat_authenticator.ts";
+import { generateIdentity } from "../../lib/identity/identity.ts";
+import { publicRoomKey, resolveRoomKey } from "../../lib/secure/room_key.ts";
+import { roomTag } from "../../lib/secure/room_tag.ts";
 import type { ChatMessage, Hello, Message } from "../../lib/wire/message.ts";
 import { PROTOCOL_VERSION } from "../../lib/wire/message.ts";
 import { encodeMessage } from "../../lib/wire/message_encode.ts";
@@ -157,4 +160,47 @@ Deno.test("InboundPipeline stops when the receiver says the connection is gone",
   );
   assert.equal(goOn, false);
   assert.deepEqual(seen, [1, 2]);
+});
+
+Deno.test("InboundPipeline drops as a forgery a chat signed for another room (cross-room replay)", async () => {
+  const ann = await generateIdentity();
+  const lobbyTag = await roomTag(await publicRoomKey("lobby"));
+  const privateTag = await roomTag(await resolveRoomKey("lobby", { secret: "s", iterations: 1 }));
+  // Ann chats in the private room; a member of both rooms replays it in the lobby.
+  const signed = await chatAuthenticator(ann, privateTag).sign({
+    author: ann.id,
+    seq: 1,
+    clock: new Map([[ann.id, 1]]),
+    nick: "ann",
+    text: "private",
+    ts: 0,
+    signature: new Uint8Array(),
+  });
+  const stats = { bytesReceived: 0, forgeries: 0 };
+  let forgeries = 0;
+  const inRoom = (tag: Uint8Array) =>
+    new InboundPipeline(plainChannel(), {
+      limits: DEFAULT_WIRE_LIMITS,
+      messagesPerSecondMax: 1_000,
+      bytesPerSecondMax: 1_000_000,
+      offencesMax: 3,
+      authenticator: chatAuthenticator(ann, tag),
+      isNewChat: () => true,
+      clock: () => 0,
+      stats,
+      onForgery: () => forgeries++,
+    });
+  const accepted: string[] = [];
+  const accept = (m: Message) => {
+    if (m.type === "chat") accepted.push(m.message.text);
+    return true;
+  };
+  const wire = [encodeMessage({ type: "chat", message: signed })];
+  await inRoom(lobbyTag).receive(wire, accept);
+  assert.deepEqual(accepted, []);
+  assert.equal(forgeries, 1);
+  assert.equal(stats.forgeries, 1);
+  // In its own room the same bytes pass.
+  await inRoom(privateTag).receive(wire, accept);
+  assert.deepEqual(accepted, ["private"]);
 });

@@ -3,9 +3,17 @@ import assert from "node:assert/strict";
 import { type PeerEvent, startBootstrap, startPeer } from "../../lib/runtime/mod.ts";
 import { publicRoomKey } from "../../lib/secure/room_key.ts";
 import { PeerStore, StoreError } from "../../lib/store/peer_store.ts";
+import { plainRoomTag, roomTag } from "../../lib/secure/room_tag.ts";
+import { generateIdentity } from "../../lib/identity/identity.ts";
+import { verifyChat } from "../../lib/secure/chat_signature.ts";
+import type { ChatMessage } from "../../lib/wire/message.ts";
 
-Deno.test("startPeer() stops sending, but keeps running, once its store fails", async () => {
-  const store = PeerStore.memory();
+/** The tags of the rooms these peers run in: plain and public lobby. */
+const PLAIN_LOBBY = await plainRoomTag("lobby");
+const LOBBY = await roomTag(await publicRoomKey("lobby"));
+
+Deno.test("startPeer(): a send whose commit fails sends nothing, uses no sequence number and says why; sending stays off, receiving goes on", async () => {
+  const store = PeerStore.memory(PLAIN_LOBBY);
   const logs: string[] = [];
   const peer = await startPeer({
     insecure: true,
@@ -17,18 +25,28 @@ Deno.test("startPeer() stops sending, but keeps running, once its store fails", 
     },
   });
   try {
-    assert.equal(peer.send("recorded").seq, 1);
+    assert.equal((await peer.send("recorded")).seq, 1);
+    const record = store.record.bind(store);
     store.record = () => {
-      throw new StoreError("disk full");
+      throw new StoreError("database or disk is full");
     };
-    // The step that fails to record: its message was already sent.
-    assert.equal(peer.send("not recorded").seq, 2);
+    await assert.rejects(
+      peer.send("not recorded"),
+      (e) =>
+        e instanceof Error &&
+        e.message ===
+          "Cannot send: writing to the data directory failed (database or disk is full)",
+    );
+    assert.equal(peer.clock().get(peer.id), 1, "the failed send used no sequence number");
     assert.ok(
-      logs.some((l) => /Cannot write to the data directory \(disk full\)/.test(l)),
+      logs.some((l) => /Cannot write to the data directory \(database or disk is full\)/.test(l)),
       logs.join("\n"),
     );
-    assert.throws(() => peer.send("refused"), /Cannot send: writing to the data directory failed/);
-    assert.equal(peer.clock().get(peer.id), 2);
+    // Off until a restart, even once the disk has room again.
+    store.record = record;
+    await assert.rejects(peer.send("refused"), /Cannot send: writing to the data directory failed/);
+    assert.equal(peer.clock().get(peer.id), 1);
+    assert.deepEqual(store.restore().messages.map((m) => m.text), ["recorded"]);
     assert.ok(peer.peers() !== undefined, "the peer still answers");
   } finally {
     await peer.stop();
@@ -49,7 +67,7 @@ Deno.test("startPeer() and startBootstrap() let go of their port when they canno
 
 Deno.test("PeerService.send() refuses an over-long text: nothing is stamped, stored or delivered, and later messages reach others", async () => {
   const bootstrap = await startBootstrap({ listen: "127.0.0.1:0" });
-  const store = PeerStore.memory();
+  const store = PeerStore.memory(LOBBY);
   const annDelivered: number[] = [];
   const bobDelivered: string[] = [];
   const ann = await startPeer({
@@ -81,7 +99,7 @@ Deno.test("PeerService.send() refuses an over-long text: nothing is stamped, sto
     assert.deepEqual(annDelivered, []);
     assert.equal(store.restore().messages.length, 0, "nothing was stored");
     // The next message is seq 1, and bob gets it (before the fix he waited for ever on seq 1).
-    assert.equal(ann.send("short").seq, 1);
+    assert.equal((await ann.send("short")).seq, 1);
     const deadline = Date.now() + 10_000;
     while (bobDelivered.length === 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -115,6 +133,133 @@ Deno.test("PeerService refuses a nick or address the wire could never carry", as
     assert.equal(peer.nick, "ann");
     peer.setNick("anna");
     assert.equal(peer.nick, "anna");
+  } finally {
+    await peer.stop();
+  }
+});
+
+Deno.test("startPeer() refuses the store of another room: no history is shown or served across rooms", async () => {
+  const privateRoom = { ...(await publicRoomKey("lobby")), psk: new Uint8Array(32).fill(9) };
+  const store = PeerStore.memory(await roomTag(privateRoom));
+  try {
+    // The public lobby, with the private lobby's store.
+    await assert.rejects(
+      () => startPeer({ listen: "127.0.0.1:0", nick: "ann", store }),
+      (e) =>
+        e instanceof TypeError && e.message === "Cannot start: the store belongs to another room",
+    );
+    // The plain lobby is another room too.
+    await assert.rejects(
+      () => startPeer({ insecure: true, listen: "127.0.0.1:0", nick: "ann", store }),
+      TypeError,
+    );
+  } finally {
+    store.close();
+  }
+});
+
+Deno.test("PeerService.send(): own messages are committed with their signature, and what others receive is exactly what is stored", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "p2pchat-own-signed-" });
+  const bootstrap = await startBootstrap({ listen: "127.0.0.1:0" });
+  const identity = await generateIdentity();
+  const received: ChatMessage[] = [];
+  const bob = await startPeer({
+    listen: "127.0.0.1:0",
+    nick: "bob",
+    bootstraps: [bootstrap.addr],
+    onEvent: (e) => {
+      if (e.type === "deliver" && e.message.author === identity.id) received.push(e.message);
+    },
+  });
+  const ann = await startPeer({
+    identity,
+    listen: "127.0.0.1:0",
+    nick: "ann",
+    bootstraps: [bootstrap.addr],
+    store: await PeerStore.open(dir, LOBBY),
+  });
+  try {
+    assert.equal((await ann.send("signed on disk")).seq, 1);
+    const deadline = Date.now() + 10_000;
+    while (received.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(received.length, 1);
+  } finally {
+    await ann.stop();
+    await bob.stop();
+    await bootstrap.stop();
+  }
+  const store = await PeerStore.open(dir, LOBBY);
+  try {
+    const [stored] = store.restore().messages;
+    assert.ok(stored !== undefined);
+    assert.equal(stored.signature.byteLength, 64);
+    assert.ok(await verifyChat(stored, LOBBY), "stored signed for the lobby");
+    assert.deepEqual(stored.signature, received[0]!.signature);
+    assert.deepEqual(stored.body, received[0]!.body);
+  } finally {
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("PeerService.send(): on a full disk (databaseBytesMax) the user sees SQLite's own reason, and disk and clock agree", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "p2pchat-send-full-" });
+  const peer = await startPeer({
+    insecure: true,
+    listen: "127.0.0.1:0",
+    nick: "full",
+    store: await PeerStore.open(dir, PLAIN_LOBBY, { databaseBytesMax: 131_072 }),
+  });
+  let sent = 0;
+  let failure: unknown;
+  try {
+    for (let i = 0; i < 200 && failure === undefined; i++) {
+      try {
+        sent = (await peer.send("x".repeat(4_000))).seq;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    assert.ok(failure instanceof Error, `expected a failure, got ${failure}`);
+    assert.match(
+      failure.message,
+      /^Cannot send: writing to the data directory failed \(.*database or disk is full/,
+    );
+    assert.doesNotMatch(failure.message, /no transaction is active/);
+    assert.ok(sent > 3, `only ${sent} messages fit`);
+    assert.equal(peer.clock().get(peer.id), sent, "the failed send took no sequence number");
+  } finally {
+    await peer.stop();
+  }
+  const store = await PeerStore.open(dir, PLAIN_LOBBY);
+  try {
+    assert.equal(store.restore().messages.length, sent, "every message sent is on disk, no other");
+  } finally {
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("PeerService.send(): concurrent sends are serialized: each is stamped, committed and published in call order", async () => {
+  const store = PeerStore.memory(LOBBY);
+  const delivered: number[] = [];
+  const peer = await startPeer({
+    listen: "127.0.0.1:0",
+    nick: "ann",
+    store,
+    onEvent: (e) => {
+      if (e.type === "deliver") delivered.push(e.message.seq);
+    },
+  });
+  try {
+    const sent = await Promise.all(["a", "b", "c", "d"].map((text) => peer.send(text)));
+    assert.deepEqual(sent.map((m) => `${m.seq} ${m.text}`), ["1 a", "2 b", "3 c", "4 d"]);
+    assert.deepEqual(delivered, [1, 2, 3, 4]);
+    const stored = store.restore().messages;
+    assert.deepEqual(stored.map((m) => `${m.seq} ${m.text}`), ["1 a", "2 b", "3 c", "4 d"]);
+    assert.ok(stored.every((m) => m.signature.byteLength === 64), "each stored signed");
   } finally {
     await peer.stop();
   }

@@ -2,10 +2,14 @@ import assert from "node:assert/strict";
 import { generateIdentity, verifyPeerSignature } from "../../lib/identity/identity.ts";
 import { CHAT_SIGNATURE_DOMAIN, signChat, verifyChat } from "../../lib/secure/chat_signature.ts";
 import { signBinding } from "../../lib/secure/identity_binding.ts";
+import { publicRoomKey, type RoomKey } from "../../lib/secure/room_key.ts";
+import { plainRoomTag, roomTag } from "../../lib/secure/room_tag.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
 import { decodeMessage } from "../../lib/wire/message_decode.ts";
 import { encodeChatBody, encodeMessage } from "../../lib/wire/message_encode.ts";
 import { type ChatBodyFields } from "../../lib/wire/message_layout.ts";
+
+const LOBBY = await roomTag(await publicRoomKey("lobby"));
 
 /** Encodes, signs, and decodes again: the chat as a receiving peer sees it. */
 async function received(
@@ -32,12 +36,12 @@ Deno.test("verifyChat() accepts a chat signed by its author, as received from th
     text: "hi",
     ts: 5,
   };
-  const message = await received(fields, (body) => signChat(ann, body));
+  const message = await received(fields, (body) => signChat(ann, { roomTag: LOBBY, body }));
   assert.equal(message.signature.byteLength, 64);
-  assert.equal(await verifyChat(message), true);
+  assert.equal(await verifyChat(message, LOBBY), true);
 });
 
-Deno.test("signChat() signs the documented bytes: domain ‖ body", async () => {
+Deno.test("signChat() signs the documented bytes: domain ‖ room tag ‖ body", async () => {
   const ann = await generateIdentity();
   const body = encodeChatBody({
     author: ann.id,
@@ -47,9 +51,13 @@ Deno.test("signChat() signs the documented bytes: domain ‖ body", async () => 
     text: "hi",
     ts: 5,
   });
-  const signature = await signChat(ann, body);
-  const signed = new Uint8Array([...new TextEncoder().encode(CHAT_SIGNATURE_DOMAIN), ...body]);
-  assert.equal(CHAT_SIGNATURE_DOMAIN, "p2pchat-chat:");
+  const signature = await signChat(ann, { roomTag: LOBBY, body });
+  const signed = new Uint8Array([
+    ...new TextEncoder().encode(CHAT_SIGNATURE_DOMAIN),
+    ...LOBBY,
+    ...body,
+  ]);
+  assert.equal(CHAT_SIGNATURE_DOMAIN, "p2pchat-room-chat:");
   assert.equal(await verifyPeerSignature(ann.id, signed, signature), true);
 });
 
@@ -64,24 +72,33 @@ Deno.test("verifyChat() rejects an altered body, another signer and a missing si
     text: "hi",
     ts: 5,
   };
-  const genuine = await received(fields, (body) => signChat(ann, body));
+  const genuine = await received(fields, (body) => signChat(ann, { roomTag: LOBBY, body }));
   // A relay changes the text but keeps the signature.
   const altered = await received(
     { ...fields, text: "ho" },
     () => Promise.resolve(genuine.signature),
   );
-  assert.equal(await verifyChat(altered), false);
+  assert.equal(await verifyChat(altered, LOBBY), false);
   // Bob signs a message claiming to be Ann's.
-  assert.equal(await verifyChat(await received(fields, (body) => signChat(bob, body))), false);
+  assert.equal(
+    await verifyChat(
+      await received(fields, (body) => signChat(bob, { roomTag: LOBBY, body })),
+      LOBBY,
+    ),
+    false,
+  );
   // Unsigned.
   assert.equal(
-    await verifyChat(await received(fields, () => Promise.resolve(new Uint8Array(0)))),
+    await verifyChat(await received(fields, () => Promise.resolve(new Uint8Array(0))), LOBBY),
     false,
   );
   // A binding signature over the body's bytes is not a chat signature.
   const body = encodeChatBody(fields);
   assert.equal(
-    await verifyChat({ ...fields, body, signature: await signBinding(ann, body.subarray(0, 32)) }),
+    await verifyChat(
+      { ...fields, body, signature: await signBinding(ann, body.subarray(0, 32)) },
+      LOBBY,
+    ),
     false,
   );
 });
@@ -96,9 +113,40 @@ Deno.test("verifyChat() encodes the body itself for a message built in memory", 
     text: "x",
     ts: 0,
   };
-  const signature = await signChat(ann, encodeChatBody(fields));
-  assert.equal(await verifyChat({ ...fields, signature }), true);
-  assert.equal(await verifyChat({ ...fields, text: "y", signature }), false);
+  const signature = await signChat(ann, { roomTag: LOBBY, body: encodeChatBody(fields) });
+  assert.equal(await verifyChat({ ...fields, signature }, LOBBY), true);
+  assert.equal(await verifyChat({ ...fields, text: "y", signature }, LOBBY), false);
   // Fields that cannot be encoded give false, not an exception.
-  assert.equal(await verifyChat({ ...fields, seq: 0, signature }), false);
+  assert.equal(await verifyChat({ ...fields, seq: 0, signature }, LOBBY), false);
+});
+
+Deno.test("verifyChat() refuses a chat signed for another room: no cross-room replay", async () => {
+  const ann = await generateIdentity();
+  const fields = {
+    author: ann.id,
+    seq: 1,
+    clock: new Map([[ann.id, 1]]),
+    nick: "ann",
+    text: "for the private room only",
+    ts: 5,
+  };
+  const secret: RoomKey = {
+    room: "lobby",
+    psk: new Uint8Array(32).fill(7),
+    isPublic: false,
+    source: "secret",
+  };
+  const privateTag = await roomTag(secret);
+  const message = await received(fields, (body) => signChat(ann, { roomTag: privateTag, body }));
+  assert.equal(await verifyChat(message, privateTag), true);
+  // Same name, public key; another name; the plain room of the same name.
+  assert.equal(await verifyChat(message, LOBBY), false);
+  assert.equal(await verifyChat(message, await roomTag(await publicRoomKey("other"))), false);
+  assert.equal(await verifyChat(message, await plainRoomTag("lobby")), false);
+  // A tag of the wrong length verifies nothing, and signing with one is misuse.
+  assert.equal(await verifyChat(message, privateTag.subarray(1)), false);
+  await assert.rejects(
+    signChat(ann, { roomTag: new Uint8Array(31), body: new Uint8Array(1) }),
+    RangeError,
+  );
 });

@@ -368,7 +368,7 @@ Deno.test("openDirect() refuses a box whose text differs from what was signed", 
 Deno.test("openDirect() refuses signatures over other bytes than the documented ones", async () => {
   const variants: readonly ((eph: Uint8Array, body: Uint8Array) => Uint8Array)[] = [
     (_eph, body) => body, // no domain, addressee or eph
-    (eph, body) => concat(utf8.encode("p2pchat-chat:"), hexToBytes(bob.id), eph, body),
+    (eph, body) => concat(utf8.encode("p2pchat-room-chat:"), hexToBytes(bob.id), eph, body),
     (_eph, body) => concat(utf8.encode(DIRECT_SIGNATURE_DOMAIN), hexToBytes(bob.id), body),
     (eph, body) => concat(utf8.encode(DIRECT_SIGNATURE_DOMAIN), eph, body),
     (eph, body) => signedBytes(carol.id, eph, body),

@@ -30,7 +30,14 @@ Deno.test("verifyBinding() rejects another key, another id and a chat signature"
   assert.equal(await verifyBinding(ann.id, bobKey, annBinding), false);
   assert.equal(await verifyBinding(bob.id, annKey, annBinding), false);
   // Domain separation: a chat signature over the same 32 bytes is not a binding.
-  assert.equal(await verifyBinding(ann.id, annKey, await signChat(ann, annKey)), false);
+  assert.equal(
+    await verifyBinding(
+      ann.id,
+      annKey,
+      await signChat(ann, { roomTag: new Uint8Array(32), body: annKey }),
+    ),
+    false,
+  );
   assert.equal(await verifyBinding(ann.id, annKey.subarray(1), annBinding), false);
   assert.equal(await verifyBinding("not hex", annKey, annBinding), false);
   await assert.rejects(signBinding(ann, annKey.subarray(1)), RangeError);

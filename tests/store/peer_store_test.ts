@@ -11,10 +11,15 @@ import { PeerNode } from "../../lib/peer/peer_node.ts";
 import type { PeerRestore } from "../../lib/peer/peer_node_options.ts";
 import { seededRandom } from "../../lib/random/random.ts";
 import { PeerStore, StoreError } from "../../lib/store/peer_store.ts";
+import { roomTagHex } from "../../lib/secure/room_tag.ts";
 import type { ChatMessage, Hello } from "../../lib/wire/message.ts";
 import { ChildProcess, WAIT_MS } from "../_helpers/process.ts";
 
 const SELF = "5".repeat(64);
+/** The room every store of these tests belongs to. */
+const TAG = new Uint8Array(32).fill(0x42);
+/** Where the store of `TAG` lives in a data directory. */
+const dbPath = (dir: string) => `${dir}/rooms/${roomTagHex(TAG)}.db`;
 const A = "a".repeat(64);
 const B = "b".repeat(64);
 const C = "c".repeat(64);
@@ -66,7 +71,7 @@ async function session<T>(
   body: (store: PeerStore, restored: ReturnType<PeerStore["restore"]>) => T | Promise<T>,
   options: { historyMessagesMax?: number; addressesMax?: number } = {},
 ): Promise<T> {
-  const store = await PeerStore.open(dir, options);
+  const store = await PeerStore.open(dir, TAG, options);
   try {
     return await body(store, store.restore());
   } finally {
@@ -121,7 +126,7 @@ function hello(id: string): Hello {
 // ---- round trips ----
 
 Deno.test("PeerStore.memory(): a new store restores incarnation 0 and nothing else", () => {
-  const store = PeerStore.memory();
+  const store = PeerStore.memory(TAG);
   try {
     const restored = store.restore();
     assert.equal(restored.incarnation, 0);
@@ -134,7 +139,7 @@ Deno.test("PeerStore.memory(): a new store restores incarnation 0 and nothing el
 });
 
 Deno.test("PeerStore.memory(): restore() returns what record() kept, in delivery order", () => {
-  const store = PeerStore.memory();
+  const store = PeerStore.memory(TAG);
   try {
     store.restore();
     const delivered = [chat(A, 1), chat(B, 1, { [A]: 1 }), chat(A, 2, { [B]: 1 })];
@@ -304,7 +309,7 @@ Deno.test({
     assert.deepEqual(takeStep(), ["skip a#10", "deliver b#3", "skip b#5", "deliver b#6"]);
     assert.deepEqual(Object.fromEntries(node.deliveredClock), { [A]: 10, [B]: 6 });
 
-    const store = PeerStore.memory();
+    const store = PeerStore.memory(TAG);
     try {
       store.restore();
       for (const step of steps) store.record(step);
@@ -324,7 +329,7 @@ Deno.test({
 // ---- incarnation ----
 
 Deno.test("PeerStore.restore(): every restore takes a higher incarnation, in memory and across opens", async () => {
-  const memory = PeerStore.memory();
+  const memory = PeerStore.memory(TAG);
   try {
     assert.deepEqual(
       [memory.restore().incarnation, memory.restore().incarnation, memory.restore().incarnation],
@@ -338,7 +343,7 @@ Deno.test("PeerStore.restore(): every restore takes a higher incarnation, in mem
     for (let i = 0; i < 4; i++) seen.push(await session(dir, (_, r) => r.incarnation));
     assert.deepEqual(seen, [0, 1, 2, 3]);
     // An open without a restore (a start that failed early) uses none.
-    (await PeerStore.open(dir)).close();
+    (await PeerStore.open(dir, TAG)).close();
     assert.equal(await session(dir, (_, r) => r.incarnation), 4);
   });
 });
@@ -346,7 +351,7 @@ Deno.test("PeerStore.restore(): every restore takes a higher incarnation, in mem
 Deno.test({
   name: "PeerStore.restore(): after a run that refuted a suspicion, the next incarnation is higher",
   fn() {
-    const store = PeerStore.memory();
+    const store = PeerStore.memory(TAG);
     try {
       const node = nodeFrom(store.restore());
       node.start(0);
@@ -409,15 +414,15 @@ Deno.test("PeerStore.restore(): the address book lists the most recently seen fi
 
 Deno.test("PeerStore.open(): a second open of a directory in use fails with a StoreError, until the first closes", async () => {
   await withTempDir(async (dir) => {
-    const first = await PeerStore.open(dir);
+    const first = await PeerStore.open(dir, TAG);
     try {
       first.restore();
       await assert.rejects(
-        () => PeerStore.open(dir),
+        () => PeerStore.open(dir, TAG),
         (error: unknown) =>
           error instanceof StoreError &&
           error.message ===
-            `Cannot use the data directory ${dir}: another p2pchat process is using it (give this one its own --data-dir)`,
+            `Cannot use the data directory ${dir}: another p2pchat process is using it for this room (give this one its own --data-dir)`,
       );
       // The failed open did not disturb the holder.
       first.record({ delivered: [chat(A, 1)] });
@@ -435,7 +440,7 @@ Deno.test("PeerStore.open(): a directory held by another process is refused; aft
     const storeUrl = new URL("../../lib/store/peer_store.ts", import.meta.url).href;
     const code = `
       import { PeerStore } from ${JSON.stringify(storeUrl)};
-      const store = await PeerStore.open(${JSON.stringify(dir)});
+      const store = await PeerStore.open(${JSON.stringify(dir)}, new Uint8Array(32).fill(0x42));
       const { incarnation } = store.restore();
       const A = ${JSON.stringify(A)};
       for (let seq = 1; seq <= 50; seq++) {
@@ -455,7 +460,7 @@ Deno.test("PeerStore.open(): a directory held by another process is refused; aft
       const opened = await child.waitFor((l) => l.type === "opened", WAIT_MS, "opened");
       assert.equal(opened.incarnation, 0);
       await assert.rejects(
-        () => PeerStore.open(dir),
+        () => PeerStore.open(dir, TAG),
         (error: unknown) =>
           error instanceof StoreError && /another p2pchat process is using it/.test(error.message),
       );
@@ -479,9 +484,10 @@ Deno.test("PeerStore.open(): a directory held by another process is refused; aft
 
 Deno.test("PeerStore.open(): a database file that is not SQLite gives a StoreError", async () => {
   await withTempDir(async (dir) => {
-    await Deno.writeTextFile(`${dir}/peer.db`, "not a database, ".repeat(512));
+    await Deno.mkdir(`${dir}/rooms`);
+    await Deno.writeTextFile(dbPath(dir), "not a database, ".repeat(512));
     await assert.rejects(
-      () => PeerStore.open(dir),
+      () => PeerStore.open(dir, TAG),
       (error: unknown) =>
         error instanceof StoreError &&
         error.message === `Cannot open the database in ${dir}: file is not a database`,
@@ -494,7 +500,7 @@ Deno.test("PeerStore.open(): a data directory path that is a file gives a StoreE
     const path = `${dir}/file`;
     await Deno.writeTextFile(path, "");
     await assert.rejects(
-      () => PeerStore.open(path),
+      () => PeerStore.open(path, TAG),
       (error: unknown) =>
         error instanceof StoreError &&
         error.message.startsWith(`Cannot create the data directory ${path}: `),
@@ -504,16 +510,16 @@ Deno.test("PeerStore.open(): a data directory path that is a file gives a StoreE
 
 Deno.test("PeerStore.open(): a database of another schema version gives a StoreError", async () => {
   await withTempDir(async (dir) => {
-    (await PeerStore.open(dir)).close();
-    const db = new DatabaseSync(`${dir}/peer.db`);
+    (await PeerStore.open(dir, TAG)).close();
+    const db = new DatabaseSync(dbPath(dir));
     db.exec("UPDATE meta SET value = '99' WHERE key = 'schema'");
     db.close();
     await assert.rejects(
-      () => PeerStore.open(dir),
+      () => PeerStore.open(dir, TAG),
       (error: unknown) =>
         error instanceof StoreError &&
         error.message ===
-          "Cannot open the data directory: schema version 99, this program reads 1",
+          "Cannot open the data directory: schema version 99, this program reads 2",
     );
   });
 });
@@ -533,14 +539,14 @@ Deno.test({
   async fn() {
     await withTempDir(async (dir) => {
       await fillStore(dir);
-      const bytes = await Deno.readFile(`${dir}/peer.db`);
+      const bytes = await Deno.readFile(dbPath(dir));
       bytes.fill(0xab, bytes.length - 8192);
-      await Deno.writeFile(`${dir}/peer.db`, bytes);
+      await Deno.writeFile(dbPath(dir), bytes);
       let store: PeerStore | undefined;
       try {
         await assert.rejects(
           async () => {
-            store = await PeerStore.open(dir);
+            store = await PeerStore.open(dir, TAG);
             store.restore();
           },
           (error: unknown) => error instanceof StoreError,
@@ -557,10 +563,10 @@ Deno.test({
   async fn() {
     await withTempDir(async (dir) => {
       await fillStore(dir);
-      const db = new DatabaseSync(`${dir}/peer.db`);
+      const db = new DatabaseSync(dbPath(dir));
       db.exec("UPDATE messages SET frame = x'c1' WHERE seq = 7");
       db.close();
-      const store = await PeerStore.open(dir);
+      const store = await PeerStore.open(dir, TAG);
       try {
         assert.throws(() => store.restore(), (error: unknown) => error instanceof StoreError);
       } finally {
@@ -574,7 +580,7 @@ Deno.test("PeerStore.record(): a full database reports the real cause, keeps wha
   const dir = await Deno.makeTempDir({ prefix: "p2pchat-store-full-" });
   try {
     // 256 KiB of database: a few dozen 4 KB messages fit, then SQLite says the disk is full.
-    const store = await PeerStore.open(dir, { databaseBytesMax: 262_144 });
+    const store = await PeerStore.open(dir, TAG, { databaseBytesMax: 262_144 });
     let committed = 0;
     let failure: unknown;
     for (let seq = 1; seq <= 200 && failure === undefined; seq++) {
@@ -590,7 +596,7 @@ Deno.test("PeerStore.record(): a full database reports the real cause, keeps wha
     assert.doesNotMatch(failure.message, /no transaction is active/);
     assert.ok(committed > 5, `only ${committed} messages fit`);
     store.close();
-    const reopened = await PeerStore.open(dir);
+    const reopened = await PeerStore.open(dir, TAG);
     const restored = reopened.restore();
     assert.equal(restored.messages.length, committed, "the failed step left nothing half-written");
     reopened.close();
@@ -600,6 +606,115 @@ Deno.test("PeerStore.record(): a full database reports the real cause, keeps wha
 });
 
 Deno.test("PeerStore: databaseBytesMax must be a positive integer", () => {
-  assert.throws(() => PeerStore.memory({ databaseBytesMax: 0 }), RangeError);
-  assert.throws(() => PeerStore.memory({ databaseBytesMax: 1.5 }), RangeError);
+  assert.throws(() => PeerStore.memory(TAG, { databaseBytesMax: 0 }), RangeError);
+  assert.throws(() => PeerStore.memory(TAG, { databaseBytesMax: 1.5 }), RangeError);
+});
+
+// ---- rooms ----
+
+Deno.test("PeerStore.open(): each room has a store of its own in the data directory; none sees another's history", async () => {
+  await withTempDir(async (dir) => {
+    const other = new Uint8Array(32).fill(0x17);
+    const lobby = await PeerStore.open(dir, TAG);
+    const secret = await PeerStore.open(dir, other);
+    try {
+      lobby.restore();
+      secret.restore();
+      secret.record({
+        delivered: [chat(A, 1, {}, "private")],
+        seen: [{ id: A, addr: "10.0.0.9:1" }],
+      });
+      lobby.record({ delivered: [chat(B, 1, {}, "public")] });
+      assert.deepEqual(secret.roomTag, other);
+    } finally {
+      lobby.close();
+      secret.close();
+    }
+    assert.deepEqual(
+      (await Array.fromAsync(Deno.readDir(`${dir}/rooms`))).map((e) => e.name).sort(),
+      [`${roomTagHex(other)}.db`, `${roomTagHex(TAG)}.db`].sort(),
+    );
+    const restored = await session(dir, (_, r) => r);
+    assert.deepEqual(restored.messages.map((m) => m.text), ["public"]);
+    assert.deepEqual(restored.addresses, []);
+    assert.deepEqual([...(restored.skipped ?? [])], []);
+  });
+});
+
+Deno.test("PeerStore.open(): a room's file renamed to another room's name is refused", async () => {
+  await withTempDir(async (dir) => {
+    const other = new Uint8Array(32).fill(0x17);
+    await session(dir, (store) => store.record({ delivered: [chat(A, 1, {}, "private")] }));
+    await Deno.mkdir(`${dir}/rooms`, { recursive: true });
+    await Deno.rename(dbPath(dir), `${dir}/rooms/${roomTagHex(other)}.db`);
+    await assert.rejects(
+      () => PeerStore.open(dir, other),
+      (error: unknown) =>
+        error instanceof StoreError && /belongs to another room/.test(error.message),
+    );
+  });
+});
+
+/** Writes a data directory's `peer.db` as the versions before rooms did (schema 1). */
+function writeLegacyStore(dir: string, incarnation: number): void {
+  const db = new DatabaseSync(`${dir}/peer.db`);
+  db.exec(`
+    PRAGMA journal_mode = WAL;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, author TEXT NOT NULL,
+      seq INTEGER NOT NULL, frame BLOB NOT NULL, UNIQUE (author, seq));
+    CREATE TABLE clock (author TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+    CREATE TABLE addresses (addr TEXT PRIMARY KEY, id TEXT NOT NULL, seen INTEGER NOT NULL);
+    INSERT INTO meta VALUES ('schema', '1'), ('incarnation', '${incarnation}');
+    INSERT INTO messages (author, seq, frame) VALUES ('${SELF}', 1, x'00');
+    INSERT INTO clock VALUES ('${SELF}', 1);
+  `);
+  db.close();
+}
+
+Deno.test("PeerStore.open(): a data directory from before rooms is moved aside once, never deleted, and its incarnation carries into every new room", async () => {
+  await withTempDir(async (dir) => {
+    writeLegacyStore(dir, 7);
+    const notices: string[] = [];
+    const onNotice = (text: string) => notices.push(text);
+    const first = await PeerStore.open(dir, TAG, { onNotice });
+    const restored = first.restore();
+    first.close();
+    // Nothing of the old history in the room; the incarnation goes on above the old one.
+    assert.deepEqual(restored.messages, []);
+    assert.deepEqual([...(restored.skipped ?? [])], []);
+    assert.equal(restored.incarnation, 8);
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]!, /peer\.db\.before-rooms/);
+    assert.match(notices[0]!, /Nothing was deleted/);
+    // The old file is kept whole under its new name.
+    await assert.rejects(() => Deno.lstat(`${dir}/peer.db`), Deno.errors.NotFound);
+    const backup = new DatabaseSync(`${dir}/peer.db.before-rooms`, { readOnly: true });
+    assert.equal(backup.prepare("SELECT count(*) AS n FROM messages").get()!.n, 1);
+    backup.close();
+    // Said once: the next start, in this room or another, is quiet.
+    const again = await PeerStore.open(dir, TAG, { onNotice });
+    assert.equal(again.restore().incarnation, 9);
+    again.close();
+    const other = await PeerStore.open(dir, new Uint8Array(32).fill(0x17), { onNotice });
+    assert.equal(
+      other.restore().incarnation,
+      8,
+      "a room first opened later starts above the old one too",
+    );
+    other.close();
+    assert.equal(notices.length, 1);
+  });
+});
+
+Deno.test("PeerStore.open(): an old peer.db next to a backup is left alone and refused", async () => {
+  await withTempDir(async (dir) => {
+    writeLegacyStore(dir, 1);
+    await Deno.writeTextFile(`${dir}/peer.db.before-rooms`, "");
+    await assert.rejects(
+      () => PeerStore.open(dir, TAG),
+      (error: unknown) => error instanceof StoreError && /exists already/.test(error.message),
+    );
+    assert.ok((await Deno.lstat(`${dir}/peer.db`)).isFile);
+  });
 });

@@ -263,9 +263,10 @@ function fakePeer(): PeerService & { sent: string[]; stopped: number } {
       fake.sent.push(`direct ${to} ${text}`);
       return Promise.resolve();
     },
-    send(text: string): ChatMessage {
+    send(text: string): Promise<ChatMessage> {
       fake.sent.push(text);
-      return chat({ text });
+      if (text === "fail") return Promise.reject(new Error("Cannot send: the disk is gone"));
+      return Promise.resolve(chat({ text }));
     },
     peers: () => [{ id: BOB, addr: "127.0.0.1:9001", connected: true }],
     clock: () => new Map([[ANN, 3], [BOB, 0]]),
@@ -287,6 +288,9 @@ Deno.test("runPeerCommand() carries out each command and answers peers and clock
   const run = (command: JsonCommand) => runPeerCommand(command, peer, out);
   assert.equal(await run({ type: "send", text: "hi" }), true);
   assert.deepEqual(peer.sent, ["hi"]);
+  // A send that fails later says so on its own line; the session goes on.
+  assert.equal(await run({ type: "send", text: "fail" }), true);
+  await new Promise((resolve) => setTimeout(resolve, 0));
   assert.equal(await run({ type: "peers" }), true);
   assert.equal(await run({ type: "clock" }), true);
   assert.equal(await run({ type: "nick", nick: "annie" }), true);
@@ -296,6 +300,7 @@ Deno.test("runPeerCommand() carries out each command and answers peers and clock
   assert.equal(await run({ type: "quit" }), false);
   assert.equal(peer.stopped, 1);
   assert.deepEqual(await lines(), [
+    { type: "error", error: "Cannot send: the disk is gone" },
     { type: "peers", peers: [{ id: BOB, addr: "127.0.0.1:9001", connected: true }] },
     { type: "clock", clock: { [ANN]: 3 } },
     { type: "stats", ...STATS },

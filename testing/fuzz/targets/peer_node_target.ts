@@ -274,6 +274,7 @@ export function runPeerNodeScenario(random: Random): void {
   let left = false;
   let step = 0;
   let event = "start";
+  let sentOwn = false;
 
   const bounds = () => {
     const fail = (detail: string): never => {
@@ -395,15 +396,18 @@ export function runPeerNodeScenario(random: Random): void {
         nowMs += intIn(random, 0, chance(random, 0.9) ? 100 : 5_000);
         break;
       case "local":
+        sentOwn = false;
         apply("local action", () => {
           weighted(random, [
             [
-              () =>
+              () => {
                 node.sendChat(
                   choose(random, ["", "hi", "x".repeat(100)]),
                   1_700_000_000_000 + Math.floor(nowMs),
                   nowMs,
-                ),
+                );
+                sentOwn = true;
+              },
               4,
             ],
             [
@@ -428,6 +432,8 @@ export function runPeerNodeScenario(random: Random): void {
             [() => node.setNick(generateNick(random)), 0.5],
           ])();
         });
+        // Own history lost before this first send may be given up in it; never later.
+        if (sentOwn) checker.noteOwnSend();
         break;
       case "leave":
         left = true;
