@@ -10,6 +10,8 @@ import type { ConnId } from "../actor/effect.ts";
 import type { TimerTable } from "../actor/timer_table.ts";
 import type { ChatMessage, Message, PeerId } from "../wire/message.ts";
 import { type EmitEvent, logEvent, shortId } from "./_support.ts";
+import { AuthorRates } from "./author_rate.ts";
+import { chatBytesEstimate } from "./chat_bytes_estimate.ts";
 import type { Delivery } from "./delivery.ts";
 import { type Equivocations, sameVersion, versionDigest } from "./equivocation.ts";
 import type { Link, Links } from "./links.ts";
@@ -25,7 +27,7 @@ export interface DisseminationPort {
   readonly equivocations: Equivocations;
   readonly timers: TimerTable<PeerTimer>;
   readonly emit: EmitEvent;
-  readonly options: Pick<ResolvedPeerNodeOptions, keyof DisseminationOptions>;
+  readonly options: Pick<ResolvedPeerNodeOptions, keyof DisseminationOptions | "authorsMax">;
 }
 
 /** Eager push, prune and lazy announcement of chat messages. */
@@ -35,6 +37,7 @@ export class Dissemination {
   readonly #delivery: Delivery;
   /** Deliveries at the last announcement: lazy announcements go out only when it moved. */
   #announcedDeliveries: number;
+  readonly #authorRates: AuthorRates;
 
   /** Dissemination with every delivery so far counted as announced. */
   constructor(port: DisseminationPort) {
@@ -42,6 +45,11 @@ export class Dissemination {
     this.#links = port.links;
     this.#delivery = port.delivery;
     this.#announcedDeliveries = port.delivery.deliveryCount;
+    this.#authorRates = new AuthorRates({
+      messagesPerSecond: port.options.authorMessagesPerSecondMax,
+      bytesPerSecond: port.options.authorBytesPerSecondMax,
+      authorsMax: port.options.authorsMax,
+    });
   }
 
   /** When the lazy timer fires next. */
@@ -61,6 +69,13 @@ export class Dissemination {
         link.tree.lazyFor.add(author);
         this.#links.send(link, { type: "prune", authors: [author] }, nowMs);
       }
+      return;
+    }
+    if (!this.#authorRates.admit(message.author, chatBytesEstimate(message), nowMs)) {
+      this.#port.emit(logEvent(
+        "debug",
+        `Dropped message ${shortId(message.author)}#${message.seq}: over its author's rate`,
+      ));
       return;
     }
     const result = this.#delivery.offer(message);

@@ -115,6 +115,14 @@ export interface FailureDetectorOptions {
 export interface DisseminationOptions {
   /** Pause between lazy announcements (`have`) to non-tree neighbours. Default 100 ms. */
   lazyIntervalMs?: number;
+  /**
+   * New messages a second one author may bring into this peer, whichever
+   * neighbours relay them (bursts up to twice as many); past it they are
+   * refused, not relayed, and repair brings them later. Default 2 000.
+   */
+  authorMessagesPerSecondMax?: number;
+  /** Bytes a second of one author's new messages (estimated sizes), the same way. Default 4 MiB. */
+  authorBytesPerSecondMax?: number;
 }
 
 /** Options of repair: pulls and anti-entropy. */
@@ -300,6 +308,8 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   peersPerMessageMax: 64,
   fullPullIntervalMs: 5_000,
   lazyIntervalMs: 100,
+  authorMessagesPerSecondMax: 2_000,
+  authorBytesPerSecondMax: 4_194_304,
   graftTimeoutMs: 500,
   syncIntervalMs: 1_000,
   syncMessagesMax: 256,
