@@ -2,12 +2,17 @@
  * The active view: which connections count as neighbours. It accepts and
  * refuses, resolves duplicate links, dials random members up to the target,
  * rewires now and then, backs off from members that refused us as full, and
- * tries recently dead members again so partitions heal.
+ * tries recently dead members again so partitions heal. Insiders cannot take
+ * it over: forced joins are rate-limited per identity and per source host and
+ * displace only young forced-in neighbours, slots are kept for links this
+ * peer dials itself, and neighbours that misbehave lose score and are
+ * disconnected and backed off ({@linkcode PeerScore}).
  *
  * @module
  */
 
 import type { ConnId } from "../actor/effect.ts";
+import type { Offence } from "../actor/offence.ts";
 import type { TimerTable } from "../actor/timer_table.ts";
 import { pick, type Random } from "../random/random.ts";
 import type { Have, Hello, MemberInfo, Message, PeerId } from "../wire/message.ts";
@@ -16,12 +21,20 @@ import type { BootstrapClient } from "./bootstrap_client.ts";
 import type { FailureDetector } from "./failure_detector.ts";
 import type { Link, Links } from "./links.ts";
 import type { Membership } from "./membership.ts";
-import type { ActiveViewOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
+import type {
+  ActiveViewOptions,
+  PeerScoreNodeOptions,
+  ResolvedPeerNodeOptions,
+} from "./peer_node_options.ts";
+import { PeerScore } from "./peer_score.ts";
 import type { PeerTimer } from "./peer_timer.ts";
 import type { Repair } from "./repair.ts";
 
 /** The options {@linkcode ActiveView} reads: its own group. */
-type ActiveViewReads = Pick<ResolvedPeerNodeOptions, keyof ActiveViewOptions>;
+type ActiveViewReads = Pick<
+  ResolvedPeerNodeOptions,
+  keyof ActiveViewOptions | keyof PeerScoreNodeOptions
+>;
 
 /** What {@linkcode ActiveView} works with. */
 export interface ActiveViewPort {
@@ -50,6 +63,10 @@ export class ActiveView {
   readonly #refusedAsFullUntil = new Map<PeerId, number>();
   /** Identity → times of its recent forced joins here (within the last minute). */
   readonly #forcedJoins = new Map<PeerId, number[]>();
+  /** Source host → times of the recent forced joins from it (within the last minute). */
+  readonly #forcedJoinsByHost = new Map<string, number[]>();
+  /** Penalties of misbehaving identities, and who is backed off. */
+  readonly #score: PeerScore;
   /** Neighbours that came in by a forced join: the only ones a later forced join may displace. */
   readonly #forcedIn = new WeakSet<Link>();
 
@@ -59,6 +76,21 @@ export class ActiveView {
     this.#links = port.links;
     this.#membership = port.membership;
     this.#options = port.options;
+    this.#score = new PeerScore(port.options);
+  }
+
+  /** The penalties and back-offs of misbehaving identities. */
+  get score(): PeerScore {
+    return this.#score;
+  }
+
+  /**
+   * Neighbour slots kept for links this peer dials: `outboundLinksMin`, at
+   * most the room between target and maximum.
+   */
+  get #outboundReserve(): number {
+    const { outboundLinksMin, connectionsMax, connectionsTarget } = this.#options;
+    return Math.min(outboundLinksMin, connectionsMax - connectionsTarget);
   }
 
   /** The earliest of the gossip, reconnect and rewire deadlines. */
@@ -66,10 +98,11 @@ export class ActiveView {
     return this.#port.timers.nextDeadlineMs(TIMERS);
   }
 
-  /** An inbound connection finished its hello; returns its id. */
-  onAccepted(remote: Hello, nowMs: number): ConnId {
+  /** An inbound connection from `sourceHost` finished its hello; returns its id. */
+  onAccepted(remote: Hello, nowMs: number, sourceHost?: string): ConnId {
     const link = this.#links.open(false, "peer", undefined, undefined, nowMs);
     link.remote = remote;
+    link.sourceHost = sourceHost;
     if (this.#links.leaving) {
       this.#links.close(link, "leaving", nowMs);
     } else if (remote.role === "bootstrap") {
@@ -77,6 +110,8 @@ export class ActiveView {
       link.purpose = "liveness";
     } else if (remote.id === this.#port.id) {
       this.#links.close(link, "connected to self", nowMs);
+    } else if (this.#score.isBackedOff(remote.id, nowMs)) {
+      this.#links.close(link, "backed off", nowMs);
     } else {
       this.#establish(link, nowMs);
     }
@@ -112,6 +147,10 @@ export class ActiveView {
     }
     if (remote.role !== "peer") {
       this.#links.close(link, "expected a peer", nowMs);
+      return;
+    }
+    if (this.#score.isBackedOff(remote.id, nowMs)) {
+      this.#links.close(link, "backed off", nowMs);
       return;
     }
     const replacing = this.#links.peerLink(remote.id)?.accepted === true;
@@ -166,22 +205,20 @@ export class ActiveView {
    * message; returns whether that message is to be handled.
    */
   admit(link: Link, first: Message, nowMs: number): boolean {
-    const forced = first.type === "register" && this.#mayForceJoin(link.remote!.id, nowMs);
-    if (forced) {
+    const forced = first.type === "register" && this.#mayForceJoin(link, nowMs);
+    if (forced && !this.#hasInboundRoom()) {
       // A peer with no other neighbour: take it, making room if needed
       // (HyParView's forced join), so newcomers are not locked out. Only a
       // young neighbour that itself came in by force makes room; with none,
       // the newcomer is turned away with our peer list (where it finds peers
       // with room), as in an ordinary full refusal.
-      if (this.#links.acceptedCount() >= this.#options.connectionsMax) {
-        const victim = pick(
-          this.#links.accepted().filter((l) => l !== link && !this.#isProtected(l, nowMs)),
-          this.#port.random,
-        );
-        if (victim !== undefined) this.#links.close(victim, "rebalance", nowMs);
-      }
+      const victim = pick(
+        this.#links.accepted().filter((l) => l !== link && !this.#isProtected(l, nowMs)),
+        this.#port.random,
+      );
+      if (victim !== undefined) this.#links.close(victim, "rebalance", nowMs);
     }
-    if (this.#links.acceptedCount() < this.#options.connectionsMax) {
+    if (this.#hasInboundRoom()) {
       if (forced) this.#forcedIn.add(link);
       link.accepted = true;
       this.#welcome(link, nowMs);
@@ -194,19 +231,61 @@ export class ActiveView {
   }
 
   /**
-   * Whether `id` may force a join now, and if so counts it: at most
-   * `forcedJoinsPerMinuteMax` per identity per minute.
+   * Whether an inbound link may become a neighbour now: the view is below
+   * its maximum, and inbound links leave the slots kept for our own dials.
    */
-  #mayForceJoin(id: PeerId, nowMs: number): boolean {
-    const recent = (this.#forcedJoins.get(id) ?? []).filter((at) => nowMs - at < 60_000);
-    if (recent.length >= this.#options.forcedJoinsPerMinuteMax) return false;
-    recent.push(nowMs);
-    this.#forcedJoins.delete(id);
-    this.#forcedJoins.set(id, recent);
-    if (this.#forcedJoins.size > this.#options.forcedJoinSourcesMax) {
-      this.#forcedJoins.delete(this.#forcedJoins.keys().next().value!);
-    }
+  #hasInboundRoom(): boolean {
+    const accepted = this.#links.acceptedCount();
+    const inbound = accepted - this.#links.outboundCount();
+    const { connectionsMax } = this.#options;
+    return accepted < connectionsMax && inbound < connectionsMax - this.#outboundReserve;
+  }
+
+  /**
+   * Whether `link`'s remote may force a join now, and if so counts it: at
+   * most `forcedJoinsPerMinuteMax` per identity and
+   * `forcedJoinsPerHostPerMinuteMax` per source host, per minute.
+   */
+  #mayForceJoin(link: Link, nowMs: number): boolean {
+    const { forcedJoinsPerMinuteMax, forcedJoinsPerHostPerMinuteMax } = this.#options;
+    const id = link.remote!.id;
+    const host = link.sourceHost;
+    const byId = recentJoins(this.#forcedJoins, id, nowMs);
+    const byHost = host === undefined ? [] : recentJoins(this.#forcedJoinsByHost, host, nowMs);
+    if (byId.length >= forcedJoinsPerMinuteMax) return false;
+    if (byHost.length >= forcedJoinsPerHostPerMinuteMax) return false;
+    this.#countJoin(this.#forcedJoins, id, byId, nowMs);
+    if (host !== undefined) this.#countJoin(this.#forcedJoinsByHost, host, byHost, nowMs);
     return true;
+  }
+
+  /** Records a forced join of `key` at `nowMs`, forgetting the oldest source past the cap. */
+  #countJoin<K>(joins: Map<K, number[]>, key: K, recent: number[], nowMs: number): void {
+    recent.push(nowMs);
+    joins.delete(key);
+    joins.set(key, recent);
+    if (joins.size > this.#options.forcedJoinSourcesMax) joins.delete(joins.keys().next().value!);
+  }
+
+  /**
+   * The remote of `link` was caught misbehaving: it loses score, and past
+   * the threshold it is disconnected and backed off.
+   */
+  onOffence(link: Link, offence: Offence, nowMs: number): void {
+    const id = link.remote?.id;
+    if (id === undefined || link.remote!.role !== "peer") return;
+    if (!this.#score.penalise(id, offence, nowMs)) {
+      this.#port.emit(logEvent("debug", `${shortId(id)} penalised: ${offence}`));
+      return;
+    }
+    const seconds = Math.round(this.#options.misbehaviourBackoffMs / 1_000);
+    this.#port.emit(
+      logEvent("warn", `Backing off ${shortId(id)} for ${seconds} s: it misbehaved (${offence})`),
+    );
+    for (const l of [...this.#links.all()]) {
+      if (l.remote?.id === id) this.#links.close(l, "backed off", nowMs);
+    }
+    this.maintain(nowMs);
   }
 
   /**
@@ -216,6 +295,20 @@ export class ActiveView {
   #isProtected(link: Link, nowMs: number): boolean {
     return link.outbound || !this.#forcedIn.has(link) ||
       nowMs - link.openedAtMs >= this.#options.protectedLinkAgeMs;
+  }
+
+  /**
+   * A neighbour asked for what it announced and silent since
+   * `promiseTimeoutMs` broke its promise: a black hole that advertises
+   * messages to attract `want`s loses score (once per timeout).
+   */
+  #judgePromises(nowMs: number): void {
+    for (const link of this.#links.accepted()) {
+      const since = link.wantUnansweredSinceMs;
+      if (since === undefined || nowMs - since < this.#options.promiseTimeoutMs) continue;
+      link.wantUnansweredSinceMs = undefined;
+      this.onOffence(link, "broken-promise", nowMs);
+    }
   }
 
   /** The remote closes on purpose; a peer we dialed that is full is left alone for a while. */
@@ -241,11 +334,17 @@ export class ActiveView {
     }
   }
 
-  /** Dials random live members until the active view reaches its target. */
+  /**
+   * Dials random live members until the active view reaches its target and
+   * has `outboundLinksMin` links of our own choosing.
+   */
   maintain(nowMs: number): void {
     if (this.#links.leaving) return;
-    let budget = this.#options.connectionsTarget - this.#links.acceptedCount() -
-      this.#links.dialsInFlight;
+    const inFlight = this.#links.dialsInFlight;
+    let budget = Math.max(
+      this.#options.connectionsTarget - this.#links.acceptedCount() - inFlight,
+      this.#outboundReserve - this.#links.outboundCount() - inFlight,
+    );
     while (budget > 0 && this.#links.dialsInFlight < this.#options.dialsInFlightMax) {
       const target = this.#randomNonNeighbour(nowMs);
       if (target === undefined) return;
@@ -259,6 +358,8 @@ export class ActiveView {
     this.#membership.pullFromRandomNeighbour(nowMs);
     this.maintain(nowMs);
     this.#membership.expire(nowMs);
+    this.#score.expire(nowMs);
+    this.#judgePromises(nowMs);
     for (const [id, until] of this.#refusedAsFullUntil) {
       if (until <= nowMs) this.#refusedAsFullUntil.delete(id);
     }
@@ -268,7 +369,10 @@ export class ActiveView {
   /** Dials a random recently dead member: after a partition heals, it refutes its death. */
   onReconnectTimer(nowMs: number): void {
     const dead = pick(this.#membership.recentDead(16), this.#port.random);
-    if (dead !== undefined && !this.#links.isBusyWith(dead.id) && !this.#links.leaving) {
+    if (
+      dead !== undefined && !this.#links.isBusyWith(dead.id) && !this.#links.leaving &&
+      !this.#score.isBackedOff(dead.id, nowMs)
+    ) {
       this.#links.dial(dead.addr, "peer", dead.id, nowMs);
     }
     this.#port.timers.set("reconnect", nowMs + this.#jitter(this.#options.reconnectIntervalMs));
@@ -323,10 +427,11 @@ export class ActiveView {
     }
   }
 
-  /** A random alive member that is not a neighbour, not being dialed, and has not just refused us. */
+  /** A random alive member that is not a neighbour, not being dialed, not backed off, and has not just refused us. */
   #randomNonNeighbour(nowMs: number): MemberInfo | undefined {
     return this.#membership.randomLive((m) => {
       if (m.status !== "alive" || this.#links.isBusyWith(m.id)) return true;
+      if (this.#score.isBackedOff(m.id, nowMs)) return true;
       const until = this.#refusedAsFullUntil.get(m.id);
       if (until === undefined) return false;
       if (until > nowMs) return true;
@@ -338,4 +443,9 @@ export class ActiveView {
   #jitter(ms: number): number {
     return jitter(ms, this.#port.random);
   }
+}
+
+/** The times in `joins` of `key` within the last minute (a fresh array). */
+function recentJoins<K>(joins: Map<K, number[]>, key: K, nowMs: number): number[] {
+  return (joins.get(key) ?? []).filter((at) => nowMs - at < 60_000);
 }

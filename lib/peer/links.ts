@@ -45,6 +45,8 @@ export interface Link {
   /** When the link record was opened (the dial started or the connection came in). */
   readonly openedAtMs: number;
   purpose: LinkPurpose;
+  /** The host an inbound connection came from, as the transport saw it (when known). */
+  sourceHost: string | undefined;
   /** The address dialed, for outbound links. */
   readonly dialAddr: string | undefined;
   /** The member we expected to answer, for dials to a known member. */
@@ -57,6 +59,11 @@ export interface Link {
   lastReceivedMs: number;
   /** When we last sent: a quiet link gets a ping. */
   lastSentMs: number;
+  /**
+   * When we sent a `want` that nothing (no `chat`, no `skip`) has answered
+   * since: past `promiseTimeoutMs` the remote broke its promise (its `have`).
+   */
+  wantUnansweredSinceMs: number | undefined;
   /** Active view: counted as a neighbour (inbound links are decided on their first message). */
   accepted: boolean;
   /** Active view: a rewiring dial; once accepted, one other neighbour is let go. */
@@ -139,6 +146,13 @@ export class Links {
     return n;
   }
 
+  /** How many neighbours this peer dialed itself. */
+  outboundCount(): number {
+    let n = 0;
+    for (const link of this.#peers.values()) if (link.accepted && link.outbound) n++;
+    return n;
+  }
+
   /** Whether `id` is a peer link, being dialed, or being checked: never evicted nor dialed again. */
   isBusyWith(id: PeerId): boolean {
     return this.#peers.has(id) || this.#dialing.has(id) || this.#checking.has(id);
@@ -162,12 +176,14 @@ export class Links {
       outbound,
       openedAtMs: nowMs,
       purpose,
+      sourceHost: undefined,
       dialAddr,
       expectId,
       remote: undefined,
       byeReceived: false,
       lastReceivedMs: nowMs,
       lastSentMs: nowMs,
+      wantUnansweredSinceMs: undefined,
       accepted: outbound,
       rewire: false,
       registration: { outbox: [], awaitingPeers: false, registeredAtMs: -Infinity },
@@ -197,6 +213,7 @@ export class Links {
   /** Sends `message` on `link`. */
   send(link: Link, message: Message, nowMs: number): void {
     link.lastSentMs = nowMs;
+    if (message.type === "want") link.wantUnansweredSinceMs ??= nowMs;
     this.#emit({ type: "send", conn: link.conn, message });
   }
 

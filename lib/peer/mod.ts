@@ -31,6 +31,7 @@ export {
   type DisseminationOptions,
   type FailureDetectorOptions,
   type MembershipOptions,
+  type PeerScoreNodeOptions,
   PEER_NODE_DEFAULTS,
   type PeerNodeOptions,
   type PeerRestore,

@@ -99,8 +99,8 @@ export class HostileNode extends PeerNode {
   }
 
   /** @inheritdoc */
-  override handleAccepted(remote: Hello, nowMs: number): ConnId {
-    const conn = super.handleAccepted(remote, nowMs);
+  override handleAccepted(remote: Hello, nowMs: number, sourceHost?: string): ConnId {
+    const conn = super.handleAccepted(remote, nowMs, sourceHost);
     this.#conns.add(conn);
     return conn;
   }
