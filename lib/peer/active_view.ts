@@ -67,8 +67,6 @@ export class ActiveView {
   readonly #forcedJoinsByHost = new Map<string, number[]>();
   /** Penalties of misbehaving identities, and who is backed off. */
   readonly #score: PeerScore;
-  /** Neighbours that came in by a forced join: the only ones a later forced join may displace. */
-  readonly #forcedIn = new WeakSet<Link>();
 
   /** A view with no neighbours. */
   constructor(port: ActiveViewPort) {
@@ -155,15 +153,30 @@ export class ActiveView {
     }
     const replacing = this.#links.peerLink(remote.id)?.accepted === true;
     if (this.#links.acceptedCount() >= this.#options.connectionsMax && !replacing) {
-      // Inbound connections filled the view while this dial was under way.
-      this.#links.close(link, link.purpose === "liveness" ? "verified alive" : "full", nowMs);
-      return;
+      // Inbound connections filled the view while this dial was under way:
+      // short of links of our own choosing, an unprotected inbound one makes
+      // room (inbound links cannot crowd out our own dials); else we let go.
+      const victim = link.purpose === "peer" && this.#workingOutbound(nowMs) < this.#outboundReserve
+        ? this.#evictionCandidate(link, nowMs)
+        : undefined;
+      if (victim === undefined) {
+        this.#links.close(link, link.purpose === "liveness" ? "verified alive" : "full", nowMs);
+        return;
+      }
+      this.#links.close(victim, "rebalance", nowMs);
     }
     link.purpose = "peer";
-    this.#establish(link, nowMs);
+    this.#establish(link, nowMs, false);
     if (this.#links.get(conn) !== undefined && link.accepted) {
-      const alone = this.#links.acceptedCount() === 1;
-      this.#links.send(link, alone ? { type: "register" } : { type: "get-peers" }, nowMs);
+      // Alone, or short of links of our own choosing: ask to be let in even
+      // if the remote is full (a forced join), so that whoever fills the
+      // views cannot lock a peer out of its own outbound links. This goes
+      // first: the remote decides on the first message (the welcome `have`
+      // first would make every join an ordinary one).
+      const needed = this.#links.acceptedCount() === 1 ||
+        this.#workingOutbound(nowMs) <= this.#outboundReserve;
+      this.#links.send(link, needed ? { type: "register" } : { type: "get-peers" }, nowMs);
+      this.#welcome(link, nowMs);
     }
   }
 
@@ -205,21 +218,19 @@ export class ActiveView {
    * message; returns whether that message is to be handled.
    */
   admit(link: Link, first: Message, nowMs: number): boolean {
-    const forced = first.type === "register" && this.#mayForceJoin(link, nowMs);
-    if (forced && !this.#hasInboundRoom()) {
-      // A peer with no other neighbour: take it, making room if needed
-      // (HyParView's forced join), so newcomers are not locked out. Only a
-      // young neighbour that itself came in by force makes room; with none,
-      // the newcomer is turned away with our peer list (where it finds peers
-      // with room), as in an ordinary full refusal.
-      const victim = pick(
-        this.#links.accepted().filter((l) => l !== link && !this.#isProtected(l, nowMs)),
-        this.#port.random,
-      );
+    const forced = first.type === "register" && !this.#hasInboundRoom() &&
+      this.#mayForceJoin(link, nowMs);
+    if (forced) {
+      // A peer that needs this link (it is alone, or short of links of its
+      // own choosing): take it, making room if needed (HyParView's forced
+      // join), so newcomers are not locked out. Only an unprotected inbound
+      // neighbour makes room: the one useless for longest (Bitcoin Core's
+      // inbound eviction, by a different measure). With none, the newcomer
+      // is turned away with our peer list, as in an ordinary full refusal.
+      const victim = this.#evictionCandidate(link, nowMs);
       if (victim !== undefined) this.#links.close(victim, "rebalance", nowMs);
     }
     if (this.#hasInboundRoom()) {
-      if (forced) this.#forcedIn.add(link);
       link.accepted = true;
       this.#welcome(link, nowMs);
       return true;
@@ -228,6 +239,25 @@ export class ActiveView {
     this.#links.send(link, { type: "peers", peers }, nowMs);
     this.#links.close(link, "full", nowMs);
     return false;
+  }
+
+  /**
+   * Neighbours we dialed that work: active (a `chat` or `have` within
+   * `usefulLinkWindowMs`), or opened less than `newLinkGraceMs` ago (an
+   * honest peer sends its `have` as soon as it takes the link). A black hole
+   * we happened to dial does not count towards `outboundLinksMin`, so the
+   * peer dials another.
+   */
+  #workingOutbound(nowMs: number): number {
+    const { usefulLinkWindowMs, newLinkGraceMs } = this.#options;
+    let n = 0;
+    for (const link of this.#links.accepted()) {
+      if (!link.outbound) continue;
+      if (
+        nowMs - link.lastUsefulMs < usefulLinkWindowMs || nowMs - link.openedAtMs < newLinkGraceMs
+      ) n++;
+    }
+    return n;
   }
 
   /**
@@ -289,12 +319,37 @@ export class ActiveView {
   }
 
   /**
-   * A neighbour a forced join may not displace: one we chose, one that joined
-   * without force (it found room), or one that has lasted.
+   * The neighbour a forced join (or our own dial, short of outbound links)
+   * displaces, if any: a random unprotected inbound one.
    */
-  #isProtected(link: Link, nowMs: number): boolean {
-    return link.outbound || !this.#forcedIn.has(link) ||
-      nowMs - link.openedAtMs >= this.#options.protectedLinkAgeMs;
+  #evictionCandidate(joining: Link, nowMs: number): Link | undefined {
+    const protectedLinks = this.#protectedLinks(nowMs);
+    return pick(
+      this.#links.accepted().filter((l) => l !== joining && !protectedLinks.has(l)),
+      this.#port.random,
+    );
+  }
+
+  /**
+   * The neighbours no join may displace: the ones we chose, and of the
+   * inbound ones that are active (a `chat` or `have` within
+   * `usefulLinkWindowMs`: a black hole is never active) the
+   * `connectionsTarget − outboundLinksMin` oldest. Joining while there was
+   * room protects nothing (an insider would take every free slot and keep
+   * it), and neither does activity alone past those slots: the rest of the
+   * view stays open to newcomers.
+   */
+  #protectedLinks(nowMs: number): Set<Link> {
+    const kept = new Set<Link>();
+    const active: Link[] = [];
+    for (const link of this.#links.accepted()) {
+      if (link.outbound) kept.add(link);
+      else if (nowMs - link.lastUsefulMs < this.#options.usefulLinkWindowMs) active.push(link);
+    }
+    active.sort((a, b) => a.openedAtMs - b.openedAtMs);
+    const slots = Math.max(0, this.#options.connectionsTarget - kept.size);
+    for (const link of active.slice(0, slots)) kept.add(link);
+    return kept;
   }
 
   /**
@@ -343,7 +398,7 @@ export class ActiveView {
     const inFlight = this.#links.dialsInFlight;
     let budget = Math.max(
       this.#options.connectionsTarget - this.#links.acceptedCount() - inFlight,
-      this.#outboundReserve - this.#links.outboundCount() - inFlight,
+      this.#outboundReserve - this.#workingOutbound(nowMs) - inFlight,
     );
     while (budget > 0 && this.#links.dialsInFlight < this.#options.dialsInFlightMax) {
       const target = this.#randomNonNeighbour(nowMs);
@@ -399,7 +454,7 @@ export class ActiveView {
   }
 
   /** Registers an established peer link, resolving duplicates and learning the remote. */
-  #establish(link: Link, nowMs: number): void {
+  #establish(link: Link, nowMs: number, welcome = true): void {
     const remote = link.remote!;
     const existing = this.#links.peerLink(remote.id);
     if (existing !== undefined && existing !== link) {
@@ -414,7 +469,7 @@ export class ActiveView {
     }
     this.#links.setPeerLink(link);
     this.#membership.learnFromHello(link, nowMs);
-    if (link.accepted) this.#welcome(link, nowMs);
+    if (link.accepted && welcome) this.#welcome(link, nowMs);
   }
 
   /** A new neighbour: compare histories at once, so a late joiner catches up. */

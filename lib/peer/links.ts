@@ -55,6 +55,11 @@ export interface Link {
   remote: Hello | undefined;
   /** The remote said it is closing on purpose: its disconnect is not a failure. */
   byeReceived: boolean;
+  /**
+   * When the link last brought a chat message new here (a first delivery),
+   * or when it opened: forced joins displace the neighbour useless longest.
+   */
+  lastUsefulMs: number;
   /** When anything last arrived: heartbeats judge silence by it. */
   lastReceivedMs: number;
   /** When we last sent: a quiet link gets a ping. */
@@ -181,6 +186,7 @@ export class Links {
       expectId,
       remote: undefined,
       byeReceived: false,
+      lastUsefulMs: -Infinity,
       lastReceivedMs: nowMs,
       lastSentMs: nowMs,
       wantUnansweredSinceMs: undefined,

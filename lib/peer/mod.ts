@@ -31,10 +31,10 @@ export {
   type DisseminationOptions,
   type FailureDetectorOptions,
   type MembershipOptions,
-  type PeerScoreNodeOptions,
   PEER_NODE_DEFAULTS,
   type PeerNodeOptions,
   type PeerRestore,
+  type PeerScoreNodeOptions,
   type RepairOptions,
   resolvePeerNodeOptions,
 } from "./peer_node_options.ts";

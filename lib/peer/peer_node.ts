@@ -336,6 +336,7 @@ export class PeerNode implements Actor {
     if (link === undefined || link.remote === undefined) return;
     link.lastReceivedMs = nowMs;
     if (message.type === "chat" || message.type === "skip") link.wantUnansweredSinceMs = undefined;
+    if (message.type === "chat" || message.type === "have") link.lastUsefulMs = nowMs;
     this.#failureDetector.onTraffic(link.remote.id);
     if (
       link.purpose === "peer" && !link.accepted && !this.#activeView.admit(link, message, nowMs)

@@ -49,12 +49,24 @@ export interface ActiveViewOptions {
    */
   forcedJoinsPerMinuteMax?: number;
   /**
-   * Age from which an inbound neighbour is protected from forced joins.
-   * Neighbours this peer dialed itself are always protected, so insiders
-   * registering again and again can only displace each other and newcomers.
+   * Age from which an inbound neighbour that stays useful (see
+   * `usefulLinkWindowMs`) is protected from forced joins. Neighbours this
+   * peer dialed itself are always protected, so insiders registering again
+   * and again can only displace each other, newcomers and idle links.
    * Default 60 000 ms.
    */
   protectedLinkAgeMs?: number;
+  /**
+   * An inbound neighbour old enough is protected while it brought a new
+   * chat message within this window. Default 30 000 ms.
+   */
+  usefulLinkWindowMs?: number;
+  /**
+   * A link this peer dialed counts towards `outboundLinksMin` this long
+   * before it has sent a `chat` or `have` (an honest peer sends its `have`
+   * as soon as it takes the link). Default 5 000 ms.
+   */
+  newLinkGraceMs?: number;
   /**
    * Forced joins all identities on one source host may make here per minute
    * (the host is the address the connection came from, as the runtime saw
@@ -269,6 +281,8 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   connectionsMax: 12,
   forcedJoinsPerMinuteMax: 2,
   protectedLinkAgeMs: 60_000,
+  usefulLinkWindowMs: 30_000,
+  newLinkGraceMs: 5_000,
   forcedJoinsPerHostPerMinuteMax: 6,
   forcedJoinSourcesMax: 1_024,
   outboundLinksMin: 4,

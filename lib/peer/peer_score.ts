@@ -15,7 +15,7 @@
 import type { Offence } from "../actor/offence.ts";
 import type { PeerId } from "../wire/message.ts";
 
-export { OFFENCES, type Offence } from "../actor/offence.ts";
+export { type Offence, OFFENCES } from "../actor/offence.ts";
 
 /** The penalty of each offence by default (PROTOCOL.md, Limits). */
 export const OFFENCE_PENALTIES: Readonly<Record<Offence, number>> = Object.freeze({
