@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { Offence } from "../actor/offence.ts";
 import type { Channel } from "../secure/channel.ts";
 import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
 import { decodeMessage } from "../wire/message_decode.ts";
@@ -41,7 +42,7 @@ export interface InboundPipelineOptions {
   readonly clock: () => number;
   /** Counters to add to. */
   readonly stats: InboundStats;
-  /** A diagnostic for a dropped forgery that does not yet close the connection. */
+  /** A dropped forgery that does not yet close the connection (to log and report). */
   readonly onForgery: () => void;
 }
 
@@ -51,6 +52,7 @@ export class InboundPipeline {
   readonly #options: InboundPipelineOptions;
   readonly #rate: TokenBucket;
   #offences = 0;
+  #closingOffence: Offence | undefined;
 
   /** A pipeline for the frames of `channel`. */
   constructor(channel: Channel, options: InboundPipelineOptions) {
@@ -58,6 +60,14 @@ export class InboundPipeline {
     this.#options = options;
     const perSecond = options.messagesPerSecondMax;
     this.#rate = new TokenBucket(perSecond, perSecond, options.clock());
+  }
+
+  /**
+   * What the remote was caught at when {@linkcode receive} threw: a flood or
+   * one forgery too many (undefined: another protocol error).
+   */
+  get closingOffence(): Offence | undefined {
+    return this.#closingOffence;
   }
 
   /**
@@ -86,6 +96,7 @@ export class InboundPipeline {
     for (const open of opened) {
       for (const payload of open instanceof Promise ? await open : open) {
         if (!this.#rate.take(clock())) {
+          this.#closingOffence = "flood";
           throw new ProtocolError(`Too many messages: more than ${messagesPerSecondMax} a second`);
         }
         const message = decodeMessage(payload, limits);
@@ -103,6 +114,7 @@ export class InboundPipeline {
       if (verification !== undefined && !(await verification)) {
         stats.forgeries++;
         if (++this.#offences >= this.#options.offencesMax) {
+          this.#closingOffence = "forgery";
           throw new ProtocolError(
             `Forged or altered messages: ${this.#offences} failed their signature check`,
           );
