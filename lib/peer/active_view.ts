@@ -222,11 +222,10 @@ export class ActiveView {
       this.#mayForceJoin(link, nowMs);
     if (forced) {
       // A peer that needs this link (it is alone, or short of links of its
-      // own choosing): take it, making room if needed (HyParView's forced
-      // join), so newcomers are not locked out. Only an unprotected inbound
-      // neighbour makes room: the one useless for longest (Bitcoin Core's
-      // inbound eviction, by a different measure). With none, the newcomer
-      // is turned away with our peer list, as in an ordinary full refusal.
+      // own choosing): take it, making room (HyParView's forced join), so
+      // newcomers are not locked out. Only a random unprotected neighbour
+      // makes room (see #protectedLinks); with none, the newcomer is turned
+      // away with our peer list, as in an ordinary full refusal.
       const victim = this.#evictionCandidate(link, nowMs);
       if (victim !== undefined) this.#links.close(victim, "rebalance", nowMs);
     }

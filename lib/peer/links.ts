@@ -56,8 +56,9 @@ export interface Link {
   /** The remote said it is closing on purpose: its disconnect is not a failure. */
   byeReceived: boolean;
   /**
-   * When the link last brought a chat message new here (a first delivery),
-   * or when it opened: forced joins displace the neighbour useless longest.
+   * When the remote last sent a `chat` or a `have` (never: `-Infinity`): an
+   * active neighbour, which a black hole never is. Protection from forced
+   * joins and the count of working outbound links go by it.
    */
   lastUsefulMs: number;
   /** When anything last arrived: heartbeats judge silence by it. */

@@ -49,16 +49,11 @@ export interface ActiveViewOptions {
    */
   forcedJoinsPerMinuteMax?: number;
   /**
-   * Age from which an inbound neighbour that stays useful (see
-   * `usefulLinkWindowMs`) is protected from forced joins. Neighbours this
-   * peer dialed itself are always protected, so insiders registering again
-   * and again can only displace each other, newcomers and idle links.
-   * Default 60 000 ms.
-   */
-  protectedLinkAgeMs?: number;
-  /**
-   * An inbound neighbour old enough is protected while it brought a new
-   * chat message within this window. Default 30 000 ms.
+   * A neighbour is active while it sent a `chat` or a `have` within this
+   * window (a black hole never is). Forced joins never displace the
+   * neighbours this peer dialed, nor the oldest active inbound ones, up to
+   * `connectionsTarget` protected in all; the rest of the view stays open
+   * to newcomers. Default 30 000 ms.
    */
   usefulLinkWindowMs?: number;
   /**
@@ -280,7 +275,6 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   connectionsTarget: 8,
   connectionsMax: 12,
   forcedJoinsPerMinuteMax: 2,
-  protectedLinkAgeMs: 60_000,
   usefulLinkWindowMs: 30_000,
   newLinkGraceMs: 5_000,
   forcedJoinsPerHostPerMinuteMax: 6,
