@@ -53,7 +53,7 @@ export interface ActiveViewOptions {
    * window (a black hole never is). Forced joins never displace the
    * neighbours this peer dialed, nor the oldest active inbound ones, up to
    * `connectionsTarget` protected in all; the rest of the view stays open
-   * to newcomers. Default 30 000 ms.
+   * to newcomers. Default 60 000 ms.
    */
   usefulLinkWindowMs?: number;
   /**
@@ -275,7 +275,7 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   connectionsTarget: 8,
   connectionsMax: 12,
   forcedJoinsPerMinuteMax: 2,
-  usefulLinkWindowMs: 30_000,
+  usefulLinkWindowMs: 60_000,
   newLinkGraceMs: 5_000,
   forcedJoinsPerHostPerMinuteMax: 6,
   forcedJoinSourcesMax: 1_024,

@@ -98,8 +98,8 @@ Deno.test("PeerNode: a full peer turns away get-peers; a register displaces an i
   assert.deepEqual(sentTo(node.takeEffects(), d).at(-1), { type: "bye", reason: "full" });
   assert.deepEqual(node.neighbourIds().sort(), [A, C]);
 
-  // Silent for usefulLinkWindowMs (30 s), they no longer are protected.
-  acceptPeer(node, D, REGISTER, 34_000);
+  // Silent for usefulLinkWindowMs (60 s), they no longer are protected.
+  acceptPeer(node, D, REGISTER, 64_000);
   assert.equal(node.neighbourIds().length, 2);
   assert.ok(node.neighbourIds().includes(D));
 });
