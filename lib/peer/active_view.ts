@@ -3,10 +3,12 @@
  * refuses, resolves duplicate links, dials random members up to the target,
  * rewires now and then, backs off from members that refused us as full, and
  * tries recently dead members again so partitions heal. Insiders cannot take
- * it over: forced joins are rate-limited per identity and per source host and
- * displace only young forced-in neighbours, slots are kept for links this
- * peer dials itself, and neighbours that misbehave lose score and are
- * disconnected and backed off ({@linkcode PeerScore}).
+ * it over: slots are kept for links this peer dials itself (and a dialed
+ * link that stays silent does not count), forced joins are rate-limited per
+ * identity and per source host and displace only unprotected neighbours
+ * (never our own dials nor the oldest active inbound ones), and neighbours
+ * that misbehave lose score and are disconnected and backed off
+ * ({@linkcode PeerScore}).
  *
  * @module
  */
@@ -330,10 +332,10 @@ export class ActiveView {
   }
 
   /**
-   * The neighbours no join may displace: the ones we chose, and of the
-   * inbound ones that are active (a `chat` or `have` within
-   * `usefulLinkWindowMs`: a black hole is never active) the
-   * `connectionsTarget − outboundLinksMin` oldest. Joining while there was
+   * The neighbours no join may displace: the ones we chose, then the oldest
+   * active inbound ones (a `chat` or `have` within `usefulLinkWindowMs`: a
+   * black hole is never active) until `connectionsTarget` are protected in
+   * all. Joining while there was
    * room protects nothing (an insider would take every free slot and keep
    * it), and neither does activity alone past those slots: the rest of the
    * view stays open to newcomers.
