@@ -33,3 +33,21 @@ Deno.test("insider links: under forced joins by black holes every honest peer ke
     assert.ok(result.latency_ms!.p99 < 1_000, `seed ${seed}: p99 ${result.latency_ms!.p99} ms`);
   }
 });
+
+Deno.test("insider links: identities minted on one host force few joins and leave the honest links whole", () => {
+  for (const seed of SEEDS) {
+    const result = run("forced-joins-one-host", seed);
+    assert.ok(result.delivery_during >= 0.99, `seed ${seed}: delivery ${result.delivery_during}`);
+    assert.equal(result.delivery_final, 1, `seed ${seed}`);
+    assert.ok(
+      result.outcome.honest_links_per_peer! >= 6,
+      `seed ${seed}: ${result.outcome.honest_links_per_peer} honest links per peer`,
+    );
+    // Idle, they are never protected: they hold free slots until a needed join displaces them
+    // (about 3 of 12 here).
+    assert.ok(
+      result.outcome.minted_links_per_peer! <= 4,
+      `seed ${seed}: ${result.outcome.minted_links_per_peer} minted links per peer`,
+    );
+  }
+});
