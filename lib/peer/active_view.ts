@@ -354,16 +354,22 @@ export class ActiveView {
   }
 
   /**
-   * A neighbour asked for what it announced and silent since
-   * `promiseTimeoutMs` broke its promise: a black hole that advertises
-   * messages to attract `want`s loses score (once per timeout).
+   * A neighbour asked for what it announced, and silent since
+   * `promiseTimeoutMs`, broke a promise for each `want` it got meanwhile: a
+   * black hole that advertises messages to attract `want`s soon crosses the
+   * threshold. (An honest neighbour answers each `want` with a `chat` or a
+   * `skip`, or pushes chat anyway.)
    */
   #judgePromises(nowMs: number): void {
     for (const link of this.#links.accepted()) {
-      const since = link.wantUnansweredSinceMs;
-      if (since === undefined || nowMs - since < this.#options.promiseTimeoutMs) continue;
-      link.wantUnansweredSinceMs = undefined;
-      this.onOffence(link, "broken-promise", nowMs);
+      const unanswered = link.unansweredWants;
+      if (unanswered === undefined || nowMs - unanswered.sinceMs < this.#options.promiseTimeoutMs) {
+        continue;
+      }
+      link.unansweredWants = undefined;
+      for (let i = 0; i < unanswered.count && this.#links.get(link.conn) !== undefined; i++) {
+        this.onOffence(link, "broken-promise", nowMs);
+      }
     }
   }
 

@@ -66,10 +66,11 @@ export interface Link {
   /** When we last sent: a quiet link gets a ping. */
   lastSentMs: number;
   /**
-   * When we sent a `want` that nothing (no `chat`, no `skip`) has answered
-   * since: past `promiseTimeoutMs` the remote broke its promise (its `have`).
+   * When we sent the first `want` that nothing (no `chat`, no `skip`) has
+   * answered since, and how many we sent since then: past
+   * `promiseTimeoutMs` the remote broke that many promises (its `have`s).
    */
-  wantUnansweredSinceMs: number | undefined;
+  unansweredWants: { readonly sinceMs: number; count: number } | undefined;
   /** Active view: counted as a neighbour (inbound links are decided on their first message). */
   accepted: boolean;
   /** Active view: a rewiring dial; once accepted, one other neighbour is let go. */
@@ -190,7 +191,7 @@ export class Links {
       lastUsefulMs: -Infinity,
       lastReceivedMs: nowMs,
       lastSentMs: nowMs,
-      wantUnansweredSinceMs: undefined,
+      unansweredWants: undefined,
       accepted: outbound,
       rewire: false,
       registration: { outbox: [], awaitingPeers: false, registeredAtMs: -Infinity },
@@ -220,7 +221,10 @@ export class Links {
   /** Sends `message` on `link`. */
   send(link: Link, message: Message, nowMs: number): void {
     link.lastSentMs = nowMs;
-    if (message.type === "want") link.wantUnansweredSinceMs ??= nowMs;
+    if (message.type === "want") {
+      if (link.unansweredWants === undefined) link.unansweredWants = { sinceMs: nowMs, count: 1 };
+      else link.unansweredWants.count++;
+    }
     this.#emit({ type: "send", conn: link.conn, message });
   }
 

@@ -335,7 +335,7 @@ export class PeerNode implements Actor {
     const link = this.#links.get(conn);
     if (link === undefined || link.remote === undefined) return;
     link.lastReceivedMs = nowMs;
-    if (message.type === "chat" || message.type === "skip") link.wantUnansweredSinceMs = undefined;
+    if (message.type === "chat" || message.type === "skip") link.unansweredWants = undefined;
     if (message.type === "chat" || message.type === "have") link.lastUsefulMs = nowMs;
     this.#failureDetector.onTraffic(link.remote.id);
     if (

@@ -281,3 +281,26 @@ Deno.test("PeerNode: a neighbour that announces messages and sends nothing when 
   for (let t = 13_100; t <= 25_000; t += 100) node.handleTimeout(t);
   assert.equal(node.penalty(B, 25_000), 0);
 });
+
+Deno.test("PeerNode: a neighbour that keeps announcing what it never sends is backed off", () => {
+  const node = makeNode({ ...QUIET, gossipIntervalMs: 1_000 });
+  node.start(0);
+  const a = acceptPeer(node, A, GET_PEERS, 0);
+  const author = "9".repeat(64);
+  // A new announcement every second: each draws a want once the graft timeout passes.
+  for (let t = 100; t <= 12_000; t += 100) {
+    if (t % 1_000 === 100) {
+      node.handleMessage(a, {
+        type: "have",
+        full: false,
+        clock: new Map([[author, 3 + t / 1_000]]),
+      }, t);
+    }
+    node.handleTimeout(t);
+  }
+  const effects = node.takeEffects();
+  const wants = ofType(effects, "send").filter((e) => e.conn === a && e.message.type === "want");
+  assert.ok(wants.length >= 10, `${wants.length} wants`);
+  assert.ok(node.isBackedOff(A, 12_000), `penalty ${node.penalty(A, 12_000)}`);
+  assert.deepEqual(sentTo(effects, a).at(-1), { type: "bye", reason: "backed off" });
+});
