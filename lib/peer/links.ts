@@ -8,7 +8,7 @@
  */
 
 import type { ConnId, IoEffect } from "../actor/effect.ts";
-import type { Hello, Message, PeerId } from "../wire/message.ts";
+import type { Hello, Message, PeerId, Want } from "../wire/message.ts";
 
 /**
  * Why a connection exists, which decides what its messages mean. A `liveness`
@@ -69,8 +69,12 @@ export interface Link {
    * When we sent the first `want` that nothing (no `chat`, no `skip`) has
    * answered since, and how many we sent since then: past
    * `promiseTimeoutMs` the remote broke that many promises (its `have`s).
+   * Only a `want` that asks for more than we asked this link before counts:
+   * an honest server does not serve the same message twice within a while.
    */
   unansweredWants: { readonly sinceMs: number; count: number } | undefined;
+  /** Per author, the highest sequence number we asked this link for (authors we track only). */
+  readonly askedUpTo: Map<PeerId, number>;
   /** Active view: counted as a neighbour (inbound links are decided on their first message). */
   accepted: boolean;
   /** Active view: a rewiring dial; once accepted, one other neighbour is let go. */
@@ -192,6 +196,7 @@ export class Links {
       lastReceivedMs: nowMs,
       lastSentMs: nowMs,
       unansweredWants: undefined,
+      askedUpTo: new Map(),
       accepted: outbound,
       rewire: false,
       registration: { outbox: [], awaitingPeers: false, registeredAtMs: -Infinity },
@@ -221,11 +226,23 @@ export class Links {
   /** Sends `message` on `link`. */
   send(link: Link, message: Message, nowMs: number): void {
     link.lastSentMs = nowMs;
-    if (message.type === "want") {
+    if (message.type === "want" && this.#asksMore(link, message)) {
       if (link.unansweredWants === undefined) link.unansweredWants = { sinceMs: nowMs, count: 1 };
       else link.unansweredWants.count++;
     }
     this.#emit({ type: "send", conn: link.conn, message });
+  }
+
+  /** Whether `want` asks `link` for more than we asked it before (and notes what it asks). */
+  #asksMore(link: Link, want: Want): boolean {
+    let more = false;
+    for (const { author, to } of want.ranges) {
+      if (to > (link.askedUpTo.get(author) ?? 0)) {
+        link.askedUpTo.set(author, to);
+        more = true;
+      }
+    }
+    return more;
   }
 
   /** Sends to every neighbour but `exceptConn`. */

@@ -304,3 +304,22 @@ Deno.test("PeerNode: a neighbour that keeps announcing what it never sends is ba
   assert.ok(node.isBackedOff(A, 12_000), `penalty ${node.penalty(A, 12_000)}`);
   assert.deepEqual(sentTo(effects, a).at(-1), { type: "bye", reason: "backed off" });
 });
+
+Deno.test("PeerNode: asking a neighbour again for what it was asked before is not a new promise (it may not serve a message twice within a while)", () => {
+  const node = makeNode({ ...QUIET, gossipIntervalMs: 1_000 });
+  node.start(0);
+  const a = acceptPeer(node, A, GET_PEERS, 0);
+  const author = "9".repeat(64);
+  for (let t = 100; t <= 12_000; t += 100) {
+    if (t % 1_000 === 100) {
+      node.handleMessage(a, { type: "have", full: true, clock: new Map([[author, 3]]) }, t);
+    }
+    node.handleTimeout(t);
+  }
+  const wants = ofType(node.takeEffects(), "send").filter((e) =>
+    e.conn === a && e.message.type === "want"
+  );
+  assert.ok(wants.length >= 10, `${wants.length} wants`);
+  assert.ok(!node.isBackedOff(A, 12_000));
+  assert.ok(node.penalty(A, 12_000) <= 100, `penalty ${node.penalty(A, 12_000)}`);
+});
