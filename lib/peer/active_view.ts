@@ -150,6 +150,8 @@ export class ActiveView {
       return;
     }
     if (this.#score.isBackedOff(remote.id, nowMs)) {
+      // Not a neighbour; but a liveness dial has its answer: it is alive.
+      if (link.purpose === "liveness") this.#membership.learnFromHello(link, nowMs);
       this.#links.close(link, "backed off", nowMs);
       return;
     }

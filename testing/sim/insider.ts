@@ -16,6 +16,7 @@ import type { ChatMessage, MemberInfo, PeerId } from "../../lib/wire/message.ts"
 import { DEFAULT_WIRE_LIMITS } from "../../lib/wire/wire_limits.ts";
 import { encodeMessage } from "../../lib/wire/message_encode.ts";
 import { forcedJoinsFromOneHost } from "./hostile_forced_joins.ts";
+import { lyingAnnouncer } from "./hostile_lying_announcer.ts";
 import { hostile, type HostileBehaviour, type HostileNode } from "./hostile_node.ts";
 import { type SimPeer, type SimPeerOptions, SimWorld } from "./sim_world.ts";
 
@@ -112,6 +113,23 @@ export const INSIDER_ATTACKS: Readonly<Record<string, InsiderAttack>> = {
       }
       run.outcome.honest_links_per_peer = round(honestLinks / Math.max(1, honest.size), 2);
       run.outcome.minted_links_per_peer = round(mintedLinks / Math.max(1, honest.size), 2);
+    },
+  },
+  "lying-announcer": {
+    description:
+      "2 members announce messages they do not have (3 ahead, twice a second) and pass nothing on: their neighbours ask them in vain",
+    attackers: 2,
+    behaviour: () => lyingAnnouncer(),
+    measure: (world, run, phase) => {
+      if (phase !== "attack") return;
+      const now = world.net.nowMs;
+      const honest = world.honestPeers();
+      let views = 0;
+      for (const h of run.hostiles) {
+        views += honest.filter((p) => p.node.actor.isBackedOff(h.id, now)).length;
+      }
+      // Honest peers that backed off each liar, on average.
+      run.outcome.backed_off_by = round(views / Math.max(1, run.hostiles.length), 2);
     },
   },
   "false-death": {

@@ -51,3 +51,13 @@ Deno.test("insider links: identities minted on one host force few joins and leav
     );
   }
 });
+
+Deno.test("insider links: members that announce messages they never send are backed off by their neighbours", () => {
+  for (const seed of SEEDS) {
+    const result = run("lying-announcer", seed);
+    assert.equal(result.delivery_during, 1, `seed ${seed}`);
+    assert.equal(result.delivery_final, 1, `seed ${seed}`);
+    // Without scoring nobody backs them off (0); each liar has several honest neighbours.
+    assert.ok(result.outcome.backed_off_by! >= 4, `seed ${seed}: ${result.outcome.backed_off_by}`);
+  }
+});
