@@ -110,7 +110,7 @@ export interface PeerScoreNodeOptions {
   /**
    * How long a neighbour asked (`want`) for messages it announced may take
    * to send anything back (a `chat` or a `skip`) before it counts as a
-   * broken promise. Default 10 000 ms.
+   * broken promise. Default 5 000 ms.
    */
   promiseTimeoutMs?: number;
 }
@@ -284,7 +284,7 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   penaltyHalfLifeMs: 60_000,
   misbehaviourBackoffMs: 300_000,
   scoredPeersMax: 1_024,
-  promiseTimeoutMs: 10_000,
+  promiseTimeoutMs: 5_000,
   mixIntervalMs: 60_000,
   fullBackoffMs: 30_000,
   reconnectIntervalMs: 10_000,

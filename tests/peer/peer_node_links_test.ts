@@ -272,7 +272,7 @@ Deno.test("PeerNode: a neighbour that announces messages and sends nothing when 
     e.conn === a && e.message.type === "want"
   );
   assert.ok(wants.length >= 1, "no want sent");
-  assert.ok(node.penalty(A, 12_000) > 95, "silent past promiseTimeoutMs (10 s)");
+  assert.ok(node.penalty(A, 12_000) > 90, "silent past promiseTimeoutMs (5 s)");
 
   // A neighbour that answers (a chat or a skip) keeps its score.
   announce(b, 12_000);
