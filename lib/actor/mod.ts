@@ -34,4 +34,5 @@ export type {
   SendEffect,
   SkipEffect,
 } from "./effect.ts";
+export { type Offence, OFFENCES } from "./offence.ts";
 export { TimerTable } from "./timer_table.ts";

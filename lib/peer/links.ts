@@ -8,7 +8,7 @@
  */
 
 import type { ConnId, IoEffect } from "../actor/effect.ts";
-import type { Hello, Message, PeerId } from "../wire/message.ts";
+import type { Hello, Message, PeerId, Want } from "../wire/message.ts";
 
 /**
  * Why a connection exists, which decides what its messages mean. A `liveness`
@@ -45,6 +45,8 @@ export interface Link {
   /** When the link record was opened (the dial started or the connection came in). */
   readonly openedAtMs: number;
   purpose: LinkPurpose;
+  /** The host an inbound connection came from, as the transport saw it (when known). */
+  sourceHost: string | undefined;
   /** The address dialed, for outbound links. */
   readonly dialAddr: string | undefined;
   /** The member we expected to answer, for dials to a known member. */
@@ -53,10 +55,26 @@ export interface Link {
   remote: Hello | undefined;
   /** The remote said it is closing on purpose: its disconnect is not a failure. */
   byeReceived: boolean;
+  /**
+   * When the remote last sent a `chat` or a `have` (never: `-Infinity`): an
+   * active neighbour, which a black hole never is. Protection from forced
+   * joins and the count of working outbound links go by it.
+   */
+  lastUsefulMs: number;
   /** When anything last arrived: heartbeats judge silence by it. */
   lastReceivedMs: number;
   /** When we last sent: a quiet link gets a ping. */
   lastSentMs: number;
+  /**
+   * When we sent the first `want` that nothing (no `chat`, no `skip`) has
+   * answered since, and how many we sent since then: past
+   * `promiseTimeoutMs` the remote broke that many promises (its `have`s).
+   * Only a `want` that asks for more than we asked this link before counts:
+   * an honest server does not serve the same message twice within a while.
+   */
+  unansweredWants: { readonly sinceMs: number; count: number } | undefined;
+  /** Per author, the highest sequence number we asked this link for (authors we track only). */
+  readonly askedUpTo: Map<PeerId, number>;
   /** Active view: counted as a neighbour (inbound links are decided on their first message). */
   accepted: boolean;
   /** Active view: a rewiring dial; once accepted, one other neighbour is let go. */
@@ -139,6 +157,13 @@ export class Links {
     return n;
   }
 
+  /** How many neighbours this peer dialed itself. */
+  outboundCount(): number {
+    let n = 0;
+    for (const link of this.#peers.values()) if (link.accepted && link.outbound) n++;
+    return n;
+  }
+
   /** Whether `id` is a peer link, being dialed, or being checked: never evicted nor dialed again. */
   isBusyWith(id: PeerId): boolean {
     return this.#peers.has(id) || this.#dialing.has(id) || this.#checking.has(id);
@@ -162,12 +187,16 @@ export class Links {
       outbound,
       openedAtMs: nowMs,
       purpose,
+      sourceHost: undefined,
       dialAddr,
       expectId,
       remote: undefined,
       byeReceived: false,
+      lastUsefulMs: -Infinity,
       lastReceivedMs: nowMs,
       lastSentMs: nowMs,
+      unansweredWants: undefined,
+      askedUpTo: new Map(),
       accepted: outbound,
       rewire: false,
       registration: { outbox: [], awaitingPeers: false, registeredAtMs: -Infinity },
@@ -197,7 +226,23 @@ export class Links {
   /** Sends `message` on `link`. */
   send(link: Link, message: Message, nowMs: number): void {
     link.lastSentMs = nowMs;
+    if (message.type === "want" && this.#asksMore(link, message)) {
+      if (link.unansweredWants === undefined) link.unansweredWants = { sinceMs: nowMs, count: 1 };
+      else link.unansweredWants.count++;
+    }
     this.#emit({ type: "send", conn: link.conn, message });
+  }
+
+  /** Whether `want` asks `link` for more than we asked it before (and notes what it asks). */
+  #asksMore(link: Link, want: Want): boolean {
+    let more = false;
+    for (const { author, to } of want.ranges) {
+      if (to > (link.askedUpTo.get(author) ?? 0)) {
+        link.askedUpTo.set(author, to);
+        more = true;
+      }
+    }
+    return more;
   }
 
   /** Sends to every neighbour but `exceptConn`. */

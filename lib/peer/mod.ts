@@ -34,6 +34,7 @@ export {
   PEER_NODE_DEFAULTS,
   type PeerNodeOptions,
   type PeerRestore,
+  type PeerScoreNodeOptions,
   type RepairOptions,
   resolvePeerNodeOptions,
 } from "./peer_node_options.ts";

@@ -24,6 +24,7 @@
 
 import type { Actor } from "../actor/actor.ts";
 import type { ConnId, Effect } from "../actor/effect.ts";
+import type { Offence } from "../actor/offence.ts";
 import { TimerTable } from "../actor/timer_table.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
 import type { Random } from "../random/random.ts";
@@ -381,8 +382,24 @@ export class PeerNode implements Actor {
   }
 
   /** @inheritdoc */
-  handleAccepted(remote: Hello, nowMs: number): ConnId {
-    return this.#activeView.onAccepted(remote, nowMs);
+  handleAccepted(remote: Hello, nowMs: number, sourceHost?: string): ConnId {
+    return this.#activeView.onAccepted(remote, nowMs, sourceHost);
+  }
+
+  /** @inheritdoc */
+  handleOffence(conn: ConnId, offence: Offence, nowMs: number): void {
+    const link = this.#links.get(conn);
+    if (link !== undefined) this.#activeView.onOffence(link, offence, nowMs);
+  }
+
+  /** The penalty `id` carries here now for misbehaving (0: none); see `penaltyThreshold`. */
+  penalty(id: PeerId, nowMs: number): number {
+    return this.#activeView.score.penalty(id, nowMs);
+  }
+
+  /** Whether `id` is backed off here for misbehaving: not dialled, its connections refused. */
+  isBackedOff(id: PeerId, nowMs: number): boolean {
+    return this.#activeView.score.isBackedOff(id, nowMs);
   }
 
   /** @inheritdoc */
@@ -400,6 +417,8 @@ export class PeerNode implements Actor {
     const link = this.#links.get(conn);
     if (link === undefined || link.remote === undefined) return;
     link.lastReceivedMs = nowMs;
+    if (message.type === "chat" || message.type === "skip") link.unansweredWants = undefined;
+    if (message.type === "chat" || message.type === "have") link.lastUsefulMs = nowMs;
     this.#failureDetector.onTraffic(link.remote.id);
     if (
       link.purpose === "peer" && !link.accepted && !this.#activeView.admit(link, message, nowMs)

@@ -49,14 +49,35 @@ export interface ActiveViewOptions {
    */
   forcedJoinsPerMinuteMax?: number;
   /**
-   * Age from which an inbound neighbour is protected from forced joins.
-   * Neighbours this peer dialed itself are always protected, so insiders
-   * registering again and again can only displace each other and newcomers.
-   * Default 60 000 ms.
+   * A neighbour is active while it sent a `chat` or a `have` within this
+   * window (a black hole never is). Forced joins never displace the
+   * neighbours this peer dialed, nor the oldest active inbound ones, up to
+   * `connectionsTarget` protected in all; the rest of the view stays open
+   * to newcomers. Default 60 000 ms.
    */
-  protectedLinkAgeMs?: number;
-  /** Identities whose recent forced joins are remembered (the oldest is forgotten). Default 1 024. */
+  usefulLinkWindowMs?: number;
+  /**
+   * A link this peer dialed counts towards `outboundLinksMin` this long
+   * before it has sent a `chat` or `have` (an honest peer sends its `have`
+   * as soon as it takes the link). Default 5 000 ms.
+   */
+  newLinkGraceMs?: number;
+  /**
+   * Forced joins all identities on one source host may make here per minute
+   * (the host is the address the connection came from, as the runtime saw
+   * it): minting identities is free, addresses are not. Default 6.
+   */
+  forcedJoinsPerHostPerMinuteMax?: number;
+  /** Identities (and hosts) whose recent forced joins are remembered (the oldest is forgotten). Default 1 024. */
   forcedJoinSourcesMax?: number;
+  /**
+   * Neighbour slots kept for links this peer dials itself: inbound links may
+   * take at most `connectionsMax` minus this many, and the peer dials out
+   * while it has fewer outbound links than this, so that whoever connects to
+   * it cannot fill its whole view. Capped at `connectionsMax −
+   * connectionsTarget` (no reservation when they are equal). Default 4.
+   */
+  outboundLinksMin?: number;
   /** Most outbound dials in flight at once. Default 4. */
   dialsInFlightMax?: number;
   /** How long a peer that refused us as full is not dialed again. Default 30 000 ms. */
@@ -74,6 +95,24 @@ export interface ActiveViewOptions {
    * the two sides find each other again. Default 10 000 ms.
    */
   reconnectIntervalMs?: number;
+}
+
+/** Options of peer scoring: penalties for misbehaviour, and the back-off past a threshold. */
+export interface PeerScoreNodeOptions {
+  /** Penalty at which a neighbour is disconnected and backed off. Default 1 000. */
+  penaltyThreshold?: number;
+  /** Time in which a penalty halves. Default 60 000 ms. */
+  penaltyHalfLifeMs?: number;
+  /** How long a backed-off identity is neither dialled nor let in. Default 300 000 ms. */
+  misbehaviourBackoffMs?: number;
+  /** Identities scored at once (the least penalised is forgotten past it). Default 1 024. */
+  scoredPeersMax?: number;
+  /**
+   * How long a neighbour asked (`want`) for messages it announced may take
+   * to send anything back (a `chat` or a `skip`) before it counts as a
+   * broken promise. Default 5 000 ms.
+   */
+  promiseTimeoutMs?: number;
 }
 
 /** Options of membership: the table, peer lists and suspicion. */
@@ -257,6 +296,7 @@ export interface PeerNodeOptions
   extends
     BootstrapClientOptions,
     ActiveViewOptions,
+    PeerScoreNodeOptions,
     MembershipOptions,
     FailureDetectorOptions,
     DisseminationOptions,
@@ -297,8 +337,16 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   connectionsTarget: 8,
   connectionsMax: 12,
   forcedJoinsPerMinuteMax: 2,
-  protectedLinkAgeMs: 60_000,
+  usefulLinkWindowMs: 60_000,
+  newLinkGraceMs: 5_000,
+  forcedJoinsPerHostPerMinuteMax: 6,
   forcedJoinSourcesMax: 1_024,
+  outboundLinksMin: 4,
+  penaltyThreshold: 1_000,
+  penaltyHalfLifeMs: 60_000,
+  misbehaviourBackoffMs: 300_000,
+  scoredPeersMax: 1_024,
+  promiseTimeoutMs: 5_000,
   mixIntervalMs: 60_000,
   fullBackoffMs: 30_000,
   reconnectIntervalMs: 10_000,

@@ -165,7 +165,9 @@ export class ActorRuntime {
       return;
     }
     // Adopt before applying effects: the actor may already be sending on it.
-    const id = this.#actor.handleAccepted(connected.channel.remote, this.#clock());
+    // The source host is the socket's, whatever the hello claims.
+    const host = (conn.remoteAddr as Deno.NetAddr).hostname;
+    const id = this.#actor.handleAccepted(connected.channel.remote, this.#clock(), host);
     this.#adopt(id, connected);
     this.#apply();
   }
@@ -217,11 +219,13 @@ export class ActorRuntime {
       isNewChat: actor.isNewChat === undefined ? undefined : (chat) => actor.isNewChat!(chat),
       clock: this.#clock,
       stats: this.#stats,
-      onForgery: () =>
+      onForgery: () => {
         this.#log(
           "warn",
           `Dropped a chat message with a bad signature from ${safeRemote(live.framed)}`,
-        ),
+        );
+        this.run((now) => actor.handleOffence?.(live.id, "forgery", now));
+      },
     });
     const accept = (message: Message): boolean => {
       if (live.closedByActor || this.#stopped) return false;
@@ -242,6 +246,9 @@ export class ActorRuntime {
       if (error instanceof ProtocolError) {
         this.#stats.protocolErrors++;
         this.#log("warn", `Closing connection to ${safeRemote(live.framed)}: ${reason}`);
+        // The actor scores the remote (and may back it off) before it hears of the close.
+        const offence = pipeline.closingOffence ?? "protocol-error";
+        this.run((now) => actor.handleOffence?.(live.id, offence, now));
       }
     }
     live.framed.close();

@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { Offence } from "../actor/offence.ts";
 import type { Channel } from "../secure/channel.ts";
 import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
 import { decodeMessage } from "../wire/message_decode.ts";
@@ -43,7 +44,7 @@ export interface InboundPipelineOptions {
   readonly clock: () => number;
   /** Counters to add to. */
   readonly stats: InboundStats;
-  /** A diagnostic for a dropped forgery that does not yet close the connection. */
+  /** A dropped forgery that does not yet close the connection (to log and report). */
   readonly onForgery: () => void;
 }
 
@@ -54,6 +55,7 @@ export class InboundPipeline {
   readonly #rate: TokenBucket;
   readonly #byteRate: TokenBucket;
   #offences = 0;
+  #closingOffence: Offence | undefined;
 
   /** A pipeline for the frames of `channel`. */
   constructor(channel: Channel, options: InboundPipelineOptions) {
@@ -63,6 +65,14 @@ export class InboundPipeline {
     this.#rate = new TokenBucket(perSecond, perSecond, options.clock());
     const bytesPerSecond = options.bytesPerSecondMax;
     this.#byteRate = new TokenBucket(bytesPerSecond, bytesPerSecond, options.clock());
+  }
+
+  /**
+   * What the remote was caught at when {@linkcode receive} threw: a flood or
+   * one forgery too many (undefined: another protocol error).
+   */
+  get closingOffence(): Offence | undefined {
+    return this.#closingOffence;
   }
 
   /**
@@ -82,6 +92,7 @@ export class InboundPipeline {
     let bytes = 0;
     for (const frame of frames) bytes += frame.length + 4;
     if (!this.#byteRate.take(clock(), bytes)) {
+      this.#closingOffence = "flood";
       throw new ProtocolError(`Too many bytes: more than ${bytesPerSecondMax} a second`);
     }
     // Open every frame of the read at once (decryption keeps its nonce
@@ -98,6 +109,7 @@ export class InboundPipeline {
     for (const open of opened) {
       for (const payload of open instanceof Promise ? await open : open) {
         if (!this.#rate.take(clock())) {
+          this.#closingOffence = "flood";
           throw new ProtocolError(`Too many messages: more than ${messagesPerSecondMax} a second`);
         }
         const message = decodeMessage(payload, limits);
@@ -115,6 +127,7 @@ export class InboundPipeline {
       if (verification !== undefined && !(await verification)) {
         stats.forgeries++;
         if (++this.#offences >= this.#options.offencesMax) {
+          this.#closingOffence = "forgery";
           throw new ProtocolError(
             `Forged or altered messages: ${this.#offences} failed their signature check`,
           );

@@ -389,7 +389,9 @@ export class SimNetwork {
       });
       return;
     }
-    const conn = target.handle.actor.handleAccepted(hello, this.#nowMs);
+    // The source host is the dialer's, whatever its hello claims.
+    const sourceHost = fromAddr.slice(0, fromAddr.lastIndexOf(":"));
+    const conn = target.handle.actor.handleAccepted(hello, this.#nowMs, sourceHost);
     const end: LinkEnd = {
       node: target,
       conn,

@@ -61,6 +61,11 @@ export class HostileNode extends PeerNode {
     return [...this.#own].filter(([, c]) => c.up).map(([conn]) => conn);
   }
 
+  /** Whether a connection the behaviour opened is up or still being dialled. */
+  hasOwn(conn: ConnId): boolean {
+    return this.#own.has(conn);
+  }
+
   /** Addresses the behaviour has a connection to or a dial in flight. */
   ownAddrs(): Set<string> {
     return new Set([...this.#own.values()].map((c) => c.addr));
@@ -99,8 +104,8 @@ export class HostileNode extends PeerNode {
   }
 
   /** @inheritdoc */
-  override handleAccepted(remote: Hello, nowMs: number): ConnId {
-    const conn = super.handleAccepted(remote, nowMs);
+  override handleAccepted(remote: Hello, nowMs: number, sourceHost?: string): ConnId {
+    const conn = super.handleAccepted(remote, nowMs, sourceHost);
     this.#conns.add(conn);
     return conn;
   }

@@ -15,6 +15,8 @@ import type { ConnId, Effect } from "../../lib/actor/effect.ts";
 import type { ChatMessage, MemberInfo, PeerId } from "../../lib/wire/message.ts";
 import { DEFAULT_WIRE_LIMITS } from "../../lib/wire/wire_limits.ts";
 import { encodeMessage } from "../../lib/wire/message_encode.ts";
+import { forcedJoinsFromOneHost } from "./hostile_forced_joins.ts";
+import { lyingAnnouncer } from "./hostile_lying_announcer.ts";
 import { hostile, type HostileBehaviour, type HostileNode } from "./hostile_node.ts";
 import { type SimPeer, type SimPeerOptions, SimWorld } from "./sim_world.ts";
 
@@ -87,6 +89,47 @@ export const INSIDER_ATTACKS: Readonly<Record<string, InsiderAttack>> = {
         honestLinks += peer.node.actor.neighbourIds().filter((id) => honest.has(id)).length;
       }
       run.outcome.honest_links_per_peer = round(honestLinks / Math.max(1, honest.size), 2);
+    },
+  },
+  "forced-joins-one-host": {
+    description:
+      "one member mints 12 identities that register with every honest peer again and again, all from its one address, and black-hole what they get",
+    behaviour: (world, run) => {
+      const ids = Array.from({ length: 12 }, () => fakeId(world));
+      run.state.set("minted", ids);
+      return forcedJoinsFromOneHost(world, ids);
+    },
+    measure: (world, run, phase) => {
+      if (phase !== "attack") return;
+      const honest = new Set(world.honestPeers().map((p) => p.id));
+      const minted = new Set(run.state.get("minted") as PeerId[]);
+      let honestLinks = 0;
+      let mintedLinks = 0;
+      for (const peer of world.honestPeers()) {
+        for (const id of peer.node.actor.neighbourIds()) {
+          if (honest.has(id)) honestLinks++;
+          if (minted.has(id)) mintedLinks++;
+        }
+      }
+      run.outcome.honest_links_per_peer = round(honestLinks / Math.max(1, honest.size), 2);
+      run.outcome.minted_links_per_peer = round(mintedLinks / Math.max(1, honest.size), 2);
+    },
+  },
+  "lying-announcer": {
+    description:
+      "2 members announce messages they do not have (3 ahead, twice a second) and pass nothing on: their neighbours ask them in vain",
+    attackers: 2,
+    behaviour: () => lyingAnnouncer(),
+    measure: (world, run, phase) => {
+      if (phase !== "attack") return;
+      const now = world.net.nowMs;
+      const honest = world.honestPeers();
+      let views = 0;
+      for (const h of run.hostiles) {
+        views += honest.filter((p) => p.node.actor.isBackedOff(h.id, now)).length;
+      }
+      // Honest peers that backed off each liar, on average.
+      run.outcome.backed_off_by = round(views / Math.max(1, run.hostiles.length), 2);
     },
   },
   "false-death": {

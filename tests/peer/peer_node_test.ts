@@ -91,55 +91,6 @@ Deno.test("PeerNode.start() registers with each bootstrap and dials the peers it
   );
 });
 
-Deno.test("PeerNode: a full peer turns away get-peers, and a register only displaces a young neighbour that came in by force", () => {
-  const node = makeNode({ connectionsTarget: 2, connectionsMax: 2 });
-  node.start(0);
-  acceptPeer(node, A, "10.0.0.2:9000");
-  acceptPeer(node, B, "10.0.0.3:9000", { type: "register" });
-  node.takeEffects();
-  const refused = acceptPeer(node, C, "10.0.0.4:9000");
-  let effects = node.takeEffects();
-  const replies = sentTo(effects, refused);
-  assert.equal(replies[0]?.type, "peers");
-  assert.deepEqual(replies[1], { type: "bye", reason: "full" });
-  assert.ok(ofType(effects, "close").some((e) => e.conn === refused));
-  assert.equal(node.neighbourIds().length, 2);
-
-  // A lonely newcomer's register makes room: B came in by force and is young.
-  const lonely = acceptPeer(node, C, "10.0.0.4:9000", { type: "register" }, 1_000);
-  effects = node.takeEffects();
-  assert.ok(sentTo(effects, lonely).some((m) => m.type === "peers"));
-  assert.ok(sentTo(effects, lonely).some((m) => m.type === "have" && m.full), "no welcome sync");
-  assert.equal(ofType(effects, "close").length, 1, "one neighbour makes room");
-  assert.deepEqual(node.neighbourIds().sort(), [A, C].sort(), "A joined without force: protected");
-
-  // Once C has lasted protectedLinkAgeMs (60 s), a register cannot displace it either.
-  const late = acceptPeer(node, B, "10.0.0.3:9000", { type: "register" }, 62_000);
-  effects = node.takeEffects();
-  assert.deepEqual(sentTo(effects, late).at(-1), { type: "bye", reason: "full" });
-  assert.deepEqual(node.neighbourIds().sort(), [A, C].sort());
-});
-
-Deno.test("PeerNode: one identity forces at most forcedJoinsPerMinuteMax joins a minute; past it a register is an ordinary join", () => {
-  const node = makeNode({ connectionsTarget: 1, connectionsMax: 1, forcedJoinsPerMinuteMax: 2 });
-  node.start(0);
-  acceptPeer(node, A, "10.0.0.2:9000", { type: "register" }, 0);
-  // B forces twice (each time displacing the young forced neighbour), then is refused.
-  acceptPeer(node, B, "10.0.0.3:9000", { type: "register" }, 1_000);
-  assert.deepEqual(node.neighbourIds(), [B]);
-  acceptPeer(node, A, "10.0.0.2:9000", { type: "register" }, 2_000);
-  assert.deepEqual(node.neighbourIds(), [A]);
-  acceptPeer(node, B, "10.0.0.3:9000", { type: "register" }, 3_000);
-  assert.deepEqual(node.neighbourIds(), [B]);
-  node.takeEffects();
-  const third = acceptPeer(node, A, "10.0.0.2:9000", { type: "register" }, 4_000);
-  assert.deepEqual(sentTo(node.takeEffects(), third).at(-1), { type: "bye", reason: "full" });
-  assert.deepEqual(node.neighbourIds(), [B], "A's third forced join within a minute is refused");
-  // A minute after its first, A may force again.
-  acceptPeer(node, A, "10.0.0.2:9000", { type: "register" }, 61_000);
-  assert.deepEqual(node.neighbourIds(), [A]);
-});
-
 Deno.test("PeerNode keeps one connection when two peers dial each other: the one the smaller id dialed", () => {
   // SELF (5…) < B (b…): our outbound connection wins at both ends.
   const node = makeNode();

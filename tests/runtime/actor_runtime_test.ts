@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Actor } from "../../lib/actor/actor.ts";
 import type { ConnId, Effect } from "../../lib/actor/effect.ts";
+import type { Offence } from "../../lib/actor/offence.ts";
 import { ActorRuntime } from "../../lib/runtime/actor_runtime.ts";
 import type { RuntimeEvent } from "../../lib/runtime/peer_event.ts";
 import type { ActorRuntimeOptions } from "../../lib/runtime/actor_runtime.ts";
@@ -27,7 +28,8 @@ import {
 // A fake actor: records every event, emits the effects a test asks for.
 
 type Recorded =
-  | { kind: "accepted"; conn: ConnId; remote: Hello }
+  | { kind: "accepted"; conn: ConnId; remote: Hello; sourceHost: string | undefined }
+  | { kind: "offence"; conn: ConnId; offence: Offence }
   | { kind: "connected"; conn: ConnId; remote: Hello }
   | { kind: "dial-failed"; conn: ConnId; reason: string }
   | { kind: "message"; conn: ConnId; message: Message }
@@ -66,10 +68,13 @@ class FakeActor implements Actor {
   localHello(): Hello {
     return this.#hello;
   }
-  handleAccepted(remote: Hello, _nowMs: number): ConnId {
+  handleAccepted(remote: Hello, _nowMs: number, sourceHost?: string): ConnId {
     const conn = this.#nextConn++;
-    this.events.push({ kind: "accepted", conn, remote });
+    this.events.push({ kind: "accepted", conn, remote, sourceHost });
     return conn;
+  }
+  handleOffence(conn: ConnId, offence: Offence, _nowMs: number): void {
+    this.events.push({ kind: "offence", conn, offence });
   }
   handleConnected(conn: ConnId, remote: Hello, _nowMs: number): void {
     this.events.push({ kind: "connected", conn, remote });
@@ -446,6 +451,43 @@ Deno.test("ActorRuntime reports a raw client hanging up with handleDisconnected"
     client.close();
     await waitFor("handleDisconnected", () => node.actor.disconnectsOf(conn).length === 1);
     assert.match(node.actor.disconnectsOf(conn)[0]!.reason, /closed by remote|connection reset/);
+  } finally {
+    client.close();
+    await node.runtime.stop();
+  }
+});
+
+Deno.test("ActorRuntime tells the actor the source host of an accepted connection, and reports a flood before the disconnect", async () => {
+  const node = startNode(1, { messagesPerSecondMax: 3 });
+  const client = await connectClient(node, 2);
+  try {
+    const conn = await acceptedConn(node, 2);
+    assert.equal(node.actor.of("accepted")[0]!.sourceHost, "127.0.0.1");
+    await client.send(ping(1), ping(2), ping(3), ping(4), ping(5));
+    await waitFor("handleDisconnected", () => node.actor.disconnectsOf(conn).length === 1);
+    const order = node.actor.events.filter((e) => e.kind === "offence" || e.kind === "disconnected")
+      .map((e) => e.kind === "offence" ? e.offence : e.kind);
+    assert.deepEqual(order, ["flood", "disconnected"]);
+  } finally {
+    client.close();
+    await node.runtime.stop();
+  }
+});
+
+Deno.test("ActorRuntime reports a malformed message as a protocol error", async () => {
+  const node = startNode(1);
+  const client = await connectClient(node, 2);
+  try {
+    const conn = await acceptedConn(node, 2);
+    const sealed = await client.channel.seal([new Uint8Array([0xc1])]);
+    client.framed.write(sealed);
+    await client.framed.flushed();
+    await waitFor("handleDisconnected", () => node.actor.disconnectsOf(conn).length === 1);
+    assert.deepEqual(node.actor.of("offence"), [{
+      kind: "offence",
+      conn,
+      offence: "protocol-error",
+    }]);
   } finally {
     client.close();
     await node.runtime.stop();

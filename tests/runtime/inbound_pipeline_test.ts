@@ -148,6 +148,18 @@ Deno.test("InboundPipeline refuses a hello after the handshake and undecodable b
   );
 });
 
+Deno.test("InboundPipeline names the offence that closed the connection: a flood, one forgery too many, or none", async () => {
+  const flood = harness({ messagesPerSecondMax: 1 });
+  await assert.rejects(receive(flood, [chat(1), chat(2)]), ProtocolError);
+  assert.equal(flood.pipeline.closingOffence, "flood");
+  const forged = harness({ bad: new Set([1, 2, 3]) });
+  await assert.rejects(receive(forged, [chat(1), chat(2), chat(3)]), ProtocolError);
+  assert.equal(forged.pipeline.closingOffence, "forgery");
+  const other = harness();
+  await assert.rejects(receive(other, [HELLO]), ProtocolError);
+  assert.equal(other.pipeline.closingOffence, undefined);
+});
+
 Deno.test("InboundPipeline stops when the receiver says the connection is gone", async () => {
   const h = harness();
   const seen: number[] = [];

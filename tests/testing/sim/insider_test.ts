@@ -95,7 +95,7 @@ Deno.test("insider: undeliverable large messages hold at most holdBackBytesMax a
   }
 });
 
-Deno.test("insider: forced joins cannot take over the honest links (self-chosen, room-joined and older links are protected)", () => {
+Deno.test("insider: forced joins cannot take over the honest links (own dials and active links are protected)", () => {
   for (const seed of SEEDS) {
     const result = run("forced-joins", seed);
     // Without the protection every honest link was displaced (0 per peer, delivery 0).
