@@ -35,7 +35,11 @@ import { roomTagHex } from "../secure/room_tag.ts";
 
 /** Options of {@linkcode PeerStore.open}. */
 export interface PeerStoreOptions {
-  /** Delivered messages kept (the oldest go first). Default 10 000. */
+  /**
+   * Delivered messages kept. Past it the author with the most messages
+   * stored loses its oldest, as in the peer's own window: one author's
+   * flood does not push the others' history off the disk. Default 10 000.
+   */
   historyMessagesMax?: number;
   /** Addresses remembered. Default 256. */
   addressesMax?: number;
@@ -81,6 +85,8 @@ export class PeerStore {
   readonly #rememberAddress: StatementSync;
   /** Messages stored now, so the window is kept exactly. */
   #rows = 0;
+  /** Messages stored now per author, to prune the one with the most. */
+  #rowsBy = new Map<PeerId, number>();
   #incarnation = -1;
 
   private constructor(
@@ -145,7 +151,7 @@ export class PeerStore {
       "INSERT INTO clock (author, seq) VALUES (?, ?) ON CONFLICT (author) DO UPDATE SET seq = max(seq, excluded.seq)",
     );
     this.#deleteBefore = db.prepare("DELETE FROM messages WHERE author = ? AND seq <= ?");
-    this.#rows = this.#countRows();
+    this.#countRows();
     this.#rememberAddress = db.prepare(
       "INSERT INTO addresses (addr, id, seen) VALUES (?, ?, ?) ON CONFLICT (addr) DO UPDATE SET id = excluded.id, seen = excluded.seen",
     );
@@ -285,7 +291,7 @@ export class PeerStore {
     this.#db.exec("BEGIN");
     try {
       for (const [author, seq] of floor) {
-        this.#rows -= Number(this.#deleteBefore.run(author, seq).changes);
+        this.#addRows(author, -Number(this.#deleteBefore.run(author, seq).changes));
         this.#setClock.run(author, seq);
       }
       for (const message of delivered) {
@@ -294,7 +300,7 @@ export class PeerStore {
           message.seq,
           encodeMessage({ type: "chat", message }),
         );
-        this.#rows += Number(inserted.changes);
+        this.#addRows(message.author, Number(inserted.changes));
         this.#setClock.run(message.author, message.seq);
       }
       const now = Date.now();
@@ -306,7 +312,7 @@ export class PeerStore {
       this.#db.exec("COMMIT");
     } catch (error) {
       this.#rollBack();
-      this.#rows = this.#countRows();
+      this.#countRows();
       throw new StoreError((error as Error).message, { cause: error });
     }
     if (this.#rows > this.#historyMessagesMax || seen.length > 0) this.#prune();
@@ -327,21 +333,50 @@ export class PeerStore {
     this.#db.close();
   }
 
-  /** Keeps the newest messages and addresses; the oldest go first, as in the peer's own window. */
+  /**
+   * Keeps the window within `historyMessagesMax` as the peer's own window
+   * does (the author with the most messages loses its oldest), and the
+   * newest addresses.
+   */
   #prune(): void {
-    if (this.#rows > this.#historyMessagesMax) {
-      const removed = this.#db.prepare(
-        "DELETE FROM messages WHERE id IN (SELECT id FROM messages ORDER BY id LIMIT ?)",
-      ).run(this.#rows - this.#historyMessagesMax);
-      this.#rows -= Number(removed.changes);
+    const deleteOldest = this.#db.prepare(
+      "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE author = ? ORDER BY seq LIMIT ?)",
+    );
+    while (this.#rows > this.#historyMessagesMax) {
+      // The author with the most, and how far it is ahead of the next one:
+      // that many of its oldest can go at once.
+      let top: PeerId | undefined;
+      let most = 0;
+      let next = 0;
+      for (const [author, n] of this.#rowsBy) {
+        if (n > most) [top, most, next] = [author, n, most];
+        else if (n > next) next = n;
+      }
+      if (top === undefined) break;
+      const count = Math.min(this.#rows - this.#historyMessagesMax, most - next + 1);
+      const removed = Number(deleteOldest.run(top, count).changes);
+      if (removed === 0) break;
+      this.#addRows(top, -removed);
     }
     this.#db.prepare(
       "DELETE FROM addresses WHERE addr NOT IN (SELECT addr FROM addresses ORDER BY seen DESC LIMIT ?)",
     ).run(this.#addressesMax);
   }
 
-  #countRows(): number {
-    return Number(this.#db.prepare("SELECT count(*) AS n FROM messages").get()!.n);
+  #addRows(author: PeerId, n: number): void {
+    this.#rows += n;
+    const left = (this.#rowsBy.get(author) ?? 0) + n;
+    if (left > 0) this.#rowsBy.set(author, left);
+    else this.#rowsBy.delete(author);
+  }
+
+  /** Counts the stored messages again, in all and per author. */
+  #countRows(): void {
+    this.#rowsBy = new Map();
+    this.#rows = 0;
+    const rows = this.#db.prepare("SELECT author, count(*) AS n FROM messages GROUP BY author")
+      .all();
+    for (const row of rows) this.#addRows(row.author as string, Number(row.n));
   }
 
   #meta(key: string): string | undefined {

@@ -210,10 +210,10 @@ Deno.test("PeerStore.restore(): a recorded skip restores as a floor, and later m
 
 Deno.test("PeerStore.restore(): once the window is pruned, each author's history restores from a floor", async () => {
   await withTempDir(async (dir) => {
-    const options = { historyMessagesMax: 5 };
+    const options = { historyMessagesMax: 10 };
     const clock = new Map<string, number>();
     await session(dir, (store) => {
-      // C speaks first and never again: its messages leave the window entirely.
+      // C speaks first and never again.
       for (let seq = 1; seq <= 3; seq++) {
         store.record({ delivered: [chat(C, seq)] });
         clock.set(C, seq);
@@ -229,7 +229,9 @@ Deno.test("PeerStore.restore(): once the window is pruned, each author's history
     const restored = await session(dir, (_, r) => r, options);
     assert.ok(restored.messages.length < 703, "the window was pruned");
     const floors = restored.skipped ?? new Map<string, number>();
-    assert.equal(floors.get(C), 3, "C is entirely pruned: its floor is its clock");
+    // The window is shared fairly: A and B, who have the most, lose their oldest; C keeps all.
+    assert.equal(floors.get(C) ?? 0, 0, "C keeps its three messages");
+    assert.equal(restored.messages.filter((m) => m.author === C).length, 3);
     assert.ok((floors.get(A) ?? 0) > 0 && (floors.get(B) ?? 0) > 0, "A and B lost their oldest");
     assertContiguous(restored, clock);
     // The newest message is kept.
@@ -238,6 +240,28 @@ Deno.test("PeerStore.restore(): once the window is pruned, each author's history
       Object.fromEntries(nodeFrom(restored).deliveredClock),
       Object.fromEntries(clock),
     );
+  });
+});
+
+Deno.test("PeerStore: one author's flood pushes its own history off the disk, never another's", async () => {
+  await withTempDir(async (dir) => {
+    const options = { historyMessagesMax: 50 };
+    await session(dir, (store) => {
+      for (let seq = 1; seq <= 5; seq++) store.record({ delivered: [chat(B, seq)] });
+      // A floods in steps of many messages, as a busy runtime step records them.
+      for (let step = 0; step < 20; step++) {
+        store.record({
+          delivered: Array.from({ length: 50 }, (_, i) => chat(A, step * 50 + i + 1)),
+        });
+      }
+    }, options);
+    const restored = await session(dir, (_, r) => r, options);
+    assert.equal(restored.messages.length, 50);
+    assert.deepEqual(
+      restored.messages.filter((m) => m.author === B).map((m) => m.seq),
+      [1, 2, 3, 4, 5],
+    );
+    assert.equal(restored.skipped?.get(A), 955, "A keeps its newest 45");
   });
 });
 
