@@ -41,6 +41,8 @@ interface Registration {
   readonly addr: string;
   readonly incarnation: number;
   expiresAtMs: number;
+  /** The peer's own signed record for this registration; only those go into samples. */
+  record: MemberInfo | undefined;
 }
 
 interface RegistryLink {
@@ -193,6 +195,10 @@ export class BootstrapRegistry implements Actor {
         this.#send(conn, { type: "peers", peers: this.#sampleFor(remote.id) });
         return;
       case "member":
+        if (message.member.status === "alive") {
+          this.#attachRecord(remote, message.member);
+          return;
+        }
         if (message.member.status !== "dead") return;
         // A peer's word about itself (a graceful leave) is enough; about
         // another peer it is only a reason to check.
@@ -260,14 +266,29 @@ export class BootstrapRegistry implements Actor {
       this.#ids.push(remote.id);
     }
     this.#registry.delete(remote.id);
+    const sameRecord = known !== undefined && known.addr === remote.addr &&
+      known.incarnation === remote.incarnation;
     this.#registry.set(remote.id, {
       id: remote.id,
       addr: remote.addr,
       incarnation: remote.incarnation,
       expiresAtMs: nowMs + this.#registrationTtlMs,
+      record: sameRecord ? known.record : undefined,
     });
     if (known === undefined) this.#emit({ type: "peer-up", id: remote.id, addr: remote.addr });
     this.#armSweep(nowMs);
+  }
+
+  /** A registered peer's own signed record, matching its registration: kept to pass on. */
+  #attachRecord(remote: Hello, record: MemberInfo): void {
+    const registration = this.#registry.get(remote.id);
+    if (
+      registration === undefined || record.id !== remote.id || record.signature === undefined ||
+      record.addr !== registration.addr || record.incarnation !== registration.incarnation
+    ) {
+      return;
+    }
+    registration.record = record;
   }
 
   #unregister(id: PeerId, reason: string): void {
@@ -320,10 +341,9 @@ export class BootstrapRegistry implements Actor {
         picked.push(id);
       }
     }
-    return picked.map((id) => {
-      const r = this.#registry.get(id)!;
-      return { id: r.id, addr: r.addr, incarnation: r.incarnation, status: "alive" };
-    });
+    // A registration whose member never sent its signed record is not passed on.
+    return picked.map((id) => this.#registry.get(id)!.record)
+      .filter((r): r is MemberInfo => r !== undefined);
   }
 
   /** Sweeps run once a second while there is anything to sweep: lapses need no finer grain. */

@@ -11,20 +11,58 @@ import type { Random } from "../random/random.ts";
 const STATUS_RANK: Readonly<Record<MemberStatus, number>> = { alive: 0, suspect: 1, dead: 2 };
 
 /**
- * Whether `update` overrides `current`: a higher incarnation wins; at equal
- * incarnation dead beats suspect beats alive. A total order, so every node
- * that sees the same rumors in any order ends in the same state.
+ * Whether `update` overrides `current`, by the incarnation rule: only the
+ * member itself can vouch for an incarnation, so
+ *
+ * - a signed record (the member's own: alive, or dead when it left) wins
+ *   with a higher incarnation, or at the same one when it says the member
+ *   left, or when the entry held no signed record yet;
+ * - an unsigned rumor (suspect, dead; an unsigned alive is never taken from
+ *   others — see {@linkcode MemberTable.applyDirect}) counts only at the
+ *   incarnation of the member's latest record, where dead beats suspect
+ *   beats alive. A rumor at a higher incarnation is a lie, a lower one stale.
+ *
+ * Every node that sees the same records and rumors, in any order, ends in
+ * the same state.
  */
-export function supersedes(update: MemberInfo, current: MemberInfo | undefined): boolean {
+export function supersedes(
+  update: MemberInfo,
+  current: (MemberInfo & { readonly record?: MemberInfo | undefined }) | undefined,
+): boolean {
+  const signed = update.signature !== undefined;
+  if (!signed) {
+    if (current === undefined || update.status === "alive") return false;
+    if (update.incarnation !== current.incarnation) return false;
+    return STATUS_RANK[update.status] > STATUS_RANK[current.status];
+  }
   if (current === undefined) return true;
   if (update.incarnation !== current.incarnation) return update.incarnation > current.incarnation;
-  return STATUS_RANK[update.status] > STATUS_RANK[current.status];
+  const hasRecord = current.record !== undefined || current.signature !== undefined;
+  if (update.status === "dead") return current.status !== "dead" || !hasRecord;
+  return !hasRecord;
 }
 
 /** A member as this node knows it. */
 export interface MemberEntry extends MemberInfo {
   /** Local time of the last change of status or incarnation. */
   readonly changedAtMs: number;
+  /** The member's own latest signed record, if one came (a hello alone proves no record to pass on). */
+  readonly record: MemberInfo | undefined;
+}
+
+/**
+ * What to tell others about `entry`: the member's own signed record when
+ * our belief is what it says, else an unsigned rumor at its incarnation.
+ */
+export function recordOf(entry: MemberEntry): MemberInfo {
+  const record = entry.record;
+  if (
+    record !== undefined && record.status === entry.status &&
+    record.incarnation === entry.incarnation && record.addr === entry.addr
+  ) {
+    return record;
+  }
+  return { id: entry.id, addr: entry.addr, incarnation: entry.incarnation, status: entry.status };
 }
 
 /** Options of {@linkcode MemberTable}. */
@@ -107,6 +145,35 @@ export class MemberTable {
     }
     const previous = this.#entries.get(update.id);
     if (!supersedes(update, previous)) return { applied: false, previous, evicted: undefined };
+    return this.#set(update, previous, nowMs, eviction);
+  }
+
+  /**
+   * Direct evidence: `id` just spoke to us (its hello), at `incarnation` and
+   * `addr`. It is alive there unless we know a later incarnation of it, or a
+   * rumor about this very incarnation (the member must refute that itself,
+   * with a newer signed record). A signed record at that incarnation is kept.
+   */
+  applyDirect(
+    id: PeerId,
+    addr: string,
+    incarnation: number,
+    nowMs: number,
+    eviction?: EvictionPolicy,
+  ): ApplyOutcome {
+    const previous = this.#entries.get(id);
+    if (id === this.#selfId || (previous !== undefined && incarnation <= previous.incarnation)) {
+      return { applied: false, previous, evicted: undefined };
+    }
+    return this.#set({ id, addr, incarnation, status: "alive" }, previous, nowMs, eviction);
+  }
+
+  #set(
+    update: MemberInfo,
+    previous: MemberEntry | undefined,
+    nowMs: number,
+    eviction: EvictionPolicy | undefined,
+  ): ApplyOutcome {
     let evicted: MemberEntry | undefined;
     if (previous === undefined && this.#entries.size >= this.#membersMax) {
       evicted = this.#oldestTombstone() ??
@@ -116,14 +183,26 @@ export class MemberTable {
       if (evicted === undefined) return { applied: false, previous, evicted: undefined };
       this.remove(evicted.id);
     }
+    // A signed record replaces the one held; a rumor keeps it (it refers to it).
+    const record = update.signature !== undefined
+      ? update
+      : previous?.incarnation === update.incarnation
+      ? previous.record
+      : undefined;
+    const sameBelief = previous !== undefined && previous.status === update.status &&
+      previous.incarnation === update.incarnation;
     this.#entries.set(update.id, {
       id: update.id,
       addr: update.addr,
       incarnation: update.incarnation,
       status: update.status,
-      changedAtMs: nowMs,
+      changedAtMs: sameBelief ? previous.changedAtMs : nowMs,
+      record,
     });
-    // A death (again) goes to the young end; a revival leaves the tombstones.
+    if (sameBelief) return { applied: true, previous, evicted };
+    // A death goes to the young end and stays there: its tombstone expires a
+    // fixed time after the death, however often copies of it come back. A
+    // revival leaves the tombstones.
     this.#dead.delete(update.id);
     if (update.status === "dead") {
       this.#removeLive(update.id);

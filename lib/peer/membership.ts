@@ -9,10 +9,16 @@
 
 import { pick, type Random } from "../random/random.ts";
 import type { MemberInfo, Message, PeerId } from "../wire/message.ts";
-import { type EmitEvent, logEvent, shortId, toInfo } from "./_support.ts";
+import { type EmitEvent, logEvent, shortId } from "./_support.ts";
 import type { BootstrapClient } from "./bootstrap_client.ts";
 import type { Link, Links } from "./links.ts";
-import { type EvictionPolicy, type MemberEntry, MemberTable } from "./member_table.ts";
+import {
+  type ApplyOutcome,
+  type EvictionPolicy,
+  type MemberEntry,
+  MemberTable,
+  recordOf,
+} from "./member_table.ts";
 import type { MembershipOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 
 /** The options {@linkcode Membership} reads: its own group. */
@@ -152,12 +158,14 @@ export class Membership {
   peerList(requester: PeerId): MemberInfo[] {
     const room = this.#options.peersPerMessageMax - 1;
     const dead = this.#members.recentDead(Math.min(8, Math.floor(room / 4)));
+    // Only members whose own signed record we hold: an address we pass on is
+    // one its member vouched for, never one we merely heard.
     const live = this.#members.sampleLive(
       room - dead.length,
       this.#port.random,
-      (m) => m.id === requester,
+      (m) => m.id === requester || recordOf(m).signature === undefined,
     );
-    return [this.selfInfo(), ...live.map(toInfo), ...dead.map(toInfo)];
+    return [this.selfInfo(), ...live.map(recordOf), ...dead.map(recordOf)];
   }
 
   /** Merges a peer list. */
@@ -190,54 +198,44 @@ export class Membership {
     }
   }
 
-  /** A direct connection proves its remote alive; tell everyone about a newcomer. */
+  /**
+   * A direct connection proves its remote alive at the incarnation of its
+   * hello. We give it our own signed record (so that it can vouch for us to
+   * its neighbours); its signed record, when it sends it, is what spreads.
+   */
   learnFromHello(link: Link, nowMs: number): void {
     const remote = link.remote!;
-    const info: MemberInfo = {
-      id: remote.id,
-      addr: remote.addr,
-      incarnation: remote.incarnation,
-      status: "alive",
-    };
+    this.#links.send(link, { type: "member", member: this.selfInfo() }, nowMs);
     const known = this.#members.get(remote.id);
     if (
-      known !== undefined && known.status !== "alive" && !(info.incarnation > known.incarnation)
+      known !== undefined && known.status !== "alive" && !(remote.incarnation > known.incarnation)
     ) {
-      // It is talking to us, so it is not dead: show it the rumor so that it
-      // refutes it with a higher incarnation.
-      this.#links.send(link, { type: "member", member: toInfo(known) }, nowMs);
+      // It is talking to us, so it is not dead: show it its own latest signed
+      // record (a restart that lost its incarnation moves past it) and the
+      // rumor, so that it refutes with a newer signed record.
+      if (known.record !== undefined && known.record !== recordOf(known)) {
+        this.#links.send(link, { type: "member", member: known.record }, nowMs);
+      }
+      this.#links.send(link, { type: "member", member: recordOf(known) }, nowMs);
       return;
     }
-    if (this.apply(info, nowMs)) {
-      this.#links.flood({ type: "member", member: info }, link.conn, nowMs);
-    }
+    const outcome = this.#members.applyDirect(
+      remote.id,
+      remote.addr,
+      remote.incarnation,
+      nowMs,
+      this.#eviction,
+    );
+    this.#reportChange({ id: remote.id, addr: remote.addr, status: "alive" }, outcome);
   }
 
-  /**
-   * Merges a rumor; returns whether it should spread further. `from` is the
-   * neighbour it came from, if any. A member learned while the table is full
-   * is kept by random replacement but not spread: in a network larger than
-   * the table, joins travel by peer-list sampling, not by flooding everyone.
-   */
-  apply(info: MemberInfo, nowMs: number, from?: PeerId): boolean {
-    if (info.id === this.#port.id) {
-      if (
-        info.status !== "alive" && info.incarnation >= this.#incarnation && !this.#links.leaving
-      ) {
-        // Refute: we are alive, and say so with a newer incarnation. (At the
-        // largest one there is no newer: only a liar gets a member there.)
-        this.#incarnation = Math.min(info.incarnation + 1, Number.MAX_SAFE_INTEGER);
-        this.#emit(logEvent(
-          "info",
-          `Refuting a '${info.status}' rumor about us; incarnation now ${this.#incarnation}`,
-        ));
-        this.#links.flood({ type: "member", member: this.selfInfo() }, undefined, nowMs);
-      }
-      return false;
-    }
-    const wasFull = this.#members.full;
-    const { applied, previous, evicted } = this.#members.apply(info, nowMs, this.#eviction);
-    if (!applied) return false;
+  /** Emits what a change of the table means to the front end. */
+  #reportChange(
+    info: Pick<MemberInfo, "id" | "addr" | "status">,
+    { applied, previous, evicted }: ApplyOutcome,
+    from?: PeerId,
+  ): void {
+    if (!applied) return;
     if (evicted !== undefined && evicted.status !== "dead") {
       this.#emit({
         type: "peer-down",
@@ -253,17 +251,64 @@ export class Membership {
       const reason = from === info.id ? "left" : "reported dead";
       this.#emit({ type: "peer-down", id: info.id, addr: info.addr, reason });
     }
+  }
+
+  /**
+   * Merges a rumor; returns whether it should spread further. `from` is the
+   * neighbour it came from, if any. A member learned while the table is full
+   * is kept by random replacement but not spread: in a network larger than
+   * the table, joins travel by peer-list sampling, not by flooding everyone.
+   */
+  apply(info: MemberInfo, nowMs: number, from?: PeerId): boolean {
+    if (info.id === this.#port.id) {
+      this.#answerRecordAboutUs(info, nowMs);
+      return false;
+    }
+    const wasFull = this.#members.full;
+    const outcome = this.#members.apply(info, nowMs, this.#eviction);
+    if (!outcome.applied) return false;
+    const signedLeave = info.signature !== undefined && info.status === "dead";
+    this.#reportChange(info, outcome, signedLeave ? info.id : from);
     if (info.status === "suspect") {
       this.#suspects.set(info.id, { incarnation: info.incarnation, sinceMs: nowMs });
     }
-    return !(previous === undefined && wasFull);
+    return !(outcome.previous === undefined && wasFull);
+  }
+
+  /**
+   * A record about this peer came back. Nobody else can sign one, so a
+   * signed record newer than ours (or saying we left) is from an earlier
+   * life of ours that lost its incarnation: we move past it. An unsigned
+   * rumor counts only at our current incarnation: we refute it with the next
+   * one. A rumor at a higher incarnation is a lie and changes nothing — so a
+   * liar can never push our incarnation to the largest one, where we could
+   * no longer refute.
+   */
+  #answerRecordAboutUs(info: MemberInfo, nowMs: number): void {
+    if (this.#links.leaving) return;
+    const signed = info.signature !== undefined;
+    const stale = signed
+      ? info.incarnation < this.#incarnation ||
+        (info.incarnation === this.#incarnation && info.status === "alive")
+      : info.status === "alive" || info.incarnation !== this.#incarnation;
+    if (stale) return;
+    // At the largest incarnation there is no newer one: only a signed record
+    // of our own could be there, and nobody can forge that.
+    this.#incarnation = Math.min(info.incarnation + 1, Number.MAX_SAFE_INTEGER);
+    this.#emit(logEvent(
+      "info",
+      `Refuting a${
+        signed ? " signed" : ""
+      } '${info.status}' record about us; incarnation now ${this.#incarnation}`,
+    ));
+    this.#links.flood({ type: "member", member: this.selfInfo() }, undefined, nowMs);
   }
 
   /** Evidence against `id`: everyone hears the suspicion, and it has a suspicion timeout to refute. */
   suspect(id: PeerId, reason: string, nowMs: number): void {
     const member = this.#members.get(id);
     if (member === undefined || member.status !== "alive" || this.#links.leaving) return;
-    const rumor: MemberInfo = { ...toInfo(member), status: "suspect" };
+    const rumor = unsignedAs(member, "suspect");
     this.#members.apply(rumor, nowMs);
     this.#suspects.set(id, { incarnation: member.incarnation, sinceMs: nowMs });
     this.#emit(logEvent("info", `Suspecting ${shortId(id)} (${member.addr}): ${reason}`));
@@ -274,7 +319,7 @@ export class Membership {
   declareDead(id: PeerId, reason: string, nowMs: number): void {
     const member = this.#members.get(id);
     if (member === undefined || member.status === "dead") return;
-    const verdict: MemberInfo = { ...toInfo(member), status: "dead" };
+    const verdict = unsignedAs(member, "dead");
     this.#members.apply(verdict, nowMs);
     this.#suspects.delete(id);
     this.#emit(logEvent("info", `Peer ${shortId(id)} (${member.addr}) is dead: ${reason}`));
@@ -302,7 +347,7 @@ export class Membership {
       if (link !== undefined && link.accepted && nowMs - link.lastReceivedMs < timeoutMs) {
         // It talks to us: the refutation went missing somewhere, not the peer.
         // Show it the rumor so that it refutes again, and give it more time.
-        this.#links.send(link, { type: "member", member: toInfo(member) }, nowMs);
+        this.#links.send(link, { type: "member", member: recordOf(member) }, nowMs);
         suspicion.sinceMs = nowMs;
         continue;
       }
@@ -319,8 +364,9 @@ export class Membership {
   #wholeList(requester: PeerId): MemberInfo[][] {
     const all = [
       this.selfInfo(),
-      ...this.#members.live().filter((m) => m.id !== requester).map(toInfo),
-      ...this.#members.recentDead(WHOLE_LIST_DEAD_MAX).map(toInfo),
+      ...this.#members.live().map(recordOf)
+        .filter((m) => m.id !== requester && m.signature !== undefined),
+      ...this.#members.recentDead(WHOLE_LIST_DEAD_MAX).map(recordOf),
     ];
     const chunks: MemberInfo[][] = [];
     for (let i = 0; i < all.length; i += this.#options.peersPerMessageMax) {
@@ -339,4 +385,9 @@ export class Membership {
       this.#options.suspicionTimeoutMs * Math.max(1, Math.log10(this.#members.liveCount + 1)),
     );
   }
+}
+
+/** Our rumor about `member`: its address and incarnation as its latest record says, with `status`, unsigned. */
+function unsignedAs(member: MemberEntry, status: MemberInfo["status"]): MemberInfo {
+  return { id: member.id, addr: member.addr, incarnation: member.incarnation, status };
 }

@@ -109,7 +109,8 @@ export class PeerNode implements Actor {
     // Membership is built below; routing asks it only when a message comes.
     const knowsAlive = (peer: PeerId) => this.#membership.isLive(peer);
     this.#direct = new DirectRouting({ ...base, links, knowsAlive });
-    const bootstrap = this.#bootstrap = new BootstrapClient({ ...base, links });
+    const selfRecord = () => this.#membership.selfInfo();
+    const bootstrap = this.#bootstrap = new BootstrapClient({ ...base, links, selfRecord });
     const incarnation = resolved.restore?.incarnation ?? 0;
     const self = { ...base, addr: options.addr, incarnation };
     const membership = this.#membership = new Membership({ ...self, links, bootstrap });

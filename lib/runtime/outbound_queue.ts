@@ -9,8 +9,9 @@
  */
 
 import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
+import { isSignableStatus, type MemberAuthenticator } from "../secure/member_signature.ts";
 import { encodeMessage } from "../wire/message_encode.ts";
-import type { ChatMessage, Message } from "../wire/message.ts";
+import type { ChatMessage, MemberInfo, Message } from "../wire/message.ts";
 import { WriteQueueFullError } from "./framed_connection.ts";
 import { describe, type LiveConnection, safeRemote } from "./live_connection.ts";
 import { nextTurn } from "./next_turn.ts";
@@ -29,6 +30,8 @@ export interface OutboundStats {
 export interface OutboundPorts {
   /** Signs own chat (secure rooms); none: chat goes unsigned. */
   readonly authenticator: ChatAuthenticator | undefined;
+  /** Signs this node's own member records (alive, or dead when leaving); none: they go unsigned. */
+  readonly memberAuthenticator?: MemberAuthenticator | undefined;
   /** Counters to add to. */
   readonly stats: OutboundStats;
   /** Keeps a background task for `stop` to wait on, logging its failure. */
@@ -90,8 +93,10 @@ export class OutboundQueue {
     }
   }
 
-  /** Encodes a message; own chat is signed first, when chat is authenticated. */
+  /** Encodes a message; own chat and own member records are signed first. */
   #encode(message: Message): Uint8Array | Promise<Uint8Array> {
+    const withRecords = this.#signRecords(message);
+    if (withRecords !== undefined) return withRecords.then((m) => this.#encode(m));
     const auth = this.#ports.authenticator;
     if (
       auth === undefined || message.type !== "chat" || message.message.author !== auth.selfId ||
@@ -105,6 +110,26 @@ export class OutboundQueue {
       this.#signing.set(message.message, signed);
     }
     return signed.then((m) => encodeMessage({ ...message, message: m }));
+  }
+
+  /**
+   * The message with this node's own unsigned records signed, or undefined
+   * when it carries none: only the member itself may vouch for its
+   * incarnation, so it signs every record about itself that it sends.
+   */
+  #signRecords(message: Message): Promise<Message> | undefined {
+    const auth = this.#ports.memberAuthenticator;
+    if (auth === undefined) return undefined;
+    const needs = (m: MemberInfo) =>
+      m.id === auth.selfId && m.signature === undefined && isSignableStatus(m);
+    if (message.type === "member" && needs(message.member)) {
+      return auth.sign(message.member).then((member) => ({ ...message, member }));
+    }
+    if (message.type === "peers" && message.peers.some(needs)) {
+      return Promise.all(message.peers.map((m) => needs(m) ? auth.sign(m) : m))
+        .then((peers) => ({ ...message, peers }));
+    }
+    return undefined;
   }
 
   /** Starts the connection's flush unless one is running (it will pick the new payloads up). */

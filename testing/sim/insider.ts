@@ -116,6 +116,8 @@ export const INSIDER_ATTACKS: Readonly<Record<string, InsiderAttack>> = {
       const others = world.honestPeers().filter((p) => p !== victim);
       run.outcome[`victim_dead_views_${phase}`] =
         others.filter((p) => !p.node.actor.knowsAlive(victim.id)).length;
+      // The claim was at the largest incarnation: the victim must not have been pushed there.
+      run.outcome[`victim_incarnation_${phase}`] = victim.node.actor.incarnation;
     },
   },
   "bogus-addresses": {

@@ -14,6 +14,8 @@ const hello = (n: number): Hello => ({
   role: "peer",
   incarnation: 0,
 });
+/** Stands for a peer's own signature (the runtime checks real ones). */
+const SIG = new Uint8Array(64);
 const ofType = <T extends Effect["type"]>(effects: Effect[], type: T) =>
   effects.filter((e): e is Extract<Effect, { type: T }> => e.type === type);
 const sentTo = (effects: Effect[], conn: number): Message[] =>
@@ -33,7 +35,12 @@ function makeRegistry(
 function register(registry: BootstrapRegistry, n: number, nowMs = 0): Message[] {
   const conn = registry.handleAccepted(hello(n), nowMs);
   registry.handleMessage(conn, { type: "register" }, nowMs);
-  return sentTo(registry.takeEffects(), conn);
+  const answer = sentTo(registry.takeEffects(), conn);
+  // Its own signed record follows the registration, as a peer sends it.
+  const { id, addr, incarnation } = hello(n);
+  const member = { id, addr, incarnation, status: "alive" as const, signature: SIG };
+  registry.handleMessage(conn, { type: "member", member }, nowMs);
+  return answer;
 }
 
 Deno.test("BootstrapRegistry answers register with up to k other live peers, never the asker", () => {

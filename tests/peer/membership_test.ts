@@ -1,11 +1,22 @@
 import assert from "node:assert/strict";
 import { A, B, BOOT, machines, neighbour, ofType, SELF, sentTo } from "./_harness.ts";
 
+/** Stands for the member's own signature (the runtime checks real ones before the actor). */
+const SIG = new Uint8Array(64);
+
 const alive = (id: string, incarnation = 0) => ({
   id,
   addr: `${id.slice(0, 3)}:9000`,
   incarnation,
   status: "alive" as const,
+  signature: SIG,
+});
+
+/** An unsigned rumor's fields about `id`, as others spread them. */
+const rumor = (id: string, incarnation = 0) => ({
+  id,
+  addr: `${id.slice(0, 3)}:9000`,
+  incarnation,
 });
 
 Deno.test("`Membership.apply()` reports members coming and going", () => {
@@ -38,7 +49,7 @@ Deno.test("`Membership.judgeSuspects()` declares a suspect dead after its timeou
   m.membership.suspect(B, "test", 0);
   let effects = m.take();
   assert.deepEqual(sentTo(effects, a.conn), [
-    { type: "member", member: { ...alive(B), status: "suspect" } },
+    { type: "member", member: { ...rumor(B), status: "suspect" } },
   ]);
   m.membership.judgeSuspects(4_999);
   assert.deepEqual(ofType(m.take(), "peer-down"), []);
@@ -46,7 +57,7 @@ Deno.test("`Membership.judgeSuspects()` declares a suspect dead after its timeou
   effects = m.take();
   assert.deepEqual(ofType(effects, "peer-down").map((e) => e.id), [B]);
   assert.deepEqual(sentTo(effects, a.conn), [
-    { type: "member", member: { ...alive(B), status: "dead" } },
+    { type: "member", member: { ...rumor(B), status: "dead" } },
   ]);
   assert.deepEqual(ofType(effects, "dial").map((e) => e.addr), [BOOT], "the bootstrap hears it");
 });
