@@ -213,6 +213,18 @@ export class MemberTable {
     return { applied: true, previous, evicted };
   }
 
+  /**
+   * Clears a suspicion we no longer hold (the member answered, or our own
+   * check found nothing): back to alive at the same incarnation, keeping its
+   * record. Returns whether it was suspect.
+   */
+  acquit(id: PeerId, nowMs: number): boolean {
+    const entry = this.#entries.get(id);
+    if (entry === undefined || entry.status !== "suspect") return false;
+    this.#entries.set(id, { ...entry, status: "alive", changedAtMs: nowMs });
+    return true;
+  }
+
   /** Forgets a member entirely. */
   remove(id: PeerId): void {
     if (this.#entries.delete(id)) this.#removeLive(id);

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { pick, type Random } from "../random/random.ts";
+import { pick, type Random, sample } from "../random/random.ts";
 import type { MemberInfo, Message, PeerId } from "../wire/message.ts";
 import { type EmitEvent, logEvent, shortId } from "./_support.ts";
 import type { BootstrapClient } from "./bootstrap_client.ts";
@@ -22,7 +22,7 @@ import {
 import type { MembershipOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 
 /** The options {@linkcode Membership} reads: its own group. */
-type MembershipReads = Pick<ResolvedPeerNodeOptions, keyof MembershipOptions>;
+type MembershipReads = Pick<ResolvedPeerNodeOptions, keyof MembershipOptions | "indirectProbes">;
 
 /** What {@linkcode Membership} works with. */
 export interface MembershipPort {
@@ -39,10 +39,21 @@ export interface MembershipPort {
 /** Tombstones included in the whole list a newcomer gets. */
 const WHOLE_LIST_DEAD_MAX = 64;
 
-/** A member we suspect, and since when (our clock, adjusted for our own stalls). */
+/**
+ * A member we suspect, since when (our clock, adjusted for our own stalls),
+ * and the evidence gathered. A rumor alone starts a suspicion but proves
+ * nothing: the verdict needs our own failed check of the member and an
+ * independent confirmation.
+ */
 interface Suspicion {
   readonly incarnation: number;
   sinceMs: number;
+  /** Our own check failed (probe, heartbeat, dial): what no rumor can give. */
+  ownEvidence: boolean;
+  /** Neighbours that declared it dead at this incarnation: independent confirmations. */
+  readonly confirmers: Set<PeerId>;
+  /** The nonce of the indirect probes we asked our neighbours for, once asked. */
+  indirectNonce: number | undefined;
 }
 
 /** The members one peer knows, and what it believes about each. */
@@ -264,15 +275,75 @@ export class Membership {
       this.#answerRecordAboutUs(info, nowMs);
       return false;
     }
+    if (info.signature === undefined) return this.#onRumor(info, nowMs, from);
     const wasFull = this.#members.full;
     const outcome = this.#members.apply(info, nowMs, this.#eviction);
     if (!outcome.applied) return false;
     const signedLeave = info.signature !== undefined && info.status === "dead";
     this.#reportChange(info, outcome, signedLeave ? info.id : from);
-    if (info.status === "suspect") {
-      this.#suspects.set(info.id, { incarnation: info.incarnation, sinceMs: nowMs });
-    }
+    this.#suspects.delete(info.id);
     return !(outcome.previous === undefined && wasFull);
+  }
+
+  /**
+   * An unsigned rumor (suspect, or another peer's verdict) about a member,
+   * from the neighbour `from`. It never kills on its own word: it starts our
+   * own check of the member (a ping, or a dial) and a suspicion that the
+   * member has time to refute; a verdict counts as one confirmation. We pass
+   * the suspicion on (so that the member hears it and refutes) but never
+   * another's verdict: we flood our own, once we reach it.
+   */
+  #onRumor(info: MemberInfo, nowMs: number, from: PeerId | undefined): boolean {
+    const member = this.#members.get(info.id);
+    if (
+      member === undefined || member.status === "dead" ||
+      info.incarnation !== member.incarnation || info.status === "alive" || this.#links.leaving
+    ) {
+      return false;
+    }
+    const suspicion = this.#suspects.get(info.id);
+    if (suspicion !== undefined) {
+      if (info.status === "dead" && from !== undefined && from !== info.id) {
+        suspicion.confirmers.add(from);
+      }
+      return false;
+    }
+    const started = this.#startSuspicion(member, nowMs);
+    if (info.status === "dead" && from !== undefined) started.confirmers.add(from);
+    this.#check(member, nowMs);
+    this.#emit(
+      logEvent("info", `Checking ${shortId(info.id)} (${member.addr}): rumored ${info.status}`),
+    );
+    this.#links.flood(
+      { type: "member", member: unsignedAs(member, "suspect") },
+      this.#links.peerLink(from ?? "")?.conn,
+      nowMs,
+    );
+    return false;
+  }
+
+  /** Marks `member` suspect at its incarnation and starts timing it. */
+  #startSuspicion(member: MemberEntry, nowMs: number): Suspicion {
+    this.#members.apply(unsignedAs(member, "suspect"), nowMs);
+    const suspicion: Suspicion = {
+      incarnation: member.incarnation,
+      sinceMs: nowMs,
+      ownEvidence: false,
+      confirmers: new Set(),
+      indirectNonce: undefined,
+    };
+    this.#suspects.set(member.id, suspicion);
+    return suspicion;
+  }
+
+  /** Our own check of a rumored member: a ping on its link, or a dial that must answer as it. */
+  #check(member: MemberEntry, nowMs: number): void {
+    const link = this.#links.peerLink(member.id);
+    if (link !== undefined && link.accepted) {
+      this.#links.send(link, { type: "ping", nonce: this.#port.random.int(0x1_0000_0000) }, nowMs);
+    } else if (!this.#links.isBusyWith(member.id)) {
+      this.#links.dial(member.addr, "liveness", member.id, nowMs);
+    }
   }
 
   /**
@@ -304,15 +375,37 @@ export class Membership {
     this.#links.flood({ type: "member", member: this.selfInfo() }, undefined, nowMs);
   }
 
-  /** Evidence against `id`: everyone hears the suspicion, and it has a suspicion timeout to refute. */
+  /**
+   * Our own evidence against `id` (a failed probe, a silent connection, a
+   * failed dial): everyone hears the suspicion, and it has a suspicion
+   * timeout to refute.
+   */
   suspect(id: PeerId, reason: string, nowMs: number): void {
     const member = this.#members.get(id);
-    if (member === undefined || member.status !== "alive" || this.#links.leaving) return;
-    const rumor = unsignedAs(member, "suspect");
-    this.#members.apply(rumor, nowMs);
-    this.#suspects.set(id, { incarnation: member.incarnation, sinceMs: nowMs });
+    if (member === undefined || member.status === "dead" || this.#links.leaving) return;
+    const known = this.#suspects.get(id);
+    if (known !== undefined) {
+      known.ownEvidence = true;
+      return;
+    }
+    this.#startSuspicion(member, nowMs).ownEvidence = true;
     this.#emit(logEvent("info", `Suspecting ${shortId(id)} (${member.addr}): ${reason}`));
-    this.#links.flood({ type: "member", member: rumor }, undefined, nowMs);
+    this.#links.flood({ type: "member", member: unsignedAs(member, "suspect") }, undefined, nowMs);
+  }
+
+  /** A neighbour reached `target` for us: it is alive, whatever the rumors say. */
+  onIndirectAck(target: PeerId, nonce: number, nowMs: number): void {
+    const suspicion = this.#suspects.get(target);
+    if (suspicion === undefined || suspicion.indirectNonce !== nonce) return;
+    this.#acquit(target, "a neighbour reached it", nowMs);
+  }
+
+  /** Ends a suspicion without a verdict: the member is alive again in our view. */
+  #acquit(id: PeerId, reason: string, nowMs: number): void {
+    this.#suspects.delete(id);
+    if (this.#members.acquit(id, nowMs)) {
+      this.#emit(logEvent("info", `No longer suspecting ${shortId(id)}: ${reason}`));
+    }
   }
 
   /** Our own verdict: flood it, tell the bootstraps, and let the front end know. */
@@ -330,7 +423,15 @@ export class Membership {
     this.#port.bootstrap.tellAll({ type: "member", member: verdict }, nowMs);
   }
 
-  /** Declares dead the suspects whose time to refute ran out. */
+  /**
+   * Judges the suspects whose time to refute ran out. Dead needs our own
+   * failed check and an independent confirmation: `deathConfirmationsMin`
+   * neighbours' verdicts (fewer when we have fewer other neighbours), or else
+   * indirect probes that fail — we ask `indirectProbes` neighbours to reach
+   * it, and any answer acquits it. Without our own evidence (our check is
+   * still under way, or it answered) a suspicion lapses after twice the
+   * timeout: a rumor alone never kills.
+   */
   judgeSuspects(nowMs: number): void {
     const timeoutMs = this.#suspicionTimeoutMs();
     for (const [id, suspicion] of [...this.#suspects]) {
@@ -342,7 +443,8 @@ export class Membership {
         this.#suspects.delete(id);
         continue;
       }
-      if (nowMs - suspicion.sinceMs < timeoutMs) continue;
+      const age = nowMs - suspicion.sinceMs;
+      if (age < timeoutMs) continue;
       const link = this.#links.peerLink(id);
       if (link !== undefined && link.accepted && nowMs - link.lastReceivedMs < timeoutMs) {
         // It talks to us: the refutation went missing somewhere, not the peer.
@@ -351,7 +453,27 @@ export class Membership {
         suspicion.sinceMs = nowMs;
         continue;
       }
-      this.declareDead(id, `suspected for ${timeoutMs} ms and not refuted`, nowMs);
+      if (!suspicion.ownEvidence) {
+        if (age >= 2 * timeoutMs) this.#acquit(id, "our own check found nothing against it", nowMs);
+        continue;
+      }
+      const others = this.#links.accepted().filter((l) => l.remote!.id !== id);
+      const needed = Math.min(this.#options.deathConfirmationsMin, others.length);
+      if (suspicion.confirmers.size >= needed) {
+        this.declareDead(
+          id,
+          `suspected for ${timeoutMs} ms, not refuted, confirmed by ${suspicion.confirmers.size}`,
+          nowMs,
+        );
+      } else if (suspicion.indirectNonce === undefined) {
+        const nonce = this.#port.random.int(0x1_0000_0000);
+        suspicion.indirectNonce = nonce;
+        for (const helper of sample(others, this.#options.indirectProbes, this.#port.random)) {
+          this.#links.send(helper, { type: "probe", target: id, nonce }, nowMs);
+        }
+      } else {
+        this.declareDead(id, `suspected for ${age} ms; indirect probes failed too`, nowMs);
+      }
     }
   }
 

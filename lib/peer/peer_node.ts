@@ -346,7 +346,7 @@ export class PeerNode implements Actor {
       case "probe":
         return this.#failureDetector.onIndirectProbeRequest(link, message, nowMs);
       case "probe-ack":
-        return this.#failureDetector.onProbeAck(message.target, message.nonce);
+        return this.#failureDetector.onProbeAck(message.target, message.nonce, nowMs);
       case "bye":
         return this.#activeView.onBye(link, message.reason, nowMs);
     }
