@@ -106,6 +106,7 @@ export class ActiveView {
       if (this.#port.bootstrap.onConnected(link, remote, nowMs)) {
         link.purpose = "peer";
         link.accepted = true;
+        this.#membership.solicit(link, nowMs); // our queued register's answer
         this.#establish(link, nowMs);
       }
       return;
@@ -124,7 +125,7 @@ export class ActiveView {
     this.#establish(link, nowMs);
     if (this.#links.get(conn) !== undefined && link.accepted) {
       const alone = this.#links.acceptedCount() === 1;
-      this.#links.send(link, alone ? { type: "register" } : { type: "get-peers" }, nowMs);
+      this.#membership.request(link, alone ? { type: "register" } : { type: "get-peers" }, nowMs);
     }
   }
 
@@ -319,7 +320,7 @@ export class ActiveView {
     if (!link.outbound && this.#links.acceptedCount() === 1) {
       // Our first neighbour came to us: we are the newcomer here, so ask it
       // for everything it knows (an outbound first link asks when it opens).
-      this.#links.send(link, { type: "register" }, nowMs);
+      this.#membership.request(link, { type: "register" }, nowMs);
     }
   }
 

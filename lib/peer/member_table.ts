@@ -48,6 +48,13 @@ export interface MemberEntry extends MemberInfo {
   readonly changedAtMs: number;
   /** The member's own latest signed record, if one came (a hello alone proves no record to pass on). */
   readonly record: MemberInfo | undefined;
+  /** The neighbour that taught us this member, until we meet it ourselves (its hello); undefined once met. */
+  readonly source?: PeerId | undefined;
+  /**
+   * Known only from a neighbour's peer list, not yet met: we do not pass it
+   * on in our own lists (no laundering of made-up addresses through us).
+   */
+  readonly onlyListed?: boolean;
 }
 
 /**
@@ -71,6 +78,8 @@ export interface MemberTableOptions {
   membersMax?: number;
   /** How long a dead member is remembered so stale rumors cannot revive it. Default 60 000 ms. */
   deadRetentionMs?: number;
+  /** Members one source may teach us before we meet them, tombstones included. Default 64. */
+  unprovenPerSourceMax?: number;
 }
 
 /** The outcome of {@linkcode MemberTable.apply}. */
@@ -99,6 +108,9 @@ export class MemberTable {
   readonly #selfId: PeerId;
   readonly #membersMax: number;
   readonly #deadRetentionMs: number;
+  readonly #unprovenPerSourceMax: number;
+  /** Entries not yet met in person, by the neighbour that taught them. */
+  readonly #unprovenBySource = new Map<PeerId, number>();
   readonly #entries = new Map<PeerId, MemberEntry>();
   readonly #live: PeerId[] = [];
   readonly #liveIndex = new Map<PeerId, number>();
@@ -110,6 +122,7 @@ export class MemberTable {
     this.#selfId = selfId;
     this.#membersMax = options.membersMax ?? 10_000;
     this.#deadRetentionMs = options.deadRetentionMs ?? 60_000;
+    this.#unprovenPerSourceMax = options.unprovenPerSourceMax ?? 64;
   }
 
   /** Entries held, tombstones included. */
@@ -139,13 +152,46 @@ export class MemberTable {
    * random live member that `eviction.keep` does not protect (the table is
    * then a random partial view).
    */
-  apply(update: MemberInfo, nowMs: number, eviction?: EvictionPolicy): ApplyOutcome {
+  apply(
+    update: MemberInfo,
+    nowMs: number,
+    eviction?: EvictionPolicy,
+    source?: PeerId,
+    fromList = false,
+  ): ApplyOutcome {
     if (update.id === this.#selfId) {
       return { applied: false, previous: undefined, evicted: undefined };
     }
     const previous = this.#entries.get(update.id);
     if (!supersedes(update, previous)) return { applied: false, previous, evicted: undefined };
-    return this.#set(update, previous, nowMs, eviction);
+    // A member we have not met, taught by `source`: one source fills at most
+    // `unprovenPerSourceMax` entries. Its own record from itself is a meeting.
+    const taughtBy = source === update.id
+      ? undefined
+      : previous === undefined
+      ? source
+      : previous.source;
+    if (
+      previous === undefined && taughtBy !== undefined &&
+      (this.#unprovenBySource.get(taughtBy) ?? 0) >= this.#unprovenPerSourceMax
+    ) {
+      return { applied: false, previous, evicted: undefined };
+    }
+    const onlyListed = taughtBy !== undefined &&
+      (previous === undefined ? fromList : previous.onlyListed === true);
+    return this.#set(update, previous, nowMs, eviction, taughtBy, onlyListed);
+  }
+
+  /** How many members `source` taught us that we have not met (for tests and diagnostics). */
+  unprovenFrom(source: PeerId): number {
+    return this.#unprovenBySource.get(source) ?? 0;
+  }
+
+  #countSource(source: PeerId | undefined, delta: number): void {
+    if (source === undefined) return;
+    const count = (this.#unprovenBySource.get(source) ?? 0) + delta;
+    if (count <= 0) this.#unprovenBySource.delete(source);
+    else this.#unprovenBySource.set(source, count);
   }
 
   /**
@@ -162,10 +208,22 @@ export class MemberTable {
     eviction?: EvictionPolicy,
   ): ApplyOutcome {
     const previous = this.#entries.get(id);
+    if (previous?.source !== undefined && incarnation === previous.incarnation) {
+      // Met in person at last: it no longer counts against whoever taught it.
+      this.#countSource(previous.source, -1);
+      this.#entries.set(id, { ...previous, source: undefined, onlyListed: false });
+    }
     if (id === this.#selfId || (previous !== undefined && incarnation <= previous.incarnation)) {
       return { applied: false, previous, evicted: undefined };
     }
-    return this.#set({ id, addr, incarnation, status: "alive" }, previous, nowMs, eviction);
+    return this.#set(
+      { id, addr, incarnation, status: "alive" },
+      previous,
+      nowMs,
+      eviction,
+      undefined,
+      false,
+    );
   }
 
   #set(
@@ -173,6 +231,8 @@ export class MemberTable {
     previous: MemberEntry | undefined,
     nowMs: number,
     eviction: EvictionPolicy | undefined,
+    source: PeerId | undefined,
+    onlyListed: boolean,
   ): ApplyOutcome {
     let evicted: MemberEntry | undefined;
     if (previous === undefined && this.#entries.size >= this.#membersMax) {
@@ -191,7 +251,11 @@ export class MemberTable {
       : undefined;
     const sameBelief = previous !== undefined && previous.status === update.status &&
       previous.incarnation === update.incarnation;
+    if (previous !== undefined) this.#countSource(previous.source, -1);
+    this.#countSource(source, 1);
     this.#entries.set(update.id, {
+      source,
+      onlyListed,
       id: update.id,
       addr: update.addr,
       incarnation: update.incarnation,
@@ -227,6 +291,7 @@ export class MemberTable {
 
   /** Forgets a member entirely. */
   remove(id: PeerId): void {
+    this.#countSource(this.#entries.get(id)?.source, -1);
     if (this.#entries.delete(id)) this.#removeLive(id);
     this.#dead.delete(id);
   }
@@ -304,6 +369,7 @@ export class MemberTable {
     for (const [id, atMs] of this.#dead) {
       if (nowMs - atMs < this.#deadRetentionMs) break;
       this.#dead.delete(id);
+      this.#countSource(this.#entries.get(id)?.source, -1);
       this.#entries.delete(id);
       removed++;
     }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { ConnId } from "../actor/effect.ts";
 import { pick, type Random, sample } from "../random/random.ts";
 import type { MemberInfo, Message, PeerId } from "../wire/message.ts";
 import { type EmitEvent, logEvent, shortId } from "./_support.ts";
@@ -68,6 +69,12 @@ export class Membership {
   /** Suspects we are timing, with the incarnation they were suspected at. */
   readonly #suspects = new Map<PeerId, Suspicion>();
   #incarnation: number;
+  /**
+   * Links we asked for a peer list, and until when their answer is welcome.
+   * A peer list nobody asked for is dropped: pushing made-up lists is how a
+   * member would fill our table with addresses no one vouched for.
+   */
+  readonly #solicited = new Map<ConnId, { untilMs: number; messages: number }>();
   /** No pull of a neighbour's whole table before this time. */
   #wholeListPullAtMs = 0;
 
@@ -81,6 +88,7 @@ export class Membership {
     this.#members = new MemberTable(port.id, {
       membersMax: port.options.membersMax,
       deadRetentionMs: port.options.deadRetentionMs,
+      unprovenPerSourceMax: port.options.unprovenPerSourceMax,
     });
     this.#eviction = { random: port.random, keep: (id) => port.links.isBusyWith(id) };
   }
@@ -138,12 +146,59 @@ export class Membership {
   /** Asks a random neighbour for a peer list (the gossip round's pull). */
   pullFromRandomNeighbour(nowMs: number): void {
     const target = pick(this.#links.accepted(), this.#port.random);
-    if (target !== undefined) this.#links.send(target, { type: "get-peers" }, nowMs);
+    if (target !== undefined) this.request(target, { type: "get-peers" }, nowMs);
   }
 
-  /** Forgets tombstones past their retention. */
+  /** Sends a `register` or `get-peers` on `link`, and welcomes its answer for `peersAnswerMs`. */
+  request(
+    link: Link,
+    message: Extract<Message, { type: "register" | "get-peers" }>,
+    nowMs: number,
+  ): void {
+    this.solicit(link, nowMs, message.type === "get-peers" && message.all !== true);
+    this.#links.send(link, message, nowMs);
+  }
+
+  /**
+   * An answer on `link` is welcome for the next `peersAnswerMs`: one peer
+   * list for a sample, as many as a whole table takes otherwise.
+   */
+  solicit(link: Link, nowMs: number, sampleOnly = false): void {
+    const whole = Math.ceil(this.#options.membersMax / this.#options.peersPerMessageMax) + 1;
+    const messages = (this.#solicited.get(link.conn)?.messages ?? 0) + (sampleOnly ? 1 : whole);
+    this.#solicited.set(link.conn, { untilMs: nowMs + this.#options.peersAnswerMs, messages });
+  }
+
+  /** Whether a peer list on `link` answers something we asked (a bootstrap's always does); counts it. */
+  isSolicited(link: Link, nowMs: number): boolean {
+    if (link.purpose === "bootstrap") return true;
+    const request = this.#solicited.get(link.conn);
+    if (request === undefined || request.untilMs < nowMs || request.messages <= 0) return false;
+    if (--request.messages === 0) this.#solicited.delete(link.conn);
+    return true;
+  }
+
+  /** Forgets tombstones past their retention, and requests no longer answered. */
   expire(nowMs: number): void {
     this.#members.expire(nowMs);
+    for (const [conn, request] of this.#solicited) {
+      if (request.untilMs < nowMs) this.#solicited.delete(conn);
+    }
+    this.#proveUnmet(nowMs);
+  }
+
+  /**
+   * Dials one random member we only heard of (unless a dial to it is under
+   * way): its hello proves it, a failed dial is our own evidence against it
+   * — so addresses nobody can reach do not linger in the table.
+   */
+  #proveUnmet(nowMs: number): void {
+    if (this.#links.leaving) return;
+    const unmet = this.#members.randomLive(
+      this.#port.random,
+      (m) => m.source === undefined || this.#links.isBusyWith(m.id),
+    );
+    if (unmet !== undefined) this.#links.dial(unmet.addr, "liveness", unmet.id, nowMs);
   }
 
   /** Answers a `register` or `get-peers` on `link`. */
@@ -174,14 +229,14 @@ export class Membership {
     const live = this.#members.sampleLive(
       room - dead.length,
       this.#port.random,
-      (m) => m.id === requester || recordOf(m).signature === undefined,
+      (m) => m.id === requester || !passable(m),
     );
     return [this.selfInfo(), ...live.map(recordOf), ...dead.map(recordOf)];
   }
 
   /** Merges a peer list. */
-  onPeers(peers: readonly MemberInfo[], nowMs: number): void {
-    for (const info of peers) this.apply(info, nowMs);
+  onPeers(peers: readonly MemberInfo[], nowMs: number, from?: PeerId): void {
+    for (const info of peers) this.apply(info, nowMs, from, true);
   }
 
   /**
@@ -199,7 +254,7 @@ export class Membership {
       return;
     }
     this.#wholeListPullAtMs = nowMs + this.#options.fullPullIntervalMs;
-    this.#links.send(link, { type: "get-peers", all: true }, nowMs);
+    this.request(link, { type: "get-peers", all: true }, nowMs);
   }
 
   /** A rumor from a neighbour: merged, and passed on if it is news. */
@@ -217,6 +272,10 @@ export class Membership {
   learnFromHello(link: Link, nowMs: number): void {
     const remote = link.remote!;
     this.#links.send(link, { type: "member", member: this.selfInfo() }, nowMs);
+    if (link.outbound && link.dialAddr !== undefined) {
+      // We dialled that address and this peer answered: proven, keep it.
+      this.#emit({ type: "address-proven", id: remote.id, addr: link.dialAddr });
+    }
     const known = this.#members.get(remote.id);
     if (
       known !== undefined && known.status !== "alive" && !(remote.incarnation > known.incarnation)
@@ -270,14 +329,14 @@ export class Membership {
    * is kept by random replacement but not spread: in a network larger than
    * the table, joins travel by peer-list sampling, not by flooding everyone.
    */
-  apply(info: MemberInfo, nowMs: number, from?: PeerId): boolean {
+  apply(info: MemberInfo, nowMs: number, from?: PeerId, fromList = false): boolean {
     if (info.id === this.#port.id) {
       this.#answerRecordAboutUs(info, nowMs);
       return false;
     }
     if (info.signature === undefined) return this.#onRumor(info, nowMs, from);
     const wasFull = this.#members.full;
-    const outcome = this.#members.apply(info, nowMs, this.#eviction);
+    const outcome = this.#members.apply(info, nowMs, this.#eviction, from, fromList);
     if (!outcome.applied) return false;
     const signedLeave = info.signature !== undefined && info.status === "dead";
     this.#reportChange(info, outcome, signedLeave ? info.id : from);
@@ -486,8 +545,7 @@ export class Membership {
   #wholeList(requester: PeerId): MemberInfo[][] {
     const all = [
       this.selfInfo(),
-      ...this.#members.live().map(recordOf)
-        .filter((m) => m.id !== requester && m.signature !== undefined),
+      ...this.#members.live().filter((m) => m.id !== requester && passable(m)).map(recordOf),
       ...this.#members.recentDead(WHOLE_LIST_DEAD_MAX).map(recordOf),
     ];
     const chunks: MemberInfo[][] = [];
@@ -512,4 +570,13 @@ export class Membership {
 /** Our rumor about `member`: its address and incarnation as its latest record says, with `status`, unsigned. */
 function unsignedAs(member: MemberEntry, status: MemberInfo["status"]): MemberInfo {
   return { id: member.id, addr: member.addr, incarnation: member.incarnation, status };
+}
+
+/**
+ * Whether we pass `member` on in our peer lists: only with its own signed
+ * record, and only if we met it or heard of it by a record flooded through
+ * the room, never one we merely read in another's list.
+ */
+function passable(member: MemberEntry): boolean {
+  return recordOf(member).signature !== undefined && member.onlyListed !== true;
 }

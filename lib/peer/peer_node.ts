@@ -330,7 +330,9 @@ export class PeerNode implements Actor {
       case "get-peers":
         return this.#membership.onPeerRequest(link, message, nowMs);
       case "peers":
-        this.#membership.onPeers(message.peers, nowMs);
+        // A list nobody asked for is dropped whole: only answers teach members.
+        if (!this.#membership.isSolicited(link, nowMs)) return;
+        this.#membership.onPeers(message.peers, nowMs, link.remote.id);
         this.#bootstrap.onPeers(link, nowMs);
         this.#activeView.maintain(nowMs);
         if (message.total !== undefined) {

@@ -96,6 +96,17 @@ export interface MembershipOptions {
    * fail too. A rumor alone never kills: it only starts our own check. Default 2.
    */
   deathConfirmationsMin?: number;
+  /**
+   * How long after we send `register` or `get-peers` on a link its peer
+   * lists are welcome; a peer list nobody asked for is dropped. Default 10 000 ms.
+   */
+  peersAnswerMs?: number;
+  /**
+   * Members one neighbour may teach us that we have not met ourselves (by a
+   * hello) — live or tombstoned: one source fills at most this share of the
+   * table. Default 64.
+   */
+  unprovenPerSourceMax?: number;
   /** Most entries in a peer list this peer sends. Default 64. */
   peersPerMessageMax?: number;
   /** Least pause between pulls of a neighbour's whole table, when it knows more members. Default 5 000 ms. */
@@ -255,6 +266,8 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   membersMax: 1_000,
   deadRetentionMs: 60_000,
   deathConfirmationsMin: 2,
+  peersAnswerMs: 10_000,
+  unprovenPerSourceMax: 64,
   peersPerMessageMax: 64,
   fullPullIntervalMs: 5_000,
   lazyIntervalMs: 100,

@@ -51,7 +51,7 @@ function stepRecord(
   for (const event of events) {
     if (event.type === "deliver") delivered.push(event.message);
     else if (event.type === "skip") skipped.push({ author: event.author, seq: event.seq });
-    else if (event.type === "peer-up") seen.push({ id: event.id, addr: event.addr });
+    else if (event.type === "address-proven") seen.push({ id: event.id, addr: event.addr });
   }
   return { delivered, skipped, seen };
 }

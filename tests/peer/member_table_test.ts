@@ -161,3 +161,21 @@ Deno.test("MemberTable keeps one tombstone per dead member, however often it die
   assert.equal(table.expire(10_000 + 60_000), 1, "B's tombstone expires, A's is younger");
   assert.deepEqual(table.recentDead(10).map((m) => m.id), [A]);
 });
+
+Deno.test("MemberTable: one source teaches at most unprovenPerSourceMax members we have not met", () => {
+  const table = new MemberTable(SELF, { unprovenPerSourceMax: 2 });
+  const id = (n: number) => n.toString(16).padStart(64, "1");
+  assert.ok(table.apply(info(id(1), 0, "alive"), 0, undefined, B).applied);
+  assert.ok(table.apply(info(id(2), 0, "alive"), 0, undefined, B).applied);
+  assert.equal(table.apply(info(id(3), 0, "alive"), 0, undefined, B).applied, false, "B is full");
+  assert.ok(table.apply(info(id(3), 0, "alive"), 0, undefined, A).applied, "A has its own bucket");
+  assert.ok(table.apply(info(id(4), 0, "alive"), 0, undefined, id(4)).applied, "its own word");
+  assert.equal(table.unprovenFrom(B), 2);
+  // Meeting a member frees its slot; its tombstone still holds one until it expires.
+  table.applyDirect(id(1), "10.0.0.1:1", 0, 1);
+  assert.equal(table.unprovenFrom(B), 1);
+  table.apply({ id: id(2), addr: "10.0.0.1:1", incarnation: 0, status: "dead" }, 2);
+  assert.equal(table.unprovenFrom(B), 1);
+  assert.equal(table.expire(60_002), 1);
+  assert.equal(table.unprovenFrom(B), 0);
+});

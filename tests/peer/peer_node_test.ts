@@ -651,3 +651,24 @@ Deno.test("PeerNode restores its history and incarnation from disk", () => {
     repair: true,
   }]);
 });
+
+Deno.test("PeerNode drops a peer list nobody asked for, and takes the one answer it asked for", () => {
+  const node = makeNode();
+  node.start(0);
+  acceptPeer(node, B, "10.0.0.3:9000"); // the first neighbour is asked for everything
+  const a = acceptPeer(node, A, "10.0.0.2:9000");
+  node.takeEffects();
+  const list: Message = {
+    type: "peers",
+    peers: [{ id: C, addr: "10.0.0.4:9000", incarnation: 0, status: "alive", signature: SIG }],
+  };
+  node.handleMessage(a, list, 1);
+  assert.equal(node.knowsAlive(C), false, "an unsolicited list taught a member");
+  // A gossip round that asks A for a sample: one answer is welcome.
+  for (let t = 2; t < 30_000 && !node.knowsAlive(C); t += 100) {
+    node.handleTimeout(t);
+    const asked = sentTo(node.takeEffects(), a).some((m) => m.type === "get-peers");
+    if (asked) node.handleMessage(a, list, t);
+  }
+  assert.ok(node.knowsAlive(C), "the answer to our own request was dropped");
+});

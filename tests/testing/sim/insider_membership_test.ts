@@ -34,3 +34,17 @@ Deno.test("insider false-death: an unsigned claim at the largest incarnation kil
     assert.equal(result.delivery_final, 1, `seed ${seed}`);
   }
 });
+
+Deno.test("insider bogus-addresses: made-up addresses stay a small share of the honest tables and are gone at the end; newcomers join", () => {
+  for (const seed of SEEDS) {
+    const result = run("bogus-addresses", seed);
+    const outcome = result.outcome;
+    assert.ok(
+      outcome.bogus_entry_share_attack! <= 0.25,
+      `seed ${seed}: ${JSON.stringify(outcome)}`,
+    );
+    assert.equal(outcome.bogus_entry_share_final, 0, `seed ${seed}: ${JSON.stringify(outcome)}`);
+    assert.equal(outcome.newcomers_joined, 3, `seed ${seed}`);
+    assert.equal(result.delivery_final, 1, `seed ${seed}`);
+  }
+});
