@@ -122,11 +122,7 @@ export class BootstrapClient {
    */
   onConnected(link: Link, remote: Hello, nowMs: number): boolean {
     this.#registered ||= remote.role === "peer";
-    for (const message of link.registration.outbox) {
-      // A join point that is a peer gets our record as a new neighbour.
-      if (remote.role === "peer" && message.type === "member") continue;
-      this.#links.send(link, message, nowMs);
-    }
+    for (const message of link.registration.outbox) this.#links.send(link, message, nowMs);
     link.registration.outbox = [];
     if (
       remote.role === "peer" && !this.#links.leaving &&

@@ -75,6 +75,8 @@ export class Membership {
    * member would fill our table with addresses no one vouched for.
    */
   readonly #solicited = new Map<ConnId, { untilMs: number; messages: number }>();
+  /** Links that have our own record (later changes are flooded to every link anyway). */
+  readonly #recordSent = new WeakSet<Link>();
   /** No pull of a neighbour's whole table before this time. */
   #wholeListPullAtMs = 0;
 
@@ -157,6 +159,14 @@ export class Membership {
   ): void {
     this.solicit(link, nowMs, message.type === "get-peers" && message.all !== true);
     this.#links.send(link, message, nowMs);
+    if (link.outbound) this.#sendOwnRecord(link, nowMs);
+  }
+
+  /** Gives a new neighbour our own signed record, once per link. */
+  #sendOwnRecord(link: Link, nowMs: number): void {
+    if (this.#recordSent.has(link)) return;
+    this.#recordSent.add(link);
+    this.#links.send(link, { type: "member", member: this.selfInfo() }, nowMs);
   }
 
   /**
@@ -271,7 +281,10 @@ export class Membership {
    */
   learnFromHello(link: Link, nowMs: number): void {
     const remote = link.remote!;
-    this.#links.send(link, { type: "member", member: this.selfInfo() }, nowMs);
+    // The dialer's first message must stay its request (`register` or
+    // `get-peers`: the acceptor admits it by that), so a dialer sends its
+    // record after the request (see `request`); an acceptor at once.
+    if (!link.outbound) this.#sendOwnRecord(link, nowMs);
     if (link.outbound && link.dialAddr !== undefined) {
       // We dialled that address and this peer answered: proven, keep it.
       this.#emit({ type: "address-proven", id: remote.id, addr: link.dialAddr });
