@@ -198,15 +198,17 @@ export class Membership {
   }
 
   /**
-   * Dials one random member we only heard of (unless a dial to it is under
-   * way): its hello proves it, a failed dial is our own evidence against it
-   * — so addresses nobody can reach do not linger in the table.
+   * Dials one random member we only read of in another's peer list (unless
+   * a dial to it is under way): its hello proves it, a failed dial is our
+   * own evidence against it — so addresses nobody can reach do not linger in
+   * the table. (Members whose records were flooded through the room are not
+   * dialled: a dial to every member would cost N² handshakes.)
    */
   #proveUnmet(nowMs: number): void {
     if (this.#links.leaving) return;
     const unmet = this.#members.randomLive(
       this.#port.random,
-      (m) => m.source === undefined || this.#links.isBusyWith(m.id),
+      (m) => m.onlyListed !== true || this.#links.isBusyWith(m.id),
     );
     if (unmet !== undefined) this.#links.dial(unmet.addr, "liveness", unmet.id, nowMs);
   }
