@@ -163,6 +163,13 @@ export class MemberTable {
       return { applied: false, previous: undefined, evicted: undefined };
     }
     const previous = this.#entries.get(update.id);
+    if (
+      previous?.onlyListed === true && !fromList && update.signature !== undefined &&
+      update.incarnation === previous.incarnation
+    ) {
+      // Its record also came flooded through the room: no longer only listed.
+      this.#entries.set(update.id, { ...previous, onlyListed: false });
+    }
     if (!supersedes(update, previous)) return { applied: false, previous, evicted: undefined };
     // A member we have not met, taught by `source`: one source fills at most
     // `unprovenPerSourceMax` entries. Its own record from itself is a meeting.
