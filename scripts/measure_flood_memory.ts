@@ -175,7 +175,7 @@ if (import.meta.main) {
   const count = (name: string, value: string, min: number) => {
     const n = Number(value);
     if (!Number.isSafeInteger(n) || n < min) {
-      console.error(`measure_flood_memory: --${name} must be an integer >= ${min}, got ${value}`);
+      log(`--${name} must be an integer >= ${min}, got ${value}`);
       Deno.exit(2);
     }
     return n;

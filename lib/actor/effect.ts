@@ -44,6 +44,17 @@ export interface PeerUpEffect {
   readonly addr: string;
 }
 
+/**
+ * We dialled `addr` and `id` answered there (its hello, in a handshake that
+ * proves the id): an address worth keeping for a later rejoin. Only these
+ * enter the stored address book — never an address we merely heard of.
+ */
+export interface AddressProvenEffect {
+  readonly type: "address-proven";
+  readonly id: PeerId;
+  readonly addr: string;
+}
+
 /** A peer left the set this node believes alive. */
 export interface PeerDownEffect {
   readonly type: "peer-down";
@@ -95,6 +106,7 @@ export type IoEffect = DialEffect | SendEffect | CloseEffect;
 export type NodeEvent =
   | DeliverEffect
   | PeerUpEffect
+  | AddressProvenEffect
   | PeerDownEffect
   | SkipEffect
   | EquivocationEffect

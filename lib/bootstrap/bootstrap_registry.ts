@@ -28,10 +28,16 @@ export interface BootstrapRegistryOptions {
   registrationTtlMs?: number;
   /** Most registered peers; past it the registration closest to lapsing makes room. Default 10 000. */
   registryMax?: number;
-  /** Most reachability checks in flight. Default 16. */
+  /** Most reachability checks and dials back (of new registrations) in flight. Default 16. */
   checksInFlightMax?: number;
   /** A client connection silent this long is closed. Default 30 000 ms. */
   idleTimeoutMs?: number;
+  /**
+   * Registrations per host (the host part of the address the registry
+   * dialled back); loopback hosts, one machine's own test cluster, are not
+   * capped. Default 4.
+   */
+  registrationsPerHostMax?: number;
 }
 
 const SWEEP_INTERVAL_MS = 1_000;
@@ -41,12 +47,24 @@ interface Registration {
   readonly addr: string;
   readonly incarnation: number;
   expiresAtMs: number;
+  /** The peer's own signed record for this registration; only those go into samples. */
+  record: MemberInfo | undefined;
+}
+
+/** A registration waiting for the registry's dial back to its address. */
+interface PendingRegistration {
+  readonly id: PeerId;
+  readonly addr: string;
+  readonly incarnation: number;
+  record: MemberInfo | undefined;
 }
 
 interface RegistryLink {
   readonly conn: ConnId;
   /** Set for checks: the peer whose reachability this dial tests. */
   readonly checkId: PeerId | undefined;
+  /** Set for a dial back: the registration it would prove. */
+  readonly pending?: PendingRegistration;
   remote: Hello | undefined;
   lastReceivedMs: number;
 }
@@ -80,6 +98,11 @@ export class BootstrapRegistry implements Actor {
   readonly #registryMax: number;
   readonly #checksInFlightMax: number;
   readonly #idleTimeoutMs: number;
+  readonly #registrationsPerHostMax: number;
+  /** Registrations per host, for `registrationsPerHostMax`. */
+  readonly #perHost = new Map<string, number>();
+  /** Registrations whose dial back is under way, by id. */
+  readonly #pending = new Map<PeerId, PendingRegistration>();
   /** Registrations in expiry order (a renewal moves to the end): the oldest is first. */
   readonly #registry = new Map<PeerId, Registration>();
   /** The registered ids as an array, for O(1) random picks; `#slot` maps each to its index. */
@@ -99,6 +122,7 @@ export class BootstrapRegistry implements Actor {
       registryMax: 10_000,
       checksInFlightMax: 16,
       idleTimeoutMs: 30_000,
+      registrationsPerHostMax: 4,
       ...stripUndefined(options),
     };
     for (const [name, value] of Object.entries(resolved)) {
@@ -116,6 +140,7 @@ export class BootstrapRegistry implements Actor {
     this.#registryMax = resolved.registryMax;
     this.#checksInFlightMax = resolved.checksInFlightMax;
     this.#idleTimeoutMs = resolved.idleTimeoutMs;
+    this.#registrationsPerHostMax = resolved.registrationsPerHostMax;
   }
 
   /** The registry's id. */
@@ -157,7 +182,17 @@ export class BootstrapRegistry implements Actor {
   /** @inheritdoc */
   handleConnected(conn: ConnId, remote: Hello, nowMs: number): void {
     const link = this.#links.get(conn);
-    if (link === undefined || link.checkId === undefined) return;
+    if (link === undefined) return;
+    if (link.pending !== undefined) {
+      const pending = link.pending;
+      this.#pending.delete(pending.id);
+      link.remote = remote;
+      if (remote.id === pending.id) this.#register(pending, nowMs);
+      else this.#log("info", `Not registering ${pending.id.slice(0, 8)}: another peer answers`);
+      this.#close(link, "checked", nowMs);
+      return;
+    }
+    if (link.checkId === undefined) return;
     link.remote = remote;
     const id = link.checkId;
     this.#checking.delete(id);
@@ -172,6 +207,12 @@ export class BootstrapRegistry implements Actor {
   /** @inheritdoc */
   handleDialFailed(conn: ConnId, reason: string, _nowMs: number): void {
     const link = this.#links.get(conn);
+    if (link?.pending !== undefined) {
+      this.#links.delete(conn);
+      this.#pending.delete(link.pending.id);
+      this.#log("info", `Not registering ${link.pending.id.slice(0, 8)}: unreachable: ${reason}`);
+      return;
+    }
     if (link === undefined || link.checkId === undefined) return;
     this.#links.delete(conn);
     this.#checking.delete(link.checkId);
@@ -186,13 +227,17 @@ export class BootstrapRegistry implements Actor {
     const remote = link.remote;
     switch (message.type) {
       case "register":
-        if (remote.role === "peer") this.#register(remote, nowMs);
+        if (remote.role === "peer") this.#registerOrDialBack(remote, nowMs);
         this.#send(conn, { type: "peers", peers: this.#sampleFor(remote.id) });
         return;
       case "get-peers":
         this.#send(conn, { type: "peers", peers: this.#sampleFor(remote.id) });
         return;
       case "member":
+        if (message.member.status === "alive") {
+          this.#attachRecord(remote, message.member);
+          return;
+        }
         if (message.member.status !== "dead") return;
         // A peer's word about itself (a graceful leave) is enough; about
         // another peer it is only a reason to check.
@@ -219,6 +264,7 @@ export class BootstrapRegistry implements Actor {
     if (link === undefined) return;
     this.#links.delete(conn);
     if (link.checkId !== undefined) this.#checking.delete(link.checkId);
+    if (link.pending !== undefined) this.#pending.delete(link.pending.id);
   }
 
   /** @inheritdoc */
@@ -230,7 +276,10 @@ export class BootstrapRegistry implements Actor {
       this.#unregister(registration.id, "registration lapsed");
     }
     for (const link of [...this.#links.values()]) {
-      if (link.checkId === undefined && nowMs - link.lastReceivedMs >= this.#idleTimeoutMs) {
+      if (
+        link.checkId === undefined && link.pending === undefined &&
+        nowMs - link.lastReceivedMs >= this.#idleTimeoutMs
+      ) {
         this.#close(link, "idle", nowMs);
       }
     }
@@ -249,7 +298,50 @@ export class BootstrapRegistry implements Actor {
     return effects;
   }
 
-  #register(remote: Hello, nowMs: number): void {
+  /**
+   * A registration renews a known one at once; a new one (or a new address)
+   * is taken only once the registry has dialled the address back and the
+   * same peer answered — a made-up address never enters the sample.
+   */
+  #registerOrDialBack(remote: Hello, nowMs: number): void {
+    const known = this.#registry.get(remote.id);
+    if (known !== undefined && known.addr === remote.addr) {
+      this.#register(remote, nowMs);
+      return;
+    }
+    const host = hostOf(remote.addr);
+    if (
+      !isLoopbackHost(host) && known === undefined &&
+      (this.#perHost.get(host) ?? 0) >= this.#registrationsPerHostMax
+    ) {
+      this.#log("info", `Not registering ${remote.id.slice(0, 8)}: ${host} has enough peers`);
+      return;
+    }
+    // Dials back share the budget of reachability checks.
+    if (this.#pending.has(remote.id) || this.#dialsInFlight >= this.#checksInFlightMax) return;
+    const pending: PendingRegistration = {
+      id: remote.id,
+      addr: remote.addr,
+      incarnation: remote.incarnation,
+      record: undefined,
+    };
+    const link: RegistryLink = {
+      conn: this.#nextConn++,
+      checkId: undefined,
+      pending,
+      remote: undefined,
+      lastReceivedMs: nowMs,
+    };
+    this.#links.set(link.conn, link);
+    this.#pending.set(remote.id, pending);
+    this.#emit({ type: "dial", conn: link.conn, addr: remote.addr });
+    this.#armSweep(nowMs);
+  }
+
+  #register(
+    remote: Pick<Hello, "id" | "addr" | "incarnation"> & { record?: MemberInfo | undefined },
+    nowMs: number,
+  ): void {
     const known = this.#registry.get(remote.id);
     if (known === undefined && this.#registry.size >= this.#registryMax) {
       const oldest = this.#registry.keys().next();
@@ -260,20 +352,47 @@ export class BootstrapRegistry implements Actor {
       this.#ids.push(remote.id);
     }
     this.#registry.delete(remote.id);
+    const sameRecord = known !== undefined && known.addr === remote.addr &&
+      known.incarnation === remote.incarnation;
     this.#registry.set(remote.id, {
       id: remote.id,
       addr: remote.addr,
       incarnation: remote.incarnation,
       expiresAtMs: nowMs + this.#registrationTtlMs,
+      record: remote.record ?? (sameRecord ? known.record : undefined),
     });
+    if (known === undefined || known.addr !== remote.addr) {
+      if (known !== undefined) this.#countHost(known.addr, -1);
+      this.#countHost(remote.addr, 1);
+    }
     if (known === undefined) this.#emit({ type: "peer-up", id: remote.id, addr: remote.addr });
     this.#armSweep(nowMs);
+  }
+
+  /** A registered peer's own signed record, matching its registration: kept to pass on. */
+  #attachRecord(remote: Hello, record: MemberInfo): void {
+    const pending = this.#pending.get(remote.id);
+    if (
+      pending !== undefined && record.id === remote.id && record.signature !== undefined &&
+      record.addr === pending.addr && record.incarnation === pending.incarnation
+    ) {
+      pending.record = record;
+    }
+    const registration = this.#registry.get(remote.id);
+    if (
+      registration === undefined || record.id !== remote.id || record.signature === undefined ||
+      record.addr !== registration.addr || record.incarnation !== registration.incarnation
+    ) {
+      return;
+    }
+    registration.record = record;
   }
 
   #unregister(id: PeerId, reason: string): void {
     const registration = this.#registry.get(id);
     if (registration === undefined) return;
     this.#registry.delete(id);
+    this.#countHost(registration.addr, -1);
     // Swap-remove from the array of ids.
     const slot = this.#slot.get(id)!;
     const last = this.#ids.pop()!;
@@ -290,7 +409,7 @@ export class BootstrapRegistry implements Actor {
   #check(id: PeerId, nowMs: number): void {
     const registration = this.#registry.get(id);
     if (registration === undefined || this.#checking.has(id)) return;
-    if (this.#checking.size >= this.#checksInFlightMax) return;
+    if (this.#dialsInFlight >= this.#checksInFlightMax) return;
     const link: RegistryLink = {
       conn: this.#nextConn++,
       checkId: id,
@@ -320,10 +439,21 @@ export class BootstrapRegistry implements Actor {
         picked.push(id);
       }
     }
-    return picked.map((id) => {
-      const r = this.#registry.get(id)!;
-      return { id: r.id, addr: r.addr, incarnation: r.incarnation, status: "alive" };
-    });
+    // A registration whose member never sent its signed record is not passed on.
+    return picked.map((id) => this.#registry.get(id)!.record)
+      .filter((r): r is MemberInfo => r !== undefined);
+  }
+
+  /** Reachability checks and dials back under way. */
+  get #dialsInFlight(): number {
+    return this.#checking.size + this.#pending.size;
+  }
+
+  #countHost(addr: string, delta: number): void {
+    const host = hostOf(addr);
+    const count = (this.#perHost.get(host) ?? 0) + delta;
+    if (count <= 0) this.#perHost.delete(host);
+    else this.#perHost.set(host, count);
   }
 
   /** Sweeps run once a second while there is anything to sweep: lapses need no finer grain. */
@@ -350,4 +480,15 @@ export class BootstrapRegistry implements Actor {
   #log(level: "debug" | "info" | "warn", text: string): void {
     this.#emit({ type: "log", level, text });
   }
+}
+
+/** The host part of `host:port` (brackets of an IPv6 host kept). */
+function hostOf(addr: string): string {
+  const colon = addr.lastIndexOf(":");
+  return colon < 0 ? addr : addr.slice(0, colon);
+}
+
+/** Whether `host` is this machine's loopback (a local test cluster, not a flood from one source). */
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host.startsWith("127.") || host === "[::1]";
 }

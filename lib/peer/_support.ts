@@ -6,7 +6,7 @@
 
 import type { LogEffect, NodeEvent } from "../actor/effect.ts";
 import type { Random } from "../random/random.ts";
-import type { MemberInfo, PeerId } from "../wire/message.ts";
+import type { PeerId } from "../wire/message.ts";
 
 /** Raises a node event; the sub-machines other than `Links` emit only these. */
 export type EmitEvent = (event: NodeEvent) => void;
@@ -24,9 +24,4 @@ export function shortId(id: PeerId): string {
 /** `ms` ± 10 %, so that peers do not fall into lockstep. */
 export function jitter(ms: number, random: Random): number {
   return ms * (0.9 + 0.2 * random.float());
-}
-
-/** A member's wire fields only (table entries carry bookkeeping too). */
-export function toInfo(entry: MemberInfo): MemberInfo {
-  return { id: entry.id, addr: entry.addr, incarnation: entry.incarnation, status: entry.status };
 }

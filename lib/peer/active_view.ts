@@ -141,6 +141,7 @@ export class ActiveView {
       if (this.#port.bootstrap.onConnected(link, remote, nowMs)) {
         link.purpose = "peer";
         link.accepted = true;
+        this.#membership.solicit(link, nowMs); // our queued register's answer
         this.#establish(link, nowMs);
       }
       return;
@@ -179,7 +180,7 @@ export class ActiveView {
       // first would make every join an ordinary one).
       const needed = this.#links.acceptedCount() === 1 ||
         this.#workingOutbound(nowMs) <= this.#outboundReserve;
-      this.#links.send(link, needed ? { type: "register" } : { type: "get-peers" }, nowMs);
+      this.#membership.request(link, needed ? { type: "register" } : { type: "get-peers" }, nowMs);
       this.#welcome(link, nowMs);
     }
   }
@@ -487,7 +488,7 @@ export class ActiveView {
     if (!link.outbound && this.#links.acceptedCount() === 1) {
       // Our first neighbour came to us: we are the newcomer here, so ask it
       // for everything it knows (an outbound first link asks when it opens).
-      this.#links.send(link, { type: "register" }, nowMs);
+      this.#membership.request(link, { type: "register" }, nowMs);
     }
   }
 

@@ -9,7 +9,7 @@
 
 import type { TimerTable } from "../actor/timer_table.ts";
 import { type Random, sample } from "../random/random.ts";
-import type { Hello, Message } from "../wire/message.ts";
+import type { Hello, MemberInfo, Message } from "../wire/message.ts";
 import type { Link, Links } from "./links.ts";
 import type { BootstrapClientOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 import type { PeerTimer } from "./peer_timer.ts";
@@ -26,6 +26,8 @@ export interface BootstrapClientPort {
   readonly timers: TimerTable<PeerTimer>;
   readonly random: Random;
   readonly options: BootstrapClientReads;
+  /** This peer's own record (signed on its way out), sent with each registration. */
+  readonly selfRecord: () => MemberInfo;
 }
 
 /** Registration with bootstraps and joins through known addresses. */
@@ -84,8 +86,13 @@ export class BootstrapClient {
       registration.awaitingPeers = true;
       registration.registeredAtMs = nowMs;
     }
-    if (link.remote === undefined) registration.outbox.push(message);
-    else this.#links.send(link, message, nowMs);
+    // A registration comes with our own signed record: the bootstrap passes
+    // on only addresses their members vouched for.
+    const messages: Message[] = message.type === "register"
+      ? [message, { type: "member", member: this.#port.selfRecord() }]
+      : [message];
+    if (link.remote === undefined) registration.outbox.push(...messages);
+    else for (const m of messages) this.#links.send(link, m, nowMs);
   }
 
   /** Registers again (and, while isolated, tries the address book); sets the next round. */

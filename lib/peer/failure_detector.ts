@@ -210,9 +210,10 @@ export class FailureDetector {
     this.#ping(link, ours, nowMs);
   }
 
-  /** Another neighbour reached our probe's target. */
-  onProbeAck(target: PeerId, nonce: number): void {
+  /** Another neighbour reached our probe's target (or a suspect membership asked about). */
+  onProbeAck(target: PeerId, nonce: number, nowMs: number): void {
     if (this.#probe?.target === target && this.#probe.nonce === nonce) this.#probe.answered = true;
+    else this.#port.membership.onIndirectAck(target, nonce, nowMs);
   }
 
   /** A neighbour's connection dropped: dial it once more before believing it gone. */

@@ -11,20 +11,65 @@ import type { Random } from "../random/random.ts";
 const STATUS_RANK: Readonly<Record<MemberStatus, number>> = { alive: 0, suspect: 1, dead: 2 };
 
 /**
- * Whether `update` overrides `current`: a higher incarnation wins; at equal
- * incarnation dead beats suspect beats alive. A total order, so every node
- * that sees the same rumors in any order ends in the same state.
+ * Whether `update` overrides `current`, by the incarnation rule: only the
+ * member itself can vouch for an incarnation, so
+ *
+ * - a signed record (the member's own: alive, or dead when it left) wins
+ *   with a higher incarnation, or at the same one when it says the member
+ *   left, or when the entry held no signed record yet;
+ * - an unsigned rumor (suspect, dead; an unsigned alive is never taken from
+ *   others — see {@linkcode MemberTable.applyDirect}) counts only at the
+ *   incarnation of the member's latest record, where dead beats suspect
+ *   beats alive. A rumor at a higher incarnation is a lie, a lower one stale.
+ *
+ * Every node that sees the same records and rumors, in any order, ends in
+ * the same state.
  */
-export function supersedes(update: MemberInfo, current: MemberInfo | undefined): boolean {
+export function supersedes(
+  update: MemberInfo,
+  current: (MemberInfo & { readonly record?: MemberInfo | undefined }) | undefined,
+): boolean {
+  const signed = update.signature !== undefined;
+  if (!signed) {
+    if (current === undefined || update.status === "alive") return false;
+    if (update.incarnation !== current.incarnation) return false;
+    return STATUS_RANK[update.status] > STATUS_RANK[current.status];
+  }
   if (current === undefined) return true;
   if (update.incarnation !== current.incarnation) return update.incarnation > current.incarnation;
-  return STATUS_RANK[update.status] > STATUS_RANK[current.status];
+  const hasRecord = current.record !== undefined || current.signature !== undefined;
+  if (update.status === "dead") return current.status !== "dead" || !hasRecord;
+  return !hasRecord;
 }
 
 /** A member as this node knows it. */
 export interface MemberEntry extends MemberInfo {
   /** Local time of the last change of status or incarnation. */
   readonly changedAtMs: number;
+  /** The member's own latest signed record, if one came (a hello alone proves no record to pass on). */
+  readonly record: MemberInfo | undefined;
+  /** The neighbour that taught us this member, until we meet it ourselves (its hello); undefined once met. */
+  readonly source?: PeerId | undefined;
+  /**
+   * Known only from a neighbour's peer list, not yet met: we do not pass it
+   * on in our own lists (no laundering of made-up addresses through us).
+   */
+  readonly onlyListed?: boolean;
+}
+
+/**
+ * What to tell others about `entry`: the member's own signed record when
+ * our belief is what it says, else an unsigned rumor at its incarnation.
+ */
+export function recordOf(entry: MemberEntry): MemberInfo {
+  const record = entry.record;
+  if (
+    record !== undefined && record.status === entry.status &&
+    record.incarnation === entry.incarnation && record.addr === entry.addr
+  ) {
+    return record;
+  }
+  return { id: entry.id, addr: entry.addr, incarnation: entry.incarnation, status: entry.status };
 }
 
 /** Options of {@linkcode MemberTable}. */
@@ -33,6 +78,8 @@ export interface MemberTableOptions {
   membersMax?: number;
   /** How long a dead member is remembered so stale rumors cannot revive it. Default 60 000 ms. */
   deadRetentionMs?: number;
+  /** Members one source may teach us before we meet them, tombstones included. Default 64. */
+  unprovenPerSourceMax?: number;
 }
 
 /** The outcome of {@linkcode MemberTable.apply}. */
@@ -61,6 +108,9 @@ export class MemberTable {
   readonly #selfId: PeerId;
   readonly #membersMax: number;
   readonly #deadRetentionMs: number;
+  readonly #unprovenPerSourceMax: number;
+  /** Entries not yet met in person, by the neighbour that taught them. */
+  readonly #unprovenBySource = new Map<PeerId, number>();
   readonly #entries = new Map<PeerId, MemberEntry>();
   readonly #live: PeerId[] = [];
   readonly #liveIndex = new Map<PeerId, number>();
@@ -72,6 +122,7 @@ export class MemberTable {
     this.#selfId = selfId;
     this.#membersMax = options.membersMax ?? 10_000;
     this.#deadRetentionMs = options.deadRetentionMs ?? 60_000;
+    this.#unprovenPerSourceMax = options.unprovenPerSourceMax ?? 64;
   }
 
   /** Entries held, tombstones included. */
@@ -101,12 +152,95 @@ export class MemberTable {
    * random live member that `eviction.keep` does not protect (the table is
    * then a random partial view).
    */
-  apply(update: MemberInfo, nowMs: number, eviction?: EvictionPolicy): ApplyOutcome {
+  apply(
+    update: MemberInfo,
+    nowMs: number,
+    eviction?: EvictionPolicy,
+    source?: PeerId,
+    fromList = false,
+  ): ApplyOutcome {
     if (update.id === this.#selfId) {
       return { applied: false, previous: undefined, evicted: undefined };
     }
     const previous = this.#entries.get(update.id);
+    if (
+      previous?.onlyListed === true && !fromList && update.signature !== undefined &&
+      update.incarnation === previous.incarnation
+    ) {
+      // Its record also came flooded through the room: no longer only listed.
+      this.#entries.set(update.id, { ...previous, onlyListed: false });
+    }
     if (!supersedes(update, previous)) return { applied: false, previous, evicted: undefined };
+    // A member we have not met, taught by `source`: one source fills at most
+    // `unprovenPerSourceMax` entries. Its own record from itself is a meeting.
+    const taughtBy = source === update.id
+      ? undefined
+      : previous === undefined
+      ? source
+      : previous.source;
+    if (
+      previous === undefined && taughtBy !== undefined &&
+      (this.#unprovenBySource.get(taughtBy) ?? 0) >= this.#unprovenPerSourceMax
+    ) {
+      return { applied: false, previous, evicted: undefined };
+    }
+    const onlyListed = taughtBy !== undefined &&
+      (previous === undefined ? fromList : previous.onlyListed === true);
+    return this.#set(update, previous, nowMs, eviction, taughtBy, onlyListed);
+  }
+
+  /** How many members `source` taught us that we have not met (for tests and diagnostics). */
+  unprovenFrom(source: PeerId): number {
+    return this.#unprovenBySource.get(source) ?? 0;
+  }
+
+  #countSource(source: PeerId | undefined, delta: number): void {
+    if (source === undefined) return;
+    const count = (this.#unprovenBySource.get(source) ?? 0) + delta;
+    if (count <= 0) this.#unprovenBySource.delete(source);
+    else this.#unprovenBySource.set(source, count);
+  }
+
+  /**
+   * Direct evidence: `id` just spoke to us (its hello), at `incarnation` and
+   * `addr`. It is alive there unless we know a later incarnation of it, or a
+   * rumor about this very incarnation (the member must refute that itself,
+   * with a newer signed record). A signed record at that incarnation is kept.
+   */
+  applyDirect(
+    id: PeerId,
+    addr: string,
+    incarnation: number,
+    nowMs: number,
+    eviction?: EvictionPolicy,
+  ): ApplyOutcome {
+    const previous = this.#entries.get(id);
+    if (previous?.source !== undefined && incarnation === previous.incarnation) {
+      // Met in person at last: it no longer counts against whoever taught it.
+      this.#countSource(previous.source, -1);
+      this.#entries.set(id, { ...previous, source: undefined, onlyListed: false });
+    }
+    if (id === this.#selfId || (previous !== undefined && incarnation <= previous.incarnation)) {
+      return { applied: false, previous, evicted: undefined };
+    }
+    return this.#set(
+      { id, addr, incarnation, status: "alive" },
+      previous,
+      nowMs,
+      eviction,
+      undefined,
+      false,
+    );
+  }
+
+  #set(
+    update: MemberInfo,
+    previous: MemberEntry | undefined,
+    nowMs: number,
+    eviction: EvictionPolicy | undefined,
+    source: PeerId | undefined,
+    onlyListed: boolean,
+  ): ApplyOutcome {
     let evicted: MemberEntry | undefined;
     if (previous === undefined && this.#entries.size >= this.#membersMax) {
       evicted = this.#oldestTombstone() ??
@@ -116,14 +250,30 @@ export class MemberTable {
       if (evicted === undefined) return { applied: false, previous, evicted: undefined };
       this.remove(evicted.id);
     }
+    // A signed record replaces the one held; a rumor keeps it (it refers to it).
+    const record = update.signature !== undefined
+      ? update
+      : previous?.incarnation === update.incarnation
+      ? previous.record
+      : undefined;
+    const sameBelief = previous !== undefined && previous.status === update.status &&
+      previous.incarnation === update.incarnation;
+    if (previous !== undefined) this.#countSource(previous.source, -1);
+    this.#countSource(source, 1);
     this.#entries.set(update.id, {
+      source,
+      onlyListed,
       id: update.id,
       addr: update.addr,
       incarnation: update.incarnation,
       status: update.status,
-      changedAtMs: nowMs,
+      changedAtMs: sameBelief ? previous.changedAtMs : nowMs,
+      record,
     });
-    // A death (again) goes to the young end; a revival leaves the tombstones.
+    if (sameBelief) return { applied: true, previous, evicted };
+    // A death goes to the young end and stays there: its tombstone expires a
+    // fixed time after the death, however often copies of it come back. A
+    // revival leaves the tombstones.
     this.#dead.delete(update.id);
     if (update.status === "dead") {
       this.#removeLive(update.id);
@@ -134,8 +284,21 @@ export class MemberTable {
     return { applied: true, previous, evicted };
   }
 
+  /**
+   * Clears a suspicion we no longer hold (the member answered, or our own
+   * check found nothing): back to alive at the same incarnation, keeping its
+   * record. Returns whether it was suspect.
+   */
+  acquit(id: PeerId, nowMs: number): boolean {
+    const entry = this.#entries.get(id);
+    if (entry === undefined || entry.status !== "suspect") return false;
+    this.#entries.set(id, { ...entry, status: "alive", changedAtMs: nowMs });
+    return true;
+  }
+
   /** Forgets a member entirely. */
   remove(id: PeerId): void {
+    this.#countSource(this.#entries.get(id)?.source, -1);
     if (this.#entries.delete(id)) this.#removeLive(id);
     this.#dead.delete(id);
   }
@@ -213,6 +376,7 @@ export class MemberTable {
     for (const [id, atMs] of this.#dead) {
       if (nowMs - atMs < this.#deadRetentionMs) break;
       this.#dead.delete(id);
+      this.#countSource(this.#entries.get(id)?.source, -1);
       this.#entries.delete(id);
       removed++;
     }

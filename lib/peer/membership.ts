@@ -7,16 +7,23 @@
  * @module
  */
 
-import { pick, type Random } from "../random/random.ts";
+import type { ConnId } from "../actor/effect.ts";
+import { pick, type Random, sample } from "../random/random.ts";
 import type { MemberInfo, Message, PeerId } from "../wire/message.ts";
-import { type EmitEvent, logEvent, shortId, toInfo } from "./_support.ts";
+import { type EmitEvent, logEvent, shortId } from "./_support.ts";
 import type { BootstrapClient } from "./bootstrap_client.ts";
 import type { Link, Links } from "./links.ts";
-import { type EvictionPolicy, type MemberEntry, MemberTable } from "./member_table.ts";
+import {
+  type ApplyOutcome,
+  type EvictionPolicy,
+  type MemberEntry,
+  MemberTable,
+  recordOf,
+} from "./member_table.ts";
 import type { MembershipOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 
 /** The options {@linkcode Membership} reads: its own group. */
-type MembershipReads = Pick<ResolvedPeerNodeOptions, keyof MembershipOptions>;
+type MembershipReads = Pick<ResolvedPeerNodeOptions, keyof MembershipOptions | "indirectProbes">;
 
 /** What {@linkcode Membership} works with. */
 export interface MembershipPort {
@@ -33,10 +40,21 @@ export interface MembershipPort {
 /** Tombstones included in the whole list a newcomer gets. */
 const WHOLE_LIST_DEAD_MAX = 64;
 
-/** A member we suspect, and since when (our clock, adjusted for our own stalls). */
+/**
+ * A member we suspect, since when (our clock, adjusted for our own stalls),
+ * and the evidence gathered. A rumor alone starts a suspicion but proves
+ * nothing: the verdict needs our own failed check of the member and an
+ * independent confirmation.
+ */
 interface Suspicion {
   readonly incarnation: number;
   sinceMs: number;
+  /** Our own check failed (probe, heartbeat, dial): what no rumor can give. */
+  ownEvidence: boolean;
+  /** Neighbours that declared it dead at this incarnation: independent confirmations. */
+  readonly confirmers: Set<PeerId>;
+  /** The nonce of the indirect probes we asked our neighbours for, once asked. */
+  indirectNonce: number | undefined;
 }
 
 /** The members one peer knows, and what it believes about each. */
@@ -51,6 +69,14 @@ export class Membership {
   /** Suspects we are timing, with the incarnation they were suspected at. */
   readonly #suspects = new Map<PeerId, Suspicion>();
   #incarnation: number;
+  /**
+   * Links we asked for a peer list, and until when their answer is welcome.
+   * A peer list nobody asked for is dropped: pushing made-up lists is how a
+   * member would fill our table with addresses no one vouched for.
+   */
+  readonly #solicited = new Map<ConnId, { untilMs: number; messages: number }>();
+  /** Links that have our own record (later changes are flooded to every link anyway). */
+  readonly #recordSent = new WeakSet<Link>();
   /** No pull of a neighbour's whole table before this time. */
   #wholeListPullAtMs = 0;
 
@@ -64,6 +90,7 @@ export class Membership {
     this.#members = new MemberTable(port.id, {
       membersMax: port.options.membersMax,
       deadRetentionMs: port.options.deadRetentionMs,
+      unprovenPerSourceMax: port.options.unprovenPerSourceMax,
     });
     this.#eviction = { random: port.random, keep: (id) => port.links.isBusyWith(id) };
   }
@@ -121,12 +148,69 @@ export class Membership {
   /** Asks a random neighbour for a peer list (the gossip round's pull). */
   pullFromRandomNeighbour(nowMs: number): void {
     const target = pick(this.#links.accepted(), this.#port.random);
-    if (target !== undefined) this.#links.send(target, { type: "get-peers" }, nowMs);
+    if (target !== undefined) this.request(target, { type: "get-peers" }, nowMs);
   }
 
-  /** Forgets tombstones past their retention. */
+  /** Sends a `register` or `get-peers` on `link`, and welcomes its answer for `peersAnswerMs`. */
+  request(
+    link: Link,
+    message: Extract<Message, { type: "register" | "get-peers" }>,
+    nowMs: number,
+  ): void {
+    this.solicit(link, nowMs, message.type === "get-peers" && message.all !== true);
+    this.#links.send(link, message, nowMs);
+    if (link.outbound) this.#sendOwnRecord(link, nowMs);
+  }
+
+  /** Gives a new neighbour our own signed record, once per link. */
+  #sendOwnRecord(link: Link, nowMs: number): void {
+    if (this.#recordSent.has(link)) return;
+    this.#recordSent.add(link);
+    this.#links.send(link, { type: "member", member: this.selfInfo() }, nowMs);
+  }
+
+  /**
+   * An answer on `link` is welcome for the next `peersAnswerMs`: one peer
+   * list for a sample, as many as a whole table takes otherwise.
+   */
+  solicit(link: Link, nowMs: number, sampleOnly = false): void {
+    const whole = Math.ceil(this.#options.membersMax / this.#options.peersPerMessageMax) + 1;
+    const messages = (this.#solicited.get(link.conn)?.messages ?? 0) + (sampleOnly ? 1 : whole);
+    this.#solicited.set(link.conn, { untilMs: nowMs + this.#options.peersAnswerMs, messages });
+  }
+
+  /** Whether a peer list on `link` answers something we asked (a bootstrap's always does); counts it. */
+  isSolicited(link: Link, nowMs: number): boolean {
+    if (link.purpose === "bootstrap") return true;
+    const request = this.#solicited.get(link.conn);
+    if (request === undefined || request.untilMs < nowMs || request.messages <= 0) return false;
+    if (--request.messages === 0) this.#solicited.delete(link.conn);
+    return true;
+  }
+
+  /** Forgets tombstones past their retention, and requests no longer answered. */
   expire(nowMs: number): void {
     this.#members.expire(nowMs);
+    for (const [conn, request] of this.#solicited) {
+      if (request.untilMs < nowMs) this.#solicited.delete(conn);
+    }
+    this.#proveUnmet(nowMs);
+  }
+
+  /**
+   * Dials one random member we only read of in another's peer list (unless
+   * a dial to it is under way): its hello proves it, a failed dial is our
+   * own evidence against it — so addresses nobody can reach do not linger in
+   * the table. (Members whose records were flooded through the room are not
+   * dialled: a dial to every member would cost N² handshakes.)
+   */
+  #proveUnmet(nowMs: number): void {
+    if (this.#links.leaving) return;
+    const unmet = this.#members.randomLive(
+      this.#port.random,
+      (m) => m.onlyListed !== true || this.#links.isBusyWith(m.id),
+    );
+    if (unmet !== undefined) this.#links.dial(unmet.addr, "liveness", unmet.id, nowMs);
   }
 
   /** Answers a `register` or `get-peers` on `link`. */
@@ -152,17 +236,19 @@ export class Membership {
   peerList(requester: PeerId): MemberInfo[] {
     const room = this.#options.peersPerMessageMax - 1;
     const dead = this.#members.recentDead(Math.min(8, Math.floor(room / 4)));
+    // Only members whose own signed record we hold: an address we pass on is
+    // one its member vouched for, never one we merely heard.
     const live = this.#members.sampleLive(
       room - dead.length,
       this.#port.random,
-      (m) => m.id === requester,
+      (m) => m.id === requester || !passable(m),
     );
-    return [this.selfInfo(), ...live.map(toInfo), ...dead.map(toInfo)];
+    return [this.selfInfo(), ...live.map(recordOf), ...dead.map(recordOf)];
   }
 
   /** Merges a peer list. */
-  onPeers(peers: readonly MemberInfo[], nowMs: number): void {
-    for (const info of peers) this.apply(info, nowMs);
+  onPeers(peers: readonly MemberInfo[], nowMs: number, from?: PeerId): void {
+    for (const info of peers) this.apply(info, nowMs, from, true);
   }
 
   /**
@@ -180,7 +266,7 @@ export class Membership {
       return;
     }
     this.#wholeListPullAtMs = nowMs + this.#options.fullPullIntervalMs;
-    this.#links.send(link, { type: "get-peers", all: true }, nowMs);
+    this.request(link, { type: "get-peers", all: true }, nowMs);
   }
 
   /** A rumor from a neighbour: merged, and passed on if it is news. */
@@ -190,54 +276,51 @@ export class Membership {
     }
   }
 
-  /** A direct connection proves its remote alive; tell everyone about a newcomer. */
+  /**
+   * A direct connection proves its remote alive at the incarnation of its
+   * hello. We give it our own signed record (so that it can vouch for us to
+   * its neighbours); its signed record, when it sends it, is what spreads.
+   */
   learnFromHello(link: Link, nowMs: number): void {
     const remote = link.remote!;
-    const info: MemberInfo = {
-      id: remote.id,
-      addr: remote.addr,
-      incarnation: remote.incarnation,
-      status: "alive",
-    };
+    // The dialer's first message must stay its request (`register` or
+    // `get-peers`: the acceptor admits it by that), so a dialer sends its
+    // record after the request (see `request`); an acceptor at once.
+    if (!link.outbound) this.#sendOwnRecord(link, nowMs);
+    if (link.outbound && link.dialAddr !== undefined) {
+      // We dialled that address and this peer answered: proven, keep it.
+      this.#emit({ type: "address-proven", id: remote.id, addr: link.dialAddr });
+    }
     const known = this.#members.get(remote.id);
     if (
-      known !== undefined && known.status !== "alive" && !(info.incarnation > known.incarnation)
+      known !== undefined && known.status !== "alive" && !(remote.incarnation > known.incarnation)
     ) {
-      // It is talking to us, so it is not dead: show it the rumor so that it
-      // refutes it with a higher incarnation.
-      this.#links.send(link, { type: "member", member: toInfo(known) }, nowMs);
+      // It is talking to us, so it is not dead: show it its own latest signed
+      // record (a restart that lost its incarnation moves past it) and the
+      // rumor, so that it refutes with a newer signed record.
+      if (known.record !== undefined && known.record !== recordOf(known)) {
+        this.#links.send(link, { type: "member", member: known.record }, nowMs);
+      }
+      this.#links.send(link, { type: "member", member: recordOf(known) }, nowMs);
       return;
     }
-    if (this.apply(info, nowMs)) {
-      this.#links.flood({ type: "member", member: info }, link.conn, nowMs);
-    }
+    const outcome = this.#members.applyDirect(
+      remote.id,
+      remote.addr,
+      remote.incarnation,
+      nowMs,
+      this.#eviction,
+    );
+    this.#reportChange({ id: remote.id, addr: remote.addr, status: "alive" }, outcome);
   }
 
-  /**
-   * Merges a rumor; returns whether it should spread further. `from` is the
-   * neighbour it came from, if any. A member learned while the table is full
-   * is kept by random replacement but not spread: in a network larger than
-   * the table, joins travel by peer-list sampling, not by flooding everyone.
-   */
-  apply(info: MemberInfo, nowMs: number, from?: PeerId): boolean {
-    if (info.id === this.#port.id) {
-      if (
-        info.status !== "alive" && info.incarnation >= this.#incarnation && !this.#links.leaving
-      ) {
-        // Refute: we are alive, and say so with a newer incarnation. (At the
-        // largest one there is no newer: only a liar gets a member there.)
-        this.#incarnation = Math.min(info.incarnation + 1, Number.MAX_SAFE_INTEGER);
-        this.#emit(logEvent(
-          "info",
-          `Refuting a '${info.status}' rumor about us; incarnation now ${this.#incarnation}`,
-        ));
-        this.#links.flood({ type: "member", member: this.selfInfo() }, undefined, nowMs);
-      }
-      return false;
-    }
-    const wasFull = this.#members.full;
-    const { applied, previous, evicted } = this.#members.apply(info, nowMs, this.#eviction);
-    if (!applied) return false;
+  /** Emits what a change of the table means to the front end. */
+  #reportChange(
+    info: Pick<MemberInfo, "id" | "addr" | "status">,
+    { applied, previous, evicted }: ApplyOutcome,
+    from?: PeerId,
+  ): void {
+    if (!applied) return;
     if (evicted !== undefined && evicted.status !== "dead") {
       this.#emit({
         type: "peer-down",
@@ -253,28 +336,157 @@ export class Membership {
       const reason = from === info.id ? "left" : "reported dead";
       this.#emit({ type: "peer-down", id: info.id, addr: info.addr, reason });
     }
-    if (info.status === "suspect") {
-      this.#suspects.set(info.id, { incarnation: info.incarnation, sinceMs: nowMs });
-    }
-    return !(previous === undefined && wasFull);
   }
 
-  /** Evidence against `id`: everyone hears the suspicion, and it has a suspicion timeout to refute. */
+  /**
+   * Merges a rumor; returns whether it should spread further. `from` is the
+   * neighbour it came from, if any. A member learned while the table is full
+   * is kept by random replacement but not spread: in a network larger than
+   * the table, joins travel by peer-list sampling, not by flooding everyone.
+   */
+  apply(info: MemberInfo, nowMs: number, from?: PeerId, fromList = false): boolean {
+    if (info.id === this.#port.id) {
+      this.#answerRecordAboutUs(info, nowMs);
+      return false;
+    }
+    if (info.signature === undefined) return this.#onRumor(info, nowMs, from);
+    const wasFull = this.#members.full;
+    const outcome = this.#members.apply(info, nowMs, this.#eviction, from, fromList);
+    if (!outcome.applied) return false;
+    const signedLeave = info.signature !== undefined && info.status === "dead";
+    this.#reportChange(info, outcome, signedLeave ? info.id : from);
+    this.#suspects.delete(info.id);
+    return !(outcome.previous === undefined && wasFull);
+  }
+
+  /**
+   * An unsigned rumor (suspect, or another peer's verdict) about a member,
+   * from the neighbour `from`. It never kills on its own word: it starts our
+   * own check of the member (a ping, or a dial) and a suspicion that the
+   * member has time to refute; a verdict counts as one confirmation. We pass
+   * the suspicion on (so that the member hears it and refutes) but never
+   * another's verdict: we flood our own, once we reach it.
+   */
+  #onRumor(info: MemberInfo, nowMs: number, from: PeerId | undefined): boolean {
+    const member = this.#members.get(info.id);
+    if (
+      member === undefined || member.status === "dead" ||
+      info.incarnation !== member.incarnation || info.status === "alive" || this.#links.leaving
+    ) {
+      return false;
+    }
+    const suspicion = this.#suspects.get(info.id);
+    if (suspicion !== undefined) {
+      if (info.status === "dead" && from !== undefined && from !== info.id) {
+        suspicion.confirmers.add(from);
+      }
+      return false;
+    }
+    const started = this.#startSuspicion(member, nowMs);
+    if (info.status === "dead" && from !== undefined) started.confirmers.add(from);
+    this.#check(member, nowMs);
+    this.#emit(
+      logEvent("info", `Checking ${shortId(info.id)} (${member.addr}): rumored ${info.status}`),
+    );
+    this.#links.flood(
+      { type: "member", member: unsignedAs(member, "suspect") },
+      this.#links.peerLink(from ?? "")?.conn,
+      nowMs,
+    );
+    return false;
+  }
+
+  /** Marks `member` suspect at its incarnation and starts timing it. */
+  #startSuspicion(member: MemberEntry, nowMs: number): Suspicion {
+    this.#members.apply(unsignedAs(member, "suspect"), nowMs);
+    const suspicion: Suspicion = {
+      incarnation: member.incarnation,
+      sinceMs: nowMs,
+      ownEvidence: false,
+      confirmers: new Set(),
+      indirectNonce: undefined,
+    };
+    this.#suspects.set(member.id, suspicion);
+    return suspicion;
+  }
+
+  /** Our own check of a rumored member: a ping on its link, or a dial that must answer as it. */
+  #check(member: MemberEntry, nowMs: number): void {
+    const link = this.#links.peerLink(member.id);
+    if (link !== undefined && link.accepted) {
+      this.#links.send(link, { type: "ping", nonce: this.#port.random.int(0x1_0000_0000) }, nowMs);
+    } else if (!this.#links.isBusyWith(member.id)) {
+      this.#links.dial(member.addr, "liveness", member.id, nowMs);
+    }
+  }
+
+  /**
+   * A record about this peer came back. Nobody else can sign one, so a
+   * signed record newer than ours (or saying we left) is from an earlier
+   * life of ours that lost its incarnation: we move past it. An unsigned
+   * rumor counts only at our current incarnation: we refute it with the next
+   * one. A rumor at a higher incarnation is a lie and changes nothing — so a
+   * liar can never push our incarnation to the largest one, where we could
+   * no longer refute.
+   */
+  #answerRecordAboutUs(info: MemberInfo, nowMs: number): void {
+    if (this.#links.leaving) return;
+    const signed = info.signature !== undefined;
+    const stale = signed
+      ? info.incarnation < this.#incarnation ||
+        (info.incarnation === this.#incarnation && info.status === "alive")
+      : info.status === "alive" || info.incarnation !== this.#incarnation;
+    if (stale) return;
+    // At the largest incarnation there is no newer one: only a signed record
+    // of our own could be there, and nobody can forge that.
+    this.#incarnation = Math.min(info.incarnation + 1, Number.MAX_SAFE_INTEGER);
+    this.#emit(logEvent(
+      "info",
+      `Refuting a${
+        signed ? " signed" : ""
+      } '${info.status}' record about us; incarnation now ${this.#incarnation}`,
+    ));
+    this.#links.flood({ type: "member", member: this.selfInfo() }, undefined, nowMs);
+  }
+
+  /**
+   * Our own evidence against `id` (a failed probe, a silent connection, a
+   * failed dial): everyone hears the suspicion, and it has a suspicion
+   * timeout to refute.
+   */
   suspect(id: PeerId, reason: string, nowMs: number): void {
     const member = this.#members.get(id);
-    if (member === undefined || member.status !== "alive" || this.#links.leaving) return;
-    const rumor: MemberInfo = { ...toInfo(member), status: "suspect" };
-    this.#members.apply(rumor, nowMs);
-    this.#suspects.set(id, { incarnation: member.incarnation, sinceMs: nowMs });
+    if (member === undefined || member.status === "dead" || this.#links.leaving) return;
+    const known = this.#suspects.get(id);
+    if (known !== undefined) {
+      known.ownEvidence = true;
+      return;
+    }
+    this.#startSuspicion(member, nowMs).ownEvidence = true;
     this.#emit(logEvent("info", `Suspecting ${shortId(id)} (${member.addr}): ${reason}`));
-    this.#links.flood({ type: "member", member: rumor }, undefined, nowMs);
+    this.#links.flood({ type: "member", member: unsignedAs(member, "suspect") }, undefined, nowMs);
+  }
+
+  /** A neighbour reached `target` for us: it is alive, whatever the rumors say. */
+  onIndirectAck(target: PeerId, nonce: number, nowMs: number): void {
+    const suspicion = this.#suspects.get(target);
+    if (suspicion === undefined || suspicion.indirectNonce !== nonce) return;
+    this.#acquit(target, "a neighbour reached it", nowMs);
+  }
+
+  /** Ends a suspicion without a verdict: the member is alive again in our view. */
+  #acquit(id: PeerId, reason: string, nowMs: number): void {
+    this.#suspects.delete(id);
+    if (this.#members.acquit(id, nowMs)) {
+      this.#emit(logEvent("info", `No longer suspecting ${shortId(id)}: ${reason}`));
+    }
   }
 
   /** Our own verdict: flood it, tell the bootstraps, and let the front end know. */
   declareDead(id: PeerId, reason: string, nowMs: number): void {
     const member = this.#members.get(id);
     if (member === undefined || member.status === "dead") return;
-    const verdict: MemberInfo = { ...toInfo(member), status: "dead" };
+    const verdict = unsignedAs(member, "dead");
     this.#members.apply(verdict, nowMs);
     this.#suspects.delete(id);
     this.#emit(logEvent("info", `Peer ${shortId(id)} (${member.addr}) is dead: ${reason}`));
@@ -285,7 +497,15 @@ export class Membership {
     this.#port.bootstrap.tellAll({ type: "member", member: verdict }, nowMs);
   }
 
-  /** Declares dead the suspects whose time to refute ran out. */
+  /**
+   * Judges the suspects whose time to refute ran out. Dead needs our own
+   * failed check and an independent confirmation: `deathConfirmationsMin`
+   * neighbours' verdicts (fewer when we have fewer other neighbours), or else
+   * indirect probes that fail — we ask `indirectProbes` neighbours to reach
+   * it, and any answer acquits it. Without our own evidence (our check is
+   * still under way, or it answered) a suspicion lapses after twice the
+   * timeout: a rumor alone never kills.
+   */
   judgeSuspects(nowMs: number): void {
     const timeoutMs = this.#suspicionTimeoutMs();
     for (const [id, suspicion] of [...this.#suspects]) {
@@ -297,16 +517,37 @@ export class Membership {
         this.#suspects.delete(id);
         continue;
       }
-      if (nowMs - suspicion.sinceMs < timeoutMs) continue;
+      const age = nowMs - suspicion.sinceMs;
+      if (age < timeoutMs) continue;
       const link = this.#links.peerLink(id);
       if (link !== undefined && link.accepted && nowMs - link.lastReceivedMs < timeoutMs) {
         // It talks to us: the refutation went missing somewhere, not the peer.
         // Show it the rumor so that it refutes again, and give it more time.
-        this.#links.send(link, { type: "member", member: toInfo(member) }, nowMs);
+        this.#links.send(link, { type: "member", member: recordOf(member) }, nowMs);
         suspicion.sinceMs = nowMs;
         continue;
       }
-      this.declareDead(id, `suspected for ${timeoutMs} ms and not refuted`, nowMs);
+      if (!suspicion.ownEvidence) {
+        if (age >= 2 * timeoutMs) this.#acquit(id, "our own check found nothing against it", nowMs);
+        continue;
+      }
+      const others = this.#links.accepted().filter((l) => l.remote!.id !== id);
+      const needed = Math.min(this.#options.deathConfirmationsMin, others.length);
+      if (suspicion.confirmers.size >= needed) {
+        this.declareDead(
+          id,
+          `suspected for ${timeoutMs} ms, not refuted, confirmed by ${suspicion.confirmers.size}`,
+          nowMs,
+        );
+      } else if (suspicion.indirectNonce === undefined) {
+        const nonce = this.#port.random.int(0x1_0000_0000);
+        suspicion.indirectNonce = nonce;
+        for (const helper of sample(others, this.#options.indirectProbes, this.#port.random)) {
+          this.#links.send(helper, { type: "probe", target: id, nonce }, nowMs);
+        }
+      } else {
+        this.declareDead(id, `suspected for ${age} ms; indirect probes failed too`, nowMs);
+      }
     }
   }
 
@@ -319,8 +560,8 @@ export class Membership {
   #wholeList(requester: PeerId): MemberInfo[][] {
     const all = [
       this.selfInfo(),
-      ...this.#members.live().filter((m) => m.id !== requester).map(toInfo),
-      ...this.#members.recentDead(WHOLE_LIST_DEAD_MAX).map(toInfo),
+      ...this.#members.live().filter((m) => m.id !== requester && passable(m)).map(recordOf),
+      ...this.#members.recentDead(WHOLE_LIST_DEAD_MAX).map(recordOf),
     ];
     const chunks: MemberInfo[][] = [];
     for (let i = 0; i < all.length; i += this.#options.peersPerMessageMax) {
@@ -339,4 +580,18 @@ export class Membership {
       this.#options.suspicionTimeoutMs * Math.max(1, Math.log10(this.#members.liveCount + 1)),
     );
   }
+}
+
+/** Our rumor about `member`: its address and incarnation as its latest record says, with `status`, unsigned. */
+function unsignedAs(member: MemberEntry, status: MemberInfo["status"]): MemberInfo {
+  return { id: member.id, addr: member.addr, incarnation: member.incarnation, status };
+}
+
+/**
+ * Whether we pass `member` on in our peer lists: only with its own signed
+ * record, and only if we met it or heard of it by a record flooded through
+ * the room, never one we merely read in another's list.
+ */
+function passable(member: MemberEntry): boolean {
+  return recordOf(member).signature !== undefined && member.onlyListed !== true;
 }

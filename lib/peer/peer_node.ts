@@ -119,7 +119,8 @@ export class PeerNode implements Actor {
     // Routing, too, asks membership only when a message comes.
     const knowsAlive = (peer: PeerId) => this.#membership.isLive(peer);
     this.#direct = new DirectRouting({ ...base, links, knowsAlive });
-    const bootstrap = this.#bootstrap = new BootstrapClient({ ...base, links });
+    const selfRecord = () => this.#membership.selfInfo();
+    const bootstrap = this.#bootstrap = new BootstrapClient({ ...base, links, selfRecord });
     const incarnation = resolved.restore?.incarnation ?? 0;
     const self = { ...base, addr: options.addr, incarnation };
     const membership = this.#membership = new Membership({ ...self, links, bootstrap });
@@ -430,7 +431,9 @@ export class PeerNode implements Actor {
       case "get-peers":
         return this.#membership.onPeerRequest(link, message, nowMs);
       case "peers":
-        this.#membership.onPeers(message.peers, nowMs);
+        // A list nobody asked for is dropped whole: only answers teach members.
+        if (!this.#membership.isSolicited(link, nowMs)) return;
+        this.#membership.onPeers(message.peers, nowMs, link.remote.id);
         this.#bootstrap.onPeers(link, nowMs);
         this.#activeView.maintain(nowMs);
         if (message.total !== undefined) {
@@ -446,7 +449,7 @@ export class PeerNode implements Actor {
       case "probe":
         return this.#failureDetector.onIndirectProbeRequest(link, message, nowMs);
       case "probe-ack":
-        return this.#failureDetector.onProbeAck(message.target, message.nonce);
+        return this.#failureDetector.onProbeAck(message.target, message.nonce, nowMs);
       case "bye":
         return this.#activeView.onBye(link, message.reason, nowMs);
     }

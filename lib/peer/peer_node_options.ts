@@ -122,8 +122,30 @@ export interface MembershipOptions {
    * a random partial view (the passive view). Default 1 000.
    */
   membersMax?: number;
-  /** How long a dead member is remembered. Default 60 000 ms. */
+  /**
+   * How long a dead member's tombstone is kept (so stale rumors cannot revive
+   * it), counted from the death: copies of the verdict do not refresh it, and
+   * a newer signed record from the member revives it at any time. Default 60 000 ms.
+   */
   deadRetentionMs?: number;
+  /**
+   * Neighbours' verdicts that must confirm our own failed check of a suspect
+   * before we declare it dead (fewer when we have fewer other neighbours);
+   * without them, indirect probes through `indirectProbes` neighbours must
+   * fail too. A rumor alone never kills: it only starts our own check. Default 2.
+   */
+  deathConfirmationsMin?: number;
+  /**
+   * How long after we send `register` or `get-peers` on a link its peer
+   * lists are welcome; a peer list nobody asked for is dropped. Default 10 000 ms.
+   */
+  peersAnswerMs?: number;
+  /**
+   * Members one neighbour may teach us that we have not met ourselves (by a
+   * hello) — live or tombstoned: one source fills at most this share of the
+   * table. Default 64.
+   */
+  unprovenPerSourceMax?: number;
   /** Most entries in a peer list this peer sends. Default 64. */
   peersPerMessageMax?: number;
   /** Least pause between pulls of a neighbour's whole table, when it knows more members. Default 5 000 ms. */
@@ -353,6 +375,9 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   dialsInFlightMax: 4,
   membersMax: 1_000,
   deadRetentionMs: 60_000,
+  deathConfirmationsMin: 2,
+  peersAnswerMs: 10_000,
+  unprovenPerSourceMax: 64,
   peersPerMessageMax: 64,
   fullPullIntervalMs: 5_000,
   lazyIntervalMs: 100,

@@ -12,6 +12,7 @@
 import type { Actor } from "../actor/actor.ts";
 import type { ConnId } from "../actor/effect.ts";
 import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
+import type { MemberAuthenticator } from "../secure/member_signature.ts";
 import type { Hello, Message } from "../wire/message.ts";
 import { ProtocolError } from "../wire/protocol_error.ts";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../wire/wire_limits.ts";
@@ -35,6 +36,7 @@ export class ActorRuntime {
   readonly #limits: WireLimits;
   readonly #closeFlushMs: number;
   readonly #authenticator: ChatAuthenticator | undefined;
+  readonly #memberAuthenticator: MemberAuthenticator | undefined;
   readonly #offencesMax: number;
   readonly #messagesPerSecondMax: number;
   readonly #bytesPerSecondMax: number;
@@ -71,6 +73,7 @@ export class ActorRuntime {
     this.#limits = options.limits ?? DEFAULT_WIRE_LIMITS;
     this.#closeFlushMs = options.closeFlushMs ?? 1_000;
     this.#authenticator = options.authenticator;
+    this.#memberAuthenticator = options.memberAuthenticator;
     this.#offencesMax = options.offencesMax ?? 3;
     this.#messagesPerSecondMax = options.messagesPerSecondMax ?? 25_000;
     this.#bytesPerSecondMax = options.bytesPerSecondMax ?? 16_777_216;
@@ -95,6 +98,7 @@ export class ActorRuntime {
       log: (level, text) => this.#log(level, text),
     });
     this.#outbound = new OutboundQueue({
+      memberAuthenticator: this.#memberAuthenticator,
       stats: this.#stats,
       track: (task) => this.#track(task),
       onWriteFailed: (live, reason) => this.#writeFailed(live, reason),
@@ -216,6 +220,7 @@ export class ActorRuntime {
       bytesPerSecondMax: this.#bytesPerSecondMax,
       offencesMax: this.#offencesMax,
       authenticator: this.#authenticator,
+      memberAuthenticator: this.#memberAuthenticator,
       isNewChat: actor.isNewChat === undefined ? undefined : (chat) => actor.isNewChat!(chat),
       clock: this.#clock,
       stats: this.#stats,

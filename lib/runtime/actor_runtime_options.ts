@@ -7,6 +7,7 @@
 
 import type { Handshake } from "../secure/channel.ts";
 import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
+import type { MemberAuthenticator } from "../secure/member_signature.ts";
 import type { WireLimits } from "../wire/wire_limits.ts";
 import type { InboundStats } from "./inbound_pipeline.ts";
 import type { OutboundStats } from "./outbound_queue.ts";
@@ -53,6 +54,12 @@ export interface ActorRuntimeOptions {
   bytesPerSecondMax?: number;
   /** Verifies chat on its way in (secure rooms; own chat is signed before it is stored and published); none: chat is taken as it comes. */
   authenticator?: ChatAuthenticator;
+  /**
+   * Signs this node's own member records on their way out and checks the
+   * signed records of others on their way in (a forged one counts as an
+   * offence, like a forged chat). Default: none, records go as they are.
+   */
+  memberAuthenticator?: MemberAuthenticator;
   /** Forged or altered messages one connection may bring before it is closed. Default 3. */
   offencesMax?: number;
 }

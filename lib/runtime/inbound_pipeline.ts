@@ -12,6 +12,7 @@
 import type { Offence } from "../actor/offence.ts";
 import type { Channel } from "../secure/channel.ts";
 import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
+import type { MemberAuthenticator } from "../secure/member_signature.ts";
 import { decodeMessage } from "../wire/message_decode.ts";
 import type { ChatMessage, Message } from "../wire/message.ts";
 import { ProtocolError } from "../wire/protocol_error.ts";
@@ -22,7 +23,7 @@ import { TokenBucket } from "./rate_limiter.ts";
 export interface InboundStats {
   /** Wire bytes of the frames received. */
   bytesReceived: number;
-  /** Chat messages dropped because their signature did not verify. */
+  /** Chat messages (and member records) dropped because their signature did not verify. */
   forgeries: number;
 }
 
@@ -38,6 +39,8 @@ export interface InboundPipelineOptions {
   readonly offencesMax: number;
   /** Verifies others' chat (secure rooms); none: chat is taken as it comes. */
   readonly authenticator: ChatAuthenticator | undefined;
+  /** Checks the member records' own signatures; none: records are taken as they come. */
+  readonly memberAuthenticator?: MemberAuthenticator | undefined;
   /** Whether a chat message would be new to the actor: only new ones are verified. */
   readonly isNewChat: ((message: ChatMessage) => boolean) | undefined;
   /** Monotonic milliseconds, for the rate limit. */
@@ -145,7 +148,21 @@ export class InboundPipeline {
    * chat is authenticated; undefined when it needs none.
    */
   #verification(message: Message): Promise<boolean> | undefined {
-    const { authenticator, isNewChat } = this.#options;
+    const { authenticator, isNewChat, memberAuthenticator } = this.#options;
+    if (memberAuthenticator !== undefined) {
+      // A record that claims its member's signature must carry it: a forged
+      // one drops the whole message and counts as an offence.
+      const records = message.type === "member"
+        ? [message.member]
+        : message.type === "peers"
+        ? message.peers
+        : [];
+      const signed = records.filter((r) => r.signature !== undefined);
+      if (signed.length > 0) {
+        return Promise.all(signed.map((r) => memberAuthenticator.verify(r)))
+          .then((verdicts) => verdicts.every((ok) => ok));
+      }
+    }
     if (authenticator === undefined || message.type !== "chat") return undefined;
     if (isNewChat?.(message.message) === false) return undefined;
     return authenticator.verify(message.message);

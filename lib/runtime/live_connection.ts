@@ -16,7 +16,7 @@ export interface LiveConnection {
   readonly framed: FramedConnection;
   readonly channel: Channel;
   /** Payloads waiting to be sealed, in order. */
-  outbox: Uint8Array[];
+  outbox: (Uint8Array | Promise<Uint8Array>)[];
   /** The one flush running for this connection: seals stay in order and closes wait for it. */
   flushing: Promise<void> | undefined;
   /** The actor closed it: no disconnect event is owed. */

@@ -9,8 +9,9 @@
  * @module
  */
 
+import { isSignableStatus, type MemberAuthenticator } from "../secure/member_signature.ts";
 import { encodeMessage } from "../wire/message_encode.ts";
-import type { Message } from "../wire/message.ts";
+import type { MemberInfo, Message } from "../wire/message.ts";
 import { WriteQueueFullError } from "./framed_connection.ts";
 import { describe, type LiveConnection, safeRemote } from "./live_connection.ts";
 import { nextTurn } from "./next_turn.ts";
@@ -27,6 +28,8 @@ export interface OutboundStats {
 
 /** What the queue needs from the runtime around it. */
 export interface OutboundPorts {
+  /** Signs this node's own member records (alive, or dead when leaving); none: they go unsigned. */
+  readonly memberAuthenticator?: MemberAuthenticator | undefined;
   /** Counters to add to. */
   readonly stats: OutboundStats;
   /** Keeps a background task for `stop` to wait on, logging its failure. */
@@ -42,7 +45,7 @@ export class OutboundQueue {
   readonly #ports: OutboundPorts;
   /** The last message encoded in this step, and its payload (a flood repeats one message). */
   #lastMessage: Message | undefined;
-  #lastPayload: Uint8Array | undefined;
+  #lastPayload: Uint8Array | Promise<Uint8Array> | undefined;
 
   /** A queue reporting to `ports`. */
   constructor(ports: OutboundPorts) {
@@ -53,9 +56,9 @@ export class OutboundQueue {
   send(live: LiveConnection, message: Message): void {
     // A flood sends one message object to many connections in a row: encode it once.
     if (message !== this.#lastMessage) {
-      let payload: Uint8Array;
+      let payload: Uint8Array | Promise<Uint8Array>;
       try {
-        payload = encodeMessage(message);
+        payload = this.#encode(message);
       } catch (error) {
         // An actor bug, not the peer's: drop the message, never the process.
         this.#ports.log("warn", `Not sending a ${message.type} message: ${describe(error)}`);
@@ -86,6 +89,33 @@ export class OutboundQueue {
     }
   }
 
+  /** Encodes a message; own member records are signed first (chat comes signed already). */
+  #encode(message: Message): Uint8Array | Promise<Uint8Array> {
+    const withRecords = this.#signRecords(message);
+    if (withRecords !== undefined) return withRecords.then((m) => encodeMessage(m));
+    return encodeMessage(message);
+  }
+
+  /**
+   * The message with this node's own unsigned records signed, or undefined
+   * when it carries none: only the member itself may vouch for its
+   * incarnation, so it signs every record about itself that it sends.
+   */
+  #signRecords(message: Message): Promise<Message> | undefined {
+    const auth = this.#ports.memberAuthenticator;
+    if (auth === undefined) return undefined;
+    const needs = (m: MemberInfo) =>
+      m.id === auth.selfId && m.signature === undefined && isSignableStatus(m);
+    if (message.type === "member" && needs(message.member)) {
+      return auth.sign(message.member).then((member) => ({ ...message, member }));
+    }
+    if (message.type === "peers" && message.peers.some(needs)) {
+      return Promise.all(message.peers.map((m) => needs(m) ? auth.sign(m) : m))
+        .then((peers) => ({ ...message, peers }));
+    }
+    return undefined;
+  }
+
   /** Starts the connection's flush unless one is running (it will pick the new payloads up). */
   #startFlush(live: LiveConnection): void {
     if (live.flushing !== undefined) return;
@@ -102,8 +132,12 @@ export class OutboundQueue {
     await nextTurn();
     try {
       while (live.outbox.length > 0) {
-        const payloads = live.outbox;
+        const batch = live.outbox;
         live.outbox = [];
+        // Own member records are signed on the way: wait for them, in order.
+        const payloads = batch.some((p) => p instanceof Promise)
+          ? await Promise.all(batch)
+          : batch as Uint8Array[];
         const sealed = live.channel.seal(payloads);
         const bytes = sealed instanceof Promise ? await sealed : sealed;
         this.#ports.stats.bytesSent += bytes.length;

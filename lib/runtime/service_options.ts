@@ -11,6 +11,7 @@ import type { Identity } from "../identity/identity.ts";
 import type { Random } from "../random/random.ts";
 import type { Handshake } from "../secure/channel.ts";
 import { chatAuthenticator } from "../secure/chat_authenticator.ts";
+import { memberAuthenticator } from "../secure/member_signature.ts";
 import type { X25519KeyPair } from "../identity/x25519_key_pair.ts";
 import { noiseHandshake } from "../secure/noise_handshake.ts";
 import { plainHandshake } from "../secure/plain_channel.ts";
@@ -76,6 +77,9 @@ export async function securedRuntimeOptions(
   return {
     ...options.runtime,
     handshake,
+    // Member records are signed in every room, plaintext ones included: the
+    // signature, not the channel, is what proves who vouched for a record.
+    memberAuthenticator: memberAuthenticator(identity),
     ...(room !== undefined && role === "peer"
       ? { authenticator: chatAuthenticator(identity, await roomTag(room)) }
       : {}),

@@ -92,7 +92,7 @@ function stepRecord(
     if (event.type === "deliver") {
       if (!committed.has(event.message)) delivered.push(event.message);
     } else if (event.type === "skip") skipped.push({ author: event.author, seq: event.seq });
-    else if (event.type === "peer-up") seen.push({ id: event.id, addr: event.addr });
+    else if (event.type === "address-proven") seen.push({ id: event.id, addr: event.addr });
   }
   return { delivered, skipped, seen };
 }

@@ -28,6 +28,7 @@ export * from "./chat_signature.ts";
 export * from "./direct_message.ts";
 export * from "./ed25519_to_x25519.ts";
 export * from "./identity_binding.ts";
+export * from "./member_signature.ts";
 export * from "./noise_handshake.ts";
 export * from "./noise_transport.ts";
 export * from "./plain_channel.ts";

@@ -10,7 +10,7 @@
 import type { Actor } from "../actor/actor.ts";
 import type { ConnId, Effect } from "../actor/effect.ts";
 import { type Random, seededRandom } from "../random/random.ts";
-import type { Hello, Message } from "../wire/message.ts";
+import type { Hello, MemberInfo, Message } from "../wire/message.ts";
 import { EventQueue } from "./event_queue.ts";
 
 /** Faults and delays of the simulated network; every rate is a probability per message. */
@@ -49,6 +49,8 @@ export interface SimObserver {
 
 interface NodeState {
   handle: MutableNode;
+  /** The id its records are signed with (its hello's id when added). */
+  signerId: string;
   conns: Map<ConnId, LinkEnd>;
   timerGen: number;
   timerAtMs: number;
@@ -101,6 +103,15 @@ export class SimNetwork {
   #eventsProcessed = 0;
   #messagesSent = 0;
   readonly #sentByType: Partial<Record<Message["type"], number>> = {};
+  /**
+   * The model of member record signatures (the runtime signs and checks real
+   * ones): every record some member signed, by content. A node's own records
+   * are signed as they leave it; a record that claims a signature nobody made
+   * is a forgery, and the message carrying it is dropped on arrival.
+   */
+  readonly #signedRecords = new Set<string>();
+  /** Messages whose own records were signed, by the object the node emitted (floods repeat one). */
+  #signedMessages = new WeakMap<Message, Message>();
 
   /** An empty network at time 0. */
   constructor(options: SimNetworkOptions) {
@@ -110,6 +121,23 @@ export class SimNetwork {
     this.#duplicateRate = options.duplicateRate ?? 0;
     this.#reorder = options.reorder ?? false;
     this.#dialTimeoutMs = options.dialTimeoutMs ?? 5_000;
+  }
+
+  /**
+   * Signs `record` as its member would. The network does this for every
+   * record a node sends about itself; a hostile behaviour may call it for
+   * identities it minted itself (never for another member's).
+   */
+  signRecord(record: MemberInfo): MemberInfo {
+    const signed: MemberInfo = {
+      id: record.id,
+      addr: record.addr,
+      incarnation: record.incarnation,
+      status: record.status,
+      signature: SIM_RECORD_SIGNATURE,
+    };
+    this.#signedRecords.add(simRecordKey(signed));
+    return signed;
   }
 
   /** Virtual time in ms. */
@@ -174,7 +202,13 @@ export class SimNetwork {
       alive: true,
       epoch: (previous?.handle.epoch ?? 0) + 1,
     };
-    const state: NodeState = { handle, conns: new Map(), timerGen: 0, timerAtMs: Infinity };
+    const state: NodeState = {
+      handle,
+      signerId: actor.localHello().id,
+      conns: new Map(),
+      timerGen: 0,
+      timerAtMs: Infinity,
+    };
     this.#nodes.set(addr, state);
     if (start !== undefined) start(actor, this.#nowMs);
     this.#drain(state);
@@ -340,7 +374,7 @@ export class SimNetwork {
       }
       case "message": {
         const to = event.to;
-        if (!this.#live(to)) return;
+        if (!this.#live(to) || !this.#genuine(event.message)) return;
         for (const observer of this.#observers) {
           observer.onReceive?.(to.node.handle, event.message, event.from.node.handle, this.#nowMs);
         }
@@ -462,9 +496,10 @@ export class SimNetwork {
     this.#armTimer(state);
   }
 
-  #send(state: NodeState, conn: ConnId, message: Message): void {
+  #send(state: NodeState, conn: ConnId, sent: Message): void {
     const end = state.conns.get(conn);
     if (end === undefined || !end.open || end.other === undefined) return;
+    const message = this.#signOwnRecords(state, sent);
     this.#messagesSent++;
     this.#sentByType[message.type] = (this.#sentByType[message.type] ?? 0) + 1;
     const to = end.other;
@@ -476,6 +511,35 @@ export class SimNetwork {
     if (this.#duplicateRate > 0 && this.#random.float() < this.#duplicateRate) {
       this.#schedule(this.#arrival(end), { kind: "message", to, from: end, message });
     }
+  }
+
+  /** `message` with the records its sender made about itself signed, as the runtime does. */
+  #signOwnRecords(state: NodeState, message: Message): Message {
+    if (message.type !== "member" && message.type !== "peers") return message;
+    const cached = this.#signedMessages.get(message);
+    if (cached !== undefined) return cached;
+    const own = (m: MemberInfo) =>
+      m.id === state.signerId && m.signature === undefined && m.status !== "suspect";
+    let signed: Message = message;
+    if (message.type === "member" && own(message.member)) {
+      signed = { ...message, member: this.signRecord(message.member) };
+    } else if (message.type === "peers" && message.peers.some(own)) {
+      signed = { ...message, peers: message.peers.map((m) => own(m) ? this.signRecord(m) : m) };
+    }
+    this.#signedMessages.set(message, signed);
+    return signed;
+  }
+
+  /** Whether every signature `message`'s records claim was made by their member. */
+  #genuine(message: Message): boolean {
+    const records = message.type === "member"
+      ? [message.member]
+      : message.type === "peers"
+      ? message.peers
+      : [];
+    return records.every((r) =>
+      r.signature === undefined || this.#signedRecords.has(simRecordKey(r))
+    );
   }
 
   /** When a message sent now from `end` arrives: after its latency, and (TCP-like) after earlier ones. */
@@ -524,4 +588,11 @@ function targetOf(event: SimEvent): NodeState | undefined {
     default:
       return undefined;
   }
+}
+
+/** The signature every record signed in the model carries; what counts is the record's content. */
+const SIM_RECORD_SIGNATURE = new Uint8Array(64).fill(0x5a);
+
+function simRecordKey(record: MemberInfo): string {
+  return `${record.id}|${record.addr}|${record.incarnation}|${record.status}`;
 }

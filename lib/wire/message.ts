@@ -37,6 +37,13 @@ export interface MemberInfo {
   readonly incarnation: number;
   /** Liveness at that incarnation. */
   readonly status: MemberStatus;
+  /**
+   * The member's own Ed25519 signature over this record (see
+   * `member_signature.ts`): present only on a record the member itself made —
+   * `alive`, or `dead` when it left — and relayed unchanged. A record without
+   * one is a rumor: it can never raise the member's incarnation.
+   */
+  readonly signature?: Uint8Array;
 }
 
 /** First frame each side sends on a connection; lives below the actor, in the channel. */

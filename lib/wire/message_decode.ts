@@ -119,7 +119,19 @@ function decodeMemberAt(
   if (status === undefined) {
     fail(`${prefix}status must be 0 (alive), 1 (suspect) or 2 (dead), got ${array[offset + 3]}`);
   }
-  return { id, addr, incarnation, status };
+  // The member's own signature came after the first layout: absent means a
+  // rumor. Anything else there (a later version's field) is ignored like any
+  // trailing element; the record is then a rumor, with no power over the
+  // member's incarnation. A suspicion is never signed.
+  const signature = array[offset + 4];
+  if (
+    !(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES ||
+    status === "suspect"
+  ) {
+    return { id, addr, incarnation, status };
+  }
+  // A copy: the table keeps it, and must not keep the whole frame alive.
+  return { id, addr, incarnation, status, signature: signature.slice() };
 }
 
 function decodeHello(array: readonly unknown[], limits: WireLimits): Hello {

@@ -84,12 +84,38 @@ function encodeMember(
   if (status < 0) {
     fail(`${prefix}status must be alive, suspect or dead, got ${describe(member.status)}`);
   }
-  return [
+  const fields: unknown[] = [
     encodeId(member.id, `${prefix}id`, fail),
     checkAddr(member.addr, `${prefix}addr`, limits, fail),
     checkUint(member.incarnation, `${prefix}incarnation`, fail),
     status,
   ];
+  const signature = member.signature;
+  if (signature !== undefined) {
+    if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) {
+      fail(`${prefix}signature must be ${SIGNATURE_BYTES} bytes, got ${describe(signature)}`);
+    }
+    if (member.status === "suspect") fail(`${prefix}signature on a suspect record`);
+    fields.push(signature);
+  }
+  return fields;
+}
+
+/**
+ * The bytes a member signs for its own record: `[id, addr, incarnation,
+ * status]` as MessagePack, exactly as a `member` entry carries them before
+ * the signature.
+ *
+ * @throws {RangeError} if a field could not go on the wire.
+ */
+export function encodeMemberRecord(member: MemberInfo): Uint8Array {
+  const fields = encodeMember(
+    { id: member.id, addr: member.addr, incarnation: member.incarnation, status: member.status },
+    "",
+    DEFAULT_WIRE_LIMITS,
+    ENCODE_FAIL.member,
+  );
+  return encodeMsgpack(fields);
 }
 
 /**

@@ -12,6 +12,7 @@
  */
 
 import type { ConnId, Effect } from "../../lib/actor/effect.ts";
+import type { BootstrapRegistry } from "../../lib/bootstrap/bootstrap_registry.ts";
 import type { ChatMessage, MemberInfo, PeerId } from "../../lib/wire/message.ts";
 import { DEFAULT_WIRE_LIMITS } from "../../lib/wire/wire_limits.ts";
 import { encodeMessage } from "../../lib/wire/message_encode.ts";
@@ -159,6 +160,8 @@ export const INSIDER_ATTACKS: Readonly<Record<string, InsiderAttack>> = {
       const others = world.honestPeers().filter((p) => p !== victim);
       run.outcome[`victim_dead_views_${phase}`] =
         others.filter((p) => !p.node.actor.knowsAlive(victim.id)).length;
+      // The claim was at the largest incarnation: the victim must not have been pushed there.
+      run.outcome[`victim_incarnation_${phase}`] = victim.node.actor.incarnation;
     },
   },
   "bogus-addresses": {
@@ -176,8 +179,19 @@ export const INSIDER_ATTACKS: Readonly<Record<string, InsiderAttack>> = {
         }
       }
       run.outcome[`bogus_entry_share_${phase}`] = round(bogus / Math.max(1, entries), 3);
+      const registry = world.net.node(world.bootstrapAddr)?.actor as BootstrapRegistry | undefined;
+      const registered = registry?.peers() ?? [];
+      run.outcome[`bootstrap_bogus_share_${phase}`] = round(
+        registered.filter((p) => !real.has(p.addr)).length / Math.max(1, registered.length),
+        3,
+      );
       if (phase === "attack") {
-        for (let i = 0; i < 3; i++) world.addPeer();
+        run.state.set("newcomers", Array.from({ length: 3 }, () => world.addPeer()));
+      } else {
+        const newcomers = (run.state.get("newcomers") as SimPeer[] | undefined) ?? [];
+        run.outcome.newcomers_joined = newcomers.filter((p) =>
+          p.node.actor.neighbourIds().length > 0
+        ).length;
       }
     },
   },
@@ -546,17 +560,23 @@ function blackHole(effect: Effect): Effect[] {
     : [];
 }
 
-/** Bogus addresses: made-up peer lists every second, fake registrations at the bootstrap. */
+/**
+ * Bogus addresses: made-up peer lists every second, fake registrations at the
+ * bootstrap. The fakes are identities it minted itself, so it signs their
+ * records (a member can do that for any key it holds); the addresses are made up.
+ */
 function bogusAddresses(world: SimWorld): HostileBehaviour {
   let next = 0;
   let registered = false;
   const fakes = (n: number): MemberInfo[] =>
-    Array.from({ length: n }, () => ({
-      id: fakeId(world),
-      addr: `10.250.${world.net.random.int(256)}.${world.net.random.int(256)}:9000`,
-      incarnation: 1,
-      status: "alive" as const,
-    }));
+    Array.from({ length: n }, () =>
+      world.net.signRecord({
+        id: fakeId(world),
+        addr: `10.250.${world.net.random.int(256)}.${world.net.random.int(256)}:9000`,
+        incarnation: 1,
+        status: "alive" as const,
+      }));
+  const registering = new Map<ConnId, MemberInfo>();
   return {
     nextTickMs: () => next,
     tick(node, nowMs) {
@@ -565,11 +585,14 @@ function bogusAddresses(world: SimWorld): HostileBehaviour {
       if (registered) return;
       registered = true;
       for (const fake of fakes(100)) {
-        node.dial(world.bootstrapAddr, { ...node.localHello(), id: fake.id, addr: fake.addr });
+        const hello = { ...node.localHello(), id: fake.id, addr: fake.addr, incarnation: 1 };
+        registering.set(node.dial(world.bootstrapAddr, hello), fake);
       }
     },
     ownConnected(node, conn) {
       node.sendOn(conn, { type: "register" });
+      const fake = registering.get(conn);
+      if (fake !== undefined) node.sendOn(conn, { type: "member", member: fake });
     },
     ownMessage(node, conn, message) {
       if (message.type === "peers") node.closeOwn(conn);

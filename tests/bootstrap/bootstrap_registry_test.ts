@@ -14,13 +14,20 @@ const hello = (n: number): Hello => ({
   role: "peer",
   incarnation: 0,
 });
+/** Stands for a peer's own signature (the runtime checks real ones). */
+const SIG = new Uint8Array(64);
 const ofType = <T extends Effect["type"]>(effects: Effect[], type: T) =>
   effects.filter((e): e is Extract<Effect, { type: T }> => e.type === type);
 const sentTo = (effects: Effect[], conn: number): Message[] =>
   ofType(effects, "send").filter((e) => e.conn === conn).map((e) => e.message);
 
 function makeRegistry(
-  options: { sampleSize?: number; registrationTtlMs?: number; registryMax?: number } = {},
+  options: {
+    sampleSize?: number;
+    registrationTtlMs?: number;
+    registryMax?: number;
+    registrationsPerHostMax?: number;
+  } = {},
 ) {
   return new BootstrapRegistry({
     id: id(999),
@@ -33,7 +40,15 @@ function makeRegistry(
 function register(registry: BootstrapRegistry, n: number, nowMs = 0): Message[] {
   const conn = registry.handleAccepted(hello(n), nowMs);
   registry.handleMessage(conn, { type: "register" }, nowMs);
-  return sentTo(registry.takeEffects(), conn);
+  const effects = registry.takeEffects();
+  const answer = sentTo(effects, conn);
+  // The registry dials a new address back; the peer answers as itself.
+  for (const dial of ofType(effects, "dial")) registry.handleConnected(dial.conn, hello(n), nowMs);
+  // Its own signed record follows the registration, as a peer sends it.
+  const { id, addr, incarnation } = hello(n);
+  const member = { id, addr, incarnation, status: "alive" as const, signature: SIG };
+  registry.handleMessage(conn, { type: "member", member }, nowMs);
+  return answer;
 }
 
 Deno.test("BootstrapRegistry answers register with up to k other live peers, never the asker", () => {
@@ -145,4 +160,41 @@ Deno.test("BootstrapRegistry answers ping and closes idle connections", () => {
   assert.ok(
     ofType(registry.takeEffects(), "close").some((e) => e.conn === conn && e.reason === "idle"),
   );
+});
+
+Deno.test("BootstrapRegistry registers an address only after dialling it back and meeting the same peer", () => {
+  const registry = makeRegistry();
+  const conn = registry.handleAccepted(hello(1), 0);
+  registry.handleMessage(conn, { type: "register" }, 0);
+  let [dial] = ofType(registry.takeEffects(), "dial");
+  assert.equal(dial?.addr, hello(1).addr);
+  assert.deepEqual(registry.peers(), [], "not before the dial back");
+  registry.handleDialFailed(dial!.conn, "connection refused", 1);
+  assert.deepEqual(registry.peers(), [], "a made-up address never registers");
+  registry.handleMessage(conn, { type: "register" }, 2);
+  [dial] = ofType(registry.takeEffects(), "dial");
+  registry.handleConnected(dial!.conn, hello(2), 3);
+  assert.deepEqual(registry.peers(), [], "another peer answered there");
+  registry.handleMessage(conn, { type: "register" }, 4);
+  [dial] = ofType(registry.takeEffects(), "dial");
+  registry.handleConnected(dial!.conn, hello(1), 5);
+  assert.deepEqual(registry.peers().map((p) => p.id), [id(1)]);
+});
+
+Deno.test("BootstrapRegistry caps registrations per host (not loopback)", () => {
+  const registry = makeRegistry({ registrationsPerHostMax: 2 });
+  const at = (n: number, host: string): Hello => ({ ...hello(n), addr: `${host}:${9000 + n}` });
+  for (const [host, first] of [["10.9.9.9", 1], ["127.0.0.1", 11]] as const) {
+    for (let n = first; n < first + 3; n++) {
+      const conn = registry.handleAccepted(at(n, host), 0);
+      registry.handleMessage(conn, { type: "register" }, 0);
+      for (const dial of ofType(registry.takeEffects(), "dial")) {
+        registry.handleConnected(dial.conn, at(n, host), 0);
+      }
+    }
+    registry.takeEffects();
+  }
+  const hosts = registry.peers().map((p) => p.addr.split(":")[0]);
+  assert.equal(hosts.filter((h) => h === "10.9.9.9").length, 2);
+  assert.equal(hosts.filter((h) => h === "127.0.0.1").length, 3);
 });

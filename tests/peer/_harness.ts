@@ -70,7 +70,11 @@ export function machines(options: Partial<PeerNodeOptions> = {}): Machines {
     links,
     knowsAlive: (peer) => membership.isLive(peer),
   });
-  const bootstrap = new BootstrapClient({ ...base, links });
+  const bootstrap = new BootstrapClient({
+    ...base,
+    links,
+    selfRecord: () => membership.selfInfo(),
+  });
   const membership: Membership = new Membership({
     ...base,
     addr: "10.0.0.5:9000",

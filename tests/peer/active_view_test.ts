@@ -1,11 +1,15 @@
 import assert from "node:assert/strict";
 import { A, B, C, hello, machines, neighbour, ofType, sentTo } from "./_harness.ts";
 
+/** Stands for the member's own signature (the runtime checks real ones before the actor). */
+const SIG = new Uint8Array(64);
+
 const alive = (id: string, addr: string) => ({
   id,
   addr,
   incarnation: 0,
   status: "alive" as const,
+  signature: SIG,
 });
 
 Deno.test("`ActiveView.maintain()` dials random members up to the target", () => {
@@ -114,5 +118,9 @@ Deno.test("`ActiveView.onConnected()` keeps a join point that is a peer as a nei
   assert.ok(link.accepted);
   assert.equal(m.links.peerLink(A), link);
   const sent = sentTo(m.take(), link.conn).map((x) => x.type);
-  assert.deepEqual(sent, ["register", "have"], "the queued register, then the welcome");
+  assert.deepEqual(
+    sent,
+    ["register", "member", "have"],
+    "the queued register, our own record, then the welcome",
+  );
 });

@@ -11,7 +11,10 @@ Deno.test("`BootstrapClient` queues a register until connected, then closes once
   const link = m.links.get(dial!.conn)!;
   link.remote = hello("b00".padEnd(64, "0"), BOOT, "bootstrap");
   assert.ok(!m.bootstrap.onConnected(link, link.remote, 2));
-  assert.deepEqual(sentTo(m.take(), link.conn), [{ type: "register" }]);
+  assert.deepEqual(sentTo(m.take(), link.conn), [
+    { type: "register" },
+    { type: "member", member: m.membership.selfInfo() },
+  ], "a registration comes with our own record, which the runtime signs");
   m.bootstrap.onPeers(link, 3);
   assert.deepEqual(ofType(m.take(), "close").map((e) => e.reason), ["done"]);
 });

@@ -4,6 +4,9 @@ import { seededRandom } from "../../lib/random/random.ts";
 import type { Direct, Message } from "../../lib/wire/message.ts";
 import { A, B, C, hello, ofType, SELF, sentTo } from "./_harness.ts";
 
+/** Stands for the member's own signature (the runtime checks real ones before the actor). */
+const SIG = new Uint8Array(64);
+
 function nodeWithNeighbours(...ids: string[]): { node: PeerNode; conns: number[] } {
   const node = new PeerNode({
     id: SELF,
@@ -39,7 +42,7 @@ Deno.test("PeerNode.sendDirect() sends straight to a neighbour recipient, and to
 function learnMember(node: PeerNode, conn: number, id: string, addr: string): void {
   node.handleMessage(conn, {
     type: "member",
-    member: { id, addr, incarnation: 0, status: "alive" },
+    member: { id, addr, incarnation: 0, status: "alive", signature: SIG },
   }, 1);
   node.takeEffects();
 }

@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
 import { A, B, C, machines, neighbour, ofType, sentTo } from "./_harness.ts";
 
+/** Stands for the member's own signature (the runtime checks real ones before the actor). */
+const SIG = new Uint8Array(64);
+
 Deno.test("`FailureDetector.onTimerLate()` credits a stall to every link, suspicion and probe", () => {
   const m = machines();
   const a = neighbour(m, A, "10.0.0.2:9000");
-  m.membership.onPeers([{ id: B, addr: "10.0.0.3:9000", incarnation: 0, status: "suspect" }], 0);
+  const b = { id: B, addr: "10.0.0.3:9000", incarnation: 0 };
+  m.membership.onPeers([{ ...b, status: "alive", signature: SIG }], 0);
+  m.membership.onPeers([{ ...b, status: "suspect" }], 0);
   m.failureDetector.onProbePeriodTimer(0);
   m.take();
   m.failureDetector.onTimerLate(999);
@@ -58,7 +63,13 @@ Deno.test("`FailureDetector` probes neighbours round robin, then asks the others
 
 Deno.test("`FailureDetector.checkAlive()` dials a lost neighbour once, and not while leaving", () => {
   const m = machines();
-  m.membership.onPeers([{ id: A, addr: "10.0.0.2:9000", incarnation: 0, status: "alive" }], 0);
+  m.membership.onPeers([{
+    id: A,
+    addr: "10.0.0.2:9000",
+    incarnation: 0,
+    status: "alive",
+    signature: SIG,
+  }], 0);
   m.take();
   m.failureDetector.checkAlive(A, 1);
   m.failureDetector.checkAlive(A, 2);

@@ -17,6 +17,8 @@ const info = (
   addr,
   incarnation,
   status,
+  // Alive and dead are the member's own signed records here; a suspicion is a rumor.
+  ...(status === "suspect" ? {} : { signature: new Uint8Array(64) }),
 });
 
 Deno.test("supersedes() orders by incarnation, then dead > suspect > alive", () => {
@@ -27,6 +29,48 @@ Deno.test("supersedes() orders by incarnation, then dead > suspect > alive", () 
   assert.ok(supersedes(info(A, 1, "dead"), info(A, 1, "suspect")));
   assert.ok(!supersedes(info(A, 1, "alive"), info(A, 1, "dead")));
   assert.ok(!supersedes(info(A, 1, "alive"), info(A, 1, "alive")));
+});
+
+Deno.test("supersedes(): an unsigned rumor counts only at the incarnation of the latest record", () => {
+  const rumor = (incarnation: number, status: MemberStatus): MemberInfo => ({
+    id: A,
+    addr: "10.0.0.1:1",
+    incarnation,
+    status,
+  });
+  const known = info(A, 3, "alive");
+  assert.ok(supersedes(rumor(3, "suspect"), known));
+  assert.ok(supersedes(rumor(3, "dead"), known));
+  assert.ok(!supersedes(rumor(4, "dead"), known), "nobody else can raise an incarnation");
+  assert.ok(!supersedes(rumor(Number.MAX_SAFE_INTEGER, "dead"), known));
+  assert.ok(!supersedes(rumor(2, "dead"), known), "stale");
+  assert.ok(!supersedes(rumor(0, "dead"), undefined), "a rumor teaches no new member");
+  assert.ok(!supersedes(rumor(4, "alive"), known), "an unsigned alive is nobody's word");
+  assert.ok(supersedes(info(A, 4, "alive"), { ...rumor(3, "dead") }), "a newer record refutes");
+});
+
+Deno.test("MemberTable.applyDirect(): a hello proves a member alive, but not past a rumor of its incarnation", () => {
+  const table = new MemberTable(SELF);
+  assert.ok(table.applyDirect(A, "10.0.0.1:1", 2, 0).applied);
+  assert.equal(table.get(A)?.record, undefined, "no signed record to pass on yet");
+  assert.ok(table.apply(info(A, 2, "alive"), 1).applied, "its signed record attaches");
+  assert.ok(table.get(A)?.record !== undefined);
+  table.apply({ id: A, addr: "10.0.0.1:1", incarnation: 2, status: "dead" }, 2);
+  assert.ok(!table.isLive(A));
+  assert.equal(table.applyDirect(A, "10.0.0.1:1", 2, 3).applied, false, "it must refute itself");
+  assert.ok(table.applyDirect(A, "10.0.0.1:1", 3, 4).applied, "a restart's new incarnation");
+  assert.ok(table.isLive(A));
+});
+
+Deno.test("MemberTable: a tombstone expires a fixed time after the death, copies do not refresh it", () => {
+  const table = new MemberTable(SELF, { deadRetentionMs: 1_000 });
+  table.apply(info(A, 3, "alive"), 0);
+  const dead = { id: A, addr: "10.0.0.1:1", incarnation: 3, status: "dead" as const };
+  table.apply(dead, 100);
+  table.apply(dead, 900);
+  table.apply(info(A, 3, "dead"), 950); // the member's own word, same incarnation
+  assert.equal(table.expire(1_099), 0);
+  assert.equal(table.expire(1_100), 1);
 });
 
 Deno.test("MemberTable.apply() ignores rumors about the node itself", () => {
@@ -116,4 +160,22 @@ Deno.test("MemberTable keeps one tombstone per dead member, however often it die
   assert.deepEqual(table.recentDead(10).map((m) => m.id), [A, B], "newest first, each once");
   assert.equal(table.expire(10_000 + 60_000), 1, "B's tombstone expires, A's is younger");
   assert.deepEqual(table.recentDead(10).map((m) => m.id), [A]);
+});
+
+Deno.test("MemberTable: one source teaches at most unprovenPerSourceMax members we have not met", () => {
+  const table = new MemberTable(SELF, { unprovenPerSourceMax: 2 });
+  const id = (n: number) => n.toString(16).padStart(64, "1");
+  assert.ok(table.apply(info(id(1), 0, "alive"), 0, undefined, B).applied);
+  assert.ok(table.apply(info(id(2), 0, "alive"), 0, undefined, B).applied);
+  assert.equal(table.apply(info(id(3), 0, "alive"), 0, undefined, B).applied, false, "B is full");
+  assert.ok(table.apply(info(id(3), 0, "alive"), 0, undefined, A).applied, "A has its own bucket");
+  assert.ok(table.apply(info(id(4), 0, "alive"), 0, undefined, id(4)).applied, "its own word");
+  assert.equal(table.unprovenFrom(B), 2);
+  // Meeting a member frees its slot; its tombstone still holds one until it expires.
+  table.applyDirect(id(1), "10.0.0.1:1", 0, 1);
+  assert.equal(table.unprovenFrom(B), 1);
+  table.apply({ id: id(2), addr: "10.0.0.1:1", incarnation: 0, status: "dead" }, 2);
+  assert.equal(table.unprovenFrom(B), 1);
+  assert.equal(table.expire(60_002), 1);
+  assert.equal(table.unprovenFrom(B), 0);
 });

@@ -1,11 +1,22 @@
 import assert from "node:assert/strict";
-import { A, B, BOOT, machines, neighbour, ofType, SELF, sentTo } from "./_harness.ts";
+import { A, B, BOOT, C, machines, neighbour, ofType, SELF, sentTo } from "./_harness.ts";
+
+/** Stands for the member's own signature (the runtime checks real ones before the actor). */
+const SIG = new Uint8Array(64);
 
 const alive = (id: string, incarnation = 0) => ({
   id,
   addr: `${id.slice(0, 3)}:9000`,
   incarnation,
   status: "alive" as const,
+  signature: SIG,
+});
+
+/** An unsigned rumor's fields about `id`, as others spread them. */
+const rumor = (id: string, incarnation = 0) => ({
+  id,
+  addr: `${id.slice(0, 3)}:9000`,
+  incarnation,
 });
 
 Deno.test("`Membership.apply()` reports members coming and going", () => {
@@ -30,7 +41,7 @@ Deno.test("`Membership.apply()` refutes a rumor about this peer with a higher in
   ]);
 });
 
-Deno.test("`Membership.judgeSuspects()` declares a suspect dead after its timeout, telling everyone", () => {
+Deno.test("`Membership.judgeSuspects()`: our own failed check, then failed indirect probes, make a verdict that everyone hears", () => {
   const m = machines({ bootstraps: [BOOT] });
   const a = neighbour(m, A, "10.0.0.2:9000");
   m.membership.apply(alive(B), 0);
@@ -38,17 +49,80 @@ Deno.test("`Membership.judgeSuspects()` declares a suspect dead after its timeou
   m.membership.suspect(B, "test", 0);
   let effects = m.take();
   assert.deepEqual(sentTo(effects, a.conn), [
-    { type: "member", member: { ...alive(B), status: "suspect" } },
+    { type: "member", member: { ...rumor(B), status: "suspect" } },
   ]);
   m.membership.judgeSuspects(4_999);
   assert.deepEqual(ofType(m.take(), "peer-down"), []);
+  // No neighbour confirmed it: ask A to reach B for us.
   m.membership.judgeSuspects(5_000);
+  effects = m.take();
+  assert.deepEqual(ofType(effects, "peer-down"), []);
+  const [probe] = sentTo(effects, a.conn);
+  assert.equal(probe?.type, "probe");
+  // Nobody reached it by the next judgement: dead.
+  m.membership.judgeSuspects(6_000);
   effects = m.take();
   assert.deepEqual(ofType(effects, "peer-down").map((e) => e.id), [B]);
   assert.deepEqual(sentTo(effects, a.conn), [
-    { type: "member", member: { ...alive(B), status: "dead" } },
+    { type: "member", member: { ...rumor(B), status: "dead" } },
   ]);
   assert.deepEqual(ofType(effects, "dial").map((e) => e.addr), [BOOT], "the bootstrap hears it");
+});
+
+Deno.test("`Membership.onIndirectAck()`: a neighbour that reaches the suspect acquits it", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.membership.apply(alive(B), 0);
+  m.membership.suspect(B, "test", 0);
+  m.membership.judgeSuspects(5_000);
+  const probe = sentTo(m.take(), a.conn).find((x) => x.type === "probe");
+  assert.ok(probe?.type === "probe");
+  m.membership.onIndirectAck(B, probe.nonce, 5_100);
+  assert.equal(m.membership.get(B)?.status, "alive");
+  m.membership.judgeSuspects(20_000);
+  assert.deepEqual(ofType(m.take(), "peer-down"), []);
+});
+
+Deno.test("`Membership`: our own failed check confirmed by two neighbours' verdicts is a verdict at the timeout", () => {
+  const m = machines();
+  neighbour(m, A, "10.0.0.2:9000");
+  neighbour(m, C, "10.0.0.4:9000");
+  m.membership.apply(alive(B), 0);
+  m.membership.suspect(B, "test", 0);
+  m.membership.apply({ ...rumor(B), status: "dead" }, 1, A);
+  m.membership.apply({ ...rumor(B), status: "dead" }, 2, A);
+  m.take();
+  m.membership.judgeSuspects(5_000);
+  assert.deepEqual(ofType(m.take(), "peer-down"), [], "one neighbour is one confirmation");
+  m.membership.apply({ ...rumor(B), status: "dead" }, 5_001, C);
+  m.membership.judgeSuspects(5_002);
+  assert.deepEqual(ofType(m.take(), "peer-down").map((e) => e.id), [B]);
+});
+
+Deno.test("`Membership`: a rumor alone never kills — it starts our own check, and lapses when the check finds nothing", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const c = neighbour(m, C, "10.0.0.4:9000");
+  m.membership.apply(alive(B), 0);
+  m.take();
+  // Even at the right incarnation, and from two neighbours.
+  m.membership.apply({ ...rumor(B), status: "dead" }, 0, A);
+  m.membership.apply({ ...rumor(B), status: "dead" }, 0, C);
+  let effects = m.take();
+  assert.deepEqual(ofType(effects, "peer-down"), []);
+  assert.ok(m.membership.isLive(B));
+  assert.deepEqual(ofType(effects, "dial").map((e) => e.addr), ["bbb:9000"], "our own check");
+  assert.deepEqual(sentTo(effects, c.conn), [
+    { type: "member", member: { ...rumor(B), status: "suspect" } },
+  ], "the suspicion goes on (so that B hears it), another's verdict does not");
+  assert.deepEqual(sentTo(effects, a.conn), []);
+  m.membership.judgeSuspects(5_000);
+  m.membership.judgeSuspects(9_999);
+  assert.deepEqual(ofType(m.take(), "peer-down"), []);
+  m.membership.judgeSuspects(10_000);
+  assert.equal(m.membership.get(B)?.status, "alive", "acquitted: nothing of our own against it");
+  effects = m.take();
+  assert.deepEqual(ofType(effects, "peer-down"), []);
 });
 
 Deno.test("`Membership.onPeerRequest()` answers register with the whole table, in chunks", () => {

@@ -4,6 +4,9 @@ import { PeerNode } from "../../lib/peer/peer_node.ts";
 import { seededRandom } from "../../lib/random/random.ts";
 import { A, B, BOOT, hello, ofType, SELF, sentTo } from "./_harness.ts";
 
+/** Stands for the member's own signature (the runtime checks real ones before the actor). */
+const SIG = new Uint8Array(64);
+
 /** Runs `node`'s timers from `fromMs` to `untilMs`, as a driver would; returns the effects. */
 function runTimers(node: PeerNode, fromMs: number, untilMs: number): Effect[] {
   const effects: Effect[] = [];
@@ -30,7 +33,7 @@ Deno.test("PeerNode.leave(): no dial and no message afterwards, but the goodbyes
   node.handleMessage(a, { type: "get-peers" }, 0);
   // B died a moment ago: a candidate for the reconnect timer.
   const b = { id: B, addr: "10.0.0.3:9000", incarnation: 0 };
-  node.handleMessage(a, { type: "member", member: { ...b, status: "alive" } }, 1);
+  node.handleMessage(a, { type: "member", member: { ...b, status: "alive", signature: SIG } }, 1);
   node.handleMessage(a, { type: "member", member: { ...b, status: "dead" } }, 2);
   node.takeEffects();
 

@@ -5,6 +5,9 @@ import type { PeerNodeOptions } from "../../lib/peer/peer_node_options.ts";
 import { seededRandom } from "../../lib/random/random.ts";
 import type { ChatMessage, Hello, Message } from "../../lib/wire/message.ts";
 
+/** Stands for the member's own signature (the runtime checks real ones before the actor). */
+const SIG = new Uint8Array(64);
+
 const SELF = "5".repeat(64);
 const A = "a".repeat(64);
 const B = "b".repeat(64);
@@ -71,12 +74,18 @@ Deno.test("PeerNode.start() registers with each bootstrap and dials the peers it
   const [dial] = ofType(node.takeEffects(), "dial");
   assert.equal(dial?.addr, BOOT);
   node.handleConnected(dial!.conn, hello(C, BOOT, "bootstrap"), 1);
-  assert.deepEqual(sentTo(node.takeEffects(), dial!.conn), [{ type: "register" }]);
+  assert.deepEqual(sentTo(node.takeEffects(), dial!.conn), [
+    { type: "register" },
+    {
+      type: "member",
+      member: { id: SELF, addr: "10.0.0.5:9000", incarnation: 0, status: "alive" },
+    },
+  ], "a registration comes with the peer's own record");
   node.handleMessage(dial!.conn, {
     type: "peers",
     peers: [
-      { id: A, addr: "10.0.0.2:9000", incarnation: 0, status: "alive" },
-      { id: B, addr: "10.0.0.3:9000", incarnation: 2, status: "alive" },
+      { id: A, addr: "10.0.0.2:9000", incarnation: 0, status: "alive", signature: SIG },
+      { id: B, addr: "10.0.0.3:9000", incarnation: 2, status: "alive", signature: SIG },
     ],
   }, 2);
   const effects = node.takeEffects();
@@ -97,7 +106,7 @@ Deno.test("PeerNode keeps one connection when two peers dial each other: the one
   node.start(0);
   node.handleMessage(acceptPeer(node, A, "10.0.0.2:9000"), {
     type: "peers",
-    peers: [{ id: B, addr: "10.0.0.3:9000", incarnation: 0, status: "alive" }],
+    peers: [{ id: B, addr: "10.0.0.3:9000", incarnation: 0, status: "alive", signature: SIG }],
   }, 0);
   const dial = ofType(node.takeEffects(), "dial").find((e) => e.addr === "10.0.0.3:9000")!;
   const inbound = acceptPeer(node, B, "10.0.0.3:9000");
@@ -169,8 +178,8 @@ Deno.test("PeerNode pings a quiet connection, then suspects a silent peer and de
   const toBootstrap = sentTo(node.takeEffects(), bootstrapDial.conn);
   assert.deepEqual(
     toBootstrap.map((m) => m.type),
-    ["register", "member"],
-    "death not reported to the bootstrap",
+    ["register", "member", "member"],
+    "death not reported to the bootstrap (after the registration and our own record)",
   );
   assert.ok(!node.peers().some((p) => p.id === A));
 });
@@ -186,7 +195,7 @@ Deno.test("PeerNode: a suspect that refutes in time stays alive", () => {
   const a = acceptPeer(node, A, "10.0.0.2:9000");
   node.handleMessage(a, {
     type: "member",
-    member: { id: C, addr: "10.0.0.4:9000", incarnation: 2, status: "alive" },
+    member: { id: C, addr: "10.0.0.4:9000", incarnation: 2, status: "alive", signature: SIG },
   }, 0);
   node.handleMessage(a, {
     type: "member",
@@ -194,7 +203,7 @@ Deno.test("PeerNode: a suspect that refutes in time stays alive", () => {
   }, 10);
   node.handleMessage(a, {
     type: "member",
-    member: { id: C, addr: "10.0.0.4:9000", incarnation: 3, status: "alive" },
+    member: { id: C, addr: "10.0.0.4:9000", incarnation: 3, status: "alive", signature: SIG },
   }, 2_000);
   for (let t = 0; t <= 10_000; t += 250) {
     node.handleMessage(a, { type: "pong", nonce: 0 }, t);
@@ -310,14 +319,33 @@ Deno.test("PeerNode refutes a rumor of its own death with a higher incarnation",
   node.takeEffects();
   node.handleMessage(conn, {
     type: "member",
-    member: { id: SELF, addr: "x:1", incarnation: 3, status: "dead" },
+    member: { id: SELF, addr: "x:1", incarnation: 0, status: "dead" },
   }, 5);
   const rumor = ofType(node.takeEffects(), "send").find((e) => e.message.type === "member");
   assert.deepEqual(rumor?.message, {
     type: "member",
-    member: { id: SELF, addr: "10.0.0.5:9000", incarnation: 4, status: "alive" },
+    member: { id: SELF, addr: "10.0.0.5:9000", incarnation: 1, status: "alive" },
   });
-  assert.equal(node.localHello().incarnation, 4);
+  assert.equal(node.localHello().incarnation, 1);
+});
+
+Deno.test("PeerNode ignores an unsigned rumor about itself at an incarnation it never had", () => {
+  const node = makeNode();
+  node.start(0);
+  const conn = acceptPeer(node, A, "10.0.0.2:9000");
+  node.takeEffects();
+  node.handleMessage(conn, {
+    type: "member",
+    member: { id: SELF, addr: "x:1", incarnation: Number.MAX_SAFE_INTEGER, status: "dead" },
+  }, 5);
+  assert.deepEqual(ofType(node.takeEffects(), "send"), [], "a lie is not news");
+  assert.equal(node.localHello().incarnation, 0, "nobody else can raise our incarnation");
+  // Its own signed record from an earlier life is another matter: move past it.
+  node.handleMessage(conn, {
+    type: "member",
+    member: { id: SELF, addr: "10.0.0.5:9000", incarnation: 7, status: "alive", signature: SIG },
+  }, 6);
+  assert.equal(node.localHello().incarnation, 8);
 });
 
 Deno.test("PeerNode forwards a changed rumor to other neighbours, once", () => {
@@ -328,7 +356,7 @@ Deno.test("PeerNode forwards a changed rumor to other neighbours, once", () => {
   node.takeEffects();
   const rumor: Message = {
     type: "member",
-    member: { id: C, addr: "10.0.0.4:9000", incarnation: 0, status: "alive" },
+    member: { id: C, addr: "10.0.0.4:9000", incarnation: 0, status: "alive", signature: SIG },
   };
   node.handleMessage(a, rumor, 1);
   let effects = node.takeEffects();
@@ -573,4 +601,25 @@ Deno.test("PeerNode restores its history and incarnation from disk", () => {
     message: m2,
     repair: true,
   }]);
+});
+
+Deno.test("PeerNode drops a peer list nobody asked for, and takes the one answer it asked for", () => {
+  const node = makeNode();
+  node.start(0);
+  acceptPeer(node, B, "10.0.0.3:9000"); // the first neighbour is asked for everything
+  const a = acceptPeer(node, A, "10.0.0.2:9000");
+  node.takeEffects();
+  const list: Message = {
+    type: "peers",
+    peers: [{ id: C, addr: "10.0.0.4:9000", incarnation: 0, status: "alive", signature: SIG }],
+  };
+  node.handleMessage(a, list, 1);
+  assert.equal(node.knowsAlive(C), false, "an unsolicited list taught a member");
+  // A gossip round that asks A for a sample: one answer is welcome.
+  for (let t = 2; t < 30_000 && !node.knowsAlive(C); t += 100) {
+    node.handleTimeout(t);
+    const asked = sentTo(node.takeEffects(), a).some((m) => m.type === "get-peers");
+    if (asked) node.handleMessage(a, list, t);
+  }
+  assert.ok(node.knowsAlive(C), "the answer to our own request was dropped");
 });

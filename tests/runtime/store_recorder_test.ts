@@ -4,6 +4,7 @@ import { StoreRecorder } from "../../lib/runtime/store_recorder.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
 
 const A = "a".repeat(64);
+const B = "b".repeat(64);
 const message: ChatMessage = {
   author: A,
   seq: 1,
@@ -14,14 +15,15 @@ const message: ChatMessage = {
   signature: new Uint8Array(),
 };
 
-Deno.test("StoreRecorder commits a step's deliveries, skips and sightings with the incarnation", () => {
+Deno.test("StoreRecorder commits a step's deliveries, skips and proven addresses (never merely heard ones) with the incarnation", () => {
   const steps: unknown[] = [];
   const store = { record: (step: unknown) => steps.push(step) } as unknown as PeerStore;
   const recorder = new StoreRecorder(store, () => assert.fail("no failure"));
   recorder.record([
     { type: "deliver", message },
     { type: "skip", author: A, seq: 3 },
-    { type: "peer-up", id: A, addr: "127.0.0.1:1" },
+    { type: "peer-up", id: B, addr: "10.9.9.9:1" },
+    { type: "address-proven", id: A, addr: "127.0.0.1:1" },
     { type: "log", level: "info", text: "not recorded" },
   ], 7);
   assert.deepEqual(steps, [{

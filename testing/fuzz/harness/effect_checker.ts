@@ -187,6 +187,7 @@ export class EffectChecker {
       }
       case "peer-up":
       case "peer-down":
+      case "address-proven":
         if (!isPeerId(effect.id) || effect.id === this.#selfId) {
           this.#fail(`${effect.type} about ${JSON.stringify(effect.id)}`);
         }
