@@ -150,6 +150,12 @@ export class ActiveView {
       this.#links.close(link, "expected a peer", nowMs);
       return;
     }
+    if (link.checkOnly === true) {
+      // A check of a member we are not linked to: the hello is the answer.
+      this.#membership.learnFromHello(link, nowMs);
+      this.#links.close(link, "verified alive", nowMs);
+      return;
+    }
     if (this.#score.isBackedOff(remote.id, nowMs)) {
       // Not a neighbour; but a liveness dial has its answer: it is alive.
       if (link.purpose === "liveness") this.#membership.learnFromHello(link, nowMs);

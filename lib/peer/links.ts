@@ -53,6 +53,8 @@ export interface Link {
   readonly expectId: PeerId | undefined;
   /** The remote hello, once established. */
   remote: Hello | undefined;
+  /** A check of a member's liveness only: closed once its hello answered, never a neighbour. */
+  checkOnly?: boolean;
   /** The remote said it is closing on purpose: its disconnect is not a failure. */
   byeReceived: boolean;
   /**

@@ -75,6 +75,10 @@ export class Membership {
    * member would fill our table with addresses no one vouched for.
    */
   readonly #solicited = new Map<ConnId, { untilMs: number; messages: number }>();
+  /** When each member was last checked quietly (oldest first), at most `membersMax`. */
+  readonly #checkedAtMs = new Map<PeerId, number>();
+  /** When the next random member check is due. */
+  #nextMemberCheckMs = 0;
   /** Links that have our own record (later changes are flooded to every link anyway). */
   readonly #recordSent = new WeakSet<Link>();
   /** No pull of a neighbour's whole table before this time. */
@@ -195,6 +199,45 @@ export class Membership {
       if (request.untilMs < nowMs) this.#solicited.delete(conn);
     }
     this.#proveUnmet(nowMs);
+    this.#checkRandomMember(nowMs);
+  }
+
+  /**
+   * Every `memberCheckIntervalMs`, dials one random live member that is not
+   * a neighbour (SWIM's random probe, by a dial): deaths are otherwise seen
+   * only on links, so a member linked to nobody when it crashed would stay
+   * alive in every view. A refused dial is a verdict, a silent one a suspicion.
+   */
+  #checkRandomMember(nowMs: number): void {
+    if (this.#links.leaving || nowMs < this.#nextMemberCheckMs) return;
+    this.#nextMemberCheckMs = nowMs + this.#port.options.memberCheckIntervalMs;
+    const member = this.#members.randomLive(
+      this.#port.random,
+      (m) =>
+        m.status !== "alive" || this.#links.peerLink(m.id) !== undefined ||
+        this.#links.isBusyWith(m.id),
+    );
+    if (member !== undefined) this.#checkQuietly(member, nowMs);
+  }
+
+  /**
+   * Dials `member` to see that it answers, then lets go (it does not become
+   * a neighbour); a refused dial is a verdict, a silent one a suspicion. At
+   * most once per member per `memberCheckIntervalMs`, and never a neighbour
+   * (its link shows its liveness).
+   */
+  #checkQuietly(member: MemberEntry, nowMs: number): void {
+    if (this.#links.leaving || this.#links.peerLink(member.id) !== undefined) return;
+    if (this.#links.isBusyWith(member.id)) return;
+    const interval = this.#port.options.memberCheckIntervalMs;
+    if ((this.#checkedAtMs.get(member.id) ?? -Infinity) > nowMs - interval) return;
+    this.#checkedAtMs.delete(member.id);
+    this.#checkedAtMs.set(member.id, nowMs);
+    // Oldest first: past the table's size, the ones checked longest ago go.
+    while (this.#checkedAtMs.size > this.#port.options.membersMax) {
+      this.#checkedAtMs.delete(this.#checkedAtMs.keys().next().value!);
+    }
+    this.#links.dial(member.addr, "liveness", member.id, nowMs).checkOnly = true;
   }
 
   /**
@@ -369,6 +412,15 @@ export class Membership {
    */
   #onRumor(info: MemberInfo, nowMs: number, from: PeerId | undefined): boolean {
     const member = this.#members.get(info.id);
+    if (
+      member !== undefined && member.status === "alive" && info.status !== "alive" &&
+      info.incarnation !== member.incarnation
+    ) {
+      // A rumor about another life of the member has no weight, but someone
+      // saw trouble: look for ourselves (a dial that closes after the hello).
+      this.#checkQuietly(member, nowMs);
+      return false;
+    }
     if (
       member === undefined || member.status === "dead" ||
       info.incarnation !== member.incarnation || info.status === "alive" || this.#links.leaving

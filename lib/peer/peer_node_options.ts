@@ -146,6 +146,14 @@ export interface MembershipOptions {
    * table. Default 64.
    */
   unprovenPerSourceMax?: number;
+  /**
+   * Pause between checks of a random member that is not a neighbour (a
+   * liveness dial): a member nobody is linked to when it crashes — one every
+   * peer backed off, or one past the neighbours' reach — would otherwise stay
+   * alive in every view, since only links and rumors reveal a death. A failed
+   * dial is this peer's own evidence against it. Default 10 000 ms.
+   */
+  memberCheckIntervalMs?: number;
   /** Most entries in a peer list this peer sends. Default 64. */
   peersPerMessageMax?: number;
   /** Least pause between pulls of a neighbour's whole table, when it knows more members. Default 5 000 ms. */
@@ -375,6 +383,7 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   dialsInFlightMax: 4,
   membersMax: 1_000,
   deadRetentionMs: 60_000,
+  memberCheckIntervalMs: 10_000,
   deathConfirmationsMin: 2,
   peersAnswerMs: 10_000,
   unprovenPerSourceMax: 64,

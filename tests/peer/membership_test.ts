@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { A, B, BOOT, C, machines, neighbour, ofType, SELF, sentTo } from "./_harness.ts";
+import { A, B, BOOT, C, hello, machines, neighbour, ofType, SELF, sentTo } from "./_harness.ts";
 
 /** Stands for the member's own signature (the runtime checks real ones before the actor). */
 const SIG = new Uint8Array(64);
@@ -146,4 +146,43 @@ Deno.test("`Membership.compareTotals()` pulls a neighbour's whole table at most 
   assert.deepEqual(sentTo(m.take(), a.conn), [{ type: "get-peers", all: true }]);
   m.membership.compareTotals(a, 5, 5_000);
   assert.equal(sentTo(m.take(), a.conn).length, 1);
+});
+
+Deno.test("`Membership.expire()` checks a random member it is not linked to, quietly, every memberCheckIntervalMs", () => {
+  const m = machines({ memberCheckIntervalMs: 10_000 });
+  neighbour(m, A, "10.0.0.2:9000");
+  m.membership.apply(alive(C), 0); // a member met directly, not a neighbour
+  m.take();
+  m.membership.expire(1);
+  const dial = ofType(m.take(), "dial").find((d) => d.addr === "ccc:9000");
+  assert.ok(dial !== undefined, "C is checked");
+  assert.equal(m.links.get(dial.conn)?.checkOnly, true);
+  m.membership.expire(5_000);
+  assert.equal(ofType(m.take(), "dial").length, 0, "not again before the interval");
+  // It answers: alive, and let go at once (no neighbour taken for a check).
+  m.activeView.onConnected(dial.conn, hello(C, "ccc:9000"), 5_001);
+  const effects = m.take();
+  assert.ok(
+    ofType(effects, "close").some((e) => e.conn === dial.conn && e.reason === "verified alive"),
+  );
+  assert.ok(!m.links.peerLink(C)?.accepted);
+  // Refused the next time: that is a verdict.
+  m.membership.expire(15_002);
+  const again = ofType(m.take(), "dial").find((d) => d.addr === "ccc:9000")!;
+  m.activeView.onDialFailed(again.conn, "connection refused", 15_003);
+  assert.equal(m.membership.get(C)?.status, "dead");
+});
+
+Deno.test("`Membership`: a rumor about another life of a member is no evidence, but makes this peer look for itself", () => {
+  const m = machines({ memberCheckIntervalMs: 60_000 });
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.membership.apply(alive(C, 4), 0);
+  m.membership.expire(1); // the random check of C: it answers
+  const first = ofType(m.take(), "dial").find((d) => d.addr === "ccc:9000")!;
+  m.activeView.onConnected(first.conn, hello(C, "ccc:9000"), 2);
+  m.take();
+  m.membership.onMember(a, { type: "member", member: { ...rumor(C, 3), status: "dead" } }, 70_000);
+  assert.equal(m.membership.get(C)?.status, "alive", "a stale rumor kills nobody");
+  const dial = ofType(m.take(), "dial").find((d) => d.addr === "ccc:9000");
+  assert.ok(dial !== undefined && m.links.get(dial.conn)?.checkOnly === true, "but C is checked");
 });
