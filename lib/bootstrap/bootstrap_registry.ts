@@ -86,6 +86,10 @@ export interface RegisteredPeer {
  * const hello = { type: "hello", version: 2, id: "aa".repeat(32), addr: "127.0.0.1:9000", nick: "ann", role: "peer", incarnation: 0 } as const;
  * const conn = registry.handleAccepted(hello, 0);
  * registry.handleMessage(conn, { type: "register" }, 0);
+ * // Before it registers the address, the registry dials it back: the same id must answer.
+ * const dial = registry.takeEffects().find((e) => e.type === "dial");
+ * if (dial?.type !== "dial" || dial.addr !== hello.addr) throw new Error("no dial-back");
+ * registry.handleConnected(dial.conn, hello, 1);
  * if (registry.peers().length !== 1) throw new Error("registration lost");
  * ```
  */
