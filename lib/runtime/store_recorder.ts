@@ -88,11 +88,13 @@ function stepRecord(
   const delivered: ChatMessage[] = [];
   const skipped: { author: string; seq: number }[] = [];
   const seen: { id: string; addr: string }[] = [];
+  const heard: { id: string; addr: string }[] = [];
   for (const event of events) {
     if (event.type === "deliver") {
       if (!committed.has(event.message)) delivered.push(event.message);
     } else if (event.type === "skip") skipped.push({ author: event.author, seq: event.seq });
     else if (event.type === "address-proven") seen.push({ id: event.id, addr: event.addr });
+    else if (event.type === "peer-up") heard.push({ id: event.id, addr: event.addr });
   }
-  return { delivered, skipped, seen };
+  return { delivered, skipped, seen, heard };
 }

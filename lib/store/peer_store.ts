@@ -83,6 +83,7 @@ export class PeerStore {
   readonly #setClock: StatementSync;
   readonly #deleteBefore: StatementSync;
   readonly #rememberAddress: StatementSync;
+  readonly #rememberHeardAddress: StatementSync;
   /** Messages stored now, so the window is kept exactly. */
   #rows = 0;
   /** Messages stored now per author, to prune the one with the most. */
@@ -152,6 +153,10 @@ export class PeerStore {
     );
     this.#deleteBefore = db.prepare("DELETE FROM messages WHERE author = ? AND seq <= ?");
     this.#countRows();
+    // Seen at time 0: after every proven address, and the first to go.
+    this.#rememberHeardAddress = db.prepare(
+      "INSERT INTO addresses (addr, id, seen) VALUES (?, ?, 0) ON CONFLICT (addr) DO NOTHING",
+    );
     this.#rememberAddress = db.prepare(
       "INSERT INTO addresses (addr, id, seen) VALUES (?, ?, ?) ON CONFLICT (addr) DO UPDATE SET id = excluded.id, seen = excluded.seen",
     );
@@ -275,10 +280,18 @@ export class PeerStore {
     delivered?: readonly ChatMessage[];
     skipped?: readonly { author: PeerId; seq: number }[];
     seen?: readonly { id: PeerId; addr: string }[];
+    /**
+     * Addresses members announced for themselves, never dialled by us: kept
+     * only as a last resort (listed after every proven one, pruned first, and
+     * never in place of a proven one), so that a peer whose neighbours all
+     * dialled it can still find them after a restart with the bootstrap down.
+     */
+    heard?: readonly { id: PeerId; addr: string }[];
     incarnation?: number;
   }): void {
     const skipped = step.skipped ?? [];
     const seen = step.seen ?? [];
+    const heard = step.heard ?? [];
     // A skip drops its author's history up to its seq, whatever came first
     // within the step: deliveries at or below it are gone already.
     const floor = new Map<PeerId, number>();
@@ -287,7 +300,8 @@ export class PeerStore {
     const incarnation = step.incarnation !== undefined && step.incarnation > this.#incarnation
       ? step.incarnation
       : undefined;
-    if (delivered.length + skipped.length + seen.length === 0 && incarnation === undefined) return;
+    const changes = delivered.length + skipped.length + seen.length + heard.length;
+    if (changes === 0 && incarnation === undefined) return;
     this.#db.exec("BEGIN");
     try {
       for (const [author, seq] of floor) {
@@ -305,6 +319,7 @@ export class PeerStore {
       }
       const now = Date.now();
       for (const { id, addr } of seen) this.#rememberAddress.run(addr, id, now);
+      for (const { id, addr } of heard) this.#rememberHeardAddress.run(addr, id);
       if (incarnation !== undefined) {
         this.#setMeta("incarnation", String(incarnation));
         this.#incarnation = incarnation;
@@ -315,7 +330,7 @@ export class PeerStore {
       this.#countRows();
       throw new StoreError((error as Error).message, { cause: error });
     }
-    if (this.#rows > this.#historyMessagesMax || seen.length > 0) this.#prune();
+    if (this.#rows > this.#historyMessagesMax || seen.length + heard.length > 0) this.#prune();
   }
 
   /**

@@ -15,7 +15,7 @@ const message: ChatMessage = {
   signature: new Uint8Array(),
 };
 
-Deno.test("StoreRecorder commits a step's deliveries, skips and proven addresses (never merely heard ones) with the incarnation", () => {
+Deno.test("StoreRecorder commits a step's deliveries, skips and addresses (proven apart from merely heard) with the incarnation", () => {
   const steps: unknown[] = [];
   const store = { record: (step: unknown) => steps.push(step) } as unknown as PeerStore;
   const recorder = new StoreRecorder(store, () => assert.fail("no failure"));
@@ -30,6 +30,7 @@ Deno.test("StoreRecorder commits a step's deliveries, skips and proven addresses
     delivered: [message],
     skipped: [{ author: A, seq: 3 }],
     seen: [{ id: A, addr: "127.0.0.1:1" }],
+    heard: [{ id: B, addr: "10.9.9.9:1" }],
     incarnation: 7,
   }]);
   assert.equal(recorder.failure, undefined);

@@ -742,3 +742,19 @@ Deno.test("PeerStore.open(): an old peer.db next to a backup is left alone and r
     assert.ok((await Deno.lstat(`${dir}/peer.db`)).isFile);
   });
 });
+
+Deno.test("PeerStore: heard addresses come after every proven one, never replace one, and are pruned first", async () => {
+  await withTempDir(async (dir) => {
+    const options = { addressesMax: 3 };
+    await session(dir, (store) => {
+      store.record({ heard: [{ id: A, addr: "10.0.0.1:1" }, { id: B, addr: "10.0.0.2:1" }] });
+      store.record({ seen: [{ id: C, addr: "10.0.0.3:1" }] });
+      store.record({ heard: [{ id: C, addr: "10.0.0.3:1" }] }); // stays proven
+      store.record({ seen: [{ id: A, addr: "10.0.0.1:1" }, { id: B, addr: "10.0.0.4:1" }] });
+    }, options);
+    const restored = await session(dir, (_, r) => r, options) as { addresses: string[] };
+    assert.equal(restored.addresses.length, 3);
+    assert.ok(!restored.addresses.includes("10.0.0.2:1"), "the heard one went first");
+    assert.deepEqual(restored.addresses.toSorted(), ["10.0.0.1:1", "10.0.0.3:1", "10.0.0.4:1"]);
+  });
+});
