@@ -656,3 +656,20 @@ function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/**
+ * {@linkcode runAttack} for tests: a failure names the attack, the seed and
+ * the command that replays it.
+ */
+export function runAttackOrReplay(name: string, options: RunInsiderOptions): InsiderResult {
+  try {
+    return runAttack(name, options);
+  } catch (error) {
+    throw new Error(
+      `insider ${name} failed at seed ${options.seed} (replay: deno task sim --scenario insider --attack ${name} --nodes ${options.nodes} --seed ${options.seed}): ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
+  }
+}

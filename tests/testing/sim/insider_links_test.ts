@@ -1,20 +1,11 @@
 import assert from "node:assert/strict";
-import { type InsiderResult, runAttack } from "../../../testing/sim/insider.ts";
+import { type InsiderResult, runAttackOrReplay } from "../../../testing/sim/insider.ts";
 
 // What CI can afford: 16 honest peers against 12 hostile identities, two seeds.
 const SEEDS = [1, 2];
 
 function run(attack: string, seed: number): InsiderResult {
-  try {
-    return runAttack(attack, { nodes: 16, seed });
-  } catch (error) {
-    throw new Error(
-      `insider ${attack} failed at seed ${seed} (replay: deno task sim --scenario insider --attack ${attack} --nodes 16 --seed ${seed}): ${
-        (error as Error).message
-      }`,
-      { cause: error },
-    );
-  }
+  return runAttackOrReplay(attack, { nodes: 16, seed });
 }
 
 Deno.test("insider links: under forced joins by black holes every honest peer keeps honest links, and delivery stays whole", () => {

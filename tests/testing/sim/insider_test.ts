@@ -3,6 +3,7 @@ import {
   INSIDER_ATTACKS,
   type InsiderResult,
   runAttack,
+  runAttackOrReplay,
   type RunInsiderOptions,
 } from "../../../testing/sim/insider.ts";
 
@@ -22,18 +23,9 @@ function run(attack: string, seed: number): InsiderResult {
   const key = `${attack}/${seed}`;
   const known = results.get(key);
   if (known !== undefined) return known;
-  try {
-    const result = runAttack(attack, small(seed));
-    results.set(key, result);
-    return result;
-  } catch (error) {
-    throw new Error(
-      `insider ${attack} failed at seed ${seed} (replay: deno task sim --scenario insider --attack ${attack} --nodes 16 --seed ${seed}): ${
-        (error as Error).message
-      }`,
-      { cause: error },
-    );
-  }
+  const result = runAttackOrReplay(attack, small(seed));
+  results.set(key, result);
+  return result;
 }
 
 Deno.test("insider: without attackers every honest message is delivered everywhere, and the room settles", () => {
