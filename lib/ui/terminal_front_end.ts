@@ -5,13 +5,18 @@
  * @module
  */
 
-import * as readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { clockToObject } from "../causal/vector_clock.ts";
-import { nickProblem, textProblem } from "../wire/fields.ts";
+import { nickProblem } from "../wire/fields.ts";
+import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
 import type { PeerEvent } from "../runtime/peer_event.ts";
 import type { PeerService } from "../runtime/peer_service.ts";
 import { fingerprint, formatClockTime, sanitizeForTerminal } from "./display.ts";
+import { InputLine } from "./terminal/input_line.ts";
+import { mentions } from "./terminal/mention.ts";
+import { messageLines } from "./terminal/message_lines.ts";
+import { splitText } from "./terminal/message_split.ts";
+import { WarningDedupe } from "./terminal/warning_dedupe.ts";
 
 /** Help shown by `/help`. */
 export const TERMINAL_HELP = [
@@ -22,7 +27,19 @@ export const TERMINAL_HELP = [
   "  /nick NAME       change your nick",
   "  /help            this help",
   "  /quit, exit      leave the chat",
+  "Keys: Tab completes nicks and commands; Up/Down recall what you sent; Left/Right, Home/End",
+  "  (Ctrl-A/E), Ctrl-U/K cut before/after the cursor, Ctrl-W the word before; Ctrl-C quits, as",
+  "  does Ctrl-D on an empty line. A paste (newlines kept) is one message; text longer than a",
+  "  message holds (4096 bytes) is sent as several; a paste over 16384 bytes is refused.",
 ];
+
+/** The commands Tab completes: every `/word` that starts a line of {@linkcode TERMINAL_HELP}. */
+function helpCommands(): string[] {
+  return TERMINAL_HELP.flatMap((line) => line.match(/^\s+(\/[a-z]+)/i)?.[1] ?? []);
+}
+
+/** How often counts of repeated warnings are shown, in ms. */
+const WARNING_FLUSH_INTERVAL_MS = 5_000;
 
 /** Options of {@linkcode runTerminal}. */
 export interface TerminalOptions {
@@ -53,18 +70,21 @@ const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
 /** Starts the interactive UI for `peer`. */
 export function runTerminal(peer: PeerService, options: TerminalOptions): TerminalSession {
   const { output, color } = options;
-  const rl = readline.createInterface({
-    input: options.input,
-    output,
-    terminal: true,
-    historySize: 200,
-  });
   const nicks = new Map<string, string>();
   /** Authors found signing two versions of one message, and from which sequence number. */
   const equivocatingFrom = new Map<string, number>();
   const paint = (code: number, text: string) => (color ? `\x1b[38;5;${code}m${text}\x1b[0m` : text);
   const dim = (text: string) => (color ? `\x1b[2m${text}\x1b[0m` : text);
-  const prompt = () => rl.setPrompt(`${sanitizeForTerminal(peer.nick)}> `);
+  const promptText = () => `${sanitizeForTerminal(peer.nick)}> `;
+  const prompt = () => inputLine.setPrompt(promptText());
+  /** Nicks Tab completes: those seen so far. */
+  const knownNicks = (): string[] => [...new Set(nicks.values())];
+  const highlight = (text: string) => (color ? `\x1b[1;38;5;220m${text}\x1b[0m` : `» ${text}`);
+  const warnings = new WarningDedupe();
+  const flushWarnings = setInterval(() => {
+    for (const line of warnings.flush(Date.now())) print(dim(`! ${line}`));
+  }, WARNING_FLUSH_INTERVAL_MS);
+  Deno.unrefTimer(flushWarnings);
   const nameOf = (id: string) => {
     const nick = nicks.get(id);
     return nick === undefined
@@ -90,12 +110,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
   };
 
   /** Prints above the input line, then redraws the prompt and what was typed. */
-  const print = (line: string) => {
-    readline.clearLine(output, 0);
-    readline.cursorTo(output, 0);
-    output.write(`${line}\n`);
-    rl.prompt(true);
-  };
+  const print = (line: string) => inputLine.print(line);
 
   let stopping: Promise<void> | undefined;
   let finish!: () => void;
@@ -104,7 +119,8 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     stopping ??= (async () => {
       print(dim("Leaving…"));
       await peer.stop();
-      rl.close();
+      clearInterval(flushWarnings);
+      inputLine.close();
       finish();
     })();
   };
@@ -112,7 +128,8 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
   const runCommand = (line: string) => {
     const [word, ...args] = line.trim().split(/\s+/);
     const rest = line.trim().slice((word ?? "").length).trim();
-    switch (word) {
+    // Commands ignore case (/MSG = /msg); their arguments keep it.
+    switch (word?.toLowerCase()) {
       case "/quit":
       case "/exit":
         quit();
@@ -174,36 +191,44 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     }
   };
 
-  rl.on("line", (line: string) => {
-    // Erase the echoed input: the message comes back as a delivery.
-    readline.moveCursor(output, 0, -1);
-    readline.clearLine(output, 0);
+  /** An entered line (the input line has erased it: a message comes back as a delivery). */
+  const onLine = (line: string) => {
     if (stopping !== undefined) return;
     const text = line.trimEnd();
-    if (text === "") {
-      rl.prompt(true);
-      return;
-    }
+    if (text.trim() === "") return;
     if (text === "exit") return quit();
     if (text.startsWith("/")) return runCommand(text);
-    const problem = textProblem(text);
-    if (problem !== undefined) {
-      print(paint(203, `Not sent: ${problem}`));
+    if (!text.isWellFormed()) {
+      print(paint(203, "Not sent: text is not well-formed Unicode"));
       return;
+    }
+    // Longer than one message holds: sent as several, in order, cut at a newline or space.
+    const parts = splitText(text, DEFAULT_WIRE_LIMITS.textBytesMax);
+    if (parts.length > 1) {
+      print(dim(
+        `Long text: sent as ${parts.length} messages (at most ${DEFAULT_WIRE_LIMITS.textBytesMax} bytes each).`,
+      ));
     }
     const notSent = (error: unknown) =>
       print(paint(203, `Not sent: ${sanitizeForTerminal((error as Error).message)}`));
-    try {
-      peer.send(text).catch(notSent);
-    } catch (error) {
-      notSent(error);
+    for (const part of parts) {
+      try {
+        peer.send(part).catch(notSent);
+      } catch (error) {
+        notSent(error);
+      }
     }
-  });
-  rl.on("SIGINT", quit);
-  rl.on("close", quit);
+  };
 
-  prompt();
-  rl.prompt();
+  const inputLine = new InputLine({
+    input: options.input,
+    output,
+    prompt: promptText(),
+    onLine,
+    onQuit: quit,
+    completions: () => ({ commands: helpCommands(), nicks: knownNicks() }),
+    style: dim,
+  });
 
   return {
     done,
@@ -218,9 +243,10 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           const mine = m.author === peer.id ? dim(" (you)") : "";
           const from = equivocatingFrom.get(m.author);
           const mark = from !== undefined && m.seq >= from ? paint(203, "(?) ") : "";
-          print(
-            `${dim(formatClockTime(m.ts))} ${mark}${who}${mine}: ${sanitizeForTerminal(m.text)}`,
-          );
+          // A line that mentions your nick (someone else's) stands out.
+          const text = messageLines(m.text);
+          const said = m.author !== peer.id && mentions(m.text, peer.nick) ? highlight(text) : text;
+          print(`${dim(formatClockTime(m.ts))} ${mark}${who}${mine}: ${said}`);
           return;
         }
         case "equivocation": {
@@ -243,7 +269,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           const who = paint(colorOf(event.from), sanitizeForTerminal(event.nick));
           print(
             `${dim(formatClockTime(event.ts))} ${who}${dim(" → you (private):")} ${
-              sanitizeForTerminal(event.text)
+              messageLines(event.text)
             }`,
           );
           return;
@@ -262,7 +288,9 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           return;
         case "log":
           if (LOG_RANK[event.level] >= LOG_RANK[options.logLevel]) {
-            print(dim(`! ${sanitizeForTerminal(event.text)}`));
+            // The same warning again within a minute is counted, not shown.
+            const text = sanitizeForTerminal(event.text);
+            for (const line of warnings.offer(text, Date.now())) print(dim(`! ${line}`));
           }
           return;
       }

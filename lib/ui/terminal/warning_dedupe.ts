@@ -1,0 +1,92 @@
+/**
+ * Repeated warnings shown once, then counted: the first of a kind is shown at
+ * once; repeats within the window are only counted, and summed up in one line
+ * ("… (repeated 12 times in the last minute)") when the window closes. Pure:
+ * time comes in as `nowMs`. Bounded: at most `keysMax` kinds are remembered.
+ *
+ * @module
+ */
+
+/** How long repeats of a warning are counted instead of shown, in ms. */
+export const WARNING_REPEAT_WINDOW_MS = 60_000;
+
+/** How many different warnings are remembered at once (the oldest is forgotten first). */
+export const WARNING_KEYS_MAX = 256;
+
+/** Options of {@linkcode WarningDedupe}. */
+export interface WarningDedupeOptions {
+  /** Default {@linkcode WARNING_REPEAT_WINDOW_MS}. */
+  windowMs?: number;
+  /** Default {@linkcode WARNING_KEYS_MAX}. */
+  keysMax?: number;
+}
+
+interface Seen {
+  /** When it was last shown (or summed up). */
+  shownAtMs: number;
+  /** Repeats since then. */
+  repeats: number;
+}
+
+/** The words of a count of repeats. */
+function repeatedLine(text: string, repeats: number, windowMs: number): string {
+  const span = windowMs === 60_000
+    ? "the last minute"
+    : `the last ${Math.round(windowMs / 1000)} s`;
+  return `${text} (repeated ${repeats} ${repeats === 1 ? "time" : "times"} in ${span})`;
+}
+
+/** Decides which warnings to show, and when to sum up their repeats. */
+export class WarningDedupe {
+  readonly #windowMs: number;
+  readonly #keysMax: number;
+  readonly #seen = new Map<string, Seen>();
+
+  constructor(options: WarningDedupeOptions = {}) {
+    this.#windowMs = options.windowMs ?? WARNING_REPEAT_WINDOW_MS;
+    this.#keysMax = options.keysMax ?? WARNING_KEYS_MAX;
+    if (!(this.#windowMs > 0) || !Number.isSafeInteger(this.#keysMax) || this.#keysMax < 1) {
+      throw new RangeError(
+        `Cannot dedupe warnings: windowMs must be positive and keysMax at least 1, got ${this.#windowMs} and ${this.#keysMax}`,
+      );
+    }
+  }
+
+  /** How many different warnings are remembered now. */
+  get size(): number {
+    return this.#seen.size;
+  }
+
+  /**
+   * A warning `text` happened at `nowMs`: the lines to show now (the warning
+   * itself the first time in a window, a count of earlier repeats when their
+   * window has closed, or nothing while it is being counted).
+   */
+  offer(text: string, nowMs: number): string[] {
+    const seen = this.#seen.get(text);
+    if (seen === undefined || nowMs - seen.shownAtMs >= this.#windowMs) {
+      const lines = seen !== undefined && seen.repeats > 0
+        ? [repeatedLine(text, seen.repeats, this.#windowMs)]
+        : [];
+      this.#seen.delete(text);
+      this.#seen.set(text, { shownAtMs: nowMs, repeats: 0 });
+      if (this.#seen.size > this.#keysMax) {
+        this.#seen.delete(this.#seen.keys().next().value!);
+      }
+      return [...lines, text];
+    }
+    seen.repeats++;
+    return [];
+  }
+
+  /** The counts of repeats whose window has closed by `nowMs` (call it now and then). */
+  flush(nowMs: number): string[] {
+    const lines: string[] = [];
+    for (const [text, seen] of this.#seen) {
+      if (nowMs - seen.shownAtMs < this.#windowMs) continue;
+      if (seen.repeats > 0) lines.push(repeatedLine(text, seen.repeats, this.#windowMs));
+      this.#seen.delete(text);
+    }
+    return lines;
+  }
+}
