@@ -61,11 +61,11 @@ Deno.test({
       await mallory.send({ type: "send", text: HOSTILE });
       const shown = await tty.waitForLine((l) => l.text.includes("pwned"), WAIT_MS, "the message");
       assert.ok(
-        shown.text.includes(
-          "mallory: \ufffd]0;pwned\ufffd\ufffd[2J hi\ufffd\ufffdbob: send",
-        ),
+        shown.text.includes("mallory: \ufffd]0;pwned\ufffd\ufffd[2J hi\ufffd"),
         JSON.stringify(shown.text),
       );
+      // The newline is kept, and the next line is indented under a bar: never a line of its own.
+      await tty.waitForLine((l) => l.text.includes("  │ bob: send"), WAIT_MS, "the second line");
       const output = tty.lines.map((l) => l.text).join("\n");
       assert.ok(
         !output.includes("\u001b]0;"),
