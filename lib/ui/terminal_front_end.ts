@@ -79,7 +79,8 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
   const prompt = () => inputLine.setPrompt(promptText());
   /** Nicks Tab completes: those seen so far. */
   const knownNicks = (): string[] => [...new Set(nicks.values())];
-  const highlight = (text: string) => (color ? `\x1b[1;38;5;220m${text}\x1b[0m` : `» ${text}`);
+  /** A mention of you: bold yellow, or without colours a `»` before the line. */
+  const highlight = (text: string) => (color ? `\x1b[1;38;5;220m${text}\x1b[0m` : text);
   const warnings = new WarningDedupe();
   const flushWarnings = setInterval(() => {
     for (const line of warnings.flush(Date.now())) print(dim(`! ${line}`));
@@ -245,8 +246,10 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           const mark = from !== undefined && m.seq >= from ? paint(203, "(?) ") : "";
           // A line that mentions your nick (someone else's) stands out.
           const text = messageLines(m.text);
-          const said = m.author !== peer.id && mentions(m.text, peer.nick) ? highlight(text) : text;
-          print(`${dim(formatClockTime(m.ts))} ${mark}${who}${mine}: ${said}`);
+          const mentioned = m.author !== peer.id && mentions(m.text, peer.nick);
+          const said = mentioned ? highlight(text) : text;
+          const flag = mentioned && !color ? "» " : "";
+          print(`${flag}${dim(formatClockTime(m.ts))} ${mark}${who}${mine}: ${said}`);
           return;
         }
         case "equivocation": {
