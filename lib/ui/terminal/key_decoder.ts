@@ -118,6 +118,8 @@ function escapeLength(input: string): number {
 export class KeyDecoder {
   #pending = "";
   #inPaste = false;
+  /** An over-long CSI sequence is being skipped up to its final byte. */
+  #skippingSequence = false;
 
   /** Whether a bracketed paste has started and not ended. */
   get inPaste(): boolean {
@@ -129,6 +131,14 @@ export class KeyDecoder {
     const events: KeyEvent[] = [];
     let input = this.#pending + chunk;
     this.#pending = "";
+    if (this.#skippingSequence) {
+      let i = 0;
+      while (i < input.length && input.charCodeAt(i) >= 0x20 && input.charCodeAt(i) <= 0x3f) i++;
+      if (i === input.length) return events;
+      const code = input.charCodeAt(i);
+      input = input.slice(code >= 0x40 && code <= 0x7e ? i + 1 : i);
+      this.#skippingSequence = false;
+    }
     while (input.length > 0) {
       if (this.#inPaste) {
         const end = input.indexOf(PASTE_END);
@@ -151,8 +161,9 @@ export class KeyDecoder {
         const length = escapeLength(input);
         if (length === 0) {
           if (input.length > ESCAPE_CHARS_MAX) {
-            input = input.slice(1); // not a sequence we know: drop the ESC
-            continue;
+            // No key is this long: skip it, including what of it is still to come.
+            this.#skippingSequence = true;
+            return events;
           }
           this.#pending = input;
           return events;
