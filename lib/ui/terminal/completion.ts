@@ -66,7 +66,8 @@ export function completeWord(
     const suffix = !isCommand && isFirstWord ? ": " : " ";
     return { draft: replace(matches[0]! + suffix), candidates: [] };
   }
-  const prefix = commonPrefix(matches);
+  // What was typed keeps its case; the rest is cased as the first candidate.
+  const prefix = word + commonPrefix(matches).slice(word.length);
   return {
     draft: prefix.length > word.length ? replace(prefix) : draft,
     candidates: matches,

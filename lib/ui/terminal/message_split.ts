@@ -33,9 +33,10 @@ export function splitText(text: string, bytesMax: number): string[] {
     // The longest prefix of whole graphemes within the allowance.
     let end = 0;
     let bytes = 0;
-    const fitting = graphemes(rest.slice(0, bytesMax));
-    // The last grapheme of a cut window may be cut itself (a base without its marks).
-    if (fitting.length > 1 && bytesMax < rest.length) fitting.pop();
+    // A UTF-16 unit is at least one byte: what fits is within the first bytesMax units. One
+    // more is read, and the last grapheme dropped, as the cut may fall inside it.
+    const fitting = graphemes(rest.slice(0, bytesMax + 1));
+    if (bytesMax + 1 < rest.length || fitting.join("").length > bytesMax) fitting.pop();
     for (const grapheme of fitting) {
       const size = utf8Bytes(grapheme);
       if (bytes + size > bytesMax) break;
