@@ -134,6 +134,11 @@ export class InputLine {
     this.#render();
   }
 
+  /** Whether all input read so far has been handled (none waits to be decoded). */
+  get idle(): boolean {
+    return this.#queue.length === 0 && !this.#scheduled;
+  }
+
   /** The draft being typed. */
   get draft(): Draft {
     return this.#draft;
