@@ -26,6 +26,7 @@ export class VtScreen {
   row = 0;
   column = 0;
   #pendingWrap = false;
+  #saved: [number, number] = [0, 0];
 
   constructor(columns: number, rows: number) {
     this.columns = columns;
@@ -61,6 +62,13 @@ export class VtScreen {
     let i = 0;
     while (i < text.length) {
       const char = text[i]!;
+      if (char === "\x1b" && (text[i + 1] === "7" || text[i + 1] === "8")) {
+        if (text[i + 1] === "7") this.#saved = [this.row, this.column];
+        else [this.row, this.column] = this.#saved;
+        this.#pendingWrap = false;
+        i += 2;
+        continue;
+      }
       if (char === "\x1b") {
         // deno-lint-ignore no-control-regex
         const match = /^\x1b\[([?0-9;]*)([A-Za-z~])/.exec(text.slice(i));
@@ -111,6 +119,9 @@ export class VtScreen {
     switch (final) {
       case "A":
         this.row = Math.max(0, this.row - n);
+        break;
+      case "B":
+        this.row = Math.min(this.rows - 1, this.row + n);
         break;
       case "C":
         this.column = Math.min(this.columns - 1, this.column + n);

@@ -115,6 +115,9 @@ for (const columns of [40, 80]) {
           );
           assert.deepEqual(await ann.cursor(), [(5 + draft.length) % columns, top + 2]);
 
+          const history = await ann.transcript();
+          assert.equal(history.filter((r) => r.startsWith("ann>")).length, 1, "no stray prompt");
+
           await ann.keys("Enter");
           await mallory.waitFor((l) => l.type === "message" && l.text === draft);
         } finally {
@@ -237,6 +240,43 @@ Deno.test({
         const direct = await mallory.waitFor((l) => l.type === "direct");
         assert.equal(direct.text, "psst");
         assert.equal(direct.from, annId);
+      } finally {
+        await ann.close();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: `terminal: a resize from 80 to 40 columns re-wraps the draft at the new width${TMUX_NOTE}`,
+  ignore: NO_TMUX,
+  async fn() {
+    await withProcesses(async (group) => {
+      const { ann, mallory } = await startRoom(group, 80, 20);
+      try {
+        const draft = "resize me please ".repeat(9).trimEnd();
+        await ann.type(draft);
+        await ann.waitForScreen(
+          (s) => s.includes(chunks(`ann> ${draft}`, 80).at(-1)!),
+          "the draft",
+        );
+        await ann.tmux("resize-window", "-x", "40");
+        const expected = chunks(`ann> ${draft}`, 40);
+        const screen = await ann.waitForScreen(
+          (s) => s.some((r) => r === expected[0]),
+          "the draft wrapped at 40 columns",
+        );
+        const top = screen.findIndex((r) => r.startsWith("ann> "));
+        assert.deepEqual(screen.slice(top, top + expected.length), expected, screen.join("\n"));
+        assert.ok(screen.slice(top + expected.length).every((r) => r === ""), screen.join("\n"));
+        await mallory.send({ type: "send", text: "after the resize" });
+        const after = await ann.waitForScreen(
+          (s) => s.some((r) => r.includes("mallory: after the resize")),
+          "a message after the resize",
+        );
+        const newTop = after.findIndex((r) => r.startsWith("ann> "));
+        assert.deepEqual(after.slice(newTop, newTop + expected.length), expected, after.join("\n"));
+        assert.equal(after.filter((r) => r.startsWith("ann> ")).length, 1, after.join("\n"));
       } finally {
         await ann.close();
       }

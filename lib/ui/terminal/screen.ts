@@ -110,13 +110,22 @@ export function layoutDraft(
 const CSI = "\x1b[";
 
 /**
+ * Clears from the start of the current row to the end of the screen. Not a
+ * plain ED (`CSI J`): at the top-left corner tmux turns that into "clear
+ * screen" and pushes the screen into its scrollback, leaving a copy of the
+ * prompt there on every redraw. So: erase this row (`CSI K`), then save the
+ * cursor, step down a row, erase to the end of the screen, and come back.
+ */
+const CLEAR_TO_END = `${CSI}K\x1b7${CSI}B${CSI}J\x1b8`;
+
+/**
  * Draws `view` from the start of the current row (erased to the end of the
  * screen first), leaving the cursor where the view says.
  */
 export function drawView(view: DraftView): string {
   const lastRow = view.rows.length - 1;
   const up = lastRow - view.cursorRow;
-  return `\r${CSI}J${view.rows.join("\r\n")}\r${up > 0 ? `${CSI}${up}A` : ""}${
+  return `\r${CLEAR_TO_END}${view.rows.join("\r\n")}\r${up > 0 ? `${CSI}${up}A` : ""}${
     view.cursorColumn > 0 ? `${CSI}${view.cursorColumn}C` : ""
   }`;
 }
@@ -127,7 +136,7 @@ export function drawView(view: DraftView): string {
  * resize, the row the terminal has moved it to).
  */
 export function eraseView(cursorRow: number): string {
-  return `\r${cursorRow > 0 ? `${CSI}${cursorRow}A` : ""}${CSI}J`;
+  return `\r${cursorRow > 0 ? `${CSI}${cursorRow}A` : ""}${CLEAR_TO_END}`;
 }
 
 /**

@@ -87,9 +87,11 @@ Deno.test("drawView(), eraseView() and linesAbove(): lines printed above leave t
       fc.array(fc.string({ unit: fc.constantFrom("m", " ", "界"), maxLength: 90 }), {
         maxLength: 6,
       }),
-      (columns, draft, printed) => {
-        const screen = new VtScreen(columns, 100);
-        const view = layoutDraft("me> ", draft, draft.length, { columns });
+      fc.integer({ min: 2, max: 30 }),
+      (columns, draft, printed, rows) => {
+        // Small screens too: the draft at the bottom row, lines scrolling into the scrollback.
+        const screen = new VtScreen(columns, rows);
+        const view = layoutDraft("me> ", draft, draft.length, { columns, rowsMax: rows - 1 });
         screen.write(drawView(view));
         for (const line of printed) {
           screen.write(eraseView(view.cursorRow) + linesAbove(line) + drawView(view));
@@ -97,7 +99,7 @@ Deno.test("drawView(), eraseView() and linesAbove(): lines printed above leave t
         // What was printed, wrapped as a terminal does, then the draft's rows below it,
         // the cursor on the view's cell.
         const all = [...screen.scrollback, ...screen.lines];
-        const draftTop = screen.row - view.cursorRow;
+        const draftTop = screen.scrollback.length + screen.row - view.cursorRow;
         assert.deepEqual(all.slice(0, draftTop), printed.flatMap((line) => wrapped(line, columns)));
         assert.deepEqual(
           all.slice(draftTop, draftTop + view.rows.length),
