@@ -17,7 +17,11 @@ export class InputHistory {
   #index = 0;
   #draft = "";
 
-  /** @param entriesMax Default {@linkcode INPUT_HISTORY_ENTRIES_MAX}. */
+  /**
+   * An empty history.
+   *
+   * @param entriesMax Default {@linkcode INPUT_HISTORY_ENTRIES_MAX}.
+   */
   constructor(entriesMax: number = INPUT_HISTORY_ENTRIES_MAX) {
     if (!Number.isSafeInteger(entriesMax) || entriesMax < 1) {
       throw new RangeError(

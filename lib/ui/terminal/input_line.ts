@@ -118,6 +118,7 @@ export class InputLine {
   readonly #onEnd = () => this.#options.onQuit();
   readonly #onResize = () => this.#resize();
 
+  /** Takes over `input` (raw mode, bracketed paste) and draws the prompt. */
   constructor(options: InputLineOptions) {
     this.#options = options;
     this.#input = options.input;

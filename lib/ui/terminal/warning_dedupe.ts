@@ -42,6 +42,7 @@ export class WarningDedupe {
   readonly #keysMax: number;
   readonly #seen = new Map<string, Seen>();
 
+  /** Nothing seen yet. */
   constructor(options: WarningDedupeOptions = {}) {
     this.#windowMs = options.windowMs ?? WARNING_REPEAT_WINDOW_MS;
     this.#keysMax = options.keysMax ?? WARNING_KEYS_MAX;
