@@ -1,8 +1,9 @@
 /**
  * Repeated warnings shown once, then counted: the first of a kind is shown at
- * once; repeats within the window are only counted, and summed up in one line
- * ("… (repeated 12 times in the last minute)") when the window closes. Pure:
- * time comes in as `nowMs`. Bounded: at most `keysMax` kinds are remembered.
+ * once; repeats are only counted, and summed up in one line per window
+ * ("… (repeated 12 times in the last minute)") for as long as they go on. A
+ * warning quiet for a whole window is forgotten. Pure: time comes in as
+ * `nowMs`. Bounded: at most `keysMax` kinds are remembered.
  *
  * @module
  */
@@ -22,9 +23,9 @@ export interface WarningDedupeOptions {
 }
 
 interface Seen {
-  /** When it was last shown (or summed up). */
-  shownAtMs: number;
-  /** Repeats since then. */
+  /** When its current window began: when it was shown, or its repeats last counted. */
+  windowStartMs: number;
+  /** Repeats in the current window. */
   repeats: number;
 }
 
@@ -59,34 +60,49 @@ export class WarningDedupe {
   }
 
   /**
-   * A warning `text` happened at `nowMs`: the lines to show now (the warning
-   * itself the first time in a window, a count of earlier repeats when their
-   * window has closed, or nothing while it is being counted).
+   * A warning `text` happened at `nowMs`: the lines to show now — the warning
+   * itself when it is news, a count of its repeats when their window has
+   * closed (this one then counts in the next window), or nothing while it is
+   * being counted.
    */
   offer(text: string, nowMs: number): string[] {
     const seen = this.#seen.get(text);
-    if (seen === undefined || nowMs - seen.shownAtMs >= this.#windowMs) {
-      const lines = seen !== undefined && seen.repeats > 0
-        ? [repeatedLine(text, seen.repeats, this.#windowMs)]
-        : [];
-      this.#seen.delete(text);
-      this.#seen.set(text, { shownAtMs: nowMs, repeats: 0 });
-      if (this.#seen.size > this.#keysMax) {
-        this.#seen.delete(this.#seen.keys().next().value!);
-      }
-      return [...lines, text];
+    if (seen === undefined) {
+      this.#seen.set(text, { windowStartMs: nowMs, repeats: 0 });
+      if (this.#seen.size > this.#keysMax) this.#seen.delete(this.#seen.keys().next().value!);
+      return [text];
     }
-    seen.repeats++;
-    return [];
+    if (nowMs - seen.windowStartMs < this.#windowMs) {
+      seen.repeats++;
+      return [];
+    }
+    if (seen.repeats === 0) {
+      // A quiet window went by: it is news again.
+      seen.windowStartMs = nowMs;
+      return [text];
+    }
+    const line = repeatedLine(text, seen.repeats, this.#windowMs);
+    seen.windowStartMs = nowMs;
+    seen.repeats = 1;
+    return [line];
   }
 
-  /** The counts of repeats whose window has closed by `nowMs` (call it now and then). */
+  /**
+   * The counts of repeats whose window has closed by `nowMs` (call it now and
+   * then). A warning still repeating stays counted, one line per window; one
+   * that was quiet for a whole window is forgotten, and is news next time.
+   */
   flush(nowMs: number): string[] {
     const lines: string[] = [];
     for (const [text, seen] of this.#seen) {
-      if (nowMs - seen.shownAtMs < this.#windowMs) continue;
-      if (seen.repeats > 0) lines.push(repeatedLine(text, seen.repeats, this.#windowMs));
-      this.#seen.delete(text);
+      if (nowMs - seen.windowStartMs < this.#windowMs) continue;
+      if (seen.repeats === 0) {
+        this.#seen.delete(text);
+        continue;
+      }
+      lines.push(repeatedLine(text, seen.repeats, this.#windowMs));
+      seen.windowStartMs = nowMs;
+      seen.repeats = 0;
     }
     return lines;
   }
