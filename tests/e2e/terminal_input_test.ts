@@ -171,6 +171,10 @@ Deno.test({
           !mallory.jsonLines.some((l) => l.type === "peer-down" && l.id === annId),
           "mallory never reported ann down",
         );
+        assert.ok(
+          !(await ann.transcript()).some((r) => r.includes("is down")),
+          "ann never reported mallory down",
+        );
       } finally {
         await ann.close();
       }
@@ -240,6 +244,11 @@ Deno.test({
         const direct = await mallory.waitFor((l) => l.type === "direct");
         assert.equal(direct.text, "psst");
         assert.equal(direct.from, annId);
+        // Up recalls what was sent, newest first.
+        await ann.keys("Up");
+        await ann.waitForScreen((s) => s.includes("ann> /msg mallory psst"), "the recalled line");
+        await ann.keys("Up");
+        await ann.waitForScreen((s) => s.includes("ann> mallory: yes"), "the line before");
       } finally {
         await ann.close();
       }
