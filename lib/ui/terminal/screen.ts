@@ -19,7 +19,7 @@ export interface DraftView {
   readonly cursorRow: number;
   /** The cursor's column in that row (0-based, less than the width). */
   readonly cursorColumn: number;
-  /** How many rows above the first shown were cut (the draft was taller than the screen). */
+  /** How many rows of the draft are not shown (it was taller than `rowsMax`). */
   readonly rowsHidden: number;
 }
 
@@ -32,7 +32,8 @@ function drawnAs(grapheme: string): string {
 
 /**
  * Lays `prompt` and `text` out in rows of `columns`, with the cursor at
- * UTF-16 offset `cursor` of `text`; at most `rowsMax` rows are kept, those
+ * UTF-16 offset `cursor` of `text`; at most `rowsMax` rows are kept: a first
+ * row saying how many are hidden above and below, then those around the cursor
  * around the cursor.
  *
  * @example
@@ -98,12 +99,26 @@ export function layoutDraft(
   while (rows.length <= cursorRow) rows.push("");
   const rowsMax = Math.max(1, Math.floor(options.rowsMax ?? Infinity));
   if (rows.length <= rowsMax) return { rows, cursorRow, cursorColumn, rowsHidden: 0 };
-  const first = Math.min(Math.max(0, cursorRow - rowsMax + 1), rows.length - rowsMax);
+  // The first row says what is hidden; the others show the rows around the cursor.
+  const shown = Math.max(1, rowsMax - 1);
+  const first = Math.min(Math.max(0, cursorRow - shown + 1), rows.length - shown);
+  const window = rows.slice(first, first + shown);
+  const hidden = rows.length - shown;
+  if (rowsMax === 1) {
+    return { rows: window, cursorRow: cursorRow - first, cursorColumn, rowsHidden: hidden };
+  }
+  const below = rows.length - first - shown;
+  const count = (n: number, where: string) =>
+    n === 0 ? [] : [`${n} row${n === 1 ? "" : "s"} ${where}`];
+  const note = `… ${[...count(first, "above"), ...count(below, "below")].join(", ")}`.slice(
+    0,
+    columns,
+  );
   return {
-    rows: rows.slice(first, first + rowsMax),
-    cursorRow: cursorRow - first,
+    rows: [note, ...window],
+    cursorRow: cursorRow - first + 1,
     cursorColumn,
-    rowsHidden: first,
+    rowsHidden: hidden,
   };
 }
 

@@ -68,15 +68,22 @@ Deno.test("layoutDraft() starts a row at a newline of the draft and shows contro
   assert.deepEqual([view.cursorRow, view.cursorColumn], [1, 0]);
 });
 
-Deno.test("layoutDraft() shows at most rowsMax rows, those around the cursor", () => {
-  const text = "x".repeat(100);
-  const atEnd = layoutDraft("", text, 100, { columns: 10, rowsMax: 3 });
-  assert.deepEqual(atEnd.rows, ["xxxxxxxxxx", "xxxxxxxxxx", ""]);
+Deno.test("layoutDraft() shows at most rowsMax rows: what is hidden, then the rows around the cursor", () => {
+  const text = "x".repeat(95) + "end";
+  const atEnd = layoutDraft("", text, text.length, { columns: 10, rowsMax: 3 });
+  assert.deepEqual(atEnd.rows, ["… 8 rows a", "xxxxxxxxxx", "xxxxxend"]);
   assert.equal(atEnd.rowsHidden, 8);
-  assert.equal(atEnd.cursorRow, 2);
-  const atStart = layoutDraft("", text, 0, { columns: 10, rowsMax: 3 });
-  assert.equal(atStart.rowsHidden, 0);
-  assert.deepEqual([atStart.cursorRow, atStart.cursorColumn], [0, 0]);
+  assert.deepEqual([atEnd.cursorRow, atEnd.cursorColumn], [2, 8]);
+  const atStart = layoutDraft("", text, 0, { columns: 30, rowsMax: 3 });
+  assert.deepEqual(atStart.rows, ["… 2 rows below", "x".repeat(30), "x".repeat(30)]);
+  assert.deepEqual([atStart.cursorRow, atStart.cursorColumn], [1, 0]);
+  assert.equal(layoutDraft("", text, 0, { columns: 10, rowsMax: 1 }).rows.length, 1);
+  const middle = layoutDraft("", text, 45, { columns: 10, rowsMax: 4 });
+  assert.deepEqual(middle.rows[0], "… 2 rows a");
+  assert.deepEqual(
+    layoutDraft("", text, 45, { columns: 40, rowsMax: 2 }).rows[0],
+    "… 1 row above, 1 row below",
+  );
 });
 
 Deno.test("drawView(), eraseView() and linesAbove(): lines printed above leave the draft intact on a VT screen", () => {
