@@ -16,6 +16,7 @@ import {
   UsageError,
   VERSION,
 } from "./lib/cli/parse_cli.ts";
+import { invocationOf } from "./lib/cli/invocation.ts";
 import { ListenError, parseListenAddress } from "./lib/runtime/listen.ts";
 import {
   type BootstrapService,
@@ -79,18 +80,22 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "bootstrap":
         return await runBootstrap(command);
       case "id": {
+        if (!command.create && !(await exists(`${command.dataDir}/${IDENTITY_KEY_FILE}`))) {
+          // Never create what was not asked for: a typo in --nick would leave a directory.
+          return fail(
+            `No identity in ${command.dataDir}: a peer creates one on its first run (or add --create)`,
+          );
+        }
         const { identity } = await openDataDir(command.dataDir);
         stdout.line(identity!.id);
         return 0;
       }
       case "room-key": {
-        await generateRoomKeyFile(command.path).catch((error) => {
-          throw new SetupError(`Cannot write ${command.path}: ${(error as Error).message}`);
-        });
+        await writeRoomKey(command.path, command.force);
         stderr.line(
           `Wrote a new room key to ${command.path} (mode 0600). Share it only with members,`,
         );
-        stderr.line(`who join with:  deno task peer --room NAME --key-file ${command.path}`);
+        stderr.line(`who join with:  ${run("peer")} --room NAME --key-file ${command.path}`);
         return 0;
       }
     }
@@ -115,10 +120,19 @@ async function runPeer(command: PeerCommand): Promise<number> {
       // Nobody home: this peer founds the network and is its bootstrap.
       const host = parseListenAddress(command.listen).hostname;
       const port = parseAddress(DEFAULT_BOOTSTRAP).port;
+      const listen = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
       ownBootstrap = await startBootstrap({
-        listen: host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
+        listen,
         onEvent: logTo(command.logLevel, "bootstrap"),
         ...(room === undefined ? { insecure: true } : { room }),
+      }).catch((error) => {
+        // Not the --listen address: name the one that failed, and why this peer wanted it.
+        if (!(error instanceof ListenError)) throw error;
+        throw new SetupError(
+          `Cannot start a bootstrap on ${listen} to found a new network (none answered at ${DEFAULT_BOOTSTRAP}): ${
+            error.message.replace(`Cannot listen on ${listen}: `, "")
+          }; give --bootstrap HOST:PORT to join an existing one`,
+        );
       });
       bootstraps = [ownBootstrap.addr];
     }
@@ -161,7 +175,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     roomNotice(command.room, room),
     ...(ownBootstrap === undefined ? [] : [
       `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: this peer started a new network and serves as its bootstrap.`,
-      `Others join with:  deno task peer --bootstrap ${ownBootstrap.addr}${
+      `Others join with:  ${run("peer")} --bootstrap ${ownBootstrap.addr}${
         roomFlags(command)
       } --nick NAME`,
     ]),
@@ -249,7 +263,7 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
     );
     stderr.line(roomNotice(command.room, room));
     stderr.line(
-      `Peers join with:  deno task peer --bootstrap ${bootstrap.addr}${
+      `Peers join with:  ${run("peer")} --bootstrap ${bootstrap.addr}${
         roomFlags(command)
       } --nick NAME`,
     );
@@ -423,6 +437,54 @@ function roomFlags(
 /** The room fields of a `ready` line. */
 function roomFields(name: string, room: RoomKey | undefined): Record<string, unknown> {
   return { room: name, secure: room !== undefined, public: room?.isPublic ?? true };
+}
+
+/** The command that runs `subcommand` the way this process was started (for hints). */
+function run(subcommand: string): string {
+  let cwd = "";
+  try {
+    cwd = Deno.cwd();
+  } catch {
+    // No read permission: paths are printed in full.
+  }
+  return invocationOf(subcommand, {
+    execPath: Deno.execPath(),
+    mainModule: Deno.mainModule,
+    cwd,
+    denoVersion: Deno.version.deno,
+    path: envVar("PATH"),
+    initCwd: envVar("INIT_CWD"),
+    userAgent: envVar("npm_config_user_agent"),
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
+
+/** Writes a new room key at `path`; an existing file only with `force`. */
+async function writeRoomKey(path: string, force: boolean): Promise<void> {
+  const existing = await Deno.lstat(path).catch(() => undefined);
+  if (existing !== undefined && !existing.isFile) {
+    throw new SetupError(`Cannot write ${path}: it exists and is not a regular file`);
+  }
+  try {
+    // Removed first, so that the new file is created owner-only whatever the old one's mode.
+    if (force && existing !== undefined) await Deno.remove(path);
+    await generateRoomKeyFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) {
+      throw new SetupError(
+        `Cannot write ${path}: the file exists (it may be a room's key in use); choose another path, or add --force to replace it`,
+      );
+    }
+    const why = error instanceof Deno.errors.NotFound
+      ? "no such directory"
+      : error instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : (error as Error).message;
+    throw new SetupError(`Cannot write ${path}: ${why}`);
+  }
 }
 
 /** Setting up failed for a reason the user can fix; its message says what. */

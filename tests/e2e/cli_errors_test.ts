@@ -191,7 +191,10 @@ async function foundAndJoin(): Promise<void> {
       `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: this peer started a new network and serves as its bootstrap.`,
     );
     await founder.waitForStderr(
-      `Others join with:  deno task peer --bootstrap ${DEFAULT_BOOTSTRAP} --nick NAME`,
+      // The command as this test ran it (`deno run … main.ts`), not `deno task`.
+      `Others join with:  ${
+        /[\\/]_npx[\\/]/.test(Deno.execPath()) ? `npx -y deno@${Deno.version.deno}` : "deno"
+      } run -A main.ts peer --bootstrap ${DEFAULT_BOOTSTRAP} --nick NAME`,
     );
     // Another peer without --bootstrap now finds the founder's bootstrap and joins.
     const joiner = group.spawnMain(
