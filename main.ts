@@ -27,9 +27,12 @@ import {
 } from "./lib/runtime/mod.ts";
 import {
   COMMAND_LINE_BYTES_MAX,
+  errorJson,
   eventJson,
+  InvalidCommandError,
   type JsonCommand,
   parseJsonCommand,
+  rememberNick,
   runBootstrapCommand,
   runPeerCommand,
 } from "./lib/ui/json_front_end.ts";
@@ -139,6 +142,8 @@ async function runPeer(command: PeerCommand): Promise<number> {
   }
   let terminal: TerminalSession | undefined;
   const log = logTo(command.logLevel, "peer");
+  /** JSON mode: nicks seen in chat, for `direct` by nick and nicks in `peers`. */
+  const seenNicks = new Map<string, string>();
   const tag = await roomTagOf(room, command.room);
   const { identity, store, newIdentity } = await openDataDir(command.dataDir, { roomTag: tag });
   const peer = await startPeer({
@@ -161,6 +166,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     },
     onEvent: (event) => {
       if (command.json) {
+        rememberNick(seenNicks, event);
         const line = eventJson(event);
         if (line !== undefined) stdout.line(line);
         else log(event);
@@ -196,7 +202,9 @@ async function runPeer(command: PeerCommand): Promise<number> {
       }),
     );
     for (const line of joinHint) stderr.line(line);
-    await jsonSession((c) => runPeerCommand(c, peer, stdout), stopAll, { quitAtEndOfInput: true });
+    await jsonSession((c) => runPeerCommand(c, peer, stdout, { nicks: seenNicks }), stopAll, {
+      quitAtEndOfInput: true,
+    });
   } else if (Deno.stdin.isTerminal()) {
     // Loaded only here: the terminal pulls in Node's readline and streams,
     // which a JSON-mode or scripted peer need not pay for in memory.
@@ -291,11 +299,11 @@ async function jsonSession(
   const input = (async () => {
     try {
       const onTooLong = (bytes: number) =>
-        stdout.line(JSON.stringify({
-          type: "error",
-          error:
+        stdout.line(
+          errorJson(
             `Invalid command: the line is longer than ${COMMAND_LINE_BYTES_MAX} bytes (${bytes})`,
-        }));
+          ),
+        );
       for await (
         const line of readLines(Deno.stdin.readable, COMMAND_LINE_BYTES_MAX, { onTooLong })
       ) {
@@ -304,7 +312,8 @@ async function jsonSession(
         try {
           command = parseJsonCommand(line);
         } catch (error) {
-          stdout.line(JSON.stringify({ type: "error", error: (error as Error).message }));
+          const ref = error instanceof InvalidCommandError ? error.ref : undefined;
+          stdout.line(errorJson((error as Error).message, ref));
           continue;
         }
         let goOn: boolean;
@@ -312,7 +321,7 @@ async function jsonSession(
           goOn = await run(command);
         } catch (error) {
           // A command that cannot be carried out now (sending after a disk failure, say).
-          stdout.line(JSON.stringify({ type: "error", error: (error as Error).message }));
+          stdout.line(errorJson((error as Error).message, command.ref));
           continue;
         }
         if (!goOn) {

@@ -13,9 +13,42 @@ import type { PeerService } from "../runtime/peer_service.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import { isPeerId, nickProblem, textProblem } from "../wire/fields.ts";
 import type { LineWriter } from "./line_writer.ts";
+import { type NamedPeer, resolvePeerName } from "./peer_names.ts";
 
 /** Longest stdin command line accepted. */
 export const COMMAND_LINE_BYTES_MAX = 64 * 1024;
+
+/** Longest `ref` string a command may carry (it is echoed in the answer). */
+export const COMMAND_REF_CHARS_MAX = 256;
+
+/** Authors whose nick (seen in chat) the JSON front end keeps for `direct` and `peers`. */
+export const SEEN_NICKS_MAX = 4_096;
+
+/**
+ * What a script attaches to a command to match the answer to it: a string
+ * of at most {@linkcode COMMAND_REF_CHARS_MAX} characters or a finite number,
+ * echoed as is.
+ */
+export type CommandRef = string | number;
+
+/** A stdin command line that cannot be carried out; `ref` is the command's, if it had a valid one. */
+export class InvalidCommandError extends TypeError {
+  /** Always `"InvalidCommandError"`. */
+  override name = "InvalidCommandError";
+  /** The `ref` of the command, to echo in the `error` line. */
+  readonly ref: CommandRef | undefined;
+
+  /** An error with a one-line `message` for the `error` line. */
+  constructor(message: string, ref?: CommandRef) {
+    super(message);
+    this.ref = ref;
+  }
+}
+
+/** The `error` line answering a command (with its `ref` when it had one). */
+export function errorJson(message: string, ref?: CommandRef): string {
+  return JSON.stringify({ type: "error", error: message, ...(ref === undefined ? {} : { ref }) });
+}
 
 /**
  * The `message` line for one delivery. `at` is when this node delivered it
@@ -98,20 +131,27 @@ export function eventLine(event: PeerEvent): Record<string, unknown> | undefined
   }
 }
 
-/** What a stdin command asks for once parsed. */
+/**
+ * What a stdin command asks for once parsed. `to` of `direct` is a peer id,
+ * a nick or an id prefix, resolved when the command runs.
+ */
 export type JsonCommand =
-  | { readonly type: "send"; readonly text: string }
-  | { readonly type: "direct"; readonly to: string; readonly text: string }
-  | { readonly type: "peers" }
-  | { readonly type: "clock" }
-  | { readonly type: "stats" }
-  | { readonly type: "nick"; readonly nick: string }
-  | { readonly type: "quit" };
+  & (
+    | { readonly type: "send"; readonly text: string }
+    | { readonly type: "direct"; readonly to: string; readonly text: string }
+    | { readonly type: "peers" }
+    | { readonly type: "clock" }
+    | { readonly type: "stats" }
+    | { readonly type: "nick"; readonly nick: string }
+    | { readonly type: "quit" }
+  )
+  & { readonly ref?: CommandRef };
 
 /**
  * Parses one stdin line.
  *
- * @throws {TypeError} with a message fit for an `error` line.
+ * @throws {InvalidCommandError} (a TypeError) with a message fit for an
+ * `error` line, and the command's `ref` when it had a valid one.
  */
 export function parseJsonCommand(line: string): JsonCommand {
   let value: unknown;
@@ -124,46 +164,99 @@ export function parseJsonCommand(line: string): JsonCommand {
     throw new TypeError("Invalid command: expected a JSON object");
   }
   const command = value as Record<string, unknown>;
+  const ref = refOf(command.ref);
+  const withRef = ref === undefined ? {} : { ref };
+  const invalid = (message: string) => new InvalidCommandError(message, ref);
+  const checkText = (type: string): string => {
+    if (typeof command.text !== "string") throw invalid(`Invalid ${type}: text must be a string`);
+    if (command.text.trim() === "") throw invalid(`Invalid ${type}: text is empty`);
+    const problem = textProblem(command.text);
+    if (problem !== undefined) throw invalid(`Invalid ${type}: ${problem}`);
+    return command.text;
+  };
   switch (command.type) {
-    case "send": {
-      if (typeof command.text !== "string") {
-        throw new TypeError("Invalid send: text must be a string");
-      }
-      const problem = textProblem(command.text);
-      if (problem !== undefined) throw new TypeError(`Invalid send: ${problem}`);
-      return { type: "send", text: command.text };
-    }
+    case "send":
+      return { type: "send", text: checkText("send"), ...withRef };
     case "direct": {
-      if (typeof command.to !== "string" || !isPeerId(command.to)) {
-        throw new TypeError("Invalid direct: to must be a peer id (64 lowercase hex digits)");
+      if (typeof command.to !== "string" || command.to === "") {
+        throw invalid("Invalid direct: to must be a peer id, a nick or an id prefix");
       }
-      if (typeof command.text !== "string") {
-        throw new TypeError("Invalid direct: text must be a string");
+      if (command.to.length > 2 * DIRECT_NAME_CHARS_MAX) {
+        throw invalid(`Invalid direct: to is longer than ${2 * DIRECT_NAME_CHARS_MAX} characters`);
       }
-      const problem = textProblem(command.text);
-      if (problem !== undefined) throw new TypeError(`Invalid direct: ${problem}`);
-      return { type: "direct", to: command.to, text: command.text };
+      return { type: "direct", to: command.to, text: checkText("direct"), ...withRef };
     }
     case "nick": {
-      if (typeof command.nick !== "string") {
-        throw new TypeError("Invalid nick: nick must be a string");
-      }
+      if (typeof command.nick !== "string") throw invalid("Invalid nick: nick must be a string");
       const problem = nickProblem(command.nick);
-      if (problem !== undefined) throw new TypeError(`Invalid nick: ${problem}`);
-      return { type: "nick", nick: command.nick };
+      if (problem !== undefined) throw invalid(`Invalid nick: ${problem}`);
+      return { type: "nick", nick: command.nick, ...withRef };
     }
     case "peers":
     case "clock":
     case "stats":
     case "quit":
-      return { type: command.type };
+      return { type: command.type, ...withRef };
     default:
-      throw new TypeError(
+      throw invalid(
         `Invalid command: unknown type ${
           JSON.stringify(command.type)
         }, expected send, direct, peers, clock, nick, stats or quit`,
       );
   }
+}
+
+/** A nick with `#` and a whole id: the longest name `direct` can mean. */
+const DIRECT_NAME_CHARS_MAX = 32 + 1 + 64;
+
+/** A command's `ref`, checked; `undefined` when it has none. */
+function refOf(ref: unknown): CommandRef | undefined {
+  if (ref === undefined) return undefined;
+  if (typeof ref === "number" && Number.isFinite(ref)) return ref;
+  if (typeof ref === "string" && ref.length <= COMMAND_REF_CHARS_MAX) return ref;
+  throw new InvalidCommandError(
+    `Invalid command: ref must be a number or a string of at most ${COMMAND_REF_CHARS_MAX} characters`,
+  );
+}
+
+/**
+ * Remembers the nick an event shows for its author (deliveries, direct
+ * messages, and peer-up lines that name one), so that `direct` can be
+ * addressed by nick and `peers` lines carry nicks. At most
+ * {@linkcode SEEN_NICKS_MAX} authors, the least recently seen forgotten first.
+ */
+export function rememberNick(nicks: Map<string, string>, event: PeerEvent): void {
+  let id: string | undefined;
+  let nick: string | undefined;
+  if (event.type === "deliver") [id, nick] = [event.message.author, event.message.nick];
+  else if (event.type === "direct-message") [id, nick] = [event.from, event.nick];
+  else if (event.type === "peer-up") {
+    const named = (event as { nick?: unknown }).nick;
+    if (typeof named === "string") [id, nick] = [event.id, named];
+  }
+  if (id === undefined || nick === undefined) return;
+  nicks.delete(id);
+  nicks.set(id, nick);
+  if (nicks.size > SEEN_NICKS_MAX) nicks.delete(nicks.keys().next().value!);
+}
+
+/** What {@linkcode runPeerCommand} knows besides the peer. */
+export interface RunPeerCommandOptions {
+  /** Nicks seen in chat, by author id (see {@linkcode rememberNick}). Default none. */
+  nicks?: ReadonlyMap<string, string>;
+}
+
+/** The members a name may stand for: the live peers, and authors seen in chat. */
+function namedPeers(peer: PeerService, nicks: ReadonlyMap<string, string>): NamedPeer[] {
+  const named: NamedPeer[] = [...nicks].map(([id, nick]) => ({ id, nick }));
+  for (const summary of peer.peers()) named.push({ id: summary.id, nick: nickOf(summary, nicks) });
+  return named;
+}
+
+/** A peer's nick: the one its summary carries, else the one seen in chat. */
+function nickOf(summary: { id: string }, nicks: ReadonlyMap<string, string>): string | undefined {
+  const own = (summary as { nick?: unknown }).nick;
+  return typeof own === "string" ? own : nicks.get(summary.id);
 }
 
 /**
@@ -173,31 +266,61 @@ export async function runPeerCommand(
   command: JsonCommand,
   peer: PeerService,
   out: LineWriter,
+  options: RunPeerCommandOptions = {},
 ): Promise<boolean> {
+  const ref = command.ref === undefined ? {} : { ref: command.ref };
+  const answer = (line: Record<string, unknown>) => out.line(JSON.stringify({ ...line, ...ref }));
+  const nicks = options.nicks ?? new Map<string, string>();
   switch (command.type) {
     case "send":
       // Not awaited: the first send may wait for the own-sequence sync, and
       // other commands go on meanwhile; sends keep their order.
-      peer.send(command.text).catch((error) =>
-        out.line(JSON.stringify({ type: "error", error: (error as Error).message }))
+      peer.send(command.text).then(
+        (message) =>
+          answer({
+            type: "sent",
+            command: "send",
+            author: message.author,
+            seq: message.seq,
+            ts: message.ts,
+          }),
+        (error) => out.line(errorJson((error as Error).message, command.ref)),
       );
       return true;
-    case "direct":
-      await peer.sendDirect(command.to, command.text);
+    case "direct": {
+      // A whole id needs no name: the overlay routes to members not (yet) known here.
+      const resolved = isPeerId(command.to)
+        ? { id: command.to }
+        : resolvePeerName(command.to, namedPeers(peer, nicks));
+      if (resolved.id === undefined) {
+        throw new InvalidCommandError(`Invalid direct: ${resolved.error}`, command.ref);
+      }
+      const to = resolved.id;
+      await peer.sendDirect(to, command.text);
+      answer({ type: "sent", command: "direct", to });
       return true;
+    }
     case "peers":
-      out.line(JSON.stringify({ type: "peers", peers: peer.peers() }));
+      answer({
+        type: "peers",
+        peers: peer.peers().map((summary) => {
+          const nick = nickOf(summary, nicks);
+          return nick === undefined ? summary : { ...summary, nick };
+        }),
+      });
       return true;
     case "clock":
-      out.line(JSON.stringify({ type: "clock", clock: clockToObject(peer.clock()) }));
+      answer({ type: "clock", clock: clockToObject(peer.clock()) });
       return true;
     case "nick":
       peer.setNick(command.nick);
+      answer({ type: "ok", command: "nick", nick: command.nick });
       return true;
     case "stats":
-      out.line(JSON.stringify({ type: "stats", ...peer.stats() }));
+      answer({ type: "stats", ...peer.stats() });
       return true;
     case "quit":
+      answer({ type: "ok", command: "quit" });
       await peer.stop();
       return false;
   }
@@ -209,17 +332,17 @@ export async function runBootstrapCommand(
   bootstrap: BootstrapService,
   out: LineWriter,
 ): Promise<boolean> {
+  const ref = command.ref === undefined ? {} : { ref: command.ref };
   switch (command.type) {
     case "peers":
-      out.line(JSON.stringify({ type: "peers", peers: bootstrap.peers() }));
+      out.line(JSON.stringify({ type: "peers", peers: bootstrap.peers(), ...ref }));
       return true;
     case "quit":
+      out.line(JSON.stringify({ type: "ok", command: "quit", ...ref }));
       await bootstrap.stop();
       return false;
     default:
-      out.line(
-        JSON.stringify({ type: "error", error: `A bootstrap does not take '${command.type}'` }),
-      );
+      out.line(errorJson(`A bootstrap does not take '${command.type}'`, command.ref));
       return true;
   }
 }
