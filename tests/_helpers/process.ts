@@ -61,6 +61,8 @@ export interface SpawnOptions {
   graceMs?: number;
   /** The program to run with the arguments. Default `Deno.execPath()`. */
   program?: string;
+  /** The working directory. Default {@linkcode REPO_ROOT}. */
+  cwd?: string;
   /**
    * Check every JSON object on stdout against `schema/json-lines.schema.json`
    * (commands are not checked: tests send invalid ones on purpose); violations fail the test at
@@ -110,7 +112,7 @@ export class ChildProcess {
     this.#schema = options.schema ?? false;
     this.#child = new Deno.Command(options.program ?? Deno.execPath(), {
       args: [...denoArgs],
-      cwd: REPO_ROOT,
+      cwd: options.cwd ?? REPO_ROOT,
       env: { NO_COLOR: "1", ...options.env },
       stdin: "piped",
       stdout: "piped",
