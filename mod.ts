@@ -16,6 +16,20 @@
  * await bootstrap.stop();
  * ```
  *
+ * Events carry vector clocks as `Map`s; {@linkcode eventLine} gives the
+ * JSON-safe form that `main.ts peer --json` prints:
+ *
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { eventLine } from "./mod.ts";
+ *
+ * const author = "a".repeat(64);
+ * const clock = new Map([[author, 1]]);
+ * const message = { author, seq: 1, clock, nick: "ann", text: "hi", ts: 0, signature: new Uint8Array(64) };
+ * const line = eventLine({ type: "deliver", message });
+ * assert.deepEqual(JSON.parse(JSON.stringify(line)).clock, { [author]: 1 });
+ * ```
+ *
  * Or drive the sans-I/O actors yourself — in a simulation, say — with
  * {@linkcode PeerNode}, {@linkcode BootstrapRegistry} and {@linkcode SimNetwork}:
  *

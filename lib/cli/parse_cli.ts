@@ -107,12 +107,13 @@ export const HELP = {
 Usage:
   main.ts peer [options]        join a chat network (or start one)
   main.ts bootstrap [options]   run a bootstrap registry
-  main.ts id [--nick N | --data-dir DIR] [--create]   print this peer's id (its public key)
-  main.ts room-key [--force] PATH   write a new random room key file for --key-file
-  main.ts help [COMMAND]        show help (COMMAND: peer, bootstrap, id, room-key, help, version)
+  main.ts id [options]          print this peer's id (its public key)
+  main.ts room-key PATH         write a new random room key file for --key-file
+  main.ts help [COMMAND]        show the help of a command
   main.ts --version             print the version
 
-Run 'main.ts COMMAND --help' or 'main.ts help COMMAND' for a command's options.`,
+Commands: peer, bootstrap, id, room-key, help, version. Run 'main.ts COMMAND
+--help' or 'main.ts help COMMAND' for a command's options.`,
   peer: `Usage: main.ts peer [options]
 
 Join a chat network. Without --bootstrap, the peer tries ${DEFAULT_BOOTSTRAP}; if
@@ -132,7 +133,8 @@ Options:
   --listen HOST:PORT        address to listen on (default 127.0.0.1:0, a free port)
   --advertise HOST:PORT     address others should dial, if not the listen address
   --nick NAME               display name, 1-${DEFAULT_WIRE_LIMITS.nickBytesMax} bytes (default: $USER, else "anon")
-  --json                    JSON lines on stdin/stdout (see README) instead of the terminal UI
+  --json                    JSON lines on stdin/stdout instead of the terminal UI (see README;
+                            every line is in schema/json-lines.schema.json)
   --max-connections N       most open peer connections; it dials up to two thirds of them (default 12)
   --gossip-interval MS      pause between peer-list pulls (default 500)
   --heartbeat-timeout MS    silence after which a neighbour is checked (default 5000)
@@ -165,15 +167,15 @@ identity on its first run; without --create, a directory with none is an error
 and nothing is written.
 
 Options:
-  --nick NAME               whose default data directory to read (default: $USER, else "anon")
+  --nick NAME               read ~/.p2pchat/NAME (default: $USER, else "anon")
   --data-dir DIR            the data directory to read
-  --create                  create the identity (and the directory) if there is none yet
+  --create                  create the identity (and DIR) if there is none yet
   -h, --help                show this help`,
   "room-key": `Usage: main.ts room-key [--force] PATH
 
 Write a new random room key (64 hex digits, mode 0600) to PATH, for
 'main.ts peer --key-file PATH'. An existing file is never replaced unless
---force is given: replacing a room's key locks out every member who has the old one.
+--force is given: a new key locks out every member who has the old one.
 
 Options:
   --force                   replace an existing file at PATH
