@@ -317,9 +317,20 @@ function parsePeer(argv: readonly string[], env: Env): Command {
   if (values.help) return { command: "help", topic: "peer" };
   const nick = values.nick ?? defaultNick(env.user);
   checkNick(nick);
+  const shared = common(values, "127.0.0.1:0", env);
+  const defaultPort = parseAddress(DEFAULT_BOOTSTRAP).port;
+  if (values.bootstrap === undefined && parseListenAddress(shared.listen).port === defaultPort) {
+    // Without --bootstrap the peer uses (or itself serves) the default bootstrap on that port:
+    // the listen error would name this port as busy while the cause is the peer's own bootstrap.
+    throw new UsageError(
+      `Invalid --listen ${
+        quoteForError(shared.listen)
+      }: port ${defaultPort} is the default bootstrap's, which a peer without --bootstrap uses or serves; choose another port`,
+    );
+  }
   return {
     command: "peer",
-    ...common(values, "127.0.0.1:0", env),
+    ...shared,
     bootstraps: (values.bootstrap ?? []).map((b: string) => checkAddress("--bootstrap", b)),
     joins: (values.join ?? []).map((j: string) => checkAddress("--join", j)),
     dataDir: dataDirOf(values["data-dir"], values.ephemeral, nick, env.home),

@@ -480,6 +480,17 @@ Deno.test("parseCli() answers --help and help COMMAND for every subcommand", () 
   assert.ok(HELP["room-key"].includes("--force"));
 });
 
+Deno.test("parseCli() refuses a peer listening on the default bootstrap port unless it names a bootstrap", () => {
+  for (const listen of ["127.0.0.1:7411", "0.0.0.0:7411", "[::1]:7411"]) {
+    usageError(
+      ["peer", "--listen", listen],
+      /^Invalid --listen '.*': port 7411 is the default bootstrap's, .*; choose another port$/,
+    );
+    assert.equal(peer(["--listen", listen, "--bootstrap", "10.0.0.1:7411"]).listen, listen);
+  }
+  assert.equal(peer(["--listen", "127.0.0.1:7412"]).listen, "127.0.0.1:7412");
+});
+
 Deno.test("parseCli() says what is wrong with a numeric value, negative ones included", () => {
   const cases: [string[], string][] = [
     [["peer", "--max-connections", "-1"], "Invalid --max-connections '-1': a negative number;"],

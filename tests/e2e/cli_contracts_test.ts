@@ -167,3 +167,11 @@ Deno.test("main.ts peer with a negative number names the value and what is wrong
     "p2pchat: Invalid --max-connections '-3': a negative number; expected an integer from 1 to 1024",
   );
 });
+
+Deno.test("main.ts peer --listen on the default bootstrap port without --bootstrap names the real conflict", async () => {
+  const line = oneLineFailure(await run(["peer", "--ephemeral", "--listen", "127.0.0.1:7411"]));
+  assert.equal(
+    line,
+    "p2pchat: Invalid --listen '127.0.0.1:7411': port 7411 is the default bootstrap's, which a peer without --bootstrap uses or serves; choose another port",
+  );
+});
