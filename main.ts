@@ -462,9 +462,30 @@ function run(subcommand: string): string {
     cwd,
     denoVersion: Deno.version.deno,
     path: envVar("PATH"),
+    denoOnPath: denoOnPath(),
     initCwd: envVar("INIT_CWD"),
     userAgent: envVar("npm_config_user_agent"),
   });
+}
+
+/** Whether the `deno` that `$PATH` finds is this very executable (perhaps through a symlink). */
+function denoOnPath(): boolean {
+  try {
+    const self = Deno.realPathSync(Deno.execPath());
+    for (const dir of (envVar("PATH") ?? "").split(Deno.build.os === "windows" ? ";" : ":")) {
+      if (dir === "") continue;
+      const name = `${dir}/${Deno.build.os === "windows" ? "deno.exe" : "deno"}`;
+      try {
+        // The first one found is what the user's shell runs.
+        return Deno.realPathSync(name) === self;
+      } catch {
+        // Not in this directory: look on.
+      }
+    }
+  } catch {
+    // No read permission or no such file: say nothing we cannot tell.
+  }
+  return false;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -22,6 +22,11 @@ export interface ProcessFacts {
   readonly denoVersion: string;
   /** `$PATH`: an executable in one of its directories is printed by name alone. */
   readonly path?: string | undefined;
+  /**
+   * Whether the `deno` that `$PATH` finds is this executable (through a
+   * symlink, say, into an npx cache): then the user typed `deno`.
+   */
+  readonly denoOnPath?: boolean | undefined;
   /** Set by `deno task` (with `npm_config_user_agent` starting `deno/`). */
   readonly initCwd?: string | undefined;
   /** `npm_config_user_agent`: `deno task` sets it to `deno/…`. */
@@ -54,7 +59,9 @@ const TASKS: ReadonlySet<string> = new Set(["peer", "bootstrap"]);
 export function invocationOf(subcommand: string, facts: ProcessFacts): string {
   const deno = isDenoExecutable(facts.execPath);
   if (!deno) return `${commandName(facts.execPath, facts)} ${subcommand}`;
-  const runner = /[\\/]_npx[\\/]/.test(facts.execPath)
+  const runner = facts.denoOnPath
+    ? "deno"
+    : /[\\/]_npx[\\/]/.test(facts.execPath)
     ? `npx -y deno@${facts.denoVersion}`
     : commandName(facts.execPath, facts);
   const underTask = facts.initCwd !== undefined && (facts.userAgent ?? "").startsWith("deno/");

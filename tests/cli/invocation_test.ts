@@ -48,6 +48,24 @@ Deno.test("invocationOf() says npx -y deno@VERSION when deno came from npx", () 
   );
 });
 
+Deno.test("invocationOf() says deno when the deno on $PATH is this npx-installed executable", () => {
+  const npx = {
+    ...BASE,
+    execPath: "/root/.npm/_npx/7a40be787520bede/node_modules/@deno/linux-x64-glibc/deno",
+    denoOnPath: true,
+  };
+  assert.equal(invocationOf("peer", npx), "deno run -A main.ts peer");
+  assert.equal(
+    invocationOf("peer", { ...npx, initCwd: CHECKOUT, userAgent: "deno/2.9.6" }),
+    "deno task peer",
+  );
+  // A compiled binary is never deno, whatever $PATH holds.
+  assert.equal(
+    invocationOf("peer", { ...BASE, execPath: `${CHECKOUT}/p2pchat`, denoOnPath: true }),
+    "./p2pchat peer",
+  );
+});
+
 Deno.test("invocationOf() names a compiled binary as the user can run it", () => {
   const compiled = {
     ...BASE,
