@@ -1,7 +1,8 @@
 /**
  * The JSON-lines front end: one JSON object per line on stdout for every
  * event, one command per line on stdin. Scripts and test harnesses drive
- * p2pchat through it; README.md documents every line type.
+ * p2pchat through it; README.md documents every line type, and
+ * `schema/json-lines.schema.json` (JSON Schema) every line in both directions.
  *
  * @module
  */

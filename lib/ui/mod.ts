@@ -8,15 +8,23 @@
 export { fingerprint, formatClockTime, sanitizeForTerminal } from "./display.ts";
 export {
   COMMAND_LINE_BYTES_MAX,
+  COMMAND_REF_CHARS_MAX,
+  type CommandRef,
+  errorJson,
   eventJson,
   eventLine,
+  InvalidCommandError,
   type JsonCommand,
   messageJson,
   messageLine,
   parseJsonCommand,
+  rememberNick,
   runBootstrapCommand,
   runPeerCommand,
+  type RunPeerCommandOptions,
+  SEEN_NICKS_MAX,
 } from "./json_front_end.ts";
+export * from "./peer_names.ts";
 export {
   type ByteSink,
   LINE_WRITER_QUEUED_BYTES_MAX,
