@@ -465,7 +465,19 @@ function run(subcommand: string): string {
     denoOnPath: denoOnPath(),
     initCwd: envVar("INIT_CWD"),
     userAgent: envVar("npm_config_user_agent"),
+    npmEvent: envVar("npm_lifecycle_event"),
+    parentArgs: parentArgs(),
   });
+}
+
+/** The parent process's command line, where the system shows it (Linux `/proc`). */
+function parentArgs(): string[] | undefined {
+  try {
+    const text = Deno.readTextFileSync(`/proc/${Deno.ppid}/cmdline`);
+    return text.split("\0").filter((arg, i, all) => arg !== "" || i < all.length - 1);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether the `deno` that `$PATH` finds is this very executable (perhaps through a symlink). */

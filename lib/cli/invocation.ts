@@ -27,10 +27,18 @@ export interface ProcessFacts {
    * symlink, say, into an npx cache): then the user typed `deno`.
    */
   readonly denoOnPath?: boolean | undefined;
-  /** Set by `deno task` (with `npm_config_user_agent` starting `deno/`). */
+  /** Set by `deno task` (with `npm_config_user_agent` starting `deno/`), and by npx. */
   readonly initCwd?: string | undefined;
-  /** `npm_config_user_agent`: `deno task` sets it to `deno/…`. */
+  /** `npm_config_user_agent`: `deno task` sets it to `deno/…` (npx to `npm/…`). */
   readonly userAgent?: string | undefined;
+  /** `npm_lifecycle_event`: npx sets it to `npx`, and `deno task` under npx keeps it. */
+  readonly npmEvent?: string | undefined;
+  /**
+   * The parent process's command line (`/proc/PPID/cmdline` on Linux): under
+   * `deno task` it is `deno task NAME …`. `undefined` where it cannot be read
+   * (Deno shows `/proc` only with `--allow-all`, which the tasks do not give).
+   */
+  readonly parentArgs?: readonly string[] | undefined;
 }
 
 /** The `deno task` names of `deno.json` for subcommands that have one. */
@@ -59,12 +67,22 @@ const TASKS: ReadonlySet<string> = new Set(["peer", "bootstrap"]);
 export function invocationOf(subcommand: string, facts: ProcessFacts): string {
   const deno = isDenoExecutable(facts.execPath);
   if (!deno) return `${commandName(facts.execPath, facts)} ${subcommand}`;
-  const runner = facts.denoOnPath
+  // npx marks the environment of what it runs; a deno from its cache alone does not say
+  // whether the user typed npx or a `deno` linked to that cache.
+  const runner = facts.npmEvent === "npx"
+    ? `npx -y deno@${facts.denoVersion}`
+    : facts.denoOnPath
     ? "deno"
     : /[\\/]_npx[\\/]/.test(facts.execPath)
     ? `npx -y deno@${facts.denoVersion}`
     : commandName(facts.execPath, facts);
-  const underTask = facts.initCwd !== undefined && (facts.userAgent ?? "").startsWith("deno/");
+  const underTask = facts.parentArgs !== undefined
+    ? facts.parentArgs.length > 1 && isDenoExecutable(facts.parentArgs[0]!) &&
+      facts.parentArgs[1] === "task"
+    // Deno shows /proc only to -A, which the tasks do not grant: under npx (whose
+    // environment hides deno task's marks), an unreadable parent means a task.
+    : facts.npmEvent === "npx" ||
+      (Boolean(facts.initCwd) && (facts.userAgent ?? "").startsWith("deno/"));
   if (underTask && TASKS.has(subcommand)) return `${runner} task ${subcommand}`;
   return `${runner} run -A ${scriptName(facts.mainModule, facts.cwd)} ${subcommand}`;
 }

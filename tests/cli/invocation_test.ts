@@ -29,6 +29,11 @@ Deno.test("invocationOf() names deno and the script as run, relative to the work
     invocationOf("peer", { ...BASE, execPath: "/opt/deno-2.9/deno", path: "/usr/bin" }),
     "/opt/deno-2.9/deno run -A main.ts peer",
   );
+  // Emptied variables count as unset.
+  assert.equal(
+    invocationOf("peer", { ...BASE, initCwd: "", userAgent: "deno/2.9.6", npmEvent: "" }),
+    "deno run -A main.ts peer",
+  );
   // An npm-compat user agent alone (no INIT_CWD) is not a task.
   assert.equal(
     invocationOf("peer", { ...BASE, userAgent: "deno/2.9.6" }),
@@ -63,6 +68,47 @@ Deno.test("invocationOf() says deno when the deno on $PATH is this npx-installed
   assert.equal(
     invocationOf("peer", { ...BASE, execPath: `${CHECKOUT}/p2pchat`, denoOnPath: true }),
     "./p2pchat peer",
+  );
+});
+
+Deno.test("invocationOf() tells deno task from deno run by the parent process, under npx too", () => {
+  const npx = {
+    ...BASE,
+    execPath: "/root/.npm/_npx/7a40be787520bede/node_modules/@deno/linux-x64-glibc/deno",
+    // npx's environment, the same for `task` and `run`.
+    initCwd: CHECKOUT,
+    userAgent: "npm/11.19.1 node/v20.20.2 linux x64 workspaces/false",
+    npmEvent: "npx",
+    // Even with that deno linked from $PATH: the user typed npx.
+    denoOnPath: true,
+  };
+  assert.equal(
+    invocationOf("peer", { ...npx, parentArgs: ["deno", "task", "peer", "--nick", "ann"] }),
+    "npx -y deno@2.9.6 task peer",
+  );
+  assert.equal(
+    invocationOf("peer", { ...npx, parentArgs: ["sh", "-c", "'deno' run -A main.ts peer"] }),
+    "npx -y deno@2.9.6 run -A main.ts peer",
+  );
+  // A task's permissions hide the parent (no -A): under npx that means a task.
+  assert.equal(invocationOf("peer", npx), "npx -y deno@2.9.6 task peer");
+  assert.equal(invocationOf("room-key", npx), "npx -y deno@2.9.6 run -A main.ts room-key");
+  // Plain deno: the parent decides over the environment's hints.
+  assert.equal(
+    invocationOf("bootstrap", {
+      ...BASE,
+      parentArgs: ["/usr/local/bin/deno", "task", "bootstrap"],
+    }),
+    "deno task bootstrap",
+  );
+  assert.equal(
+    invocationOf("peer", {
+      ...BASE,
+      initCwd: CHECKOUT,
+      userAgent: "deno/2.9.6",
+      parentArgs: ["bash"],
+    }),
+    "deno run -A main.ts peer",
   );
 });
 

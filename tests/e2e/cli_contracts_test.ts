@@ -13,11 +13,17 @@ import { ChildProcess, MAIN_PERMISSIONS, type RunResult } from "../_helpers/proc
 const DENO_DIR = Deno.env.get("DENO_DIR") ??
   `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
 
+/**
+ * What `deno task` and npx put in the environment, emptied: this suite may run
+ * under either, and the hints must then read as for `deno run … main.ts`.
+ */
+const NOT_UNDER_A_TASK = { INIT_CWD: "", npm_config_user_agent: "", npm_lifecycle_event: "" };
+
 /** Runs `main.ts <args>` to completion with extra environment variables. */
 async function run(args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
   const child = new ChildProcess(["run", ...MAIN_PERMISSIONS, "main.ts", ...args], {
     name: `main.ts ${args.join(" ")}`,
-    env: { DENO_DIR, ...env },
+    env: { DENO_DIR, ...NOT_UNDER_A_TASK, ...env },
     quitLine: null,
   });
   await child.close();

@@ -184,7 +184,11 @@ async function foundAndJoin(): Promise<void> {
   await withProcesses(async (group) => {
     const founder = group.spawnMain(
       ["peer", "--json", "--listen", "127.0.0.1:0", "--nick", "founder"],
-      { name: "founder" },
+      // As if run by `deno run … main.ts`, whether this suite runs under deno task, npx or neither.
+      {
+        name: "founder",
+        env: { INIT_CWD: "", npm_config_user_agent: "", npm_lifecycle_event: "" },
+      },
     );
     const ready = await founder.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
     await founder.waitForStderr(
