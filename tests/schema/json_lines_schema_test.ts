@@ -194,3 +194,14 @@ Deno.test("ChildProcess with schema checking reports a line that breaks the sche
   assert.equal(child.schemaViolations.length, 1);
   assert.throws(() => child.assertSchemaValid(), /broke schema\/json-lines\.schema\.json 1 times/);
 });
+
+Deno.test("schema/json-lines.schema.json has every line type README.md documents", async () => {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const section = readme.slice(readme.indexOf("## JSON lines"), readme.indexOf("## As a library"));
+  const types = new Set([...section.matchAll(/\{"type":"([a-z-]+)"/g)].map((m) => m[1]!));
+  assert.ok(types.size >= 10, `found ${[...types].join(", ")}`);
+  const defs = JSON_LINES_SCHEMA.$defs as Record<string, unknown>;
+  for (const type of types) {
+    assert.ok(`out-${type}` in defs || `cmd-${type}` in defs, `${type} is not in the schema`);
+  }
+});
