@@ -17,7 +17,7 @@ import {
   VERSION,
 } from "./lib/cli/parse_cli.ts";
 import { invocationOf } from "./lib/cli/invocation.ts";
-import { ListenError, parseListenAddress } from "./lib/runtime/listen.ts";
+import { ListenError, listenTcp, parseListenAddress } from "./lib/runtime/listen.ts";
 import {
   type BootstrapService,
   type PeerEvent,
@@ -113,6 +113,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function runPeer(command: PeerCommand): Promise<number> {
+  // A port in use is a user error: say so before the data directory is created.
+  await probeListen(command.listen);
   const room = await openRoom(command);
   let bootstraps = command.bootstraps;
   let ownBootstrap: BootstrapService | undefined;
@@ -468,6 +470,14 @@ function run(subcommand: string): string {
     npmEvent: envVar("npm_lifecycle_event"),
     parentArgs: parentArgs(),
   });
+}
+
+/** Throws the {@linkcode ListenError} listening on `listen` would, without keeping the socket. */
+async function probeListen(listen: string): Promise<void> {
+  if (parseListenAddress(listen).port === 0) return;
+  // An advertised address skips the route lookup: only the bind matters here.
+  const { listener } = await listenTcp(listen, { advertise: "127.0.0.1:1" });
+  listener.close();
 }
 
 /** The parent process's command line, where the system shows it (Linux `/proc`). */

@@ -180,3 +180,26 @@ Deno.test("main.ts peer --listen on the default bootstrap port without --bootstr
     "p2pchat: Invalid --listen '127.0.0.1:7411': port 7411 is the default bootstrap's, which a peer without --bootstrap uses or serves; choose another port",
   );
 });
+
+Deno.test("main.ts peer on a port in use fails before creating its data directory", async () => {
+  await withTempDir(async (home) => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const port = listener.addr.port;
+      const args = [
+        "peer",
+        "--nick",
+        "busy",
+        "--listen",
+        `127.0.0.1:${port}`,
+        "--bootstrap",
+        "127.0.0.1:9",
+      ];
+      const line = oneLineFailure(await run(args, { HOME: home }));
+      assert.equal(line, `p2pchat: Cannot listen on 127.0.0.1:${port}: address in use`);
+      assert.deepEqual(await tree(home), [], "no ~/.p2pchat/busy");
+    } finally {
+      listener.close();
+    }
+  });
+});
