@@ -80,7 +80,7 @@ export interface PeerDownEffect {
   readonly id: PeerId;
   /** The address it advertised. */
   readonly addr: string;
-  /** Why it is no longer believed alive, in a few words. */
+  /** What happened, for a log: free text that may name timeouts and addresses. */
   readonly reason: string;
 }
 
