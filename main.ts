@@ -32,6 +32,7 @@ import {
   InvalidCommandError,
   type JsonCommand,
   parseJsonCommand,
+  type RefCommand,
   rememberNick,
   runBootstrapCommand,
   runPeerCommand,
@@ -287,7 +288,7 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
 
 /** Reads JSON commands from stdin until `quit`, end of input or a signal. */
 async function jsonSession(
-  run: (command: JsonCommand) => Promise<boolean>,
+  run: (command: RefCommand) => Promise<boolean>,
   stop: () => Promise<void>,
   { quitAtEndOfInput }: { quitAtEndOfInput: boolean },
 ): Promise<void> {
@@ -310,7 +311,7 @@ async function jsonSession(
         const line of readLines(Deno.stdin.readable, COMMAND_LINE_BYTES_MAX, { onTooLong })
       ) {
         if (line.trim() === "") continue;
-        let command: JsonCommand;
+        let command: RefCommand;
         try {
           command = parseJsonCommand(line);
         } catch (error) {

@@ -132,21 +132,21 @@ export function eventLine(event: PeerEvent): Record<string, unknown> | undefined
   }
 }
 
-/**
- * What a stdin command asks for once parsed. `to` of `direct` is a peer id,
- * a nick or an id prefix, resolved when the command runs.
- */
+/** What a stdin command asks for once parsed. */
 export type JsonCommand =
-  & (
-    | { readonly type: "send"; readonly text: string }
-    | { readonly type: "direct"; readonly to: string; readonly text: string }
-    | { readonly type: "peers" }
-    | { readonly type: "clock" }
-    | { readonly type: "stats" }
-    | { readonly type: "nick"; readonly nick: string }
-    | { readonly type: "quit" }
-  )
-  & { readonly ref?: CommandRef };
+  | { readonly type: "send"; readonly text: string }
+  | { readonly type: "direct"; readonly to: string; readonly text: string }
+  | { readonly type: "peers" }
+  | { readonly type: "clock" }
+  | { readonly type: "stats" }
+  | { readonly type: "nick"; readonly nick: string }
+  | { readonly type: "quit" };
+
+/**
+ * A parsed command with the `ref` it carried, if any. `to` of `direct` is a
+ * peer id, a nick or an id prefix, resolved when the command runs.
+ */
+export type RefCommand = JsonCommand & { readonly ref?: CommandRef };
 
 /**
  * Parses one stdin line.
@@ -154,7 +154,7 @@ export type JsonCommand =
  * @throws {InvalidCommandError} (a TypeError) with a message fit for an
  * `error` line, and the command's `ref` when it had a valid one.
  */
-export function parseJsonCommand(line: string): JsonCommand {
+export function parseJsonCommand(line: string): RefCommand {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -264,7 +264,7 @@ function nickOf(summary: { id: string }, nicks: ReadonlyMap<string, string>): st
  * Answers one command for a peer; returns `false` when the session should end.
  */
 export async function runPeerCommand(
-  command: JsonCommand,
+  command: RefCommand,
   peer: PeerService,
   out: LineWriter,
   options: RunPeerCommandOptions = {},
@@ -329,7 +329,7 @@ export async function runPeerCommand(
 
 /** Answers one command for a bootstrap; returns `false` when the session should end. */
 export async function runBootstrapCommand(
-  command: JsonCommand,
+  command: RefCommand,
   bootstrap: BootstrapService,
   out: LineWriter,
 ): Promise<boolean> {

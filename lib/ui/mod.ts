@@ -18,6 +18,7 @@ export {
   messageJson,
   messageLine,
   parseJsonCommand,
+  type RefCommand,
   rememberNick,
   runBootstrapCommand,
   runPeerCommand,

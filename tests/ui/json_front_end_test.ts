@@ -12,6 +12,7 @@ import {
   messageJson,
   messageLine,
   parseJsonCommand,
+  type RefCommand,
   rememberNick,
   runBootstrapCommand,
   runPeerCommand,
@@ -281,7 +282,7 @@ Deno.test("every command parseJsonCommand() accepts is a command the schema docu
         ref: fc.oneof(fc.string({ maxLength: 5 }), fc.integer()),
       }),
       (object) => {
-        let command: JsonCommand;
+        let command: RefCommand;
         try {
           command = parseJsonCommand(JSON.stringify(object));
         } catch {
@@ -408,7 +409,7 @@ Deno.test("runPeerCommand() carries out each command and answers peers and clock
 Deno.test("runPeerCommand() answers every command with its ref echoed", async () => {
   const peer = fakePeer();
   const { out, lines } = capture();
-  const run = (command: JsonCommand) => runPeerCommand(command, peer, out);
+  const run = (command: RefCommand) => runPeerCommand(command, peer, out);
   await run({ type: "send", text: "hi", ref: "s1" });
   await run({ type: "send", text: "fail", ref: 2 });
   await new Promise((resolve) => setTimeout(resolve, 0));
@@ -443,7 +444,7 @@ Deno.test("runPeerCommand() sends direct to a nick, nick#prefix or id prefix, an
     text: "hi",
     ts: 1,
   } as PeerEvent);
-  const run = (command: JsonCommand) => runPeerCommand(command, peer, out, { nicks });
+  const run = (command: RefCommand) => runPeerCommand(command, peer, out, { nicks });
   await run({ type: "direct", to: "bob", text: "1" });
   await run({ type: "direct", to: "carol#cc", text: "2" });
   await run({ type: "direct", to: "CCCC", text: "3" });
