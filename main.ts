@@ -30,14 +30,13 @@ import {
   errorJson,
   eventJson,
   InvalidCommandError,
-  type JsonCommand,
   parseJsonCommand,
   type RefCommand,
-  rememberNick,
   runBootstrapCommand,
   runPeerCommand,
 } from "./lib/ui/json_front_end.ts";
 import { LineWriter, readLines } from "./lib/ui/line_writer.ts";
+import { rememberNick } from "./lib/ui/seen_nicks.ts";
 import type { TerminalSession } from "./lib/ui/terminal_front_end.ts";
 import { sanitizeForTerminal } from "./lib/ui/display.ts";
 import { parseAddress } from "./lib/wire/address.ts";
@@ -114,9 +113,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function runPeer(command: PeerCommand): Promise<number> {
+  const room = await openRoom(command);
   // A port in use is a user error: say so before the data directory is created.
   await probeListen(command.listen);
-  const room = await openRoom(command);
   let bootstraps = command.bootstraps;
   let ownBootstrap: BootstrapService | undefined;
   if (bootstraps.length === 0) {
@@ -168,8 +167,8 @@ async function runPeer(command: PeerCommand): Promise<number> {
       heartbeatIntervalMs: Math.min(1_000, Math.floor(command.heartbeatTimeoutMs / 3)),
     },
     onEvent: (event) => {
+      if (command.json) rememberNick(seenNicks, event);
       if (command.json) {
-        rememberNick(seenNicks, event);
         const line = eventJson(event);
         if (line !== undefined) stdout.line(line);
         else log(event);

@@ -14,16 +14,14 @@ import type { PeerService } from "../runtime/peer_service.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import { isPeerId, nickProblem, textProblem } from "../wire/fields.ts";
 import type { LineWriter } from "./line_writer.ts";
-import { type NamedPeer, resolvePeerName } from "./peer_names.ts";
+import { resolvePeerName } from "./peer_names.ts";
+import { namedPeers, nickOf } from "./seen_nicks.ts";
 
 /** Longest stdin command line accepted. */
 export const COMMAND_LINE_BYTES_MAX = 64 * 1024;
 
 /** Longest `ref` string a command may carry (it is echoed in the answer). */
 export const COMMAND_REF_CHARS_MAX = 256;
-
-/** Authors whose nick (seen in chat) the JSON front end keeps for `direct` and `peers`. */
-export const SEEN_NICKS_MAX = 4_096;
 
 /**
  * What a script attaches to a command to match the answer to it: a string
@@ -220,44 +218,10 @@ function refOf(ref: unknown): CommandRef | undefined {
   );
 }
 
-/**
- * Remembers the nick an event shows for its author (deliveries, direct
- * messages, and peer-up lines that name one), so that `direct` can be
- * addressed by nick and `peers` lines carry nicks. At most
- * {@linkcode SEEN_NICKS_MAX} authors, the least recently seen forgotten first.
- */
-export function rememberNick(nicks: Map<string, string>, event: PeerEvent): void {
-  let id: string | undefined;
-  let nick: string | undefined;
-  if (event.type === "deliver") [id, nick] = [event.message.author, event.message.nick];
-  else if (event.type === "direct-message") [id, nick] = [event.from, event.nick];
-  else if (event.type === "peer-up") {
-    const named = (event as { nick?: unknown }).nick;
-    if (typeof named === "string") [id, nick] = [event.id, named];
-  }
-  if (id === undefined || nick === undefined) return;
-  nicks.delete(id);
-  nicks.set(id, nick);
-  if (nicks.size > SEEN_NICKS_MAX) nicks.delete(nicks.keys().next().value!);
-}
-
 /** What {@linkcode runPeerCommand} knows besides the peer. */
 export interface RunPeerCommandOptions {
-  /** Nicks seen in chat, by author id (see {@linkcode rememberNick}). Default none. */
+  /** Nicks seen in chat, by author id (see `seen_nicks.ts`). Default none. */
   nicks?: ReadonlyMap<string, string>;
-}
-
-/** The members a name may stand for: the live peers, and authors seen in chat. */
-function namedPeers(peer: PeerService, nicks: ReadonlyMap<string, string>): NamedPeer[] {
-  const named: NamedPeer[] = [...nicks].map(([id, nick]) => ({ id, nick }));
-  for (const summary of peer.peers()) named.push({ id: summary.id, nick: nickOf(summary, nicks) });
-  return named;
-}
-
-/** A peer's nick: the one its summary carries, else the one seen in chat. */
-function nickOf(summary: { id: string }, nicks: ReadonlyMap<string, string>): string | undefined {
-  const own = (summary as { nick?: unknown }).nick;
-  return typeof own === "string" ? own : nicks.get(summary.id);
 }
 
 /**

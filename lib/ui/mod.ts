@@ -19,13 +19,12 @@ export {
   messageLine,
   parseJsonCommand,
   type RefCommand,
-  rememberNick,
   runBootstrapCommand,
   runPeerCommand,
   type RunPeerCommandOptions,
-  SEEN_NICKS_MAX,
 } from "./json_front_end.ts";
 export * from "./peer_names.ts";
+export * from "./seen_nicks.ts";
 export {
   type ByteSink,
   LINE_WRITER_QUEUED_BYTES_MAX,

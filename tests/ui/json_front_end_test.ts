@@ -13,11 +13,10 @@ import {
   messageLine,
   parseJsonCommand,
   type RefCommand,
-  rememberNick,
   runBootstrapCommand,
   runPeerCommand,
-  SEEN_NICKS_MAX,
 } from "../../lib/ui/json_front_end.ts";
+import { rememberNick } from "../../lib/ui/seen_nicks.ts";
 import { assertCommandLine, assertOutputLine } from "../_helpers/json_schema.ts";
 import { LineWriter } from "../../lib/ui/line_writer.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
@@ -491,20 +490,6 @@ Deno.test("runPeerCommand() prefers the nick a peer summary carries over the one
     type: "peers",
     peers: [{ id: BOB, addr: "127.0.0.1:9001", connected: true, nick: "robert" }],
   }]);
-});
-
-Deno.test("rememberNick() keeps the latest nick per author, and at most SEEN_NICKS_MAX authors", () => {
-  const nicks = new Map<string, string>();
-  rememberNick(nicks, { type: "deliver", message: chat({ nick: "ann" }) });
-  rememberNick(nicks, { type: "deliver", message: chat({ nick: "annie" }) });
-  rememberNick(nicks, { type: "log", level: "info", text: "x" });
-  assert.deepEqual([...nicks], [[ANN, "annie"]]);
-  for (let i = 0; i < SEEN_NICKS_MAX + 10; i++) {
-    const author = i.toString(16).padStart(64, "0");
-    rememberNick(nicks, { type: "deliver", message: chat({ author, nick: `n${i}` }) });
-  }
-  assert.equal(nicks.size, SEEN_NICKS_MAX);
-  assert.ok(!nicks.has(ANN), "the least recently seen went first");
 });
 
 Deno.test("runBootstrapCommand() answers peers and quit, and refuses the rest", async () => {
