@@ -80,6 +80,29 @@ const OUTPUT_EXAMPLES: Record<string, unknown>[] = [
   { type: "search", query: "a", messages: [], truncated: false },
   { type: "marker", marker: "unread", text: "unread since you left" },
   { type: "catch-up", delivered: 3, expected: 10, authors: 2, done: false },
+  {
+    type: "message",
+    author: BOB,
+    nick: "bob",
+    seq: 4,
+    clock: { [BOB]: 4 },
+    text: "fixed",
+    ts: 1,
+    at: 2,
+    edit: 2,
+  },
+  { type: "redact", author: BOB, seq: 2 },
+  {
+    type: "text-arrived",
+    author: BOB,
+    nick: "bob",
+    seq: 3,
+    clock: { [BOB]: 3 },
+    text: "late",
+    ts: 1,
+    at: 2,
+  },
+  { type: "policy", muted: [BOB], blocked: [] },
 ];
 
 const COMMAND_EXAMPLES: Record<string, unknown>[] = [
@@ -94,6 +117,11 @@ const COMMAND_EXAMPLES: Record<string, unknown>[] = [
   { type: "quit" },
   { type: "history", count: 20, before: 100 },
   { type: "search", query: "lunch" },
+  { type: "edit", seq: 2, text: "fixed" },
+  { type: "delete", seq: 2 },
+  { type: "mute", id: BOB },
+  { type: "unblock", id: BOB, ref: 1 },
+  { type: "policy" },
 ];
 
 Deno.test("schema/json-lines.schema.json accepts an example of every documented line", () => {
