@@ -103,6 +103,9 @@ const OUTPUT_EXAMPLES: Record<string, unknown>[] = [
     at: 2,
   },
   { type: "policy", muted: [BOB], blocked: [] },
+  { type: "network", state: "new", bootstrap: "127.0.0.1:7411", remembered: 2 },
+  { type: "network", state: "joined", via: "10.0.0.2:9000" },
+  { type: "fatal", reason: "wrong-secret", error: "No peer of room 'lobby' accepts this secret" },
 ];
 
 const COMMAND_EXAMPLES: Record<string, unknown>[] = [
