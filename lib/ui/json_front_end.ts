@@ -20,6 +20,13 @@ import { namedPeers, nickOf } from "./seen_nicks.ts";
 /** Longest stdin command line accepted. */
 export const COMMAND_LINE_BYTES_MAX = 64 * 1024;
 
+/**
+ * Longest `to` of a `direct` command, in characters: a nick (at most 32
+ * bytes, so 32 characters), `#` and a whole id — the longest name that can
+ * mean a peer.
+ */
+export const DIRECT_TO_CHARS_MAX = 32 + 1 + 64;
+
 /** Longest `ref` string a command may carry (it is echoed in the answer). */
 export const COMMAND_REF_CHARS_MAX = 256;
 
@@ -180,8 +187,8 @@ export function parseJsonCommand(line: string): RefCommand {
       if (typeof command.to !== "string" || command.to === "") {
         throw invalid("Invalid direct: to must be a peer id, a nick or an id prefix");
       }
-      if (command.to.length > 2 * DIRECT_NAME_CHARS_MAX) {
-        throw invalid(`Invalid direct: to is longer than ${2 * DIRECT_NAME_CHARS_MAX} characters`);
+      if ([...command.to].length > DIRECT_TO_CHARS_MAX) {
+        throw invalid(`Invalid direct: to is longer than ${DIRECT_TO_CHARS_MAX} characters`);
       }
       return { type: "direct", to: command.to, text: checkText("direct"), ...withRef };
     }
@@ -204,9 +211,6 @@ export function parseJsonCommand(line: string): RefCommand {
       );
   }
 }
-
-/** A nick with `#` and a whole id: the longest name `direct` can mean. */
-const DIRECT_NAME_CHARS_MAX = 32 + 1 + 64;
 
 /** A command's `ref`, checked; `undefined` when it has none. */
 function refOf(ref: unknown): CommandRef | undefined {

@@ -10,6 +10,7 @@ export {
   COMMAND_LINE_BYTES_MAX,
   COMMAND_REF_CHARS_MAX,
   type CommandRef,
+  DIRECT_TO_CHARS_MAX,
   errorJson,
   eventJson,
   eventLine,

@@ -5,6 +5,7 @@ import type { BootstrapService, PeerService } from "../../lib/runtime/mod.ts";
 import {
   COMMAND_LINE_BYTES_MAX,
   COMMAND_REF_CHARS_MAX,
+  DIRECT_TO_CHARS_MAX,
   errorJson,
   eventLine,
   InvalidCommandError,
@@ -126,8 +127,8 @@ Deno.test("parseJsonCommand() explains every invalid command in one line", () =>
   rejects('{"type":"direct","text":"hi"}', /^Invalid direct: to must be a peer id, a nick/);
   rejects('{"type":"direct","to":"","text":"hi"}', /^Invalid direct: to must be a peer id/);
   rejects(
-    JSON.stringify({ type: "direct", to: "x".repeat(195), text: "hi" }),
-    "Invalid direct: to is longer than 194 characters",
+    JSON.stringify({ type: "direct", to: "x".repeat(98), text: "hi" }),
+    "Invalid direct: to is longer than 97 characters",
   );
   rejects('{"type":"nick"}', "Invalid nick: nick must be a string");
   rejects('{"type":"nick","nick":7}', "Invalid nick: nick must be a string");
@@ -261,6 +262,17 @@ Deno.test("parseJsonCommand() keeps a command's ref and gives it to the error of
       .ref.length,
     256,
   );
+});
+
+Deno.test("parseJsonCommand() takes a direct to of up to DIRECT_TO_CHARS_MAX characters, as the schema does", () => {
+  const longest = `${"n".repeat(32)}#${"ab".repeat(32)}`;
+  assert.equal([...longest].length, DIRECT_TO_CHARS_MAX);
+  const command = { type: "direct", to: longest, text: "x" };
+  assert.deepEqual(parseJsonCommand(JSON.stringify(command)), command);
+  assertCommandLine(command);
+  const tooLong = { ...command, to: `${longest}0` };
+  rejects(JSON.stringify(tooLong), /^Invalid direct: to is longer than 97 characters$/);
+  assert.throws(() => assertCommandLine(tooLong), /maximum 97/);
 });
 
 Deno.test("errorJson() is one error line, with the ref only when there is one", () => {
