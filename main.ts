@@ -16,7 +16,8 @@ import {
   UsageError,
   VERSION,
 } from "./lib/cli/parse_cli.ts";
-import { ListenError, parseListenAddress } from "./lib/runtime/listen.ts";
+import { invocationOf } from "./lib/cli/invocation.ts";
+import { ListenError, listenTcp, parseListenAddress } from "./lib/runtime/listen.ts";
 import {
   type BootstrapService,
   type PeerEvent,
@@ -26,13 +27,16 @@ import {
 } from "./lib/runtime/mod.ts";
 import {
   COMMAND_LINE_BYTES_MAX,
+  errorJson,
   eventJson,
-  type JsonCommand,
+  InvalidCommandError,
   parseJsonCommand,
+  type RefCommand,
   runBootstrapCommand,
   runPeerCommand,
 } from "./lib/ui/json_front_end.ts";
 import { LineWriter, readLines } from "./lib/ui/line_writer.ts";
+import { rememberNick } from "./lib/ui/seen_nicks.ts";
 import type { TerminalSession } from "./lib/ui/terminal_front_end.ts";
 import { sanitizeForTerminal } from "./lib/ui/display.ts";
 import { parseAddress } from "./lib/wire/address.ts";
@@ -79,18 +83,22 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "bootstrap":
         return await runBootstrap(command);
       case "id": {
+        if (!command.create && !(await exists(`${command.dataDir}/${IDENTITY_KEY_FILE}`))) {
+          // Never create what was not asked for: a typo in --nick would leave a directory.
+          return fail(
+            `No identity in ${command.dataDir}: a peer creates one on its first run (or add --create)`,
+          );
+        }
         const { identity } = await openDataDir(command.dataDir);
         stdout.line(identity!.id);
         return 0;
       }
       case "room-key": {
-        await generateRoomKeyFile(command.path).catch((error) => {
-          throw new SetupError(`Cannot write ${command.path}: ${(error as Error).message}`);
-        });
+        await writeRoomKey(command.path, command.force);
         stderr.line(
           `Wrote a new room key to ${command.path} (mode 0600). Share it only with members,`,
         );
-        stderr.line(`who join with:  deno task peer --room NAME --key-file ${command.path}`);
+        stderr.line(`who join with:  ${run("peer")} --room NAME --key-file ${command.path}`);
         return 0;
       }
     }
@@ -106,6 +114,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 async function runPeer(command: PeerCommand): Promise<number> {
   const room = await openRoom(command);
+  // A port in use is a user error: say so before the data directory is created.
+  await probeListen(command.listen);
   let bootstraps = command.bootstraps;
   let ownBootstrap: BootstrapService | undefined;
   if (bootstraps.length === 0) {
@@ -115,16 +125,27 @@ async function runPeer(command: PeerCommand): Promise<number> {
       // Nobody home: this peer founds the network and is its bootstrap.
       const host = parseListenAddress(command.listen).hostname;
       const port = parseAddress(DEFAULT_BOOTSTRAP).port;
+      const listen = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
       ownBootstrap = await startBootstrap({
-        listen: host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
+        listen,
         onEvent: logTo(command.logLevel, "bootstrap"),
         ...(room === undefined ? { insecure: true } : { room }),
+      }).catch((error) => {
+        // Not the --listen address: name the one that failed, and why this peer wanted it.
+        if (!(error instanceof ListenError)) throw error;
+        throw new SetupError(
+          `Cannot start a bootstrap on ${listen} to found a new network (none answered at ${DEFAULT_BOOTSTRAP}): ${
+            error.message.replace(`Cannot listen on ${listen}: `, "")
+          }; give --bootstrap HOST:PORT to join an existing one`,
+        );
       });
       bootstraps = [ownBootstrap.addr];
     }
   }
   let terminal: TerminalSession | undefined;
   const log = logTo(command.logLevel, "peer");
+  /** JSON mode: nicks seen in chat, for `direct` by nick and nicks in `peers`. */
+  const seenNicks = new Map<string, string>();
   const tag = await roomTagOf(room, command.room);
   const { identity, store, newIdentity } = await openDataDir(command.dataDir, { roomTag: tag });
   const peer = await startPeer({
@@ -146,6 +167,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
       heartbeatIntervalMs: Math.min(1_000, Math.floor(command.heartbeatTimeoutMs / 3)),
     },
     onEvent: (event) => {
+      if (command.json) rememberNick(seenNicks, event);
       if (command.json) {
         const line = eventJson(event);
         if (line !== undefined) stdout.line(line);
@@ -161,7 +183,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     roomNotice(command.room, room),
     ...(ownBootstrap === undefined ? [] : [
       `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: this peer started a new network and serves as its bootstrap.`,
-      `Others join with:  deno task peer --bootstrap ${ownBootstrap.addr}${
+      `Others join with:  ${run("peer")} --bootstrap ${ownBootstrap.addr}${
         roomFlags(command)
       } --nick NAME`,
     ]),
@@ -182,7 +204,9 @@ async function runPeer(command: PeerCommand): Promise<number> {
       }),
     );
     for (const line of joinHint) stderr.line(line);
-    await jsonSession((c) => runPeerCommand(c, peer, stdout), stopAll, { quitAtEndOfInput: true });
+    await jsonSession((c) => runPeerCommand(c, peer, stdout, { nicks: seenNicks }), stopAll, {
+      quitAtEndOfInput: true,
+    });
   } else if (Deno.stdin.isTerminal()) {
     // Loaded only here: the terminal pulls in Node's readline and streams,
     // which a JSON-mode or scripted peer need not pay for in memory.
@@ -249,7 +273,7 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
     );
     stderr.line(roomNotice(command.room, room));
     stderr.line(
-      `Peers join with:  deno task peer --bootstrap ${bootstrap.addr}${
+      `Peers join with:  ${run("peer")} --bootstrap ${bootstrap.addr}${
         roomFlags(command)
       } --nick NAME`,
     );
@@ -263,7 +287,7 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
 
 /** Reads JSON commands from stdin until `quit`, end of input or a signal. */
 async function jsonSession(
-  run: (command: JsonCommand) => Promise<boolean>,
+  run: (command: RefCommand) => Promise<boolean>,
   stop: () => Promise<void>,
   { quitAtEndOfInput }: { quitAtEndOfInput: boolean },
 ): Promise<void> {
@@ -277,20 +301,21 @@ async function jsonSession(
   const input = (async () => {
     try {
       const onTooLong = (bytes: number) =>
-        stdout.line(JSON.stringify({
-          type: "error",
-          error:
+        stdout.line(
+          errorJson(
             `Invalid command: the line is longer than ${COMMAND_LINE_BYTES_MAX} bytes (${bytes})`,
-        }));
+          ),
+        );
       for await (
         const line of readLines(Deno.stdin.readable, COMMAND_LINE_BYTES_MAX, { onTooLong })
       ) {
         if (line.trim() === "") continue;
-        let command: JsonCommand;
+        let command: RefCommand;
         try {
           command = parseJsonCommand(line);
         } catch (error) {
-          stdout.line(JSON.stringify({ type: "error", error: (error as Error).message }));
+          const ref = error instanceof InvalidCommandError ? error.ref : undefined;
+          stdout.line(errorJson((error as Error).message, ref));
           continue;
         }
         let goOn: boolean;
@@ -298,7 +323,7 @@ async function jsonSession(
           goOn = await run(command);
         } catch (error) {
           // A command that cannot be carried out now (sending after a disk failure, say).
-          stdout.line(JSON.stringify({ type: "error", error: (error as Error).message }));
+          stdout.line(errorJson((error as Error).message, command.ref));
           continue;
         }
         if (!goOn) {
@@ -423,6 +448,95 @@ function roomFlags(
 /** The room fields of a `ready` line. */
 function roomFields(name: string, room: RoomKey | undefined): Record<string, unknown> {
   return { room: name, secure: room !== undefined, public: room?.isPublic ?? true };
+}
+
+/** The command that runs `subcommand` the way this process was started (for hints). */
+function run(subcommand: string): string {
+  let cwd = "";
+  try {
+    cwd = Deno.cwd();
+  } catch {
+    // No read permission: paths are printed in full.
+  }
+  return invocationOf(subcommand, {
+    execPath: Deno.execPath(),
+    mainModule: Deno.mainModule,
+    cwd,
+    denoVersion: Deno.version.deno,
+    path: envVar("PATH"),
+    denoOnPath: denoOnPath(),
+    initCwd: envVar("INIT_CWD"),
+    userAgent: envVar("npm_config_user_agent"),
+    npmEvent: envVar("npm_lifecycle_event"),
+    parentArgs: parentArgs(),
+  });
+}
+
+/** Throws the {@linkcode ListenError} listening on `listen` would, without keeping the socket. */
+async function probeListen(listen: string): Promise<void> {
+  if (parseListenAddress(listen).port === 0) return;
+  // An advertised address skips the route lookup: only the bind matters here.
+  const { listener } = await listenTcp(listen, { advertise: "127.0.0.1:1" });
+  listener.close();
+}
+
+/** The parent process's command line, where the system shows it (Linux `/proc`). */
+function parentArgs(): string[] | undefined {
+  try {
+    const text = Deno.readTextFileSync(`/proc/${Deno.ppid}/cmdline`);
+    return text.split("\0").filter((arg, i, all) => arg !== "" || i < all.length - 1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the `deno` that `$PATH` finds is this very executable (perhaps through a symlink). */
+function denoOnPath(): boolean {
+  try {
+    const self = Deno.realPathSync(Deno.execPath());
+    for (const dir of (envVar("PATH") ?? "").split(Deno.build.os === "windows" ? ";" : ":")) {
+      if (dir === "") continue;
+      const name = `${dir}/${Deno.build.os === "windows" ? "deno.exe" : "deno"}`;
+      try {
+        // The first one found is what the user's shell runs.
+        return Deno.realPathSync(name) === self;
+      } catch {
+        // Not in this directory: look on.
+      }
+    }
+  } catch {
+    // No read permission or no such file: say nothing we cannot tell.
+  }
+  return false;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
+
+/** Writes a new room key at `path`; an existing file only with `force`. */
+async function writeRoomKey(path: string, force: boolean): Promise<void> {
+  const existing = await Deno.lstat(path).catch(() => undefined);
+  if (existing !== undefined && !existing.isFile) {
+    throw new SetupError(`Cannot write ${path}: it exists and is not a regular file`);
+  }
+  try {
+    // Removed first, so that the new file is created owner-only whatever the old one's mode.
+    if (force && existing !== undefined) await Deno.remove(path);
+    await generateRoomKeyFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) {
+      throw new SetupError(
+        `Cannot write ${path}: the file exists (it may be a room's key in use); choose another path, or add --force to replace it`,
+      );
+    }
+    const why = error instanceof Deno.errors.NotFound
+      ? "no such directory"
+      : error instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : (error as Error).message;
+    throw new SetupError(`Cannot write ${path}: ${why}`);
+  }
 }
 
 /** Setting up failed for a reason the user can fix; its message says what. */

@@ -16,6 +16,20 @@
  * await bootstrap.stop();
  * ```
  *
+ * Events carry vector clocks as `Map`s; {@linkcode eventLine} gives the
+ * JSON-safe form that `main.ts peer --json` prints:
+ *
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { eventLine } from "./mod.ts";
+ *
+ * const author = "a".repeat(64);
+ * const clock = new Map([[author, 1]]);
+ * const message = { author, seq: 1, clock, nick: "ann", text: "hi", ts: 0, signature: new Uint8Array(64) };
+ * const line = eventLine({ type: "deliver", message });
+ * assert.deepEqual(JSON.parse(JSON.stringify(line)).clock, { [author]: 1 });
+ * ```
+ *
  * Or drive the sans-I/O actors yourself — in a simulation, say — with
  * {@linkcode PeerNode}, {@linkcode BootstrapRegistry} and {@linkcode SimNetwork}:
  *
@@ -37,39 +51,130 @@
  * @module
  */
 
+// Running nodes over TCP.
 export {
   type BootstrapService,
+  type DirectMessageEvent,
+  ListenError,
+  type PeerEvent,
   type PeerService,
+  type PeerStats,
+  type RuntimeEvent,
+  type RuntimeStats,
+  type ServiceOptions,
   startBootstrap,
   type StartBootstrapOptions,
   startPeer,
   type StartPeerOptions,
 } from "./lib/runtime/mod.ts";
+export { ActorRuntime, type ActorRuntimeOptions } from "./lib/runtime/mod.ts";
+export type { OutboundStats } from "./lib/runtime/outbound_queue.ts";
+export type { InboundStats } from "./lib/runtime/inbound_pipeline.ts";
+export { PeerStore, type PeerStoreOptions, StoreError } from "./lib/store/mod.ts";
+// Events as JSON: what `--json` prints (vector clocks, which are Maps, become objects).
+export { eventJson, eventLine, messageLine } from "./lib/ui/json_front_end.ts";
+
+// The sans-I/O actors, and what they ask of the world.
 export { PeerNode, type PeerNodeOptions, type PeerSummary } from "./lib/peer/mod.ts";
+export type {
+  ActiveViewOptions,
+  BootstrapClientOptions,
+  DeliveryOptions,
+  DirectRoutingOptions,
+  DisseminationOptions,
+  EquivocationOptions,
+  FailureDetectorOptions,
+  MembershipOptions,
+  OwnSeqSyncOptions,
+  PeerRestore,
+  PeerScoreNodeOptions,
+  RepairOptions,
+} from "./lib/peer/peer_node_options.ts";
 export {
   BootstrapRegistry,
   type BootstrapRegistryOptions,
+  type RegisteredPeer,
 } from "./lib/bootstrap/bootstrap_registry.ts";
 export type { Actor } from "./lib/actor/actor.ts";
-export type { ConnId, Effect } from "./lib/actor/effect.ts";
-export { ActorRuntime, type ActorRuntimeOptions, type RuntimeEvent } from "./lib/runtime/mod.ts";
+export type { Offence } from "./lib/actor/offence.ts";
+export type * from "./lib/actor/effect.ts";
 export {
+  type CausalMessage,
   HoldBackQueue,
   type HoldBackQueueOptions,
   type OfferResult,
+  type RejectReason,
 } from "./lib/causal/hold_back_queue.ts";
 export {
+  type CausalStamp,
+  type ClockOrder,
   clockToObject,
   compareClocks,
   isDeliverable,
   mergeClocks,
   type VectorClock,
 } from "./lib/causal/vector_clock.ts";
-export { SimNetwork, type SimNetworkOptions, type SimNode } from "./lib/sim/sim_network.ts";
+export {
+  SimNetwork,
+  type SimNetworkOptions,
+  type SimNode,
+  type SimObserver,
+} from "./lib/sim/sim_network.ts";
 export { CausalChecker, InvariantViolation } from "./lib/sim/causal_checker.ts";
 export { type Random, seededRandom } from "./lib/random/random.ts";
-export { decodeMessage, encodeMessage } from "./lib/wire/mod.ts";
-export { encodeFrame, FrameDecoder } from "./lib/wire/frame_codec.ts";
+
+// Building blocks for a bot or a test client: frames, messages, the Noise
+// channel, identities, signatures and room keys.
+export {
+  decodeMessage,
+  encodeFrame,
+  encodeMessage,
+  FrameDecoder,
+  type FrameOptions,
+} from "./lib/wire/mod.ts";
+export type * from "./lib/wire/message.ts";
 export { ProtocolError } from "./lib/wire/protocol_error.ts";
 export { DEFAULT_WIRE_LIMITS, type WireLimits } from "./lib/wire/wire_limits.ts";
-export type { ChatMessage, Hello, MemberInfo, Message, PeerId } from "./lib/wire/message.ts";
+export type { Channel, FrameTransport, Handshake, HandshakeOptions } from "./lib/secure/channel.ts";
+export {
+  HandshakeError,
+  type HandshakeFailure,
+  noiseHandshake,
+  type NoiseHandshakeOptions,
+} from "./lib/secure/noise_handshake.ts";
+export { NoiseChannel, type NoiseChannelOptions } from "./lib/secure/noise_transport.ts";
+export { plainHandshake } from "./lib/secure/plain_channel.ts";
+export {
+  DEFAULT_ROOM,
+  deriveRoomKey,
+  type DeriveRoomKeyOptions,
+  generateRoomKeyFile,
+  loadRoomKeyFile,
+  publicRoomKey,
+  resolveRoomKey,
+  type ResolveRoomKeyOptions,
+  type RoomKey,
+  type RoomKeySource,
+} from "./lib/secure/room_key.ts";
+export { roomTagOf } from "./lib/secure/room_tag.ts";
+export { signChat, type SignedChat, verifyChat } from "./lib/secure/chat_signature.ts";
+export {
+  type MemberAuthenticator,
+  memberAuthenticator,
+  signMemberRecord,
+  verifyMemberRecord,
+} from "./lib/secure/member_signature.ts";
+export { type ChatAuthenticator, chatAuthenticator } from "./lib/secure/chat_authenticator.ts";
+export {
+  generateIdentity,
+  type Identity,
+  signWithIdentity,
+  verifyPeerSignature,
+} from "./lib/identity/identity.ts";
+export { loadOrCreateIdentity, type NodeKeys } from "./lib/identity/identity_store.ts";
+export {
+  generateX25519KeyPair,
+  type X25519KeyOptions,
+  type X25519KeyPair,
+} from "./lib/identity/x25519_key_pair.ts";
+export type { DirectMessage, DirectMessageContent } from "./lib/secure/direct_message.ts";

@@ -12,35 +12,49 @@ export type ConnId = number;
 
 /** Open a connection to `addr`; the answer is `handleConnected` or `handleDialFailed`. */
 export interface DialEffect {
+  /** The kind of effect. */
   readonly type: "dial";
+  /** The connection this dial will be, named now. */
   readonly conn: ConnId;
+  /** `host:port` to dial. */
   readonly addr: string;
 }
 
 /** Send one message on an established connection, in order. */
 export interface SendEffect {
+  /** The kind of effect. */
   readonly type: "send";
+  /** The connection to send on. */
   readonly conn: ConnId;
+  /** What to send. */
   readonly message: Message;
 }
 
 /** Close a connection after flushing what was sent on it. */
 export interface CloseEffect {
+  /** The kind of effect. */
   readonly type: "close";
+  /** The connection to close. */
   readonly conn: ConnId;
+  /** Why, for logs and the remote's `bye`. */
   readonly reason: string;
 }
 
 /** Hand a chat message to the user, in causal order, exactly once. */
 export interface DeliverEffect {
+  /** The kind of effect. */
   readonly type: "deliver";
+  /** The message, checked and in causal order. Its `clock` is a `Map`: see `eventLine` for a JSON form. */
   readonly message: ChatMessage;
 }
 
 /** A peer joined the set this node believes alive. */
 export interface PeerUpEffect {
+  /** The kind of effect. */
   readonly type: "peer-up";
+  /** The peer's id. */
   readonly id: PeerId;
+  /** The address it advertises. */
   readonly addr: string;
 }
 
@@ -50,16 +64,23 @@ export interface PeerUpEffect {
  * enter the stored address book — never an address we merely heard of.
  */
 export interface AddressProvenEffect {
+  /** The kind of effect. */
   readonly type: "address-proven";
+  /** The peer that answered. */
   readonly id: PeerId;
+  /** Where it answered. */
   readonly addr: string;
 }
 
 /** A peer left the set this node believes alive. */
 export interface PeerDownEffect {
+  /** The kind of effect. */
   readonly type: "peer-down";
+  /** The peer's id. */
   readonly id: PeerId;
+  /** The address it advertised. */
   readonly addr: string;
+  /** What happened, for a log: free text that may name timeouts and addresses. */
   readonly reason: string;
 }
 
@@ -69,8 +90,11 @@ export interface PeerDownEffect {
  * delivered here, and later ones no longer wait for them.
  */
 export interface SkipEffect {
+  /** The kind of effect. */
   readonly type: "skip";
+  /** Whose messages are skipped. */
   readonly author: PeerId;
+  /** The last skipped sequence number. */
   readonly seq: number;
 }
 
@@ -80,22 +104,31 @@ export interface SkipEffect {
  * on, and both versions are shown with a warning.
  */
 export interface EquivocationEffect {
+  /** The kind of effect. */
   readonly type: "equivocation";
+  /** The author that signed two versions. */
   readonly author: PeerId;
+  /** The sequence number it used twice. */
   readonly seq: number;
+  /** Both signed versions: the proof. */
   readonly versions: readonly [ChatMessage, ChatMessage];
 }
 
 /** A direct message for this peer arrived: the sealed box, for the runtime to open. */
 export interface DirectEffect {
+  /** The kind of effect. */
   readonly type: "direct";
+  /** The sealed box (see `lib/secure/direct_message.ts`). */
   readonly box: Uint8Array;
 }
 
 /** A diagnostic for stderr; never part of the JSON output. */
 export interface LogEffect {
+  /** The kind of effect. */
   readonly type: "log";
+  /** How much it matters. */
   readonly level: "debug" | "info" | "warn";
+  /** One line for a person. */
   readonly text: string;
 }
 

@@ -71,7 +71,9 @@ interface RegistryLink {
 
 /** A registered peer as reported to front ends. */
 export interface RegisteredPeer {
+  /** Its id. */
   readonly id: PeerId;
+  /** The address it registered. */
   readonly addr: string;
 }
 
@@ -157,7 +159,7 @@ export class BootstrapRegistry implements Actor {
     return [...this.#registry.values()].map(({ id, addr }) => ({ id, addr }));
   }
 
-  /** @inheritdoc */
+  /** The hello this actor presents on every new connection (see {@linkcode Actor}). */
   localHello(): Hello {
     return {
       type: "hello",
@@ -170,7 +172,7 @@ export class BootstrapRegistry implements Actor {
     };
   }
 
-  /** @inheritdoc */
+  /** An inbound connection finished its hello; returns the id to use for it (see {@linkcode Actor}). */
   handleAccepted(remote: Hello, nowMs: number): ConnId {
     const link: RegistryLink = {
       conn: this.#nextConn++,
@@ -183,7 +185,7 @@ export class BootstrapRegistry implements Actor {
     return link.conn;
   }
 
-  /** @inheritdoc */
+  /** An outbound connection asked for by a `dial` effect finished its hello. */
   handleConnected(conn: ConnId, remote: Hello, nowMs: number): void {
     const link = this.#links.get(conn);
     if (link === undefined) return;
@@ -208,7 +210,7 @@ export class BootstrapRegistry implements Actor {
     this.#close(link, "checked", nowMs);
   }
 
-  /** @inheritdoc */
+  /** An outbound connection could not be established (refused, timed out, bad hello). */
   handleDialFailed(conn: ConnId, reason: string, _nowMs: number): void {
     const link = this.#links.get(conn);
     if (link?.pending !== undefined) {
@@ -223,7 +225,7 @@ export class BootstrapRegistry implements Actor {
     this.#unregister(link.checkId, `unreachable: ${reason}`);
   }
 
-  /** @inheritdoc */
+  /** A message arrived on an established connection. */
   handleMessage(conn: ConnId, message: Message, nowMs: number): void {
     const link = this.#links.get(conn);
     if (link === undefined || link.remote === undefined) return;
@@ -262,7 +264,7 @@ export class BootstrapRegistry implements Actor {
     }
   }
 
-  /** @inheritdoc */
+  /** An established connection closed, for whatever reason. */
   handleDisconnected(conn: ConnId, _reason: string, _nowMs: number): void {
     const link = this.#links.get(conn);
     if (link === undefined) return;
@@ -271,7 +273,7 @@ export class BootstrapRegistry implements Actor {
     if (link.pending !== undefined) this.#pending.delete(link.pending.id);
   }
 
-  /** @inheritdoc */
+  /** Time passed; due work runs. */
   handleTimeout(nowMs: number): void {
     if (nowMs < this.#sweepAtMs) return;
     this.#sweepAtMs = Infinity;
@@ -290,12 +292,12 @@ export class BootstrapRegistry implements Actor {
     this.#armSweep(nowMs);
   }
 
-  /** @inheritdoc */
+  /** The earliest time `handleTimeout` has work to do; `Infinity` when none. */
   nextDeadlineMs(): number {
     return this.#sweepAtMs;
   }
 
-  /** @inheritdoc */
+  /** Removes and returns the effects produced so far, in order. */
   takeEffects(): Effect[] {
     const effects = this.#effects;
     this.#effects = [];

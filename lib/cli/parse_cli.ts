@@ -67,25 +67,32 @@ export interface BootstrapCommand extends CommonCommand {
   readonly sample: number;
 }
 
+/** A help text: the overview (`main`) or one subcommand's. */
+export type HelpTopic = keyof typeof HELP;
+
 /** `help` or `version`. */
 export interface InfoCommand {
   readonly command: "help" | "version";
   /** For help: the topic. */
-  readonly topic: "main" | "peer" | "bootstrap";
+  readonly topic: HelpTopic;
 }
 
-/** `id`: print this peer's id (creating its identity if needed). */
+/** `id`: print this peer's id; its identity is created only with `--create`. */
 export interface IdCommand {
   readonly command: "id";
   /** The data directory whose identity to print. */
   readonly dataDir: string;
+  /** Create the identity when the directory has none (else that is an error). */
+  readonly create: boolean;
 }
 
 /** `room-key PATH`: write a new random room key file. */
 export interface RoomKeyCommand {
   readonly command: "room-key";
-  /** Where to write it (never overwritten). */
+  /** Where to write it. */
   readonly path: string;
+  /** Replace an existing file at `path` (else an existing file is refused). */
+  readonly force: boolean;
 }
 
 /** Any parsed command line. */
@@ -100,12 +107,13 @@ export const HELP = {
 Usage:
   main.ts peer [options]        join a chat network (or start one)
   main.ts bootstrap [options]   run a bootstrap registry
-  main.ts id [--nick N | --data-dir DIR]   print this peer's id (its public key)
+  main.ts id [options]          print this peer's id (its public key)
   main.ts room-key PATH         write a new random room key file for --key-file
-  main.ts help [peer|bootstrap] show help
+  main.ts help [COMMAND]        show the help of a command
   main.ts --version             print the version
 
-Run 'main.ts peer --help' or 'main.ts bootstrap --help' for their options.`,
+Commands: peer, bootstrap, id, room-key, help, version. Run 'main.ts COMMAND
+--help' or 'main.ts help COMMAND' for a command's options.`,
   peer: `Usage: main.ts peer [options]
 
 Join a chat network. Without --bootstrap, the peer tries ${DEFAULT_BOOTSTRAP}; if
@@ -125,7 +133,8 @@ Options:
   --listen HOST:PORT        address to listen on (default 127.0.0.1:0, a free port)
   --advertise HOST:PORT     address others should dial, if not the listen address
   --nick NAME               display name, 1-${DEFAULT_WIRE_LIMITS.nickBytesMax} bytes (default: $USER, else "anon")
-  --json                    JSON lines on stdin/stdout (see README) instead of the terminal UI
+  --json                    JSON lines on stdin/stdout instead of the terminal UI (see README;
+                            every line is in schema/json-lines.schema.json)
   --max-connections N       most open peer connections; it dials up to two thirds of them (default 12)
   --gossip-interval MS      pause between peer-list pulls (default 500)
   --heartbeat-timeout MS    silence after which a neighbour is checked (default 5000)
@@ -150,7 +159,42 @@ Options:
   --json                    JSON lines on stdout (ready, peer-up, peer-down; stdin: peers, quit)
   -v, --verbose             more diagnostics on stderr (twice: debug)
   -h, --help                show this help`,
+  id: `Usage: main.ts id [--nick NAME | --data-dir DIR] [--create]
+
+Print the id (the public key, 64 hex digits) of the peer whose identity is kept
+in DIR (default ~/.p2pchat/NICK, as for 'main.ts peer'). A peer creates its
+identity on its first run; without --create, a directory with none is an error
+and nothing is written.
+
+Options:
+  --nick NAME               read ~/.p2pchat/NAME (default: $USER, else "anon")
+  --data-dir DIR            the data directory to read
+  --create                  create the identity (and DIR) if there is none yet
+  -h, --help                show this help`,
+  "room-key": `Usage: main.ts room-key [--force] PATH
+
+Write a new random room key (64 hex digits, mode 0600) to PATH, for
+'main.ts peer --key-file PATH'. An existing file is never replaced unless
+--force is given: a new key locks out every member who has the old one.
+
+Options:
+  --force                   replace an existing file at PATH
+  -h, --help                show this help`,
+  help: `Usage: main.ts help [COMMAND]
+
+Show the overview, or the help of COMMAND: peer, bootstrap, id, room-key, help
+or version. 'main.ts COMMAND --help' shows the same.`,
+  version: `Usage: main.ts --version  (or main.ts version)
+
+Print the version of p2pchat.`,
 } as const;
+
+/** Subcommands, in the order help lists them. */
+const HELP_TOPICS = ["peer", "bootstrap", "id", "room-key", "help", "version"] as const;
+
+function isHelpTopic(text: string): text is HelpTopic {
+  return text === "main" || (HELP_TOPICS as readonly string[]).includes(text);
+}
 
 /** The version printed by `--version`. */
 export const VERSION = "0.1.0";
@@ -170,17 +214,27 @@ export function parseCli(
     case "help":
     case "-h":
     case "--help": {
-      const topic = rest[0] ?? "main";
-      if (topic !== "main" && topic !== "peer" && topic !== "bootstrap") {
+      const topic = rest[0] === undefined || rest[0] === "-h" || rest[0] === "--help"
+        ? (rest[0] === undefined ? "main" : "help")
+        : rest[0];
+      if (!isHelpTopic(topic)) {
         throw new UsageError(
-          `Unknown help topic ${quoteForError(topic)}: expected peer or bootstrap`,
+          `Unknown help topic ${quoteForError(topic)}: expected ${HELP_TOPICS.join(", ")}`,
+        );
+      }
+      if (rest.length > 1) {
+        throw new UsageError(
+          `Unexpected argument ${quoteForError(rest[1]!)}: help takes one command (see --help)`,
         );
       }
       return { command: "help", topic };
     }
     case "--version":
-    case "version":
+    case "version": {
+      const { values } = strictParse(rest, { help: { type: "boolean", short: "h" } });
+      if (values.help) return { command: "help", topic: "version" };
       return { command: "version", topic: "main" };
+    }
     case "peer":
       return parsePeer(rest, env);
     case "bootstrap":
@@ -189,24 +243,41 @@ export function parseCli(
       const { values } = strictParse(rest, {
         nick: { type: "string" },
         "data-dir": { type: "string" },
+        create: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
       });
+      if (values.help) return { command: "help", topic: "id" };
+      if (values.nick !== undefined && values["data-dir"] !== undefined) {
+        throw new UsageError("Cannot combine --nick with --data-dir: give one (see --help)");
+      }
       const nick = values.nick ?? defaultNick(env.user);
       checkNick(nick);
-      return { command: "id", dataDir: dataDirOf(values["data-dir"], false, nick, env.home)! };
+      return {
+        command: "id",
+        dataDir: dataDirOf(values["data-dir"], false, nick, env.home)!,
+        create: values.create,
+      };
     }
     case "room-key": {
-      const { positionals } = parseArgs({
-        args: [...rest],
-        options: {},
-        strict: true,
-        allowPositionals: true,
-      });
-      if (positionals.length !== 1) throw new UsageError("Usage: main.ts room-key PATH");
-      return { command: "room-key", path: positionals[0]! };
+      const { values, positionals } = strictParse(rest, {
+        force: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      }, { positionals: true });
+      if (values.help) return { command: "help", topic: "room-key" };
+      if (positionals.length !== 1 || positionals[0] === "") {
+        throw new UsageError(
+          positionals.length > 1
+            ? `Too many arguments: room-key takes one PATH, got ${positionals.length} (see --help)`
+            : "Missing PATH: usage: main.ts room-key [--force] PATH",
+        );
+      }
+      return { command: "room-key", path: positionals[0]!, force: values.force };
     }
     default:
       throw new UsageError(
-        `Unknown command ${quoteForError(command)}: expected peer or bootstrap (see --help)`,
+        `Unknown command ${quoteForError(command)}: expected ${
+          HELP_TOPICS.join(", ")
+        } (see --help)`,
       );
   }
 }
@@ -246,9 +317,20 @@ function parsePeer(argv: readonly string[], env: Env): Command {
   if (values.help) return { command: "help", topic: "peer" };
   const nick = values.nick ?? defaultNick(env.user);
   checkNick(nick);
+  const shared = common(values, "127.0.0.1:0", env);
+  const defaultPort = parseAddress(DEFAULT_BOOTSTRAP).port;
+  if (values.bootstrap === undefined && parseListenAddress(shared.listen).port === defaultPort) {
+    // Without --bootstrap the peer uses (or itself serves) the default bootstrap on that port:
+    // the listen error would name this port as busy while the cause is the peer's own bootstrap.
+    throw new UsageError(
+      `Invalid --listen ${
+        quoteForError(shared.listen)
+      }: port ${defaultPort} is the default bootstrap's, which a peer without --bootstrap uses or serves; choose another port`,
+    );
+  }
   return {
     command: "peer",
-    ...common(values, "127.0.0.1:0", env),
+    ...shared,
     bootstraps: (values.bootstrap ?? []).map((b: string) => checkAddress("--bootstrap", b)),
     joins: (values.join ?? []).map((j: string) => checkAddress("--join", j)),
     dataDir: dataDirOf(values["data-dir"], values.ephemeral, nick, env.home),
@@ -280,10 +362,40 @@ type FlagSpec = Record<
   { type: "string" | "boolean"; short?: string; multiple?: boolean; default?: boolean }
 >;
 
-// deno-lint-ignore no-explicit-any
-function strictParse(argv: readonly string[], options: FlagSpec): { values: any } {
+/**
+ * `node:util` reads `--flag -5` as a flag followed by an unknown option and
+ * calls it "ambiguous"; a dash followed by a digit is a (negative) value here,
+ * so it is joined to its flag for the value check to say what is wrong.
+ */
+function joinNegativeValues(argv: readonly string[], options: FlagSpec): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const flag = arg.startsWith("--") ? options[arg.slice(2)] : undefined;
+    if (flag?.type === "string" && next !== undefined && /^-[0-9.]/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
+function strictParse(
+  argv: readonly string[],
+  options: FlagSpec,
+  { positionals = false }: { positionals?: boolean } = {},
+  // deno-lint-ignore no-explicit-any
+): { values: any; positionals: string[] } {
   try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+    return parseArgs({
+      args: joinNegativeValues(argv, options),
+      options,
+      strict: true,
+      allowPositionals: positionals,
+    });
   } catch (error) {
     // node:util's messages are multi-line and mention internals; keep the first sentence.
     const message = error instanceof Error
@@ -385,13 +497,18 @@ function integer(
   max: number,
 ): number {
   if (text === undefined) return fallback;
+  const expected = `expected an integer from ${min} to ${max}`;
   const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(
-      `Invalid ${flag} ${quoteForError(text)}: expected an integer from ${min} to ${max}`,
-    );
-  }
-  return value;
+  if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
+  // Say what is wrong with the value, then what would be right.
+  const why = /^-[0-9]+$/.test(text)
+    ? "a negative number; "
+    : /^-?[0-9]*\.[0-9]+$/.test(text)
+    ? "not a whole number; "
+    : /^[0-9]+$/.test(text)
+    ? ""
+    : "not a number; ";
+  throw new UsageError(`Invalid ${flag} ${quoteForError(text)}: ${why}${expected}`);
 }
 
 /** The nick used when none is given: the login name if it is a valid nick. */

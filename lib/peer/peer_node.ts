@@ -57,7 +57,9 @@ import { nickProblem, textProblem } from "../wire/fields.ts";
 
 /** A live member as reported to front ends. */
 export interface PeerSummary {
+  /** Its id. */
   readonly id: PeerId;
+  /** The address it advertises. */
   readonly addr: string;
   /** Whether this peer holds a direct connection to it. */
   readonly connected: boolean;
@@ -369,7 +371,7 @@ export class PeerNode implements Actor {
 
   // ---- Actor ----
 
-  /** @inheritdoc */
+  /** The hello this actor presents on every new connection (see {@linkcode Actor}). */
   localHello(): Hello {
     return {
       type: "hello",
@@ -382,12 +384,12 @@ export class PeerNode implements Actor {
     };
   }
 
-  /** @inheritdoc */
+  /** An inbound connection finished its hello; returns the id to use for it (see {@linkcode Actor}). */
   handleAccepted(remote: Hello, nowMs: number, sourceHost?: string): ConnId {
     return this.#activeView.onAccepted(remote, nowMs, sourceHost);
   }
 
-  /** @inheritdoc */
+  /** The runtime caught the remote of `conn` breaking the protocol (see {@linkcode Actor}). */
   handleOffence(conn: ConnId, offence: Offence, nowMs: number): void {
     const link = this.#links.get(conn);
     if (link !== undefined) this.#activeView.onOffence(link, offence, nowMs);
@@ -403,17 +405,17 @@ export class PeerNode implements Actor {
     return this.#activeView.score.isBackedOff(id, nowMs);
   }
 
-  /** @inheritdoc */
+  /** An outbound connection asked for by a `dial` effect finished its hello. */
   handleConnected(conn: ConnId, remote: Hello, nowMs: number): void {
     this.#activeView.onConnected(conn, remote, nowMs);
   }
 
-  /** @inheritdoc */
+  /** An outbound connection could not be established (refused, timed out, bad hello). */
   handleDialFailed(conn: ConnId, reason: string, nowMs: number): void {
     this.#activeView.onDialFailed(conn, reason, nowMs);
   }
 
-  /** @inheritdoc */
+  /** A message arrived on an established connection. */
   handleMessage(conn: ConnId, message: Message, nowMs: number): void {
     const link = this.#links.get(conn);
     if (link === undefined || link.remote === undefined) return;
@@ -474,12 +476,12 @@ export class PeerNode implements Actor {
     }
   }
 
-  /** @inheritdoc */
+  /** An established connection closed, for whatever reason. */
   handleDisconnected(conn: ConnId, reason: string, nowMs: number): void {
     this.#activeView.onDisconnected(conn, reason, nowMs);
   }
 
-  /** @inheritdoc */
+  /** Time passed; due work runs. */
   handleTimeout(nowMs: number): void {
     this.#failureDetector.onTimerLate(nowMs - this.nextDeadlineMs());
     for (const timer of PEER_TIMERS) {
@@ -487,12 +489,12 @@ export class PeerNode implements Actor {
     }
   }
 
-  /** @inheritdoc */
+  /** The earliest time `handleTimeout` has work to do; `Infinity` when none. */
   nextDeadlineMs(): number {
     return this.#timers.nextDeadlineMs();
   }
 
-  /** @inheritdoc */
+  /** Whether `message` is news to this node (not delivered, or another version of one delivered): worth verifying. */
   isNewChat(message: ChatMessage): boolean {
     if (!this.#delivery.has(message.author, message.seq)) return true;
     // Another version of a message we hold is news too: checked, it proves
@@ -501,7 +503,7 @@ export class PeerNode implements Actor {
     return mine !== undefined && !sameVersion(mine, message);
   }
 
-  /** @inheritdoc */
+  /** Removes and returns the effects produced so far, in order. */
   takeEffects(): Effect[] {
     const effects = this.#effects;
     this.#effects = [];

@@ -18,6 +18,7 @@ export const OPENING_BOXES_MAX = 64;
 
 /** A direct message for this peer, opened and verified. */
 export interface DirectMessageEvent extends DirectMessage {
+  /** The kind of event. */
   readonly type: "direct-message";
 }
 

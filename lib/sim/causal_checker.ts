@@ -74,7 +74,7 @@ export class CausalChecker implements SimObserver {
     return this.#deliveries;
   }
 
-  /** @inheritdoc */
+  /** Checks one effect of `node`, applied at `nowMs`, against the invariants. */
   onEffect(node: SimNode, effect: Effect, nowMs: number): void {
     if (effect.type === "equivocation") {
       const [a, b] = effect.versions;

@@ -1,7 +1,8 @@
 /**
  * The JSON-lines front end: one JSON object per line on stdout for every
  * event, one command per line on stdin. Scripts and test harnesses drive
- * p2pchat through it; README.md documents every line type.
+ * p2pchat through it; README.md documents every line type, and
+ * `schema/json-lines.schema.json` (JSON Schema) every line in both directions.
  *
  * @module
  */
@@ -13,9 +14,47 @@ import type { PeerService } from "../runtime/peer_service.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import { isPeerId, nickProblem, textProblem } from "../wire/fields.ts";
 import type { LineWriter } from "./line_writer.ts";
+import { resolvePeerName } from "./peer_names.ts";
+import { namedPeers, nickOf } from "./seen_nicks.ts";
 
 /** Longest stdin command line accepted. */
 export const COMMAND_LINE_BYTES_MAX = 64 * 1024;
+
+/**
+ * Longest `to` of a `direct` command, in characters: a nick (at most 32
+ * bytes, so 32 characters), `#` and a whole id — the longest name that can
+ * mean a peer.
+ */
+export const DIRECT_TO_CHARS_MAX = 32 + 1 + 64;
+
+/** Longest `ref` string a command may carry (it is echoed in the answer). */
+export const COMMAND_REF_CHARS_MAX = 256;
+
+/**
+ * What a script attaches to a command to match the answer to it: a string
+ * of at most {@linkcode COMMAND_REF_CHARS_MAX} characters or a finite number,
+ * echoed as is.
+ */
+export type CommandRef = string | number;
+
+/** A stdin command line that cannot be carried out; `ref` is the command's, if it had a valid one. */
+export class InvalidCommandError extends TypeError {
+  /** Always `"InvalidCommandError"`. */
+  override name = "InvalidCommandError";
+  /** The `ref` of the command, to echo in the `error` line. */
+  readonly ref: CommandRef | undefined;
+
+  /** An error with a one-line `message` for the `error` line. */
+  constructor(message: string, ref?: CommandRef) {
+    super(message);
+    this.ref = ref;
+  }
+}
+
+/** The `error` line answering a command (with its `ref` when it had one). */
+export function errorJson(message: string, ref?: CommandRef): string {
+  return JSON.stringify({ type: "error", error: message, ...(ref === undefined ? {} : { ref }) });
+}
 
 /**
  * The `message` line for one delivery. `at` is when this node delivered it
@@ -109,11 +148,18 @@ export type JsonCommand =
   | { readonly type: "quit" };
 
 /**
+ * A parsed command with the `ref` it carried, if any. `to` of `direct` is a
+ * peer id, a nick or an id prefix, resolved when the command runs.
+ */
+export type RefCommand = JsonCommand & { readonly ref?: CommandRef };
+
+/**
  * Parses one stdin line.
  *
- * @throws {TypeError} with a message fit for an `error` line.
+ * @throws {InvalidCommandError} (a TypeError) with a message fit for an
+ * `error` line, and the command's `ref` when it had a valid one.
  */
-export function parseJsonCommand(line: string): JsonCommand {
+export function parseJsonCommand(line: string): RefCommand {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -124,41 +170,41 @@ export function parseJsonCommand(line: string): JsonCommand {
     throw new TypeError("Invalid command: expected a JSON object");
   }
   const command = value as Record<string, unknown>;
+  const ref = refOf(command.ref);
+  const withRef = ref === undefined ? {} : { ref };
+  const invalid = (message: string) => new InvalidCommandError(message, ref);
+  const checkText = (type: string): string => {
+    if (typeof command.text !== "string") throw invalid(`Invalid ${type}: text must be a string`);
+    if (command.text.trim() === "") throw invalid(`Invalid ${type}: text is empty`);
+    const problem = textProblem(command.text);
+    if (problem !== undefined) throw invalid(`Invalid ${type}: ${problem}`);
+    return command.text;
+  };
   switch (command.type) {
-    case "send": {
-      if (typeof command.text !== "string") {
-        throw new TypeError("Invalid send: text must be a string");
-      }
-      const problem = textProblem(command.text);
-      if (problem !== undefined) throw new TypeError(`Invalid send: ${problem}`);
-      return { type: "send", text: command.text };
-    }
+    case "send":
+      return { type: "send", text: checkText("send"), ...withRef };
     case "direct": {
-      if (typeof command.to !== "string" || !isPeerId(command.to)) {
-        throw new TypeError("Invalid direct: to must be a peer id (64 lowercase hex digits)");
+      if (typeof command.to !== "string" || command.to === "") {
+        throw invalid("Invalid direct: to must be a peer id, a nick or an id prefix");
       }
-      if (typeof command.text !== "string") {
-        throw new TypeError("Invalid direct: text must be a string");
+      if ([...command.to].length > DIRECT_TO_CHARS_MAX) {
+        throw invalid(`Invalid direct: to is longer than ${DIRECT_TO_CHARS_MAX} characters`);
       }
-      const problem = textProblem(command.text);
-      if (problem !== undefined) throw new TypeError(`Invalid direct: ${problem}`);
-      return { type: "direct", to: command.to, text: command.text };
+      return { type: "direct", to: command.to, text: checkText("direct"), ...withRef };
     }
     case "nick": {
-      if (typeof command.nick !== "string") {
-        throw new TypeError("Invalid nick: nick must be a string");
-      }
+      if (typeof command.nick !== "string") throw invalid("Invalid nick: nick must be a string");
       const problem = nickProblem(command.nick);
-      if (problem !== undefined) throw new TypeError(`Invalid nick: ${problem}`);
-      return { type: "nick", nick: command.nick };
+      if (problem !== undefined) throw invalid(`Invalid nick: ${problem}`);
+      return { type: "nick", nick: command.nick, ...withRef };
     }
     case "peers":
     case "clock":
     case "stats":
     case "quit":
-      return { type: command.type };
+      return { type: command.type, ...withRef };
     default:
-      throw new TypeError(
+      throw invalid(
         `Invalid command: unknown type ${
           JSON.stringify(command.type)
         }, expected send, direct, peers, clock, nick, stats or quit`,
@@ -166,38 +212,84 @@ export function parseJsonCommand(line: string): JsonCommand {
   }
 }
 
+/** A command's `ref`, checked; `undefined` when it has none. */
+function refOf(ref: unknown): CommandRef | undefined {
+  if (ref === undefined) return undefined;
+  if (typeof ref === "number" && Number.isFinite(ref)) return ref;
+  if (typeof ref === "string" && ref.length <= COMMAND_REF_CHARS_MAX) return ref;
+  throw new InvalidCommandError(
+    `Invalid command: ref must be a number or a string of at most ${COMMAND_REF_CHARS_MAX} characters`,
+  );
+}
+
+/** What {@linkcode runPeerCommand} knows besides the peer. */
+export interface RunPeerCommandOptions {
+  /** Nicks seen in chat, by author id (see `seen_nicks.ts`). Default none. */
+  nicks?: ReadonlyMap<string, string>;
+}
+
 /**
  * Answers one command for a peer; returns `false` when the session should end.
  */
 export async function runPeerCommand(
-  command: JsonCommand,
+  command: RefCommand,
   peer: PeerService,
   out: LineWriter,
+  options: RunPeerCommandOptions = {},
 ): Promise<boolean> {
+  const ref = command.ref === undefined ? {} : { ref: command.ref };
+  const answer = (line: Record<string, unknown>) => out.line(JSON.stringify({ ...line, ...ref }));
+  const nicks = options.nicks ?? new Map<string, string>();
   switch (command.type) {
     case "send":
       // Not awaited: the first send may wait for the own-sequence sync, and
       // other commands go on meanwhile; sends keep their order.
-      peer.send(command.text).catch((error) =>
-        out.line(JSON.stringify({ type: "error", error: (error as Error).message }))
+      peer.send(command.text).then(
+        (message) =>
+          answer({
+            type: "sent",
+            command: "send",
+            author: message.author,
+            seq: message.seq,
+            ts: message.ts,
+          }),
+        (error) => out.line(errorJson((error as Error).message, command.ref)),
       );
       return true;
-    case "direct":
-      await peer.sendDirect(command.to, command.text);
+    case "direct": {
+      // A whole id needs no name: the overlay routes to members not (yet) known here.
+      const resolved = isPeerId(command.to)
+        ? { id: command.to }
+        : resolvePeerName(command.to, namedPeers(peer, nicks));
+      if (resolved.id === undefined) {
+        throw new InvalidCommandError(`Invalid direct: ${resolved.error}`, command.ref);
+      }
+      const to = resolved.id;
+      await peer.sendDirect(to, command.text);
+      answer({ type: "sent", command: "direct", to });
       return true;
+    }
     case "peers":
-      out.line(JSON.stringify({ type: "peers", peers: peer.peers() }));
+      answer({
+        type: "peers",
+        peers: peer.peers().map((summary) => {
+          const nick = nickOf(summary, nicks);
+          return nick === undefined ? summary : { ...summary, nick };
+        }),
+      });
       return true;
     case "clock":
-      out.line(JSON.stringify({ type: "clock", clock: clockToObject(peer.clock()) }));
+      answer({ type: "clock", clock: clockToObject(peer.clock()) });
       return true;
     case "nick":
       peer.setNick(command.nick);
+      answer({ type: "ok", command: "nick", nick: command.nick });
       return true;
     case "stats":
-      out.line(JSON.stringify({ type: "stats", ...peer.stats() }));
+      answer({ type: "stats", ...peer.stats() });
       return true;
     case "quit":
+      answer({ type: "ok", command: "quit" });
       await peer.stop();
       return false;
   }
@@ -205,21 +297,21 @@ export async function runPeerCommand(
 
 /** Answers one command for a bootstrap; returns `false` when the session should end. */
 export async function runBootstrapCommand(
-  command: JsonCommand,
+  command: RefCommand,
   bootstrap: BootstrapService,
   out: LineWriter,
 ): Promise<boolean> {
+  const ref = command.ref === undefined ? {} : { ref: command.ref };
   switch (command.type) {
     case "peers":
-      out.line(JSON.stringify({ type: "peers", peers: bootstrap.peers() }));
+      out.line(JSON.stringify({ type: "peers", peers: bootstrap.peers(), ...ref }));
       return true;
     case "quit":
+      out.line(JSON.stringify({ type: "ok", command: "quit", ...ref }));
       await bootstrap.stop();
       return false;
     default:
-      out.line(
-        JSON.stringify({ type: "error", error: `A bootstrap does not take '${command.type}'` }),
-      );
+      out.line(errorJson(`A bootstrap does not take '${command.type}'`, command.ref));
       return true;
   }
 }

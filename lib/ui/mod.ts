@@ -8,15 +8,24 @@
 export { fingerprint, formatClockTime, sanitizeForTerminal } from "./display.ts";
 export {
   COMMAND_LINE_BYTES_MAX,
+  COMMAND_REF_CHARS_MAX,
+  type CommandRef,
+  DIRECT_TO_CHARS_MAX,
+  errorJson,
   eventJson,
   eventLine,
+  InvalidCommandError,
   type JsonCommand,
   messageJson,
   messageLine,
   parseJsonCommand,
+  type RefCommand,
   runBootstrapCommand,
   runPeerCommand,
+  type RunPeerCommandOptions,
 } from "./json_front_end.ts";
+export * from "./peer_names.ts";
+export * from "./seen_nicks.ts";
 export {
   type ByteSink,
   LINE_WRITER_QUEUED_BYTES_MAX,

@@ -48,11 +48,17 @@ export interface MemberInfo {
 
 /** First frame each side sends on a connection; lives below the actor, in the channel. */
 export interface Hello {
+  /** The kind of message. */
   readonly type: "hello";
+  /** The protocol version the sender speaks. */
   readonly version: number;
+  /** The sender's id (proven by the handshake in secure mode). */
   readonly id: PeerId;
+  /** The address the sender advertises (where it can be dialled). */
   readonly addr: string;
+  /** The sender's nick. */
   readonly nick: string;
+  /** Whether the sender is a peer or a bootstrap. */
   readonly role: Role;
   /** The sender's current incarnation (see `MemberInfo`); 0 for a bootstrap. */
   readonly incarnation: number;
@@ -83,11 +89,13 @@ export interface ChatMessage {
 
 /** Peer → bootstrap (or any peer): add me; answered with `peers`. */
 export interface Register {
+  /** The kind of message. */
   readonly type: "register";
 }
 
 /** Ask for the sender's peer list; answered with `peers`. */
 export interface GetPeers {
+  /** The kind of message. */
   readonly type: "get-peers";
   /** Ask for the whole table, in as many `peers` messages as it takes, rather than a sample. */
   readonly all?: boolean;
@@ -95,7 +103,9 @@ export interface GetPeers {
 
 /** A peer list: an answer to `register` or `get-peers`. */
 export interface Peers {
+  /** The kind of message. */
   readonly type: "peers";
+  /** The members sampled. */
   readonly peers: readonly MemberInfo[];
   /** How many live members the sender knows, so a receiver can tell it is missing some. */
   readonly total?: number;
@@ -103,25 +113,33 @@ export interface Peers {
 
 /** A membership rumor: one member changed state. Also reports a dead peer to the bootstrap. */
 export interface Member {
+  /** The kind of message. */
   readonly type: "member";
+  /** The member's record. */
   readonly member: MemberInfo;
 }
 
 /** Liveness probe; answered with a `pong` carrying the same nonce. */
 export interface Ping {
+  /** The kind of message. */
   readonly type: "ping";
+  /** Echoed by the `pong`. */
   readonly nonce: number;
 }
 
 /** Answer to `ping`. */
 export interface Pong {
+  /** The kind of message. */
   readonly type: "pong";
+  /** The `ping`'s nonce. */
   readonly nonce: number;
 }
 
 /** A chat message travelling through the overlay. */
 export interface Chat {
+  /** The kind of message. */
   readonly type: "chat";
+  /** The signed message. */
   readonly message: ChatMessage;
   /**
    * Sent to repair a gap (an answer to `want` or `have`), not pushed along a
@@ -132,7 +150,9 @@ export interface Chat {
 
 /** The sender is closing this connection on purpose (it is not dead). */
 export interface Bye {
+  /** The kind of message. */
   readonly type: "bye";
+  /** Why, in a few words. */
   readonly reason: string;
 }
 
@@ -141,7 +161,9 @@ export interface Bye {
  * this connection; stop eager-pushing their messages here (announce them instead).
  */
 export interface Prune {
+  /** The kind of message. */
   readonly type: "prune";
+  /** The authors whose messages to stop pushing here. */
   readonly authors: readonly PeerId[];
 }
 
@@ -151,8 +173,11 @@ export interface Prune {
  * (`full`: an anti-entropy round).
  */
 export interface Have {
+  /** The kind of message. */
   readonly type: "have";
+  /** Whether `clock` is the whole delivered clock (anti-entropy), not just what grew. */
   readonly full: boolean;
+  /** Delivered sequence number per author. */
   readonly clock: VectorClock;
   /**
    * Per author, a digest of the version of its message `clock[author]` the
@@ -167,35 +192,49 @@ export const VERSION_DIGEST_BYTES = 16;
 
 /** Per author, the messages wanted: sequence numbers in (`from`, `to`]. */
 export interface SeqRange {
+  /** Whose messages. */
   readonly author: PeerId;
+  /** The last sequence number not wanted (exclusive). */
   readonly from: number;
+  /** The last sequence number wanted (inclusive). */
   readonly to: number;
 }
 
 /** Send me these messages; with `graft`, also eager-push these authors' messages to me again. */
 export interface Want {
+  /** The kind of message. */
   readonly type: "want";
+  /** Also eager-push these authors' messages here again. */
   readonly graft: boolean;
+  /** The messages wanted. */
   readonly ranges: readonly SeqRange[];
 }
 
 /** The sender's history no longer holds these authors' messages up to these sequence numbers. */
 export interface Skip {
+  /** The kind of message. */
   readonly type: "skip";
+  /** Per author, the last sequence number no longer held. */
   readonly clock: VectorClock;
 }
 
 /** Indirect probe: ping `target` for me and tell me if it answers. */
 export interface Probe {
+  /** The kind of message. */
   readonly type: "probe";
+  /** The peer to ping. */
   readonly target: PeerId;
+  /** Echoed by the `probe-ack`. */
   readonly nonce: number;
 }
 
 /** Answer to `probe`: `target` answered a ping. */
 export interface ProbeAck {
+  /** The kind of message. */
   readonly type: "probe-ack";
+  /** The peer that answered. */
   readonly target: PeerId;
+  /** The `probe`'s nonce. */
   readonly nonce: number;
 }
 
@@ -206,10 +245,15 @@ export interface ProbeAck {
  * it on once; `hops` bounds how far it may still travel.
  */
 export interface Direct {
+  /** The kind of message. */
   readonly type: "direct";
+  /** The addressee. */
   readonly to: PeerId;
+  /** 16 random bytes, hex: each node passes it on once. */
   readonly id: string;
+  /** How many more hops it may travel. */
   readonly hops: number;
+  /** The sealed box, end-to-end encrypted to `to`. */
   readonly box: Uint8Array;
 }
 

@@ -12,6 +12,8 @@
  * @module
  */
 
+import { assertOutputLine } from "./json_schema.ts";
+
 /** The repository root: children run here, so `main.ts` resolves. */
 export const REPO_ROOT: string = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 
@@ -59,6 +61,15 @@ export interface SpawnOptions {
   graceMs?: number;
   /** The program to run with the arguments. Default `Deno.execPath()`. */
   program?: string;
+  /** The working directory. Default {@linkcode REPO_ROOT}. */
+  cwd?: string;
+  /**
+   * Check every JSON object on stdout against `schema/json-lines.schema.json`
+   * (commands are not checked: tests send invalid ones on purpose); violations fail the test at
+   * {@linkcode withProcesses}' end (or {@linkcode runMain}'s). Default: on
+   * for `main.ts … --json` started by {@linkcode spawnMain}, else off.
+   */
+  schema?: boolean;
 }
 
 interface Waiter {
@@ -79,6 +90,8 @@ export class ChildProcess {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #quitLine: string | null;
   readonly #graceMs: number;
+  readonly #schema: boolean;
+  readonly #schemaViolations: string[] = [];
   readonly #queue: OutputLine[] = [];
   readonly #lines: OutputLine[] = [];
   readonly #waiters = new Set<Waiter>();
@@ -96,9 +109,10 @@ export class ChildProcess {
     this.name = options.name ?? denoArgs.filter((a) => !a.startsWith("--allow-")).join(" ");
     this.#quitLine = options.quitLine === undefined ? '{"type":"quit"}' : options.quitLine;
     this.#graceMs = options.graceMs ?? GRACE_MS;
+    this.#schema = options.schema ?? false;
     this.#child = new Deno.Command(options.program ?? Deno.execPath(), {
       args: [...denoArgs],
-      cwd: REPO_ROOT,
+      cwd: options.cwd ?? REPO_ROOT,
       env: { NO_COLOR: "1", ...options.env },
       stdin: "piped",
       stdout: "piped",
@@ -123,6 +137,21 @@ export class ChildProcess {
   /** Every stdout line so far that is a JSON object, in order. */
   get jsonLines(): JsonLine[] {
     return this.#lines.flatMap((line) => (line.json === undefined ? [] : [line.json]));
+  }
+
+  /** Lines that broke the JSON Schema (when checked), with why: empty when all were valid. */
+  get schemaViolations(): readonly string[] {
+    return this.#schemaViolations;
+  }
+
+  /** Throws when any line broke the JSON Schema (see `SpawnOptions.schema`). */
+  assertSchemaValid(): void {
+    if (this.#schemaViolations.length === 0) return;
+    throw new Error(
+      `${this.name} broke schema/json-lines.schema.json ${this.#schemaViolations.length} times:\n${
+        this.#schemaViolations.slice(0, 5).join("\n")
+      }`,
+    );
   }
 
   /** Stderr so far (its last 64 KiB). */
@@ -366,6 +395,9 @@ export class ChildProcess {
 
   #onLine(text: string): void {
     const line: OutputLine = { text, json: parseObject(text) };
+    if (this.#schema && line.json !== undefined) {
+      this.#checkSchema(() => assertOutputLine(line.json));
+    }
     if (this.#lines.length < LINES_MAX) this.#lines.push(line);
     for (const waiter of this.#waiters) {
       if (waiter.accepts(line)) {
@@ -374,6 +406,15 @@ export class ChildProcess {
       }
     }
     this.#queue.push(line);
+  }
+
+  #checkSchema(check: () => void): void {
+    if (this.#schemaViolations.length >= 100) return;
+    try {
+      check();
+    } catch (error) {
+      this.#schemaViolations.push((error as Error).message);
+    }
   }
 
   #onStdoutEnd(): void {
@@ -405,6 +446,7 @@ export function spawnMain(args: readonly string[], options: SpawnOptions = {}): 
   args = withEphemeral(args);
   return new ChildProcess(["run", ...MAIN_PERMISSIONS, "main.ts", ...args], {
     name: `main.ts ${args.join(" ")}`,
+    schema: args.includes("--json"),
     ...options,
   });
 }
@@ -436,6 +478,7 @@ export async function runMain(
     await child.close();
   }
   const status = await child.status;
+  child.assertSchemaValid();
   return {
     code: status.code,
     stdout: child.lines.map((l) => l.text + "\n").join(""),
@@ -483,6 +526,9 @@ export async function withProcesses(body: (group: ProcessGroup) => Promise<void>
   const group = new ProcessGroup();
   try {
     await body(group);
+    // Every JSON line the children printed kept to the documented contract.
+    await group.closeAll();
+    for (const child of group.children) child.assertSchemaValid();
   } catch (error) {
     await group.closeAll();
     const message = error instanceof Error ? error.message : String(error);

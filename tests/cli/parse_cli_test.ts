@@ -253,9 +253,15 @@ Deno.test("parseCli() accepts listen addresses with port 0 and IPv6", () => {
 });
 
 Deno.test("parseCli() gives a one-line UsageError for every kind of bad command line", () => {
-  usageError(["frobnicate"], /^Unknown command 'frobnicate': expected peer or bootstrap/);
+  usageError(
+    ["frobnicate"],
+    /^Unknown command 'frobnicate': expected peer, bootstrap, id, room-key, help, version/,
+  );
   usageError(["--bogus"], /^Unknown command '--bogus'/);
-  usageError(["help", "me"], /^Unknown help topic 'me': expected peer or bootstrap$/);
+  usageError(
+    ["help", "me"],
+    /^Unknown help topic 'me': expected peer, bootstrap, id, room-key, help, version$/,
+  );
   usageError(["peer", "--bogus"], /^Unknown option '--bogus' \(see --help\)$/);
   usageError(["peer", "-x"], /^Unknown option '-x' \(see --help\)$/);
   usageError(["bootstrap", "--bootstrap", "a:1"], /^Unknown option '--bootstrap'/);
@@ -265,7 +271,10 @@ Deno.test("parseCli() gives a one-line UsageError for every kind of bad command 
   usageError(["peer", "--nick"], /--nick.*\(see --help\)$/);
   usageError(["peer", "--listen"], /--listen.*\(see --help\)$/);
   usageError(["peer", "--json=yes"], /--json.*\(see --help\)$/);
-  usageError(["peer", "--gossip-interval", "-5"], /gossip-interval.*\(see --help\)$/);
+  usageError(
+    ["peer", "--gossip-interval", "-5"],
+    /^Invalid --gossip-interval '-5': a negative number; expected an integer from 10 to 3600000$/,
+  );
   usageError(["peer", "--listen", "nowhere"], /^Invalid --listen: Invalid address 'nowhere'/);
   usageError(["peer", "--listen", "1.2.3:4"], /^Invalid --listen: /);
   usageError(["peer", "--listen", "::1:0"], /^Invalid --listen: /);
@@ -420,11 +429,82 @@ Deno.test("parseCli() reads the id and room-key commands", () => {
   assert.deepEqual(parseCli(["id", "--nick", "ann"], { home: HOME }), {
     command: "id",
     dataDir: `${HOME}/.p2pchat/ann`,
+    create: false,
   });
-  assert.deepEqual(parseCli(["id", "--data-dir", "/d"], { home: HOME }), {
+  assert.deepEqual(parseCli(["id", "--data-dir", "/d", "--create"], { home: HOME }), {
     command: "id",
     dataDir: "/d",
+    create: true,
   });
-  assert.deepEqual(parseCli(["room-key", "/tmp/k"], {}), { command: "room-key", path: "/tmp/k" });
-  usageError(["room-key"], /^Usage: main.ts room-key PATH/);
+  assert.deepEqual(parseCli(["room-key", "/tmp/k"], {}), {
+    command: "room-key",
+    path: "/tmp/k",
+    force: false,
+  });
+  assert.deepEqual(parseCli(["room-key", "--force", "/tmp/k"], {}), {
+    command: "room-key",
+    path: "/tmp/k",
+    force: true,
+  });
+  usageError(["room-key"], /^Missing PATH: usage: main.ts room-key \[--force\] PATH$/);
+  usageError(["room-key", "a", "b"], /^Too many arguments: room-key takes one PATH, got 2/);
+  usageError(["room-key", "--bogus", "k"], /^Unknown option '--bogus' \(see --help\)$/);
+  usageError(["id", "--bogus"], /^Unknown option '--bogus' \(see --help\)$/);
+  usageError(["id", "stray"], /'stray'.*\(see --help\)$/);
+  usageError(["id", "--nick", "a", "--data-dir", "/d"], /^Cannot combine --nick with --data-dir/);
+});
+
+Deno.test("parseCli() answers --help and help COMMAND for every subcommand", () => {
+  for (const topic of ["peer", "bootstrap", "id", "room-key", "help", "version"] as const) {
+    assert.deepEqual(parseCli(["help", topic]), { command: "help", topic });
+    assert.ok(HELP[topic].startsWith("Usage: "), `${topic} help starts with its usage`);
+    assert.ok(HELP.main.includes(topic), `the overview names ${topic}`);
+  }
+  for (const command of ["peer", "bootstrap", "id", "room-key", "version"]) {
+    for (const flag of ["--help", "-h"]) {
+      assert.deepEqual(parseCli([command, flag], { home: HOME }), {
+        command: "help",
+        topic: command,
+      });
+    }
+  }
+  // Help wins over what else is wrong: a user asking for help gets it.
+  assert.deepEqual(parseCli(["room-key", "--help", "a", "b"]), {
+    command: "help",
+    topic: "room-key",
+  });
+  assert.deepEqual(parseCli(["help", "--help"]), { command: "help", topic: "help" });
+  assert.deepEqual(parseCli(["help", "-h"]), { command: "help", topic: "help" });
+  usageError(["help", "peer", "extra"], /^Unexpected argument 'extra'/);
+  assert.ok(HELP.id.includes("--create"));
+  assert.ok(HELP["room-key"].includes("--force"));
+});
+
+Deno.test("parseCli() refuses a peer listening on the default bootstrap port unless it names a bootstrap", () => {
+  for (const listen of ["127.0.0.1:7411", "0.0.0.0:7411", "[::1]:7411"]) {
+    usageError(
+      ["peer", "--listen", listen],
+      /^Invalid --listen '.*': port 7411 is the default bootstrap's, .*; choose another port$/,
+    );
+    assert.equal(peer(["--listen", listen, "--bootstrap", "10.0.0.1:7411"]).listen, listen);
+  }
+  assert.equal(peer(["--listen", "127.0.0.1:7412"]).listen, "127.0.0.1:7412");
+});
+
+Deno.test("parseCli() says what is wrong with a numeric value, negative ones included", () => {
+  const cases: [string[], string][] = [
+    [["peer", "--max-connections", "-1"], "Invalid --max-connections '-1': a negative number;"],
+    [["peer", "--max-connections=-1"], "Invalid --max-connections '-1': a negative number;"],
+    [["peer", "--heartbeat-timeout", "-0.5"], "Invalid --heartbeat-timeout '-0.5': not a whole"],
+    [["peer", "--heartbeat-timeout", "2.5"], "Invalid --heartbeat-timeout '2.5': not a whole"],
+    [["bootstrap", "--sample", "-3"], "Invalid --sample '-3': a negative number;"],
+    [["bootstrap", "--sample", "lots"], "Invalid --sample 'lots': not a number;"],
+  ];
+  for (const [argv, start] of cases) {
+    const message = usageError(argv, /expected an integer from \d+ to \d+$/);
+    assert.ok(message.startsWith(start), `${argv.join(" ")}: ${message}`);
+    assert.ok(!message.includes("ambiguous"), message);
+  }
+  // A dash and a digit after a flag that takes no value is still an unknown option.
+  usageError(["peer", "--json", "-5"], /^Unknown option '-5'/);
 });

@@ -184,14 +184,23 @@ async function foundAndJoin(): Promise<void> {
   await withProcesses(async (group) => {
     const founder = group.spawnMain(
       ["peer", "--json", "--listen", "127.0.0.1:0", "--nick", "founder"],
-      { name: "founder" },
+      // As if run by `deno run … main.ts`, whether this suite runs under deno task, npx or neither.
+      {
+        name: "founder",
+        env: { INIT_CWD: "", npm_config_user_agent: "", npm_lifecycle_event: "" },
+      },
     );
     const ready = await founder.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
     await founder.waitForStderr(
       `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: this peer started a new network and serves as its bootstrap.`,
     );
-    await founder.waitForStderr(
-      `Others join with:  deno task peer --bootstrap ${DEFAULT_BOOTSTRAP} --nick NAME`,
+    // The command as this test ran it (deno, from $PATH or npx, `run … main.ts`), not `deno task`.
+    await founder.waitForStderr("Others join with:  ");
+    assert.match(
+      founder.stderr,
+      new RegExp(
+        `Others join with: {2}(deno|npx -y deno@[0-9.]+|/\\S*deno) run -A main\\.ts peer --bootstrap ${DEFAULT_BOOTSTRAP} --nick NAME\n`,
+      ),
     );
     // Another peer without --bootstrap now finds the founder's bootstrap and joins.
     const joiner = group.spawnMain(

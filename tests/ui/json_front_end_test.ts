@@ -4,19 +4,27 @@ import type { PeerEvent } from "../../lib/runtime/mod.ts";
 import type { BootstrapService, PeerService } from "../../lib/runtime/mod.ts";
 import {
   COMMAND_LINE_BYTES_MAX,
+  COMMAND_REF_CHARS_MAX,
+  DIRECT_TO_CHARS_MAX,
+  errorJson,
   eventLine,
+  InvalidCommandError,
   type JsonCommand,
   messageJson,
   messageLine,
   parseJsonCommand,
+  type RefCommand,
   runBootstrapCommand,
   runPeerCommand,
 } from "../../lib/ui/json_front_end.ts";
+import { rememberNick } from "../../lib/ui/seen_nicks.ts";
+import { assertCommandLine, assertOutputLine } from "../_helpers/json_schema.ts";
 import { LineWriter } from "../../lib/ui/line_writer.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
 
 const ANN = "aa".repeat(32);
 const BOB = "bb".repeat(32);
+const CAROL = "cc".repeat(32);
 
 function chat(overrides: Partial<ChatMessage> = {}): ChatMessage {
   return {
@@ -45,7 +53,6 @@ function rejects(line: string, message: string | RegExp): void {
 
 Deno.test("parseJsonCommand() reads every command", () => {
   assert.deepEqual(parseJsonCommand('{"type":"send","text":"hi"}'), { type: "send", text: "hi" });
-  assert.deepEqual(parseJsonCommand('{"type":"send","text":""}'), { type: "send", text: "" });
   assert.deepEqual(parseJsonCommand('{"type":"peers"}'), { type: "peers" });
   assert.deepEqual(parseJsonCommand('{"type":"clock"}'), { type: "clock" });
   assert.deepEqual(parseJsonCommand('{"type":"nick","nick":"Zoë"}'), { type: "nick", nick: "Zoë" });
@@ -114,6 +121,15 @@ Deno.test("parseJsonCommand() explains every invalid command in one line", () =>
   rejects('{"type":"send"}', "Invalid send: text must be a string");
   rejects('{"type":"send","text":null}', "Invalid send: text must be a string");
   rejects('{"type":"send","text":["a"]}', "Invalid send: text must be a string");
+  rejects('{"type":"send","text":""}', "Invalid send: text is empty");
+  rejects('{"type":"send","text":" \\n\\t "}', "Invalid send: text is empty");
+  rejects('{"type":"direct","to":"bob","text":""}', "Invalid direct: text is empty");
+  rejects('{"type":"direct","text":"hi"}', /^Invalid direct: to must be a peer id, a nick/);
+  rejects('{"type":"direct","to":"","text":"hi"}', /^Invalid direct: to must be a peer id/);
+  rejects(
+    JSON.stringify({ type: "direct", to: "x".repeat(98), text: "hi" }),
+    "Invalid direct: to is longer than 97 characters",
+  );
   rejects('{"type":"nick"}', "Invalid nick: nick must be a string");
   rejects('{"type":"nick","nick":7}', "Invalid nick: nick must be a string");
   rejects('{"type":"nick","nick":""}', "Invalid nick: a nick needs at least one character");
@@ -210,6 +226,86 @@ Deno.test("eventLine() turns deliveries and membership changes into lines", () =
   );
 });
 
+Deno.test("parseJsonCommand() keeps a command's ref and gives it to the error of an invalid one", () => {
+  assert.deepEqual(parseJsonCommand('{"type":"send","text":"hi","ref":"a1"}'), {
+    type: "send",
+    text: "hi",
+    ref: "a1",
+  });
+  assert.deepEqual(parseJsonCommand('{"type":"peers","ref":7}'), { type: "peers", ref: 7 });
+  assert.deepEqual(parseJsonCommand('{"type":"direct","to":"bob","text":"x","ref":-1.5}'), {
+    type: "direct",
+    to: "bob",
+    text: "x",
+    ref: -1.5,
+  });
+  const refOfError = (line: string) => {
+    try {
+      parseJsonCommand(line);
+    } catch (error) {
+      assert.ok(error instanceof InvalidCommandError && error instanceof TypeError);
+      return error.ref;
+    }
+    assert.fail(`${line} was accepted`);
+  };
+  assert.equal(refOfError('{"type":"send","text":"","ref":"r9"}'), "r9");
+  assert.equal(refOfError('{"type":"dance","ref":3}'), 3);
+  assert.equal(refOfError('{"type":"nick","nick":"","ref":"n"}'), "n");
+  // An invalid ref is itself the error, and cannot be echoed.
+  for (const ref of [null, true, [1], { a: 1 }, "r".repeat(COMMAND_REF_CHARS_MAX + 1)]) {
+    const line = JSON.stringify({ type: "peers", ref });
+    assert.equal(refOfError(line), undefined);
+    rejects(line, /^Invalid command: ref must be a number or a string of at most 256 characters$/);
+  }
+  assert.equal(
+    (parseJsonCommand(JSON.stringify({ type: "quit", ref: "r".repeat(256) })) as { ref: string })
+      .ref.length,
+    256,
+  );
+});
+
+Deno.test("parseJsonCommand() takes a direct to of up to DIRECT_TO_CHARS_MAX characters, as the schema does", () => {
+  const longest = `${"n".repeat(32)}#${"ab".repeat(32)}`;
+  assert.equal([...longest].length, DIRECT_TO_CHARS_MAX);
+  const command = { type: "direct", to: longest, text: "x" };
+  assert.deepEqual(parseJsonCommand(JSON.stringify(command)), command);
+  assertCommandLine(command);
+  const tooLong = { ...command, to: `${longest}0` };
+  rejects(JSON.stringify(tooLong), /^Invalid direct: to is longer than 97 characters$/);
+  assert.throws(() => assertCommandLine(tooLong), /maximum 97/);
+});
+
+Deno.test("errorJson() is one error line, with the ref only when there is one", () => {
+  assert.equal(errorJson("Nope"), '{"type":"error","error":"Nope"}');
+  assert.equal(errorJson("Nope", "r"), '{"type":"error","error":"Nope","ref":"r"}');
+  assert.equal(errorJson("Nope", 0), '{"type":"error","error":"Nope","ref":0}');
+  assertOutputLine(JSON.parse(errorJson("Nope", 0)));
+});
+
+Deno.test("every command parseJsonCommand() accepts is a command the schema documents", () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        type: fc.constantFrom("send", "direct", "nick", "peers", "clock", "stats", "quit"),
+        text: fc.string({ maxLength: 20 }),
+        to: fc.constantFrom("bob", "ab12", "bob#ab12", "ab".repeat(32)),
+        nick: fc.string({ maxLength: 40 }),
+        ref: fc.oneof(fc.string({ maxLength: 5 }), fc.integer()),
+      }),
+      (object) => {
+        let command: RefCommand;
+        try {
+          command = parseJsonCommand(JSON.stringify(object));
+        } catch {
+          return;
+        }
+        assertCommandLine(command);
+      },
+    ),
+    { numRuns: 1_000 },
+  );
+});
+
 Deno.test("eventLine() keeps diagnostics off stdout", () => {
   for (const level of ["debug", "info", "warn"] as const) {
     assert.equal(eventLine({ type: "log", level, text: "x" } as PeerEvent), undefined);
@@ -268,7 +364,10 @@ function fakePeer(): PeerService & { sent: string[]; stopped: number } {
       if (text === "fail") return Promise.reject(new Error("Cannot send: the disk is gone"));
       return Promise.resolve(chat({ text }));
     },
-    peers: () => [{ id: BOB, addr: "127.0.0.1:9001", connected: true }],
+    peers: () => [
+      { id: BOB, addr: "127.0.0.1:9001", connected: true },
+      { id: CAROL, addr: "127.0.0.1:9002", connected: false },
+    ],
     clock: () => new Map([[ANN, 3], [BOB, 0]]),
     setNick(nick: string) {
       fake.nick = nick;
@@ -299,12 +398,110 @@ Deno.test("runPeerCommand() carries out each command and answers peers and clock
   assert.equal(peer.stopped, 0);
   assert.equal(await run({ type: "quit" }), false);
   assert.equal(peer.stopped, 1);
-  assert.deepEqual(await lines(), [
+  const answers = await lines();
+  assert.deepEqual(answers, [
+    { type: "sent", command: "send", author: ANN, seq: 2, ts: 1_700_000_000_000 },
     { type: "error", error: "Cannot send: the disk is gone" },
-    { type: "peers", peers: [{ id: BOB, addr: "127.0.0.1:9001", connected: true }] },
+    {
+      type: "peers",
+      peers: [
+        { id: BOB, addr: "127.0.0.1:9001", connected: true },
+        { id: CAROL, addr: "127.0.0.1:9002", connected: false },
+      ],
+    },
     { type: "clock", clock: { [ANN]: 3 } },
+    { type: "ok", command: "nick", nick: "annie" },
     { type: "stats", ...STATS },
+    { type: "ok", command: "quit" },
   ]);
+  for (const line of answers) assertOutputLine(line);
+});
+
+Deno.test("runPeerCommand() answers every command with its ref echoed", async () => {
+  const peer = fakePeer();
+  const { out, lines } = capture();
+  const run = (command: RefCommand) => runPeerCommand(command, peer, out);
+  await run({ type: "send", text: "hi", ref: "s1" });
+  await run({ type: "send", text: "fail", ref: 2 });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await run({ type: "direct", to: BOB, text: "psst", ref: "d1" });
+  for (const type of ["peers", "clock", "stats"] as const) await run({ type, ref: type });
+  await run({ type: "nick", nick: "annie", ref: "n" });
+  await run({ type: "quit", ref: "q" });
+  const answers = (await lines()) as { type: string; ref?: unknown }[];
+  assert.deepEqual(answers.map((l) => [l.type, l.ref]), [
+    ["sent", "s1"],
+    ["error", 2],
+    ["sent", "d1"],
+    ["peers", "peers"],
+    ["clock", "clock"],
+    ["stats", "stats"],
+    ["ok", "n"],
+    ["ok", "q"],
+  ]);
+  assert.deepEqual(answers[2], { type: "sent", command: "direct", to: BOB, ref: "d1" });
+  for (const line of answers) assertOutputLine(line);
+});
+
+Deno.test("runPeerCommand() sends direct to a nick, nick#prefix or id prefix, and refuses what names no one peer", async () => {
+  const peer = fakePeer();
+  const { out, lines } = capture();
+  const nicks = new Map<string, string>();
+  rememberNick(nicks, { type: "deliver", message: chat({ author: BOB, nick: "bob" }) });
+  rememberNick(nicks, {
+    type: "direct-message",
+    from: CAROL,
+    nick: "carol",
+    text: "hi",
+    ts: 1,
+  } as PeerEvent);
+  const run = (command: RefCommand) => runPeerCommand(command, peer, out, { nicks });
+  await run({ type: "direct", to: "bob", text: "1" });
+  await run({ type: "direct", to: "carol#cc", text: "2" });
+  await run({ type: "direct", to: "CCCC", text: "3" });
+  assert.deepEqual(peer.sent, [`direct ${BOB} 1`, `direct ${CAROL} 2`, `direct ${CAROL} 3`]);
+  for (
+    const [to, why] of [["dave", /^Invalid direct: No peer known as dave$/], ["bb", /No peer/]]
+  ) {
+    await assert.rejects(
+      () => run({ type: "direct", to: to as string, text: "x", ref: "r" }),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidCommandError);
+        assert.match(error.message, why as RegExp);
+        assert.equal(error.ref, "r");
+        return true;
+      },
+    );
+  }
+  // Two members called bob: the plain nick is ambiguous, bob#prefix is not.
+  const BOB2 = "b0".repeat(32);
+  rememberNick(nicks, { type: "deliver", message: chat({ author: BOB2, nick: "bob" }) });
+  await assert.rejects(
+    () => run({ type: "direct", to: "bob", text: "x" }),
+    /Several peers are called bob/,
+  );
+  await run({ type: "direct", to: "bob#b0", text: "4" });
+  assert.equal(peer.sent.at(-1), `direct ${BOB2} 4`);
+  // peers lines carry the nicks seen.
+  await run({ type: "peers" });
+  const answers = (await lines()) as { type: string; peers?: unknown }[];
+  assert.deepEqual(answers.find((l) => l.type === "peers")?.peers, [
+    { id: BOB, addr: "127.0.0.1:9001", connected: true, nick: "bob" },
+    { id: CAROL, addr: "127.0.0.1:9002", connected: false, nick: "carol" },
+  ]);
+  for (const line of answers) assertOutputLine(line);
+});
+
+Deno.test("runPeerCommand() prefers the nick a peer summary carries over the one seen in chat", async () => {
+  const peer = fakePeer();
+  peer.peers = () => [{ id: BOB, addr: "127.0.0.1:9001", connected: true, nick: "robert" }];
+  const { out, lines } = capture();
+  const nicks = new Map([[BOB, "bob"]]);
+  await runPeerCommand({ type: "peers" }, peer, out, { nicks });
+  assert.deepEqual(await lines(), [{
+    type: "peers",
+    peers: [{ id: BOB, addr: "127.0.0.1:9001", connected: true, nick: "robert" }],
+  }]);
 });
 
 Deno.test("runBootstrapCommand() answers peers and quit, and refuses the rest", async () => {
@@ -328,13 +525,16 @@ Deno.test("runBootstrapCommand() answers peers and quit, and refuses the rest", 
   assert.equal(stopped, 0);
   assert.equal(await run({ type: "quit" }), false);
   assert.equal(stopped, 1);
-  assert.deepEqual(await lines(), [
+  const answers = await lines();
+  assert.deepEqual(answers, [
     { type: "peers", peers: [{ id: ANN, addr: "127.0.0.1:9000" }] },
     { type: "error", error: "A bootstrap does not take 'send'" },
     { type: "error", error: "A bootstrap does not take 'clock'" },
     { type: "error", error: "A bootstrap does not take 'nick'" },
     { type: "error", error: "A bootstrap does not take 'stats'" },
+    { type: "ok", command: "quit" },
   ]);
+  for (const line of answers) assertOutputLine(line);
 });
 
 Deno.test("messageJson() is the JSON text of messageLine(), escaping nick and text", () => {
