@@ -37,6 +37,16 @@ export interface DeliverEffect {
   readonly message: ChatMessage;
 }
 
+/**
+ * The text of `message` was removed here (an edit or delete of its author
+ * took effect, or its author is blocked): what the peer keeps and serves of
+ * it from now on is this redacted form. A store rewrites its copy.
+ */
+export interface RedactEffect {
+  readonly type: "redact";
+  readonly message: ChatMessage;
+}
+
 /** A peer joined the set this node believes alive. */
 export interface PeerUpEffect {
   readonly type: "peer-up";
@@ -105,6 +115,7 @@ export type IoEffect = DialEffect | SendEffect | CloseEffect;
 /** What the node tells its owner: deliveries, membership changes, diagnostics. */
 export type NodeEvent =
   | DeliverEffect
+  | RedactEffect
   | PeerUpEffect
   | AddressProvenEffect
   | PeerDownEffect

@@ -87,7 +87,8 @@ export class Dissemination {
       return;
     }
     if (result.status === "duplicate") return this.#checkVersion(message, nowMs);
-    this.push(message, link.conn, nowMs);
+    // A blocked author's message goes on without its text (local policy).
+    this.push(this.#delivery.relayForm(message), link.conn, nowMs);
     this.#port.repair.deliver(result.delivered);
   }
 
