@@ -13,6 +13,14 @@ import type { PeerService } from "../runtime/peer_service.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import { isPeerId, nickProblem, textProblem } from "../wire/fields.ts";
 import type { LineWriter } from "./line_writer.ts";
+import {
+  amendmentFields,
+  amendmentJson,
+  parseRedactionCommand,
+  REDACTION_COMMAND_TYPES,
+  type RedactionCommand,
+  runRedactionCommand,
+} from "./redaction_json.ts";
 
 /** Longest stdin command line accepted. */
 export const COMMAND_LINE_BYTES_MAX = 64 * 1024;
@@ -35,6 +43,7 @@ export function messageLine(
     text: message.text,
     ts: message.ts,
     at: atMs,
+    ...amendmentFields(message),
   };
 }
 
@@ -56,7 +65,7 @@ export function messageJson(
     JSON.stringify(message.nick)
   },"seq":${message.seq},"clock":{${clock}},"text":${
     JSON.stringify(message.text)
-  },"ts":${message.ts},"at":${atMs}}`;
+  },"ts":${message.ts},"at":${atMs}${amendmentJson(message)}}`;
 }
 
 /** The stdout line of an event as JSON text, or `undefined` for diagnostics. */
@@ -77,6 +86,8 @@ export function eventLine(event: PeerEvent): Record<string, unknown> | undefined
       return { type: "peer-down", id: event.id, addr: event.addr, reason: event.reason };
     case "skip":
       return { type: "skip", author: event.author, seq: event.seq };
+    case "redact":
+      return { type: "redact", author: event.message.author, seq: event.message.seq };
     case "equivocation":
       return {
         type: "equivocation",
@@ -106,7 +117,8 @@ export type JsonCommand =
   | { readonly type: "clock" }
   | { readonly type: "stats" }
   | { readonly type: "nick"; readonly nick: string }
-  | { readonly type: "quit" };
+  | { readonly type: "quit" }
+  | RedactionCommand;
 
 /**
  * Parses one stdin line.
@@ -157,12 +169,17 @@ export function parseJsonCommand(line: string): JsonCommand {
     case "stats":
     case "quit":
       return { type: command.type };
-    default:
+    default: {
+      const redaction = parseRedactionCommand(command);
+      if (redaction !== undefined) return redaction;
       throw new TypeError(
         `Invalid command: unknown type ${
           JSON.stringify(command.type)
-        }, expected send, direct, peers, clock, nick, stats or quit`,
+        }, expected send, direct, peers, clock, nick, stats, quit, ${
+          REDACTION_COMMAND_TYPES.slice(0, -1).join(", ")
+        } or ${REDACTION_COMMAND_TYPES.at(-1)}`,
       );
+    }
   }
 }
 
@@ -200,6 +217,9 @@ export async function runPeerCommand(
     case "quit":
       await peer.stop();
       return false;
+    default:
+      runRedactionCommand(command, peer, out);
+      return true;
   }
 }
 
