@@ -35,6 +35,7 @@ import {
 import { LineWriter, readLines } from "./lib/ui/line_writer.ts";
 import type { TerminalSession } from "./lib/ui/terminal_front_end.ts";
 import { sanitizeForTerminal } from "./lib/ui/display.ts";
+import { plainDeliveryLine } from "./lib/ui/redaction_view.ts";
 import { parseAddress } from "./lib/wire/address.ts";
 import { IDENTITY_KEY_FILE, loadOrCreateIdentity } from "./lib/identity/identity_store.ts";
 import type { Identity } from "./lib/identity/identity.ts";
@@ -440,9 +441,8 @@ function logTo(level: "warn" | "info" | "debug", role: string): (event: PeerEven
         `${sanitizeForTerminal(event.nick)} (private): ${sanitizeForTerminal(event.text)}`,
       );
     } else if (event.type === "deliver" && role === "peer") {
-      stdout.line(
-        `${sanitizeForTerminal(event.message.nick)}: ${sanitizeForTerminal(event.message.text)}`,
-      );
+      const line = plainDeliveryLine(event.message);
+      if (line !== undefined) stdout.line(line);
     }
   };
 }

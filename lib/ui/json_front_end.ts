@@ -19,7 +19,7 @@ import {
   parseRedactionCommand,
   REDACTION_COMMAND_TYPES,
   type RedactionCommand,
-  runRedactionCommand,
+  runRedactionJsonCommand,
 } from "./redaction_json.ts";
 
 /** Longest stdin command line accepted. */
@@ -218,7 +218,7 @@ export async function runPeerCommand(
       await peer.stop();
       return false;
     default:
-      runRedactionCommand(command, peer, out);
+      runRedactionJsonCommand(command, peer, out);
       return true;
   }
 }

@@ -93,7 +93,7 @@ export function policyLine(peer: PeerService): Record<string, unknown> {
  * behind sends, which may wait for the own-sequence sync); a refusal comes
  * as an `error` line.
  */
-export function runRedactionCommand(
+export function runRedactionJsonCommand(
   command: RedactionCommand,
   peer: PeerService,
   out: LineWriter,

@@ -12,6 +12,7 @@ import { nickProblem, textProblem } from "../wire/fields.ts";
 import type { PeerEvent } from "../runtime/peer_event.ts";
 import type { PeerService } from "../runtime/peer_service.ts";
 import { fingerprint, formatClockTime, sanitizeForTerminal } from "./display.ts";
+import { REDACTION_HELP, RedactionView, runRedactionCommand } from "./redaction_view.ts";
 
 /** Help shown by `/help`. */
 export const TERMINAL_HELP = [
@@ -20,6 +21,7 @@ export const TERMINAL_HELP = [
   "  /clock           show what you have delivered, per author",
   "  /msg PEER TEXT   send TEXT to PEER alone, end-to-end encrypted (PEER: a nick or an id prefix)",
   "  /nick NAME       change your nick",
+  ...REDACTION_HELP,
   "  /help            this help",
   "  /quit, exit      leave the chat",
 ];
@@ -109,6 +111,16 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     })();
   };
 
+  const redactions = new RedactionView(peer.id);
+  const redactionContext = {
+    peer,
+    print,
+    error: (text: string) => paint(203, text),
+    dim,
+    resolvePeer,
+    nameOf,
+  };
+
   const runCommand = (line: string) => {
     const [word, ...args] = line.trim().split(/\s+/);
     const rest = line.trim().slice((word ?? "").length).trim();
@@ -170,6 +182,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
         return;
       }
       default:
+        if (runRedactionCommand(word ?? "", rest, redactions, redactionContext)) return;
         print(paint(203, `Unknown command ${sanitizeForTerminal(word ?? "")}: try /help`));
     }
   };
@@ -218,9 +231,14 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           const mine = m.author === peer.id ? dim(" (you)") : "";
           const from = equivocatingFrom.get(m.author);
           const mark = from !== undefined && m.seq >= from ? paint(203, "(?) ") : "";
-          print(
-            `${dim(formatClockTime(m.ts))} ${mark}${who}${mine}: ${sanitizeForTerminal(m.text)}`,
+          const { muted, blocked } = peer.policy();
+          const view = redactions.viewOf(
+            m,
+            muted.includes(m.author) || blocked.includes(m.author),
+            (_, label, text) =>
+              `${dim(formatClockTime(m.ts))} ${mark}${who}${mine}${dim(label)}: ${text}`,
           );
+          if ("line" in view) print(view.line);
           return;
         }
         case "equivocation": {
