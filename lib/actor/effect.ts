@@ -47,6 +47,17 @@ export interface RedactEffect {
   readonly message: ChatMessage;
 }
 
+/**
+ * `message` had been delivered here without its text (a relay withheld it:
+ * no edit, delete or block of this peer's explains it) and a copy with the
+ * text, the same version, came later: the text is kept and served from now
+ * on. A store rewrites its copy; a front end may show the text now.
+ */
+export interface TextArrivedEffect {
+  readonly type: "text-arrived";
+  readonly message: ChatMessage;
+}
+
 /** A peer joined the set this node believes alive. */
 export interface PeerUpEffect {
   readonly type: "peer-up";
@@ -116,6 +127,7 @@ export type IoEffect = DialEffect | SendEffect | CloseEffect;
 export type NodeEvent =
   | DeliverEffect
   | RedactEffect
+  | TextArrivedEffect
   | PeerUpEffect
   | AddressProvenEffect
   | PeerDownEffect

@@ -13,6 +13,7 @@ import type { Amendment, ChatMessage, PeerId, SeqRange } from "../wire/message.t
 import type { EmitEvent } from "./_support.ts";
 import { chatBytesEstimate } from "./chat_bytes_estimate.ts";
 import type { DeliveryOptions, PeerRestore, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
+import { sameVersion } from "./equivocation.ts";
 import { Redactions } from "./redaction.ts";
 
 const NO_SIGNATURE = new Uint8Array(0);
@@ -229,6 +230,22 @@ export class Delivery {
       message as ChatMessage & { amends: Amendment },
       (seq) => this.#history.get(author, seq),
     ).redact;
+  }
+
+  /**
+   * A copy of a message delivered here: if this peer holds it without its
+   * text for no reason of its own (it came withheld) and the copy carries
+   * the text (the same version: the text matches the signed hash), keep
+   * the text from now on and say so.
+   */
+  offerText(copy: ChatMessage): void {
+    if (copy.redacted === true || this.#blocked.has(copy.author)) return;
+    const held = this.#history.get(copy.author, copy.seq);
+    if (held === undefined || held.redacted !== true || !sameVersion(held, copy)) return;
+    const targetOf = (seq: number) => this.#history.get(copy.author, seq);
+    if (this.#redactions.explains(held, targetOf)) return;
+    this.#history.replace(copy.author, copy.seq, copy);
+    this.#emit({ type: "text-arrived", message: copy });
   }
 
   /** Keeps `author#seq` without its text from now on, and says so (the store rewrites it). */

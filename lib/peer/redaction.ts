@@ -108,6 +108,21 @@ export class Redactions {
   }
 
   /**
+   * Whether this peer removed the text of `message` (held redacted) for a
+   * reason of its own author: it is an amended target, an edit superseded or
+   * of a deleted message, or an amendment of an amendment (`targetOf` gives
+   * the held copy of the author's message `seq`). Otherwise it came redacted
+   * (a relay withheld the text), and the text may still come.
+   */
+  explains(message: ChatMessage, targetOf: (seq: number) => ChatMessage | undefined): boolean {
+    if (this.#targets.has(key(message.author, message.seq))) return true;
+    if (message.amends === undefined) return false;
+    const state = this.#targets.get(key(message.author, message.amends.target));
+    if (state === undefined) return targetOf(message.amends.target)?.amends !== undefined;
+    return state.deleted || state.lastEdit !== message.seq;
+  }
+
+  /**
    * Rebuilds the state from restored history (already redacted on disk):
    * `messages` in delivery order.
    */

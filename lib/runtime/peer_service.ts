@@ -16,11 +16,7 @@ import { PeerNode, type PeerSummary } from "../peer/peer_node.ts";
 import type { PeerNodeOptions } from "../peer/peer_node_options.ts";
 import { systemRandom } from "../random/random.ts";
 import { sealDirect } from "../secure/direct_message.ts";
-import {
-  LOCAL_POLICY_IDS_MAX,
-  type LocalPolicyKind,
-  type PeerStore,
-} from "../store/peer_store.ts";
+import { LOCAL_POLICY_IDS_MAX, type LocalPolicyKind, type PeerStore } from "../store/peer_store.ts";
 import { addressProblem } from "../wire/address.ts";
 import { isPeerId, nickProblem, textProblem } from "../wire/fields.ts";
 import type { Amendment, ChatMessage } from "../wire/message.ts";
@@ -290,7 +286,9 @@ async function servePeer(
     },
     setPolicy(kind, id, on) {
       const verb = `${on ? "" : "un"}${kind === "muted" ? "mute" : "block"}`;
-      if (!isPeerId(id)) throw new TypeError(`Cannot ${verb}: ${JSON.stringify(id)} is not a peer id`);
+      if (!isPeerId(id)) {
+        throw new TypeError(`Cannot ${verb}: ${JSON.stringify(id)} is not a peer id`);
+      }
       if (id === identity.id) throw new TypeError(`Cannot ${verb} yourself`);
       const ids = new Set(policy[kind]);
       if (on) ids.add(id);

@@ -96,7 +96,10 @@ function stepRecord(
     } else if (event.type === "skip") skipped.push({ author: event.author, seq: event.seq });
     else if (event.type === "address-proven") seen.push({ id: event.id, addr: event.addr });
     else if (event.type === "peer-up") heard.push({ id: event.id, addr: event.addr });
-    else if (event.type === "redact") redacted.push(event.message);
+    // Either way the stored row is rewritten in the form the peer now keeps.
+    else if (event.type === "redact" || event.type === "text-arrived") {
+      redacted.push(event.message);
+    }
   }
   return { delivered, skipped, seen, heard, redacted };
 }

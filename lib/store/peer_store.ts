@@ -311,9 +311,10 @@ export class PeerStore {
      */
     heard?: readonly { id: PeerId; addr: string }[];
     /**
-     * Messages whose text was removed (an edit, a delete, a block): their
-     * rows are rewritten in the redacted form, without the text, after this
-     * step's deliveries (a message may be delivered and redacted in one step).
+     * Messages whose kept form changed: their text was removed (an edit, a
+     * delete, a block: the row is rewritten in the redacted form, without the
+     * text), or a withheld text arrived. Written after this step's deliveries
+     * (a message may be delivered and redacted in one step).
      */
     redacted?: readonly ChatMessage[];
     incarnation?: number;

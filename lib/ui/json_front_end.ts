@@ -88,6 +88,8 @@ export function eventLine(event: PeerEvent): Record<string, unknown> | undefined
       return { type: "skip", author: event.author, seq: event.seq };
     case "redact":
       return { type: "redact", author: event.message.author, seq: event.message.seq };
+    case "text-arrived":
+      return { ...messageLine(event.message), type: "text-arrived" };
     case "equivocation":
       return {
         type: "equivocation",

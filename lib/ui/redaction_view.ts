@@ -99,6 +99,12 @@ export class RedactionView {
     return { line: plainLine(m, ` (edited${was})`, sanitizeForTerminal(m.text)) };
   }
 
+  /** The text of a message whose withheld text arrived late, escaped for the screen. */
+  textArrived(m: ChatMessage): string {
+    this.#remember(`${m.author}#${m.seq}`, m.text, m.ts);
+    return sanitizeForTerminal(m.text);
+  }
+
   /**
    * The sequence number of this session's own message `back` messages ago
    * (1 = the last), or why there is none.

@@ -241,6 +241,18 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           if ("line" in view) print(view.line);
           return;
         }
+        case "text-arrived": {
+          const m = event.message;
+          const { muted, blocked } = peer.policy();
+          if (muted.includes(m.author) || blocked.includes(m.author)) return;
+          const who = paint(colorOf(m.author), sanitizeForTerminal(m.nick));
+          print(
+            `${dim(formatClockTime(m.ts))} ${who}${dim(" (text arrived)")}: ${
+              redactions.textArrived(m)
+            }`,
+          );
+          return;
+        }
         case "equivocation": {
           equivocatingFrom.set(event.author, event.seq);
           const [a, b] = event.versions.map((m) => JSON.stringify(sanitizeForTerminal(m.text)));

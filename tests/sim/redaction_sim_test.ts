@@ -33,6 +33,12 @@ class Screen {
   readonly kept = new Map<string, string>();
 
   onEffect(effect: Effect): void {
+    if (effect.type === "text-arrived") {
+      const k = key(effect.message.author, effect.message.seq);
+      this.kept.set(k, effect.message.text);
+      this.shown.set(k, effect.message.text);
+      return;
+    }
     if (effect.type === "redact") {
       this.kept.set(key(effect.message.author, effect.message.seq), effect.message.text);
       return;
@@ -220,5 +226,31 @@ Deno.test("Blocking: a reply to a blocked member is delivered everywhere, the bl
       assert.equal(word.text, "");
     }
     assert.equal(w.checker.deliveredAt(a.addr)[0]!.text, "a word from p0");
+  });
+});
+
+Deno.test("Blocking: a peer that also has a path around the blocker ends up with the text", () => {
+  forSeeds([51, 52, 53], (seed) => {
+    // p1 blocks p0; p2 reaches p0 through p1 (no text) and through p3 (text).
+    const w = world(seed, 4, [[1, 0]]);
+    const [a, , c, d] = w.peers as SimNode<PeerNode>[] as [
+      SimNode<PeerNode>,
+      SimNode<PeerNode>,
+      SimNode<PeerNode>,
+      SimNode<PeerNode>,
+    ];
+    w.net.partition([[a.addr], [c.addr]]);
+    assert.ok(w.net.runUntilTrue(() => c.actor.neighbourIds().length === 2, 20_000));
+    const start = w.net.nowMs;
+    // The path around the blocker is slow: the text-less copy comes first.
+    w.net.stall(d.addr, start + 300);
+    w.net.at(start + 10, () => w.net.act(a, (p, now) => p.sendChat("around the block", now, now)));
+    assert.ok(
+      w.net.runUntilTrue(
+        () => w.screens.get(c.addr)!.kept.get(key(a.actor.id, 1)) === "around the block",
+        start + 20_000,
+      ),
+      `p2 keeps ${JSON.stringify(w.screens.get(c.addr)!.kept.get(key(a.actor.id, 1)))}`,
+    );
   });
 });

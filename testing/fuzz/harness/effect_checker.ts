@@ -155,6 +155,14 @@ export class EffectChecker {
         this.#conns.set(effect.conn, "closed");
         return;
       }
+      case "text-arrived": {
+        const { author, seq, redacted } = effect.message;
+        if (seq > (this.#delivered.get(author) ?? 0)) {
+          this.#fail(`text of ${author.slice(0, 8)}#${seq} arrived before its delivery`);
+        }
+        if (redacted === true) this.#fail("text-arrived without a text");
+        return;
+      }
       case "redact": {
         const { author, seq, text, redacted } = effect.message;
         if (seq > (this.#delivered.get(author) ?? 0)) {
