@@ -8,7 +8,7 @@
 import { MessageLog } from "../broadcast/message_log.ts";
 import { HoldBackQueue, type OfferResult } from "../causal/hold_back_queue.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
-import { redactChat } from "../wire/chat_text.ts";
+import { chatTextHash, redactChat, sameBytes, textHash } from "../wire/chat_text.ts";
 import type { Amendment, ChatMessage, PeerId, SeqRange } from "../wire/message.ts";
 import type { EmitEvent } from "./_support.ts";
 import { chatBytesEstimate } from "./chat_bytes_estimate.ts";
@@ -242,10 +242,16 @@ export class Delivery {
     if (copy.redacted === true || this.#blocked.has(copy.author)) return;
     const held = this.#history.get(copy.author, copy.seq);
     if (held === undefined || held.redacted !== true || !sameVersion(held, copy)) return;
+    if (!sameBytes(chatTextHash(held), textHash(copy.text))) return;
     const targetOf = (seq: number) => this.#history.get(copy.author, seq);
     if (this.#redactions.explains(held, targetOf)) return;
-    this.#history.replace(copy.author, copy.seq, copy);
-    this.#emit({ type: "text-arrived", message: copy });
+    // Only the text is taken, checked against the hash our own verified copy
+    // signs: a duplicate reaches here unverified (its body and clock could
+    // be anyone's), so the body, clock and signature kept stay ours.
+    const { redacted: _redacted, ...signed } = held;
+    const restored: ChatMessage = { ...signed, text: copy.text };
+    this.#history.replace(copy.author, copy.seq, restored);
+    this.#emit({ type: "text-arrived", message: restored });
   }
 
   /** Keeps `author#seq` without its text from now on, and says so (the store rewrites it). */

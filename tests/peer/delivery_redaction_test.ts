@@ -68,8 +68,11 @@ Deno.test("`Delivery.offerText()` keeps a text that came withheld once a copy wi
   assert.equal(delivery.copyOf(A, 1)?.redacted, true);
   delivery.offerText({ ...full, text: "forged" });
   assert.equal(delivery.copyOf(A, 1)?.redacted, true, "another version is not a restore");
-  delivery.offerText(full);
+  // Only the text is taken from the (unverified) copy: clock, body and signature stay ours.
+  delivery.offerText({ ...full, clock: new Map([[A, 1], ["f".repeat(64), 9]]) });
   assert.equal(delivery.copyOf(A, 1)?.text, "hello");
+  assert.equal(delivery.copyOf(A, 1)?.redacted, undefined);
+  assert.deepEqual(delivery.copyOf(A, 1)?.clock, new Map([[A, 1]]));
   assert.equal(events.at(-1)?.type, "text-arrived");
   // A deleted message does not come back from an old copy.
   take(withText(chat(A, 2, { [A]: 2 }), "", { amends: { kind: "delete", target: 1 } }));
