@@ -80,3 +80,18 @@ Deno.test("`Delivery.offerText()` keeps a text that came withheld once a copy wi
   delivery.offerText(full);
   assert.equal(delivery.copyOf(A, 1)?.redacted, true);
 });
+
+Deno.test("`Delivery` holds an edit that arrives before its target, then delivers both in order and redacts the target", () => {
+  const { delivery, events } = makeDelivery();
+  const target = withText(chat(A, 1, { [A]: 1 }), "helo");
+  const edit = withText(chat(A, 2, { [A]: 2 }), "hello", { amends: { kind: "edit", target: 1 } });
+  assert.equal(delivery.offer(edit).status, "held");
+  const result = delivery.offer(target);
+  assert.equal(result.status, "delivered");
+  delivery.deliver(result.delivered);
+  assert.deepEqual(
+    events.map((e) => `${e.type} ${"message" in e ? e.message.seq : ""}`),
+    ["deliver 1", "deliver 2", "redact 1"],
+  );
+  assert.equal(delivery.copyOf(A, 1)?.redacted, true);
+});
