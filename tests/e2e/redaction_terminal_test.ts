@@ -80,6 +80,12 @@ Deno.test({
       await tty.waitForLine((l) => l.text.includes("unmuted: their messages are shown again"));
       await bob.send({ type: "send", text: "visible after" });
       await tty.waitForLine((l) => l.text.includes("bob: visible after"));
+      // An edit through the JSON command shows in the terminal as a new line.
+      const after = await bob.waitFor((l) => l.type === "message" && l.text === "visible after");
+      await bob.send({ type: "edit", seq: after.seq, text: "visible, edited" });
+      await tty.waitForLine((l) =>
+        l.text.includes('bob (edited, was "visible after"): visible, edited')
+      );
       assert.ok(!tty.lines.some((l) => l.text.includes("muted words")), "a muted line was shown");
       await tty.writeLine("/quit\r");
       assert.equal((await tty.waitForExit()).code, 0);
