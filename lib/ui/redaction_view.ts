@@ -32,6 +32,7 @@ export const REDACTION_HELP: readonly string[] = [
 
 /** What the commands need from the terminal around them. */
 export interface RedactionContext {
+  /** The peer the commands act on. */
   readonly peer: PeerService;
   /** Prints a line above the input. */
   readonly print: (line: string) => void;

@@ -25,8 +25,11 @@ export const EMPTY_TEXT_HASH: Uint8Array = textHash("");
 
 /** The fields {@linkcode chatTextHash} reads. */
 export interface ChatTextFields {
+  /** The text (empty in the redacted form). */
   readonly text: string;
+  /** SHA-256 of the text, when carried (decoded or redacted messages). */
   readonly textHash?: Uint8Array;
+  /** Whether the text was removed. */
   readonly redacted?: boolean;
 }
 
