@@ -82,6 +82,8 @@ export interface EquivocationPort {
   readonly links: Links;
   /** The copy of `author#seq` this peer holds, if any. */
   readonly copyOf: (author: PeerId, seq: number) => ChatMessage | undefined;
+  /** What this peer passes on of a message (without its text when its author is blocked). Default: all of it. */
+  readonly relayForm?: (message: ChatMessage) => ChatMessage;
   readonly emit: EmitEvent;
   readonly options: Pick<ResolvedPeerNodeOptions, keyof EquivocationOptions>;
 }
@@ -139,9 +141,12 @@ export class Equivocations {
     // The proof travels as the two chats themselves: a neighbour with one
     // version finds the other a conflicting duplicate, one with neither
     // delivers the first and finds the second one.
+    // Two redacted versions prove it as well: their signed text hashes differ.
+    const relayForm = this.#port.relayForm ?? ((m: ChatMessage) => m);
     for (const link of this.#port.links.accepted()) {
       for (const version of record.versions) {
-        this.#port.links.send(link, { type: "chat", message: version, repair: true }, nowMs);
+        const message = relayForm(version);
+        this.#port.links.send(link, { type: "chat", message, repair: true }, nowMs);
       }
     }
   }

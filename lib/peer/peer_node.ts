@@ -121,7 +121,13 @@ export class PeerNode implements Actor {
     this.#ownSeq = new OwnSeqSync(id, resolved, () => delivery.deliveredSeq(id));
     const repair = this.#repair = new Repair({ ...base, links, delivery });
     const copyOf = (author: PeerId, seq: number) => delivery.copyOf(author, seq);
-    const equivocations = this.#equivocations = new Equivocations({ ...base, links, copyOf });
+    const relayForm = (message: ChatMessage) => delivery.relayForm(message);
+    const equivocations = this.#equivocations = new Equivocations({
+      ...base,
+      links,
+      copyOf,
+      relayForm,
+    });
     this.#dissemination = new Dissemination({ ...base, links, delivery, repair, equivocations });
     // Routing, too, asks membership only when a message comes.
     const knowsAlive = (peer: PeerId) => this.#membership.isLive(peer);
