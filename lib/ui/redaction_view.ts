@@ -24,9 +24,9 @@ export const QUOTED_TEXT_CHARS_MAX = 40;
 
 /** Help lines of these commands (part of `/help`). */
 export const REDACTION_HELP: readonly string[] = [
-  "  /edit [N] TEXT   replace your last message (N: your Nth message back, 1 = last) with TEXT",
-  "  /delete [N]      delete your last message (or your Nth back) for everyone",
-  "  /mute NICK       hide NICK's messages here (kept across restarts); /unmute NICK",
+  "  /edit [N] TEXT   replace your last message (N: your Nth message back, 1 = last; or #SEQ)",
+  "  /delete [N]      delete your last message (or your Nth back, or #SEQ) for everyone",
+  "  /mute NICK       hide NICK's messages here (kept across restarts); /unmute NICK; /mute lists",
   "  /block NICK      also stop keeping and passing on NICK's text (by identity); /unblock NICK",
 ];
 
@@ -152,14 +152,21 @@ function quote(text: string): string {
 }
 
 /**
- * `/edit [N] TEXT` and `/delete [N]` arguments: N (how many of your messages
- * back, 1 = the last) when the first word is a number and, for an edit,
- * text follows it; else 1.
+ * `/edit [N|#SEQ] TEXT` and `/delete [N|#SEQ]` arguments: N (how many of
+ * your messages of this session back, 1 = the last) when the first word is a
+ * number and, for an edit, text follows it; `#SEQ` names your message by its
+ * sequence number (any of yours, from before a restart too); else the last.
  */
-export function parseAmendArgs(rest: string, withText: boolean): { back: number; text: string } {
-  const match = /^(\d{1,9})(?:\s+([\s\S]*))?$/.exec(rest);
-  if (match !== null && (!withText || (match[2] ?? "").trim() !== "")) {
-    return { back: Number(match[1]), text: (match[2] ?? "").trim() };
+export function parseAmendArgs(
+  rest: string,
+  withText: boolean,
+): { back: number; seq?: number; text: string } {
+  const match = /^(#?)(\d{1,15})(?:\s+([\s\S]*))?$/.exec(rest);
+  if (match !== null && (!withText || (match[3] ?? "").trim() !== "")) {
+    const text = (match[3] ?? "").trim();
+    return match[1] === "#"
+      ? { back: 1, seq: Number(match[2]), text }
+      : { back: Number(match[2]), text };
   }
   return { back: 1, text: rest };
 }
@@ -181,9 +188,9 @@ export function runRedactionCommand(
     case "/edit":
     case "/delete": {
       const edit = word === "/edit";
-      const { back, text } = parseAmendArgs(rest, edit);
+      const { back, seq, text } = parseAmendArgs(rest, edit);
       if (edit && text === "") {
-        print(error("usage: /edit [N] TEXT (N: your Nth message back, 1 = the last)"));
+        print(error("usage: /edit [N|#SEQ] TEXT (N: your Nth message back, 1 = the last)"));
         return true;
       }
       const problem = edit ? textProblem(text) : undefined;
@@ -195,7 +202,7 @@ export function runRedactionCommand(
         print(error("Not changed: N counts your messages back from 1 (the last)"));
         return true;
       }
-      const target = view.ownTarget(back);
+      const target = seq ?? view.ownTarget(back);
       if (typeof target === "string") {
         print(error(target));
         return true;
@@ -214,7 +221,14 @@ export function runRedactionCommand(
       const kind: LocalPolicyKind = word.endsWith("mute") ? "muted" : "blocked";
       const on = !word.startsWith("/un");
       if (rest === "") {
-        print(error(`usage: ${word} NICK`));
+        const listed = peer.policy()[kind];
+        print(
+          on
+            ? dim(
+              `${kind}: ${listed.length === 0 ? "nobody" : listed.map(context.nameOf).join(", ")}`,
+            )
+            : error(`usage: ${word} NICK`),
+        );
         return true;
       }
       const id = resolveListed(rest, peer.policy()[kind], context);

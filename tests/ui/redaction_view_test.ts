@@ -89,6 +89,9 @@ Deno.test("parseAmendArgs() reads N only when text follows it (for /edit)", () =
   });
   assert.deepEqual(parseAmendArgs("3", false), { back: 3, text: "" });
   assert.deepEqual(parseAmendArgs("", false), { back: 1, text: "" });
+  assert.deepEqual(parseAmendArgs("#7 seven", true), { back: 1, seq: 7, text: "seven" });
+  assert.deepEqual(parseAmendArgs("#7", false), { back: 1, seq: 7, text: "" });
+  assert.deepEqual(parseAmendArgs("#7", true), { back: 1, text: "#7" });
 });
 
 Deno.test("plainDeliveryLine() labels edits, deletes and withheld text", () => {
@@ -140,13 +143,21 @@ Deno.test("runRedactionCommand() edits the right message, mutes by nick, and exp
   assert.ok(runRedactionCommand("/mute", "bob", view, context));
   assert.ok(runRedactionCommand("/block", "carol", view, context));
   assert.ok(runRedactionCommand("/edit", "", view, context));
+  assert.ok(runRedactionCommand("/edit", "#12 from before a restart", view, context));
+  assert.ok(runRedactionCommand("/mute", "", view, context));
   assert.ok(!runRedactionCommand("/dance", "", view, context));
   await new Promise((resolve) => setTimeout(resolve, 0));
-  assert.deepEqual(calls, ["edit 1 uno", "delete 2", "muted bb true"]);
+  assert.deepEqual(calls, [
+    "edit 1 uno",
+    "delete 2",
+    "muted bb true",
+    "edit 12 from before a restart",
+  ]);
   assert.deepEqual(printed, [
     "* bob (bbbb) muted: their messages are hidden here (/unmute to undo)",
     "E:No peer known as carol (see /peers)",
-    "E:usage: /edit [N] TEXT (N: your Nth message back, 1 = the last)",
+    "E:usage: /edit [N|#SEQ] TEXT (N: your Nth message back, 1 = the last)",
+    "muted: bob (bbbb)",
     "E:Not changed: Cannot delete: message 2 is deleted already",
   ]);
 });
