@@ -46,8 +46,15 @@ export interface RedactionContext {
   readonly nameOf: (id: string) => string;
 }
 
-/** How one delivery is shown: a line, or nothing (hidden). */
-export type DeliveryView = { readonly line: string } | { readonly hidden: true };
+/**
+ * How one delivery is shown: `label` goes after the author's name (dimmed:
+ * " (edited, was "…")", " (deleted)"; empty for a plain message), `text`
+ * after the colon, raw (the caller escapes it like any message text).
+ */
+export interface DeliveryView {
+  readonly label: string;
+  readonly text: string;
+}
 
 /** The terminal's view of edits, deletes, mutes and blocks. */
 export class RedactionView {
@@ -62,24 +69,21 @@ export class RedactionView {
   }
 
   /**
-   * How to show the delivery of `m`, whose author the user muted or blocked
-   * (`hidden`) or not; `plainLine` formats an ordinary line with a text.
+   * How to show the delivery of `m`, or `undefined` to show nothing: its
+   * author is muted or blocked (`hidden`), or it is an edit that lost its
+   * text before it came (superseded, or of a deleted message).
    */
-  viewOf(
-    m: ChatMessage,
-    hidden: boolean,
-    plainLine: (m: ChatMessage, label: string, text: string) => string,
-  ): DeliveryView {
+  viewOf(m: ChatMessage, hidden: boolean): DeliveryView | undefined {
     const k = `${m.author}#${m.seq}`;
     if (m.amends === undefined) {
       if (m.author === this.#selfId) {
         this.#own.push(m.seq);
         if (this.#own.length > EDITABLE_OWN_MESSAGES_MAX) this.#own.shift();
       }
-      if (hidden) return { hidden: true };
-      if (m.redacted === true) return { line: plainLine(m, "", "(text withheld)") };
+      if (hidden) return undefined;
+      if (m.redacted === true) return { label: "", text: "(text withheld)" };
       this.#remember(k, m.text, m.ts);
-      return { line: plainLine(m, "", sanitizeForTerminal(m.text)) };
+      return { label: "", text: m.text };
     }
     const target = `${m.author}#${m.amends.target}`;
     const before = this.#shown.get(target);
@@ -89,21 +93,20 @@ export class RedactionView {
         const at = this.#own.indexOf(m.amends.target);
         if (at >= 0) this.#own.splice(at, 1);
       }
-      if (hidden) return { hidden: true };
+      if (hidden) return undefined;
       const when = before === undefined ? "" : ` from ${formatClockTime(before.ts)}`;
-      return { line: plainLine(m, " (deleted)", `message #${m.amends.target}${when} deleted`) };
+      return { label: " (deleted)", text: `message #${m.amends.target}${when} deleted` };
     }
-    // An edit kept without text was superseded or ignored before it got here.
-    if (hidden || m.redacted === true) return { hidden: true };
+    if (hidden || m.redacted === true) return undefined;
     this.#remember(target, m.text, before?.ts ?? m.ts);
     const was = before === undefined ? "" : `, was ${quote(before.text)}`;
-    return { line: plainLine(m, ` (edited${was})`, sanitizeForTerminal(m.text)) };
+    return { label: ` (edited${was})`, text: m.text };
   }
 
-  /** The text of a message whose withheld text arrived late, escaped for the screen. */
-  textArrived(m: ChatMessage): string {
+  /** How to show a message whose withheld text arrived late (the text raw, as in `viewOf`). */
+  textArrived(m: ChatMessage): DeliveryView {
     this.#remember(`${m.author}#${m.seq}`, m.text, m.ts);
-    return sanitizeForTerminal(m.text);
+    return { label: " (text arrived)", text: m.text };
   }
 
   /**

@@ -232,13 +232,13 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           const from = equivocatingFrom.get(m.author);
           const mark = from !== undefined && m.seq >= from ? paint(203, "(?) ") : "";
           const { muted, blocked } = peer.policy();
-          const view = redactions.viewOf(
-            m,
-            muted.includes(m.author) || blocked.includes(m.author),
-            (_, label, text) =>
-              `${dim(formatClockTime(m.ts))} ${mark}${who}${mine}${dim(label)}: ${text}`,
+          const view = redactions.viewOf(m, muted.includes(m.author) || blocked.includes(m.author));
+          if (view === undefined) return;
+          print(
+            `${dim(formatClockTime(m.ts))} ${mark}${who}${mine}${dim(view.label)}: ${
+              sanitizeForTerminal(view.text)
+            }`,
           );
-          if ("line" in view) print(view.line);
           return;
         }
         case "text-arrived": {
@@ -246,9 +246,10 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           const { muted, blocked } = peer.policy();
           if (muted.includes(m.author) || blocked.includes(m.author)) return;
           const who = paint(colorOf(m.author), sanitizeForTerminal(m.nick));
+          const view = redactions.textArrived(m);
           print(
-            `${dim(formatClockTime(m.ts))} ${who}${dim(" (text arrived)")}: ${
-              redactions.textArrived(m)
+            `${dim(formatClockTime(m.ts))} ${who}${dim(view.label)}: ${
+              sanitizeForTerminal(view.text)
             }`,
           );
           return;

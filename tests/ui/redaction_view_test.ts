@@ -24,10 +24,9 @@ function chat(author: string, seq: number, text: string, extra: Partial<ChatMess
   } satisfies ChatMessage;
 }
 
-const line = (_m: ChatMessage, label: string, text: string) => `who${label}: ${text}`;
 const shown = (view: RedactionView, m: ChatMessage, hidden = false) => {
-  const v = view.viewOf(m, hidden, line);
-  return "line" in v ? v.line : undefined;
+  const v = view.viewOf(m, hidden);
+  return v === undefined ? undefined : `who${v.label}: ${v.text}`;
 };
 
 Deno.test("RedactionView shows an edit as a new line naming the old text, and a delete without the text", () => {
