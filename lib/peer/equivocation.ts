@@ -176,6 +176,7 @@ export class Equivocations {
     const key = `${mine.author}#${mine.seq}`;
     if (pushed.has(key) || pushed.size >= this.#port.options.equivocatorsMax) return;
     pushed.add(key);
-    this.#port.links.send(link, { type: "chat", message: mine, repair: true }, nowMs);
+    const message = this.#port.relayForm?.(mine) ?? mine;
+    this.#port.links.send(link, { type: "chat", message, repair: true }, nowMs);
   }
 }
