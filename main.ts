@@ -39,6 +39,7 @@ import { LineWriter, readLines } from "./lib/ui/line_writer.ts";
 import { rememberNick } from "./lib/ui/seen_nicks.ts";
 import type { TerminalSession } from "./lib/ui/terminal_front_end.ts";
 import { sanitizeForTerminal } from "./lib/ui/display.ts";
+import { plainDeliveryLine } from "./lib/ui/redaction_view.ts";
 import { parseAddress } from "./lib/wire/address.ts";
 import { IDENTITY_KEY_FILE, loadOrCreateIdentity } from "./lib/identity/identity_store.ts";
 import type { Identity } from "./lib/identity/identity.ts";
@@ -554,9 +555,8 @@ function logTo(level: "warn" | "info" | "debug", role: string): (event: PeerEven
         `${sanitizeForTerminal(event.nick)} (private): ${sanitizeForTerminal(event.text)}`,
       );
     } else if (event.type === "deliver" && role === "peer") {
-      stdout.line(
-        `${sanitizeForTerminal(event.message.nick)}: ${sanitizeForTerminal(event.message.text)}`,
-      );
+      const line = plainDeliveryLine(event.message);
+      if (line !== undefined) stdout.line(line);
     }
   };
 }

@@ -70,12 +70,22 @@ export {
 export { ActorRuntime, type ActorRuntimeOptions } from "./lib/runtime/mod.ts";
 export type { OutboundStats } from "./lib/runtime/outbound_queue.ts";
 export type { InboundStats } from "./lib/runtime/inbound_pipeline.ts";
-export { PeerStore, type PeerStoreOptions, StoreError } from "./lib/store/mod.ts";
+export {
+  type LocalPolicyKind,
+  PeerStore,
+  type PeerStoreOptions,
+  StoreError,
+} from "./lib/store/mod.ts";
 // Events as JSON: what `--json` prints (vector clocks, which are Maps, become objects).
 export { eventJson, eventLine, messageLine } from "./lib/ui/json_front_end.ts";
 
 // The sans-I/O actors, and what they ask of the world.
-export { PeerNode, type PeerNodeOptions, type PeerSummary } from "./lib/peer/mod.ts";
+export {
+  PeerNode,
+  type PeerNodeOptions,
+  type PeerSummary,
+  type StampOptions,
+} from "./lib/peer/mod.ts";
 export type {
   ActiveViewOptions,
   BootstrapClientOptions,

@@ -48,6 +48,31 @@ export interface DeliverEffect {
   readonly message: ChatMessage;
 }
 
+/**
+ * The text of `message` was removed here (an edit or delete of its author
+ * took effect, or its author is blocked): what the peer keeps and serves of
+ * it from now on is this redacted form. A store rewrites its copy.
+ */
+export interface RedactEffect {
+  /** Always `"redact"`. */
+  readonly type: "redact";
+  /** The message as kept from now on, without its text. */
+  readonly message: ChatMessage;
+}
+
+/**
+ * `message` had been delivered here without its text (a relay withheld it:
+ * no edit, delete or block of this peer's explains it) and a copy with the
+ * text, the same version, came later: the text is kept and served from now
+ * on. A store rewrites its copy; a front end may show the text now.
+ */
+export interface TextArrivedEffect {
+  /** Always `"text-arrived"`. */
+  readonly type: "text-arrived";
+  /** The message, its text included. */
+  readonly message: ChatMessage;
+}
+
 /** A peer joined the set this node believes alive. */
 export interface PeerUpEffect {
   /** The kind of effect. */
@@ -138,6 +163,8 @@ export type IoEffect = DialEffect | SendEffect | CloseEffect;
 /** What the node tells its owner: deliveries, membership changes, diagnostics. */
 export type NodeEvent =
   | DeliverEffect
+  | RedactEffect
+  | TextArrivedEffect
   | PeerUpEffect
   | AddressProvenEffect
   | PeerDownEffect

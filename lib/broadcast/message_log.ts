@@ -122,6 +122,31 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
     return log.messages[log.head + seq - log.floor - 1];
   }
 
+  /**
+   * Replaces the held message `author#seq` with `message` (its redacted
+   * form, say), keeping its place in delivery order. Returns whether it was
+   * held.
+   */
+  replace(author: string, seq: number, message: M): boolean {
+    const log = this.#authors.get(author);
+    if (log === undefined || seq <= log.floor) return false;
+    const index = log.head + seq - log.floor - 1;
+    const old = log.messages[index];
+    if (old === undefined) return false;
+    const delta = this.#sizeOf(message) - this.#sizeOf(old);
+    log.messages[index] = message;
+    log.bytes += delta;
+    this.#bytes += delta;
+    return true;
+  }
+
+  /** Sequence numbers of `author` held, oldest first. */
+  heldSeqs(author: string): number[] {
+    const log = this.#authors.get(author);
+    if (log === undefined) return [];
+    return Array.from({ length: log.messages.length - log.head }, (_, i) => log.floor + 1 + i);
+  }
+
   /** Whether `author` has a log here (messages held, or a floor). */
   knows(author: string): boolean {
     return this.#authors.has(author);

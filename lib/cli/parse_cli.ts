@@ -142,7 +142,8 @@ Options:
   -h, --help                show this help
 
 In the terminal: type a line to send it; /peers, /clock, /msg PEER TEXT,
-/nick NAME, /help, /quit (or exit).`,
+/nick NAME, /edit [N] TEXT, /delete [N], /mute NICK, /block NICK (and /unmute,
+/unblock), /help, /quit (or exit).`,
   bootstrap: `Usage: main.ts bootstrap [options]
 
 Run a bootstrap registry: peers register with it and get back a random sample

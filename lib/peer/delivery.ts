@@ -8,10 +8,13 @@
 import { MessageLog } from "../broadcast/message_log.ts";
 import { HoldBackQueue, type OfferResult } from "../causal/hold_back_queue.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
-import type { ChatMessage, PeerId, SeqRange } from "../wire/message.ts";
+import { chatTextHash, redactChat, sameBytes, textHash } from "../wire/chat_text.ts";
+import type { Amendment, ChatMessage, PeerId, SeqRange } from "../wire/message.ts";
 import type { EmitEvent } from "./_support.ts";
 import { chatBytesEstimate } from "./chat_bytes_estimate.ts";
 import type { DeliveryOptions, PeerRestore, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
+import { sameVersion } from "./equivocation.ts";
+import { Redactions } from "./redaction.ts";
 
 const NO_SIGNATURE = new Uint8Array(0);
 
@@ -24,6 +27,8 @@ export class Delivery {
   readonly #emit: EmitEvent;
   readonly #queue: HoldBackQueue<ChatMessage>;
   readonly #history: MessageLog<ChatMessage>;
+  readonly #redactions: Redactions;
+  readonly #blocked: Set<PeerId>;
   #deliveries: number;
 
   /**
@@ -63,6 +68,52 @@ export class Delivery {
     });
     restoreHistory(this.#history, restore);
     this.#deliveries = restore?.messages.length ?? 0;
+    this.#redactions = new Redactions(options.amendedTargetsMax);
+    this.#redactions.restore(restore?.messages ?? []);
+    this.#blocked = new Set(options.blocked);
+  }
+
+  /** The edits and deletes applied here. */
+  get redactions(): Redactions {
+    return this.#redactions;
+  }
+
+  /** Whether `author` is blocked here (local policy: kept and relayed without text). */
+  isBlocked(author: PeerId): boolean {
+    return this.#blocked.has(author);
+  }
+
+  /**
+   * Blocks `author`: its messages are kept, served and relayed from now on
+   * in the redacted form only, and the ones held lose their text now.
+   */
+  block(author: PeerId): void {
+    if (author === this.#id || this.#blocked.has(author)) return;
+    this.#blocked.add(author);
+    for (const seq of this.#history.heldSeqs(author)) this.#redact(author, seq);
+  }
+
+  /** Stops blocking `author`; what lost its text stays without it. */
+  unblock(author: PeerId): void {
+    this.#blocked.delete(author);
+  }
+
+  /** What this peer passes on of `message`: without its text when its author is blocked. */
+  relayForm(message: ChatMessage): ChatMessage {
+    return this.#blocked.has(message.author) ? redactChat(message) : message;
+  }
+
+  /**
+   * Why this peer may not send `amends` now (see `Redactions.problem`), or
+   * `undefined`.
+   */
+  amendmentProblem(amends: Amendment): string | undefined {
+    return this.#redactions.problem(
+      this.#id,
+      amends,
+      this.deliveredSeq(this.#id) + 1,
+      (seq) => this.#history.get(this.#id, seq),
+    );
   }
 
   /** What has been delivered (or skipped), per author. */
@@ -145,9 +196,10 @@ export class Delivery {
    * but not recorded: it is signed and committed to disk before
    * {@linkcode Delivery.recordOwn} takes it.
    */
-  stampOwn(text: string, nick: string, ts: number): ChatMessage {
+  stampOwn(text: string, nick: string, ts: number, amends?: Amendment): ChatMessage {
     const { seq, clock } = this.#queue.nextStamp(this.#id);
-    return { author: this.#id, seq, clock, nick, text, ts, signature: NO_SIGNATURE };
+    const message = { author: this.#id, seq, clock, nick, text, ts, signature: NO_SIGNATURE };
+    return amends === undefined ? message : { ...message, amends };
   }
 
   /** Records this peer's own message, stamped by `stampOwn`; returns what it released. */
@@ -158,10 +210,57 @@ export class Delivery {
   /** Hands `messages` to the user, in order, and keeps them for repairs. */
   deliver(messages: readonly ChatMessage[]): void {
     for (const message of messages) {
-      this.#history.add(message);
+      // A blocked author's message is counted and delivered (what depends on
+      // it must not wait for ever) but kept without its text.
+      let kept = this.relayForm(message);
+      const redact = kept.amends === undefined ? [] : this.#amend(kept);
+      // An edit of a deleted message changes nothing and is kept without text.
+      if (redact.includes(kept.seq)) kept = redactChat(kept);
+      this.#history.add(kept);
       this.#deliveries++;
-      this.#emit({ type: "deliver", message });
+      this.#emit({ type: "deliver", message: kept });
+      for (const seq of redact) if (seq !== kept.seq) this.#redact(kept.author, seq);
     }
+  }
+
+  /** Applies an edit or delete about to be delivered: which of its author's messages lose their text. */
+  #amend(message: ChatMessage): readonly number[] {
+    const author = message.author;
+    return this.#redactions.apply(
+      message as ChatMessage & { amends: Amendment },
+      (seq) => this.#history.get(author, seq),
+    ).redact;
+  }
+
+  /**
+   * A copy of a message delivered here: if this peer holds it without its
+   * text for no reason of its own (it came withheld) and the copy carries
+   * the text (the same version: the text matches the signed hash), keep
+   * the text from now on and say so.
+   */
+  offerText(copy: ChatMessage): void {
+    if (copy.redacted === true || this.#blocked.has(copy.author)) return;
+    const held = this.#history.get(copy.author, copy.seq);
+    if (held === undefined || held.redacted !== true || !sameVersion(held, copy)) return;
+    if (!sameBytes(chatTextHash(held), textHash(copy.text))) return;
+    const targetOf = (seq: number) => this.#history.get(copy.author, seq);
+    if (this.#redactions.explains(held, targetOf)) return;
+    // Only the text is taken, checked against the hash our own verified copy
+    // signs: a duplicate reaches here unverified (its body and clock could
+    // be anyone's), so the body, clock and signature kept stay ours.
+    const { redacted: _redacted, ...signed } = held;
+    const restored: ChatMessage = { ...signed, text: copy.text };
+    this.#history.replace(copy.author, copy.seq, restored);
+    this.#emit({ type: "text-arrived", message: restored });
+  }
+
+  /** Keeps `author#seq` without its text from now on, and says so (the store rewrites it). */
+  #redact(author: PeerId, seq: number): void {
+    const held = this.#history.get(author, seq);
+    if (held === undefined || held.redacted === true) return;
+    const redacted = redactChat(held);
+    this.#history.replace(author, seq, redacted);
+    this.#emit({ type: "redact", message: redacted });
   }
 
   /** Gives up `author`'s history up to `seq`; returns the messages that no longer wait for it. */

@@ -62,6 +62,7 @@ export class Dissemination {
     this.#port.repair.onChat(message, nowMs);
     if (this.#delivery.has(message.author, message.seq)) {
       this.#checkVersion(message, nowMs);
+      this.#delivery.offerText(message);
       // An unasked-for copy over a link on this author's tree: the tree has a
       // cycle here. Keep the link for announcements only (Plumtree's prune).
       const author = message.author;
@@ -86,8 +87,12 @@ export class Dissemination {
       ));
       return;
     }
-    if (result.status === "duplicate") return this.#checkVersion(message, nowMs);
-    this.push(message, link.conn, nowMs);
+    if (result.status === "duplicate") {
+      this.#delivery.offerText(message);
+      return this.#checkVersion(message, nowMs);
+    }
+    // A blocked author's message goes on without its text (local policy).
+    this.push(this.#delivery.relayForm(message), link.conn, nowMs);
     this.#port.repair.deliver(result.delivered);
   }
 

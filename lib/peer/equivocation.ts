@@ -17,6 +17,8 @@
  */
 
 import { sha256 } from "../secure/sha256.ts";
+import { chatTextHash, sameBytes } from "../wire/chat_text.ts";
+import { bytesToHex } from "../wire/hex.ts";
 import { type ChatMessage, type Have, type PeerId, VERSION_DIGEST_BYTES } from "../wire/message.ts";
 import { type EmitEvent, logEvent, shortId } from "./_support.ts";
 import type { Link, Links } from "./links.ts";
@@ -27,30 +29,38 @@ const digests = new WeakMap<ChatMessage, Uint8Array>();
 
 /**
  * What identifies one version of `author#seq` for its readers: a hash of the
- * fields a user sees (nick, time, text), `VERSION_DIGEST_BYTES` long (128
- * bits: an author cannot find two versions that share one). Two versions that differ only in
- * what nobody sees are not told apart, so the digest is the same whether a
- * message came as bytes or as an object (simulations).
+ * fields a user sees (nick, time, and the text through its hash — and the
+ * amendment, for an edit or delete), `VERSION_DIGEST_BYTES` long (128 bits:
+ * an author cannot find two versions that share one). The text enters as the
+ * hash the body carries, so the redacted form of a message (its text removed
+ * by an edit or delete) is the same version as the original. Two versions
+ * that differ only in what nobody sees are not told apart, so the digest is
+ * the same whether a message came as bytes or as an object (simulations).
  */
 export function versionDigest(message: ChatMessage): Uint8Array {
   let digest = digests.get(message);
   if (digest === undefined) {
-    const fields = JSON.stringify([
+    const fields: unknown[] = [
       message.author,
       message.seq,
       message.nick,
       message.ts,
-      message.text,
-    ]);
-    digest = sha256(encoder.encode(fields)).subarray(0, VERSION_DIGEST_BYTES);
+      bytesToHex(chatTextHash(message)),
+    ];
+    if (message.amends !== undefined) fields.push(message.amends.kind, message.amends.target);
+    digest = sha256(encoder.encode(JSON.stringify(fields))).subarray(0, VERSION_DIGEST_BYTES);
     digests.set(message, digest);
   }
   return digest;
 }
 
-/** Whether `a` and `b` (the same author and sequence number) are the same version. */
+/**
+ * Whether `a` and `b` (the same author and sequence number) are the same
+ * version: a message and its redacted form are.
+ */
 export function sameVersion(a: ChatMessage, b: ChatMessage): boolean {
-  return a.nick === b.nick && a.ts === b.ts && a.text === b.text;
+  return a.nick === b.nick && a.ts === b.ts && sameBytes(chatTextHash(a), chatTextHash(b)) &&
+    a.amends?.kind === b.amends?.kind && a.amends?.target === b.amends?.target;
 }
 
 /** Whether two digests are equal. */
@@ -72,6 +82,8 @@ export interface EquivocationPort {
   readonly links: Links;
   /** The copy of `author#seq` this peer holds, if any. */
   readonly copyOf: (author: PeerId, seq: number) => ChatMessage | undefined;
+  /** What this peer passes on of a message (without its text when its author is blocked). Default: all of it. */
+  readonly relayForm?: (message: ChatMessage) => ChatMessage;
   readonly emit: EmitEvent;
   readonly options: Pick<ResolvedPeerNodeOptions, keyof EquivocationOptions>;
 }
@@ -129,9 +141,12 @@ export class Equivocations {
     // The proof travels as the two chats themselves: a neighbour with one
     // version finds the other a conflicting duplicate, one with neither
     // delivers the first and finds the second one.
+    // Two redacted versions prove it as well: their signed text hashes differ.
+    const relayForm = this.#port.relayForm ?? ((m: ChatMessage) => m);
     for (const link of this.#port.links.accepted()) {
       for (const version of record.versions) {
-        this.#port.links.send(link, { type: "chat", message: version, repair: true }, nowMs);
+        const message = relayForm(version);
+        this.#port.links.send(link, { type: "chat", message, repair: true }, nowMs);
       }
     }
   }
@@ -161,6 +176,7 @@ export class Equivocations {
     const key = `${mine.author}#${mine.seq}`;
     if (pushed.has(key) || pushed.size >= this.#port.options.equivocatorsMax) return;
     pushed.add(key);
-    this.#port.links.send(link, { type: "chat", message: mine, repair: true }, nowMs);
+    const message = this.#port.relayForm?.(mine) ?? mine;
+    this.#port.links.send(link, { type: "chat", message, repair: true }, nowMs);
   }
 }

@@ -22,7 +22,8 @@
  * @module
  */
 
-export { PeerNode, type PeerSummary } from "./peer_node.ts";
+export { PeerNode, type PeerSummary, type StampOptions } from "./peer_node.ts";
+export { type AmendmentOutcome, Redactions } from "./redaction.ts";
 export {
   type ActiveViewOptions,
   type BootstrapClientOptions,

@@ -29,6 +29,7 @@ import { TimerTable } from "../actor/timer_table.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
 import type { Random } from "../random/random.ts";
 import {
+  type Amendment,
   type ChatMessage,
   type Hello,
   type MemberInfo,
@@ -54,6 +55,12 @@ import {
 import { PEER_TIMERS, type PeerTimer, startPeerTimers } from "./peer_timer.ts";
 import { Repair } from "./repair.ts";
 import { nickProblem, textProblem } from "../wire/fields.ts";
+
+/** Options of {@linkcode PeerNode.stampChat} and {@linkcode PeerNode.sendChat}. */
+export interface StampOptions {
+  /** Make the message an edit or delete of an earlier own message. Default: a plain message. */
+  readonly amends?: Amendment;
+}
 
 /** A live member as reported to front ends. */
 export interface PeerSummary {
@@ -116,7 +123,13 @@ export class PeerNode implements Actor {
     this.#ownSeq = new OwnSeqSync(id, resolved, () => delivery.deliveredSeq(id));
     const repair = this.#repair = new Repair({ ...base, links, delivery });
     const copyOf = (author: PeerId, seq: number) => delivery.copyOf(author, seq);
-    const equivocations = this.#equivocations = new Equivocations({ ...base, links, copyOf });
+    const relayForm = (message: ChatMessage) => delivery.relayForm(message);
+    const equivocations = this.#equivocations = new Equivocations({
+      ...base,
+      links,
+      copyOf,
+      relayForm,
+    });
     this.#dissemination = new Dissemination({ ...base, links, delivery, repair, equivocations });
     // Routing, too, asks membership only when a message comes.
     const knowsAlive = (peer: PeerId) => this.#membership.isLive(peer);
@@ -258,8 +271,27 @@ export class PeerNode implements Actor {
    * @throws {RangeError} if the wire could not carry the text (at most 4 096
    * UTF-8 bytes of well-formed Unicode); nothing is stamped or emitted.
    */
-  sendChat(text: string, ts: number, nowMs: number): ChatMessage {
-    return this.publishChat(this.stampChat(text, ts), nowMs);
+  sendChat(text: string, ts: number, nowMs: number, options: StampOptions = {}): ChatMessage {
+    return this.publishChat(this.stampChat(text, ts, options), nowMs);
+  }
+
+  /**
+   * Blocks `author` (local policy, `Delivery.block`): its messages are still
+   * verified, counted and delivered, but kept, served and relayed without
+   * their text from now on; those held lose their text now (`redact` events).
+   */
+  block(author: PeerId): void {
+    this.#delivery.block(author);
+  }
+
+  /** Stops blocking `author`; messages that lost their text stay without it. */
+  unblock(author: PeerId): void {
+    this.#delivery.unblock(author);
+  }
+
+  /** Whether `author` is blocked here. */
+  isBlocked(author: PeerId): boolean {
+    return this.#delivery.isBlocked(author);
   }
 
   /**
@@ -284,20 +316,34 @@ export class PeerNode implements Actor {
    * history that neighbours announced and that never came back is given up
    * first (a `skip`), so the stamp is above every sequence number used before.
    *
-   * @throws {RangeError} if the wire could not carry the text.
+   * With `options.amends` the message edits (its text is the new one) or
+   * deletes (its text must be empty) an earlier message of this peer.
+   *
+   * @throws {RangeError} if the wire could not carry the text, or the
+   * amendment names no earlier message of this peer, a deleted one, or an
+   * edit or delete ("Cannot edit: there is no message 9 of yours (1 to 4)").
    * @throws {TypeError} if the peer is leaving.
    */
-  stampChat(text: string, ts: number): ChatMessage {
+  stampChat(text: string, ts: number, options: StampOptions = {}): ChatMessage {
     if (this.#links.leaving) throw new TypeError("Cannot send: the peer is leaving");
+    const amends = options.amends;
+    const verb = amends === undefined ? "send" : amends.kind;
     // Refused before it is stamped: a sequence number given to a message no
     // one can receive would hold back every later message of this author.
     const problem = textProblem(text);
-    if (problem !== undefined) throw new RangeError(`Cannot send: ${problem}`);
+    if (problem !== undefined) throw new RangeError(`Cannot ${verb}: ${problem}`);
     const heard = this.#ownSeq.heardSeq;
     if (heard > this.#delivery.deliveredSeq(this.#id)) {
       this.#repair.deliver(this.#delivery.skipTo(this.#id, heard));
     }
-    return this.#delivery.stampOwn(text, this.#nick, ts);
+    if (amends !== undefined) {
+      if (amends.kind === "delete" && text !== "") {
+        throw new RangeError("Cannot delete: a delete carries no text");
+      }
+      const wrong = this.#delivery.amendmentProblem(amends);
+      if (wrong !== undefined) throw new RangeError(`Cannot ${verb}: ${wrong}`);
+    }
+    return this.#delivery.stampOwn(text, this.#nick, ts, amends);
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 
 import type { Random } from "../random/random.ts";
-import type { ChatMessage } from "../wire/message.ts";
+import type { ChatMessage, PeerId } from "../wire/message.ts";
 import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
 
 /** What a peer brings back from its disk when it restarts. */
@@ -277,6 +277,20 @@ export interface DeliveryOptions {
   /** How far an author's sequence number may run ahead of what was delivered. Default 1 000. */
   seqAheadMax?: number;
   /**
+   * Messages whose edits and delete this peer remembers (`redaction.ts`):
+   * which were deleted and which edit is the latest. Past it the oldest is
+   * forgotten (a later edit of it is then applied as if it were the first).
+   * Default 10 000, the history window.
+   */
+  amendedTargetsMax?: number;
+  /**
+   * Authors this peer blocks (local policy, PROTOCOL.md § Peer: blocking):
+   * their messages are still verified, counted in the clock and delivered
+   * (so what depends on them is delivered too) but kept, served and relayed
+   * only in the redacted form, without their text. Default none.
+   */
+  blocked?: readonly PeerId[];
+  /**
    * Most distinct authors this node tracks, itself included: the size of its
    * vector clock. Messages (and skips) of authors past it are refused, so that
    * every clock it sends fits the wire's `clockEntriesMax`. Default 1 024.
@@ -411,6 +425,8 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   holdBackBytesMax: 33_554_432,
   holdBackPerAuthorBytesMax: 4_194_304,
   seqAheadMax: 1_000,
+  amendedTargetsMax: 10_000,
+  blocked: [] as readonly string[],
   strangerAuthorsMax: 64,
   retiredAuthorsMax: 4_096,
   authorsMax: DEFAULT_WIRE_LIMITS.clockEntriesMax,

@@ -16,10 +16,10 @@ import { PeerNode, type PeerSummary } from "../peer/peer_node.ts";
 import type { PeerNodeOptions } from "../peer/peer_node_options.ts";
 import { systemRandom } from "../random/random.ts";
 import { sealDirect } from "../secure/direct_message.ts";
-import type { PeerStore } from "../store/peer_store.ts";
+import { LOCAL_POLICY_IDS_MAX, type LocalPolicyKind, type PeerStore } from "../store/peer_store.ts";
 import { addressProblem } from "../wire/address.ts";
 import { isPeerId, nickProblem, textProblem } from "../wire/fields.ts";
-import type { ChatMessage } from "../wire/message.ts";
+import type { Amendment, ChatMessage } from "../wire/message.ts";
 import { ActorRuntime, type RuntimeStats } from "./actor_runtime.ts";
 import { DirectInbox } from "./direct_inbox.ts";
 import { listenTcp } from "./listen.ts";
@@ -84,6 +84,35 @@ export interface PeerService {
    * free for the next start.
    */
   send(text: string): Promise<ChatMessage>;
+  /**
+   * Edits this peer's own message `seq`: sends a chat (next seq) whose text
+   * replaces it everywhere (PROTOCOL.md § Peer: edits and deletes). Serialized
+   * with sends.
+   *
+   * @throws {RangeError} (the promise rejects) if the text breaks the wire's
+   * rule or `seq` is not an earlier own message that may be edited
+   * ("Cannot edit: message 3 is deleted already").
+   */
+  edit(seq: number, text: string): Promise<ChatMessage>;
+  /**
+   * Deletes this peer's own message `seq` for good: every peer drops its
+   * text (and its edits'). Serialized with sends.
+   *
+   * @throws {RangeError} (the promise rejects) as {@linkcode PeerService.edit}.
+   */
+  delete(seq: number): Promise<ChatMessage>;
+  /**
+   * Mutes or blocks member `id` (local policy, kept in the room store when
+   * there is one): a mute only hides it (the front end's business); a block
+   * also keeps, serves and relays its messages without their text from now
+   * on (PROTOCOL.md § Peer: blocking).
+   *
+   * @throws {TypeError} if `id` is not a peer id, or is this peer's own.
+   * @throws {RangeError} past `LOCAL_POLICY_IDS_MAX` members.
+   */
+  setPolicy(kind: LocalPolicyKind, id: string, on: boolean): void;
+  /** The members muted and blocked here. */
+  policy(): { readonly muted: readonly string[]; readonly blocked: readonly string[] };
   /**
    * Sends `text` to peer `to` alone, end-to-end encrypted, through the
    * overlay when it is not a neighbour.
@@ -162,6 +191,10 @@ async function servePeer(
     throw new TypeError("Cannot start: the store belongs to another room");
   }
   const restored = store?.restore();
+  const policy = {
+    muted: new Set(store?.localPolicy("muted") ?? []),
+    blocked: new Set(store?.localPolicy("blocked") ?? []),
+  };
   const node = new PeerNode({
     // An identity made for this run has sent nothing: no sync before its first send.
     ...(options.identity === undefined ? { newIdentity: true } : {}),
@@ -173,6 +206,7 @@ async function servePeer(
     bootstraps: options.bootstraps ?? [],
     joins: options.joins ?? [],
     addressBook: restored?.addresses ?? [],
+    blocked: [...policy.blocked],
     ...(restored === undefined ? {} : { restore: restored }),
   });
   const emit = options.onEvent ?? (() => {});
@@ -206,7 +240,7 @@ async function servePeer(
   /** The sends before this one, settled: sends go one at a time. */
   let sending: Promise<unknown> = Promise.resolve();
   /** Stamp, sign, commit, and only then publish (disk before network). */
-  const sendNow = async (text: string): Promise<ChatMessage> => {
+  const sendNow = async (text: string, amends?: Amendment): Promise<ChatMessage> => {
     // After a failed write, say so at once rather than after the sync.
     recorder?.throwIfFailed();
     while (!runtime.run((now) => node.ownSeqSynced(now))) {
@@ -216,7 +250,9 @@ async function servePeer(
       );
     }
     for (;;) {
-      const stamped = runtime.run(() => node.stampChat(text, Date.now()));
+      const stamped = runtime.run(() =>
+        node.stampChat(text, Date.now(), amends === undefined ? {} : { amends })
+      );
       const message = authenticator === undefined ? stamped : await authenticator.sign(stamped);
       // Nothing runs between here and the publish: if the stamp went stale
       // while it was signed (own history came back, or was announced), stamp again.
@@ -237,6 +273,35 @@ async function servePeer(
       sending = sent.catch(() => {});
       return sent;
     },
+    edit(seq, text) {
+      checkText(text, "Cannot edit");
+      const sent = sending.then(() => sendNow(text, { kind: "edit", target: seq }));
+      sending = sent.catch(() => {});
+      return sent;
+    },
+    delete(seq) {
+      const sent = sending.then(() => sendNow("", { kind: "delete", target: seq }));
+      sending = sent.catch(() => {});
+      return sent;
+    },
+    setPolicy(kind, id, on) {
+      const verb = `${on ? "" : "un"}${kind === "muted" ? "mute" : "block"}`;
+      if (!isPeerId(id)) {
+        throw new TypeError(`Cannot ${verb}: ${JSON.stringify(id)} is not a peer id`);
+      }
+      if (id === identity.id) throw new TypeError(`Cannot ${verb} yourself`);
+      const ids = new Set(policy[kind]);
+      if (on) ids.add(id);
+      else ids.delete(id);
+      if (ids.size > LOCAL_POLICY_IDS_MAX) {
+        throw new RangeError(`Cannot ${verb}: ${ids.size} members, limit ${LOCAL_POLICY_IDS_MAX}`);
+      }
+      // Disk first: a block that is not kept would silently end at the next start.
+      store?.setLocalPolicy(kind, [...ids]);
+      policy[kind] = ids;
+      if (kind === "blocked") runtime.run(() => on ? node.block(id) : node.unblock(id));
+    },
+    policy: () => ({ muted: [...policy.muted], blocked: [...policy.blocked] }),
     async sendDirect(to, text) {
       if (!isPeerId(to)) {
         throw new TypeError(`Cannot send a direct message: ${JSON.stringify(to)} is not a peer id`);

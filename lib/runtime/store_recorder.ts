@@ -89,12 +89,17 @@ function stepRecord(
   const skipped: { author: string; seq: number }[] = [];
   const seen: { id: string; addr: string }[] = [];
   const heard: { id: string; addr: string }[] = [];
+  const redacted: ChatMessage[] = [];
   for (const event of events) {
     if (event.type === "deliver") {
       if (!committed.has(event.message)) delivered.push(event.message);
     } else if (event.type === "skip") skipped.push({ author: event.author, seq: event.seq });
     else if (event.type === "address-proven") seen.push({ id: event.id, addr: event.addr });
     else if (event.type === "peer-up") heard.push({ id: event.id, addr: event.addr });
+    // Either way the stored row is rewritten in the form the peer now keeps.
+    else if (event.type === "redact" || event.type === "text-arrived") {
+      redacted.push(event.message);
+    }
   }
-  return { delivered, skipped, seen, heard };
+  return { delivered, skipped, seen, heard, redacted };
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { sameVersion } from "../peer/equivocation.ts";
 import type { Effect } from "../actor/effect.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import type { SimNode, SimObserver } from "./sim_network.ts";
@@ -78,7 +79,7 @@ export class CausalChecker implements SimObserver {
   onEffect(node: SimNode, effect: Effect, nowMs: number): void {
     if (effect.type === "equivocation") {
       const [a, b] = effect.versions;
-      if (a.text === b.text && a.nick === b.nick && a.ts === b.ts) {
+      if (sameVersion(a, b)) {
         throw new InvariantViolation(
           `Equivocation claimed at ${node.addr} between two equal versions of ${
             effect.author.slice(0, 8)
@@ -125,9 +126,11 @@ export class CausalChecker implements SimObserver {
     }
     const key = `${m.author}#${m.seq}`;
     const known = this.#messages.get(key);
-    if (known !== undefined && known.text !== m.text && this.#equivocators.has(m.author)) {
+    // A redacted copy (text removed, hash kept) is the same version as the original.
+    const differs = known !== undefined && !sameVersion(known, m);
+    if (differs && this.#equivocators.has(m.author)) {
       this.#conflicts.add(key);
-    } else if (known !== undefined && known.text !== m.text) {
+    } else if (differs) {
       throw new InvariantViolation(
         `Two different messages delivered as ${key.slice(0, 8)}…#${m.seq} at ${where}`,
       );

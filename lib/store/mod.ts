@@ -6,5 +6,10 @@
  * @module
  */
 
-export { PeerStore, type PeerStoreOptions } from "./peer_store.ts";
+export {
+  LOCAL_POLICY_IDS_MAX,
+  type LocalPolicyKind,
+  PeerStore,
+  type PeerStoreOptions,
+} from "./peer_store.ts";
 export { StoreError } from "./store_error.ts";

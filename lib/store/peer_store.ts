@@ -33,6 +33,12 @@ import { StoreError } from "./store_error.ts";
 import type { ChatMessage, PeerId } from "../wire/message.ts";
 import { roomTagHex } from "../secure/room_tag.ts";
 
+/** The two local policies a store keeps: members hidden (`muted`), or not kept nor relayed (`blocked`). */
+export type LocalPolicyKind = "muted" | "blocked";
+
+/** Most members one room's user can mute, and as many block. */
+export const LOCAL_POLICY_IDS_MAX = 1_024;
+
 /** Options of {@linkcode PeerStore.open}. */
 export interface PeerStoreOptions {
   /**
@@ -68,7 +74,16 @@ export const LEGACY_BACKUP_FILE = "peer.db.before-rooms";
 export { StoreError } from "./store_error.ts";
 
 /** 2: one store per room, bound to its tag; own messages stored signed. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
+
+/**
+ * Schema 2 stored chats whose signature covered the text itself; from
+ * schema 3 on it covers the text's hash (so that a redacted copy still
+ * verifies). Such messages are valid nowhere any more: opening a schema-2
+ * store drops its messages and delivered clock (the network starts over
+ * with the new signed form) and keeps the incarnation and addresses.
+ */
+const SCHEMA_BEFORE_TEXT_HASH = "2";
 
 /**
  * One peer's database. Open with {@linkcode PeerStore.open} (a directory) or
@@ -82,6 +97,7 @@ export class PeerStore {
   readonly #insertMessage: StatementSync;
   readonly #setClock: StatementSync;
   readonly #deleteBefore: StatementSync;
+  readonly #rewriteMessage: StatementSync;
   readonly #rememberAddress: StatementSync;
   readonly #rememberHeardAddress: StatementSync;
   /** Messages stored now, so the window is kept exactly. */
@@ -107,6 +123,7 @@ export class PeerStore {
       PRAGMA locking_mode = EXCLUSIVE;
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
+      PRAGMA secure_delete = ON;
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS messages (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -133,6 +150,12 @@ export class PeerStore {
       if (options.incarnationFloor !== undefined && options.incarnationFloor >= 0) {
         this.#setMeta("incarnation", String(options.incarnationFloor));
       }
+    } else if (version === SCHEMA_BEFORE_TEXT_HASH && this.#meta("room-tag") === tagHex) {
+      db.exec("DELETE FROM messages; DELETE FROM clock;");
+      this.#setMeta("schema", String(SCHEMA_VERSION));
+      options.onNotice?.(
+        "The room's stored messages were signed in the old form (before edits and deletes) and were dropped; the incarnation and address book are kept",
+      );
     } else if (version !== String(SCHEMA_VERSION)) {
       throw new StoreError(
         `Cannot open the data directory: schema version ${version}, this program reads ${SCHEMA_VERSION}`,
@@ -152,6 +175,7 @@ export class PeerStore {
       "INSERT INTO clock (author, seq) VALUES (?, ?) ON CONFLICT (author) DO UPDATE SET seq = max(seq, excluded.seq)",
     );
     this.#deleteBefore = db.prepare("DELETE FROM messages WHERE author = ? AND seq <= ?");
+    this.#rewriteMessage = db.prepare("UPDATE messages SET frame = ? WHERE author = ? AND seq = ?");
     this.#countRows();
     // Seen at time 0: after every proven address, and the first to go.
     this.#rememberHeardAddress = db.prepare(
@@ -287,6 +311,13 @@ export class PeerStore {
      * dialled it can still find them after a restart with the bootstrap down.
      */
     heard?: readonly { id: PeerId; addr: string }[];
+    /**
+     * Messages whose kept form changed: their text was removed (an edit, a
+     * delete, a block: the row is rewritten in the redacted form, without the
+     * text), or a withheld text arrived. Written after this step's deliveries
+     * (a message may be delivered and redacted in one step).
+     */
+    redacted?: readonly ChatMessage[];
     incarnation?: number;
   }): void {
     const skipped = step.skipped ?? [];
@@ -300,7 +331,9 @@ export class PeerStore {
     const incarnation = step.incarnation !== undefined && step.incarnation > this.#incarnation
       ? step.incarnation
       : undefined;
-    const changes = delivered.length + skipped.length + seen.length + heard.length;
+    const redacted = step.redacted ?? [];
+    const changes = delivered.length + skipped.length + seen.length + heard.length +
+      redacted.length;
     if (changes === 0 && incarnation === undefined) return;
     this.#db.exec("BEGIN");
     try {
@@ -317,6 +350,13 @@ export class PeerStore {
         this.#addRows(message.author, Number(inserted.changes));
         this.#setClock.run(message.author, message.seq);
       }
+      for (const message of redacted) {
+        this.#rewriteMessage.run(
+          encodeMessage({ type: "chat", message }),
+          message.author,
+          message.seq,
+        );
+      }
       const now = Date.now();
       for (const { id, addr } of seen) this.#rememberAddress.run(addr, id, now);
       for (const { id, addr } of heard) this.#rememberHeardAddress.run(addr, id);
@@ -331,6 +371,42 @@ export class PeerStore {
       throw new StoreError((error as Error).message, { cause: error });
     }
     if (this.#rows > this.#historyMessagesMax || seen.length + heard.length > 0) this.#prune();
+  }
+
+  /**
+   * The members this room's user muted or blocked, by id (local policy,
+   * kept across restarts; `/mute`, `/block`).
+   */
+  localPolicy(kind: LocalPolicyKind): PeerId[] {
+    const stored = this.#meta(kind);
+    if (stored === undefined) return [];
+    try {
+      const ids: unknown = JSON.parse(stored);
+      return Array.isArray(ids) ? ids.filter((id): id is PeerId => typeof id === "string") : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Replaces the list of muted or blocked ids.
+   *
+   * @throws {RangeError} past `LOCAL_POLICY_IDS_MAX` ids.
+   * @throws {StoreError} if the write fails.
+   */
+  setLocalPolicy(kind: LocalPolicyKind, ids: readonly PeerId[]): void {
+    if (ids.length > LOCAL_POLICY_IDS_MAX) {
+      throw new RangeError(
+        `Cannot ${
+          kind === "muted" ? "mute" : "block"
+        }: ${ids.length} members, limit ${LOCAL_POLICY_IDS_MAX}`,
+      );
+    }
+    try {
+      this.#setMeta(kind, JSON.stringify([...new Set(ids)]));
+    } catch (error) {
+      throw new StoreError((error as Error).message, { cause: error });
+    }
   }
 
   /**

@@ -16,6 +16,14 @@ import { isPeerId, nickProblem, textProblem } from "../wire/fields.ts";
 import type { LineWriter } from "./line_writer.ts";
 import { resolvePeerName } from "./peer_names.ts";
 import { namedPeers, nickOf } from "./seen_nicks.ts";
+import {
+  amendmentFields,
+  amendmentJson,
+  parseRedactionCommand,
+  REDACTION_COMMAND_TYPES,
+  type RedactionCommand,
+  runRedactionJsonCommand,
+} from "./redaction_json.ts";
 
 /** Longest stdin command line accepted. */
 export const COMMAND_LINE_BYTES_MAX = 64 * 1024;
@@ -74,6 +82,7 @@ export function messageLine(
     text: message.text,
     ts: message.ts,
     at: atMs,
+    ...amendmentFields(message),
   };
 }
 
@@ -95,7 +104,7 @@ export function messageJson(
     JSON.stringify(message.nick)
   },"seq":${message.seq},"clock":{${clock}},"text":${
     JSON.stringify(message.text)
-  },"ts":${message.ts},"at":${atMs}}`;
+  },"ts":${message.ts},"at":${atMs}${amendmentJson(message)}}`;
 }
 
 /** The stdout line of an event as JSON text, or `undefined` for diagnostics. */
@@ -116,6 +125,10 @@ export function eventLine(event: PeerEvent): Record<string, unknown> | undefined
       return { type: "peer-down", id: event.id, addr: event.addr, reason: event.reason };
     case "skip":
       return { type: "skip", author: event.author, seq: event.seq };
+    case "redact":
+      return { type: "redact", author: event.message.author, seq: event.message.seq };
+    case "text-arrived":
+      return { ...messageLine(event.message), type: "text-arrived" };
     case "equivocation":
       return {
         type: "equivocation",
@@ -145,7 +158,8 @@ export type JsonCommand =
   | { readonly type: "clock" }
   | { readonly type: "stats" }
   | { readonly type: "nick"; readonly nick: string }
-  | { readonly type: "quit" };
+  | { readonly type: "quit" }
+  | RedactionCommand;
 
 /**
  * A parsed command with the `ref` it carried, if any. `to` of `direct` is a
@@ -203,12 +217,22 @@ export function parseJsonCommand(line: string): RefCommand {
     case "stats":
     case "quit":
       return { type: command.type, ...withRef };
-    default:
+    default: {
+      let redaction: RedactionCommand | undefined;
+      try {
+        redaction = parseRedactionCommand(command);
+      } catch (error) {
+        throw invalid((error as Error).message);
+      }
+      if (redaction !== undefined) return { ...redaction, ...withRef };
       throw invalid(
         `Invalid command: unknown type ${
           JSON.stringify(command.type)
-        }, expected send, direct, peers, clock, nick, stats or quit`,
+        }, expected send, direct, peers, clock, nick, stats, quit, ${
+          REDACTION_COMMAND_TYPES.slice(0, -1).join(", ")
+        } or ${REDACTION_COMMAND_TYPES.at(-1)}`,
       );
+    }
   }
 }
 
@@ -292,6 +316,12 @@ export async function runPeerCommand(
       answer({ type: "ok", command: "quit" });
       await peer.stop();
       return false;
+    default:
+      runRedactionJsonCommand(command, peer, {
+        answer,
+        fail: (error) => out.line(errorJson((error as Error).message, command.ref)),
+      });
+      return true;
   }
 }
 

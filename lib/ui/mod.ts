@@ -34,4 +34,6 @@ export {
   readLines,
   type ReadLinesOptions,
 } from "./line_writer.ts";
+export * from "./redaction_json.ts";
+export * from "./redaction_view.ts";
 export * from "./terminal_front_end.ts";

@@ -17,6 +17,7 @@ import { mentions } from "./terminal/mention.ts";
 import { messageLines } from "./terminal/message_lines.ts";
 import { splitText } from "./terminal/message_split.ts";
 import { WarningDedupe } from "./terminal/warning_dedupe.ts";
+import { REDACTION_HELP, RedactionView, runRedactionCommand } from "./redaction_view.ts";
 
 /** Help shown by `/help`. */
 export const TERMINAL_HELP = [
@@ -25,6 +26,7 @@ export const TERMINAL_HELP = [
   "  /clock           show what you have delivered, per author",
   "  /msg PEER TEXT   send TEXT to PEER alone, end-to-end encrypted (PEER: a nick or an id prefix)",
   "  /nick NAME       change your nick",
+  ...REDACTION_HELP,
   "  /help            this help",
   "  /quit, exit      leave the chat",
   "Keys: Tab completes nicks and commands; Up/Down recall what you sent; Left/Right, Home/End",
@@ -126,6 +128,16 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     })();
   };
 
+  const redactions = new RedactionView(peer.id);
+  const redactionContext = {
+    peer,
+    print,
+    error: (text: string) => paint(203, text),
+    dim,
+    resolvePeer,
+    nameOf,
+  };
+
   const runCommand = (line: string) => {
     const [word, ...args] = line.trim().split(/\s+/);
     const rest = line.trim().slice((word ?? "").length).trim();
@@ -188,6 +200,9 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
         return;
       }
       default:
+        if (runRedactionCommand(word?.toLowerCase() ?? "", rest, redactions, redactionContext)) {
+          return;
+        }
         print(paint(203, `Unknown command ${sanitizeForTerminal(word ?? "")}: try /help`));
     }
   };
@@ -244,12 +259,28 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           const mine = m.author === peer.id ? dim(" (you)") : "";
           const from = equivocatingFrom.get(m.author);
           const mark = from !== undefined && m.seq >= from ? paint(203, "(?) ") : "";
+          const { muted, blocked } = peer.policy();
+          const view = redactions.viewOf(m, muted.includes(m.author) || blocked.includes(m.author));
+          if (view === undefined) return;
           // A line that mentions your nick (someone else's) stands out.
-          const text = messageLines(m.text);
-          const mentioned = m.author !== peer.id && mentions(m.text, peer.nick);
+          const text = messageLines(view.text);
+          const mentioned = m.author !== peer.id && mentions(view.text, peer.nick);
           const said = mentioned ? highlight(text) : text;
           const flag = mentioned && !color ? "» " : "";
-          print(`${flag}${dim(formatClockTime(m.ts))} ${mark}${who}${mine}: ${said}`);
+          print(
+            `${flag}${dim(formatClockTime(m.ts))} ${mark}${who}${mine}${dim(view.label)}: ${said}`,
+          );
+          return;
+        }
+        case "text-arrived": {
+          const m = event.message;
+          const { muted, blocked } = peer.policy();
+          if (muted.includes(m.author) || blocked.includes(m.author)) return;
+          const who = paint(colorOf(m.author), sanitizeForTerminal(m.nick));
+          const view = redactions.textArrived(m);
+          print(
+            `${dim(formatClockTime(m.ts))} ${who}${dim(view.label)}: ${messageLines(view.text)}`,
+          );
           return;
         }
         case "equivocation": {

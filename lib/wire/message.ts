@@ -74,10 +74,25 @@ export interface ChatMessage {
   readonly clock: VectorClock;
   /** Author's nick at send time. */
   readonly nick: string;
-  /** The text, at most `textBytesMax` UTF-8 bytes. */
+  /** The text, at most `textBytesMax` UTF-8 bytes; empty in the redacted form. */
   readonly text: string;
   /** Author's wall clock at send time, in ms since the epoch; display only. */
   readonly ts: number;
+  /**
+   * SHA-256 of the text's UTF-8 bytes (`TEXT_HASH_BYTES`): what the body
+   * carries and the signature covers in place of the text, so that the
+   * redacted form (no text) still verifies. Set on decoded messages; derived
+   * from `text` by `chatTextHash` otherwise.
+   */
+  readonly textHash?: Uint8Array;
+  /**
+   * The redacted form: the text was removed (by an edit or a delete of its
+   * author, or by a relay's local policy) and only `textHash` is left. The
+   * body and signature are unchanged.
+   */
+  readonly redacted?: boolean;
+  /** Set when this message edits or deletes an earlier message of its own author. */
+  readonly amends?: Amendment;
   /** Author's signature over the encoded body; empty until signing exists. */
   readonly signature: Uint8Array;
   /**
@@ -85,6 +100,24 @@ export interface ChatMessage {
    * it byte for byte. Absent in simulations, which pass objects.
    */
   readonly body?: Uint8Array;
+}
+
+/** Length in bytes of the text hash a chat body carries (SHA-256). */
+export const TEXT_HASH_BYTES = 32;
+
+/** What an amending chat does to its target: replace its text, or remove it for good. */
+export type AmendmentKind = "edit" | "delete";
+
+/**
+ * An edit or delete: the chat carrying it replaces (`edit`: its own text is
+ * the new one) or removes (`delete`: its own text is empty) the text of
+ * `target`, an earlier sequence number of the same author.
+ */
+export interface Amendment {
+  /** Whether the target's text is replaced or removed. */
+  readonly kind: AmendmentKind;
+  /** The amended message's sequence number: `1 ≤ target < seq`. */
+  readonly target: number;
 }
 
 /** Peer → bootstrap (or any peer): add me; answered with `peers`. */

@@ -31,9 +31,11 @@ import {
   describeValue as describe,
   type FieldFail as Fail,
   hasControlCharacter,
+  utf8Bytes,
 } from "./fields.ts";
 import { bytesToHex } from "./hex.ts";
 import {
+  type Amendment,
   type AnyMessage,
   type ChatMessage,
   DIRECT_BOX_BYTES_MAX,
@@ -46,8 +48,10 @@ import {
   PROTOCOL_VERSION,
   type SeqRange,
   SIGNATURE_BYTES,
+  TEXT_HASH_BYTES,
   VERSION_DIGEST_BYTES,
 } from "./message.ts";
+import { AMENDMENT_CODES, amendmentProblem, textMatches } from "./chat_text.ts";
 import {
   type ChatBodyFields,
   checkNonce,
@@ -91,15 +95,22 @@ function binHeaderBytes(length: number): number {
   return length <= 0xff ? 2 : length <= 0xffff ? 3 : 5;
 }
 
+/** Bytes of a MessagePack str header for `length` bytes. */
+function strHeaderBytes(length: number): number {
+  return length <= 31 ? 1 : length <= 0xff ? 2 : length <= 0xffff ? 3 : 5;
+}
+
 /**
- * A chat is relayed byte for byte and may be sent on as a repair, one byte
- * longer (`[8, body, signature, 1]`): refuse one whose repair form would not
+ * A chat is relayed and may be sent on as a repair
+ * (`[8, body, signature, 1, text]`): refuse one whose repair form would not
  * fit, so that every chat a node accepts it can also pass on.
  */
 function checkRelayable(message: ChatMessage, bytesMax: number, fail: Fail): void {
   const body = message.body?.length ?? 0;
   const signature = message.signature.length;
-  const repairForm = 3 + binHeaderBytes(body) + body + binHeaderBytes(signature) + signature;
+  const text = message.redacted === true ? -1 : utf8Bytes(message.text);
+  const repairForm = 3 + binHeaderBytes(body) + body + binHeaderBytes(signature) + signature +
+    (text < 0 ? 0 : strHeaderBytes(text) + text);
   if (repairForm > bytesMax) {
     fail(`it would be ${repairForm} bytes as a repair, limit ${bytesMax}`);
   }
@@ -221,9 +232,41 @@ function decodeChatBody(body: Uint8Array, limits: WireLimits): ChatBodyFields {
   const own = clock.get(author);
   if (own !== seq) fail(`clock[author] is ${own ?? "absent"}, expected seq ${seq}`);
   const nick = checkNick(array[3], "nick", limits, fail);
-  const text = checkStr(array[4], "text", limits.textBytesMax, fail);
+  const hash = array[4];
+  if (!(hash instanceof Uint8Array) || hash.length !== TEXT_HASH_BYTES) {
+    fail(`textHash must be a bin of ${TEXT_HASH_BYTES} bytes, got ${describe(hash)}`);
+  }
   const ts = checkInt(array[5], "ts", fail);
-  return { author, seq, clock, nick, text, ts };
+  const fields = { author, seq, clock, nick, text: "", textHash: hash.slice(), ts };
+  if (array.length < 7) return fields;
+  const entry = checkArray(array[6], "amends", fail);
+  checkLength(entry, 2, fail);
+  const code = checkUint(entry[0], "amends kind", fail);
+  const kind = code === AMENDMENT_CODES.edit
+    ? "edit"
+    : code === AMENDMENT_CODES.delete
+    ? "delete"
+    : fail(`amends kind must be 1 (edit) or 2 (delete), got ${code}`);
+  const amends = { kind, target: checkUint(entry[1], "amends target", fail) } as const;
+  const problem = amendmentProblem(amends, seq, fields.textHash);
+  if (problem !== undefined) fail(problem);
+  return { ...fields, amends };
+}
+
+/**
+ * The chat's text, if it came with one (element 4 of the chat array), checked
+ * against the hash its body carries; absent is the redacted form.
+ */
+function withText(
+  fields: ChatBodyFields,
+  text: unknown,
+  limits: WireLimits,
+  fail: Fail,
+): ChatBodyFields {
+  if (text === undefined) return { ...fields, redacted: true };
+  const checked = checkStr(text, "text", limits.textBytesMax, fail);
+  if (!textMatches(checked, fields.textHash!)) fail("text does not match the hash in its body");
+  return { ...fields, text: checked };
 }
 
 /**
@@ -334,10 +377,10 @@ function decodeChat(value: readonly unknown[], limits: WireLimits): AnyMessage {
   }
   // Copies: the message outlives the frame buffer it came in.
   const ownBody = body.slice();
-  const fields = decodeChatBody(ownBody, limits);
+  const fields = withText(decodeChatBody(ownBody, limits), value[4], limits, fail);
   const message = { ...fields, signature: signature.slice(), body: ownBody };
   checkRelayable(message, messageBytesMax(limits), fail);
-  // `repair` came after the first layout: absent means a tree push.
+  // `repair` absent means a tree push.
   if (value.length < 4) return { type: "chat", message };
   return { type: "chat", message, repair: checkFlag(value[3], "repair", fail) };
 }
@@ -473,24 +516,26 @@ function readChat(
 ): { readonly message: ChatMessage; readonly repair: boolean | undefined } | undefined {
   const outer = new MsgpackReader(bytes, fallBack);
   const fields = outer.arrayLength("chat");
-  if ((fields !== 3 && fields !== 4) || outer.uint("type") !== MESSAGE_TYPE_CODES.chat) {
+  if (fields < 3 || fields > 5 || outer.uint("type") !== MESSAGE_TYPE_CODES.chat) {
     return undefined;
   }
   const bodyView = outer.bin("body");
   const signatureView = outer.bin("signature");
   if (signatureView.length !== 0 && signatureView.length !== SIGNATURE_BYTES) return undefined;
   let repair: boolean | undefined;
-  if (fields === 4) {
+  if (fields >= 4) {
     const flag = outer.uint("repair");
     if (flag !== 0 && flag !== 1) return undefined;
     repair = flag === 1;
   }
+  const text = fields === 5 ? outer.str("text", limits.textBytesMax) : undefined;
   outer.end();
 
   // The message outlives the frame buffer: it keeps its own copy of the body.
   const body = bodyView.slice();
   const r = new MsgpackReader(body, fallBack);
-  if (r.arrayLength("body") !== 6) return undefined;
+  const elements = r.arrayLength("body");
+  if (elements !== 6 && elements !== 7) return undefined;
   const author = peerIdAt(body, r.binOfLength("author", PEER_ID_BYTES));
   const seq = r.uint("seq");
   if (seq < 1) return undefined;
@@ -507,11 +552,36 @@ function readChat(
   if (clock.get(author) !== seq) return undefined;
   const nick = r.str("nick", limits.nickBytesMax);
   if (nick.length === 0 || hasControlCharacter(nick)) return undefined;
-  const text = r.str("text", limits.textBytesMax);
+  const hashAt = r.binOfLength("textHash", TEXT_HASH_BYTES);
+  const textHash = body.slice(hashAt, hashAt + TEXT_HASH_BYTES);
   const ts = r.int("ts");
+  let amends: Amendment | undefined;
+  if (elements === 7) {
+    if (r.arrayLength("amends") !== 2) return undefined;
+    const code = r.uint("amends kind");
+    const kind = code === AMENDMENT_CODES.edit
+      ? "edit"
+      : code === AMENDMENT_CODES.delete
+      ? "delete"
+      : undefined;
+    if (kind === undefined) return undefined;
+    amends = { kind, target: r.uint("amends target") };
+    if (amendmentProblem(amends, seq, textHash) !== undefined) return undefined;
+  }
   r.end();
-  return {
-    message: { author, seq, clock, nick, text, ts, signature: signatureView.slice(), body },
-    repair,
+  if (text !== undefined && !textMatches(text, textHash)) return undefined;
+  const message: ChatMessage = {
+    author,
+    seq,
+    clock,
+    nick,
+    text: text ?? "",
+    ts,
+    textHash,
+    ...(text === undefined ? { redacted: true } : {}),
+    ...(amends === undefined ? {} : { amends }),
+    signature: signatureView.slice(),
+    body,
   };
+  return { message, repair };
 }

@@ -30,6 +30,7 @@ import {
   PEER_ID_BYTES,
   type PeerId,
   SIGNATURE_BYTES,
+  TEXT_HASH_BYTES,
   VERSION_DIGEST_BYTES,
 } from "./message.ts";
 import {
@@ -43,6 +44,7 @@ import {
   STATUSES,
   type Subject,
 } from "./message_layout.ts";
+import { AMENDMENT_CODES, amendmentProblem, chatTextHash } from "./chat_text.ts";
 import { encodeMsgpack } from "./msgpack_writer.ts";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "./wire_limits.ts";
 
@@ -148,9 +150,11 @@ function encodeClock(
 }
 
 /**
- * Encode a chat body, `[author, seq, clock, nick, text, ts]`: the bytes an
- * author signs and every relay forwards unchanged. Clock entries are sorted
- * by id, so equal fields give equal bytes.
+ * Encode a chat body, `[author, seq, clock, nick, textHash, ts]` (and
+ * `[kind, target]` after it for an edit or delete): the bytes an author signs
+ * and every relay forwards unchanged. The body carries SHA-256 of the text,
+ * not the text, so that a redacted copy still verifies (`chat_text.ts`).
+ * Clock entries are sorted by id, so equal fields give equal bytes.
  *
  * @param limits Limits to check against. Default `DEFAULT_WIRE_LIMITS`.
  * @throws {RangeError} if a field breaks a rule `decodeMessage` enforces.
@@ -178,9 +182,22 @@ export function encodeChatBody(
   if (own !== seq) fail(`clock[author] is ${own ?? "absent"}, expected seq ${seq}`);
   const clock = encodeClock(fields.clock, limits, fail);
   const nick = checkNick(fields.nick, "nick", limits, fail);
-  const text = checkStr(fields.text, "text", limits.textBytesMax, fail);
+  if (fields.redacted !== true) checkStr(fields.text, "text", limits.textBytesMax, fail);
+  let hash: Uint8Array;
+  try {
+    hash = chatTextHash(fields);
+  } catch (error) {
+    return fail((error as Error).message, error);
+  }
+  if (hash.length !== TEXT_HASH_BYTES) {
+    fail(`textHash must be ${TEXT_HASH_BYTES} bytes, got ${hash.length}`);
+  }
   const ts = checkInt(fields.ts, "ts", fail);
-  return encodeMsgpack([author, seq, clock, nick, text, ts]);
+  if (fields.amends === undefined) return encodeMsgpack([author, seq, clock, nick, hash, ts]);
+  const problem = amendmentProblem(fields.amends, seq, hash);
+  if (problem !== undefined) fail(problem);
+  const amends = [AMENDMENT_CODES[fields.amends.kind], fields.amends.target];
+  return encodeMsgpack([author, seq, clock, nick, hash, ts, amends]);
 }
 
 /**
@@ -276,9 +293,13 @@ const ENCODERS: { readonly [T in AnyMessage["type"]]: Encoder<MessageOf<T>> } = 
       fail(`signature must be 0 or ${SIGNATURE_BYTES} bytes, got ${describe(signature)}`);
     }
     const body = message.message.body ?? encodeChatBody(message.message, limits);
-    return message.repair === true
-      ? [MESSAGE_TYPE_CODES.chat, body, signature, 1]
-      : [MESSAGE_TYPE_CODES.chat, body, signature];
+    const repair = message.repair === true ? 1 : 0;
+    // The text travels outside the signed body; the redacted form leaves it out.
+    if (message.message.redacted === true) {
+      return [MESSAGE_TYPE_CODES.chat, body, signature, repair];
+    }
+    const text = checkStr(message.message.text, "text", limits.textBytesMax, fail);
+    return [MESSAGE_TYPE_CODES.chat, body, signature, repair, text];
   },
   "bye": (message, limits) => [
     MESSAGE_TYPE_CODES.bye,

@@ -28,6 +28,7 @@
 
 export * from "./address.ts";
 export * from "./bytes.ts";
+export * from "./chat_text.ts";
 export * from "./fields.ts";
 export * from "./frame_codec.ts";
 export * from "./hex.ts";

@@ -159,3 +159,23 @@ Deno.test("MessageLog.collect() gathers ranges of several authors in delivery or
   assert.deepEqual(got.map((m) => `${m.author}${m.seq}`), ["b1", "a2", "b2"]);
   assert.deepEqual(log.collect([{ author: "z", from: 0, to: 9 }], 10), []);
 });
+
+Deno.test("MessageLog.replace() swaps a held message in place (order and byte count follow); heldSeqs() lists what is held", () => {
+  const log = new MessageLog<CausalStamp & { size: number }>({
+    sizeOf: (m) => m.size,
+    messagesMax: 3,
+  });
+  for (let seq = 1; seq <= 4; seq++) log.add({ ...stamp("a", seq), size: 10 });
+  assert.deepEqual(log.heldSeqs("a"), [2, 3, 4]);
+  assert.deepEqual(log.heldSeqs("b"), []);
+  assert.equal(log.bytes, 30);
+  assert.ok(log.replace("a", 3, { ...stamp("a", 3), size: 4 }));
+  assert.equal(log.bytes, 24);
+  assert.equal(log.get("a", 3)?.size, 4);
+  assert.ok(!log.replace("a", 1, { ...stamp("a", 1), size: 4 }), "pruned: not held");
+  assert.ok(!log.replace("a", 9, { ...stamp("a", 9), size: 4 }));
+  assert.deepEqual(
+    log.collect([{ author: "a", from: 0, to: 9 }], 9).map((m) => [m.seq, m.size]),
+    [[2, 10], [3, 4], [4, 10]],
+  );
+});

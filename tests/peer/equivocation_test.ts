@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PeerNode } from "../../lib/peer/peer_node.ts";
 import { sameVersion, versionDigest } from "../../lib/peer/equivocation.ts";
+import { redactChat } from "../../lib/wire/chat_text.ts";
 import { seededRandom } from "../../lib/random/random.ts";
 import type { ChatMessage, Have } from "../../lib/wire/message.ts";
 import { A, B, C, chat, hello, ofType, SELF, sentTo } from "./_harness.ts";
@@ -102,4 +103,25 @@ Deno.test("PeerNode: lazy have announcements carry the digest of the version hel
   const announced = haves.find((h) => h.clock.get(E) === 2);
   assert.ok(announced !== undefined, "E#2 announced lazily to b");
   assert.deepEqual(announced.digests?.get(E), versionDigest(message));
+});
+
+Deno.test("versionDigest() and sameVersion() treat a message and its redacted form as one version, and another text or amendment as another", () => {
+  const m = {
+    author: "a".repeat(64),
+    seq: 2,
+    clock: new Map([["a".repeat(64), 2]]),
+    nick: "ann",
+    text: "hi",
+    ts: 5,
+    signature: new Uint8Array(0),
+  };
+  const redacted = redactChat(m);
+  assert.deepEqual(versionDigest(redacted), versionDigest(m));
+  assert.ok(sameVersion(m, redacted));
+  const other = { ...m, text: "ho" };
+  assert.notDeepEqual(versionDigest(other), versionDigest(m));
+  assert.ok(!sameVersion(m, other));
+  const edit = { ...m, amends: { kind: "edit" as const, target: 1 } };
+  assert.notDeepEqual(versionDigest(edit), versionDigest(m));
+  assert.ok(!sameVersion(m, edit));
 });

@@ -264,3 +264,70 @@ Deno.test("PeerService.send(): concurrent sends are serialized: each is stamped,
     await peer.stop();
   }
 });
+
+Deno.test("PeerService.edit()/delete(): the stored row loses its text and still verifies; a refused amendment says why; a block is kept across a restart", async () => {
+  await withDataDir(async (dir) => {
+    const identity = await generateIdentity();
+    const store = await PeerStore.open(dir, LOBBY);
+    // An identity of its own, alone: no neighbour to wait for before the first send.
+    const node = { ownSeqSyncTimeoutMs: 1 };
+    const peer = await startPeer({ listen: "127.0.0.1:0", nick: "ann", identity, store, node });
+    const bob = "b".repeat(64);
+    try {
+      const first = await peer.send("helo");
+      const edit = await peer.edit(first.seq, "hello");
+      assert.deepEqual(edit.amends, { kind: "edit", target: first.seq });
+      const gone = await peer.delete(edit.seq - 1);
+      assert.deepEqual(gone.amends, { kind: "delete", target: first.seq });
+      await assert.rejects(
+        peer.edit(first.seq, "again"),
+        /Cannot edit: message 1 is deleted already/,
+      );
+      await assert.rejects(
+        peer.delete(9),
+        /Cannot delete: there is no message 9 of yours \(1 to 3\)/,
+      );
+      await assert.rejects(peer.delete(gone.seq), /is itself an edit or delete/);
+      peer.setPolicy("blocked", bob, true);
+      peer.setPolicy("muted", bob, true);
+      peer.setPolicy("muted", bob, false);
+      assert.throws(() => peer.setPolicy("blocked", identity.id, true), /Cannot block yourself/);
+      assert.throws(
+        () => peer.setPolicy("muted", "bob", true),
+        /Cannot mute: "bob" is not a peer id/,
+      );
+    } finally {
+      await peer.stop();
+    }
+    const reopened = await PeerStore.open(dir, LOBBY);
+    const again = await startPeer({
+      listen: "127.0.0.1:0",
+      nick: "ann",
+      identity,
+      store: reopened,
+    });
+    try {
+      assert.deepEqual(again.policy(), { muted: [], blocked: [bob] });
+    } finally {
+      await again.stop();
+    }
+    const check = await PeerStore.open(dir, LOBBY);
+    const { messages } = check.restore();
+    check.close();
+    assert.deepEqual(messages.map((m) => [m.seq, m.text, m.redacted === true]), [
+      [1, "", true],
+      [2, "", true],
+      [3, "", false],
+    ]);
+    for (const m of messages) assert.ok(await verifyChat(m, LOBBY), `#${m.seq} no longer verifies`);
+  });
+});
+
+async function withDataDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "peer_service_redaction_" });
+  try {
+    await body(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

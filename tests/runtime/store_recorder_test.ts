@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { redactChat } from "../../lib/wire/chat_text.ts";
 import type { PeerStore } from "../../lib/store/peer_store.ts";
 import { StoreRecorder } from "../../lib/runtime/store_recorder.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
@@ -15,7 +16,7 @@ const message: ChatMessage = {
   signature: new Uint8Array(),
 };
 
-Deno.test("StoreRecorder commits a step's deliveries, skips and addresses (proven apart from merely heard) with the incarnation", () => {
+Deno.test("StoreRecorder commits a step's deliveries, skips, redactions and addresses (proven apart from merely heard) with the incarnation", () => {
   const steps: unknown[] = [];
   const store = { record: (step: unknown) => steps.push(step) } as unknown as PeerStore;
   const recorder = new StoreRecorder(store, () => assert.fail("no failure"));
@@ -24,6 +25,7 @@ Deno.test("StoreRecorder commits a step's deliveries, skips and addresses (prove
     { type: "skip", author: A, seq: 3 },
     { type: "peer-up", id: B, addr: "10.9.9.9:1" },
     { type: "address-proven", id: A, addr: "127.0.0.1:1" },
+    { type: "redact", message: redactChat(message) },
     { type: "log", level: "info", text: "not recorded" },
   ], 7);
   assert.deepEqual(steps, [{
@@ -31,6 +33,7 @@ Deno.test("StoreRecorder commits a step's deliveries, skips and addresses (prove
     skipped: [{ author: A, seq: 3 }],
     seen: [{ id: A, addr: "127.0.0.1:1" }],
     heard: [{ id: B, addr: "10.9.9.9:1" }],
+    redacted: [redactChat(message)],
     incarnation: 7,
   }]);
   assert.equal(recorder.failure, undefined);

@@ -543,7 +543,7 @@ Deno.test("PeerStore.open(): a database of another schema version gives a StoreE
       (error: unknown) =>
         error instanceof StoreError &&
         error.message ===
-          "Cannot open the data directory: schema version 99, this program reads 2",
+          "Cannot open the data directory: schema version 99, this program reads 3",
     );
   });
 });

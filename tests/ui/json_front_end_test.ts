@@ -7,6 +7,7 @@ import {
   COMMAND_REF_CHARS_MAX,
   DIRECT_TO_CHARS_MAX,
   errorJson,
+  eventJson,
   eventLine,
   InvalidCommandError,
   type JsonCommand,
@@ -109,11 +110,11 @@ Deno.test("parseJsonCommand() explains every invalid command in one line", () =>
   }
   rejects(
     "{}",
-    "Invalid command: unknown type undefined, expected send, direct, peers, clock, nick, stats or quit",
+    "Invalid command: unknown type undefined, expected send, direct, peers, clock, nick, stats, quit, edit, delete, mute, unmute, block, unblock or policy",
   );
   rejects(
     '{"type":"dance"}',
-    'Invalid command: unknown type "dance", expected send, direct, peers, clock, nick, stats or quit',
+    'Invalid command: unknown type "dance", expected send, direct, peers, clock, nick, stats, quit, edit, delete, mute, unmute, block, unblock or policy',
   );
   rejects('{"type":"SEND","text":"x"}', /^Invalid command: unknown type "SEND"/);
   rejects('{"type":["send"]}', /^Invalid command: unknown type \["send"\]/);
@@ -364,6 +365,20 @@ function fakePeer(): PeerService & { sent: string[]; stopped: number } {
       if (text === "fail") return Promise.reject(new Error("Cannot send: the disk is gone"));
       return Promise.resolve(chat({ text }));
     },
+    edit(seq: number, text: string): Promise<ChatMessage> {
+      fake.sent.push(`edit ${seq} ${text}`);
+      return Promise.resolve(chat({ text, amends: { kind: "edit", target: seq } }));
+    },
+    delete(seq: number): Promise<ChatMessage> {
+      fake.sent.push(`delete ${seq}`);
+      return Promise.reject(new RangeError(`Cannot delete: message ${seq} is deleted already`));
+    },
+    setPolicy(kind: "muted" | "blocked", id: string, on: boolean) {
+      fake.sent.push(`${on ? "" : "un"}${kind} ${id.slice(0, 4)}`);
+      if (on) fake.policySet[kind].push(id);
+    },
+    policySet: { muted: [] as string[], blocked: [] as string[] },
+    policy: () => fake.policySet,
     peers: () => [
       { id: BOB, addr: "127.0.0.1:9001", connected: true },
       { id: CAROL, addr: "127.0.0.1:9002", connected: false },
@@ -551,4 +566,75 @@ Deno.test("messageJson() is the JSON text of messageLine(), escaping nick and te
   };
   assert.equal(messageJson(message, 12.5), JSON.stringify(messageLine(message, 12.5)));
   assert.deepEqual(JSON.parse(messageJson(message, 1)), messageLine(message, 1));
+});
+
+Deno.test("parseJsonCommand() reads edit, delete, mute, unmute, block, unblock and policy, and names what is wrong", () => {
+  assert.deepEqual(parseJsonCommand('{"type":"edit","seq":3,"text":"fixed"}'), {
+    type: "edit",
+    seq: 3,
+    text: "fixed",
+  });
+  assert.deepEqual(parseJsonCommand('{"type":"delete","seq":1}'), { type: "delete", seq: 1 });
+  for (const type of ["mute", "unmute", "block", "unblock"]) {
+    assert.deepEqual(parseJsonCommand(JSON.stringify({ type, id: BOB })), { type, id: BOB });
+  }
+  assert.deepEqual(parseJsonCommand('{"type":"policy"}'), { type: "policy" });
+  assert.throws(
+    () => parseJsonCommand('{"type":"edit","seq":0,"text":"x"}'),
+    /Invalid edit: seq must be a positive integer/,
+  );
+  assert.throws(
+    () => parseJsonCommand('{"type":"edit","seq":2,"text":" "}'),
+    /Invalid edit: text is empty \(use delete/,
+  );
+  assert.throws(() => parseJsonCommand('{"type":"delete"}'), /Invalid delete: seq must be/);
+  assert.throws(
+    () => parseJsonCommand('{"type":"block","id":"bob"}'),
+    /Invalid block: id must be a peer id/,
+  );
+});
+
+Deno.test("runPeerCommand() edits, deletes (a refusal is an error line) and answers mute and block with the policy line, each with its ref", async () => {
+  const peer = fakePeer();
+  const { out, lines } = capture();
+  const run = (line: string) => runPeerCommand(parseJsonCommand(line), peer, out);
+  assert.equal(await run('{"type":"edit","seq":2,"text":"fixed","ref":"e"}'), true);
+  assert.equal(await run('{"type":"delete","seq":1,"ref":"d"}'), true);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(await run(JSON.stringify({ type: "block", id: BOB, ref: 7 })), true);
+  assert.deepEqual(peer.sent, ["edit 2 fixed", "delete 1", "blocked bbbb"]);
+  const [sent, ...rest] = (await lines()) as Record<string, unknown>[];
+  assert.deepEqual(
+    { type: sent?.type, command: sent?.command, target: sent?.target, ref: sent?.ref },
+    { type: "sent", command: "edit", target: 2, ref: "e" },
+  );
+  assert.deepEqual(rest, [
+    { type: "error", error: "Cannot delete: message 1 is deleted already", ref: "d" },
+    { type: "policy", muted: [], blocked: [BOB], ref: 7 },
+  ]);
+  assert.throws(
+    () => parseJsonCommand('{"type":"delete","seq":0,"ref":"z"}'),
+    (error: unknown) => error instanceof InvalidCommandError && error.ref === "z",
+  );
+});
+
+Deno.test("eventJson() marks an edit, a delete and a redacted message, and reports a redaction", () => {
+  const edit = chat({ seq: 3, clock: new Map([[ANN, 3]]), amends: { kind: "edit", target: 2 } });
+  const line = JSON.parse(eventJson({ type: "deliver", message: edit })!);
+  assert.equal(line.edit, 2);
+  assert.equal(line.redacted, undefined);
+  const gone = chat({ text: "", redacted: true, amends: { kind: "delete", target: 1 } });
+  const deleted = JSON.parse(eventJson({ type: "deliver", message: gone })!);
+  assert.equal(deleted.delete, 1);
+  assert.equal(deleted.redacted, true);
+  assert.deepEqual(JSON.parse(eventJson({ type: "redact", message: gone })!), {
+    type: "redact",
+    author: ANN,
+    seq: 2,
+  });
+  for (const message of [edit, gone]) {
+    const { at: _a, ...fast } = JSON.parse(eventJson({ type: "deliver", message })!);
+    const { at: _b, ...slow } = messageLine(message);
+    assert.deepEqual(fast, JSON.parse(JSON.stringify(slow)));
+  }
 });

@@ -11,6 +11,7 @@ import type {
   PeerId,
 } from "../../lib/wire/message.ts";
 import { isPeerId } from "../../lib/wire/fields.ts";
+import { textHash } from "../../lib/wire/chat_text.ts";
 import { decodeMessage } from "../../lib/wire/message_decode.ts";
 import { encodeChatBody, encodeMessage } from "../../lib/wire/message_encode.ts";
 import { MESSAGE_TYPE_CODES, PROTOCOL_MAGIC } from "../../lib/wire/message_layout.ts";
@@ -48,19 +49,19 @@ const ADDR = "127.0.0.1:7000";
 
 const rawHello = (): unknown[] => [1, "p2pchat", 2, ID_A_BYTES, ADDR, "ann", 0, 0];
 const rawEntry = (): unknown[] => [ID_A_BYTES, ADDR, 3, 1];
-const rawBody = (): unknown[] => [
+const rawBody = (text = "hi"): unknown[] => [
   ID_A_BYTES,
   2,
   [[ID_A_BYTES, 2], [ID_B_BYTES, 5]],
   "ann",
-  "hi",
+  textHash(text),
   1_700_000_000_000,
 ];
-const rawChat = (body: unknown[] = rawBody(), signature: unknown = new Uint8Array(64)) => [
-  8,
-  raw(body),
-  signature,
-];
+const rawChat = (
+  body: unknown[] = rawBody(),
+  signature: unknown = new Uint8Array(64),
+  text: unknown = "hi",
+) => [8, raw(body), signature, 0, text];
 
 function chatMessage(overrides: Partial<ChatMessage> = {}): ChatMessage {
   return {
@@ -87,7 +88,7 @@ function assertProtocolError(run: () => unknown, message: RegExp | string): void
 /** Compare decoded messages, ignoring the chat `body` the decoder adds. */
 function withoutBody(message: AnyMessage): unknown {
   if (message.type !== "chat") return structuredClone(message);
-  const { body: _body, ...rest } = message.message;
+  const { body: _body, textHash: _textHash, ...rest } = message.message;
   return structuredClone({ type: "chat", message: rest });
 }
 
@@ -304,14 +305,14 @@ Deno.test("decodeMessage() gives a chat a body copy that owns its bytes", () => 
 
 Deno.test("encodeMessage() reuses a chat's body bytes verbatim", () => {
   // A body from a newer minor version, with a trailing field this node ignores.
-  const body = raw([...rawBody(), "future field"]);
-  const bytes = raw([8, body, new Uint8Array(64)]);
+  const body = raw([...rawBody(), [1, 1, "future field"], "future field"]);
+  const bytes = raw([8, body, new Uint8Array(64), 0, "hi"]);
   const decoded = decodeMessage(bytes);
   assert.ok(decoded.type === "chat");
   assert.deepEqual(decoded.message.body, body);
   assert.deepEqual(encodeMessage(decoded), bytes);
   // Even when the fields say otherwise: the body is what the author signed.
-  const altered = { type: "chat" as const, message: { ...decoded.message, text: "forged" } };
+  const altered = { type: "chat" as const, message: { ...decoded.message, nick: "forged" } };
   assert.deepEqual(encodeMessage(altered), bytes);
 });
 
@@ -325,7 +326,7 @@ Deno.test("encodeChatBody() encodes equal fields to equal bytes whatever the clo
 Deno.test("encodeMessage() encodes a chat without body from its fields", () => {
   const message = chatMessage();
   const bytes = encodeMessage({ type: "chat", message });
-  assert.deepEqual(bytes, raw([8, encodeChatBody(message), message.signature]));
+  assert.deepEqual(bytes, raw([8, encodeChatBody(message), message.signature, 0, "hi"]));
 });
 
 // ---------------------------------------------------------------------------
@@ -339,7 +340,7 @@ const TRAILING: readonly [string, unknown[]][] = [
   ["member", [5, ID_A_BYTES, ADDR, 3, 2, new Uint8Array(64), new Uint8Array(3)]],
   ["ping", [6, 1, 2]],
   ["pong", [7, 1, [[]]]],
-  ["chat", [...rawChat([...rawBody(), "x"]), 0, "extra"]],
+  ["chat", [...rawChat([...rawBody(), [1, 1], "x"]), "extra"]],
   ["bye", [9, "r", 1]],
 ];
 
@@ -803,18 +804,43 @@ const VIOLATIONS: readonly Violation[] = [
   },
   {
     name: "a chat with a text over textBytesMax",
-    bytes: body(4, "t".repeat(4097)),
+    bytes: raw(rawChat(rawBody("t".repeat(4097)), new Uint8Array(64), "t".repeat(4097))),
     message: "Cannot decode chat: text is 4097 bytes, limit 4096",
   },
   {
     name: "a chat with a text over textBytesMax in UTF-8 bytes, not characters",
-    bytes: body(4, "é".repeat(2049)),
+    bytes: raw(rawChat(rawBody("é".repeat(2049)), new Uint8Array(64), "é".repeat(2049))),
     message: "Cannot decode chat: text is 4098 bytes, limit 4096",
   },
   {
     name: "a chat with a bin text",
-    bytes: body(4, new Uint8Array(1)),
+    bytes: raw(rawChat(rawBody(), new Uint8Array(64), new Uint8Array(1))),
     message: /text must be a str/,
+  },
+  {
+    name: "a chat whose text does not match the hash in its body",
+    bytes: raw(rawChat(rawBody("hi"), new Uint8Array(64), "ho")),
+    message: "Cannot decode chat: text does not match the hash in its body",
+  },
+  {
+    name: "a chat with a str in place of the text hash",
+    bytes: body(4, "hi"),
+    message: /textHash must be a bin of 32 bytes, got str/,
+  },
+  {
+    name: "an edit of a later or the same seq",
+    bytes: raw(rawChat([...rawBody(), [1, 2]])),
+    message: "Cannot decode chat: amends target must be an earlier seq (1 to 1), got 2",
+  },
+  {
+    name: "an amendment of an unknown kind",
+    bytes: raw(rawChat([...rawBody(), [3, 1]])),
+    message: "Cannot decode chat: amends kind must be 1 (edit) or 2 (delete), got 3",
+  },
+  {
+    name: "a delete with a text",
+    bytes: raw(rawChat([...rawBody(), [2, 1]])),
+    message: "Cannot decode chat: a delete must have an empty text",
   },
   {
     name: "a chat with a ts under -(2^53 - 1)",
@@ -855,7 +881,14 @@ Deno.test("decodeMessage() accepts the values at each limit", () => {
   assert.equal(at([9, "r".repeat(256)]).type, "bye");
   assert.equal(at([6, 2 ** 32 - 1]).type, "ping");
   assert.equal(
-    at(rawChat(rawBody().with(4, "t".repeat(4096)).with(5, -(2 ** 53 - 1)))).type,
+    at(
+      rawChat(
+        rawBody("t".repeat(4096)).with(5, -(2 ** 53 - 1)),
+        new Uint8Array(64),
+        "t".repeat(4096),
+      ),
+    )
+      .type,
     "chat",
   );
   assert.equal(
@@ -930,7 +963,7 @@ Deno.test("decodeMessage() uses the given limits", () => {
   const limits = { ...DEFAULT_WIRE_LIMITS, textBytesMax: 3, reasonBytesMax: 1, frameBytesMax: 40 };
   assertProtocolError(() => decodeMessage(raw([9, "ab"]), limits), /reason is 2 bytes, limit 1/);
   assertProtocolError(
-    () => decodeMessage(raw(rawChat(rawBody().with(4, "abcd"))), limits),
+    () => decodeMessage(raw(rawChat(rawBody("abcd"), new Uint8Array(64), "abcd")), limits),
     /bytes, limit 20/,
   );
   assert.equal(decodeMessage(raw([9, "a"]), limits).type, "bye");

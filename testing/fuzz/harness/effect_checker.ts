@@ -15,6 +15,7 @@
  * @module
  */
 
+import { sameVersion } from "../../../lib/peer/equivocation.ts";
 import type { ConnId, Effect } from "../../../lib/actor/effect.ts";
 import { addressProblem } from "../../../lib/wire/address.ts";
 import type { Message, PeerId } from "../../../lib/wire/message.ts";
@@ -154,6 +155,22 @@ export class EffectChecker {
         this.#conns.set(effect.conn, "closed");
         return;
       }
+      case "text-arrived": {
+        const { author, seq, redacted } = effect.message;
+        if (seq > (this.#delivered.get(author) ?? 0)) {
+          this.#fail(`text of ${author.slice(0, 8)}#${seq} arrived before its delivery`);
+        }
+        if (redacted === true) this.#fail("text-arrived without a text");
+        return;
+      }
+      case "redact": {
+        const { author, seq, text, redacted } = effect.message;
+        if (seq > (this.#delivered.get(author) ?? 0)) {
+          this.#fail(`redacted ${author.slice(0, 8)}#${seq} before delivering it`);
+        }
+        if (redacted !== true || text !== "") this.#fail("redact with a text left");
+        return;
+      }
       case "deliver": {
         const { author, seq, clock } = effect.message;
         const last = this.#delivered.get(author) ?? 0;
@@ -203,7 +220,7 @@ export class EffectChecker {
         if (a.seq !== effect.seq || b.seq !== effect.seq) {
           this.#fail("equivocation with versions of other sequence numbers");
         }
-        if (a.text === b.text && a.nick === b.nick && a.ts === b.ts) {
+        if (sameVersion(a, b)) {
           this.#fail("equivocation between two equal versions");
         }
         return;

@@ -89,7 +89,9 @@ Deno.test({
       },
     });
     // The same message with its outer array as an array 16 (any width is valid): the general path.
-    const general = decodeMessage(Uint8Array.from([0xdc, 0x00, 0x03, ...bytes.subarray(1)]));
+    const general = decodeMessage(
+      Uint8Array.from([0xdc, 0x00, bytes[0]! & 0x0f, ...bytes.subarray(1)]),
+    );
     assert.ok(general.type === "chat");
     assert.equal(general.message.text, text);
     const bye = decodeMessage(encodeMessage({ type: "bye", reason: "\ufeff" + "r".repeat(240) }));
