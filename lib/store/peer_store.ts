@@ -32,6 +32,16 @@ import { encodeMessage } from "../wire/message_encode.ts";
 import { StoreError } from "./store_error.ts";
 import type { ChatMessage, PeerId } from "../wire/message.ts";
 import { roomTagHex } from "../secure/room_tag.ts";
+import {
+  ensureHistoryColumns,
+  foldForSearch,
+  type HistoryPage,
+  historyPage,
+  LAST_SEEN_META_KEY,
+  latestRow,
+  searchHistory,
+  type StoredMessage,
+} from "./stored_history.ts";
 
 /** Options of {@linkcode PeerStore.open}. */
 export interface PeerStoreOptions {
@@ -145,8 +155,13 @@ export class PeerStore {
         }…, expected ${tagHex.slice(0, 16)}…)`,
       );
     }
+    ensureHistoryColumns(db);
+    // A store from before the last-seen position: all it holds was shown already.
+    if (this.#meta(LAST_SEEN_META_KEY) === undefined) {
+      this.#setMeta(LAST_SEEN_META_KEY, String(latestRow(db)));
+    }
     this.#insertMessage = db.prepare(
-      "INSERT OR IGNORE INTO messages (author, seq, frame) VALUES (?, ?, ?)",
+      "INSERT OR IGNORE INTO messages (author, seq, frame, folded) VALUES (?, ?, ?, ?)",
     );
     this.#setClock = db.prepare(
       "INSERT INTO clock (author, seq) VALUES (?, ?) ON CONFLICT (author) DO UPDATE SET seq = max(seq, excluded.seq)",
@@ -313,6 +328,7 @@ export class PeerStore {
           message.author,
           message.seq,
           encodeMessage({ type: "chat", message }),
+          foldForSearch(message.text),
         );
         this.#addRows(message.author, Number(inserted.changes));
         this.#setClock.run(message.author, message.seq);
@@ -341,6 +357,54 @@ export class PeerStore {
   #rollBack(): void {
     if (!this.#db.isTransaction) return;
     this.#db.exec("ROLLBACK");
+  }
+
+  /**
+   * Up to `count` stored messages before row `beforeRow` (the newest when
+   * omitted), oldest first: what `/history` pages through.
+   *
+   * @throws {RangeError} when `count` is not from 1 to `HISTORY_PAGE_MESSAGES_MAX` (500).
+   */
+  history(count: number, options: { beforeRow?: number } = {}): HistoryPage {
+    return historyPage(this.#db, count, options);
+  }
+
+  /**
+   * The newest stored messages containing every word of `query`
+   * (case-insensitive), oldest first, at most `SEARCH_RESULTS_MAX` (100).
+   *
+   * @throws {RangeError} for an empty query or more than `SEARCH_WORDS_MAX` words.
+   */
+  search(query: string): { messages: StoredMessage[]; truncated: boolean } {
+    return searchHistory(this.#db, query);
+  }
+
+  /** The newest row stored (0 when none): the position of the latest delivery. */
+  get latestRow(): number {
+    return latestRow(this.#db);
+  }
+
+  /**
+   * The last row the user saw in an earlier session: rows after it are
+   * unread. A store that had none (an older program's) counts what it held
+   * when opened as seen.
+   */
+  get lastSeenRow(): number {
+    const saved = Number(this.#meta(LAST_SEEN_META_KEY) ?? Number.NaN);
+    return Number.isSafeInteger(saved) ? saved : 0;
+  }
+
+  /** Records that the user has seen everything up to `row` (default: the newest stored). */
+  markSeen(row: number = this.latestRow): void {
+    this.#setMeta(LAST_SEEN_META_KEY, String(row));
+  }
+
+  /** The addresses remembered from earlier runs, most recently proven first. */
+  rememberedAddresses(): string[] {
+    return this.#db
+      .prepare("SELECT addr FROM addresses ORDER BY seen DESC LIMIT ?")
+      .all(this.#addressesMax)
+      .map((row) => row.addr as string);
   }
 
   /** Closes the database and releases the directory. */
