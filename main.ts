@@ -105,6 +105,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function runPeer(command: PeerCommand): Promise<number> {
+  // Messages written before this moment and delivered now are history.
+  const sessionStartMs = Date.now();
   const room = await openRoom(command);
   let bootstraps = command.bootstraps;
   let ownBootstrap: BootstrapService | undefined;
@@ -195,6 +197,8 @@ async function runPeer(command: PeerCommand): Promise<number> {
       output: process.stdout,
       color: Deno.stdout.isTerminal() && envVar("NO_COLOR") === undefined,
       logLevel: command.logLevel,
+      history: store,
+      sessionStartMs,
     });
     // Before anything is shown, so that a signal sent on seeing it is handled.
     onSignals(() => terminal?.quit());
@@ -202,6 +206,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
       `p2pchat: you are ${peer.nick} (${peer.id.slice(0, 8)}) at ${peer.addr}. /help for commands.`,
     );
     for (const line of joinHint) terminal.notice(line);
+    terminal.showHistory();
     await terminal.done;
     await ownBootstrap?.stop();
   } else {

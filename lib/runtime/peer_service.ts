@@ -97,6 +97,11 @@ export interface PeerService {
   /** What it has delivered, per author. */
   clock(): VectorClock;
   /**
+   * Messages neighbours announced that it has not delivered yet, and from
+   * how many authors: how far a catch-up has to go (an estimate).
+   */
+  backlog(): { messages: number; authors: number };
+  /**
    * Changes its nick.
    *
    * @throws {RangeError} if the nick breaks the wire's rule (1–32 UTF-8 bytes, no control characters).
@@ -247,6 +252,7 @@ async function servePeer(
     },
     peers: () => node.peers(),
     clock: () => node.deliveredClock,
+    backlog: () => node.backlog(),
     setNick(nick) {
       checkNick(nick, "Cannot change nick");
       node.setNick(nick);
@@ -271,6 +277,8 @@ async function servePeer(
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       await runtime.stop();
+      // Every delivery went to the front end: the next session's unread start after them.
+      store?.markSeen();
       store?.close();
     },
   };

@@ -12,6 +12,7 @@ import { nickProblem, textProblem } from "../wire/fields.ts";
 import type { PeerEvent } from "../runtime/peer_event.ts";
 import type { PeerService } from "../runtime/peer_service.ts";
 import { fingerprint, formatClockTime, sanitizeForTerminal } from "./display.ts";
+import { HISTORY_HELP, type HistorySource, terminalHistory } from "./terminal_history.ts";
 
 /** Help shown by `/help`. */
 export const TERMINAL_HELP = [
@@ -34,6 +35,10 @@ export interface TerminalOptions {
   color: boolean;
   /** Which diagnostics to show inline. */
   logLevel: "warn" | "info" | "debug";
+  /** The room's stored history, for `/history`, `/search` and the markers. Default: none. */
+  history?: HistorySource | undefined;
+  /** When this session started (ms since the epoch): older messages are history. Default now. */
+  sessionStartMs?: number;
 }
 
 /** A running terminal session. */
@@ -42,6 +47,10 @@ export interface TerminalSession {
   handleEvent(event: PeerEvent): void;
   /** Shows a line of text from the program itself. */
   notice(text: string): void;
+  /** Shows the last stored messages under the history marker (call once, after the notices). */
+  showHistory(): void;
+  /** A network was joined after the session began: its older messages show as history. */
+  joinedNetwork(): void;
   /** Leaves the chat as `/quit` does (for signals); `done` resolves when it is over. */
   quit(): void;
   /** Resolves when the user quits (the peer has been stopped by then). */
@@ -97,6 +106,17 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     rl.prompt(true);
   };
 
+  const history = terminalHistory({
+    source: options.history,
+    sessionStartMs: options.sessionStartMs ?? Date.now(),
+    backlog: () => peer.backlog(),
+    print,
+    dim,
+    error: (text) => paint(203, text),
+    nick: (author, nick) => paint(colorOf(author), sanitizeForTerminal(nick)),
+    selfId: peer.id,
+  });
+
   let stopping: Promise<void> | undefined;
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -118,7 +138,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
         quit();
         return;
       case "/help":
-        for (const text of TERMINAL_HELP) print(dim(text));
+        for (const text of [...TERMINAL_HELP, ...HISTORY_HELP]) print(dim(text));
         return;
       case "/peers": {
         const peers = peer.peers();
@@ -170,6 +190,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
         return;
       }
       default:
+        if (history.runCommand(word ?? "", rest)) return;
         print(paint(203, `Unknown command ${sanitizeForTerminal(word ?? "")}: try /help`));
     }
   };
@@ -209,6 +230,8 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     done,
     quit,
     notice: (text) => print(dim(text)),
+    showHistory: () => history.showStored(),
+    joinedNetwork: () => history.joinedNetwork(),
     handleEvent(event: PeerEvent): void {
       switch (event.type) {
         case "deliver": {
@@ -218,6 +241,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           const mine = m.author === peer.id ? dim(" (you)") : "";
           const from = equivocatingFrom.get(m.author);
           const mark = from !== undefined && m.seq >= from ? paint(203, "(?) ") : "";
+          history.beforeDelivery(m);
           print(
             `${dim(formatClockTime(m.ts))} ${mark}${who}${mine}: ${sanitizeForTerminal(m.text)}`,
           );

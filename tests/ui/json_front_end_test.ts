@@ -270,6 +270,7 @@ function fakePeer(): PeerService & { sent: string[]; stopped: number } {
     },
     peers: () => [{ id: BOB, addr: "127.0.0.1:9001", connected: true }],
     clock: () => new Map([[ANN, 3], [BOB, 0]]),
+    backlog: () => ({ messages: 0, authors: 0 }),
     setNick(nick: string) {
       fake.nick = nick;
     },
