@@ -135,7 +135,7 @@ export function terminalHistory(options: TerminalHistoryOptions): TerminalHistor
           print(
             dim(
               ruleLine(
-                `${count(page.messages.length, "older stored message")}${
+                `${plural(page.messages.length, "older stored message")}${
                   page.more ? "" : " (the oldest kept)"
                 }`,
               ),
@@ -149,7 +149,7 @@ export function terminalHistory(options: TerminalHistoryOptions): TerminalHistor
           print(dim(ruleLine(
             found.messages.length === 0
               ? `no stored message contains ${JSON.stringify(sanitizeForTerminal(rest))}`
-              : `${count(found.messages.length, "stored message")} containing ${
+              : `${plural(found.messages.length, "stored message")} containing ${
                 JSON.stringify(sanitizeForTerminal(rest))
               }${found.truncated ? " (the newest shown)" : ""}`,
           )));
@@ -164,7 +164,7 @@ export function terminalHistory(options: TerminalHistoryOptions): TerminalHistor
 }
 
 /** "1 message", "2 messages". */
-function count(n: number, noun: string): string {
+function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
