@@ -33,6 +33,7 @@ import {
   runPeerCommand,
 } from "./lib/ui/json_front_end.ts";
 import { LineWriter, readLines } from "./lib/ui/line_writer.ts";
+import { type JsonHistoryMarkers, jsonHistoryMarkers } from "./lib/ui/json_history.ts";
 import type { TerminalSession } from "./lib/ui/terminal_front_end.ts";
 import { sanitizeForTerminal } from "./lib/ui/display.ts";
 import { parseAddress } from "./lib/wire/address.ts";
@@ -126,6 +127,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     }
   }
   let terminal: TerminalSession | undefined;
+  let jsonMarkers: JsonHistoryMarkers | undefined;
   const log = logTo(command.logLevel, "peer");
   const tag = await roomTagOf(room, command.room);
   const { identity, store, newIdentity } = await openDataDir(command.dataDir, { roomTag: tag });
@@ -149,6 +151,9 @@ async function runPeer(command: PeerCommand): Promise<number> {
     },
     onEvent: (event) => {
       if (command.json) {
+        if (event.type === "deliver") {
+          for (const marker of jsonMarkers?.before(event.message) ?? []) stdout.line(marker);
+        }
         const line = eventJson(event);
         if (line !== undefined) stdout.line(line);
         else log(event);
@@ -159,6 +164,14 @@ async function runPeer(command: PeerCommand): Promise<number> {
       }
     },
   });
+  if (command.json) {
+    jsonMarkers = jsonHistoryMarkers({
+      sessionStartMs,
+      lastSeenRow: store?.lastSeenRow ?? 0,
+      backlog: () => peer.backlog(),
+      selfId: peer.id,
+    });
+  }
   const joinHint = [
     roomNotice(command.room, room),
     ...(ownBootstrap === undefined ? [] : [
@@ -184,7 +197,9 @@ async function runPeer(command: PeerCommand): Promise<number> {
       }),
     );
     for (const line of joinHint) stderr.line(line);
-    await jsonSession((c) => runPeerCommand(c, peer, stdout), stopAll, { quitAtEndOfInput: true });
+    await jsonSession((c) => runPeerCommand(c, peer, stdout, { history: store }), stopAll, {
+      quitAtEndOfInput: true,
+    });
   } else if (Deno.stdin.isTerminal()) {
     // Loaded only here: the terminal pulls in Node's readline and streams,
     // which a JSON-mode or scripted peer need not pay for in memory.

@@ -54,6 +54,16 @@ export interface HistoryPage {
   readonly more: boolean;
 }
 
+/** The stored history as front ends read it (a `PeerStore` is one). */
+export interface HistorySource {
+  /** Up to `count` stored messages before `beforeRow`, oldest first. */
+  history(count: number, options?: { beforeRow?: number }): HistoryPage;
+  /** The newest stored messages containing every word of `query`. */
+  search(query: string): { messages: StoredMessage[]; truncated: boolean };
+  /** The last row the user saw in an earlier session. */
+  readonly lastSeenRow: number;
+}
+
 /** The text as the search compares it: case folded, so "Bob" finds "bob" and "BOB". */
 export function foldForSearch(text: string): string {
   return text.normalize("NFKC").toLowerCase();

@@ -13,6 +13,12 @@ import type { PeerService } from "../runtime/peer_service.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import { isPeerId, nickProblem, textProblem } from "../wire/fields.ts";
 import type { LineWriter } from "./line_writer.ts";
+import type { HistorySource } from "../store/stored_history.ts";
+import {
+  answerHistoryCommand,
+  type JsonHistoryCommand,
+  parseHistoryCommand,
+} from "./json_history.ts";
 
 /** Longest stdin command line accepted. */
 export const COMMAND_LINE_BYTES_MAX = 64 * 1024;
@@ -106,7 +112,8 @@ export type JsonCommand =
   | { readonly type: "clock" }
   | { readonly type: "stats" }
   | { readonly type: "nick"; readonly nick: string }
-  | { readonly type: "quit" };
+  | { readonly type: "quit" }
+  | JsonHistoryCommand;
 
 /**
  * Parses one stdin line.
@@ -152,6 +159,9 @@ export function parseJsonCommand(line: string): JsonCommand {
       if (problem !== undefined) throw new TypeError(`Invalid nick: ${problem}`);
       return { type: "nick", nick: command.nick };
     }
+    case "history":
+    case "search":
+      return parseHistoryCommand(command);
     case "peers":
     case "clock":
     case "stats":
@@ -161,9 +171,15 @@ export function parseJsonCommand(line: string): JsonCommand {
       throw new TypeError(
         `Invalid command: unknown type ${
           JSON.stringify(command.type)
-        }, expected send, direct, peers, clock, nick, stats or quit`,
+        }, expected send, direct, peers, clock, nick, stats, history, search or quit`,
       );
   }
+}
+
+/** Options of {@linkcode runPeerCommand}. */
+export interface RunPeerCommandOptions {
+  /** The room's stored history, for `history` and `search`. Default: none (they answer an error). */
+  history?: HistorySource | undefined;
 }
 
 /**
@@ -173,8 +189,13 @@ export async function runPeerCommand(
   command: JsonCommand,
   peer: PeerService,
   out: LineWriter,
+  options: RunPeerCommandOptions = {},
 ): Promise<boolean> {
   switch (command.type) {
+    case "history":
+    case "search":
+      out.line(JSON.stringify(answerHistoryCommand(command, options.history)));
+      return true;
     case "send":
       // Not awaited: the first send may wait for the own-sequence sync, and
       // other commands go on meanwhile; sends keep their order.

@@ -12,7 +12,8 @@ import { nickProblem, textProblem } from "../wire/fields.ts";
 import type { PeerEvent } from "../runtime/peer_event.ts";
 import type { PeerService } from "../runtime/peer_service.ts";
 import { fingerprint, formatClockTime, sanitizeForTerminal } from "./display.ts";
-import { HISTORY_HELP, type HistorySource, terminalHistory } from "./terminal_history.ts";
+import type { HistorySource } from "../store/stored_history.ts";
+import { HISTORY_HELP, terminalHistory } from "./terminal_history.ts";
 
 /** Help shown by `/help`. */
 export const TERMINAL_HELP = [

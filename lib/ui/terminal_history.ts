@@ -7,21 +7,11 @@
  * @module
  */
 
-import type { HistoryPage, StoredMessage } from "../store/stored_history.ts";
+import type { HistorySource } from "../store/stored_history.ts";
 import { HISTORY_PAGE_MESSAGES_MAX } from "../store/stored_history.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import { formatClockTime, sanitizeForTerminal } from "./display.ts";
 import { type HistoryLine, HistoryView, ruleLine, START_HISTORY_MESSAGES } from "./history_view.ts";
-
-/** What the terminal reads of the room's store (a `PeerStore`). */
-export interface HistorySource {
-  /** Up to `count` stored messages before `beforeRow`, oldest first. */
-  history(count: number, options?: { beforeRow?: number }): HistoryPage;
-  /** The newest stored messages containing every word of `query`. */
-  search(query: string): { messages: StoredMessage[]; truncated: boolean };
-  /** The last row the user saw in an earlier session. */
-  readonly lastSeenRow: number;
-}
 
 /** Help lines of the history commands. */
 export const HISTORY_HELP = [

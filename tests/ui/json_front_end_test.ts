@@ -102,11 +102,11 @@ Deno.test("parseJsonCommand() explains every invalid command in one line", () =>
   }
   rejects(
     "{}",
-    "Invalid command: unknown type undefined, expected send, direct, peers, clock, nick, stats or quit",
+    "Invalid command: unknown type undefined, expected send, direct, peers, clock, nick, stats, history, search or quit",
   );
   rejects(
     '{"type":"dance"}',
-    'Invalid command: unknown type "dance", expected send, direct, peers, clock, nick, stats or quit',
+    'Invalid command: unknown type "dance", expected send, direct, peers, clock, nick, stats, history, search or quit',
   );
   rejects('{"type":"SEND","text":"x"}', /^Invalid command: unknown type "SEND"/);
   rejects('{"type":["send"]}', /^Invalid command: unknown type \["send"\]/);
