@@ -127,6 +127,10 @@ async function runPeer(command: PeerCommand): Promise<number> {
     }
   }
   let terminal: TerminalSession | undefined;
+  /** Set when the peer cannot go on (a wrong secret): it stops, and the exit code is 2. */
+  let fatal: PeerEvent | undefined;
+  let raiseFatal!: () => void;
+  const fatalRaised = new Promise<void>((resolve) => (raiseFatal = resolve));
   let jsonMarkers: JsonHistoryMarkers | undefined;
   const log = logTo(command.logLevel, "peer");
   const tag = await roomTagOf(room, command.room);
@@ -150,6 +154,14 @@ async function runPeer(command: PeerCommand): Promise<number> {
       heartbeatIntervalMs: Math.min(1_000, Math.floor(command.heartbeatTimeoutMs / 3)),
     },
     onEvent: (event) => {
+      if (event.type === "fatal") {
+        if (fatal !== undefined) return;
+        fatal = event;
+        queueMicrotask(() => {
+          raiseFatal();
+          terminal?.quit();
+        });
+      }
       if (command.json) {
         if (event.type === "deliver") {
           for (const marker of jsonMarkers?.before(event.message) ?? []) stdout.line(marker);
@@ -199,6 +211,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     for (const line of joinHint) stderr.line(line);
     await jsonSession((c) => runPeerCommand(c, peer, stdout, { history: store }), stopAll, {
       quitAtEndOfInput: true,
+      until: fatalRaised,
     });
   } else if (Deno.stdin.isTerminal()) {
     // Loaded only here: the terminal pulls in Node's readline and streams,
@@ -222,15 +235,16 @@ async function runPeer(command: PeerCommand): Promise<number> {
     );
     for (const line of joinHint) terminal.notice(line);
     terminal.showHistory();
+    if (fatal !== undefined) terminal.quit();
     await terminal.done;
     await ownBootstrap?.stop();
   } else {
     for (const line of joinHint) stderr.line(line);
-    await plainSession(peer, stopAll);
+    await plainSession(peer, stopAll, fatalRaised);
   }
   await stdout.flush();
   await stderr.flush();
-  return 0;
+  return fatal === undefined ? 0 : 2;
 }
 
 async function runBootstrap(command: BootstrapCommand): Promise<number> {
@@ -285,7 +299,7 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
 async function jsonSession(
   run: (command: JsonCommand) => Promise<boolean>,
   stop: () => Promise<void>,
-  { quitAtEndOfInput }: { quitAtEndOfInput: boolean },
+  { quitAtEndOfInput, until }: { quitAtEndOfInput: boolean; until?: Promise<void> },
 ): Promise<void> {
   let stopped = false;
   const stopOnce = async () => {
@@ -331,12 +345,16 @@ async function jsonSession(
     }
     if (!quitAtEndOfInput && !stopped) await signalled;
   })();
-  await Promise.race([input, signalled]);
+  await Promise.race([input, signalled, ...(until === undefined ? [] : [until])]);
   await stopOnce();
 }
 
 /** Without a terminal or --json: every stdin line is a message, deliveries print as plain lines. */
-async function plainSession(peer: PeerService, stop: () => Promise<void>): Promise<void> {
+async function plainSession(
+  peer: PeerService,
+  stop: () => Promise<void>,
+  until: Promise<void>,
+): Promise<void> {
   const signalled = new Promise<void>((resolve) => onSignals(resolve));
   const input = (async () => {
     const onTooLong = (bytes: number) =>
@@ -356,7 +374,7 @@ async function plainSession(peer: PeerService, stop: () => Promise<void>): Promi
       }
     }
   })();
-  await Promise.race([input, signalled]);
+  await Promise.race([input, signalled, until]);
   await stop();
 }
 
@@ -452,7 +470,9 @@ class SetupError extends Error {
 
 function logTo(level: "warn" | "info" | "debug", role: string): (event: PeerEvent) => void {
   return (event) => {
-    if (event.type === "log" && LOG_RANK[event.level] >= LOG_RANK[level]) {
+    if (event.type === "fatal") {
+      stderr.line(`p2pchat: ${sanitizeForTerminal(event.text)}`);
+    } else if (event.type === "log" && LOG_RANK[event.level] >= LOG_RANK[level]) {
       // Log text can carry what a remote peer sent (a bye reason, say).
       stderr.line(`[${role}] ${event.level}: ${sanitizeForTerminal(event.text)}`);
     } else if (event.type === "direct-message") {

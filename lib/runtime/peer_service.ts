@@ -32,6 +32,7 @@ import {
 } from "./service_options.ts";
 import { sameRoomTag } from "../secure/room_tag.ts";
 import { StoreRecorder } from "./store_recorder.ts";
+import { WrongSecretWatch } from "./wrong_secret_watch.ts";
 
 /** How long a leaving peer waits for its goodbyes to be delivered. */
 const LEAVE_GRACE_MS = 1_000;
@@ -54,6 +55,11 @@ export interface StartPeerOptions extends ServiceOptions {
    * kept.
    */
   store?: PeerStore;
+  /**
+   * Refusals for a wrong room secret, with no handshake ever accepted, after
+   * which the peer reports a `fatal` event. Default `WRONG_SECRET_REJECTIONS_MAX` (5).
+   */
+  wrongSecretRejectionsMax?: number;
   /** Protocol tuning of the peer actor. */
   node?: Omit<
     PeerNodeOptions,
@@ -197,7 +203,21 @@ async function servePeer(
       text: `Cannot write to the data directory (${error.message}): ` +
         "sending is off until a restart; receiving goes on",
     }));
-  const runtimeOptions = await securedRuntimeOptions(options, identity, "peer");
+  const secured = await securedRuntimeOptions(options, identity, "peer");
+  const watch = new WrongSecretWatch({
+    ...(options.wrongSecretRejectionsMax === undefined
+      ? {}
+      : { rejectionsMax: options.wrongSecretRejectionsMax }),
+    onGiveUp: (rejections) =>
+      emit({
+        type: "fatal",
+        reason: "wrong-secret",
+        text:
+          `No peer of room ${JSON.stringify(options.room?.room ?? "lobby")} accepts your secret ` +
+          `(${rejections} refused it, none accepted): check --secret/--key-file`,
+      }),
+  });
+  const runtimeOptions = { ...secured, handshake: watch.wrap(secured.handshake) };
   const authenticator = runtimeOptions.authenticator;
   const runtime = new ActorRuntime(node, {
     ...runtimeOptions,

@@ -99,6 +99,8 @@ export function eventLine(event: PeerEvent): Record<string, unknown> | undefined
         ts: event.ts,
         at: performance.timeOrigin + performance.now(),
       };
+    case "fatal":
+      return { type: "fatal", reason: event.reason, error: event.text };
     case "log":
       return undefined;
   }

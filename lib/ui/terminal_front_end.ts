@@ -285,6 +285,9 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
             ),
           );
           return;
+        case "fatal":
+          print(paint(203, `p2pchat: ${sanitizeForTerminal(event.text)}`));
+          return;
         case "log":
           if (LOG_RANK[event.level] >= LOG_RANK[options.logLevel]) {
             print(dim(`! ${sanitizeForTerminal(event.text)}`));
