@@ -34,6 +34,7 @@ import {
 } from "./lib/ui/json_front_end.ts";
 import { LineWriter, readLines } from "./lib/ui/line_writer.ts";
 import { type JsonHistoryMarkers, jsonHistoryMarkers } from "./lib/ui/json_history.ts";
+import { NetworkSearch } from "./lib/ui/network_search.ts";
 import type { TerminalSession } from "./lib/ui/terminal_front_end.ts";
 import { sanitizeForTerminal } from "./lib/ui/display.ts";
 import { parseAddress } from "./lib/wire/address.ts";
@@ -135,6 +136,20 @@ async function runPeer(command: PeerCommand): Promise<number> {
   const log = logTo(command.logLevel, "peer");
   const tag = await roomTagOf(room, command.room);
   const { identity, store, newIdentity } = await openDataDir(command.dataDir, { roomTag: tag });
+  // A founder keeps looking for the network it knew, through the addresses it remembers.
+  const search = ownBootstrap === undefined ? undefined : new NetworkSearch({
+    triedBootstrap: DEFAULT_BOOTSTRAP,
+    remembered: store?.rememberedAddresses() ?? [],
+  });
+  const onJoinedNetwork = (addr: string) => {
+    const text = search?.onPeerUp(addr);
+    if (text === undefined) return;
+    jsonMarkers?.joinedNetwork();
+    terminal?.joinedNetwork();
+    if (command.json) stdout.line(JSON.stringify({ type: "network", state: "joined", via: addr }));
+    if (terminal !== undefined) terminal.notice(text);
+    else stderr.line(`p2pchat: ${text}`);
+  };
   const peer = await startPeer({
     ...(identity === undefined ? {} : { identity }),
     ...(room === undefined ? { insecure: true, plainRoom: command.room } : { room }),
@@ -146,6 +161,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     bootstraps,
     node: {
       newIdentity: newIdentity ?? true,
+      addressBookUntilReached: search !== undefined,
       connectionsMax: command.connectionsMax,
       // Room between target and maximum lets newcomers in without evictions.
       connectionsTarget: Math.max(1, Math.ceil((2 * command.connectionsMax) / 3)),
@@ -162,6 +178,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
           terminal?.quit();
         });
       }
+      if (event.type === "peer-up") onJoinedNetwork(event.addr);
       if (command.json) {
         if (event.type === "deliver") {
           for (const marker of jsonMarkers?.before(event.message) ?? []) stdout.line(marker);
@@ -186,8 +203,8 @@ async function runPeer(command: PeerCommand): Promise<number> {
   }
   const joinHint = [
     roomNotice(command.room, room),
-    ...(ownBootstrap === undefined ? [] : [
-      `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: this peer started a new network and serves as its bootstrap.`,
+    ...(ownBootstrap === undefined || search === undefined ? [] : [
+      search.startText(),
       `Others join with:  deno task peer --bootstrap ${ownBootstrap.addr}${
         roomFlags(command)
       } --nick NAME`,
@@ -208,6 +225,14 @@ async function runPeer(command: PeerCommand): Promise<number> {
         ...roomFields(command.room, room),
       }),
     );
+    if (search !== undefined && ownBootstrap !== undefined) {
+      stdout.line(JSON.stringify({
+        type: "network",
+        state: "new",
+        bootstrap: ownBootstrap.addr,
+        remembered: search.rememberedCount,
+      }));
+    }
     for (const line of joinHint) stderr.line(line);
     await jsonSession((c) => runPeerCommand(c, peer, stdout, { history: store }), stopAll, {
       quitAtEndOfInput: true,
