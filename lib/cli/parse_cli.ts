@@ -110,7 +110,9 @@ Run 'main.ts peer --help' or 'main.ts bootstrap --help' for their options.`,
 
 Join a chat network. Without --bootstrap, the peer tries ${DEFAULT_BOOTSTRAP}; if
 nothing answers there, it becomes the bootstrap of a new network itself and
-prints the command others run to join.
+prints the command others run to join; it keeps dialling the addresses it
+remembers and joins the existing network as soon as one answers. If no peer of
+the room accepts the secret, it says so once and exits with code 2.
 
 Options:
   --bootstrap HOST:PORT     bootstrap to register with (repeatable)
@@ -133,7 +135,7 @@ Options:
   -h, --help                show this help
 
 In the terminal: type a line to send it; /peers, /clock, /msg PEER TEXT,
-/nick NAME, /help, /quit (or exit).`,
+/nick NAME, /history [N], /search WORDS, /help, /quit (or exit).`,
   bootstrap: `Usage: main.ts bootstrap [options]
 
 Run a bootstrap registry: peers register with it and get back a random sample
