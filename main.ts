@@ -197,6 +197,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     jsonMarkers = jsonHistoryMarkers({
       sessionStartMs,
       lastSeenRow: store?.lastSeenRow ?? 0,
+      returning: (store?.lastSeenRow ?? 0) > 0,
       backlog: () => peer.backlog(),
       selfId: peer.id,
     });

@@ -57,6 +57,11 @@ export interface HistoryViewOptions {
   lastSeenRow?: number;
   /** IANA time zone of the date separators, e.g. "Europe/Paris". Default: the system's. */
   timeZone?: string;
+  /**
+   * Whether the user was here before (the store held messages at start):
+   * only then is there an "unread since you left". Default true.
+   */
+  returning?: boolean;
 }
 
 /** How far a catch-up has come: what a front end reads from the peer. */
@@ -70,6 +75,7 @@ export interface CatchUpState {
 /** The markers, date separators and progress lines of one session. */
 export class HistoryView {
   readonly #lastSeenRow: number;
+  readonly #returning: boolean;
   readonly #dayFormat: Intl.DateTimeFormat;
   #historyBeforeMs: number;
   #inHistory = false;
@@ -85,6 +91,7 @@ export class HistoryView {
   constructor(options: HistoryViewOptions) {
     this.#historyBeforeMs = options.sessionStartMs;
     this.#lastSeenRow = options.lastSeenRow ?? 0;
+    this.#returning = options.returning ?? true;
     this.#dayFormat = new Intl.DateTimeFormat("en-GB", {
       weekday: "long",
       day: "numeric",
@@ -138,7 +145,7 @@ export class HistoryView {
     // Unseen: a stored row after the last seen one, or any message written
     // while we were away and delivered only now.
     const unseen = stored ? message.row! > this.#lastSeenRow : message.ts < this.#historyBeforeMs;
-    if (unseen && !this.#unreadShown) {
+    if (unseen && this.#returning && !this.#unreadShown) {
       this.#unreadShown = true;
       lines.push(marker("unread", "unread since you left"));
     }

@@ -85,6 +85,8 @@ export interface JsonHistoryMarkersOptions {
   sessionStartMs: number;
   /** The last row the user saw in an earlier session. Default 0. */
   lastSeenRow?: number;
+  /** Whether the user was here before (the store held messages at start). Default true. */
+  returning?: boolean;
   /** What the peer still has to catch up. */
   backlog: () => { messages: number; authors: number };
   /** This peer's id: its own messages are no catch-up. */
@@ -111,6 +113,7 @@ export function jsonHistoryMarkers(options: JsonHistoryMarkersOptions): JsonHist
   const view = new HistoryView({
     sessionStartMs: options.sessionStartMs,
     lastSeenRow: options.lastSeenRow ?? 0,
+    returning: options.returning ?? true,
     timeZone: "UTC",
   });
   return {

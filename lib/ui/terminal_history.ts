@@ -65,6 +65,8 @@ export function terminalHistory(options: TerminalHistoryOptions): TerminalHistor
   const view = new HistoryView({
     sessionStartMs: options.sessionStartMs,
     lastSeenRow: source?.lastSeenRow ?? 0,
+    // Something was seen before: this user is back (a first session has no "since you left").
+    returning: (source?.lastSeenRow ?? 0) > 0,
     ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
   });
   /** The oldest stored row on screen: `/history` pages back from it. */

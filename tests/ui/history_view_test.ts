@@ -126,3 +126,15 @@ Deno.test("HistoryView.progress() shows at most one line per interval, whatever 
     ),
   );
 });
+
+Deno.test("HistoryView with returning: false (a first session) shows history but no unread line", () => {
+  const view = new HistoryView({
+    sessionStartMs: at("2026-12-04T09:00:00Z"),
+    timeZone: "UTC",
+    returning: false,
+  });
+  assert.deepEqual(texts(view.before({ ts: at("2026-12-04T08:00:00Z") })), [
+    "history: written before you joined",
+    "Friday 4 December 2026",
+  ]);
+});
