@@ -188,7 +188,7 @@ async function foundAndJoin(): Promise<void> {
     );
     const ready = await founder.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
     await founder.waitForStderr(
-      `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: this peer started a new network and serves as its bootstrap.`,
+      `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: starting a NEW network (this peer is its bootstrap).`,
     );
     await founder.waitForStderr(
       `Others join with:  deno task peer --bootstrap ${DEFAULT_BOOTSTRAP} --nick NAME`,
