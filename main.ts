@@ -186,6 +186,9 @@ async function runPeer(command: PeerCommand): Promise<number> {
         const line = eventJson(event);
         if (line !== undefined) stdout.line(line);
         else log(event);
+        if (event.type === "deliver") {
+          for (const progress of jsonMarkers?.after(event.message) ?? []) stdout.line(progress);
+        }
       } else if (terminal !== undefined) {
         terminal.handleEvent(event);
       } else {

@@ -78,7 +78,8 @@ export class HistoryView {
   readonly #returning: boolean;
   readonly #dayFormat: Intl.DateTimeFormat;
   #historyBeforeMs: number;
-  #inHistory = false;
+  /** Which history is on screen now: stored (shown at start), fetched (catch-up), or none (live). */
+  #inHistory: "stored" | "fetched" | undefined;
   #unreadShown = false;
   #lastDay: string | undefined;
   /** Catch-up deliveries counted since the backlog was last empty. */
@@ -115,7 +116,7 @@ export class HistoryView {
    */
   stored<M extends ViewedMessage>(stored: readonly M[]): { before: HistoryLine[]; message: M }[] {
     if (stored.length === 0) return [];
-    this.#inHistory = true;
+    this.#inHistory = "stored";
     const out = stored.map((message) => ({ before: this.before(message), message }));
     out[0]!.before.unshift(marker("history", `history: the last ${stored.length} stored messages`));
     return out;
@@ -129,12 +130,13 @@ export class HistoryView {
   before(message: ViewedMessage): HistoryLine[] {
     const lines: HistoryLine[] = [];
     const stored = message.row !== undefined;
-    const isHistory = stored || message.ts < this.#historyBeforeMs;
-    if (isHistory && !this.#inHistory) {
-      this.#inHistory = true;
+    const history = stored ? "stored" : message.ts < this.#historyBeforeMs ? "fetched" : undefined;
+    if (history === "fetched" && this.#inHistory !== "fetched") {
+      // Fetched now, written before: history too, even right after the stored one.
+      this.#inHistory = history;
       lines.push(marker("history", "history: written before you joined"));
-    } else if (!isHistory && this.#inHistory) {
-      this.#inHistory = false;
+    } else if (history === undefined && this.#inHistory !== undefined) {
+      this.#inHistory = undefined;
       lines.push(marker("end-of-history", "end of history"));
     }
     const day = this.dayOf(message.ts);

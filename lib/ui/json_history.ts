@@ -99,10 +99,14 @@ export interface JsonHistoryMarkersOptions {
 export interface JsonHistoryMarkers {
   /**
    * The lines to print before the `message` line of `message`:
-   * `{"type":"marker","marker":"history"|"end-of-history"|"unread"}` and
-   * `{"type":"catch-up","delivered":…,"expected":…,"authors":…,"done":…}`.
+   * `{"type":"marker","marker":"history"|"end-of-history"|"unread","text":…}`.
    */
   before(message: ChatMessage): string[];
+  /**
+   * The lines to print after it: catch-up progress at a bounded rate,
+   * `{"type":"catch-up","delivered":…,"expected":…,"authors":…,"done":…}`.
+   */
+  after(message: ChatMessage): string[];
   /** A network was joined after the session began: its older messages are history. */
   joinedNetwork(): void;
 }
@@ -118,24 +122,22 @@ export function jsonHistoryMarkers(options: JsonHistoryMarkersOptions): JsonHist
   });
   return {
     before(message) {
-      const lines: string[] = [];
-      for (const line of view.before(message)) {
-        if (line.kind === "marker") {
-          lines.push(JSON.stringify({ type: "marker", marker: line.marker, text: line.text }));
-        }
-      }
-      if (message.author !== options.selfId) {
-        const backlog = options.backlog();
-        const progress = view.progress(
-          { backlog: backlog.messages, authors: backlog.authors },
-          now(),
-        );
-        if (progress?.kind === "progress") {
-          const { delivered, expected, authors, done } = progress;
-          lines.push(JSON.stringify({ type: "catch-up", delivered, expected, authors, done }));
-        }
-      }
-      return lines;
+      return view.before(message).flatMap((line) =>
+        line.kind === "marker"
+          ? [JSON.stringify({ type: "marker", marker: line.marker, text: line.text })]
+          : []
+      );
+    },
+    after(message) {
+      if (message.author === options.selfId) return [];
+      const backlog = options.backlog();
+      const progress = view.progress(
+        { backlog: backlog.messages, authors: backlog.authors },
+        now(),
+      );
+      if (progress?.kind !== "progress") return [];
+      const { delivered, expected, authors, done } = progress;
+      return [JSON.stringify({ type: "catch-up", delivered, expected, authors, done })];
     },
     joinedNetwork() {
       view.joinedNetwork(now());

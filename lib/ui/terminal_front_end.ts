@@ -246,6 +246,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           print(
             `${dim(formatClockTime(m.ts))} ${mark}${who}${mine}: ${sanitizeForTerminal(m.text)}`,
           );
+          history.afterDelivery(m);
           return;
         }
         case "equivocation": {

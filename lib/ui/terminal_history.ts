@@ -50,8 +50,10 @@ export interface TerminalHistoryOptions {
 export interface TerminalHistory {
   /** Shows the last stored messages under the history marker (once, at start). */
   showStored(): void;
-  /** Prints what goes before a delivered message (markers, date, progress). */
+  /** Prints what goes before a delivered message (markers, date). */
   beforeDelivery(message: ChatMessage): void;
+  /** Prints what goes after a delivered message (catch-up progress, at a bounded rate). */
+  afterDelivery(message: ChatMessage): void;
   /** A network was joined after this session began: its older messages are history. */
   joinedNetwork(): void;
   /** Runs `/history` or `/search`; false for any other command. */
@@ -92,6 +94,8 @@ export function terminalHistory(options: TerminalHistoryOptions): TerminalHistor
     },
     beforeDelivery(message) {
       printLines(view.before(message));
+    },
+    afterDelivery(message) {
       if (message.author === options.selfId) return;
       const backlog = options.backlog();
       const progress = view.progress(

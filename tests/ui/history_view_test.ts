@@ -138,3 +138,17 @@ Deno.test("HistoryView with returning: false (a first session) shows history but
     "Friday 4 December 2026",
   ]);
 });
+
+Deno.test("HistoryView.before() marks catch-up after the stored history as history of its own", () => {
+  const view = new HistoryView({
+    sessionStartMs: at("2026-12-04T09:00:00Z"),
+    lastSeenRow: 1,
+    timeZone: "UTC",
+  });
+  view.stored([{ row: 1, ts: at("2026-12-04T08:00:00Z") }]);
+  assert.deepEqual(texts(view.before({ ts: at("2026-12-04T08:30:00Z") })), [
+    "history: written before you joined",
+    "unread since you left",
+  ]);
+  assert.deepEqual(texts(view.before({ ts: at("2026-12-04T08:31:00Z") })), []);
+});

@@ -80,10 +80,13 @@ Deno.test("jsonHistoryMarkers() marks catch-up as history and unread, reports pr
     now: () => now,
   });
   backlog -= 1;
-  const first = markers.before(chat(BOB, 1, "old", START - 60_000)).map((l) => JSON.parse(l));
-  assert.deepEqual(first, [
+  const old = chat(BOB, 1, "old", START - 60_000);
+  const parse = (lines: string[]) => lines.map((l) => JSON.parse(l));
+  assert.deepEqual(parse(markers.before(old)), [
     { type: "marker", marker: "history", text: "history: written before you joined" },
     { type: "marker", marker: "unread", text: "unread since you left" },
+  ]);
+  assert.deepEqual(parse(markers.after(old)), [
     {
       type: "catch-up",
       delivered: 1,
@@ -94,10 +97,14 @@ Deno.test("jsonHistoryMarkers() marks catch-up as history and unread, reports pr
   ]);
   backlog = 0;
   now += 10;
-  assert.deepEqual(markers.before(chat(BOB, 2, "old too", START - 1)).map((l) => JSON.parse(l)), [
+  const last = chat(BOB, 2, "old too", START - 1);
+  assert.deepEqual(parse(markers.before(last)), []);
+  assert.deepEqual(parse(markers.after(last)), [
     { type: "catch-up", delivered: 2, expected: 2, authors: 1, done: true },
   ]);
-  assert.deepEqual(markers.before(chat(ANN, 1, "live")).map((l) => JSON.parse(l)), [
+  const live = chat(ANN, 1, "live");
+  assert.deepEqual(parse(markers.before(live)), [
     { type: "marker", marker: "end-of-history", text: "end of history" },
   ]);
+  assert.deepEqual(markers.after(live), [], "own messages are no catch-up");
 });
