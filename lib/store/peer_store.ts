@@ -94,6 +94,7 @@ export class PeerStore {
   readonly #deleteBefore: StatementSync;
   readonly #rememberAddress: StatementSync;
   readonly #rememberHeardAddress: StatementSync;
+  readonly #setLastSeen: StatementSync;
   /** Messages stored now, so the window is kept exactly. */
   #rows = 0;
   /** Messages stored now per author, to prune the one with the most. */
@@ -167,6 +168,9 @@ export class PeerStore {
       "INSERT INTO clock (author, seq) VALUES (?, ?) ON CONFLICT (author) DO UPDATE SET seq = max(seq, excluded.seq)",
     );
     this.#deleteBefore = db.prepare("DELETE FROM messages WHERE author = ? AND seq <= ?");
+    this.#setLastSeen = db.prepare(
+      `INSERT INTO meta (key, value) VALUES ('${LAST_SEEN_META_KEY}', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    );
     this.#countRows();
     // Seen at time 0: after every proven address, and the first to go.
     this.#rememberHeardAddress = db.prepare(
@@ -323,6 +327,7 @@ export class PeerStore {
         this.#addRows(author, -Number(this.#deleteBefore.run(author, seq).changes));
         this.#setClock.run(author, seq);
       }
+      let newestRow = 0;
       for (const message of delivered) {
         const inserted = this.#insertMessage.run(
           message.author,
@@ -331,8 +336,11 @@ export class PeerStore {
           foldForSearch(message.text),
         );
         this.#addRows(message.author, Number(inserted.changes));
+        if (inserted.changes > 0) newestRow = Number(inserted.lastInsertRowid);
         this.#setClock.run(message.author, message.seq);
       }
+      // Each delivery goes to the front end at once: what is recorded has been seen.
+      if (newestRow > 0) this.#setLastSeen.run(String(newestRow));
       const now = Date.now();
       for (const { id, addr } of seen) this.#rememberAddress.run(addr, id, now);
       for (const { id, addr } of heard) this.#rememberHeardAddress.run(addr, id);
@@ -385,9 +393,11 @@ export class PeerStore {
   }
 
   /**
-   * The last row the user saw in an earlier session: rows after it are
-   * unread. A store that had none (an older program's) counts what it held
-   * when opened as seen.
+   * The last row the user saw: every delivery recorded moves it (the front
+   * end shows deliveries at once), so at the start of a session rows after
+   * it are the ones never shown (delivered just before a crash, or written
+   * by an older program). A store that had none counts what it held when
+   * opened as seen.
    */
   get lastSeenRow(): number {
     const saved = Number(this.#meta(LAST_SEEN_META_KEY) ?? Number.NaN);
