@@ -76,6 +76,8 @@ export interface CatchUpState {
 export class HistoryView {
   readonly #lastSeenRow: number;
   readonly #returning: boolean;
+  /** What the fetched history's marker says of it. */
+  #fetchedWhen: string;
   readonly #dayFormat: Intl.DateTimeFormat;
   #historyBeforeMs: number;
   /** Which history is on screen now: stored (shown at start), fetched (catch-up), or none (live). */
@@ -93,6 +95,7 @@ export class HistoryView {
     this.#historyBeforeMs = options.sessionStartMs;
     this.#lastSeenRow = options.lastSeenRow ?? 0;
     this.#returning = options.returning ?? true;
+    this.#fetchedWhen = this.#returning ? "while you were away" : "before you joined";
     this.#dayFormat = new Intl.DateTimeFormat("en-GB", {
       weekday: "long",
       day: "numeric",
@@ -134,7 +137,7 @@ export class HistoryView {
     if (history === "fetched" && this.#inHistory !== "fetched") {
       // Fetched now, written before: history too, even right after the stored one.
       this.#inHistory = history;
-      lines.push(marker("history", "history: written before you joined"));
+      lines.push(marker("history", `history: written ${this.#fetchedWhen}`));
     } else if (history === undefined && this.#inHistory !== undefined) {
       this.#inHistory = undefined;
       lines.push(marker("end-of-history", "end of history"));
@@ -160,6 +163,7 @@ export class HistoryView {
    */
   joinedNetwork(nowMs: number): void {
     this.#historyBeforeMs = Math.max(this.#historyBeforeMs, nowMs);
+    this.#fetchedWhen = "before you joined";
   }
 
   /**

@@ -64,7 +64,7 @@ Deno.test("HistoryView.before() marks catch-up as history, unread once, then its
   const view = new HistoryView({ sessionStartMs: at("2026-12-04T09:00:00Z"), timeZone: "UTC" });
   assert.deepEqual(view.stored([]), []);
   assert.deepEqual(texts(view.before({ ts: at("2026-12-04T08:00:00Z") })), [
-    "history: written before you joined",
+    "history: written while you were away",
     "Friday 4 December 2026",
     "unread since you left",
   ]);
@@ -147,7 +147,7 @@ Deno.test("HistoryView.before() marks catch-up after the stored history as histo
   });
   view.stored([{ row: 1, ts: at("2026-12-04T08:00:00Z") }]);
   assert.deepEqual(texts(view.before({ ts: at("2026-12-04T08:30:00Z") })), [
-    "history: written before you joined",
+    "history: written while you were away",
     "unread since you left",
   ]);
   assert.deepEqual(texts(view.before({ ts: at("2026-12-04T08:31:00Z") })), []);
