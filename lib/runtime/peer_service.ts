@@ -33,6 +33,7 @@ import {
 import { sameRoomTag } from "../secure/room_tag.ts";
 import { StoreRecorder } from "./store_recorder.ts";
 import { WrongSecretWatch } from "./wrong_secret_watch.ts";
+import { DEFAULT_ROOM } from "../secure/room_key.ts";
 
 /** How long a leaving peer waits for its goodbyes to be delivered. */
 const LEAVE_GRACE_MS = 1_000;
@@ -213,7 +214,9 @@ async function servePeer(
         type: "fatal",
         reason: "wrong-secret",
         text:
-          `No peer of room ${JSON.stringify(options.room?.room ?? "lobby")} accepts your secret ` +
+          `No peer of room ${
+            JSON.stringify(options.room?.room ?? DEFAULT_ROOM)
+          } accepts your secret ` +
           `(${rejections} refused it, none accepted): check --secret/--key-file`,
       }),
   });
