@@ -72,6 +72,14 @@ export class WrongSecretWatch {
           options.initiator && error instanceof HandshakeError && error.failure === "wrong-secret"
         ) {
           this.#rejected();
+          if (!this.#admitted) {
+            // Said the same way each time (so repeats can be counted, not listed): what will happen.
+            throw new HandshakeError(
+              "wrong-secret",
+              `${error.message} (with no peer accepting it, this peer gives up after ${this.#rejectionsMax} refusals)`,
+              { cause: error },
+            );
+          }
         }
         throw error;
       }

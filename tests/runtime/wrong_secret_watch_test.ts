@@ -83,3 +83,22 @@ Deno.test("WrongSecretWatch refuses a limit that is not a positive integer", () 
     assert.throws(() => new WrongSecretWatch({ rejectionsMax, onGiveUp: () => {} }), RangeError);
   }
 });
+
+Deno.test("WrongSecretWatch says in each refusal's error, the same way, when the peer will give up", async () => {
+  const watch = new WrongSecretWatch({ rejectionsMax: 4, onGiveUp: () => {} });
+  const handshake = watch.wrap(scripted(["wrong-secret", "wrong-secret"]));
+  const messages: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    await handshake(transport, { initiator: true, local: hello }).catch((error) => {
+      assert.ok(error instanceof HandshakeError);
+      assert.equal(error.failure, "wrong-secret");
+      messages.push(error.message);
+    });
+  }
+  assert.deepEqual(
+    messages,
+    Array(2).fill(
+      "failed: wrong-secret (with no peer accepting it, this peer gives up after 4 refusals)",
+    ),
+  );
+});
