@@ -155,6 +155,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     ...(room === undefined ? { insecure: true, plainRoom: command.room } : { room }),
     ...(store === undefined ? {} : { store }),
     joins: command.joins,
+    ...(ownBootstrap === undefined ? {} : { selfHostedBootstrapId: ownBootstrap.id }),
     listen: command.listen,
     ...(command.advertise !== undefined ? { advertise: command.advertise } : {}),
     nick: command.nick,

@@ -61,6 +61,12 @@ export interface StartPeerOptions extends ServiceOptions {
    * which the peer reports a `fatal` event. Default `WRONG_SECRET_REJECTIONS_MAX` (5).
    */
   wrongSecretRejectionsMax?: number;
+  /**
+   * The id of a bootstrap this process runs itself (a peer that founded a
+   * network): its accepting our handshake proves nothing about the room
+   * secret. Default none.
+   */
+  selfHostedBootstrapId?: string;
   /** Protocol tuning of the peer actor. */
   node?: Omit<
     PeerNodeOptions,
@@ -209,6 +215,9 @@ async function servePeer(
     ...(options.wrongSecretRejectionsMax === undefined
       ? {}
       : { rejectionsMax: options.wrongSecretRejectionsMax }),
+    ...(options.selfHostedBootstrapId === undefined
+      ? {}
+      : { selfHostedIds: [options.selfHostedBootstrapId] }),
     onGiveUp: (rejections) =>
       emit({
         type: "fatal",

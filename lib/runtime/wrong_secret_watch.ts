@@ -5,7 +5,8 @@
  * this it would retry for ever. The watch wraps the handshake and counts
  * those refusals of our own dials; once {@linkcode WRONG_SECRET_REJECTIONS_MAX}
  * of them came while no handshake in either direction ever succeeded, it
- * gives up, once. A peer that got in even once never gives up this way: the
+ * gives up, once (acceptance by a bootstrap this process runs itself does not
+ * count: it shares our key). A peer that got in even once never gives up this way: the
  * refusals then come from someone else's misconfiguration (or a forged
  * plaintext rejection, which anyone on the path can send) and change nothing.
  *
@@ -30,12 +31,18 @@ export interface WrongSecretWatchOptions {
   rejectionsMax?: number;
   /** Called once, when the peer should give up: `rejections` refusals, nothing accepted. */
   onGiveUp: (rejections: number) => void;
+  /**
+   * Ids whose acceptance proves nothing about the secret: a bootstrap this
+   * process runs itself (a founder's) has its key. Default none.
+   */
+  selfHostedIds?: readonly string[];
 }
 
 /** Counts refusals for a wrong secret until a handshake succeeds. */
 export class WrongSecretWatch {
   readonly #rejectionsMax: number;
   readonly #onGiveUp: (rejections: number) => void;
+  readonly #selfHostedIds: ReadonlySet<string>;
   #rejections = 0;
   #admitted = false;
   #gaveUp = false;
@@ -48,6 +55,7 @@ export class WrongSecretWatch {
     }
     this.#rejectionsMax = max;
     this.#onGiveUp = options.onGiveUp;
+    this.#selfHostedIds = new Set(options.selfHostedIds ?? []);
   }
 
   /** Whether some handshake ever succeeded: then the watch never gives up. */
@@ -65,7 +73,7 @@ export class WrongSecretWatch {
     return async (transport, options) => {
       try {
         const channel = await handshake(transport, options);
-        this.#admitted = true;
+        if (!this.#selfHostedIds.has(channel.remote.id)) this.#admitted = true;
         return channel;
       } catch (error) {
         if (

@@ -42,7 +42,8 @@ export class NetworkSearch {
     const started =
       `No bootstrap answered at ${this.#triedBootstrap}: starting a NEW network (this peer is its bootstrap).`;
     return this.#remembered.size === 0
-      ? `${started} No addresses are remembered from earlier runs to look for an existing one.`
+      ? `${started} No addresses of this room are remembered to look for an existing one ` +
+        "(expected one? check --room and --secret/--key-file)."
       : `${started} Looking for the existing network at ${this.#remembered.size} remembered address${
         this.#remembered.size === 1 ? "" : "es"
       } in the background.`;

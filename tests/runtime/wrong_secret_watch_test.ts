@@ -9,13 +9,14 @@ import {
   WrongSecretWatch,
 } from "../../lib/runtime/wrong_secret_watch.ts";
 
-type Outcome = "ok" | HandshakeFailure | "other";
+type Outcome = "ok" | "self" | HandshakeFailure | "other";
 
 /** A handshake whose outcomes are scripted, one per call. */
 function scripted(outcomes: Outcome[]): Handshake {
   return () => {
     const outcome = outcomes.shift() ?? "ok";
-    if (outcome === "ok") return Promise.resolve({} as Channel);
+    if (outcome === "ok") return Promise.resolve({ remote: { id: "peer" } } as Channel);
+    if (outcome === "self") return Promise.resolve({ remote: { id: "own-bootstrap" } } as Channel);
     if (outcome === "other") return Promise.reject(new Error("connection reset"));
     return Promise.reject(new HandshakeError(outcome, `failed: ${outcome}`));
   };
@@ -101,4 +102,17 @@ Deno.test("WrongSecretWatch says in each refusal's error, the same way, when the
       "failed: wrong-secret (with no peer accepting it, this peer gives up after 4 refusals)",
     ),
   );
+});
+
+Deno.test("WrongSecretWatch does not count its own bootstrap's acceptance as getting in", async () => {
+  const gaveUp: number[] = [];
+  const watch = new WrongSecretWatch({
+    rejectionsMax: 2,
+    selfHostedIds: ["own-bootstrap"],
+    onGiveUp: (n) => gaveUp.push(n),
+  });
+  const handshake = watch.wrap(scripted(["self", "wrong-secret", "wrong-secret"]));
+  for (let i = 0; i < 3; i++) await run(handshake, true);
+  assert.equal(watch.admitted, false);
+  assert.deepEqual(gaveUp, [2]);
 });

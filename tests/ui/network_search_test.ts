@@ -9,7 +9,10 @@ Deno.test("NetworkSearch says it starts a new network, and how it looks for the 
     none.startText(),
     /No bootstrap answered at 127\.0\.0\.1:7411: starting a NEW network/,
   );
-  assert.match(none.startText(), /No addresses are remembered/);
+  assert.match(
+    none.startText(),
+    /No addresses of this room are remembered.*check --room and --secret\/--key-file/,
+  );
   const some = new NetworkSearch({
     triedBootstrap: "127.0.0.1:7411",
     remembered: ["10.0.0.1:1", "10.0.0.2:2"],
