@@ -86,7 +86,8 @@ export function terminalHistory(options: TerminalHistoryOptions): TerminalHistor
     showStored() {
       if (source === undefined) return;
       const page = source.history(START_HISTORY_MESSAGES);
-      oldestShown = page.messages[0]?.row;
+      // With nothing stored yet, all the store will hold is on screen: nothing is older.
+      oldestShown = page.messages[0]?.row ?? 1;
       for (const { before, message } of view.stored(page.messages)) {
         printLines(before);
         print(line(message, false));
