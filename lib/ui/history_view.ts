@@ -167,25 +167,31 @@ export class HistoryView {
   }
 
   /**
-   * Counts one delivery of a catch-up and says how far it has come: a
+   * Call after each delivery (after {@linkcode HistoryView.before}). Counts
+   * the deliveries of a catch-up (fetched history: written before the
+   * session or the join) and says how far it has come: a
    * progress line at most every {@linkcode CATCH_UP_PROGRESS_INTERVAL_MS}
    * while a backlog of at least {@linkcode CATCH_UP_PROGRESS_MESSAGES_MIN}
    * lasts, and a last one when it is over.
    */
   progress(state: CatchUpState, nowMs: number): HistoryLine | undefined {
-    this.#caughtUp += 1;
-    this.#authors = Math.max(this.#authors, state.authors);
-    const expected = this.#caughtUp + state.backlog;
-    if (state.backlog === 0) {
+    // Only fetched history is a catch-up: a burst of live messages is not.
+    const catchingUp = this.#inHistory === "fetched";
+    if (catchingUp) {
+      this.#caughtUp += 1;
+      this.#authors = Math.max(this.#authors, state.authors);
+    }
+    if (!catchingUp || state.backlog === 0) {
       const line = this.#progressShown
-        ? progressLine(this.#caughtUp, expected, this.#authors, true)
+        ? progressLine(this.#caughtUp, this.#caughtUp, this.#authors, true)
         : undefined;
       this.#caughtUp = 0;
       this.#authors = 0;
       this.#progressShown = false;
-      this.#progressAtMs = -Infinity;
+      // The rate bound holds across catch-ups too (live messages may interleave with one).
       return line;
     }
+    const expected = this.#caughtUp + state.backlog;
     if (expected < CATCH_UP_PROGRESS_MESSAGES_MIN) return undefined;
     if (nowMs - this.#progressAtMs < CATCH_UP_PROGRESS_INTERVAL_MS) return undefined;
     this.#progressAtMs = nowMs;

@@ -84,40 +84,63 @@ Deno.test("HistoryView.joinedNetwork() makes the joined network's older messages
   ]);
 });
 
+/** Starts a session at 10 000 ms; `old` is a message written before it (fetched history). */
+const SESSION_MS = 10_000;
+const old = { ts: SESSION_MS - 1 };
+
 Deno.test("HistoryView.progress() is silent for small catch-ups and rate-bounded for large ones", () => {
-  const view = new HistoryView({ sessionStartMs: 0 });
+  const view = new HistoryView({ sessionStartMs: SESSION_MS });
+  const step = (backlog: number, authors: number, nowMs: number) => {
+    view.before(old);
+    return view.progress({ backlog, authors }, nowMs);
+  };
   // Small: nothing at all.
-  for (let left = 5; left >= 0; left--) {
-    assert.equal(view.progress({ backlog: left, authors: 2 }, 0), undefined);
-  }
+  for (let left = 5; left >= 0; left--) assert.equal(step(left, 2, 0), undefined);
   // Large: the first line, then nothing within the interval, then one more, then the end.
   const total = CATCH_UP_PROGRESS_MESSAGES_MIN * 4;
-  const first = view.progress({ backlog: total - 1, authors: 4 }, 1_000);
-  assert.equal(first?.text, `catching up: 1 of ~${total} messages from 4 authors`);
-  assert.equal(view.progress({ backlog: total - 2, authors: 4 }, 1_001), undefined);
-  const second = view.progress(
-    { backlog: total - 3, authors: 4 },
-    1_000 + CATCH_UP_PROGRESS_INTERVAL_MS,
-  );
-  assert.equal(second?.text, `catching up: 3 of ~${total} messages from 4 authors`);
   assert.equal(
-    view.progress({ backlog: 0, authors: 4 }, 5_000)?.text,
-    "caught up: 4 messages from 4 authors",
+    step(total - 1, 4, 1_000)?.text,
+    `catching up: 1 of ~${total} messages from 4 authors`,
+  );
+  assert.equal(step(total - 2, 4, 1_001), undefined);
+  assert.equal(
+    step(total - 3, 4, 1_000 + CATCH_UP_PROGRESS_INTERVAL_MS)?.text,
+    `catching up: 3 of ~${total} messages from 4 authors`,
+  );
+  assert.equal(step(0, 4, 5_000)?.text, "caught up: 4 messages from 4 authors");
+});
+
+Deno.test("HistoryView.progress() says nothing of a burst of live messages, and ends a catch-up that turns live", () => {
+  const view = new HistoryView({ sessionStartMs: SESSION_MS });
+  for (let i = 0; i < 10; i++) {
+    view.before({ ts: SESSION_MS + i });
+    assert.equal(view.progress({ backlog: 1_000, authors: 3 }, i * 5_000), undefined);
+  }
+  view.before(old);
+  assert.match(view.progress({ backlog: 1_000, authors: 3 }, 100_000)!.text, /^catching up: 1 of/);
+  view.before({ ts: SESSION_MS + 1 });
+  assert.equal(
+    view.progress({ backlog: 999, authors: 3 }, 100_001)?.text,
+    "caught up: 1 messages from 3 authors",
   );
 });
 
 Deno.test("HistoryView.progress() shows at most one line per interval, whatever the deliveries (property)", () => {
   fc.assert(
     fc.property(
-      fc.array(fc.tuple(fc.nat(200), fc.nat(1_000)), { minLength: 1, maxLength: 300 }),
+      fc.array(fc.tuple(fc.nat(200), fc.nat(1_000), fc.boolean()), {
+        minLength: 1,
+        maxLength: 300,
+      }),
       (steps) => {
-        const view = new HistoryView({ sessionStartMs: 0 });
+        const view = new HistoryView({ sessionStartMs: SESSION_MS });
         let now = 0;
         const shownAt: number[] = [];
-        for (const [backlog, advance] of steps) {
+        for (const [backlog, advance, fetched] of steps) {
           now += advance;
+          view.before(fetched ? old : { ts: SESSION_MS });
           const line = view.progress({ backlog: backlog + 1, authors: 1 }, now);
-          if (line !== undefined) shownAt.push(now);
+          if (line !== undefined && line.kind === "progress" && !line.done) shownAt.push(now);
         }
         for (let i = 1; i < shownAt.length; i++) {
           assert.ok(shownAt[i]! - shownAt[i - 1]! >= CATCH_UP_PROGRESS_INTERVAL_MS);
