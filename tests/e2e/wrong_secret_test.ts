@@ -63,6 +63,20 @@ Deno.test("main.ts peer --json with a wrong secret prints one fatal line and exi
   });
 });
 
+Deno.test("main.ts peer with stdin piped and a wrong secret says why on stderr and exits with code 2", async () => {
+  await withProcesses(async (group) => {
+    const { addr } = await startRoom(group);
+    const eve = group.spawnMain(
+      ["peer", "--bootstrap", addr, "--secret", "wrong", "--nick", "eve"],
+      { name: "peer eve (plain, wrong secret)", quitLine: null },
+    );
+    assert.equal((await eve.waitForExit(GIVE_UP_MS)).code, 2);
+    const said = eve.stderr.split("\n").filter((l) => l.includes("accepts your secret"));
+    assert.equal(said.length, 1, eve.stderr);
+    assert.match(said[0]!, /^p2pchat: No peer of room "lobby" accepts your secret/);
+  });
+});
+
 Deno.test({
   name:
     `main.ts peer in a terminal with a wrong secret shows the reason and exits with code 2${PTY_NOTE}`,
