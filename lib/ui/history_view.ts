@@ -121,7 +121,7 @@ export class HistoryView {
     if (stored.length === 0) return [];
     this.#inHistory = "stored";
     const out = stored.map((message) => ({ before: this.before(message), message }));
-    out[0]!.before.unshift(marker("history", `history: the last ${stored.length} stored messages`));
+    out[0]!.before.unshift(marker("history", `history: ${stored.length} stored messages`));
     return out;
   }
 
@@ -137,7 +137,7 @@ export class HistoryView {
     if (history === "fetched" && this.#inHistory !== "fetched") {
       // Fetched now, written before: history too, even right after the stored one.
       this.#inHistory = history;
-      lines.push(marker("history", `history: written ${this.#fetchedWhen}`));
+      lines.push(marker("history", `history: ${this.#fetchedWhen}`));
     } else if (history === undefined && this.#inHistory !== undefined) {
       this.#inHistory = undefined;
       lines.push(marker("end-of-history", "end of history"));

@@ -132,8 +132,8 @@ export function terminalHistory(options: TerminalHistoryOptions): TerminalHistor
           print(
             dim(
               ruleLine(
-                `${plural(page.messages.length, "older stored message")}${
-                  page.more ? "" : " (the oldest kept)"
+                `${plural(page.messages.length, "older message")}${
+                  page.more ? "" : " (oldest kept)"
                 }`,
               ),
             ),
@@ -145,10 +145,10 @@ export function terminalHistory(options: TerminalHistoryOptions): TerminalHistor
           const found = source.search(rest);
           print(dim(ruleLine(
             found.messages.length === 0
-              ? `no stored message contains ${JSON.stringify(sanitizeForTerminal(rest))}`
-              : `${plural(found.messages.length, "stored message")} containing ${
+              ? `no match for ${JSON.stringify(sanitizeForTerminal(rest))}`
+              : `${plural(found.messages.length, "match", "matches")} for ${
                 JSON.stringify(sanitizeForTerminal(rest))
-              }${found.truncated ? " (the newest shown)" : ""}`,
+              }${found.truncated ? ", newest" : ""}`,
           )));
           for (const m of found.messages) print(line(m, true));
         }
@@ -161,8 +161,8 @@ export function terminalHistory(options: TerminalHistoryOptions): TerminalHistor
 }
 
 /** "1 message", "2 messages". */
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
 }
 
 /** `YYYY-MM-DD HH:MM` in local time: a stored message out of its day's context. */

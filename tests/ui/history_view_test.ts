@@ -48,7 +48,7 @@ Deno.test("HistoryView.stored() puts the history marker first and the unread lin
   const stored = [1, 2, 3, 4].map((row) => ({ row, ts: at("2026-12-03T10:00:00Z") + row }));
   const out = view.stored(stored);
   assert.deepEqual(out.map(({ before }) => texts(before)), [
-    ["history: the last 4 stored messages", "Thursday 3 December 2026"],
+    ["history: 4 stored messages", "Thursday 3 December 2026"],
     [],
     ["unread since you left"],
     [],
@@ -64,7 +64,7 @@ Deno.test("HistoryView.before() marks catch-up as history, unread once, then its
   const view = new HistoryView({ sessionStartMs: at("2026-12-04T09:00:00Z"), timeZone: "UTC" });
   assert.deepEqual(view.stored([]), []);
   assert.deepEqual(texts(view.before({ ts: at("2026-12-04T08:00:00Z") })), [
-    "history: written while you were away",
+    "history: while you were away",
     "Friday 4 December 2026",
     "unread since you left",
   ]);
@@ -79,7 +79,7 @@ Deno.test("HistoryView.joinedNetwork() makes the joined network's older messages
   ]);
   view.joinedNetwork(at("2026-12-04T09:05:00Z"));
   assert.deepEqual(texts(view.before({ ts: at("2026-12-04T09:03:00Z") })), [
-    "history: written before you joined",
+    "history: before you joined",
     "unread since you left",
   ]);
 });
@@ -157,7 +157,7 @@ Deno.test("HistoryView with returning: false (a first session) shows history but
     returning: false,
   });
   assert.deepEqual(texts(view.before({ ts: at("2026-12-04T08:00:00Z") })), [
-    "history: written before you joined",
+    "history: before you joined",
     "Friday 4 December 2026",
   ]);
 });
@@ -170,7 +170,7 @@ Deno.test("HistoryView.before() marks catch-up after the stored history as histo
   });
   view.stored([{ row: 1, ts: at("2026-12-04T08:00:00Z") }]);
   assert.deepEqual(texts(view.before({ ts: at("2026-12-04T08:30:00Z") })), [
-    "history: written while you were away",
+    "history: while you were away",
     "unread since you left",
   ]);
   assert.deepEqual(texts(view.before({ ts: at("2026-12-04T08:31:00Z") })), []);

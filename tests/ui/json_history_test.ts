@@ -83,7 +83,7 @@ Deno.test("jsonHistoryMarkers() marks catch-up as history and unread, reports pr
   const old = chat(BOB, 1, "old", START - 60_000);
   const parse = (lines: string[]) => lines.map((l) => JSON.parse(l));
   assert.deepEqual(parse(markers.before(old)), [
-    { type: "marker", marker: "history", text: "history: written while you were away" },
+    { type: "marker", marker: "history", text: "history: while you were away" },
     { type: "marker", marker: "unread", text: "unread since you left" },
   ]);
   assert.deepEqual(parse(markers.after(old)), [

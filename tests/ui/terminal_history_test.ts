@@ -49,7 +49,7 @@ function setUp(count: number) {
 Deno.test("terminalHistory() shows the newest stored messages under the marker, own ones marked", () => {
   const { store, screen, history } = setUp(START_HISTORY_MESSAGES + 10);
   history.showStored();
-  assert.equal(screen[0], `── history: the last ${START_HISTORY_MESSAGES} stored messages ──`);
+  assert.equal(screen[0], `── history: ${START_HISTORY_MESSAGES} stored messages ──`);
   assert.equal(screen[1], "── Thursday 3 December 2026 ──");
   assert.match(screen[2]!, /^\d\d:\d\d:\d\d bob: m11$/);
   assert.match(screen.at(-1)!, /^\d\d:\d\d:\d\d ann \(you\): m60$/);
@@ -63,7 +63,7 @@ Deno.test("terminalHistory() /history N pages back from the oldest shown, then s
   assert.equal(history.runCommand("/history", "4"), true);
   const withoutStamps = screen.map((l) => l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /, ""));
   assert.deepEqual(withoutStamps, [
-    "── 4 older stored messages ──",
+    "── 4 older messages ──",
     "bob: m7",
     "ann (you): m8",
     "bob: m9",
@@ -72,7 +72,7 @@ Deno.test("terminalHistory() /history N pages back from the oldest shown, then s
   ]);
   screen.length = 0;
   history.runCommand("/history", "");
-  assert.equal(screen[0], "── 6 older stored messages (the oldest kept) ──");
+  assert.equal(screen[0], "── 6 older messages (oldest kept) ──");
   screen.length = 0;
   history.runCommand("/history", "3");
   assert.deepEqual(screen, ["No older messages are stored."]);
@@ -94,7 +94,7 @@ Deno.test("terminalHistory() refuses bad /history counts and an empty /search wi
 Deno.test("terminalHistory() /search lists matches with date, time and nick", () => {
   const { store, screen, history } = setUp(12);
   history.runCommand("/search", "M1");
-  assert.equal(screen[0], '── 4 stored messages containing "M1" ──');
+  assert.equal(screen[0], '── 4 matches for "M1" ──');
   assert.match(screen[1]!, /^2026-12-03 \d\d:\d\d:\d\d bob: m1$/);
   assert.match(screen[4]!, /^2026-12-03 \d\d:\d\d:\d\d ann \(you\): m12$/);
   store.close();
