@@ -37,6 +37,8 @@ import {
 } from "./lib/ui/json_front_end.ts";
 import { LineWriter, readLines } from "./lib/ui/line_writer.ts";
 import { rememberNick } from "./lib/ui/seen_nicks.ts";
+import { type JsonHistoryMarkers, jsonHistoryMarkers } from "./lib/ui/json_history.ts";
+import { NetworkSearch } from "./lib/ui/network_search.ts";
 import type { TerminalSession } from "./lib/ui/terminal_front_end.ts";
 import { sanitizeForTerminal } from "./lib/ui/display.ts";
 import { plainDeliveryLine } from "./lib/ui/redaction_view.ts";
@@ -114,6 +116,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function runPeer(command: PeerCommand): Promise<number> {
+  // Messages written before this moment and delivered now are history.
+  const sessionStartMs = Date.now();
   const room = await openRoom(command);
   // A port in use is a user error: say so before the data directory is created.
   await probeListen(command.listen);
@@ -144,22 +148,43 @@ async function runPeer(command: PeerCommand): Promise<number> {
     }
   }
   let terminal: TerminalSession | undefined;
+  /** Set when the peer cannot go on (a wrong secret): it stops, and the exit code is 2. */
+  let fatal: PeerEvent | undefined;
+  let raiseFatal!: () => void;
+  const fatalRaised = new Promise<void>((resolve) => (raiseFatal = resolve));
+  let jsonMarkers: JsonHistoryMarkers | undefined;
   const log = logTo(command.logLevel, "peer");
   /** JSON mode: nicks seen in chat, for `direct` by nick and nicks in `peers`. */
   const seenNicks = new Map<string, string>();
   const tag = await roomTagOf(room, command.room);
   const { identity, store, newIdentity } = await openDataDir(command.dataDir, { roomTag: tag });
+  // A founder keeps looking for the network it knew, through the addresses it remembers.
+  const search = ownBootstrap === undefined ? undefined : new NetworkSearch({
+    triedBootstrap: DEFAULT_BOOTSTRAP,
+    remembered: store?.rememberedAddresses() ?? [],
+  });
+  const onJoinedNetwork = (addr: string) => {
+    const text = search?.onPeerUp(addr);
+    if (text === undefined) return;
+    jsonMarkers?.joinedNetwork();
+    terminal?.joinedNetwork();
+    if (command.json) stdout.line(JSON.stringify({ type: "network", state: "joined", via: addr }));
+    if (terminal !== undefined) terminal.notice(text);
+    else stderr.line(`p2pchat: ${text}`);
+  };
   const peer = await startPeer({
     ...(identity === undefined ? {} : { identity }),
     ...(room === undefined ? { insecure: true, plainRoom: command.room } : { room }),
     ...(store === undefined ? {} : { store }),
     joins: command.joins,
+    ...(ownBootstrap === undefined ? {} : { selfHostedBootstrapId: ownBootstrap.id }),
     listen: command.listen,
     ...(command.advertise !== undefined ? { advertise: command.advertise } : {}),
     nick: command.nick,
     bootstraps,
     node: {
       newIdentity: newIdentity ?? true,
+      addressBookUntilReached: search !== undefined,
       connectionsMax: command.connectionsMax,
       // Room between target and maximum lets newcomers in without evictions.
       connectionsTarget: Math.max(1, Math.ceil((2 * command.connectionsMax) / 3)),
@@ -169,10 +194,25 @@ async function runPeer(command: PeerCommand): Promise<number> {
     },
     onEvent: (event) => {
       if (command.json) rememberNick(seenNicks, event);
+      if (event.type === "fatal") {
+        if (fatal !== undefined) return;
+        fatal = event;
+        queueMicrotask(() => {
+          raiseFatal();
+          terminal?.quit();
+        });
+      }
+      if (event.type === "peer-up") onJoinedNetwork(event.addr);
       if (command.json) {
+        if (event.type === "deliver") {
+          for (const marker of jsonMarkers?.before(event.message) ?? []) stdout.line(marker);
+        }
         const line = eventJson(event);
         if (line !== undefined) stdout.line(line);
         else log(event);
+        if (event.type === "deliver") {
+          for (const progress of jsonMarkers?.after(event.message) ?? []) stdout.line(progress);
+        }
       } else if (terminal !== undefined) {
         terminal.handleEvent(event);
       } else {
@@ -180,10 +220,19 @@ async function runPeer(command: PeerCommand): Promise<number> {
       }
     },
   });
+  if (command.json) {
+    jsonMarkers = jsonHistoryMarkers({
+      sessionStartMs,
+      lastSeenRow: store?.lastSeenRow ?? 0,
+      returning: (store?.lastSeenRow ?? 0) > 0,
+      backlog: () => peer.backlog(),
+      selfId: peer.id,
+    });
+  }
   const joinHint = [
     roomNotice(command.room, room),
-    ...(ownBootstrap === undefined ? [] : [
-      `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: this peer started a new network and serves as its bootstrap.`,
+    ...(ownBootstrap === undefined || search === undefined ? [] : [
+      search.startText(),
       `Others join with:  ${run("peer")} --bootstrap ${ownBootstrap.addr}${
         roomFlags(command)
       } --nick NAME`,
@@ -204,10 +253,20 @@ async function runPeer(command: PeerCommand): Promise<number> {
         ...roomFields(command.room, room),
       }),
     );
+    if (search !== undefined && ownBootstrap !== undefined) {
+      stdout.line(JSON.stringify({
+        type: "network",
+        state: "new",
+        bootstrap: ownBootstrap.addr,
+        remembered: search.rememberedCount,
+      }));
+    }
     for (const line of joinHint) stderr.line(line);
-    await jsonSession((c) => runPeerCommand(c, peer, stdout, { nicks: seenNicks }), stopAll, {
-      quitAtEndOfInput: true,
-    });
+    await jsonSession(
+      (c) => runPeerCommand(c, peer, stdout, { nicks: seenNicks, history: store }),
+      stopAll,
+      { quitAtEndOfInput: true, until: fatalRaised },
+    );
   } else if (Deno.stdin.isTerminal()) {
     // Loaded only here: the terminal pulls in Node's readline and streams,
     // which a JSON-mode or scripted peer need not pay for in memory.
@@ -220,6 +279,8 @@ async function runPeer(command: PeerCommand): Promise<number> {
       output: process.stdout,
       color: Deno.stdout.isTerminal() && envVar("NO_COLOR") === undefined,
       logLevel: command.logLevel,
+      history: store,
+      sessionStartMs,
     });
     // Before anything is shown, so that a signal sent on seeing it is handled.
     onSignals(() => terminal?.quit());
@@ -227,15 +288,17 @@ async function runPeer(command: PeerCommand): Promise<number> {
       `p2pchat: you are ${peer.nick} (${peer.id.slice(0, 8)}) at ${peer.addr}. /help for commands.`,
     );
     for (const line of joinHint) terminal.notice(line);
+    terminal.showHistory();
+    if (fatal !== undefined) terminal.quit();
     await terminal.done;
     await ownBootstrap?.stop();
   } else {
     for (const line of joinHint) stderr.line(line);
-    await plainSession(peer, stopAll);
+    await plainSession(peer, stopAll, fatalRaised);
   }
   await stdout.flush();
   await stderr.flush();
-  return 0;
+  return fatal === undefined ? 0 : 2;
 }
 
 async function runBootstrap(command: BootstrapCommand): Promise<number> {
@@ -290,7 +353,7 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
 async function jsonSession(
   run: (command: RefCommand) => Promise<boolean>,
   stop: () => Promise<void>,
-  { quitAtEndOfInput }: { quitAtEndOfInput: boolean },
+  { quitAtEndOfInput, until }: { quitAtEndOfInput: boolean; until?: Promise<void> },
 ): Promise<void> {
   let stopped = false;
   const stopOnce = async () => {
@@ -337,12 +400,16 @@ async function jsonSession(
     }
     if (!quitAtEndOfInput && !stopped) await signalled;
   })();
-  await Promise.race([input, signalled]);
+  await Promise.race([input, signalled, ...(until === undefined ? [] : [until])]);
   await stopOnce();
 }
 
 /** Without a terminal or --json: every stdin line is a message, deliveries print as plain lines. */
-async function plainSession(peer: PeerService, stop: () => Promise<void>): Promise<void> {
+async function plainSession(
+  peer: PeerService,
+  stop: () => Promise<void>,
+  until: Promise<void>,
+): Promise<void> {
   const signalled = new Promise<void>((resolve) => onSignals(resolve));
   const input = (async () => {
     const onTooLong = (bytes: number) =>
@@ -362,7 +429,7 @@ async function plainSession(peer: PeerService, stop: () => Promise<void>): Promi
       }
     }
   })();
-  await Promise.race([input, signalled]);
+  await Promise.race([input, signalled, until]);
   await stop();
 }
 
@@ -547,7 +614,9 @@ class SetupError extends Error {
 
 function logTo(level: "warn" | "info" | "debug", role: string): (event: PeerEvent) => void {
   return (event) => {
-    if (event.type === "log" && LOG_RANK[event.level] >= LOG_RANK[level]) {
+    if (event.type === "fatal") {
+      stderr.line(`p2pchat: ${sanitizeForTerminal(event.text)}`);
+    } else if (event.type === "log" && LOG_RANK[event.level] >= LOG_RANK[level]) {
       // Log text can carry what a remote peer sent (a bye reason, say).
       stderr.line(`[${role}] ${event.level}: ${sanitizeForTerminal(event.text)}`);
     } else if (event.type === "direct-message") {

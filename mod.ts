@@ -55,6 +55,7 @@
 export {
   type BootstrapService,
   type DirectMessageEvent,
+  type FatalEvent,
   ListenError,
   type PeerEvent,
   type PeerService,
@@ -74,6 +75,8 @@ export {
   type LocalPolicyKind,
   PeerStore,
   type PeerStoreOptions,
+  type StoredHistoryPage,
+  type StoredMessage,
   StoreError,
 } from "./lib/store/mod.ts";
 // Events as JSON: what `--json` prints (vector clocks, which are Maps, become objects).

@@ -118,7 +118,9 @@ Commands: peer, bootstrap, id, room-key, help, version. Run 'main.ts COMMAND
 
 Join a chat network. Without --bootstrap, the peer tries ${DEFAULT_BOOTSTRAP}; if
 nothing answers there, it becomes the bootstrap of a new network itself and
-prints the command others run to join.
+prints the command others run to join; it keeps dialling the addresses it
+remembers and joins the existing network as soon as one answers. If no peer of
+the room accepts the secret, it says so once and exits with code 2.
 
 Options:
   --bootstrap HOST:PORT     bootstrap to register with (repeatable)
@@ -143,7 +145,7 @@ Options:
 
 In the terminal: type a line to send it; /peers, /clock, /msg PEER TEXT,
 /nick NAME, /edit [N] TEXT, /delete [N], /mute NICK, /block NICK (and /unmute,
-/unblock), /help, /quit (or exit).`,
+/unblock), /history [N], /search WORDS, /help, /quit (or exit).`,
   bootstrap: `Usage: main.ts bootstrap [options]
 
 Run a bootstrap registry: peers register with it and get back a random sample

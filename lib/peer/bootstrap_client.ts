@@ -42,6 +42,8 @@ export class BootstrapClient {
   readonly #byAddr = new Map<string, Link>();
   /** Some bootstrap (or join point) has answered. */
   #registered = false;
+  /** A peer at an address of the address book has answered. */
+  #reachedBook = false;
 
   /** A client not registered anywhere yet. */
   constructor(port: BootstrapClientPort) {
@@ -99,13 +101,14 @@ export class BootstrapClient {
   onRegisterTimer(nowMs: number): void {
     this.tellAll({ type: "register" }, nowMs);
     const isolated = this.#links.acceptedCount() === 0;
-    if (isolated && this.#options.addressBook.length > 0 && !this.#links.leaving) {
-      // Nobody to talk to: try peers remembered from earlier runs.
+    const searching = this.#options.addressBookUntilReached && !this.#reachedBook;
+    if ((isolated || searching) && this.#options.addressBook.length > 0 && !this.#links.leaving) {
+      // Nobody to talk to (or not yet the network we knew): try peers remembered from earlier runs.
       for (const addr of sample(this.#options.addressBook, 2, this.#port.random)) {
         this.join(addr, nowMs);
       }
     }
-    const settled = this.#registered && !isolated;
+    const settled = this.#registered && !isolated && !searching;
     this.#port.timers.set(
       "register",
       nowMs + (settled ? this.#options.registerIntervalMs : this.#options.registerRetryMs),
@@ -122,6 +125,8 @@ export class BootstrapClient {
    */
   onConnected(link: Link, remote: Hello, nowMs: number): boolean {
     this.#registered ||= remote.role === "peer";
+    this.#reachedBook ||= remote.role === "peer" &&
+      this.#options.addressBook.includes(link.dialAddr ?? "");
     for (const message of link.registration.outbox) this.#links.send(link, message, nowMs);
     link.registration.outbox = [];
     if (

@@ -175,6 +175,14 @@ export class PeerNode implements Actor {
     return this.#delivery.deliveredSeq(author);
   }
 
+  /**
+   * Messages neighbours announced that this peer has not delivered yet, and
+   * from how many authors (an estimate of the catch-up still to come).
+   */
+  backlog(): { messages: number; authors: number } {
+    return this.#repair.backlog();
+  }
+
   /** Messages waiting in the hold-back queue for their causes. */
   get heldBackCount(): number {
     return this.#delivery.heldCount;

@@ -30,6 +30,13 @@ export interface BootstrapClientOptions {
   registerIntervalMs?: number;
   /** Retry pause while no bootstrap has answered and no neighbour exists. Default 2 000 ms. */
   registerRetryMs?: number;
+  /**
+   * Keep trying the address book (two addresses every `registerRetryMs`) even
+   * with neighbours, until a peer at one of its addresses answers: a peer
+   * that founded a new network because no bootstrap answered finds the
+   * existing one, and the two merge. Default false (only while alone).
+   */
+  addressBookUntilReached?: boolean;
 }
 
 /** Options of the active view: how many neighbours, and how they are found and changed. */
@@ -374,6 +381,7 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   gossipIntervalMs: 500,
   registerIntervalMs: 20_000,
   registerRetryMs: 2_000,
+  addressBookUntilReached: false,
   heartbeatIntervalMs: 1_000,
   heartbeatTimeoutMs: 5_000,
   probeIntervalMs: 1_000,

@@ -82,6 +82,11 @@ export class Repair {
   readonly #pendingSkips = new Map<PeerId, PendingSkip>();
   /** What each neighbour was served lately; it goes with the link. */
   readonly #served = new WeakMap<Link, ServeLedger>();
+  /**
+   * Per author, the most any neighbour announced (a `have`) beyond what is
+   * delivered here: the catch-up still to come, for the front end only.
+   */
+  readonly #heard = new Map<PeerId, number>();
 
   /** Repair with nothing missing. */
   constructor(port: RepairPort) {
@@ -106,7 +111,26 @@ export class Repair {
       }
       const skip = this.#pendingSkips.get(message.author);
       if (skip !== undefined && message.seq >= skip.seq) this.#pendingSkips.delete(message.author);
+      const heard = this.#heard.get(message.author);
+      if (heard !== undefined && message.seq >= heard) this.#heard.delete(message.author);
     }
+  }
+
+  /**
+   * The messages neighbours announced that are not delivered here yet, and
+   * from how many authors: how far a catch-up has to go (an estimate: what
+   * no neighbour announced yet is not counted).
+   */
+  backlog(): { messages: number; authors: number } {
+    let messages = 0;
+    let authors = 0;
+    for (const [author, n] of this.#heard) {
+      const gap = n - this.#delivery.deliveredSeq(author);
+      if (gap <= 0) continue;
+      messages += gap;
+      authors += 1;
+    }
+    return { messages, authors };
   }
 
   /** A chat message arrived: if new here, it may prove gaps that pending skips name. */
@@ -139,6 +163,10 @@ export class Repair {
         announced.set(author, n);
       }
       if (n <= this.#delivery.deliveredSeq(author)) continue;
+      const heard = this.#heard.get(author);
+      if (heard === undefined ? this.#heard.size < this.#options.authorsMax : n > heard) {
+        this.#heard.set(author, n);
+      }
       const missing = this.#missing.get(author);
       if (missing === undefined) {
         // Only authors the clock has room for, so that a `want` always fits a message.

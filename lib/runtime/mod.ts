@@ -20,7 +20,12 @@ export {
   startBootstrap,
   type StartBootstrapOptions,
 } from "./bootstrap_service.ts";
-export { type DirectMessageEvent, type PeerEvent, type RuntimeEvent } from "./peer_event.ts";
+export {
+  type DirectMessageEvent,
+  type FatalEvent,
+  type PeerEvent,
+  type RuntimeEvent,
+} from "./peer_event.ts";
 export {
   type PeerService,
   type PeerStats,

@@ -16,7 +16,24 @@ import type { DirectMessageEvent } from "./direct_inbox.ts";
 /** The actor's effects the runtime does not apply itself: they go to the front end. */
 export type RuntimeEvent = NodeEvent;
 
+/**
+ * The peer cannot go on, and retrying would not help: the front end says
+ * `text` once and the program exits with the misuse code (2). Today only a
+ * wrong room secret (`wrong_secret_watch.ts`).
+ */
+export interface FatalEvent {
+  /** Always `"fatal"`. */
+  readonly type: "fatal";
+  /** Why, for code: `"wrong-secret"`. */
+  readonly reason: "wrong-secret";
+  /** Why, for people. */
+  readonly text: string;
+}
+
 /** What a running node tells its front end: the node events, direct boxes opened. */
-export type PeerEvent = Exclude<RuntimeEvent, { type: "direct" }> | DirectMessageEvent;
+export type PeerEvent =
+  | Exclude<RuntimeEvent, { type: "direct" }>
+  | DirectMessageEvent
+  | FatalEvent;
 
 export type { DirectMessageEvent };

@@ -32,6 +32,8 @@ import {
 } from "./service_options.ts";
 import { sameRoomTag } from "../secure/room_tag.ts";
 import { StoreRecorder } from "./store_recorder.ts";
+import { WrongSecretWatch } from "./wrong_secret_watch.ts";
+import { DEFAULT_ROOM } from "../secure/room_key.ts";
 
 /** How long a leaving peer waits for its goodbyes to be delivered. */
 const LEAVE_GRACE_MS = 1_000;
@@ -54,6 +56,17 @@ export interface StartPeerOptions extends ServiceOptions {
    * kept.
    */
   store?: PeerStore;
+  /**
+   * Refusals for a wrong room secret, with no handshake ever accepted, after
+   * which the peer reports a `fatal` event. Default `WRONG_SECRET_REJECTIONS_MAX` (5).
+   */
+  wrongSecretRejectionsMax?: number;
+  /**
+   * The id of a bootstrap this process runs itself (a peer that founded a
+   * network): its accepting our handshake proves nothing about the room
+   * secret. Default none.
+   */
+  selfHostedBootstrapId?: string;
   /** Protocol tuning of the peer actor. */
   node?: Omit<
     PeerNodeOptions,
@@ -125,6 +138,11 @@ export interface PeerService {
   peers(): PeerSummary[];
   /** What it has delivered, per author. */
   clock(): VectorClock;
+  /**
+   * Messages neighbours announced that it has not delivered yet, and from
+   * how many authors: how far a catch-up has to go (an estimate).
+   */
+  backlog(): { messages: number; authors: number };
   /**
    * Changes its nick.
    *
@@ -226,7 +244,26 @@ async function servePeer(
       text: `Cannot write to the data directory (${error.message}): ` +
         "sending is off until a restart; receiving goes on",
     }));
-  const runtimeOptions = await securedRuntimeOptions(options, identity, "peer");
+  const secured = await securedRuntimeOptions(options, identity, "peer");
+  const watch = new WrongSecretWatch({
+    ...(options.wrongSecretRejectionsMax === undefined
+      ? {}
+      : { rejectionsMax: options.wrongSecretRejectionsMax }),
+    ...(options.selfHostedBootstrapId === undefined
+      ? {}
+      : { selfHostedIds: [options.selfHostedBootstrapId] }),
+    onGiveUp: (rejections) =>
+      emit({
+        type: "fatal",
+        reason: "wrong-secret",
+        text:
+          `No peer of room ${
+            JSON.stringify(options.room?.room ?? DEFAULT_ROOM)
+          } accepts your secret ` +
+          `(${rejections} refused it, none accepted): check --secret/--key-file`,
+      }),
+  });
+  const runtimeOptions = { ...secured, handshake: watch.wrap(secured.handshake) };
   const authenticator = runtimeOptions.authenticator;
   const runtime = new ActorRuntime(node, {
     ...runtimeOptions,
@@ -312,6 +349,7 @@ async function servePeer(
     },
     peers: () => node.peers(),
     clock: () => node.deliveredClock,
+    backlog: () => node.backlog(),
     setNick(nick) {
       checkNick(nick, "Cannot change nick");
       node.setNick(nick);
@@ -336,6 +374,8 @@ async function servePeer(
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       await runtime.stop();
+      // Every delivery went to the front end: the next session's unread start after them.
+      store?.markSeen();
       store?.close();
     },
   };

@@ -13,3 +13,4 @@ export {
   type PeerStoreOptions,
 } from "./peer_store.ts";
 export { StoreError } from "./store_error.ts";
+export type { HistoryPage as StoredHistoryPage, StoredMessage } from "./stored_history.ts";

@@ -32,6 +32,16 @@ import { encodeMessage } from "../wire/message_encode.ts";
 import { StoreError } from "./store_error.ts";
 import type { ChatMessage, PeerId } from "../wire/message.ts";
 import { roomTagHex } from "../secure/room_tag.ts";
+import {
+  ensureHistoryColumns,
+  foldForSearch,
+  type HistoryPage,
+  historyPage,
+  LAST_SEEN_META_KEY,
+  latestRow,
+  searchHistory,
+  type StoredMessage,
+} from "./stored_history.ts";
 
 /** The two local policies a store keeps: members hidden (`muted`), or not kept nor relayed (`blocked`). */
 export type LocalPolicyKind = "muted" | "blocked";
@@ -100,6 +110,7 @@ export class PeerStore {
   readonly #rewriteMessage: StatementSync;
   readonly #rememberAddress: StatementSync;
   readonly #rememberHeardAddress: StatementSync;
+  readonly #setLastSeen: StatementSync;
   /** Messages stored now, so the window is kept exactly. */
   #rows = 0;
   /** Messages stored now per author, to prune the one with the most. */
@@ -168,14 +179,24 @@ export class PeerStore {
         }…, expected ${tagHex.slice(0, 16)}…)`,
       );
     }
+    ensureHistoryColumns(db);
+    // A store from before the last-seen position: all it holds was shown already.
+    if (this.#meta(LAST_SEEN_META_KEY) === undefined) {
+      this.#setMeta(LAST_SEEN_META_KEY, String(latestRow(db)));
+    }
     this.#insertMessage = db.prepare(
-      "INSERT OR IGNORE INTO messages (author, seq, frame) VALUES (?, ?, ?)",
+      "INSERT OR IGNORE INTO messages (author, seq, frame, folded) VALUES (?, ?, ?, ?)",
     );
     this.#setClock = db.prepare(
       "INSERT INTO clock (author, seq) VALUES (?, ?) ON CONFLICT (author) DO UPDATE SET seq = max(seq, excluded.seq)",
     );
     this.#deleteBefore = db.prepare("DELETE FROM messages WHERE author = ? AND seq <= ?");
-    this.#rewriteMessage = db.prepare("UPDATE messages SET frame = ? WHERE author = ? AND seq = ?");
+    this.#rewriteMessage = db.prepare(
+      "UPDATE messages SET frame = ?, folded = ? WHERE author = ? AND seq = ?",
+    );
+    this.#setLastSeen = db.prepare(
+      `INSERT INTO meta (key, value) VALUES ('${LAST_SEEN_META_KEY}', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    );
     this.#countRows();
     // Seen at time 0: after every proven address, and the first to go.
     this.#rememberHeardAddress = db.prepare(
@@ -341,22 +362,29 @@ export class PeerStore {
         this.#addRows(author, -Number(this.#deleteBefore.run(author, seq).changes));
         this.#setClock.run(author, seq);
       }
+      let newestRow = 0;
       for (const message of delivered) {
         const inserted = this.#insertMessage.run(
           message.author,
           message.seq,
           encodeMessage({ type: "chat", message }),
+          foldForSearch(message.text),
         );
         this.#addRows(message.author, Number(inserted.changes));
+        if (inserted.changes > 0) newestRow = Number(inserted.lastInsertRowid);
         this.#setClock.run(message.author, message.seq);
       }
       for (const message of redacted) {
+        // The lower-cased copy for /search goes too: a redacted text is kept nowhere.
         this.#rewriteMessage.run(
           encodeMessage({ type: "chat", message }),
+          foldForSearch(message.text),
           message.author,
           message.seq,
         );
       }
+      // Each delivery goes to the front end at once: what is recorded has been seen.
+      if (newestRow > 0) this.#setLastSeen.run(String(newestRow));
       const now = Date.now();
       for (const { id, addr } of seen) this.#rememberAddress.run(addr, id, now);
       for (const { id, addr } of heard) this.#rememberHeardAddress.run(addr, id);
@@ -417,6 +445,56 @@ export class PeerStore {
   #rollBack(): void {
     if (!this.#db.isTransaction) return;
     this.#db.exec("ROLLBACK");
+  }
+
+  /**
+   * Up to `count` stored messages before row `beforeRow` (the newest when
+   * omitted), oldest first: what `/history` pages through.
+   *
+   * @throws {RangeError} when `count` is not from 1 to `HISTORY_PAGE_MESSAGES_MAX` (500).
+   */
+  history(count: number, options: { beforeRow?: number } = {}): HistoryPage {
+    return historyPage(this.#db, count, options);
+  }
+
+  /**
+   * The newest stored messages containing every word of `query`
+   * (case-insensitive), oldest first, at most `SEARCH_RESULTS_MAX` (100).
+   *
+   * @throws {RangeError} for an empty query or more than `SEARCH_WORDS_MAX` words.
+   */
+  search(query: string): { messages: StoredMessage[]; truncated: boolean } {
+    return searchHistory(this.#db, query);
+  }
+
+  /** The newest row stored (0 when none): the position of the latest delivery. */
+  get latestRow(): number {
+    return latestRow(this.#db);
+  }
+
+  /**
+   * The last row the user saw: every delivery recorded moves it (the front
+   * end shows deliveries at once), so at the start of a session rows after
+   * it are the ones never shown (delivered just before a crash, or written
+   * by an older program). A store that had none counts what it held when
+   * opened as seen.
+   */
+  get lastSeenRow(): number {
+    const saved = Number(this.#meta(LAST_SEEN_META_KEY) ?? Number.NaN);
+    return Number.isSafeInteger(saved) ? saved : 0;
+  }
+
+  /** Records that the user has seen everything up to `row` (default: the newest stored). */
+  markSeen(row: number = this.latestRow): void {
+    this.#setMeta(LAST_SEEN_META_KEY, String(row));
+  }
+
+  /** The addresses remembered from earlier runs, most recently proven first. */
+  rememberedAddresses(): string[] {
+    return this.#db
+      .prepare("SELECT addr FROM addresses ORDER BY seen DESC LIMIT ?")
+      .all(this.#addressesMax)
+      .map((row) => row.addr as string);
   }
 
   /** Closes the database and releases the directory. */

@@ -24,6 +24,12 @@ import {
   type RedactionCommand,
   runRedactionJsonCommand,
 } from "./redaction_json.ts";
+import type { HistorySource } from "../store/stored_history.ts";
+import {
+  answerHistoryCommand,
+  type JsonHistoryCommand,
+  parseHistoryCommand,
+} from "./json_history.ts";
 
 /** Longest stdin command line accepted. */
 export const COMMAND_LINE_BYTES_MAX = 64 * 1024;
@@ -145,6 +151,8 @@ export function eventLine(event: PeerEvent): Record<string, unknown> | undefined
         ts: event.ts,
         at: performance.timeOrigin + performance.now(),
       };
+    case "fatal":
+      return { type: "fatal", reason: event.reason, error: event.text };
     case "log":
       return undefined;
   }
@@ -159,7 +167,8 @@ export type JsonCommand =
   | { readonly type: "stats" }
   | { readonly type: "nick"; readonly nick: string }
   | { readonly type: "quit" }
-  | RedactionCommand;
+  | RedactionCommand
+  | JsonHistoryCommand;
 
 /**
  * A parsed command with the `ref` it carried, if any. `to` of `direct` is a
@@ -212,6 +221,13 @@ export function parseJsonCommand(line: string): RefCommand {
       if (problem !== undefined) throw invalid(`Invalid nick: ${problem}`);
       return { type: "nick", nick: command.nick, ...withRef };
     }
+    case "history":
+    case "search":
+      try {
+        return { ...parseHistoryCommand(command), ...withRef };
+      } catch (error) {
+        throw invalid((error as Error).message);
+      }
     case "peers":
     case "clock":
     case "stats":
@@ -228,7 +244,7 @@ export function parseJsonCommand(line: string): RefCommand {
       throw invalid(
         `Invalid command: unknown type ${
           JSON.stringify(command.type)
-        }, expected send, direct, peers, clock, nick, stats, quit, ${
+        }, expected send, direct, peers, clock, nick, stats, history, search, quit, ${
           REDACTION_COMMAND_TYPES.slice(0, -1).join(", ")
         } or ${REDACTION_COMMAND_TYPES.at(-1)}`,
       );
@@ -250,6 +266,8 @@ function refOf(ref: unknown): CommandRef | undefined {
 export interface RunPeerCommandOptions {
   /** Nicks seen in chat, by author id (see `seen_nicks.ts`). Default none. */
   nicks?: ReadonlyMap<string, string>;
+  /** The room's stored history, for `history` and `search`. Default: none (they answer an error). */
+  history?: HistorySource | undefined;
 }
 
 /**
@@ -265,6 +283,10 @@ export async function runPeerCommand(
   const answer = (line: Record<string, unknown>) => out.line(JSON.stringify({ ...line, ...ref }));
   const nicks = options.nicks ?? new Map<string, string>();
   switch (command.type) {
+    case "history":
+    case "search":
+      answer(answerHistoryCommand(command, options.history));
+      return true;
     case "send":
       // Not awaited: the first send may wait for the own-sequence sync, and
       // other commands go on meanwhile; sends keep their order.

@@ -18,6 +18,8 @@ import { messageLines } from "./terminal/message_lines.ts";
 import { splitText } from "./terminal/message_split.ts";
 import { WarningDedupe } from "./terminal/warning_dedupe.ts";
 import { REDACTION_HELP, RedactionView, runRedactionCommand } from "./redaction_view.ts";
+import type { HistorySource } from "../store/stored_history.ts";
+import { HISTORY_HELP, terminalHistory } from "./terminal_history.ts";
 
 /** Help shown by `/help`. */
 export const TERMINAL_HELP = [
@@ -53,6 +55,10 @@ export interface TerminalOptions {
   color: boolean;
   /** Which diagnostics to show inline. */
   logLevel: "warn" | "info" | "debug";
+  /** The room's stored history, for `/history`, `/search` and the markers. Default: none. */
+  history?: HistorySource | undefined;
+  /** When this session started (ms since the epoch): older messages are history. Default now. */
+  sessionStartMs?: number;
 }
 
 /** A running terminal session. */
@@ -61,6 +67,10 @@ export interface TerminalSession {
   handleEvent(event: PeerEvent): void;
   /** Shows a line of text from the program itself. */
   notice(text: string): void;
+  /** Shows the last stored messages under the history marker (call once, after the notices). */
+  showHistory(): void;
+  /** A network was joined after the session began: its older messages show as history. */
+  joinedNetwork(): void;
   /** Leaves the chat as `/quit` does (for signals); `done` resolves when it is over. */
   quit(): void;
   /** Resolves when the user quits (the peer has been stopped by then). */
@@ -115,6 +125,17 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
   /** Prints above the input line, then redraws the prompt and what was typed. */
   const print = (line: string) => inputLine.print(line);
 
+  const history = terminalHistory({
+    source: options.history,
+    sessionStartMs: options.sessionStartMs ?? Date.now(),
+    backlog: () => peer.backlog(),
+    print,
+    dim,
+    error: (text) => paint(203, text),
+    nick: (author, nick) => paint(colorOf(author), sanitizeForTerminal(nick)),
+    selfId: peer.id,
+  });
+
   let stopping: Promise<void> | undefined;
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -148,7 +169,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
         quit();
         return;
       case "/help":
-        for (const text of TERMINAL_HELP) print(dim(text));
+        for (const text of [...TERMINAL_HELP, ...HISTORY_HELP]) print(dim(text));
         return;
       case "/peers": {
         const peers = peer.peers();
@@ -203,6 +224,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
         if (runRedactionCommand(word?.toLowerCase() ?? "", rest, redactions, redactionContext)) {
           return;
         }
+        if (history.runCommand(word?.toLowerCase() ?? "", rest)) return;
         print(paint(203, `Unknown command ${sanitizeForTerminal(word ?? "")}: try /help`));
     }
   };
@@ -250,6 +272,8 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     done,
     quit,
     notice: (text) => print(dim(text)),
+    showHistory: () => history.showStored(),
+    joinedNetwork: () => history.joinedNetwork(),
     handleEvent(event: PeerEvent): void {
       switch (event.type) {
         case "deliver": {
@@ -261,7 +285,11 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           const mark = from !== undefined && m.seq >= from ? paint(203, "(?) ") : "";
           const { muted, blocked } = peer.policy();
           const view = redactions.viewOf(m, muted.includes(m.author) || blocked.includes(m.author));
-          if (view === undefined) return;
+          if (view === undefined) {
+            history.afterDelivery(m);
+            return;
+          }
+          history.beforeDelivery(m);
           // A line that mentions your nick (someone else's) stands out.
           const text = messageLines(view.text);
           const mentioned = m.author !== peer.id && mentions(view.text, peer.nick);
@@ -270,6 +298,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           print(
             `${flag}${dim(formatClockTime(m.ts))} ${mark}${who}${mine}${dim(view.label)}: ${said}`,
           );
+          history.afterDelivery(m);
           return;
         }
         case "text-arrived": {
@@ -319,6 +348,9 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
               } is no longer available`,
             ),
           );
+          return;
+        case "fatal":
+          print(paint(203, `p2pchat: ${sanitizeForTerminal(event.text)}`));
           return;
         case "log":
           if (LOG_RANK[event.level] >= LOG_RANK[options.logLevel]) {

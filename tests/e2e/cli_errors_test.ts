@@ -192,7 +192,7 @@ async function foundAndJoin(): Promise<void> {
     );
     const ready = await founder.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
     await founder.waitForStderr(
-      `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: this peer started a new network and serves as its bootstrap.`,
+      `No bootstrap answered at ${DEFAULT_BOOTSTRAP}: starting a NEW network (this peer is its bootstrap).`,
     );
     // The command as this test ran it (deno, from $PATH or npx, `run … main.ts`), not `deno task`.
     await founder.waitForStderr("Others join with:  ");

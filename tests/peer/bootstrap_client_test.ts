@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { A, BOOT, hello, machines, ofType, sentTo } from "./_harness.ts";
+import { A, BOOT, C, hello, machines, neighbour, ofType, sentTo } from "./_harness.ts";
 
 Deno.test("`BootstrapClient` queues a register until connected, then closes once answered", () => {
   const m = machines({ bootstraps: [BOOT] });
@@ -47,4 +47,27 @@ Deno.test("`BootstrapClient.send()` dials anew once the old link closed", () => 
   m.bootstrap.tellAll({ type: "get-peers" }, 1);
   const [second] = ofType(m.take(), "dial");
   assert.notEqual(second?.conn, first?.conn);
+});
+
+Deno.test("`BootstrapClient` with addressBookUntilReached keeps trying the book with neighbours, until a remembered peer answers", () => {
+  const book = ["10.0.0.7:9000"];
+  const alone = machines({ addressBook: book });
+  neighbour(alone, A, "10.0.0.2:9000");
+  alone.take();
+  alone.bootstrap.onRegisterTimer(0);
+  assert.deepEqual(ofType(alone.take(), "dial"), [], "by default only while alone");
+
+  const m = machines({ addressBook: book, addressBookUntilReached: true });
+  neighbour(m, A, "10.0.0.2:9000");
+  m.take();
+  m.bootstrap.onRegisterTimer(0);
+  const [dial] = ofType(m.take(), "dial");
+  assert.equal(dial?.addr, "10.0.0.7:9000");
+  assert.equal(m.bootstrap.nextDeadlineMs(), 2_000, "searching: the quick retry");
+  const link = m.links.get(dial!.conn)!;
+  link.remote = hello(C, "10.0.0.7:9000");
+  assert.ok(m.bootstrap.onConnected(link, link.remote, 1));
+  m.take();
+  m.bootstrap.onRegisterTimer(2_000);
+  assert.deepEqual(ofType(m.take(), "dial"), [], "reached: no more dials to the book");
 });

@@ -176,3 +176,20 @@ function own(
   m.delivery.recordOwn(message);
   return message;
 }
+
+Deno.test("`Repair.backlog()` counts what neighbours announced and is not delivered yet", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.take();
+  assert.deepEqual(m.repair.backlog(), { messages: 0, authors: 0 });
+  m.repair.onHave(a, { type: "have", full: true, clock: new Map([[A, 3], [B, 2]]) }, 0);
+  assert.deepEqual(m.repair.backlog(), { messages: 5, authors: 2 });
+  m.repair.deliver(m.delivery.offer(chat(A, 1, { [A]: 1 })).delivered);
+  m.repair.deliver(m.delivery.offer(chat(A, 2, { [A]: 2 })).delivered);
+  assert.deepEqual(m.repair.backlog(), { messages: 3, authors: 2 });
+  // A later, smaller announcement does not shrink what is known to exist.
+  m.repair.onHave(a, { type: "have", full: true, clock: new Map([[B, 1]]) }, 1);
+  assert.deepEqual(m.repair.backlog(), { messages: 3, authors: 2 });
+  m.repair.deliver(m.delivery.offer(chat(A, 3, { [A]: 3 })).delivered);
+  assert.deepEqual(m.repair.backlog(), { messages: 2, authors: 1 });
+});

@@ -110,11 +110,11 @@ Deno.test("parseJsonCommand() explains every invalid command in one line", () =>
   }
   rejects(
     "{}",
-    "Invalid command: unknown type undefined, expected send, direct, peers, clock, nick, stats, quit, edit, delete, mute, unmute, block, unblock or policy",
+    "Invalid command: unknown type undefined, expected send, direct, peers, clock, nick, stats, history, search, quit, edit, delete, mute, unmute, block, unblock or policy",
   );
   rejects(
     '{"type":"dance"}',
-    'Invalid command: unknown type "dance", expected send, direct, peers, clock, nick, stats, quit, edit, delete, mute, unmute, block, unblock or policy',
+    'Invalid command: unknown type "dance", expected send, direct, peers, clock, nick, stats, history, search, quit, edit, delete, mute, unmute, block, unblock or policy',
   );
   rejects('{"type":"SEND","text":"x"}', /^Invalid command: unknown type "SEND"/);
   rejects('{"type":["send"]}', /^Invalid command: unknown type \["send"\]/);
@@ -384,6 +384,7 @@ function fakePeer(): PeerService & { sent: string[]; stopped: number } {
       { id: CAROL, addr: "127.0.0.1:9002", connected: false },
     ],
     clock: () => new Map([[ANN, 3], [BOB, 0]]),
+    backlog: () => ({ messages: 0, authors: 0 }),
     setNick(nick: string) {
       fake.nick = nick;
     },
