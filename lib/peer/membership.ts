@@ -9,6 +9,7 @@
 
 import type { ConnId } from "../actor/effect.ts";
 import { pick, type Random, sample } from "../random/random.ts";
+import type { PeerDownCause } from "../actor/effect.ts";
 import type { MemberInfo, Message, PeerId } from "../wire/message.ts";
 import { type EmitEvent, logEvent, shortId } from "./_support.ts";
 import type { BootstrapClient } from "./bootstrap_client.ts";
@@ -30,6 +31,8 @@ export interface MembershipPort {
   readonly id: PeerId;
   readonly addr: string;
   readonly incarnation: number;
+  /** This peer's nick, named in its own record. */
+  readonly nick: string;
   readonly links: Links;
   readonly bootstrap: BootstrapClient;
   readonly emit: EmitEvent;
@@ -69,6 +72,7 @@ export class Membership {
   /** Suspects we are timing, with the incarnation they were suspected at. */
   readonly #suspects = new Map<PeerId, Suspicion>();
   #incarnation: number;
+  #nick: string;
   /**
    * Links we asked for a peer list, and until when their answer is welcome.
    * A peer list nobody asked for is dropped: pushing made-up lists is how a
@@ -91,6 +95,7 @@ export class Membership {
     this.#emit = port.emit;
     this.#options = port.options;
     this.#incarnation = port.incarnation;
+    this.#nick = port.nick;
     this.#members = new MemberTable(port.id, {
       membersMax: port.options.membersMax,
       deadRetentionMs: port.options.deadRetentionMs,
@@ -146,7 +151,24 @@ export class Membership {
       addr: this.#port.addr,
       incarnation: this.#incarnation,
       status: "alive",
+      nick: this.#nick,
     };
+  }
+
+  /**
+   * Renames this peer: its record is re-signed at the next incarnation (a
+   * new version every node takes over the old one) and flooded to the
+   * neighbours and the bootstraps, so that the new nick spreads by gossip.
+   */
+  setNick(nick: string, nowMs: number | undefined): void {
+    if (nick === this.#nick) return;
+    this.#nick = nick;
+    if (this.#links.leaving || this.#incarnation >= Number.MAX_SAFE_INTEGER) return;
+    this.#incarnation++;
+    if (nowMs === undefined) return;
+    const record: Message = { type: "member", member: this.selfInfo() };
+    this.#links.flood(record, undefined, nowMs);
+    this.#port.bootstrap.tellAll(record, nowMs);
   }
 
   /** Asks a random neighbour for a peer list (the gossip round's pull). */
@@ -354,7 +376,17 @@ export class Membership {
       nowMs,
       this.#eviction,
     );
+    // Its nick first, so that a join names it; a bootstrap's hello names none worth showing.
+    const old = remote.role === "peer" ? this.#members.setNick(remote.id, remote.nick) : undefined;
     this.#reportChange({ id: remote.id, addr: remote.addr, status: "alive" }, outcome);
+    if (old !== undefined && !outcome.applied) this.#reportNick(remote.id, old);
+  }
+
+  /** Tells the front end that live member `id` was called `old` and has a new nick now. */
+  #reportNick(id: PeerId, old: string): void {
+    const entry = this.#members.get(id);
+    if (entry?.nick === undefined || entry.nick === old || entry.status === "dead") return;
+    this.#emit({ type: "nick", id, old, new: entry.nick });
   }
 
   /** Emits what a change of the table means to the front end. */
@@ -370,15 +402,27 @@ export class Membership {
         id: evicted.id,
         addr: evicted.addr,
         reason: "forgotten (partial view)",
+        cause: "forgotten",
+        ...nickOf(evicted),
       });
     }
     const wasLive = previous !== undefined && previous.status !== "dead";
     const isLive = info.status !== "dead";
-    if (!wasLive && isLive) this.#emit({ type: "peer-up", id: info.id, addr: info.addr });
+    const entry = this.#members.get(info.id);
+    const nick = entry === undefined ? {} : nickOf(entry);
+    if (!wasLive && isLive) this.#emit({ type: "peer-up", id: info.id, addr: info.addr, ...nick });
     if (wasLive && !isLive) {
-      const reason = from === info.id ? "left" : "reported dead";
-      this.#emit({ type: "peer-down", id: info.id, addr: info.addr, reason });
+      const left = from === info.id;
+      this.#emit({
+        type: "peer-down",
+        id: info.id,
+        addr: info.addr,
+        reason: left ? "left" : "reported dead",
+        cause: left ? "left" : "connection-lost",
+        ...nick,
+      });
     }
+    if (wasLive && isLive && previous.nick !== undefined) this.#reportNick(info.id, previous.nick);
   }
 
   /**
@@ -535,14 +579,19 @@ export class Membership {
   }
 
   /** Our own verdict: flood it, tell the bootstraps, and let the front end know. */
-  declareDead(id: PeerId, reason: string, nowMs: number): void {
+  declareDead(
+    id: PeerId,
+    reason: string,
+    nowMs: number,
+    cause: PeerDownCause = "not-answering",
+  ): void {
     const member = this.#members.get(id);
     if (member === undefined || member.status === "dead") return;
     const verdict = unsignedAs(member, "dead");
     this.#members.apply(verdict, nowMs);
     this.#suspects.delete(id);
     this.#emit(logEvent("info", `Peer ${shortId(id)} (${member.addr}) is dead: ${reason}`));
-    this.#emit({ type: "peer-down", id, addr: member.addr, reason });
+    this.#emit({ type: "peer-down", id, addr: member.addr, reason, cause, ...nickOf(member) });
     const link = this.#links.peerLink(id);
     if (link !== undefined) this.#links.close(link, "declared dead", nowMs);
     this.#links.flood({ type: "member", member: verdict }, undefined, nowMs);
@@ -632,6 +681,11 @@ export class Membership {
       this.#options.suspicionTimeoutMs * Math.max(1, Math.log10(this.#members.liveCount + 1)),
     );
   }
+}
+
+/** `{ nick }` when the member's nick is known, else nothing: for events. */
+function nickOf(member: MemberEntry): { nick?: string } {
+  return member.nick === undefined ? {} : { nick: member.nick };
 }
 
 /** Our rumor about `member`: its address and incarnation as its latest record says, with `status`, unsigned. */

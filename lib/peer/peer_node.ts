@@ -61,6 +61,8 @@ export interface PeerSummary {
   readonly addr: string;
   /** Whether this peer holds a direct connection to it. */
   readonly connected: boolean;
+  /** Its nick, once its signed record or its hello named one. */
+  readonly nick?: string;
 }
 
 /**
@@ -122,7 +124,7 @@ export class PeerNode implements Actor {
     const selfRecord = () => this.#membership.selfInfo();
     const bootstrap = this.#bootstrap = new BootstrapClient({ ...base, links, selfRecord });
     const incarnation = resolved.restore?.incarnation ?? 0;
-    const self = { ...base, addr: options.addr, incarnation };
+    const self = { ...base, addr: options.addr, incarnation, nick: options.nick };
     const membership = this.#membership = new Membership({ ...self, links, bootstrap });
     const failureDetector = new FailureDetector({ ...base, links, membership });
     this.#failureDetector = failureDetector;
@@ -196,14 +198,18 @@ export class PeerNode implements Actor {
   }
 
   /**
-   * Changes the nick used from the next message on.
+   * Changes the nick used from the next message on, and in this peer's own
+   * record: re-signed at the next incarnation, and flooded to the neighbours
+   * and bootstraps at `nowMs` (without a time, as before a start, the record
+   * goes out with the next one this peer sends).
    *
    * @throws {RangeError} if the wire could not carry it (1–32 UTF-8 bytes, no control characters).
    */
-  setNick(nick: string): void {
+  setNick(nick: string, nowMs?: number): void {
     const problem = nickProblem(nick);
     if (problem !== undefined) throw new RangeError(`Cannot change nick: ${problem}`);
     this.#nick = nick;
+    this.#membership.setNick(nick, nowMs);
   }
 
   /** The members this peer believes alive, with whether each is a neighbour. */
@@ -212,6 +218,7 @@ export class PeerNode implements Actor {
       id: m.id,
       addr: m.addr,
       connected: this.#links.peerLink(m.id)?.accepted === true,
+      ...(m.nick === undefined ? {} : { nick: m.nick }),
     }));
   }
 

@@ -249,7 +249,7 @@ async function servePeer(
     clock: () => node.deliveredClock,
     setNick(nick) {
       checkNick(nick, "Cannot change nick");
-      node.setNick(nick);
+      runtime.run((now) => node.setNick(nick, now));
     },
     stats: () => ({
       ...runtime.stats,
