@@ -53,6 +53,8 @@ import {
 } from "./peer_node_options.ts";
 import { PEER_TIMERS, type PeerTimer, startPeerTimers } from "./peer_timer.ts";
 import { Repair } from "./repair.ts";
+import { OwnMessageStates } from "./own_message_states.ts";
+import { ConnectivityWatch } from "./connectivity_watch.ts";
 import { nickProblem, textProblem } from "../wire/fields.ts";
 
 /** A live member as reported to front ends. */
@@ -99,6 +101,10 @@ export class PeerNode implements Actor {
   readonly #failureDetector: FailureDetector;
   readonly #activeView: ActiveView;
   readonly #ownSeq: OwnSeqSync;
+  readonly #ownStates: OwnMessageStates;
+  readonly #connectivity: ConnectivityWatch;
+  /** The time of the latest input, for what `takeEffects` reports. */
+  #nowMs = 0;
 
   /** A peer that has not started yet. */
   constructor(options: PeerNodeOptions) {
@@ -108,6 +114,8 @@ export class PeerNode implements Actor {
     this.#addr = options.addr;
     this.#nick = options.nick;
     const emit = (effect: Effect) => this.#effects.push(effect);
+    this.#ownStates = new OwnMessageStates(id, emit);
+    this.#connectivity = new ConnectivityWatch(emit);
     const base = { id, emit, random, timers: this.#timers, options: resolved };
     const links = this.#links = new Links(emit);
     // Membership is built below; delivery asks it only when a new author comes.
@@ -242,6 +250,7 @@ export class PeerNode implements Actor {
   start(nowMs: number): void {
     if (this.#started) throw new TypeError("Cannot start peer: already started");
     this.#started = true;
+    this.#nowMs = nowMs;
     startPeerTimers(this.#timers, this.#options, this.#random, nowMs);
     this.#ownSeq.start(nowMs);
     for (const addr of this.#options.joins) this.join(addr, nowMs);
@@ -335,7 +344,9 @@ export class PeerNode implements Actor {
     const released = this.#delivery.recordOwn(message);
     this.#ownSeq.settle();
     this.#repair.deliver([message, ...released]);
+    const before = this.#effects.length;
     this.#dissemination.push(message, undefined, nowMs);
+    this.#ownStates.onPublished(message.seq, this.#effects.slice(before));
     return message;
   }
 
@@ -391,6 +402,7 @@ export class PeerNode implements Actor {
 
   /** @inheritdoc */
   handleAccepted(remote: Hello, nowMs: number, sourceHost?: string): ConnId {
+    this.#nowMs = nowMs;
     return this.#activeView.onAccepted(remote, nowMs, sourceHost);
   }
 
@@ -412,16 +424,19 @@ export class PeerNode implements Actor {
 
   /** @inheritdoc */
   handleConnected(conn: ConnId, remote: Hello, nowMs: number): void {
+    this.#nowMs = nowMs;
     this.#activeView.onConnected(conn, remote, nowMs);
   }
 
   /** @inheritdoc */
   handleDialFailed(conn: ConnId, reason: string, nowMs: number): void {
+    this.#nowMs = nowMs;
     this.#activeView.onDialFailed(conn, reason, nowMs);
   }
 
   /** @inheritdoc */
   handleMessage(conn: ConnId, message: Message, nowMs: number): void {
+    this.#nowMs = nowMs;
     const link = this.#links.get(conn);
     if (link === undefined || link.remote === undefined) return;
     link.lastReceivedMs = nowMs;
@@ -471,6 +486,7 @@ export class PeerNode implements Actor {
         this.#activeView.onHave(link, message, nowMs);
         this.#equivocations.onHave(link, message, nowMs);
         this.#ownSeq.onHave(message);
+        this.#ownStates.onHave(message.clock);
         return this.#repair.onHave(link, message, nowMs);
       case "want":
         return this.#repair.onWant(link, message, nowMs);
@@ -483,11 +499,13 @@ export class PeerNode implements Actor {
 
   /** @inheritdoc */
   handleDisconnected(conn: ConnId, reason: string, nowMs: number): void {
+    this.#nowMs = nowMs;
     this.#activeView.onDisconnected(conn, reason, nowMs);
   }
 
   /** @inheritdoc */
   handleTimeout(nowMs: number): void {
+    this.#nowMs = nowMs;
     this.#failureDetector.onTimerLate(nowMs - this.nextDeadlineMs());
     for (const timer of PEER_TIMERS) {
       if (this.#timers.isExpired(timer, nowMs)) this.#fire(timer, nowMs);
@@ -510,6 +528,23 @@ export class PeerNode implements Actor {
 
   /** @inheritdoc */
   takeEffects(): Effect[] {
+    this.#ownStates.onEffects(this.#effects);
+    if (this.#started) {
+      this.#connectivity.check(this.#links.acceptedCount(), () => ({
+        neighbours: this.#links.acceptedCount(),
+        leaving: this.#links.leaving,
+        bootstraps: this.#options.bootstraps.length,
+        remembered: this.#membership.liveCount,
+        nextAttemptInMs: Math.max(
+          0,
+          Math.min(
+            this.#timers.deadlineMs("register"),
+            this.#timers.deadlineMs("gossip"),
+            this.#timers.deadlineMs("reconnect"),
+          ) - this.#nowMs,
+        ),
+      }));
+    }
     const effects = this.#effects;
     this.#effects = [];
     return effects;
