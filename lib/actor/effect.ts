@@ -112,7 +112,7 @@ export interface ConnectivityEffect {
   readonly neighbours: number;
   /** While alone: bootstrap addresses it retries. */
   readonly bootstraps: number;
-  /** While alone: live members it remembers and may dial. */
+  /** While alone: members and stored addresses it remembers and may dial. */
   readonly remembered: number;
   /** While alone: in how many ms its next reconnect attempt is due. */
   readonly nextAttemptInMs: number;

@@ -534,7 +534,10 @@ export class PeerNode implements Actor {
         neighbours: this.#links.acceptedCount(),
         leaving: this.#links.leaving,
         bootstraps: this.#options.bootstraps.length,
-        remembered: this.#membership.liveCount,
+        // What it may dial: live members, the recently dead the reconnect
+        // timer retries (16, as the active view picks them), stored addresses.
+        remembered: this.#membership.liveCount + this.#membership.recentDead(16).length +
+          this.#options.addressBook.length,
         nextAttemptInMs: Math.max(
           0,
           Math.min(

@@ -81,6 +81,12 @@ export function messageStateMark(state: MessageStateEffect["state"]): string {
   return state === "queued" ? "…" : state === "sent" ? "✓" : "✓✓";
 }
 
+/**
+ * Own lines a terminal remembers while they are queued (to say when one
+ * goes out); past it the oldest are forgotten.
+ */
+export const QUEUED_LINES_TRACKED_MAX = 1_000;
+
 /** Characters of a line's text quoted in a status line. */
 const QUOTED_TEXT_MAX = 24;
 

@@ -11,12 +11,21 @@ import { clockToObject } from "../causal/vector_clock.ts";
 import { nickProblem, textProblem } from "../wire/fields.ts";
 import type { PeerEvent } from "../runtime/peer_event.ts";
 import type { PeerService } from "../runtime/peer_service.ts";
-import { fingerprint, formatClockTime, sanitizeForTerminal } from "./display.ts";
+import { formatClockTime, sanitizeForTerminal } from "./display.ts";
+import { Roster } from "./roster.ts";
+import { OwnLineMarks } from "./own_line_marks.ts";
+import {
+  connectivityLine,
+  joinLine,
+  leaveLine,
+  nickChangeLine,
+  whoLines,
+} from "./presence_view.ts";
 
 /** Help shown by `/help`. */
 export const TERMINAL_HELP = [
   "Type a line and press Enter to send it to everyone.",
-  "  /peers           list the peers believed alive (* = direct connection)",
+  "  /who, /peers     list the peers believed alive (* = direct connection)",
   "  /clock           show what you have delivered, per author",
   "  /msg PEER TEXT   send TEXT to PEER alone, end-to-end encrypted (PEER: a nick or an id prefix)",
   "  /nick NAME       change your nick",
@@ -59,43 +68,49 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     terminal: true,
     historySize: 200,
   });
-  const nicks = new Map<string, string>();
+  const roster = new Roster(() => peer.peers());
   /** Authors found signing two versions of one message, and from which sequence number. */
   const equivocatingFrom = new Map<string, number>();
   const paint = (code: number, text: string) => (color ? `\x1b[38;5;${code}m${text}\x1b[0m` : text);
   const dim = (text: string) => (color ? `\x1b[2m${text}\x1b[0m` : text);
   const prompt = () => rl.setPrompt(`${sanitizeForTerminal(peer.nick)}> `);
-  const nameOf = (id: string) => {
-    const nick = nicks.get(id);
-    return nick === undefined
-      ? fingerprint(id)
-      : `${sanitizeForTerminal(nick)} (${fingerprint(id)})`;
+  const nameOf = (id: string) => sanitizeForTerminal(roster.nameOf(id));
+
+  /** A peer named by nick, `nick#idprefix` or a unique id prefix (`peer_names.ts`); else why not. */
+  const resolvePeer = (name: string) => {
+    const found = roster.resolve(name);
+    if (found.id !== undefined || !found.error.startsWith("No peer")) return found;
+    return { error: `${found.error} (see /who)` };
   };
 
-  /** A peer named by nick (as seen in chat) or by a unique id prefix; else why not. */
-  const resolvePeer = (name: string): string => {
-    const known = new Set<string>([...nicks.keys(), ...peer.peers().map((p) => p.id)]);
-    const byNick = [...nicks].filter(([, nick]) => nick === name).map(([id]) => id);
-    if (byNick.length === 1) return byNick[0]!;
-    if (byNick.length > 1) {
-      return `Several peers are called ${sanitizeForTerminal(name)}: use an id prefix`;
-    }
-    const lower = name.toLowerCase();
-    const byId = [...known].filter((id) => id.startsWith(lower));
-    if (/^[0-9a-f]{4,64}$/.test(lower) && byId.length === 1) return byId[0]!;
-    if (byId.length > 1) {
-      return `The prefix ${sanitizeForTerminal(name)} fits several peers: give more of the id`;
-    }
-    return `No peer known as ${sanitizeForTerminal(name)} (see /peers)`;
-  };
-
+  /** Lines printed so far: an own line still last on screen can take its state mark in place. */
+  let printed = 0;
   /** Prints above the input line, then redraws the prompt and what was typed. */
   const print = (line: string) => {
     readline.clearLine(output, 0);
     readline.cursorTo(output, 0);
     output.write(`${line}\n`);
+    printed++;
     rl.prompt(true);
   };
+  const marks = new OwnLineMarks({
+    print,
+    printed: () => printed,
+    rewriteLast(line) {
+      readline.cursorTo(output, 0);
+      readline.clearLine(output, 0);
+      readline.moveCursor(output, 0, -1);
+      readline.clearLine(output, 0);
+      output.write(`${line}\n`);
+      rl.prompt(true);
+    },
+    fitsOneRow(width) {
+      const columns = (output as { columns?: number }).columns ?? 80;
+      return width < columns && rl.getPrompt().length + rl.line.length < columns;
+    },
+    style: (mark, state) => (state === "queued" ? dim(mark) : paint(71, mark)),
+    dim,
+  });
 
   let stopping: Promise<void> | undefined;
   let finish!: () => void;
@@ -120,12 +135,9 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
       case "/help":
         for (const text of TERMINAL_HELP) print(dim(text));
         return;
+      case "/who":
       case "/peers": {
-        const peers = peer.peers();
-        print(dim(`${peers.length} peer(s) alive:`));
-        for (const p of peers) {
-          print(dim(`  ${p.connected ? "*" : " "} ${nameOf(p.id)}  ${p.addr}`));
-        }
+        for (const line of whoLines(peer.peers(), roster.names())) print(dim(line));
         return;
       }
       case "/clock": {
@@ -141,11 +153,12 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           print(paint(203, "usage: /msg PEER TEXT"));
           return;
         }
-        const resolved = resolvePeer(target);
-        if (typeof resolved !== "string" || resolved.length !== 64) {
-          print(paint(203, resolved));
+        const found = resolvePeer(target);
+        if (found.id === undefined) {
+          print(paint(203, found.error));
           return;
         }
+        const resolved = found.id;
         peer.sendDirect(resolved, text).then(
           () =>
             print(
@@ -213,16 +226,28 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
       switch (event.type) {
         case "deliver": {
           const m = event.message;
-          nicks.set(m.author, m.nick);
+          if (m.author !== peer.id) roster.heard(m.author, m.nick);
           const who = paint(colorOf(m.author), sanitizeForTerminal(m.nick));
           const mine = m.author === peer.id ? dim(" (you)") : "";
           const from = equivocatingFrom.get(m.author);
           const mark = from !== undefined && m.seq >= from ? paint(203, "(?) ") : "";
-          print(
-            `${dim(formatClockTime(m.ts))} ${mark}${who}${mine}: ${sanitizeForTerminal(m.text)}`,
-          );
+          const line = `${dim(formatClockTime(m.ts))} ${mark}${who}${mine}: ${
+            sanitizeForTerminal(m.text)
+          }`;
+          print(line);
+          if (m.author === peer.id) marks.printed(m.seq, line, m.text);
           return;
         }
+        case "message-state":
+          marks.update(event.seq, event.state);
+          return;
+        case "nick": {
+          print(dim(nickChangeLine(event.old, roster.nameOf(event.id))));
+          return;
+        }
+        case "connectivity":
+          print(dim(connectivityLine(event)));
+          return;
         case "equivocation": {
           equivocatingFrom.set(event.author, event.seq);
           const [a, b] = event.versions.map((m) => JSON.stringify(sanitizeForTerminal(m.text)));
@@ -236,10 +261,10 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           return;
         }
         case "peer-up":
-          print(dim(`* ${nameOf(event.id)} is up (${event.addr})`));
+          print(dim(joinLine(roster.nameOf(event.id))));
           return;
         case "direct-message": {
-          nicks.set(event.from, event.nick);
+          roster.heard(event.from, event.nick);
           const who = paint(colorOf(event.from), sanitizeForTerminal(event.nick));
           print(
             `${dim(formatClockTime(event.ts))} ${who}${dim(" → you (private):")} ${
@@ -249,7 +274,8 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           return;
         }
         case "peer-down":
-          print(dim(`* ${nameOf(event.id)} is down: ${sanitizeForTerminal(event.reason)}`));
+          roster.heard(event.id, event.nick);
+          print(dim(leaveLine(roster.nameOf(event.id), event.cause, event.reason)));
           return;
         case "skip":
           print(
