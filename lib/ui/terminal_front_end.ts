@@ -105,7 +105,8 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
       rl.prompt(true);
     },
     fitsOneRow(width) {
-      const columns = (output as { columns?: number }).columns ?? 80;
+      // A terminal of unknown size (0 columns, as under `script`) counts as 80 wide.
+      const columns = (output as { columns?: number }).columns || 80;
       return width < columns && rl.getPrompt().length + rl.line.length < columns;
     },
     style: (mark, state) => (state === "queued" ? dim(mark) : paint(71, mark)),
