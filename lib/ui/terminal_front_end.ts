@@ -83,6 +83,8 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     return { error: `${found.error} (see /who)` };
   };
 
+  /** Whether the line editor is closed: lines still print, without a prompt under them. */
+  let closed = false;
   /** Lines printed so far: an own line still last on screen can take its state mark in place. */
   let printed = 0;
   /** Prints above the input line, then redraws the prompt and what was typed. */
@@ -91,12 +93,14 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     readline.cursorTo(output, 0);
     output.write(`${line}\n`);
     printed++;
-    rl.prompt(true);
+    // Events can still come while the peer stops, after the line editor closed.
+    if (!closed) rl.prompt(true);
   };
   const marks = new OwnLineMarks({
     print,
     printed: () => printed,
     rewriteLast(line) {
+      if (closed) return;
       readline.cursorTo(output, 0);
       readline.clearLine(output, 0);
       readline.moveCursor(output, 0, -1);
@@ -214,7 +218,10 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     }
   });
   rl.on("SIGINT", quit);
-  rl.on("close", quit);
+  rl.on("close", () => {
+    closed = true;
+    quit();
+  });
 
   prompt();
   rl.prompt();
