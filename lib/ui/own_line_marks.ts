@@ -2,8 +2,8 @@
  * The state mark after each of this peer's own lines in the terminal: `…`
  * queued, `✓` sent, `✓✓` seen (see `MessageStateEffect`). A line still last
  * on screen, on one row, takes its new mark in place; a line that was queued
- * and has scrolled up gets a short status line when it goes out
- * (`✓ sent: "hello…"`); other older lines keep the mark they had.
+ * and has scrolled up gets a short status line when it goes out and when it
+ * is seen (`✓ sent: "hello…"`); other older lines keep the mark they had.
  *
  * @module
  */
@@ -56,7 +56,8 @@ export class OwnLineMarks {
 
   /** Own message `seq` reached `state`. */
   update(seq: number, state: OwnLineState): void {
-    const wasQueued = this.#queued.delete(seq);
+    const wasQueued = this.#queued.has(seq);
+    if (state === "seen") this.#queued.delete(seq);
     if (state === "queued") {
       this.#queued.add(seq);
       if (this.#queued.size > QUEUED_LINES_TRACKED_MAX) {
