@@ -226,6 +226,7 @@ export class ActiveView {
     const remote = link.remote;
     if (remote === undefined || link.purpose !== "peer" || link.byeReceived) return;
     this.#port.emit(logEvent("info", `Lost ${shortId(remote.id)} (${remote.addr}): ${reason}`));
+    this.#membership.noteLinkLost(remote.id);
     this.#port.failureDetector.checkAlive(remote.id, nowMs);
     this.maintain(nowMs);
   }

@@ -85,6 +85,8 @@ export class Membership {
   #nextMemberCheckMs = 0;
   /** Links that have our own record (later changes are flooded to every link anyway). */
   readonly #recordSent = new WeakSet<Link>();
+  /** Members whose link to us dropped without a goodbye, until met again or judged: their death is a lost connection. */
+  readonly #linkLost = new Set<PeerId>();
   /** No pull of a neighbour's whole table before this time. */
   #wholeListPullAtMs = 0;
 
@@ -348,6 +350,7 @@ export class Membership {
    */
   learnFromHello(link: Link, nowMs: number): void {
     const remote = link.remote!;
+    this.#linkLost.delete(remote.id);
     // The dialer's first message must stay its request (`register` or
     // `get-peers`: the acceptor admits it by that), so a dialer sends its
     // record after the request (see `request`); an acceptor at once.
@@ -573,20 +576,31 @@ export class Membership {
   /** Ends a suspicion without a verdict: the member is alive again in our view. */
   #acquit(id: PeerId, reason: string, nowMs: number): void {
     this.#suspects.delete(id);
+    this.#linkLost.delete(id);
     if (this.#members.acquit(id, nowMs)) {
       this.#emit(logEvent("info", `No longer suspecting ${shortId(id)}: ${reason}`));
     }
   }
 
-  /** Our own verdict: flood it, tell the bootstraps, and let the front end know. */
-  declareDead(
-    id: PeerId,
-    reason: string,
-    nowMs: number,
-    cause: PeerDownCause = "not-answering",
-  ): void {
+  /**
+   * The link to `id` dropped without a goodbye: if it is found dead before
+   * we meet it again, its leave is a lost connection (else not answering).
+   */
+  noteLinkLost(id: PeerId): void {
+    if (this.#linkLost.size < this.#options.membersMax) this.#linkLost.add(id);
+  }
+
+  /**
+   * Our own verdict: flood it, tell the bootstraps, and let the front end
+   * know why in a word (`cause`; by default a lost connection when the
+   * member's link dropped without a goodbye since we last met it, else not
+   * answering).
+   */
+  declareDead(id: PeerId, reason: string, nowMs: number, cause?: PeerDownCause): void {
+    const lostLink = this.#linkLost.delete(id);
     const member = this.#members.get(id);
     if (member === undefined || member.status === "dead") return;
+    cause ??= lostLink ? "connection-lost" : "not-answering";
     const verdict = unsignedAs(member, "dead");
     this.#members.apply(verdict, nowMs);
     this.#suspects.delete(id);

@@ -244,3 +244,17 @@ Deno.test("`Membership.declareDead()` says why in a word and names the member", 
     nick: "bob",
   }]);
 });
+
+Deno.test("`Membership.declareDead()` calls a death after a dropped link a lost connection, else not answering", () => {
+  const m = machines();
+  m.membership.apply(alive(A), 0);
+  m.membership.apply(alive(B), 0);
+  m.membership.noteLinkLost(A);
+  m.take();
+  m.membership.declareDead(A, "suspected for 5000 ms", 1);
+  m.membership.declareDead(B, "suspected for 5000 ms", 1);
+  assert.deepEqual(ofType(m.take(), "peer-down").map((e) => [e.id, e.cause]), [
+    [A, "connection-lost"],
+    [B, "not-answering"],
+  ]);
+});
