@@ -167,6 +167,9 @@ export class Membership {
     this.#nick = nick;
     if (this.#links.leaving || this.#incarnation >= Number.MAX_SAFE_INTEGER) return;
     this.#incarnation++;
+    // Also what makes a runtime store the new incarnation (it records one with
+    // each step's events): a restart must not sign another record at this one.
+    this.#emit(logEvent("info", `Renamed; incarnation now ${this.#incarnation}`));
     if (nowMs === undefined) return;
     const record: Message = { type: "member", member: this.selfInfo() };
     this.#links.flood(record, undefined, nowMs);

@@ -225,7 +225,13 @@ Deno.test("`Membership.setNick()` re-signs this peer's record at the next incarn
   assert.equal(m.membership.incarnation, 1);
   const record = { ...m.membership.selfInfo() };
   assert.deepEqual(record.nick, "you");
-  assert.deepEqual(sentTo(m.take(), a.conn), [{ type: "member", member: record }]);
+  const effects = m.take();
+  assert.deepEqual(sentTo(effects, a.conn), [{ type: "member", member: record }]);
+  assert.equal(
+    ofType(effects, "log").length,
+    1,
+    "an event, so that a store records the incarnation",
+  );
   m.membership.setNick("you", 6);
   assert.equal(m.membership.incarnation, 1, "the same nick is no change");
 });
