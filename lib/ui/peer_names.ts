@@ -10,7 +10,9 @@
 
 /** A member as far as naming goes: its id, and its nick once known. */
 export interface NamedPeer {
+  /** Its id (64 hex digits). */
   readonly id: string;
+  /** Its nick, once known. */
   readonly nick?: string | undefined;
 }
 

@@ -13,7 +13,9 @@ import { sanitizeForTerminal } from "./display.ts";
 
 /** A member as `/who` lists it. */
 export interface WhoEntry {
+  /** Its id. */
   readonly id: string;
+  /** Its address. */
   readonly addr: string;
   /** Whether this peer holds a direct link to it. */
   readonly connected: boolean;
