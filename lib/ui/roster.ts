@@ -18,6 +18,8 @@ export class Roster {
   readonly #members: () => readonly NamedPeer[];
   /** Nicks heard in messages, oldest first. */
   readonly #heard = new Map<string, string>();
+  /** Display names as last computed; dropped whenever a name may have changed. */
+  #names: Map<string, string> | undefined;
 
   /** A roster over the live members `members()` returns (called at each lookup). */
   constructor(members: () => readonly NamedPeer[]) {
@@ -27,6 +29,7 @@ export class Roster {
   /** `id` used `nick` (in a message, or as a member that is gone now). */
   heard(id: string, nick: string | undefined): void {
     if (nick === undefined) return;
+    if (this.#heard.get(id) !== nick) this.#names = undefined;
     this.#heard.delete(id);
     this.#heard.set(id, nick);
     if (this.#heard.size > ROSTER_HEARD_MAX) this.#heard.delete(this.#heard.keys().next().value!);
@@ -42,9 +45,27 @@ export class Roster {
     return all;
   }
 
-  /** Display names of everyone (see `displayNames`). */
+  /**
+   * The live members changed (a join, a leave, a rename): names are worked
+   * out again at the next lookup.
+   */
+  membersChanged(): void {
+    this.#names = undefined;
+  }
+
+  /** Display names of everyone (see `displayNames`); kept until something changes. */
   names(): Map<string, string> {
-    return displayNames(this.everyone());
+    this.#names ??= displayNames(this.everyone());
+    return this.#names;
+  }
+
+  /**
+   * How to show `nick` as written by `id` (a message's nick): with the id
+   * suffix its display name has when others share that nick, else as is.
+   */
+  authorName(id: string, nick: string): string {
+    const name = this.names().get(id);
+    return name !== undefined && name.startsWith(`${nick}#`) ? name : nick;
   }
 
   /** The display name of `id` (its fingerprint when it has none). */

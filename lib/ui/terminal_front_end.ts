@@ -130,6 +130,8 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
   };
 
   const runCommand = (line: string) => {
+    // Commands are rare: names are worked out afresh for them.
+    roster.membersChanged();
     const [word, ...args] = line.trim().split(/\s+/);
     const rest = line.trim().slice((word ?? "").length).trim();
     switch (word) {
@@ -235,7 +237,8 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
         case "deliver": {
           const m = event.message;
           if (m.author !== peer.id) roster.heard(m.author, m.nick);
-          const who = paint(colorOf(m.author), sanitizeForTerminal(m.nick));
+          const shown = m.author === peer.id ? m.nick : roster.authorName(m.author, m.nick);
+          const who = paint(colorOf(m.author), sanitizeForTerminal(shown));
           const mine = m.author === peer.id ? dim(" (you)") : "";
           const from = equivocatingFrom.get(m.author);
           const mark = from !== undefined && m.seq >= from ? paint(203, "(?) ") : "";
@@ -250,6 +253,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           marks.update(event.seq, event.state);
           return;
         case "nick": {
+          roster.membersChanged();
           print(dim(nickChangeLine(event.old, roster.nameOf(event.id))));
           return;
         }
@@ -269,6 +273,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           return;
         }
         case "peer-up":
+          roster.membersChanged();
           print(dim(joinLine(roster.nameOf(event.id))));
           return;
         case "direct-message": {
@@ -283,6 +288,7 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
         }
         case "peer-down":
           roster.heard(event.id, event.nick);
+          roster.membersChanged();
           print(dim(leaveLine(roster.nameOf(event.id), event.cause, event.reason)));
           return;
         case "skip":
