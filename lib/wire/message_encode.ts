@@ -99,10 +99,10 @@ function encodeMember(
     if (member.status === "suspect") fail(`${prefix}signature on a suspect record`);
     fields.push(signature);
   }
-  if (member.nick !== undefined) {
-    // The nick came after the signature in the layout: only the member's own
-    // (signed) record names it.
-    if (signature === undefined && !unsignedNick) fail(`${prefix}nick on an unsigned record`);
+  // The nick comes after the signature in the layout: only the member's own
+  // (signed) record names it. A record not signed (yet: a node's own record
+  // is signed on its way out, where the runtime signs records) goes without.
+  if (member.nick !== undefined && (signature !== undefined || unsignedNick)) {
     fields.push(checkNick(member.nick, `${prefix}nick`, limits, fail));
   }
   return fields;
