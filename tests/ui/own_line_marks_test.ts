@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { OwnLineMarks } from "../../lib/ui/own_line_marks.ts";
+import { QUEUED_LINES_TRACKED_MAX } from "../../lib/ui/presence_view.ts";
 
 function screen(columns = 80) {
   const lines: string[] = [];
@@ -51,4 +52,18 @@ Deno.test("OwnLineMarks leaves an older line that was sent at once as it was, an
   lines.push("* bob joined");
   marks.update(1, "seen");
   assert.equal(lines.length, 2);
+});
+
+Deno.test("OwnLineMarks follows at most QUEUED_LINES_TRACKED_MAX queued lines: the oldest gets no status line", () => {
+  const { lines, marks, own } = screen();
+  for (let seq = 1; seq <= QUEUED_LINES_TRACKED_MAX + 1; seq++) {
+    own(seq, `line ${seq}`);
+    marks.update(seq, "queued");
+  }
+  lines.push("* bob joined");
+  const before = lines.length;
+  marks.update(1, "sent");
+  assert.equal(lines.length, before, "forgotten");
+  marks.update(2, "sent");
+  assert.deepEqual(lines.slice(before), ['  ✓ sent: "line 2"']);
 });

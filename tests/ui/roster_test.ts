@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Roster } from "../../lib/ui/roster.ts";
+import { Roster, ROSTER_HEARD_MAX } from "../../lib/ui/roster.ts";
 
 const id = (prefix: string) => prefix.padEnd(64, "0");
 const BOB1 = id("3a09");
@@ -20,4 +20,14 @@ Deno.test("Roster names live members by their records and past authors by their 
   assert.equal(roster.authorName(BOB2, "bob"), "bob#3a0f");
   assert.equal(roster.authorName(BOB1, "bobby"), "bobby", "an older nick is shown as written");
   assert.deepEqual(roster.resolve("ann"), { id: ANN });
+});
+
+Deno.test("Roster remembers at most ROSTER_HEARD_MAX authors by their messages, forgetting the oldest", () => {
+  const roster = new Roster(() => []);
+  for (let i = 0; i <= ROSTER_HEARD_MAX; i++) {
+    roster.heard(i.toString(16).padStart(64, "0"), `n${i}`);
+  }
+  const everyone = roster.everyone();
+  assert.equal(everyone.length, ROSTER_HEARD_MAX);
+  assert.equal(everyone[0]?.nick, "n1", "the first heard was forgotten");
 });
