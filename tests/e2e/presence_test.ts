@@ -80,6 +80,17 @@ Deno.test({
       await bob.waitFor((l) => l.type === "message" && l.text === "hello bob", WAIT_MS, "hello");
       await tty.waitForLine((l) => l.text.includes("hello bob ✓✓"), WAIT_MS, "the seen mark");
 
+      // Bob's own line, through JSON: sent, then seen by alice.
+      await bob.send({ type: "send", text: "hi alice" });
+      await tty.waitForLine((l) => l.text.includes("bob: hi alice"), WAIT_MS, "bob's line");
+      await bob.waitFor(
+        (l) => l.type === "message-state" && l.seq === 1 && l.state === "seen",
+        WAIT_MS,
+        "bob's line seen",
+      );
+      const states = bob.jsonLines.filter((l) => l.type === "message-state").map((l) => l.state);
+      assert.deepEqual(states, ["sent", "seen"], "once per state, never queued with a link up");
+
       // A nick change is announced once; a leave is said in words.
       await bob.send({ type: "nick", nick: "robert" });
       await tty.waitForLine((l) => l.text.includes("* bob is now robert"), WAIT_MS, "the rename");
