@@ -81,6 +81,8 @@ export interface PeerUpEffect {
   readonly id: PeerId;
   /** The address it advertises. */
   readonly addr: string;
+  /** Its nick, when its signed record or its hello named one. */
+  readonly nick?: string;
 }
 
 /**
@@ -107,6 +109,58 @@ export interface PeerDownEffect {
   readonly addr: string;
   /** What happened, for a log: free text that may name timeouts and addresses. */
   readonly reason: string;
+  /** Its nick, when known. */
+  readonly nick?: string;
+  /** What happened, as a word a front end puts into human words. */
+  readonly cause?: PeerDownCause;
+}
+
+/**
+ * Why a member left the live set: it said goodbye (`left`), its address
+ * refused us or another node answers there (`connection-lost`), it stopped
+ * answering checks (`not-answering`), or a full table let it go
+ * (`forgotten`: it may well be alive).
+ */
+export type PeerDownCause = "left" | "connection-lost" | "not-answering" | "forgotten";
+
+/** A member's signed record (or its hello) names a new nick; emitted once per change. */
+export interface NickEffect {
+  readonly type: "nick";
+  readonly id: PeerId;
+  /** The nick it had. */
+  readonly old: string;
+  /** The nick it has now. */
+  readonly new: string;
+}
+
+/**
+ * Where one of this peer's own chat messages stands, emitted once per state
+ * and message of this session: `queued` (published while no neighbour
+ * link was up), `sent` (handed to at least one neighbour link), `seen` (a
+ * neighbour announced it holds it: its `have` clock covers the seq).
+ */
+export interface MessageStateEffect {
+  readonly type: "message-state";
+  readonly seq: number;
+  readonly state: "queued" | "sent" | "seen";
+}
+
+/**
+ * This peer lost its last neighbour (`alone`: it keeps dialling the
+ * bootstraps and the members it remembers) or has one again (`linked`).
+ * Emitted once per change; `alone` only after a first link.
+ */
+export interface ConnectivityEffect {
+  readonly type: "connectivity";
+  readonly state: "alone" | "linked";
+  /** Neighbour links up now. */
+  readonly neighbours: number;
+  /** While alone: bootstrap addresses it retries. */
+  readonly bootstraps: number;
+  /** While alone: members and stored addresses it remembers and may dial. */
+  readonly remembered: number;
+  /** While alone: in how many ms its next reconnect attempt is due. */
+  readonly nextAttemptInMs: number;
 }
 
 /**
@@ -168,6 +222,9 @@ export type NodeEvent =
   | PeerUpEffect
   | AddressProvenEffect
   | PeerDownEffect
+  | NickEffect
+  | MessageStateEffect
+  | ConnectivityEffect
   | SkipEffect
   | EquivocationEffect
   | DirectEffect

@@ -21,6 +21,7 @@
 export type { Actor } from "./actor.ts";
 export type {
   CloseEffect,
+  ConnectivityEffect,
   ConnId,
   DeliverEffect,
   DialEffect,
@@ -28,7 +29,10 @@ export type {
   Effect,
   IoEffect,
   LogEffect,
+  MessageStateEffect,
+  NickEffect,
   NodeEvent,
+  PeerDownCause,
   PeerDownEffect,
   PeerUpEffect,
   SendEffect,

@@ -408,7 +408,13 @@ export class BootstrapRegistry implements Actor {
     }
     this.#slot.delete(id);
     this.#log("info", `Forgot ${id.slice(0, 8)} (${registration.addr}): ${reason}`);
-    this.#emit({ type: "peer-down", id, addr: registration.addr, reason });
+    this.#emit({
+      type: "peer-down",
+      id,
+      addr: registration.addr,
+      reason,
+      cause: reason === "left" ? "left" : "connection-lost",
+    });
   }
 
   /** Verifies a peer reported dead by dialing it; the answer decides. */

@@ -131,6 +131,7 @@ export class ActiveView {
         link.expectId,
         `${link.dialAddr} now answers as another peer`,
         nowMs,
+        "connection-lost",
       );
     }
     if (remote.id === this.#port.id) {
@@ -204,7 +205,12 @@ export class ActiveView {
       // A refused connection is proof enough that no process listens there any
       // more; silence (a timeout) might be a slow or cut-off peer: suspect it.
       if (reason.startsWith("connection refused")) {
-        this.#membership.declareDead(link.expectId, `unreachable: ${reason}`, nowMs);
+        this.#membership.declareDead(
+          link.expectId,
+          `unreachable: ${reason}`,
+          nowMs,
+          "connection-lost",
+        );
       } else {
         this.#membership.suspect(link.expectId, `unreachable: ${reason}`, nowMs);
       }
@@ -220,6 +226,7 @@ export class ActiveView {
     const remote = link.remote;
     if (remote === undefined || link.purpose !== "peer" || link.byeReceived) return;
     this.#port.emit(logEvent("info", `Lost ${shortId(remote.id)} (${remote.addr}): ${reason}`));
+    this.#membership.noteLinkLost(remote.id);
     this.#port.failureDetector.checkAlive(remote.id, nowMs);
     this.maintain(nowMs);
   }

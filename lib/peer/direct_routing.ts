@@ -41,12 +41,19 @@ export class DirectRouting {
   /**
    * Sends the sealed `box` towards `to` under a fresh random id.
    *
-   * @throws {RangeError} if `to` is neither a neighbour nor a member known alive.
+   * @throws {RangeError} if `to` is neither a neighbour nor a member known
+   * alive, or if this peer has no neighbour link at all (the message could
+   * go nowhere: it is not sent rather than silently lost).
    */
   send(to: PeerId, box: Uint8Array, nowMs: number): void {
     if (!this.#routable(to)) {
       throw new RangeError(
         `Cannot send a direct message: ${to.slice(0, 8)} is not a member this peer knows alive`,
+      );
+    }
+    if (this.#port.links.acceptedCount() === 0) {
+      throw new RangeError(
+        "Cannot send a direct message: this peer has no link to the room yet, nothing was sent",
       );
     }
     let id = "";

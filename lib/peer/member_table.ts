@@ -55,6 +55,12 @@ export interface MemberEntry extends MemberInfo {
    * on in our own lists (no laundering of made-up addresses through us).
    */
   readonly onlyListed?: boolean;
+  /**
+   * Its nick as it last told it: from its latest signed record naming one,
+   * or its hello (a hello's nick is the authenticated remote's own word).
+   * Rumors never change it.
+   */
+  readonly nick?: string;
 }
 
 /**
@@ -258,6 +264,8 @@ export class MemberTable {
       : undefined;
     const sameBelief = previous !== undefined && previous.status === update.status &&
       previous.incarnation === update.incarnation;
+    // Only the member's own word names it: a signed record's nick, else the one we had.
+    const nick = (update.signature !== undefined ? update.nick : undefined) ?? previous?.nick;
     if (previous !== undefined) this.#countSource(previous.source, -1);
     this.#countSource(source, 1);
     this.#entries.set(update.id, {
@@ -269,6 +277,7 @@ export class MemberTable {
       status: update.status,
       changedAtMs: sameBelief ? previous.changedAtMs : nowMs,
       record,
+      ...(nick === undefined ? {} : { nick }),
     });
     if (sameBelief) return { applied: true, previous, evicted };
     // A death goes to the young end and stays there: its tombstone expires a
@@ -282,6 +291,18 @@ export class MemberTable {
       this.#addLive(update.id);
     }
     return { applied: true, previous, evicted };
+  }
+
+  /**
+   * The member `id` told us its nick itself (its hello, on an authenticated
+   * channel): kept on its entry. Returns the nick it had when this changes
+   * a known one, else undefined.
+   */
+  setNick(id: PeerId, nick: string): string | undefined {
+    const entry = this.#entries.get(id);
+    if (entry === undefined || entry.nick === nick) return undefined;
+    this.#entries.set(id, { ...entry, nick });
+    return entry.nick;
   }
 
   /**

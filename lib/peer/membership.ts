@@ -9,6 +9,7 @@
 
 import type { ConnId } from "../actor/effect.ts";
 import { pick, type Random, sample } from "../random/random.ts";
+import type { PeerDownCause } from "../actor/effect.ts";
 import type { MemberInfo, Message, PeerId } from "../wire/message.ts";
 import { type EmitEvent, logEvent, shortId } from "./_support.ts";
 import type { BootstrapClient } from "./bootstrap_client.ts";
@@ -30,6 +31,8 @@ export interface MembershipPort {
   readonly id: PeerId;
   readonly addr: string;
   readonly incarnation: number;
+  /** This peer's nick, named in its own record. */
+  readonly nick: string;
   readonly links: Links;
   readonly bootstrap: BootstrapClient;
   readonly emit: EmitEvent;
@@ -69,6 +72,7 @@ export class Membership {
   /** Suspects we are timing, with the incarnation they were suspected at. */
   readonly #suspects = new Map<PeerId, Suspicion>();
   #incarnation: number;
+  #nick: string;
   /**
    * Links we asked for a peer list, and until when their answer is welcome.
    * A peer list nobody asked for is dropped: pushing made-up lists is how a
@@ -81,6 +85,8 @@ export class Membership {
   #nextMemberCheckMs = 0;
   /** Links that have our own record (later changes are flooded to every link anyway). */
   readonly #recordSent = new WeakSet<Link>();
+  /** Members whose link to us dropped without a goodbye, until met again or judged: their death is a lost connection. */
+  readonly #linkLost = new Set<PeerId>();
   /** No pull of a neighbour's whole table before this time. */
   #wholeListPullAtMs = 0;
 
@@ -91,6 +97,7 @@ export class Membership {
     this.#emit = port.emit;
     this.#options = port.options;
     this.#incarnation = port.incarnation;
+    this.#nick = port.nick;
     this.#members = new MemberTable(port.id, {
       membersMax: port.options.membersMax,
       deadRetentionMs: port.options.deadRetentionMs,
@@ -146,7 +153,27 @@ export class Membership {
       addr: this.#port.addr,
       incarnation: this.#incarnation,
       status: "alive",
+      nick: this.#nick,
     };
+  }
+
+  /**
+   * Renames this peer: its record is re-signed at the next incarnation (a
+   * new version every node takes over the old one) and flooded to the
+   * neighbours and the bootstraps, so that the new nick spreads by gossip.
+   */
+  setNick(nick: string, nowMs: number | undefined): void {
+    if (nick === this.#nick) return;
+    this.#nick = nick;
+    if (this.#links.leaving || this.#incarnation >= Number.MAX_SAFE_INTEGER) return;
+    this.#incarnation++;
+    // Also what makes a runtime store the new incarnation (it records one with
+    // each step's events): a restart must not sign another record at this one.
+    this.#emit(logEvent("info", `Renamed; incarnation now ${this.#incarnation}`));
+    if (nowMs === undefined) return;
+    const record: Message = { type: "member", member: this.selfInfo() };
+    this.#links.flood(record, undefined, nowMs);
+    this.#port.bootstrap.tellAll(record, nowMs);
   }
 
   /** Asks a random neighbour for a peer list (the gossip round's pull). */
@@ -326,6 +353,7 @@ export class Membership {
    */
   learnFromHello(link: Link, nowMs: number): void {
     const remote = link.remote!;
+    this.#linkLost.delete(remote.id);
     // The dialer's first message must stay its request (`register` or
     // `get-peers`: the acceptor admits it by that), so a dialer sends its
     // record after the request (see `request`); an acceptor at once.
@@ -354,7 +382,17 @@ export class Membership {
       nowMs,
       this.#eviction,
     );
+    // Its nick first, so that a join names it; a bootstrap's hello names none worth showing.
+    const old = remote.role === "peer" ? this.#members.setNick(remote.id, remote.nick) : undefined;
     this.#reportChange({ id: remote.id, addr: remote.addr, status: "alive" }, outcome);
+    if (old !== undefined && !outcome.applied) this.#reportNick(remote.id, old);
+  }
+
+  /** Tells the front end that live member `id` was called `old` and has a new nick now. */
+  #reportNick(id: PeerId, old: string): void {
+    const entry = this.#members.get(id);
+    if (entry?.nick === undefined || entry.nick === old || entry.status === "dead") return;
+    this.#emit({ type: "nick", id, old, new: entry.nick });
   }
 
   /** Emits what a change of the table means to the front end. */
@@ -370,15 +408,27 @@ export class Membership {
         id: evicted.id,
         addr: evicted.addr,
         reason: "forgotten (partial view)",
+        cause: "forgotten",
+        ...nickOf(evicted),
       });
     }
     const wasLive = previous !== undefined && previous.status !== "dead";
     const isLive = info.status !== "dead";
-    if (!wasLive && isLive) this.#emit({ type: "peer-up", id: info.id, addr: info.addr });
+    const entry = this.#members.get(info.id);
+    const nick = entry === undefined ? {} : nickOf(entry);
+    if (!wasLive && isLive) this.#emit({ type: "peer-up", id: info.id, addr: info.addr, ...nick });
     if (wasLive && !isLive) {
-      const reason = from === info.id ? "left" : "reported dead";
-      this.#emit({ type: "peer-down", id: info.id, addr: info.addr, reason });
+      const left = from === info.id;
+      this.#emit({
+        type: "peer-down",
+        id: info.id,
+        addr: info.addr,
+        reason: left ? "left" : "reported dead",
+        cause: left ? "left" : "connection-lost",
+        ...nick,
+      });
     }
+    if (wasLive && isLive && previous.nick !== undefined) this.#reportNick(info.id, previous.nick);
   }
 
   /**
@@ -529,20 +579,36 @@ export class Membership {
   /** Ends a suspicion without a verdict: the member is alive again in our view. */
   #acquit(id: PeerId, reason: string, nowMs: number): void {
     this.#suspects.delete(id);
+    this.#linkLost.delete(id);
     if (this.#members.acquit(id, nowMs)) {
       this.#emit(logEvent("info", `No longer suspecting ${shortId(id)}: ${reason}`));
     }
   }
 
-  /** Our own verdict: flood it, tell the bootstraps, and let the front end know. */
-  declareDead(id: PeerId, reason: string, nowMs: number): void {
+  /**
+   * The link to `id` dropped without a goodbye: if it is found dead before
+   * we meet it again, its leave is a lost connection (else not answering).
+   */
+  noteLinkLost(id: PeerId): void {
+    if (this.#linkLost.size < this.#options.membersMax) this.#linkLost.add(id);
+  }
+
+  /**
+   * Our own verdict: flood it, tell the bootstraps, and let the front end
+   * know why in a word (`cause`; by default a lost connection when the
+   * member's link dropped without a goodbye since we last met it, else not
+   * answering).
+   */
+  declareDead(id: PeerId, reason: string, nowMs: number, cause?: PeerDownCause): void {
+    const lostLink = this.#linkLost.delete(id);
     const member = this.#members.get(id);
     if (member === undefined || member.status === "dead") return;
+    cause ??= lostLink ? "connection-lost" : "not-answering";
     const verdict = unsignedAs(member, "dead");
     this.#members.apply(verdict, nowMs);
     this.#suspects.delete(id);
     this.#emit(logEvent("info", `Peer ${shortId(id)} (${member.addr}) is dead: ${reason}`));
-    this.#emit({ type: "peer-down", id, addr: member.addr, reason });
+    this.#emit({ type: "peer-down", id, addr: member.addr, reason, cause, ...nickOf(member) });
     const link = this.#links.peerLink(id);
     if (link !== undefined) this.#links.close(link, "declared dead", nowMs);
     this.#links.flood({ type: "member", member: verdict }, undefined, nowMs);
@@ -632,6 +698,11 @@ export class Membership {
       this.#options.suspicionTimeoutMs * Math.max(1, Math.log10(this.#members.liveCount + 1)),
     );
   }
+}
+
+/** `{ nick }` when the member's nick is known, else nothing: for events. */
+function nickOf(member: MemberEntry): { nick?: string } {
+  return member.nick === undefined ? {} : { nick: member.nick };
 }
 
 /** Our rumor about `member`: its address and incarnation as its latest record says, with `status`, unsigned. */

@@ -54,6 +54,8 @@ import {
 } from "./peer_node_options.ts";
 import { PEER_TIMERS, type PeerTimer, startPeerTimers } from "./peer_timer.ts";
 import { Repair } from "./repair.ts";
+import { OwnMessageStates } from "./own_message_states.ts";
+import { ConnectivityWatch } from "./connectivity_watch.ts";
 import { nickProblem, textProblem } from "../wire/fields.ts";
 
 /** Options of {@linkcode PeerNode.stampChat} and {@linkcode PeerNode.sendChat}. */
@@ -70,6 +72,8 @@ export interface PeerSummary {
   readonly addr: string;
   /** Whether this peer holds a direct connection to it. */
   readonly connected: boolean;
+  /** Its nick, once its signed record or its hello named one. */
+  readonly nick?: string;
 }
 
 /**
@@ -106,6 +110,10 @@ export class PeerNode implements Actor {
   readonly #failureDetector: FailureDetector;
   readonly #activeView: ActiveView;
   readonly #ownSeq: OwnSeqSync;
+  readonly #ownStates: OwnMessageStates;
+  readonly #connectivity: ConnectivityWatch;
+  /** The time of the latest input, for what `takeEffects` reports. */
+  #nowMs = 0;
 
   /** A peer that has not started yet. */
   constructor(options: PeerNodeOptions) {
@@ -115,6 +123,8 @@ export class PeerNode implements Actor {
     this.#addr = options.addr;
     this.#nick = options.nick;
     const emit = (effect: Effect) => this.#effects.push(effect);
+    this.#ownStates = new OwnMessageStates(id, emit);
+    this.#connectivity = new ConnectivityWatch(emit);
     const base = { id, emit, random, timers: this.#timers, options: resolved };
     const links = this.#links = new Links(emit);
     // Membership is built below; delivery asks it only when a new author comes.
@@ -137,7 +147,7 @@ export class PeerNode implements Actor {
     const selfRecord = () => this.#membership.selfInfo();
     const bootstrap = this.#bootstrap = new BootstrapClient({ ...base, links, selfRecord });
     const incarnation = resolved.restore?.incarnation ?? 0;
-    const self = { ...base, addr: options.addr, incarnation };
+    const self = { ...base, addr: options.addr, incarnation, nick: options.nick };
     const membership = this.#membership = new Membership({ ...self, links, bootstrap });
     const failureDetector = new FailureDetector({ ...base, links, membership });
     this.#failureDetector = failureDetector;
@@ -219,14 +229,18 @@ export class PeerNode implements Actor {
   }
 
   /**
-   * Changes the nick used from the next message on.
+   * Changes the nick used from the next message on, and in this peer's own
+   * record: re-signed at the next incarnation, and flooded to the neighbours
+   * and bootstraps at `nowMs` (without a time, as before a start, the record
+   * goes out with the next one this peer sends).
    *
    * @throws {RangeError} if the wire could not carry it (1–32 UTF-8 bytes, no control characters).
    */
-  setNick(nick: string): void {
+  setNick(nick: string, nowMs?: number): void {
     const problem = nickProblem(nick);
     if (problem !== undefined) throw new RangeError(`Cannot change nick: ${problem}`);
     this.#nick = nick;
+    this.#membership.setNick(nick, nowMs);
   }
 
   /** The members this peer believes alive, with whether each is a neighbour. */
@@ -235,6 +249,7 @@ export class PeerNode implements Actor {
       id: m.id,
       addr: m.addr,
       connected: this.#links.peerLink(m.id)?.accepted === true,
+      ...(m.nick === undefined ? {} : { nick: m.nick }),
     }));
   }
 
@@ -258,6 +273,7 @@ export class PeerNode implements Actor {
   start(nowMs: number): void {
     if (this.#started) throw new TypeError("Cannot start peer: already started");
     this.#started = true;
+    this.#nowMs = nowMs;
     startPeerTimers(this.#timers, this.#options, this.#random, nowMs);
     this.#ownSeq.start(nowMs);
     for (const addr of this.#options.joins) this.join(addr, nowMs);
@@ -384,7 +400,9 @@ export class PeerNode implements Actor {
     const released = this.#delivery.recordOwn(message);
     this.#ownSeq.settle();
     this.#repair.deliver([message, ...released]);
+    const before = this.#effects.length;
     this.#dissemination.push(message, undefined, nowMs);
+    this.#ownStates.onPublished(message.seq, this.#effects.slice(before));
     return message;
   }
 
@@ -440,6 +458,7 @@ export class PeerNode implements Actor {
 
   /** An inbound connection finished its hello; returns the id to use for it (see {@linkcode Actor}). */
   handleAccepted(remote: Hello, nowMs: number, sourceHost?: string): ConnId {
+    this.#nowMs = nowMs;
     return this.#activeView.onAccepted(remote, nowMs, sourceHost);
   }
 
@@ -461,16 +480,19 @@ export class PeerNode implements Actor {
 
   /** An outbound connection asked for by a `dial` effect finished its hello. */
   handleConnected(conn: ConnId, remote: Hello, nowMs: number): void {
+    this.#nowMs = nowMs;
     this.#activeView.onConnected(conn, remote, nowMs);
   }
 
   /** An outbound connection could not be established (refused, timed out, bad hello). */
   handleDialFailed(conn: ConnId, reason: string, nowMs: number): void {
+    this.#nowMs = nowMs;
     this.#activeView.onDialFailed(conn, reason, nowMs);
   }
 
   /** A message arrived on an established connection. */
   handleMessage(conn: ConnId, message: Message, nowMs: number): void {
+    this.#nowMs = nowMs;
     const link = this.#links.get(conn);
     if (link === undefined || link.remote === undefined) return;
     link.lastReceivedMs = nowMs;
@@ -520,6 +542,7 @@ export class PeerNode implements Actor {
         this.#activeView.onHave(link, message, nowMs);
         this.#equivocations.onHave(link, message, nowMs);
         this.#ownSeq.onHave(message);
+        this.#ownStates.onHave(message.clock);
         return this.#repair.onHave(link, message, nowMs);
       case "want":
         return this.#repair.onWant(link, message, nowMs);
@@ -532,11 +555,13 @@ export class PeerNode implements Actor {
 
   /** An established connection closed, for whatever reason. */
   handleDisconnected(conn: ConnId, reason: string, nowMs: number): void {
+    this.#nowMs = nowMs;
     this.#activeView.onDisconnected(conn, reason, nowMs);
   }
 
   /** Time passed; due work runs. */
   handleTimeout(nowMs: number): void {
+    this.#nowMs = nowMs;
     this.#failureDetector.onTimerLate(nowMs - this.nextDeadlineMs());
     for (const timer of PEER_TIMERS) {
       if (this.#timers.isExpired(timer, nowMs)) this.#fire(timer, nowMs);
@@ -559,6 +584,26 @@ export class PeerNode implements Actor {
 
   /** Removes and returns the effects produced so far, in order. */
   takeEffects(): Effect[] {
+    this.#ownStates.onEffects(this.#effects);
+    if (this.#started) {
+      this.#connectivity.check(this.#links.acceptedCount(), () => ({
+        neighbours: this.#links.acceptedCount(),
+        leaving: this.#links.leaving,
+        bootstraps: this.#options.bootstraps.length,
+        // What it may dial: live members, the recently dead the reconnect
+        // timer retries (16, as the active view picks them), stored addresses.
+        remembered: this.#membership.liveCount + this.#membership.recentDead(16).length +
+          this.#options.addressBook.length,
+        nextAttemptInMs: Math.max(
+          0,
+          Math.min(
+            this.#timers.deadlineMs("register"),
+            this.#timers.deadlineMs("gossip"),
+            this.#timers.deadlineMs("reconnect"),
+          ) - this.#nowMs,
+        ),
+      }));
+    }
     const effects = this.#effects;
     this.#effects = [];
     return effects;

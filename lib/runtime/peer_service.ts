@@ -352,7 +352,7 @@ async function servePeer(
     backlog: () => node.backlog(),
     setNick(nick) {
       checkNick(nick, "Cannot change nick");
-      node.setNick(nick);
+      runtime.run((now) => node.setNick(nick, now));
     },
     stats: () => ({
       ...runtime.stats,

@@ -6,7 +6,9 @@
  * power over its incarnation.
  *
  * Signed bytes: `UTF-8("p2pchat-member:") ‖ encodeMemberRecord(record)`, the
- * MessagePack array `[id, addr, incarnation, status]`. The domain prefix keeps
+ * MessagePack array `[id, addr, incarnation, status]`, or `[id, addr,
+ * incarnation, status, nick]` when the record names the member's nick (so
+ * the signature covers the nick too). The domain prefix keeps
  * a record signature from ever verifying as a chat signature or an identity
  * binding, and the reverse.
  *
@@ -78,6 +80,7 @@ export async function signMemberRecord(
     addr: record.addr,
     incarnation: record.incarnation,
     status: record.status,
+    ...(record.nick === undefined ? {} : { nick: record.nick }),
   };
   return { ...unsigned, signature: await signWithIdentity(identity, signedBytes(unsigned)) };
 }
@@ -115,7 +118,8 @@ function recordKey(record: MemberInfo, withSignature = true): string {
   const signature = record.signature === undefined || !withSignature
     ? ""
     : bytesToHex(record.signature);
-  return `${record.id}|${record.addr}|${record.incarnation}|${record.status}|${signature}`;
+  const nick = record.nick === undefined ? "" : JSON.stringify(record.nick);
+  return `${record.id}|${record.addr}|${record.incarnation}|${record.status}|${nick}|${signature}`;
 }
 
 /**

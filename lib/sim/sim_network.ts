@@ -135,6 +135,7 @@ export class SimNetwork {
       incarnation: record.incarnation,
       status: record.status,
       signature: SIM_RECORD_SIGNATURE,
+      ...(record.nick === undefined ? {} : { nick: record.nick }),
     };
     this.#signedRecords.add(simRecordKey(signed));
     return signed;
@@ -594,5 +595,6 @@ function targetOf(event: SimEvent): NodeState | undefined {
 const SIM_RECORD_SIGNATURE = new Uint8Array(64).fill(0x5a);
 
 function simRecordKey(record: MemberInfo): string {
-  return `${record.id}|${record.addr}|${record.incarnation}|${record.status}`;
+  const nick = record.nick === undefined ? "" : JSON.stringify(record.nick);
+  return `${record.id}|${record.addr}|${record.incarnation}|${record.status}|${nick}`;
 }

@@ -126,9 +126,24 @@ export function eventLine(event: PeerEvent): Record<string, unknown> | undefined
     case "deliver":
       return messageLine(event.message);
     case "peer-up":
-      return { type: "peer-up", id: event.id, addr: event.addr };
+      return { type: "peer-up", id: event.id, addr: event.addr, ...nickField(event.nick) };
     case "peer-down":
-      return { type: "peer-down", id: event.id, addr: event.addr, reason: event.reason };
+      return {
+        type: "peer-down",
+        id: event.id,
+        addr: event.addr,
+        reason: event.reason,
+        ...(event.cause === undefined ? {} : { cause: event.cause }),
+        ...nickField(event.nick),
+      };
+    case "nick":
+      return { type: "nick", id: event.id, old: event.old, new: event.new };
+    case "message-state":
+      return { type: "message-state", seq: event.seq, state: event.state };
+    case "connectivity": {
+      const { type: _, ...fields } = event;
+      return { type: "connectivity", ...fields };
+    }
     case "skip":
       return { type: "skip", author: event.author, seq: event.seq };
     case "redact":
@@ -156,6 +171,11 @@ export function eventLine(event: PeerEvent): Record<string, unknown> | undefined
     case "log":
       return undefined;
   }
+}
+
+/** `{ nick }` when known, else nothing: JSON lines leave out what is not known. */
+function nickField(nick: string | undefined): { nick?: string } {
+  return nick === undefined ? {} : { nick };
 }
 
 /** What a stdin command asks for once parsed. */

@@ -1,6 +1,7 @@
 /**
  * Front ends: the terminal UI, the JSON-lines mode for scripts, batched line
- * output, and making remote text safe to print.
+ * output, making remote text safe to print, and naming peers (`peer_names.ts`,
+ * `roster.ts`) and their presence (`presence_view.ts`, `own_line_marks.ts`).
  *
  * @module
  */
@@ -37,3 +38,7 @@ export {
 export * from "./redaction_json.ts";
 export * from "./redaction_view.ts";
 export * from "./terminal_front_end.ts";
+export * from "./peer_names.ts";
+export * from "./presence_view.ts";
+export * from "./roster.ts";
+export * from "./own_line_marks.ts";

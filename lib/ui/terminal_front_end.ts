@@ -11,7 +11,7 @@ import { nickProblem } from "../wire/fields.ts";
 import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
 import type { PeerEvent } from "../runtime/peer_event.ts";
 import type { PeerService } from "../runtime/peer_service.ts";
-import { fingerprint, formatClockTime, sanitizeForTerminal } from "./display.ts";
+import { formatClockTime, sanitizeForTerminal } from "./display.ts";
 import { InputLine } from "./terminal/input_line.ts";
 import { mentions } from "./terminal/mention.ts";
 import { messageLines } from "./terminal/message_lines.ts";
@@ -20,11 +20,20 @@ import { WarningDedupe } from "./terminal/warning_dedupe.ts";
 import { REDACTION_HELP, RedactionView, runRedactionCommand } from "./redaction_view.ts";
 import type { HistorySource } from "../store/stored_history.ts";
 import { HISTORY_HELP, terminalHistory } from "./terminal_history.ts";
+import { Roster } from "./roster.ts";
+import { OwnLineMarks } from "./own_line_marks.ts";
+import {
+  connectivityLine,
+  joinLine,
+  leaveLine,
+  nickChangeLine,
+  whoLines,
+} from "./presence_view.ts";
 
 /** Help shown by `/help`. */
 export const TERMINAL_HELP = [
   "Type a line and press Enter to send it to everyone.",
-  "  /peers           list the peers believed alive (* = direct connection)",
+  "  /who, /peers     list the peers believed alive (* = direct connection)",
   "  /clock           show what you have delivered, per author",
   "  /msg PEER TEXT   send TEXT to PEER alone, end-to-end encrypted (PEER: a nick or an id prefix)",
   "  /nick NAME       change your nick",
@@ -82,15 +91,17 @@ const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
 /** Starts the interactive UI for `peer`. */
 export function runTerminal(peer: PeerService, options: TerminalOptions): TerminalSession {
   const { output, color } = options;
-  const nicks = new Map<string, string>();
+  const roster = new Roster(() => peer.peers());
   /** Authors found signing two versions of one message, and from which sequence number. */
   const equivocatingFrom = new Map<string, number>();
   const paint = (code: number, text: string) => (color ? `\x1b[38;5;${code}m${text}\x1b[0m` : text);
   const dim = (text: string) => (color ? `\x1b[2m${text}\x1b[0m` : text);
   const promptText = () => `${sanitizeForTerminal(peer.nick)}> `;
   const prompt = () => inputLine.setPrompt(promptText());
-  /** Nicks Tab completes: those seen so far. */
-  const knownNicks = (): string[] => [...new Set(nicks.values())];
+  /** Nicks Tab completes: members' and authors' seen so far. */
+  const knownNicks = (): string[] => [
+    ...new Set(roster.everyone().flatMap((p) => p.nick === undefined ? [] : [p.nick])),
+  ];
   /** A mention of you: bold yellow, or without colours a `»` before the line. */
   const highlight = (text: string) => (color ? `\x1b[1;38;5;220m${text}\x1b[0m` : text);
   const warnings = new WarningDedupe();
@@ -98,32 +109,30 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     for (const line of warnings.flush(Date.now())) print(dim(`! ${line}`));
   }, WARNING_FLUSH_INTERVAL_MS);
   Deno.unrefTimer(flushWarnings);
-  const nameOf = (id: string) => {
-    const nick = nicks.get(id);
-    return nick === undefined
-      ? fingerprint(id)
-      : `${sanitizeForTerminal(nick)} (${fingerprint(id)})`;
-  };
+  const nameOf = (id: string) => sanitizeForTerminal(roster.nameOf(id));
 
-  /** A peer named by nick (as seen in chat) or by a unique id prefix; else why not. */
-  const resolvePeer = (name: string): string => {
-    const known = new Set<string>([...nicks.keys(), ...peer.peers().map((p) => p.id)]);
-    const byNick = [...nicks].filter(([, nick]) => nick === name).map(([id]) => id);
-    if (byNick.length === 1) return byNick[0]!;
-    if (byNick.length > 1) {
-      return `Several peers are called ${sanitizeForTerminal(name)}: use an id prefix`;
-    }
-    const lower = name.toLowerCase();
-    const byId = [...known].filter((id) => id.startsWith(lower));
-    if (/^[0-9a-f]{4,64}$/.test(lower) && byId.length === 1) return byId[0]!;
-    if (byId.length > 1) {
-      return `The prefix ${sanitizeForTerminal(name)} fits several peers: give more of the id`;
-    }
-    return `No peer known as ${sanitizeForTerminal(name)} (see /peers)`;
+  /** A peer named by nick, `nick#idprefix` or a unique id prefix (`peer_names.ts`); else why not. */
+  const resolvePeer = (name: string) => {
+    const found = roster.resolve(name);
+    if (found.id !== undefined || !found.error.startsWith("No peer")) return found;
+    return { error: `${found.error} (see /who)` };
   };
 
   /** Prints above the input line, then redraws the prompt and what was typed. */
-  const print = (line: string) => inputLine.print(line);
+  const print = (line: string) => {
+    printed++;
+    inputLine.print(line);
+  };
+  /** Lines printed so far: an own line still last on screen can take its state mark in place. */
+  let printed = 0;
+  const marks = new OwnLineMarks({
+    print,
+    printed: () => printed,
+    rewriteLast: (line) => inputLine.replaceLast(line),
+    fitsOneRow: (width) => width < inputLine.columns,
+    style: (mark, state) => (state === "queued" ? dim(mark) : paint(71, mark)),
+    dim,
+  });
 
   const history = terminalHistory({
     source: options.history,
@@ -155,11 +164,16 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     print,
     error: (text: string) => paint(203, text),
     dim,
-    resolvePeer,
+    resolvePeer: (name: string) => {
+      const found = resolvePeer(name);
+      return found.id ?? found.error;
+    },
     nameOf,
   };
 
   const runCommand = (line: string) => {
+    // Commands are rare: names are worked out afresh for them.
+    roster.membersChanged();
     const [word, ...args] = line.trim().split(/\s+/);
     const rest = line.trim().slice((word ?? "").length).trim();
     // Commands ignore case (/MSG = /msg); their arguments keep it.
@@ -171,14 +185,10 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
       case "/help":
         for (const text of [...TERMINAL_HELP, ...HISTORY_HELP]) print(dim(text));
         return;
-      case "/peers": {
-        const peers = peer.peers();
-        print(dim(`${peers.length} peer(s) alive:`));
-        for (const p of peers) {
-          print(dim(`  ${p.connected ? "*" : " "} ${nameOf(p.id)}  ${p.addr}`));
-        }
+      case "/who":
+      case "/peers":
+        for (const line of whoLines(peer.peers(), roster.names())) print(dim(line));
         return;
-      }
       case "/clock": {
         const entries = Object.entries(clockToObject(peer.clock()));
         print(dim(entries.length === 0 ? "clock: {} (nothing delivered yet)" : "clock:"));
@@ -192,11 +202,12 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           print(paint(203, "usage: /msg PEER TEXT"));
           return;
         }
-        const resolved = resolvePeer(target);
-        if (typeof resolved !== "string" || resolved.length !== 64) {
-          print(paint(203, resolved));
+        const found = resolvePeer(target);
+        if (found.id === undefined) {
+          print(paint(203, found.error));
           return;
         }
+        const resolved = found.id;
         peer.sendDirect(resolved, text).then(
           () =>
             print(
@@ -278,8 +289,9 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
       switch (event.type) {
         case "deliver": {
           const m = event.message;
-          nicks.set(m.author, m.nick);
-          const who = paint(colorOf(m.author), sanitizeForTerminal(m.nick));
+          if (m.author !== peer.id) roster.heard(m.author, m.nick);
+          const shown = m.author === peer.id ? m.nick : roster.authorName(m.author, m.nick);
+          const who = paint(colorOf(m.author), sanitizeForTerminal(shown));
           const mine = m.author === peer.id ? dim(" (you)") : "";
           const from = equivocatingFrom.get(m.author);
           const mark = from !== undefined && m.seq >= from ? paint(203, "(?) ") : "";
@@ -295,9 +307,11 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           const mentioned = m.author !== peer.id && mentions(view.text, peer.nick);
           const said = mentioned ? highlight(text) : text;
           const flag = mentioned && !color ? "» " : "";
-          print(
-            `${flag}${dim(formatClockTime(m.ts))} ${mark}${who}${mine}${dim(view.label)}: ${said}`,
-          );
+          const line = `${flag}${dim(formatClockTime(m.ts))} ${mark}${who}${mine}${
+            dim(view.label)
+          }: ${said}`;
+          print(line);
+          if (m.author === peer.id) marks.printed(m.seq, line, view.text);
           history.afterDelivery(m);
           return;
         }
@@ -312,6 +326,16 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           );
           return;
         }
+        case "message-state":
+          marks.update(event.seq, event.state);
+          return;
+        case "nick":
+          roster.membersChanged();
+          print(dim(nickChangeLine(event.old, roster.nameOf(event.id))));
+          return;
+        case "connectivity":
+          print(dim(connectivityLine(event)));
+          return;
         case "equivocation": {
           equivocatingFrom.set(event.author, event.seq);
           const [a, b] = event.versions.map((m) => JSON.stringify(sanitizeForTerminal(m.text)));
@@ -325,10 +349,11 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           return;
         }
         case "peer-up":
-          print(dim(`* ${nameOf(event.id)} is up (${event.addr})`));
+          roster.membersChanged();
+          print(dim(joinLine(roster.nameOf(event.id))));
           return;
         case "direct-message": {
-          nicks.set(event.from, event.nick);
+          roster.heard(event.from, event.nick);
           const who = paint(colorOf(event.from), sanitizeForTerminal(event.nick));
           print(
             `${dim(formatClockTime(event.ts))} ${who}${dim(" → you (private):")} ${
@@ -338,7 +363,9 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           return;
         }
         case "peer-down":
-          print(dim(`* ${nameOf(event.id)} is down: ${sanitizeForTerminal(event.reason)}`));
+          roster.heard(event.id, event.nick);
+          roster.membersChanged();
+          print(dim(leaveLine(roster.nameOf(event.id), event.cause, event.reason)));
           return;
         case "skip":
           print(

@@ -44,6 +44,12 @@ export interface MemberInfo {
    * one is a rumor: it can never raise the member's incarnation.
    */
   readonly signature?: Uint8Array;
+  /**
+   * The member's nick, as it chose it (checked like a hello's nick). Only a
+   * signed record carries one, and the signature covers it: nobody else can
+   * rename a member. A nick change is a new record at the next incarnation.
+   */
+  readonly nick?: string;
 }
 
 /** First frame each side sends on a connection; lives below the actor, in the channel. */

@@ -142,7 +142,13 @@ function decodeMemberAt(
     return { id, addr, incarnation, status };
   }
   // A copy: the table keeps it, and must not keep the whole frame alive.
-  return { id, addr, incarnation, status, signature: signature.slice() };
+  const signed = { id, addr, incarnation, status, signature: signature.slice() };
+  // The nick came after the signature: absent means the record names none;
+  // anything but a str (a later version's field) is ignored, and then the
+  // signature, which covers the nick, decides.
+  const nick = array[offset + 5];
+  if (typeof nick !== "string") return signed;
+  return { ...signed, nick: checkNick(nick, `${prefix}nick`, limits, fail) };
 }
 
 function decodeHello(array: readonly unknown[], limits: WireLimits): Hello {

@@ -81,6 +81,7 @@ function encodeMember(
   prefix: string,
   limits: WireLimits,
   fail: Fail,
+  unsignedNick = false,
 ): unknown[] {
   const status = STATUSES.indexOf(member.status);
   if (status < 0) {
@@ -100,22 +101,36 @@ function encodeMember(
     if (member.status === "suspect") fail(`${prefix}signature on a suspect record`);
     fields.push(signature);
   }
+  // The nick comes after the signature in the layout: only the member's own
+  // (signed) record names it. A record not signed (yet: a node's own record
+  // is signed on its way out, where the runtime signs records) goes without.
+  if (member.nick !== undefined && (signature !== undefined || unsignedNick)) {
+    fields.push(checkNick(member.nick, `${prefix}nick`, limits, fail));
+  }
   return fields;
 }
 
 /**
  * The bytes a member signs for its own record: `[id, addr, incarnation,
  * status]` as MessagePack, exactly as a `member` entry carries them before
- * the signature.
+ * the signature, and `nick` appended as a fifth element when the record
+ * names one (`[id, addr, incarnation, status, nick]`).
  *
  * @throws {RangeError} if a field could not go on the wire.
  */
 export function encodeMemberRecord(member: MemberInfo): Uint8Array {
   const fields = encodeMember(
-    { id: member.id, addr: member.addr, incarnation: member.incarnation, status: member.status },
+    {
+      id: member.id,
+      addr: member.addr,
+      incarnation: member.incarnation,
+      status: member.status,
+      ...(member.nick === undefined ? {} : { nick: member.nick }),
+    },
     "",
     DEFAULT_WIRE_LIMITS,
     ENCODE_FAIL.member,
+    true,
   );
   return encodeMsgpack(fields);
 }

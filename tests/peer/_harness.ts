@@ -79,6 +79,7 @@ export function machines(options: Partial<PeerNodeOptions> = {}): Machines {
     ...base,
     addr: "10.0.0.5:9000",
     incarnation: 0,
+    nick: "me",
     links,
     bootstrap,
   });

@@ -98,3 +98,16 @@ Deno.test("PeerNode passes on a direct message for another once, one hop less, n
   node.handleMessage(a!, { ...message, id: "0".repeat(32), hops: 0 }, 3);
   assert.equal(ofType(node.takeEffects(), "send").length, 0, "no hops left: not passed on");
 });
+
+Deno.test("PeerNode.sendDirect() refuses to send while it has no neighbour link: nothing would carry it", () => {
+  const { node, conns: [a] } = nodeWithNeighbours(A);
+  learnMember(node, a!, C, "10.0.0.9:9000");
+  node.handleDisconnected(a!, "connection reset", 2);
+  node.takeEffects();
+  assert.ok(node.knowsAlive(C) && node.neighbourIds().length === 0);
+  assert.throws(
+    () => node.sendDirect(C, box, 3),
+    (e) => e instanceof RangeError && /no link to the room yet, nothing was sent/.test(e.message),
+  );
+  assert.deepEqual(ofType(node.takeEffects(), "send"), []);
+});

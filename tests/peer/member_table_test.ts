@@ -179,3 +179,43 @@ Deno.test("MemberTable: one source teaches at most unprovenPerSourceMax members 
   assert.equal(table.expire(60_002), 1);
   assert.equal(table.unprovenFrom(B), 0);
 });
+
+Deno.test("MemberTable: whatever order a member's signed records and rumors come in, its nick is the one of its latest record (property)", () => {
+  const SIG = new Uint8Array(64);
+  // One record per incarnation (a member signs one per life), nick by incarnation.
+  const update = fc.oneof(
+    fc.integer({ min: 0, max: 6 }).map((incarnation): MemberInfo => ({
+      id: A,
+      addr: "a:1",
+      incarnation,
+      status: "alive",
+      signature: SIG,
+      nick: `n${incarnation}`,
+    })),
+    fc.record({
+      incarnation: fc.integer({ min: 0, max: 6 }),
+      status: fc.constantFrom<MemberStatus>("suspect", "dead"),
+    }).map(({ incarnation, status }): MemberInfo => ({ id: A, addr: "a:1", incarnation, status })),
+  );
+  fc.assert(
+    fc.property(fc.array(update, { minLength: 1, maxLength: 12 }), fc.nat(), (updates, seed) => {
+      const nickAfter = (order: readonly MemberInfo[]) => {
+        const table = new MemberTable(SELF);
+        for (const u of order) table.apply(u, 0);
+        return table.get(A)?.nick;
+      };
+      const shuffled = [...updates];
+      const random = seededRandom(seed);
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = random.int(i + 1);
+        [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+      }
+      const signed = updates.filter((u) => u.signature !== undefined);
+      const latest = signed.length === 0
+        ? undefined
+        : `n${Math.max(...signed.map((u) => u.incarnation))}`;
+      assert.equal(nickAfter(updates), latest);
+      assert.equal(nickAfter(shuffled), latest);
+    }),
+  );
+});

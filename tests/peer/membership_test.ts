@@ -26,7 +26,7 @@ Deno.test("`Membership.apply()` reports members coming and going", () => {
   m.membership.apply({ ...alive(A), status: "dead" }, 2, A);
   assert.deepEqual(m.take(), [
     { type: "peer-up", id: A, addr: "aaa:9000" },
-    { type: "peer-down", id: A, addr: "aaa:9000", reason: "left" },
+    { type: "peer-down", id: A, addr: "aaa:9000", reason: "left", cause: "left" },
   ]);
 });
 
@@ -185,4 +185,82 @@ Deno.test("`Membership`: a rumor about another life of a member is no evidence, 
   assert.equal(m.membership.get(C)?.status, "alive", "a stale rumor kills nobody");
   const dial = ofType(m.take(), "dial").find((d) => d.addr === "ccc:9000");
   assert.ok(dial !== undefined && m.links.get(dial.conn)?.checkOnly === true, "but C is checked");
+});
+
+Deno.test("`Membership.apply()` names a member by the nick of its signed record, and a rumor never renames it", () => {
+  const m = machines();
+  m.membership.apply({ ...alive(A), nick: "bob" }, 0);
+  assert.deepEqual(m.take(), [{ type: "peer-up", id: A, addr: "aaa:9000", nick: "bob" }]);
+  m.membership.apply({ ...rumor(A), status: "suspect" }, 1);
+  assert.equal(m.membership.get(A)?.nick, "bob");
+  assert.deepEqual(m.membership.live().map((e) => e.nick), ["bob"]);
+});
+
+Deno.test("`Membership.apply()` reports a nick change once, at the member's next incarnation", () => {
+  const m = machines();
+  m.membership.apply({ ...alive(A), nick: "bob" }, 0);
+  m.take();
+  assert.ok(m.membership.apply({ ...alive(A, 1), nick: "robert" }, 1));
+  assert.ok(!m.membership.apply({ ...alive(A, 1), nick: "robert" }, 2), "a copy is old news");
+  assert.ok(!m.membership.apply({ ...alive(A, 0), nick: "bob" }, 3), "an older record loses");
+  assert.deepEqual(m.take(), [{ type: "nick", id: A, old: "bob", new: "robert" }]);
+  assert.equal(m.membership.get(A)?.nick, "robert");
+});
+
+Deno.test("`Membership.learnFromHello()` names a neighbour by its hello before any record came", () => {
+  const m = machines();
+  neighbour(m, A, "10.0.0.2:9000");
+  assert.deepEqual(ofType(m.take(), "peer-up"), [
+    { type: "peer-up", id: A, addr: "10.0.0.2:9000", nick: "aaa" },
+  ]);
+  assert.equal(m.membership.get(A)?.nick, "aaa");
+});
+
+Deno.test("`Membership.setNick()` re-signs this peer's record at the next incarnation and floods it", () => {
+  const m = machines({ bootstraps: [BOOT] });
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.take();
+  assert.equal(m.membership.selfInfo().nick, "me");
+  m.membership.setNick("you", 5);
+  assert.equal(m.membership.incarnation, 1);
+  const record = { ...m.membership.selfInfo() };
+  assert.deepEqual(record.nick, "you");
+  const effects = m.take();
+  assert.deepEqual(sentTo(effects, a.conn), [{ type: "member", member: record }]);
+  assert.equal(
+    ofType(effects, "log").length,
+    1,
+    "an event, so that a store records the incarnation",
+  );
+  m.membership.setNick("you", 6);
+  assert.equal(m.membership.incarnation, 1, "the same nick is no change");
+});
+
+Deno.test("`Membership.declareDead()` says why in a word and names the member", () => {
+  const m = machines();
+  m.membership.apply({ ...alive(A), nick: "bob" }, 0);
+  m.take();
+  m.membership.declareDead(A, "unreachable: connection refused", 1, "connection-lost");
+  assert.deepEqual(ofType(m.take(), "peer-down"), [{
+    type: "peer-down",
+    id: A,
+    addr: "aaa:9000",
+    reason: "unreachable: connection refused",
+    cause: "connection-lost",
+    nick: "bob",
+  }]);
+});
+
+Deno.test("`Membership.declareDead()` calls a death after a dropped link a lost connection, else not answering", () => {
+  const m = machines();
+  m.membership.apply(alive(A), 0);
+  m.membership.apply(alive(B), 0);
+  m.membership.noteLinkLost(A);
+  m.take();
+  m.membership.declareDead(A, "suspected for 5000 ms", 1);
+  m.membership.declareDead(B, "suspected for 5000 ms", 1);
+  assert.deepEqual(ofType(m.take(), "peer-down").map((e) => [e.id, e.cause]), [
+    [A, "connection-lost"],
+    [B, "not-answering"],
+  ]);
 });

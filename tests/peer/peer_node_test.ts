@@ -78,7 +78,7 @@ Deno.test("PeerNode.start() registers with each bootstrap and dials the peers it
     { type: "register" },
     {
       type: "member",
-      member: { id: SELF, addr: "10.0.0.5:9000", incarnation: 0, status: "alive" },
+      member: { id: SELF, addr: "10.0.0.5:9000", incarnation: 0, status: "alive", nick: "me" },
     },
   ], "a registration comes with the peer's own record");
   node.handleMessage(dial!.conn, {
@@ -324,7 +324,7 @@ Deno.test("PeerNode refutes a rumor of its own death with a higher incarnation",
   const rumor = ofType(node.takeEffects(), "send").find((e) => e.message.type === "member");
   assert.deepEqual(rumor?.message, {
     type: "member",
-    member: { id: SELF, addr: "10.0.0.5:9000", incarnation: 1, status: "alive" },
+    member: { id: SELF, addr: "10.0.0.5:9000", incarnation: 1, status: "alive", nick: "me" },
   });
   assert.equal(node.localHello().incarnation, 1);
 });
@@ -437,7 +437,7 @@ Deno.test("PeerNode.leave() announces the departure to neighbours and bootstraps
   const toA = sentTo(effects, a);
   assert.deepEqual(toA[0], {
     type: "member",
-    member: { id: SELF, addr: "10.0.0.5:9000", incarnation: 0, status: "dead" },
+    member: { id: SELF, addr: "10.0.0.5:9000", incarnation: 0, status: "dead", nick: "me" },
   });
   assert.equal(toA[1]?.type, "bye");
   const dial = ofType(effects, "dial").find((e) => e.addr === BOOT)!;

@@ -331,3 +331,31 @@ async function withDataDir(body: (dir: string) => Promise<void>): Promise<void> 
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+Deno.test("PeerService.setNick(): the rename's incarnation is stored, so a restart signs its record at a later one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "p2pchat-rename-" });
+  try {
+    const store = await PeerStore.open(dir, PLAIN_LOBBY);
+    const peer = await startPeer({ insecure: true, listen: "127.0.0.1:0", nick: "ann", store });
+    const startedAt = 0;
+    try {
+      peer.setNick("anna");
+      peer.setNick("annie");
+    } finally {
+      await peer.stop();
+    }
+    const reopened = await PeerStore.open(dir, PLAIN_LOBBY);
+    try {
+      // This start took incarnation 0; the two renames took 1 and 2.
+      assert.equal(
+        reopened.restore().incarnation,
+        startedAt + 3,
+        "a restart moves past the renames",
+      );
+    } finally {
+      reopened.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -49,3 +49,29 @@ Deno.test("memberAuthenticator() signs once per record and caches verdicts", asy
   assert.ok(await auth.verify(signed));
   assert.equal(await auth.verify({ ...signed, incarnation: 9 }), false);
 });
+
+Deno.test("signMemberRecord() covers the nick: a forged nick does not verify, and the nick crosses the wire", async () => {
+  const named = await signMemberRecord(me, { ...record, nick: "bob" });
+  assert.equal(named.nick, "bob");
+  assert.ok(await verifyMemberRecord(named));
+  assert.equal(await verifyMemberRecord({ ...named, nick: "mallory" }), false, "renamed");
+  const { nick: _, ...stripped } = named;
+  assert.equal(await verifyMemberRecord(stripped), false, "nick dropped");
+  const plain = await signMemberRecord(other, { ...record, id: other.id });
+  assert.equal(await verifyMemberRecord({ ...plain, nick: "bob" }), false, "nick added");
+  const back = decodeMessage(encodeMessage({ type: "member", member: named }));
+  assert.ok(back.type === "member" && back.member.nick === "bob");
+  assert.ok(back.type === "member" && await verifyMemberRecord(back.member));
+  const list = decodeMessage(encodeMessage({ type: "peers", peers: [named, plain] }));
+  assert.deepEqual(list.type === "peers" && list.peers.map((p) => p.nick), ["bob", undefined]);
+});
+
+Deno.test("memberAuthenticator() tells records apart by nick", async () => {
+  const auth = memberAuthenticator(me);
+  const bob = await auth.sign({ ...record, nick: "bob" });
+  const rob = await auth.sign({ ...record, nick: "rob" });
+  assert.equal(bob.nick, "bob");
+  assert.equal(rob.nick, "rob");
+  assert.ok(await auth.verify(rob));
+  assert.equal(await auth.verify({ ...bob, nick: "rob" }), false);
+});

@@ -169,3 +169,35 @@ Deno.test("PeerNode network: same seed, same run", () => {
   assert.equal(trace(7), trace(7));
   assert.notEqual(trace(7), trace(8));
 });
+
+Deno.test("PeerNode network: every peer knows every nick, and a nick change reaches all of them once", () => {
+  forSeeds([4, 5], (seed) => {
+    const w = world(seed, 12);
+    const nicks = new Map<string, number>();
+    w.net.observe({
+      onEffect(_node, effect) {
+        if (effect.type === "nick" && effect.new === "renamed") {
+          nicks.set(_node.addr, (nicks.get(_node.addr) ?? 0) + 1);
+        }
+      },
+    });
+    assert.ok(w.net.runUntilTrue(() => everyoneKnowsEveryone(w.peers), 20_000));
+    const named = (p: SimNode<PeerNode>, id: string) =>
+      p.actor.peers().find((s) => s.id === id)?.nick;
+    assert.ok(
+      w.net.runUntilTrue(
+        () => w.peers.every((p) => p.actor.peers().every((s) => s.nick !== undefined)),
+        w.net.nowMs + 5_000,
+      ),
+      "a peer is still unnamed",
+    );
+    const first = w.peers[0]!;
+    for (const p of w.peers.slice(1)) assert.equal(named(p, first.actor.id), first.actor.nick);
+    w.net.act(first, (actor, now) => actor.setNick("renamed", now));
+    const everyone = () => w.peers.slice(1).every((p) => named(p, first.actor.id) === "renamed");
+    assert.ok(w.net.runUntilTrue(everyone, w.net.nowMs + 10_000), "the new nick did not spread");
+    w.net.runUntil(w.net.nowMs + 5_000);
+    assert.equal(nicks.size, w.peers.length - 1);
+    assert.ok([...nicks.values()].every((n) => n === 1), "a change was announced twice");
+  });
+});

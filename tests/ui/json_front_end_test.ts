@@ -307,6 +307,55 @@ Deno.test("every command parseJsonCommand() accepts is a command the schema docu
   );
 });
 
+Deno.test("eventLine() names members, says why they left, and reports nick changes, own line states and lost links", () => {
+  assert.deepEqual(eventLine({ type: "peer-up", id: BOB, addr: "127.0.0.1:9000", nick: "bob" }), {
+    type: "peer-up",
+    id: BOB,
+    addr: "127.0.0.1:9000",
+    nick: "bob",
+  });
+  assert.deepEqual(
+    eventLine({
+      type: "peer-down",
+      id: BOB,
+      addr: "127.0.0.1:9000",
+      reason: "suspected for 3000 ms",
+      cause: "not-answering",
+      nick: "bob",
+    }),
+    {
+      type: "peer-down",
+      id: BOB,
+      addr: "127.0.0.1:9000",
+      reason: "suspected for 3000 ms",
+      cause: "not-answering",
+      nick: "bob",
+    },
+  );
+  assert.deepEqual(eventLine({ type: "nick", id: BOB, old: "bob", new: "robert" }), {
+    type: "nick",
+    id: BOB,
+    old: "bob",
+    new: "robert",
+  });
+  assert.deepEqual(eventLine({ type: "message-state", seq: 3, state: "seen" }), {
+    type: "message-state",
+    seq: 3,
+    state: "seen",
+  });
+  const alone = {
+    state: "alone",
+    neighbours: 0,
+    bootstraps: 1,
+    remembered: 2,
+    nextAttemptInMs: 900,
+  } as const;
+  assert.deepEqual(eventLine({ type: "connectivity", ...alone }), {
+    type: "connectivity",
+    ...alone,
+  });
+});
+
 Deno.test("eventLine() keeps diagnostics off stdout", () => {
   for (const level of ["debug", "info", "warn"] as const) {
     assert.equal(eventLine({ type: "log", level, text: "x" } as PeerEvent), undefined);

@@ -1296,3 +1296,37 @@ Deno.test("encodeChatBody() encodes every id right across many more ids than it 
     RangeError,
   );
 });
+
+Deno.test("encodeMessage() puts a signed record's nick after its signature, and leaves it out of an unsigned one", () => {
+  const signature = new Uint8Array(64).fill(1);
+  const member: MemberInfo = {
+    id: ID_A,
+    addr: ADDR,
+    incarnation: 2,
+    status: "alive",
+    signature,
+    nick: "bob",
+  };
+  const back = decodeMessage(encodeMessage({ type: "member", member }));
+  assert.deepEqual(back, { type: "member", member });
+  const { signature: _, ...unsigned } = member;
+  assert.deepEqual(decodeMessage(encodeMessage({ type: "member", member: unsigned })), {
+    type: "member",
+    member: { id: ID_A, addr: ADDR, incarnation: 2, status: "alive" },
+  });
+  assert.throws(
+    () => encodeMessage({ type: "member", member: { ...member, nick: "a\u0007b" } }),
+    /nick/,
+  );
+});
+
+Deno.test("decodeMessage() checks a record's nick like a hello's", () => {
+  assert.throws(
+    () => decodeMessage(raw([5, ID_A_BYTES, ADDR, 3, 0, new Uint8Array(64), "x".repeat(33)])),
+    /Cannot decode member: nick/,
+  );
+  assert.throws(
+    () => decodeMessage(raw([5, ID_A_BYTES, ADDR, 3, 0, new Uint8Array(64), ""])),
+    /Cannot decode member: nick is empty/,
+  );
+});

@@ -38,6 +38,7 @@ import {
   eraseView,
   layoutDraft,
   linesAbove,
+  ROW_ABOVE,
 } from "./screen.ts";
 import { displayWidth } from "./text_width.ts";
 
@@ -152,6 +153,23 @@ export class InputLine {
       return;
     }
     this.#write(eraseView(this.#drawnCursorRow) + linesAbove(text) + this.#draw());
+  }
+
+  /**
+   * Rewrites the last line printed, which must have taken one row (see
+   * {@linkcode InputLine.columns}), and redraws the draft below it: a state
+   * mark changes in place.
+   */
+  replaceLast(text: string): void {
+    if (this.#closed) return;
+    this.#write(
+      eraseView(this.#drawnCursorRow) + ROW_ABOVE + linesAbove(text) + this.#draw(),
+    );
+  }
+
+  /** The terminal's width in columns. */
+  get columns(): number {
+    return this.#size().columns;
   }
 
   /** Changes the prompt. */

@@ -172,6 +172,9 @@ export function cursorRowAfterResize(
   return row + Math.floor(view.cursorColumn / width);
 }
 
+/** From the draft's first row (after {@linkcode eraseView}): up to the row above, cleared. */
+export const ROW_ABOVE = `${CSI}1A\r${CSI}2K`;
+
 /**
  * Text printed above the draft: each line of `text` on its own row(s),
  * ending at the start of a fresh row.

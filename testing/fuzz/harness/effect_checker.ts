@@ -233,6 +233,22 @@ export class EffectChecker {
       case "log":
         if (typeof effect.text !== "string") this.#fail("log without text");
         return;
+      case "nick":
+        if (!isPeerId(effect.id) || effect.id === this.#selfId) {
+          this.#fail(`nick about ${JSON.stringify(effect.id)}`);
+        }
+        if (effect.old === effect.new) this.#fail("nick change to the same nick");
+        return;
+      case "message-state":
+        if (!Number.isSafeInteger(effect.seq) || effect.seq < 1) {
+          this.#fail(`message-state of seq ${effect.seq}`);
+        }
+        return;
+      case "connectivity":
+        if ((effect.state === "alone") !== (effect.neighbours === 0)) {
+          this.#fail(`connectivity ${effect.state} with ${effect.neighbours} neighbours`);
+        }
+        return;
       default: {
         const unknown: never = effect;
         this.#fail(`unknown effect ${JSON.stringify(unknown)}`);

@@ -414,17 +414,21 @@ export function runPeerNodeScenario(random: Random): void {
               () => {
                 const to = choose(random, world.ids);
                 const box = randomBytes(random, intIn(random, 1, 32));
-                if (node.knowsAlive(to) || node.neighbourIds().includes(to)) {
+                const linked = node.neighbourIds().length > 0;
+                if (linked && (node.knowsAlive(to) || node.neighbourIds().includes(to))) {
                   return node.sendDirect(to, box, nowMs);
                 }
-                // An id the node does not know alive is refused, never flooded.
+                // An id the node does not know alive is refused, never flooded;
+                // so is any direct message while the node has no neighbour.
                 try {
                   node.sendDirect(to, box, nowMs);
                 } catch (error) {
                   if (error instanceof RangeError) return;
                   throw error;
                 }
-                throw new Error(`sendDirect to unknown ${to.slice(0, 8)} was not refused`);
+                throw new Error(
+                  `sendDirect to ${to.slice(0, 8)} (unknown or unlinked) was not refused`,
+                );
               },
               1,
             ],

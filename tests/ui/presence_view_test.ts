@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import {
+  connectivityLine,
+  joinLine,
+  leaveLine,
+  messageStateLine,
+  messageStateMark,
+  nickChangeLine,
+  whoLines,
+} from "../../lib/ui/presence_view.ts";
+
+Deno.test("joinLine() and leaveLine() name the member and say why in human words", () => {
+  assert.equal(joinLine("bob"), "* bob joined");
+  assert.equal(leaveLine("bob", "left", "left"), "* bob left");
+  assert.equal(
+    leaveLine("bob#3a09", "connection-lost", "unreachable: x"),
+    "* bob#3a09: connection lost",
+  );
+  assert.equal(leaveLine("bob", "not-answering", "suspected for 900 ms"), "* bob: not answering");
+  assert.match(
+    leaveLine("bob", "forgotten", "forgotten (partial view)"),
+    /^\* bob: no longer followed/,
+  );
+  assert.equal(leaveLine("bob", undefined, "registration lapsed"), "* bob: registration lapsed");
+});
+
+Deno.test("presence lines make names terminal-safe", () => {
+  assert.equal(joinLine("\u001b[2Jbob"), "* \ufffd[2Jbob joined");
+  assert.equal(nickChangeLine("bob", "ro\u0007b"), "* bob is now ro\ufffdb");
+});
+
+Deno.test("whoLines() lists members by name with * for direct links", () => {
+  const names = new Map([["b", "bob"], ["a", "ann#3a09"]]);
+  assert.deepEqual(
+    whoLines([
+      { id: "b", addr: "127.0.0.1:2", connected: false },
+      { id: "a", addr: "127.0.0.1:1", connected: true },
+    ], names),
+    [
+      "2 peers here (* = direct link):",
+      "  * ann#3a09  127.0.0.1:1",
+      "    bob       127.0.0.1:2",
+    ],
+  );
+  assert.deepEqual(whoLines([], names), ["0 peers here (* = direct link):"]);
+});
+
+Deno.test("messageStateMark() and messageStateLine() show queued, sent and seen", () => {
+  assert.deepEqual(["queued", "sent", "seen"].map((s) => messageStateMark(s as "sent")), [
+    "…",
+    "✓",
+    "✓✓",
+  ]);
+  assert.equal(messageStateLine("sent", "hello"), '  ✓ sent: "hello"');
+  assert.equal(messageStateLine("seen", "x".repeat(40)), `  ✓✓ seen: "${"x".repeat(23)}…"`);
+});
+
+Deno.test("connectivityLine() says how a peer alone reconnects, and when it is back", () => {
+  assert.equal(
+    connectivityLine({
+      state: "alone",
+      neighbours: 0,
+      bootstraps: 1,
+      remembered: 3,
+      nextAttemptInMs: 1_200,
+    }),
+    "* No link to the room: reconnecting through 1 bootstrap and 3 known peers, next try in 2 s",
+  );
+  assert.match(
+    connectivityLine({
+      state: "alone",
+      neighbours: 0,
+      bootstraps: 0,
+      remembered: 0,
+      nextAttemptInMs: 0,
+    }),
+    /waiting for a peer to dial in/,
+  );
+  assert.equal(
+    connectivityLine({
+      state: "linked",
+      neighbours: 1,
+      bootstraps: 1,
+      remembered: 3,
+      nextAttemptInMs: 0,
+    }),
+    "* Connected again (1 link)",
+  );
+});
