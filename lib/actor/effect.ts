@@ -125,7 +125,9 @@ export type PeerDownCause = "left" | "connection-lost" | "not-answering" | "forg
 
 /** A member's signed record (or its hello) names a new nick; emitted once per change. */
 export interface NickEffect {
+  /** Always `"nick"`. */
   readonly type: "nick";
+  /** The member renamed. */
   readonly id: PeerId;
   /** The nick it had. */
   readonly old: string;
@@ -140,8 +142,11 @@ export interface NickEffect {
  * neighbour announced it holds it: its `have` clock covers the seq).
  */
 export interface MessageStateEffect {
+  /** Always `"message-state"`. */
   readonly type: "message-state";
+  /** The own message's sequence number. */
   readonly seq: number;
+  /** The state it reached. */
   readonly state: "queued" | "sent" | "seen";
 }
 
@@ -151,7 +156,9 @@ export interface MessageStateEffect {
  * Emitted once per change; `alone` only after a first link.
  */
 export interface ConnectivityEffect {
+  /** Always `"connectivity"`. */
   readonly type: "connectivity";
+  /** Whether the last link was lost or one is back. */
   readonly state: "alone" | "linked";
   /** Neighbour links up now. */
   readonly neighbours: number;
