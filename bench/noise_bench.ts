@@ -118,7 +118,7 @@ const ann = await generateIdentity();
 const bob = await generateIdentity();
 const helloOf = (id: string, nick: string): Hello => ({
   type: "hello",
-  version: 2,
+  version: 3,
   id,
   addr: "127.0.0.1:9000",
   nick,

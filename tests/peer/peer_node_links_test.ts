@@ -14,7 +14,7 @@ const D = "d".repeat(64);
 function hello(id: string, addr: string): Hello {
   return {
     type: "hello",
-    version: 2,
+    version: 3,
     id,
     addr,
     nick: id.slice(0, 3),

@@ -47,7 +47,7 @@ const ID_A = bytesToHex(ID_A_BYTES);
 const ID_B = bytesToHex(ID_B_BYTES);
 const ADDR = "127.0.0.1:7000";
 
-const rawHello = (): unknown[] => [1, "p2pchat", 2, ID_A_BYTES, ADDR, "ann", 0, 0];
+const rawHello = (): unknown[] => [1, "p2pchat", 3, ID_A_BYTES, ADDR, "ann", 0, 0];
 const rawEntry = (): unknown[] => [ID_A_BYTES, ADDR, 3, 1];
 const rawBody = (text = "hi"): unknown[] => [
   ID_A_BYTES,
@@ -145,7 +145,7 @@ const chatArb: fc.Arbitrary<ChatMessage> = fc.record({
 const messageArb: fc.Arbitrary<AnyMessage> = fc.oneof(
   fc.record({
     type: fc.constant("hello" as const),
-    version: fc.constant(2),
+    version: fc.constant(3),
     id: peerIdArb,
     addr: addrArb,
     nick: nickArb,
@@ -192,10 +192,10 @@ const messageArb: fc.Arbitrary<AnyMessage> = fc.oneof(
 // Round trips
 
 const EXAMPLES: readonly AnyMessage[] = [
-  { type: "hello", version: 2, id: ID_A, addr: ADDR, nick: "ann", role: "peer", incarnation: 0 },
+  { type: "hello", version: 3, id: ID_A, addr: ADDR, nick: "ann", role: "peer", incarnation: 0 },
   {
     type: "hello",
-    version: 2,
+    version: 3,
     id: ID_B,
     addr: "[::1]:9",
     nick: "bö 👋",
@@ -508,7 +508,7 @@ const VIOLATIONS: readonly Violation[] = [
   {
     name: "a hello of another major version",
     bytes: hello(2, 1),
-    message: "Cannot decode hello: version 1 is not supported, this node speaks version 2",
+    message: "Cannot decode hello: version 1 is not supported, this node speaks version 3",
   },
   {
     name: "a hello with a negative version",
