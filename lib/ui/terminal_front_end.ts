@@ -109,7 +109,8 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
     for (const line of warnings.flush(Date.now())) print(dim(`! ${line}`));
   }, WARNING_FLUSH_INTERVAL_MS);
   Deno.unrefTimer(flushWarnings);
-  const nameOf = (id: string) => sanitizeForTerminal(roster.nameOf(id));
+  const nameOf = (id: string) =>
+    sanitizeForTerminal(id === peer.id ? `${peer.nick} (you)` : roster.nameOf(id));
 
   /** A peer named by nick, `nick#idprefix` or a unique id prefix (`peer_names.ts`); else why not. */
   const resolvePeer = (name: string) => {

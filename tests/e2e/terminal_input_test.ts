@@ -64,7 +64,10 @@ async function startRoom(
     await ann.waitForScreen((s) => s.some((r) => r.startsWith("ann>")), "ann's prompt");
     const up = await mallory.waitFor((l) => l.type === "peer-up");
     await waitUntilConnected(mallory, [String(up.id)]);
-    await ann.waitForScreen((s) => s.some((r) => r.includes("is up")), "mallory's arrival");
+    await ann.waitForScreen(
+      (s) => s.some((r) => r.includes("mallory joined")),
+      "mallory's arrival",
+    );
     return { ann, mallory, annId: String(up.id) };
   } catch (error) {
     await ann.close();
