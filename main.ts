@@ -36,7 +36,7 @@ import {
   runPeerCommand,
 } from "./lib/ui/json_front_end.ts";
 import { LineWriter, readLines } from "./lib/ui/line_writer.ts";
-import { rememberNick } from "./lib/ui/seen_nicks.ts";
+import { Roster } from "./lib/ui/roster.ts";
 import { type JsonHistoryMarkers, jsonHistoryMarkers } from "./lib/ui/json_history.ts";
 import { NetworkSearch } from "./lib/ui/network_search.ts";
 import type { TerminalSession } from "./lib/ui/terminal_front_end.ts";
@@ -154,8 +154,10 @@ async function runPeer(command: PeerCommand): Promise<number> {
   const fatalRaised = new Promise<void>((resolve) => (raiseFatal = resolve));
   let jsonMarkers: JsonHistoryMarkers | undefined;
   const log = logTo(command.logLevel, "peer");
-  /** JSON mode: nicks seen in chat, for `direct` by nick and nicks in `peers`. */
-  const seenNicks = new Map<string, string>();
+  /** JSON mode: the names peers are known by, for `direct` by nick and nicks in `peers`. */
+  // (Events come while the peer starts: the roster asks for its members once it has started.)
+  const started: { peer?: PeerService } = {};
+  const roster = new Roster(() => started.peer?.peers() ?? []);
   const tag = await roomTagOf(room, command.room);
   const { identity, store, newIdentity } = await openDataDir(command.dataDir, { roomTag: tag });
   // A founder keeps looking for the network it knew, through the addresses it remembers.
@@ -193,7 +195,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
       heartbeatIntervalMs: Math.min(1_000, Math.floor(command.heartbeatTimeoutMs / 3)),
     },
     onEvent: (event) => {
-      if (command.json) rememberNick(seenNicks, event);
+      if (command.json) roster.heardEvent(event);
       if (event.type === "fatal") {
         if (fatal !== undefined) return;
         fatal = event;
@@ -220,6 +222,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
       }
     },
   });
+  started.peer = peer;
   if (command.json) {
     jsonMarkers = jsonHistoryMarkers({
       sessionStartMs,
@@ -263,7 +266,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     }
     for (const line of joinHint) stderr.line(line);
     await jsonSession(
-      (c) => runPeerCommand(c, peer, stdout, { nicks: seenNicks, history: store }),
+      (c) => runPeerCommand(c, peer, stdout, { roster, history: store }),
       stopAll,
       { quitAtEndOfInput: true, until: fatalRaised },
     );

@@ -14,8 +14,7 @@ import type { PeerService } from "../runtime/peer_service.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import { isPeerId, nickProblem, textProblem } from "../wire/fields.ts";
 import type { LineWriter } from "./line_writer.ts";
-import { resolvePeerName } from "./peer_names.ts";
-import { namedPeers, nickOf } from "./seen_nicks.ts";
+import { Roster } from "./roster.ts";
 import {
   amendmentFields,
   amendmentJson,
@@ -284,8 +283,11 @@ function refOf(ref: unknown): CommandRef | undefined {
 
 /** What {@linkcode runPeerCommand} knows besides the peer. */
 export interface RunPeerCommandOptions {
-  /** Nicks seen in chat, by author id (see `seen_nicks.ts`). Default none. */
-  nicks?: ReadonlyMap<string, string>;
+  /**
+   * The names peers are known by (member records, nicks seen in chat), for
+   * `direct` by nick and the nicks of `peers`. Default: the live members only.
+   */
+  roster?: Roster;
   /** The room's stored history, for `history` and `search`. Default: none (they answer an error). */
   history?: HistorySource | undefined;
 }
@@ -301,7 +303,7 @@ export async function runPeerCommand(
 ): Promise<boolean> {
   const ref = command.ref === undefined ? {} : { ref: command.ref };
   const answer = (line: Record<string, unknown>) => out.line(JSON.stringify({ ...line, ...ref }));
-  const nicks = options.nicks ?? new Map<string, string>();
+  const roster = options.roster ?? new Roster(() => peer.peers());
   switch (command.type) {
     case "history":
     case "search":
@@ -324,9 +326,7 @@ export async function runPeerCommand(
       return true;
     case "direct": {
       // A whole id needs no name: the overlay routes to members not (yet) known here.
-      const resolved = isPeerId(command.to)
-        ? { id: command.to }
-        : resolvePeerName(command.to, namedPeers(peer, nicks));
+      const resolved = isPeerId(command.to) ? { id: command.to } : roster.resolve(command.to);
       if (resolved.id === undefined) {
         throw new InvalidCommandError(`Invalid direct: ${resolved.error}`, command.ref);
       }
@@ -339,7 +339,7 @@ export async function runPeerCommand(
       answer({
         type: "peers",
         peers: peer.peers().map((summary) => {
-          const nick = nickOf(summary, nicks);
+          const nick = summary.nick ?? roster.nickOf(summary.id);
           return nick === undefined ? summary : { ...summary, nick };
         }),
       });

@@ -26,7 +26,6 @@ export {
   type RunPeerCommandOptions,
 } from "./json_front_end.ts";
 export * from "./peer_names.ts";
-export * from "./seen_nicks.ts";
 export {
   type ByteSink,
   LINE_WRITER_QUEUED_BYTES_MAX,

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { PeerEvent } from "../runtime/peer_event.ts";
 import { displayNames, type NamedPeer, resolvePeerName } from "./peer_names.ts";
 import type { PeerNameResolution } from "./peer_names.ts";
 
@@ -33,6 +34,23 @@ export class Roster {
     this.#heard.delete(id);
     this.#heard.set(id, nick);
     if (this.#heard.size > ROSTER_HEARD_MAX) this.#heard.delete(this.#heard.keys().next().value!);
+  }
+
+  /**
+   * Remembers the nick an event shows for a peer: a delivery's author, a
+   * direct message's sender, a member that joined or left under a nick.
+   */
+  heardEvent(event: PeerEvent): void {
+    if (event.type === "deliver") this.heard(event.message.author, event.message.nick);
+    else if (event.type === "direct-message") this.heard(event.from, event.nick);
+    else if (event.type === "peer-up" || event.type === "peer-down") {
+      this.heard(event.id, event.nick);
+    }
+  }
+
+  /** The nick of `id`: its member record's, else the one it last used in a message. */
+  nickOf(id: string): string | undefined {
+    return this.#members().find((m) => m.id === id)?.nick ?? this.#heard.get(id);
   }
 
   /** Everyone with a name: authors heard from, then live members (whose records win). */

@@ -18,7 +18,7 @@ import {
   runBootstrapCommand,
   runPeerCommand,
 } from "../../lib/ui/json_front_end.ts";
-import { rememberNick } from "../../lib/ui/seen_nicks.ts";
+import { Roster } from "../../lib/ui/roster.ts";
 import { assertCommandLine, assertOutputLine } from "../_helpers/json_schema.ts";
 import { LineWriter } from "../../lib/ui/line_writer.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
@@ -511,16 +511,16 @@ Deno.test("runPeerCommand() answers every command with its ref echoed", async ()
 Deno.test("runPeerCommand() sends direct to a nick, nick#prefix or id prefix, and refuses what names no one peer", async () => {
   const peer = fakePeer();
   const { out, lines } = capture();
-  const nicks = new Map<string, string>();
-  rememberNick(nicks, { type: "deliver", message: chat({ author: BOB, nick: "bob" }) });
-  rememberNick(nicks, {
+  const roster = new Roster(() => peer.peers());
+  roster.heardEvent({ type: "deliver", message: chat({ author: BOB, nick: "bob" }) });
+  roster.heardEvent({
     type: "direct-message",
     from: CAROL,
     nick: "carol",
     text: "hi",
     ts: 1,
   } as PeerEvent);
-  const run = (command: RefCommand) => runPeerCommand(command, peer, out, { nicks });
+  const run = (command: RefCommand) => runPeerCommand(command, peer, out, { roster });
   await run({ type: "direct", to: "bob", text: "1" });
   await run({ type: "direct", to: "carol#cc", text: "2" });
   await run({ type: "direct", to: "CCCC", text: "3" });
@@ -540,7 +540,7 @@ Deno.test("runPeerCommand() sends direct to a nick, nick#prefix or id prefix, an
   }
   // Two members called bob: the plain nick is ambiguous, bob#prefix is not.
   const BOB2 = "b0".repeat(32);
-  rememberNick(nicks, { type: "deliver", message: chat({ author: BOB2, nick: "bob" }) });
+  roster.heardEvent({ type: "deliver", message: chat({ author: BOB2, nick: "bob" }) });
   await assert.rejects(
     () => run({ type: "direct", to: "bob", text: "x" }),
     /Several peers are called bob/,
@@ -561,8 +561,9 @@ Deno.test("runPeerCommand() prefers the nick a peer summary carries over the one
   const peer = fakePeer();
   peer.peers = () => [{ id: BOB, addr: "127.0.0.1:9001", connected: true, nick: "robert" }];
   const { out, lines } = capture();
-  const nicks = new Map([[BOB, "bob"]]);
-  await runPeerCommand({ type: "peers" }, peer, out, { nicks });
+  const roster = new Roster(() => [{ id: BOB }]);
+  roster.heard(BOB, "bob");
+  await runPeerCommand({ type: "peers" }, peer, out, { roster });
   assert.deepEqual(await lines(), [{
     type: "peers",
     peers: [{ id: BOB, addr: "127.0.0.1:9001", connected: true, nick: "robert" }],
