@@ -61,7 +61,8 @@ export class TmuxPane {
     const env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`).join(
       " ",
     );
-    const command = `cd ${shellQuote(options.cwd)} && exec env ${env} ${
+    // NO_COLOR is the test's choice alone: a runner that exports it (CI does) must not turn colours off.
+    const command = `cd ${shellQuote(options.cwd)} && exec env -u NO_COLOR ${env} ${
       argv.map(shellQuote).join(" ")
     }`;
     await pane.tmux(
