@@ -1,5 +1,7 @@
 /** Pseudo-terminals for the tests of the terminal front end, through util-linux `script`. */
 
+import { ChildProcess, MAIN_PERMISSIONS, type ProcessGroup, withEphemeral } from "./process.ts";
+
 /** Whether util-linux `script` can give a child a pseudo-terminal here. */
 async function scriptWorks(): Promise<boolean> {
   if (Deno.build.os !== "linux") return false;
@@ -36,4 +38,20 @@ function shellQuote(word: string): string {
  */
 export function scriptArgs(argv: readonly string[]): string[] {
   return ["-qfec", `exec ${argv.map(shellQuote).join(" ")}`, "/dev/null"];
+}
+
+/**
+ * `main.ts <args>` in `group` with a pseudo-terminal as its stdin, stdout and
+ * stderr (we talk to `script`); a peer without `--data-dir` is made
+ * `--ephemeral`, and `/quit` stops it.
+ */
+export function spawnMainInTerminal(
+  group: ProcessGroup,
+  args: readonly string[],
+  name: string,
+): ChildProcess {
+  const argv = [Deno.execPath(), "run", ...MAIN_PERMISSIONS, "main.ts", ...withEphemeral(args)];
+  return group.add(
+    new ChildProcess(scriptArgs(argv), { program: "script", name, quitLine: "/quit\r" }),
+  );
 }

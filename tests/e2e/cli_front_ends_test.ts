@@ -7,28 +7,13 @@
 
 import assert from "node:assert/strict";
 import {
-  ChildProcess,
   descendants,
-  MAIN_PERMISSIONS,
   type ProcessGroup,
   WAIT_MS,
   waitUntilConnected,
-  withEphemeral,
   withProcesses,
 } from "../_helpers/process.ts";
-import { NO_PTY, PTY_NOTE, scriptArgs } from "../_helpers/pty.ts";
-
-/** `main.ts <args>` with a pseudo-terminal as its stdin/stdout/stderr; we talk to `script`. */
-function spawnInTerminal(group: ProcessGroup, args: readonly string[], name: string): ChildProcess {
-  const argv = [Deno.execPath(), "run", ...MAIN_PERMISSIONS, "main.ts", ...withEphemeral(args)];
-  return group.add(
-    new ChildProcess(scriptArgs(argv), {
-      program: "script",
-      name,
-      quitLine: "/quit\r",
-    }),
-  );
-}
+import { NO_PTY, PTY_NOTE, spawnMainInTerminal } from "../_helpers/pty.ts";
 
 /** A bootstrap and a JSON peer "mallory" for the front end under test to talk to. */
 async function startRemote(group: ProcessGroup) {
@@ -50,7 +35,7 @@ Deno.test({
   async fn() {
     await withProcesses(async (group) => {
       const { addr, mallory } = await startRemote(group);
-      const tty = spawnInTerminal(
+      const tty = spawnMainInTerminal(
         group,
         ["peer", "--bootstrap", addr, "--listen", "127.0.0.1:0", "--nick", "tty"],
         "peer tty (terminal)",
@@ -89,7 +74,7 @@ Deno.test({
   ignore: NO_PTY,
   async fn() {
     await withProcesses(async (group) => {
-      const tty = spawnInTerminal(
+      const tty = spawnMainInTerminal(
         group,
         ["peer", "--bootstrap", "127.0.0.1:9", "--listen", "127.0.0.1:0", "--nick", "tty"],
         "peer tty (terminal)",

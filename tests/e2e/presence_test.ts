@@ -7,24 +7,8 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  ChildProcess,
-  MAIN_PERMISSIONS,
-  type ProcessGroup,
-  WAIT_MS,
-  waitUntilConnected,
-  withEphemeral,
-  withProcesses,
-} from "../_helpers/process.ts";
-import { NO_PTY, PTY_NOTE, scriptArgs } from "../_helpers/pty.ts";
-
-/** `main.ts <args>` with a pseudo-terminal as its stdin/stdout/stderr. */
-function spawnInTerminal(group: ProcessGroup, args: readonly string[], name: string): ChildProcess {
-  const argv = [Deno.execPath(), "run", ...MAIN_PERMISSIONS, "main.ts", ...withEphemeral(args)];
-  return group.add(
-    new ChildProcess(scriptArgs(argv), { program: "script", name, quitLine: "/quit\r" }),
-  );
-}
+import { WAIT_MS, waitUntilConnected, withProcesses } from "../_helpers/process.ts";
+import { NO_PTY, PTY_NOTE, spawnMainInTerminal } from "../_helpers/pty.ts";
 
 Deno.test({
   name:
@@ -34,7 +18,7 @@ Deno.test({
     await withProcesses(async (group) => {
       const bootstrap = group.spawnMain(["bootstrap", "--json", "--listen", "127.0.0.1:0"]);
       const addr = String((await bootstrap.waitFor((l) => l.type === "ready")).addr);
-      const tty = spawnInTerminal(
+      const tty = spawnMainInTerminal(
         group,
         ["peer", "--bootstrap", addr, "--listen", "127.0.0.1:0", "--nick", "alice"],
         "peer alice (terminal)",

@@ -5,23 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  ChildProcess,
-  MAIN_PERMISSIONS,
-  type ProcessGroup,
-  WAIT_MS,
-  waitUntilConnected,
-  withEphemeral,
-  withProcesses,
-} from "../_helpers/process.ts";
-import { NO_PTY, PTY_NOTE, scriptArgs } from "../_helpers/pty.ts";
-
-function spawnInTerminal(group: ProcessGroup, args: readonly string[], name: string): ChildProcess {
-  const argv = [Deno.execPath(), "run", ...MAIN_PERMISSIONS, "main.ts", ...withEphemeral(args)];
-  return group.add(
-    new ChildProcess(scriptArgs(argv), { program: "script", name, quitLine: "/quit\r" }),
-  );
-}
+import { WAIT_MS, waitUntilConnected, withProcesses } from "../_helpers/process.ts";
+import { NO_PTY, PTY_NOTE, spawnMainInTerminal } from "../_helpers/pty.ts";
 
 Deno.test({
   name:
@@ -36,7 +21,7 @@ Deno.test({
         { name: "peer bob" },
       );
       await bob.waitFor((l) => l.type === "ready");
-      const tty = spawnInTerminal(
+      const tty = spawnMainInTerminal(
         group,
         ["peer", "--bootstrap", addr, "--listen", "127.0.0.1:0", "--nick", "ann"],
         "peer ann (terminal)",
