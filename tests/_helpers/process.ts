@@ -665,3 +665,35 @@ function parseObject(text: string): JsonLine | undefined {
 function indent(text: string): string {
   return text.split("\n").map((line) => `  ${line}`).join("\n");
 }
+
+/** A node started with `--json`: its process, and its id and address from its `ready` line. */
+export interface ReadyNode {
+  /** The running process. */
+  readonly process: ChildProcess;
+  /** Its peer id. */
+  readonly id: string;
+  /** The address it listens on. */
+  readonly addr: string;
+}
+
+/**
+ * Starts `main.ts <args> --json --listen 127.0.0.1:0 <extra>` in `group` and
+ * waits for its `ready` line.
+ */
+export async function startReady(
+  group: ProcessGroup,
+  args: readonly string[],
+  name: string,
+  extra: readonly string[] = [],
+): Promise<ReadyNode> {
+  const process = group.spawnMain([...args, "--json", "--listen", "127.0.0.1:0", ...extra], {
+    name,
+  });
+  const line = await process.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
+  return { process, id: String(line.id), addr: String(line.addr) };
+}
+
+/** The port of a `host:port` address. */
+export function portOf(addr: string): number {
+  return Number(addr.slice(addr.lastIndexOf(":") + 1));
+}

@@ -13,9 +13,10 @@ import { signMemberRecord } from "../../lib/secure/member_signature.ts";
 import { deriveRoomKey, type RoomKey } from "../../lib/secure/room_key.ts";
 import type { MemberInfo } from "../../lib/wire/message.ts";
 import {
-  type ChildProcess,
+  portOf,
   type ProcessGroup,
-  WAIT_MS,
+  type ReadyNode as Node,
+  startReady,
   waitUntilConnected,
   withProcesses,
 } from "../_helpers/process.ts";
@@ -26,23 +27,9 @@ const SECRET = "false death: correct horse battery staple";
 /** Longer than a suspicion lasts without evidence (twice the 5 s timeout) plus slack. */
 const WATCH_MS = 14_000;
 
-interface Node {
-  readonly process: ChildProcess;
-  readonly id: string;
-  readonly addr: string;
-}
-
-async function start(group: ProcessGroup, args: readonly string[], name: string): Promise<Node> {
-  const process = group.spawnMain(
-    [...args, "--json", "--listen", "127.0.0.1:0", "--room", ROOM, "--secret", SECRET],
-    { name },
-  );
-  const line = await process.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
-  return { process, id: String(line.id), addr: String(line.addr) };
-}
-
-function portOf(addr: string): number {
-  return Number(addr.slice(addr.lastIndexOf(":") + 1));
+/** `main.ts <args>` in the test's room, with `--json` on a free port. */
+function start(group: ProcessGroup, args: readonly string[], name: string): Promise<Node> {
+  return startReady(group, args, name, ["--room", ROOM, "--secret", SECRET]);
 }
 
 function reportedDown(node: Node, id: string): boolean {

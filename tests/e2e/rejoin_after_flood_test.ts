@@ -12,8 +12,10 @@ import { signMemberRecord } from "../../lib/secure/member_signature.ts";
 import { deriveRoomKey, type RoomKey } from "../../lib/secure/room_key.ts";
 import type { MemberInfo, Message } from "../../lib/wire/message.ts";
 import {
-  type ChildProcess,
+  portOf,
   type ProcessGroup,
+  type ReadyNode as Node,
+  startReady,
   WAIT_MS,
   waitUntilConnected,
   withProcesses,
@@ -25,23 +27,9 @@ const SECRET = "rejoin after a flood: correct horse battery staple";
 /** Made-up members the insider announces (more than the 256 addresses the book keeps). */
 const FAKES = 300;
 
-interface Node {
-  readonly process: ChildProcess;
-  readonly id: string;
-  readonly addr: string;
-}
-
-async function start(group: ProcessGroup, args: readonly string[], name: string): Promise<Node> {
-  const process = group.spawnMain(
-    [...args, "--json", "--listen", "127.0.0.1:0", "--room", ROOM, "--secret", SECRET],
-    { name },
-  );
-  const line = await process.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
-  return { process, id: String(line.id), addr: String(line.addr) };
-}
-
-function portOf(addr: string): number {
-  return Number(addr.slice(addr.lastIndexOf(":") + 1));
+/** `main.ts <args>` in the test's room, with `--json` on a free port. */
+function start(group: ProcessGroup, args: readonly string[], name: string): Promise<Node> {
+  return startReady(group, args, name, ["--room", ROOM, "--secret", SECRET]);
 }
 
 Deno.test({
