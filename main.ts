@@ -50,6 +50,7 @@ import { StoreError } from "./lib/store/store_error.ts";
 import { generateRoomKeyFile, resolveRoomKey, type RoomKey } from "./lib/secure/room_key.ts";
 import { roomTagOf } from "./lib/secure/room_tag.ts";
 import { withDeadline } from "./lib/runtime/with_deadline.ts";
+import { startWebServer, type WebServer } from "./lib/web/web_server.ts";
 
 const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
 const stderr = new LineWriter(Deno.stderr);
@@ -158,6 +159,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
   // (Events come while the peer starts: the roster asks for its members once it has started.)
   const started: { peer?: PeerService } = {};
   const roster = new Roster(() => started.peer?.peers() ?? []);
+  let web: WebServer | undefined;
   const tag = await roomTagOf(room, command.room);
   const { identity, store, newIdentity } = await openDataDir(command.dataDir, { roomTag: tag });
   // A founder keeps looking for the network it knew, through the addresses it remembers.
@@ -195,7 +197,11 @@ async function runPeer(command: PeerCommand): Promise<number> {
       heartbeatIntervalMs: Math.min(1_000, Math.floor(command.heartbeatTimeoutMs / 3)),
     },
     onEvent: (event) => {
-      if (command.json) roster.heardEvent(event);
+      if (command.json || command.web !== undefined) roster.heardEvent(event);
+      if (web !== undefined) {
+        const line = eventJson(event);
+        if (line !== undefined) web.publish(line);
+      }
       if (event.type === "fatal") {
         if (fatal !== undefined) return;
         fatal = event;
@@ -223,6 +229,31 @@ async function runPeer(command: PeerCommand): Promise<number> {
     },
   });
   started.peer = peer;
+  if (command.web !== undefined) {
+    web = await startWebServer({
+      snapshot: () => ({
+        self: { id: peer.id, nick: peer.nick },
+        peers: peer.peers().map((p) => ({ ...p, nick: p.nick ?? roster.nickOf(p.id) })),
+      }),
+      run: (c, out) => runPeerCommand(c, peer, out, { roster, history: store }),
+    }, {
+      hostname: command.web.hostname,
+      port: command.web.port,
+      anyHost: command.web.public,
+    }).catch(async (error) => {
+      await peer.stop();
+      await ownBootstrap?.stop();
+      throw new SetupError(`Cannot serve --web: ${(error as Error).message}`);
+    });
+  }
+  const webNotices = web === undefined ? [] : [
+    `Chat page (keep this URL private, it holds the token): ${web.url}`,
+    ...(command.web?.public
+      ? [
+        "Warning: --web-public serves plain HTTP beyond this machine: anyone who can see the URL can read and write as you",
+      ]
+      : []),
+  ];
   if (command.json) {
     jsonMarkers = jsonHistoryMarkers({
       sessionStartMs,
@@ -242,6 +273,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     ]),
   ];
   const stopAll = async () => {
+    await web?.stop();
     await peer.stop();
     await ownBootstrap?.stop();
   };
@@ -254,6 +286,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
         nick: peer.nick,
         role: "peer",
         ...roomFields(command.room, room),
+        ...(web === undefined ? {} : { web: web.url }),
       }),
     );
     if (search !== undefined && ownBootstrap !== undefined) {
@@ -264,7 +297,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
         remembered: search.rememberedCount,
       }));
     }
-    for (const line of joinHint) stderr.line(line);
+    for (const line of [...joinHint, ...webNotices]) stderr.line(line);
     await jsonSession(
       (c) => runPeerCommand(c, peer, stdout, { roster, history: store }),
       stopAll,
@@ -290,13 +323,14 @@ async function runPeer(command: PeerCommand): Promise<number> {
     terminal.notice(
       `p2pchat: you are ${peer.nick} (${peer.id.slice(0, 8)}) at ${peer.addr}. /help for commands.`,
     );
-    for (const line of joinHint) terminal.notice(line);
+    for (const line of [...joinHint, ...webNotices]) terminal.notice(line);
     terminal.showHistory();
     if (fatal !== undefined) terminal.quit();
     await terminal.done;
+    await web?.stop();
     await ownBootstrap?.stop();
   } else {
-    for (const line of joinHint) stderr.line(line);
+    for (const line of [...joinHint, ...webNotices]) stderr.line(line);
     await plainSession(peer, stopAll, fatalRaised);
   }
   await stdout.flush();

@@ -41,6 +41,21 @@ export interface CommonCommand {
   readonly insecure: boolean;
 }
 
+/** Where `peer --web` listens: `--web-listen` (default 127.0.0.1:0), `--web-public` to allow non-loopback. */
+export interface WebListen {
+  /** Address to bind. */
+  readonly hostname: string;
+  /** Port; 0 for a free one. */
+  readonly port: number;
+  /** Binding a non-loopback address was allowed with `--web-public`. */
+  readonly public: boolean;
+}
+
+/** Whether `hostname` is a loopback address (only this machine can connect). */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
 /** `peer`: join or start a chat network. */
 export interface PeerCommand extends CommonCommand {
   readonly command: "peer";
@@ -58,6 +73,8 @@ export interface PeerCommand extends CommonCommand {
   readonly gossipIntervalMs: number;
   /** Silence after which a neighbour is presumed failed. */
   readonly heartbeatTimeoutMs: number;
+  /** The web front end (`--web`), if asked for. */
+  readonly web?: WebListen | undefined;
 }
 
 /** `bootstrap`: run a registry. */
@@ -137,6 +154,11 @@ Options:
   --nick NAME               display name, 1-${DEFAULT_WIRE_LIMITS.nickBytesMax} bytes (default: $USER, else "anon")
   --json                    JSON lines on stdin/stdout instead of the terminal UI (see README;
                             every line is in schema/json-lines.schema.json)
+  --web                     also serve a chat page in this process; prints the URL to open (with
+                            its per-run token; in --json the ready line's "web")
+  --web-listen HOST:PORT    where --web listens (default 127.0.0.1:0, a free port; implies --web)
+  --web-public              allow a non-loopback --web-listen: anyone who can reach it and sees
+                            the token can read and write as you, over plain unencrypted HTTP
   --max-connections N       most open peer connections; it dials up to two thirds of them (default 12)
   --gossip-interval MS      pause between peer-list pulls (default 500)
   --heartbeat-timeout MS    silence after which a neighbour is checked (default 5000)
@@ -316,8 +338,12 @@ function parsePeer(argv: readonly string[], env: Env): Command {
     "max-connections": { type: "string" },
     "gossip-interval": { type: "string" },
     "heartbeat-timeout": { type: "string" },
+    web: { type: "boolean", default: false },
+    "web-listen": { type: "string" },
+    "web-public": { type: "boolean", default: false },
   });
   if (values.help) return { command: "help", topic: "peer" };
+  const web = webListenOf(values.web, values["web-listen"], values["web-public"]);
   const nick = values.nick ?? defaultNick(env.user);
   checkNick(nick);
   const shared = common(values, "127.0.0.1:0", env);
@@ -347,7 +373,34 @@ function parsePeer(argv: readonly string[], env: Env): Command {
       100,
       3_600_000,
     ),
+    ...(web === undefined ? {} : { web }),
   };
+}
+
+/** The `--web` listen address, checked: a non-loopback host needs `--web-public`. */
+function webListenOf(
+  web: boolean,
+  listen: string | undefined,
+  allowPublic: boolean,
+): WebListen | undefined {
+  if (!web && listen === undefined) {
+    if (allowPublic) throw new UsageError("Invalid --web-public: it needs --web or --web-listen");
+    return undefined;
+  }
+  let address: { hostname: string; port: number };
+  try {
+    address = parseListenAddress(listen ?? "127.0.0.1:0");
+  } catch (error) {
+    throw new UsageError(`Invalid --web-listen: ${(error as Error).message}`);
+  }
+  if (!allowPublic && !isLoopbackHost(address.hostname)) {
+    throw new UsageError(
+      `Invalid --web-listen ${
+        quoteForError(listen ?? "")
+      }: not a loopback address; add --web-public to serve the chat page to other machines (plain HTTP, anyone with the token reads and writes as you)`,
+    );
+  }
+  return { hostname: address.hostname, port: address.port, public: allowPublic };
 }
 
 function parseBootstrap(argv: readonly string[], env: Env): Command {

@@ -298,7 +298,7 @@ export interface RunPeerCommandOptions {
 export async function runPeerCommand(
   command: RefCommand,
   peer: PeerService,
-  out: LineWriter,
+  out: Pick<LineWriter, "line">,
   options: RunPeerCommandOptions = {},
 ): Promise<boolean> {
   const ref = command.ref === undefined ? {} : { ref: command.ref };

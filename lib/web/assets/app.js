@@ -1,0 +1,174 @@
+// The p2pchat page: a WebSocket to /feed carries a snapshot, then the same
+// objects as `peer --json` prints; the page sends the same commands as its
+// stdin lines. Remote text is only ever set through textContent.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const messages = $("messages");
+const memberList = $("member-list");
+const toSelect = $("to");
+/** Peer id → nick, for the member list and direct messages. */
+const members = new Map();
+let self = { id: "", nick: "" };
+let unreadMarker = null;
+let socket = null;
+
+function timeOf(ms) {
+  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+function nameOf(id, nick) {
+  return `${nick ?? members.get(id) ?? "?"}#${String(id).slice(0, 6)}`;
+}
+
+function append(item) {
+  const atBottom = messages.parentElement.scrollHeight - messages.parentElement.scrollTop -
+      messages.parentElement.clientHeight < 40;
+  if (document.hidden && unreadMarker === null) {
+    unreadMarker = document.createElement("li");
+    unreadMarker.className = "unread-marker";
+    unreadMarker.textContent = "new";
+    messages.append(unreadMarker);
+  }
+  messages.append(item);
+  if (atBottom) item.scrollIntoView({ block: "end" });
+}
+
+function line(className, time, nick, text) {
+  const item = document.createElement("li");
+  item.className = className;
+  const t = document.createElement("span");
+  t.className = "time";
+  t.textContent = timeOf(time);
+  const n = document.createElement("span");
+  n.className = "nick";
+  n.textContent = nick;
+  const body = document.createElement("span");
+  body.textContent = text;
+  item.append(t, n, body);
+  return item;
+}
+
+function notice(text) {
+  const item = document.createElement("li");
+  item.className = "notice";
+  item.textContent = text;
+  append(item);
+}
+
+function showMessage(m) {
+  const item = line(
+    "message",
+    m.ts ?? m.at,
+    nameOf(m.author, m.nick),
+    m.deleted ? "(deleted)" : m.text,
+  );
+  item.dataset.key = `${m.author}/${m.seq}`;
+  append(item);
+}
+
+function renderMembers() {
+  memberList.replaceChildren();
+  const chosen = toSelect.value;
+  toSelect.replaceChildren(new Option("Everyone", ""));
+  const me = document.createElement("li");
+  me.className = "self";
+  me.textContent = `${nameOf(self.id, self.nick)} (you)`;
+  memberList.append(me);
+  for (const [id, nick] of members) {
+    if (id === self.id) continue;
+    const item = document.createElement("li");
+    item.textContent = nameOf(id, nick);
+    memberList.append(item);
+    toSelect.append(new Option(`→ ${nameOf(id, nick)}`, id));
+  }
+  toSelect.value = [...toSelect.options].some((o) => o.value === chosen) ? chosen : "";
+}
+
+function handle(event) {
+  switch (event.type) {
+    case "snapshot":
+      self = event.self;
+      $("me").textContent = nameOf(self.id, self.nick);
+      members.clear();
+      for (const p of event.peers ?? []) members.set(p.id, p.nick);
+      messages.replaceChildren();
+      for (const m of event.messages ?? []) showMessage(m);
+      renderMembers();
+      break;
+    case "message":
+      showMessage(event);
+      break;
+    case "direct":
+      append(
+        line("direct", event.ts ?? event.at, `${nameOf(event.from, event.nick)} → you`, event.text),
+      );
+      break;
+    case "sent":
+      if (event.command === "direct") {
+        append(
+          line("direct", Date.now(), `you → ${nameOf(event.to)}`, pendingDirect.shift() ?? ""),
+        );
+      }
+      break;
+    case "peer-up":
+      members.set(event.id, event.nick);
+      renderMembers();
+      break;
+    case "peer-down":
+      members.delete(event.id);
+      renderMembers();
+      break;
+    case "nick":
+      if (event.id === self.id) {
+        self.nick = event.new;
+        $("me").textContent = nameOf(self.id, self.nick);
+      } else members.set(event.id, event.new);
+      renderMembers();
+      notice(`${nameOf(event.id, event.old)} is now ${event.new}`);
+      break;
+    case "peers":
+      for (const p of event.peers) members.set(p.id, p.nick);
+      renderMembers();
+      break;
+    case "error":
+      notice(`error: ${event.error}`);
+      break;
+  }
+}
+
+const pendingDirect = [];
+
+function connect() {
+  socket = new WebSocket(
+    `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/feed`,
+  );
+  socket.onopen = () => ($("status").textContent = "live");
+  socket.onmessage = (e) => handle(JSON.parse(e.data));
+  socket.onclose = () => {
+    $("status").textContent = "disconnected, retrying…";
+    setTimeout(connect, 2000);
+  };
+}
+
+$("compose").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const text = $("text").value;
+  if (text.trim() === "" || socket?.readyState !== WebSocket.OPEN) return;
+  if (text.startsWith("/nick ")) {
+    socket.send(JSON.stringify({ type: "nick", nick: text.slice(6).trim() }));
+  } else if (toSelect.value !== "") {
+    pendingDirect.push(text);
+    socket.send(JSON.stringify({ type: "direct", to: toSelect.value, text }));
+  } else {
+    socket.send(JSON.stringify({ type: "send", text }));
+  }
+  $("text").value = "";
+  unreadMarker?.remove();
+  unreadMarker = null;
+});
+
+// The token came in the URL; the cookie now carries it, so take it out of
+// the address bar (and of the history) where it could be shoulder-surfed.
+if (location.search.includes("token=")) history.replaceState(null, "", "/");
+connect();
