@@ -19,13 +19,16 @@ export const COMPILE_PERMISSIONS = [
   "--allow-sys=networkInterfaces",
 ];
 
+/** Files read at run time rather than imported, embedded into the binary: the `--web` page. */
+export const COMPILE_INCLUDES = ["--include", "lib/web/assets"];
+
 /** The `deno compile` arguments for `extra` user arguments. */
 export function compileArgs(extra: readonly string[]): string[] {
   const output =
     extra.includes("--output") || extra.some((a) => a.startsWith("--output=") || a === "-o")
       ? []
       : ["--output", "dist/p2pchat"];
-  return ["compile", ...COMPILE_PERMISSIONS, ...output, ...extra, "main.ts"];
+  return ["compile", ...COMPILE_PERMISSIONS, ...COMPILE_INCLUDES, ...output, ...extra, "main.ts"];
 }
 
 if (import.meta.main) {

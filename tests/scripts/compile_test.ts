@@ -8,6 +8,8 @@ Deno.test("compileArgs() builds dist/p2pchat from main.ts with named permissions
   assert.equal(args.at(-1), "main.ts");
   assert.ok(!args.includes("-A") && !args.includes("--allow-all"));
   for (const permission of COMPILE_PERMISSIONS) assert.ok(args.includes(permission));
+  // The --web page is read at run time, so it must be embedded explicitly.
+  assert.equal(args[args.indexOf("--include") + 1], "lib/web/assets");
 });
 
 Deno.test("compileArgs() lets the user choose the output and target", () => {
