@@ -149,7 +149,7 @@ function fakePeer(): WebPeerBinding & { commands: unknown[] } {
 }
 
 /** Opens the feed of `server` as its page would, and collects what it gets. */
-async function openFeed(url: string, origin?: string) {
+function openFeed(url: string, origin?: string) {
   const { host } = new URL(url);
   const token = new URL(url).searchParams.get("token");
   const socket = new WebSocket(`ws://${host}/feed`, {
@@ -184,7 +184,7 @@ Deno.test("startWebServer() feed: a snapshot on connect, published events, comma
   const server = await startWebServer(peer);
   try {
     server.publish(JSON.stringify({ type: "message", author: "b", seq: 1, text: "before" }));
-    const page = await openFeed(server.url);
+    const page = openFeed(server.url);
     assert(await page.opened);
     const snapshot = await page.next("snapshot");
     assert.deepStrictEqual(snapshot.self, { id: "a".repeat(64), nick: "me" });
@@ -210,13 +210,13 @@ Deno.test("startWebServer() feed: a snapshot on connect, published events, comma
 Deno.test("startWebServer() refuses a feed from a foreign Origin and past the client limit", async () => {
   const server = await startWebServer(fakePeer(), { clientsMax: 1 });
   try {
-    const foreign = await openFeed(server.url, "http://evil.example");
+    const foreign = openFeed(server.url, "http://evil.example");
     assert.deepStrictEqual(await foreign.opened, false);
     await foreign.closed;
-    const first = await openFeed(server.url);
+    const first = openFeed(server.url);
     assert(await first.opened);
     await first.next("snapshot");
-    const second = await openFeed(server.url);
+    const second = openFeed(server.url);
     assert.deepStrictEqual(await second.opened, false);
     await second.closed;
     assert.deepStrictEqual(server.clientCount, 1);
