@@ -255,3 +255,17 @@ Deno.test("startWebServer() drops a page that stops reading, never buffering mor
     await server.stop();
   }
 });
+
+Deno.test("the page's script puts remote text in only as text, and loads nothing from elsewhere", () => {
+  const script = assets.get("/app.js")?.[1] ?? "";
+  assert.ok(script.includes("textContent"));
+  for (const sink of ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("]) {
+    assert.ok(!script.includes(sink), `app.js uses ${sink}`);
+  }
+  for (const [path, [, body]] of assets) {
+    assert.ok(
+      !/(?:https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}\//i.test(body),
+      `${path} names another site`,
+    );
+  }
+});

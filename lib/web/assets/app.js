@@ -64,7 +64,22 @@ function showMessage(m) {
     m.deleted ? "(deleted)" : m.text,
   );
   item.dataset.key = `${m.author}/${m.seq}`;
+  if (m.author === self.id) {
+    const state = document.createElement("span");
+    state.className = "state";
+    state.textContent = ownStates.get(m.seq) ?? "";
+    item.append(state);
+  }
   append(item);
+}
+
+/** Own message seq → its last delivery state (`queued`, `sent`, `seen`). */
+const ownStates = new Map();
+
+function showState(seq, state) {
+  ownStates.set(seq, state);
+  const item = messages.querySelector(`li[data-key="${self.id}/${seq}"] .state`);
+  if (item !== null) item.textContent = state;
 }
 
 function renderMembers() {
@@ -98,6 +113,9 @@ function handle(event) {
       break;
     case "message":
       showMessage(event);
+      break;
+    case "message-state":
+      showState(event.seq, event.state);
       break;
     case "direct":
       append(
