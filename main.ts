@@ -243,7 +243,12 @@ async function runPeer(command: PeerCommand): Promise<number> {
     }).catch(async (error) => {
       await peer.stop();
       await ownBootstrap?.stop();
-      throw new SetupError(`Cannot serve --web: ${(error as Error).message}`);
+      const { hostname, port } = command.web!;
+      throw new SetupError(
+        `Cannot serve --web on ${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}: ${
+          (error as Error).message
+        }`,
+      );
     });
   }
   const webNotices = web === undefined ? [] : [

@@ -153,3 +153,18 @@ Deno.test("peer --web-listen on a non-loopback address without --web-public exit
   assert.match(result.stderr, /--web-listen.*not a loopback address; add --web-public/);
   assert.equal(result.stdout, "");
 });
+
+Deno.test("peer --web-listen on a port in use exits 2 with one line naming it", async () => {
+  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const address = `127.0.0.1:${busy.addr.port}`;
+  const result = await runMain([
+    "peer",
+    "--web-listen",
+    address,
+    "--json",
+    "--join",
+    "127.0.0.1:1",
+  ]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, new RegExp(`Cannot serve --web on ${address}: `));
+});
