@@ -162,7 +162,8 @@ Deno.test("peer --web-listen on a port in use exits 2 with one line naming it", 
     "--web-listen",
     address,
     "--json",
-    "--join",
+    // Not the default bootstrap: without --bootstrap the peer would found a network on its port.
+    "--bootstrap",
     "127.0.0.1:1",
   ]);
   assert.equal(result.code, 2);
