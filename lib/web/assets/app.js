@@ -7,7 +7,7 @@ const $ = (id) => document.getElementById(id);
 const messages = $("messages");
 const memberList = $("member-list");
 const toSelect = $("to");
-/** Peer id → nick, for the member list and direct messages. */
+/** Peer id → { nick, online }: members seen this session; one that left stays, shown away. */
 const members = new Map();
 let self = { id: "", nick: "" };
 let unreadMarker = null;
@@ -18,7 +18,7 @@ function timeOf(ms) {
 }
 
 function nameOf(id, nick) {
-  return `${nick ?? members.get(id) ?? "?"}#${String(id).slice(0, 6)}`;
+  return `${nick ?? members.get(id)?.nick ?? "?"}#${String(id).slice(0, 6)}`;
 }
 
 function append(item) {
@@ -90,10 +90,12 @@ function renderMembers() {
   me.className = "self";
   me.textContent = `${nameOf(self.id, self.nick)} (you)`;
   memberList.append(me);
-  for (const [id, nick] of members) {
+  const sorted = [...members].sort(([, a], [, b]) => Number(b.online) - Number(a.online));
+  for (const [id, { nick, online }] of sorted) {
     if (id === self.id) continue;
     const item = document.createElement("li");
-    item.textContent = nameOf(id, nick);
+    item.className = online ? "online" : "away";
+    item.textContent = online ? nameOf(id, nick) : `${nameOf(id, nick)} (away)`;
     memberList.append(item);
     toSelect.append(new Option(`→ ${nameOf(id, nick)}`, id));
   }
@@ -106,7 +108,7 @@ function handle(event) {
       self = event.self;
       $("me").textContent = nameOf(self.id, self.nick);
       members.clear();
-      for (const p of event.peers ?? []) members.set(p.id, p.nick);
+      for (const p of event.peers ?? []) members.set(p.id, { nick: p.nick, online: true });
       messages.replaceChildren();
       for (const m of event.messages ?? []) showMessage(m);
       renderMembers();
@@ -130,23 +132,25 @@ function handle(event) {
       }
       break;
     case "peer-up":
-      members.set(event.id, event.nick);
+      members.set(event.id, { nick: event.nick ?? members.get(event.id)?.nick, online: true });
       renderMembers();
       break;
     case "peer-down":
-      members.delete(event.id);
+      members.set(event.id, { nick: event.nick ?? members.get(event.id)?.nick, online: false });
       renderMembers();
       break;
     case "nick":
       if (event.id === self.id) {
         self.nick = event.new;
         $("me").textContent = nameOf(self.id, self.nick);
-      } else members.set(event.id, event.new);
+      } else members.set(event.id, { online: false, ...members.get(event.id), nick: event.new });
       renderMembers();
       notice(`${nameOf(event.id, event.old)} is now ${event.new}`);
       break;
     case "peers":
-      for (const p of event.peers) members.set(p.id, p.nick);
+      for (const p of event.peers) {
+        members.set(p.id, { nick: p.nick ?? members.get(p.id)?.nick, online: true });
+      }
       renderMembers();
       break;
     case "error":
