@@ -194,6 +194,13 @@ if (import.meta.main) {
     console.log(USAGE);
     Deno.exit(0);
   }
+  if (
+    values.trace !== undefined &&
+    (values.soak || values["trace-digest"] || values.scenario === "insider")
+  ) {
+    fail("--trace goes with a single run (not --soak, --trace-digest or --scenario insider)");
+  }
+  if (values.trace === "") fail("--trace needs a file name");
   if (values.scenario === "insider") {
     Deno.exit(insider(values));
   }
@@ -214,10 +221,6 @@ if (import.meta.main) {
     );
     Deno.exit(0);
   }
-  if (values.trace !== undefined && (values.soak || values["trace-digest"])) {
-    fail("--trace goes with a single run (not --soak or --trace-digest)");
-  }
-  if (values.trace === "") fail("--trace needs a file name");
   const scenario = values.scenario ?? "steady";
   const sink = values.trace === undefined ? undefined : new TraceSink();
   const writer = sink === undefined ? undefined : new TraceWriter({ write: sink.write });
