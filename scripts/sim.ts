@@ -5,18 +5,21 @@
  *
  *   deno task sim --scenario steady --nodes 1000 --seed 1 [--json]
  *   deno task sim --scenario chaos --nodes 30 --seed 2 --trace-digest
+ *   deno task sim --scenario chaos --nodes 200 --seed 2 --trace chaos.jsonl.gz
  *   deno task sim:soak --minutes 10 [--nodes 50] [--scenario chaos]
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { runScenario, SCENARIOS, type SimReport } from "../testing/sim/scenarios.ts";
+import { runScenario, scaledOptions, SCENARIOS, type SimReport } from "../testing/sim/scenarios.ts";
 import { runGoldenCase } from "../testing/sim/golden_traces.ts";
 import { INSIDER_ATTACKS, runAttack } from "../testing/sim/insider.ts";
+import { TraceWriter } from "../testing/sim/trace_writer.ts";
+import { TraceSink } from "../testing/sim/trace_file.ts";
 
 const USAGE = `Usage:
-  deno task sim [--scenario NAME] [--nodes N] [--seed S] [--json | --trace-digest]
+  deno task sim [--scenario NAME] [--nodes N] [--seed S] [--json | --trace-digest] [--trace FILE]
   deno task sim --scenario insider [--attack NAME] [--nodes N] [--seed S] [--json]
   deno task sim:soak [--minutes M] [--nodes N] [--scenario NAME]
 
@@ -24,6 +27,10 @@ const USAGE = `Usage:
 effect of every node in order (with address and virtual time), the number of
 effects, and the digest of the report (or the error). deno task golden compares
 the whole matrix with tests/fixtures/golden_traces.json.
+
+--trace FILE also writes an event trace of the run for replay (JSON lines,
+format p2pchat-sim-trace/1, see docs/sim-trace.md; gzip when FILE ends in .gz).
+It is written after the run (kept in memory meanwhile), also when the run fails.
 
 Scenarios:
 ${Object.entries(SCENARIOS).map(([name, s]) => `  ${name.padEnd(15)} ${s.description}`).join("\n")}
@@ -171,6 +178,7 @@ if (import.meta.main) {
         seed: { type: "string" },
         json: { type: "boolean", default: false },
         "trace-digest": { type: "boolean", default: false },
+        trace: { type: "string" },
         soak: { type: "boolean", default: false },
         attack: { type: "string" },
         minutes: { type: "string" },
@@ -186,6 +194,13 @@ if (import.meta.main) {
     console.log(USAGE);
     Deno.exit(0);
   }
+  if (
+    values.trace !== undefined &&
+    (values.soak || values["trace-digest"] || values.scenario === "insider")
+  ) {
+    fail("--trace goes with a single run (not --soak, --trace-digest or --scenario insider)");
+  }
+  if (values.trace === "") fail("--trace needs a file name");
   if (values.scenario === "insider") {
     Deno.exit(insider(values));
   }
@@ -206,13 +221,35 @@ if (import.meta.main) {
     );
     Deno.exit(0);
   }
+  const scenario = values.scenario ?? "steady";
+  const sink = values.trace === undefined ? undefined : new TraceSink();
+  const writer = sink === undefined ? undefined : new TraceWriter({ write: sink.write });
+  writer?.header({ scenario, nodes, seed, options: { peer: scaledOptions(nodes) } });
+  let lastMs = 0;
+  const observers = writer === undefined ? [] : [writer, {
+    onAdvance: (toMs: number) => {
+      lastMs = toMs;
+    },
+  }];
   const started = performance.now();
+  let status = 0;
   try {
-    const report = runScenario({ scenario: values.scenario ?? "steady", nodes, seed });
+    const report = runScenario({ scenario, nodes, seed, observers });
     if (values.json) console.log(JSON.stringify(report));
     else printReport(report, (performance.now() - started) / 1000);
   } catch (error) {
     console.error((error as Error).message);
-    Deno.exit(1);
+    status = 1;
   }
+  if (writer !== undefined && sink !== undefined && values.trace !== undefined) {
+    writer.finish(lastMs);
+    try {
+      const bytes = await sink.save(values.trace);
+      console.error(`sim: trace ${values.trace}: ${writer.lines} lines, ${bytes} bytes`);
+    } catch (error) {
+      console.error(`sim: cannot write trace ${values.trace}: ${(error as Error).message}`);
+      status = 1;
+    }
+  }
+  Deno.exit(status);
 }

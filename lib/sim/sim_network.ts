@@ -45,7 +45,24 @@ export interface SimObserver {
   onEffect?(node: SimNode, effect: Effect, nowMs: number): void;
   /** A message handed to `node`, sent by `from`. */
   onReceive?(node: SimNode, message: Message, from: SimNode, nowMs: number): void;
+  /** Virtual time is about to move to `toMs`, before the next event there is processed. */
+  onAdvance?(toMs: number): void;
+  /** `node` has handled an event and its effects were applied (its state may have changed). */
+  onDrained?(node: SimNode, nowMs: number): void;
+  /** A message left `from` on the network (counted as sent, whatever becomes of it). */
+  onSend?(from: SimNode, message: Message, nowMs: number): void;
+  /** The world changed: a node added or crashed, a stall, a block, a partition or a heal. */
+  onWorld?(event: SimWorldEvent, nowMs: number): void;
 }
+
+/** A change the test made to the network (not a node's doing), as observers see it. */
+export type SimWorldEvent =
+  | { readonly kind: "add"; readonly node: SimNode }
+  | { readonly kind: "crash"; readonly addr: string; readonly reset: boolean }
+  | { readonly kind: "stall"; readonly addr: string; readonly untilMs: number }
+  | { readonly kind: "block"; readonly from: string; readonly to: string }
+  | { readonly kind: "partition"; readonly groups: readonly (readonly string[])[] }
+  | { readonly kind: "heal" };
 
 interface NodeState {
   handle: MutableNode;
@@ -92,6 +109,8 @@ export class SimNetwork {
   readonly #queue = new EventQueue<SimEvent>();
   readonly #nodes = new Map<string, NodeState>();
   readonly #observers: SimObserver[] = [];
+  /** While `partition` adds its blocks, they are reported once as a partition. */
+  #partitioning = false;
   /** Directed blocks: "from|to" addresses that cannot reach each other. */
   readonly #blocked = new Set<string>();
   #lossRate: number;
@@ -211,6 +230,7 @@ export class SimNetwork {
       timerAtMs: Infinity,
     };
     this.#nodes.set(addr, state);
+    this.#tell({ kind: "add", node: handle });
     if (start !== undefined) start(actor, this.#nowMs);
     this.#drain(state);
     return handle as unknown as SimNode<A>;
@@ -234,6 +254,7 @@ export class SimNetwork {
   crash(addr: string, { reset = true }: { reset?: boolean } = {}): void {
     const state = this.#nodes.get(addr);
     if (state === undefined || !state.handle.alive) return;
+    this.#tell({ kind: "crash", addr, reset });
     state.handle.alive = false;
     state.timerGen++;
     for (const end of state.conns.values()) {
@@ -257,22 +278,30 @@ export class SimNetwork {
   stall(addr: string, untilMs: number): void {
     const state = this.#nodes.get(addr);
     if (state !== undefined) {
+      this.#tell({ kind: "stall", addr, untilMs });
       state.handle.stalledUntilMs = Math.max(state.handle.stalledUntilMs, untilMs);
     }
   }
 
   /** Blocks traffic from `from` to `to` (one direction). */
   block(from: string, to: string): void {
+    if (!this.#partitioning) this.#tell({ kind: "block", from, to });
     this.#blocked.add(`${from}|${to}`);
   }
 
   /** Splits the network: nodes in different groups cannot reach each other, both ways. */
   partition(groups: readonly (readonly string[])[]): void {
-    for (const a of groups) {
-      for (const b of groups) {
-        if (a === b) continue;
-        for (const x of a) for (const y of b) this.block(x, y);
+    this.#tell({ kind: "partition", groups });
+    this.#partitioning = true;
+    try {
+      for (const a of groups) {
+        for (const b of groups) {
+          if (a === b) continue;
+          for (const x of a) for (const y of b) this.block(x, y);
+        }
       }
+    } finally {
+      this.#partitioning = false;
     }
   }
 
@@ -289,6 +318,7 @@ export class SimNetwork {
 
   /** Removes every block. */
   heal(): void {
+    this.#tell({ kind: "heal" });
     if (this.#blocked.size > 0) this.#lastHealMs = this.#nowMs;
     this.#blocked.clear();
   }
@@ -317,6 +347,9 @@ export class SimNetwork {
   /** Processes events until virtual time `untilMs` (inclusive) or until nothing is left. */
   runUntil(untilMs: number): void {
     while (this.#queue.peekTimeMs() <= untilMs) this.#step();
+    if (untilMs > this.#nowMs) {
+      for (const observer of this.#observers) observer.onAdvance?.(untilMs);
+    }
     this.#nowMs = Math.max(this.#nowMs, untilMs);
   }
 
@@ -334,6 +367,9 @@ export class SimNetwork {
 
   #step(): void {
     const next = this.#queue.pop()!;
+    if (next.atMs > this.#nowMs) {
+      for (const observer of this.#observers) observer.onAdvance?.(next.atMs);
+    }
     this.#nowMs = Math.max(this.#nowMs, next.atMs);
     const event = next.value;
     const target = targetOf(event);
@@ -494,6 +530,7 @@ export class SimNetwork {
           break;
       }
     }
+    for (const observer of this.#observers) observer.onDrained?.(node, this.#nowMs);
     this.#armTimer(state);
   }
 
@@ -503,6 +540,7 @@ export class SimNetwork {
     const message = this.#signOwnRecords(state, sent);
     this.#messagesSent++;
     this.#sentByType[message.type] = (this.#sentByType[message.type] ?? 0) + 1;
+    for (const observer of this.#observers) observer.onSend?.(state.handle, message, this.#nowMs);
     const to = end.other;
     if (
       this.#blocked.size > 0 && this.#blocked.has(`${state.handle.addr}|${to.node.handle.addr}`)
@@ -568,6 +606,10 @@ export class SimNetwork {
 
   #live(end: LinkEnd): boolean {
     return end.open && end.node.handle.alive && end.node.handle.epoch === end.epoch;
+  }
+
+  #tell(event: SimWorldEvent): void {
+    for (const observer of this.#observers) observer.onWorld?.(event, this.#nowMs);
   }
 
   #schedule(atMs: number, event: SimEvent): void {

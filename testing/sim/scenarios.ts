@@ -89,6 +89,8 @@ export interface RunScenarioOptions {
   peer?: SimPeerOptions;
   /** Called with the world when the run fails, before the error is thrown (for debugging). */
   onFailure?: (world: SimWorld) => void;
+  /** Called with the world when the run succeeded, before the report is returned (to compare a trace with it). */
+  onFinish?: (world: SimWorld) => void;
   /** Observers of every effect and receipt, installed before the first node starts. */
   observers?: readonly SimObserver[];
 }
@@ -135,6 +137,7 @@ export function runScenario(options: RunScenarioOptions): SimReport {
     neighbours: peaks.neighbours,
   };
   for (const type of MESSAGE_TYPES) report.sent_by_type[type] = world.net.sentByType(type);
+  options.onFinish?.(world);
   return report;
 }
 
