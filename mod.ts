@@ -132,6 +132,7 @@ export {
   type SimNetworkOptions,
   type SimNode,
   type SimObserver,
+  type SimWorldEvent,
 } from "./lib/sim/sim_network.ts";
 export { CausalChecker, InvariantViolation } from "./lib/sim/causal_checker.ts";
 export { type Random, seededRandom } from "./lib/random/random.ts";
