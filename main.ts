@@ -5,6 +5,8 @@
  * @module
  */
 
+import { bootstrapMetrics, peerMetrics } from "./lib/metrics/peer_metrics.ts";
+import { serveMetrics } from "./lib/metrics/metrics_server.ts";
 import {
   type BootstrapCommand,
   type Command,
@@ -223,6 +225,9 @@ async function runPeer(command: PeerCommand): Promise<number> {
     },
   });
   started.peer = peer;
+  const metrics = command.metrics === undefined
+    ? undefined
+    : await serveMetrics(command.metrics, () => peerMetrics(peer.stats()));
   if (command.json) {
     jsonMarkers = jsonHistoryMarkers({
       sessionStartMs,
@@ -242,6 +247,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     ]),
   ];
   const stopAll = async () => {
+    await metrics?.stop();
     await peer.stop();
     await ownBootstrap?.stop();
   };
@@ -254,6 +260,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
         nick: peer.nick,
         role: "peer",
         ...roomFields(command.room, room),
+        ...(metrics === undefined ? {} : { metrics: metrics.url }),
       }),
     );
     if (search !== undefined && ownBootstrap !== undefined) {
@@ -318,6 +325,9 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
       else log(event);
     },
   });
+  const metrics = command.metrics === undefined
+    ? undefined
+    : await serveMetrics(command.metrics, () => bootstrapMetrics(bootstrap));
   if (command.json) {
     stdout.line(
       JSON.stringify({
@@ -326,10 +336,14 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
         addr: bootstrap.addr,
         role: "bootstrap",
         ...roomFields(command.room, room),
+        ...(metrics === undefined ? {} : { metrics: metrics.url }),
       }),
     );
     // A bootstrap is a service: it outlives its stdin (started with `&`, say).
-    await jsonSession((c) => runBootstrapCommand(c, bootstrap, stdout), () => bootstrap.stop(), {
+    await jsonSession((c) => runBootstrapCommand(c, bootstrap, stdout), async () => {
+      await metrics?.stop();
+      await bootstrap.stop();
+    }, {
       quitAtEndOfInput: false,
     });
   } else {
@@ -345,6 +359,7 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
       } --nick NAME`,
     );
     await new Promise<void>((resolve) => onSignals(resolve));
+    await metrics?.stop();
     await bootstrap.stop();
   }
   await stdout.flush();

@@ -4,7 +4,9 @@
  * @module
  */
 
+import type { BootstrapService } from "../runtime/bootstrap_service.ts";
 import type { PeerStats } from "../runtime/peer_service.ts";
+import { processMetrics } from "./metrics_server.ts";
 import type { MetricFamily } from "./prometheus_text.ts";
 
 function counter(name: string, help: string, value: number): MetricFamily {
@@ -93,5 +95,17 @@ export function peerMetrics(stats: PeerStats): MetricFamily[] {
       "Resident memory of the process.",
       stats.rssBytes,
     ),
+  ];
+}
+
+/** The metric families of a bootstrap: peers registered, and the process's memory. */
+export function bootstrapMetrics(bootstrap: Pick<BootstrapService, "peers">): MetricFamily[] {
+  return [
+    gauge(
+      "p2pchat_bootstrap_registered_peers",
+      "Peers currently registered with this bootstrap.",
+      bootstrap.peers().length,
+    ),
+    ...processMetrics(),
   ];
 }
