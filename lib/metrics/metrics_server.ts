@@ -5,6 +5,7 @@
  */
 
 import { parseListenAddress } from "../runtime/listen.ts";
+import { EventLoopLagMeter } from "./event_loop_lag.ts";
 import { metricsHandler } from "./metrics_handler.ts";
 import type { MetricFamily } from "./prometheus_text.ts";
 
@@ -35,12 +36,32 @@ export function processMetrics(): MetricFamily[] {
   ];
 }
 
+/** The event-loop lag gauges, from `meter`. */
+export function lagMetrics(meter: EventLoopLagMeter): MetricFamily[] {
+  return [
+    {
+      name: "p2pchat_event_loop_lag_seconds",
+      type: "gauge",
+      help: "How late the latest event-loop timer sample fired.",
+      samples: [{ value: meter.lastSeconds }],
+    },
+    {
+      name: "p2pchat_event_loop_lag_max_seconds",
+      type: "gauge",
+      help: "The largest event-loop lag sampled since start.",
+      samples: [{ value: meter.maxSeconds }],
+    },
+  ];
+}
+
 /** Listens on `address` (`host:port`, port 0 for a free one) and serves `collect()` at `/metrics`. */
 export function serveMetrics(
   address: string,
   collect: () => MetricFamily[],
 ): Promise<MetricsServer> {
   const { hostname, port } = parseListenAddress(address);
+  const meter = new EventLoopLagMeter();
+  const collectAll = () => [...collect(), ...lagMetrics(meter)];
   return new Promise((resolve, reject) => {
     let handler: ((request: Request) => Response) | undefined;
     try {
@@ -52,12 +73,19 @@ export function serveMetrics(
           const hostPort = `${host}:${local.port}`;
           // Host is checked against the names this listener is reached by (DNS rebinding guard).
           const allowedHosts = [hostPort, `localhost:${local.port}`];
-          handler = metricsHandler({ collect, allowedHosts });
-          resolve({ url: `http://${hostPort}/metrics`, stop: () => server.shutdown() });
+          handler = metricsHandler({ collect: collectAll, allowedHosts });
+          resolve({
+            url: `http://${hostPort}/metrics`,
+            stop: () => {
+              meter.stop();
+              return server.shutdown();
+            },
+          });
         },
         onError: () => new Response("internal error\n", { status: 500 }),
       }, (request) => handler!(request));
     } catch (error) {
+      meter.stop();
       reject(error);
     }
   });

@@ -81,6 +81,8 @@ const PEER_NAMES = [
   "p2pchat_neighbours",
   "p2pchat_process_heap_used_bytes",
   "p2pchat_process_resident_memory_bytes",
+  "p2pchat_event_loop_lag_seconds",
+  "p2pchat_event_loop_lag_max_seconds",
 ];
 
 Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move with chat", async () => {
@@ -100,6 +102,7 @@ Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move 
 
     const booted = await scrape(bootstrap.metrics);
     assert.ok(booted.has("p2pchat_bootstrap_registered_peers"));
+    assert.ok(booted.has("p2pchat_event_loop_lag_seconds"));
     assert.ok(booted.get("p2pchat_process_resident_memory_bytes")! > 0);
 
     const before = await scrape(bob.metrics);
