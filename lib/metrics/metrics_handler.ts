@@ -19,7 +19,7 @@ export interface MetricsHandlerOptions {
 
 /**
  * Answers `GET /metrics` (and `HEAD`) with Prometheus text; 404 for other paths,
- * 405 for other methods, 421 when `Host` is not one of `allowedHosts`.
+ * 405 for other methods, 403 (as the web UI) when `Host` is not one of `allowedHosts`.
  */
 export function metricsHandler(
   options: MetricsHandlerOptions,
@@ -30,7 +30,7 @@ export function metricsHandler(
   return (request) => {
     const host = (request.headers.get("host") ?? "").toLowerCase();
     if (allowed !== undefined && !allowed.has(host)) {
-      return new Response("unknown Host\n", { status: 421 });
+      return new Response("unknown Host\n", { status: 403 });
     }
     if (new URL(request.url).pathname !== "/metrics") {
       return new Response("not found\n", { status: 404 });

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { isLoopbackHost } from "../cli/parse_cli.ts";
 import { parseListenAddress } from "../runtime/listen.ts";
 import { EventLoopLagMeter } from "./event_loop_lag.ts";
 import { metricsHandler } from "./metrics_handler.ts";
@@ -71,9 +72,14 @@ export function serveMetrics(
         onListen: (local) => {
           const host = hostname.includes(":") ? `[${hostname}]` : hostname;
           const hostPort = `${host}:${local.port}`;
-          // Host is checked against the names this listener is reached by (DNS rebinding guard).
-          const allowedHosts = [hostPort, `localhost:${local.port}`];
-          handler = metricsHandler({ collect: collectAll, allowedHosts });
+          // On loopback, Host must name this listener (DNS rebinding guard); a public address
+          // (allowed only with --metrics-public) is reached under names it cannot know, as --web-public.
+          handler = metricsHandler({
+            collect: collectAll,
+            ...(isLoopbackHost(hostname)
+              ? { allowedHosts: [hostPort, `localhost:${local.port}`] }
+              : {}),
+          });
           resolve({
             url: `http://${hostPort}/metrics`,
             stop: () => {

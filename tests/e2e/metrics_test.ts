@@ -133,7 +133,7 @@ Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move 
     assert.equal(elsewhere.status, 404);
     await elsewhere.body?.cancel();
     // fetch sets Host itself; a raw request carries a foreign one (DNS rebinding).
-    assert.match(await rawGet(bob.metrics, "evil.example"), /^HTTP\/1\.1 421 /);
+    assert.match(await rawGet(bob.metrics, "evil.example"), /^HTTP\/1\.1 403 /);
     assert.match(await rawGet(bob.metrics, new URL(bob.metrics).host), /^HTTP\/1\.1 200 /);
   });
 });

@@ -120,6 +120,6 @@ Deno.test("metricsHandler: GET /metrics, 404 elsewhere, 405, Host checked", asyn
   const rebound = handler(
     new Request("http://evil.example/metrics", { headers: { host: "evil.example" } }),
   );
-  assert.equal(rebound.status, 421);
+  assert.equal(rebound.status, 403);
   await rebound.body?.cancel();
 });
