@@ -227,7 +227,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
   started.peer = peer;
   const metrics = command.metrics === undefined
     ? undefined
-    : await serveMetrics(command.metrics, () => peerMetrics(peer.stats()));
+    : await serveMetrics(command.metrics, () => peerMetrics(peer.stats(), peer.messageCounts()));
   if (command.json) {
     jsonMarkers = jsonHistoryMarkers({
       sessionStartMs,

@@ -6,6 +6,7 @@
 
 import type { BootstrapService } from "../runtime/bootstrap_service.ts";
 import type { PeerStats } from "../runtime/peer_service.ts";
+import type { MessageCounts } from "../runtime/message_counts.ts";
 import { processMetrics } from "./metrics_server.ts";
 import type { MetricFamily } from "./prometheus_text.ts";
 
@@ -18,8 +19,27 @@ function gauge(name: string, help: string, value: number): MetricFamily {
 }
 
 /** The metric families of a peer, from its counters (names documented in README § Metrics). */
-export function peerMetrics(stats: PeerStats): MetricFamily[] {
+export function peerMetrics(stats: PeerStats, counts?: MessageCounts): MetricFamily[] {
+  const byType = (map: ReadonlyMap<string, number>) =>
+    [...map].sort(([a], [b]) => a.localeCompare(b)).map(([type, value]) => ({
+      labels: { type },
+      value,
+    }));
   return [
+    ...(counts === undefined ? [] : [
+      {
+        name: "p2pchat_messages_out_total",
+        type: "counter" as const,
+        help: "Messages handed to connections, by message type.",
+        samples: byType(counts.sent),
+      },
+      {
+        name: "p2pchat_messages_in_total",
+        type: "counter" as const,
+        help: "Messages received and decoded, by message type.",
+        samples: byType(counts.received),
+      },
+    ]),
     counter(
       "p2pchat_messages_sent_total",
       "Messages handed to connections after the handshake.",

@@ -124,6 +124,7 @@ Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move 
     assert.ok(
       after.get("p2pchat_received_bytes_total")! > before.get("p2pchat_received_bytes_total")!,
     );
+    assert.ok(after.get("p2pchat_messages_in_total")! > 0, "messages in by type");
     assert.ok(
       after.get("p2pchat_messages_received_total")! >
         before.get("p2pchat_messages_received_total")!,

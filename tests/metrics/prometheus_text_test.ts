@@ -123,3 +123,16 @@ Deno.test("metricsHandler: GET /metrics, 404 elsewhere, 405, Host checked", asyn
   assert.equal(rebound.status, 403);
   await rebound.body?.cancel();
 });
+
+Deno.test("peerMetrics labels messages in and out by type", async () => {
+  const { MessageCounts } = await import("../../lib/runtime/message_counts.ts");
+  const counts = new MessageCounts();
+  counts.countSent("chat");
+  counts.countSent("chat");
+  counts.countReceived("want");
+  const families = parsePrometheus(metricsText(peerMetrics(stats, counts)));
+  assert.deepEqual(families.get("p2pchat_messages_out_total")!.samples, [
+    { name: "p2pchat_messages_out_total", labels: { type: "chat" }, value: 2 },
+  ]);
+  assert.equal(families.get("p2pchat_messages_in_total")!.samples[0]!.labels.type, "want");
+});
