@@ -5,6 +5,8 @@
  * @module
  */
 
+import { bootstrapMetrics, peerMetrics } from "./lib/metrics/peer_metrics.ts";
+import { serveMetrics } from "./lib/metrics/metrics_server.ts";
 import {
   type BootstrapCommand,
   type Command,
@@ -259,6 +261,9 @@ async function runPeer(command: PeerCommand): Promise<number> {
       ]
       : []),
   ];
+  const metrics = command.metrics === undefined
+    ? undefined
+    : await serveMetrics(command.metrics, () => peerMetrics(peer.stats(), peer.messageCounts()));
   if (command.json) {
     jsonMarkers = jsonHistoryMarkers({
       sessionStartMs,
@@ -279,6 +284,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
   ];
   const stopAll = async () => {
     await web?.stop();
+    await metrics?.stop();
     await peer.stop();
     await ownBootstrap?.stop();
   };
@@ -292,6 +298,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
         role: "peer",
         ...roomFields(command.room, room),
         ...(web === undefined ? {} : { web: web.url }),
+        ...(metrics === undefined ? {} : { metrics: metrics.url }),
       }),
     );
     if (search !== undefined && ownBootstrap !== undefined) {
@@ -357,6 +364,9 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
       else log(event);
     },
   });
+  const metrics = command.metrics === undefined
+    ? undefined
+    : await serveMetrics(command.metrics, () => bootstrapMetrics(bootstrap));
   if (command.json) {
     stdout.line(
       JSON.stringify({
@@ -365,10 +375,14 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
         addr: bootstrap.addr,
         role: "bootstrap",
         ...roomFields(command.room, room),
+        ...(metrics === undefined ? {} : { metrics: metrics.url }),
       }),
     );
     // A bootstrap is a service: it outlives its stdin (started with `&`, say).
-    await jsonSession((c) => runBootstrapCommand(c, bootstrap, stdout), () => bootstrap.stop(), {
+    await jsonSession((c) => runBootstrapCommand(c, bootstrap, stdout), async () => {
+      await metrics?.stop();
+      await bootstrap.stop();
+    }, {
       quitAtEndOfInput: false,
     });
   } else {
@@ -384,6 +398,7 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
       } --nick NAME`,
     );
     await new Promise<void>((resolve) => onSignals(resolve));
+    await metrics?.stop();
     await bootstrap.stop();
   }
   await stdout.flush();

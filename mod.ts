@@ -57,6 +57,7 @@ export {
   type DirectMessageEvent,
   type FatalEvent,
   ListenError,
+  MessageCounts,
   type PeerEvent,
   type PeerService,
   type PeerStats,

@@ -39,6 +39,8 @@ export interface CommonCommand {
   readonly keyFile: string | undefined;
   /** Plaintext, unsigned: no Noise, no signatures (benchmarks and debugging only). */
   readonly insecure: boolean;
+  /** `host:port` serving `GET /metrics` (Prometheus text), if `--metrics` was given. */
+  readonly metrics?: string;
 }
 
 /** Where `peer --web` listens: `--web-listen` (default 127.0.0.1:0), `--web-public` to allow non-loopback. */
@@ -49,11 +51,6 @@ export interface WebListen {
   readonly port: number;
   /** Binding a non-loopback address was allowed with `--web-public`. */
   readonly public: boolean;
-}
-
-/** Whether `hostname` is a loopback address (only this machine can connect). */
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "::1" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /** `peer`: join or start a chat network. */
@@ -152,6 +149,9 @@ Options:
   --listen HOST:PORT        address to listen on (default 127.0.0.1:0, a free port)
   --advertise HOST:PORT     address others should dial, if not the listen address
   --nick NAME               display name, 1-${DEFAULT_WIRE_LIMITS.nickBytesMax} bytes (default: $USER, else "anon")
+  --metrics HOST:PORT       serve GET /metrics (Prometheus text) there; loopback unless
+                            --metrics-public (see README "Metrics")
+  --metrics-public          allow --metrics on a non-loopback address (exposes traffic counters)
   --json                    JSON lines on stdin/stdout instead of the terminal UI (see README;
                             every line is in schema/json-lines.schema.json)
   --web                     also serve a chat page in this process; prints the URL to open (with
@@ -181,6 +181,9 @@ Options:
   --secret PASSPHRASE       the room's passphrase (or P2PCHAT_SECRET), for a private room
   --key-file PATH           the room's key file, for a private room
   --insecure                no encryption (only for peers that are --insecure too)
+  --metrics HOST:PORT       serve GET /metrics (Prometheus text) there; loopback unless
+                            --metrics-public (see README "Metrics")
+  --metrics-public          allow --metrics on a non-loopback address (exposes traffic counters)
   --json                    JSON lines on stdout (ready, peer-up, peer-down; stdin: peers, quit)
   -v, --verbose             more diagnostics on stderr (twice: debug)
   -h, --help                show this help`,
@@ -325,6 +328,8 @@ const COMMON_FLAGS = {
   json: { type: "boolean", default: false },
   verbose: { type: "boolean", short: "v", multiple: true },
   help: { type: "boolean", short: "h", default: false },
+  metrics: { type: "string" },
+  "metrics-public": { type: "boolean", default: false },
 } as const;
 
 function parsePeer(argv: readonly string[], env: Env): Command {
@@ -461,6 +466,43 @@ function strictParse(
   }
 }
 
+/**
+ * `--metrics HOST:PORT` (a bare `PORT` means `127.0.0.1:PORT`): a non-loopback host needs
+ * `--metrics-public`, since anyone who reaches it reads the node's traffic counters.
+ */
+function metricsAddressOf(text: string | undefined, isPublic: boolean): string | undefined {
+  if (text === undefined) {
+    if (isPublic) throw new UsageError("Option --metrics-public needs --metrics HOST:PORT");
+    return undefined;
+  }
+  const address = /^[0-9]+$/.test(text) ? `127.0.0.1:${text}` : text;
+  let hostname: string;
+  try {
+    hostname = parseListenAddress(address).hostname;
+  } catch (error) {
+    throw new UsageError(`Invalid --metrics: ${(error as Error).message}`);
+  }
+  if (!isLoopbackHost(hostname) && !isPublic) {
+    throw new UsageError(
+      `Invalid --metrics ${
+        quoteForError(address)
+      }: not a loopback address: anyone who reaches it reads this node's traffic counters; add --metrics-public to mean it`,
+    );
+  }
+  return address;
+}
+
+/** The `metrics` field, present only when `--metrics` was given (so old callers see no change). */
+function metricsOption(address: string | undefined): { metrics?: string } {
+  return address === undefined ? {} : { metrics: address };
+}
+
+/** Whether `hostname` is a loopback address (only this machine can connect). */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || hostname === "[::1]" ||
+    /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(hostname);
+}
+
 function common(
   values: {
     listen?: string;
@@ -471,6 +513,8 @@ function common(
     insecure: boolean;
     json: boolean;
     verbose?: boolean[];
+    metrics?: string;
+    "metrics-public": boolean;
   },
   defaultListen: string,
   env: Env,
@@ -488,6 +532,7 @@ function common(
       ? undefined
       : checkAddress("--advertise", values.advertise),
     json: values.json,
+    ...metricsOption(metricsAddressOf(values.metrics, values["metrics-public"])),
     logLevel: verbosity === 0 ? "warn" : verbosity === 1 ? "info" : "debug",
     ...roomOf(values, env),
   };

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { MessageCounts } from "./message_counts.ts";
 import type { Actor } from "../actor/actor.ts";
 import type { ConnId } from "../actor/effect.ts";
 import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
@@ -54,6 +55,8 @@ export class ActorRuntime {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAtMs = Infinity;
   #stopped = false;
+  /** Messages in and out by type (for `/metrics`). */
+  readonly messageCounts: MessageCounts = new MessageCounts();
   readonly #stats: RuntimeStats = {
     messagesSent: 0,
     chatSends: 0,
@@ -100,6 +103,7 @@ export class ActorRuntime {
     this.#outbound = new OutboundQueue({
       memberAuthenticator: this.#memberAuthenticator,
       stats: this.#stats,
+      counts: this.messageCounts,
       track: (task) => this.#track(task),
       onWriteFailed: (live, reason) => this.#writeFailed(live, reason),
       log: (level, text) => this.#log(level, text),
@@ -235,6 +239,7 @@ export class ActorRuntime {
     const accept = (message: Message): boolean => {
       if (live.closedByActor || this.#stopped) return false;
       this.#stats.messagesReceived++;
+      this.messageCounts.countReceived(message.type);
       this.run((now) => actor.handleMessage(live.id, message, now));
       return true;
     };

@@ -33,4 +33,5 @@ export {
   type StartPeerOptions,
 } from "./peer_service.ts";
 export type { ServiceOptions } from "./service_options.ts";
+export { MessageCounts } from "./message_counts.ts";
 export { ListenError, listenTcp } from "./listen.ts";

@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { MessageCounts } from "./message_counts.ts";
 import { isSignableStatus, type MemberAuthenticator } from "../secure/member_signature.ts";
 import { encodeMessage } from "../wire/message_encode.ts";
 import type { MemberInfo, Message } from "../wire/message.ts";
@@ -32,6 +33,8 @@ export interface OutboundPorts {
   readonly memberAuthenticator?: MemberAuthenticator | undefined;
   /** Counters to add to. */
   readonly stats: OutboundStats;
+  /** Counts by message type to add to (for `/metrics`); none: not counted. */
+  readonly counts?: MessageCounts;
   /** Keeps a background task for `stop` to wait on, logging its failure. */
   track(task: Promise<unknown>): void;
   /** Writing to `live` failed: it is closed; the runtime forgets it and tells the actor. */
@@ -71,6 +74,7 @@ export class OutboundQueue {
     const stats = this.#ports.stats;
     stats.messagesSent++;
     if (message.type === "chat") stats.chatSends++;
+    this.#ports.counts?.countSent(message.type);
     this.#startFlush(live);
   }
 

@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { MessageCounts } from "./message_counts.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
 import { generateIdentity, type Identity } from "../identity/identity.ts";
 import { PeerNode, type PeerSummary } from "../peer/peer_node.ts";
@@ -151,6 +152,8 @@ export interface PeerService {
   setNick(nick: string): void;
   /** Counters for benchmarks and diagnostics. */
   stats(): PeerStats;
+  /** Messages in and out by type (for `/metrics`; kept out of `stats` and its JSON line). */
+  messageCounts(): MessageCounts;
   /** Leaves the network gracefully and closes everything. */
   stop(): Promise<void>;
 }
@@ -354,6 +357,7 @@ async function servePeer(
       checkNick(nick, "Cannot change nick");
       runtime.run((now) => node.setNick(nick, now));
     },
+    messageCounts: () => runtime.messageCounts,
     stats: () => ({
       ...runtime.stats,
       delivered: [...node.deliveredClock.values()].reduce((a, b) => a + b, 0),

@@ -508,3 +508,18 @@ Deno.test("parseCli() says what is wrong with a numeric value, negative ones inc
   // A dash and a digit after a flag that takes no value is still an unknown option.
   usageError(["peer", "--json", "-5"], /^Unknown option '-5'/);
 });
+
+Deno.test("parseCli() --metrics: loopback by default, a bare port, public only when asked", () => {
+  assert.equal(peer([]).metrics, undefined);
+  assert.equal(peer(["--metrics", "127.0.0.1:9464"]).metrics, "127.0.0.1:9464");
+  assert.equal(peer(["--metrics", "9464"]).metrics, "127.0.0.1:9464");
+  assert.equal(bootstrap(["--metrics", "localhost:0"]).metrics, "localhost:0");
+  assert.equal(
+    peer(["--metrics", "0.0.0.0:9464", "--metrics-public"]).metrics,
+    "0.0.0.0:9464",
+  );
+  usageError(["peer", "--metrics", "0.0.0.0:9464"], /not a loopback address.*--metrics-public/);
+  usageError(["bootstrap", "--metrics", "10.0.0.1:9464"], /--metrics-public/);
+  usageError(["peer", "--metrics-public"], /needs --metrics/);
+  usageError(["peer", "--metrics", "nonsense"], /Invalid --metrics/);
+});

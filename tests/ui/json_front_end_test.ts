@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { MessageCounts } from "../../lib/runtime/message_counts.ts";
 import fc from "fast-check";
 import type { PeerEvent } from "../../lib/runtime/mod.ts";
 import type { BootstrapService, PeerService } from "../../lib/runtime/mod.ts";
@@ -438,6 +439,7 @@ function fakePeer(): PeerService & { sent: string[]; stopped: number } {
       fake.nick = nick;
     },
     stats: () => ({ ...STATS }),
+    messageCounts: () => new MessageCounts(),
     stop() {
       fake.stopped++;
       return Promise.resolve();

@@ -1,0 +1,140 @@
+/**
+ * End to end, `--metrics`: a bootstrap and two `main.ts` peers serve
+ * `GET /metrics`; the scrape parses as Prometheus text with the documented
+ * names, and the counters move when a chat message goes through.
+ */
+
+import assert from "node:assert/strict";
+import {
+  poll,
+  type ProcessGroup,
+  WAIT_MS,
+  waitUntilConnected,
+  withProcesses,
+} from "../_helpers/process.ts";
+import { parsePrometheus } from "../metrics/_parse_prometheus.ts";
+
+interface MetricsNode {
+  readonly process: ReturnType<ProcessGroup["spawnMain"]>;
+  readonly id: string;
+  readonly addr: string;
+  readonly metrics: string;
+}
+
+async function start(group: ProcessGroup, args: readonly string[], name: string) {
+  const process = group.spawnMain(
+    [...args, "--json", "--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0"],
+    { name },
+  );
+  const line = await process.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
+  assert.equal(typeof line.metrics, "string", "ready carries the metrics URL");
+  return {
+    process,
+    id: String(line.id),
+    addr: String(line.addr),
+    metrics: String(line.metrics),
+  } satisfies MetricsNode;
+}
+
+async function scrape(url: string): Promise<Map<string, number>> {
+  const response = await fetch(url);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  const values = new Map<string, number>();
+  for (const [name, family] of parsePrometheus(await response.text())) {
+    values.set(name, family.samples.reduce((sum, s) => sum + s.value, 0));
+  }
+  return values;
+}
+
+/** A `GET` of `url` with the given `Host` header, over a raw connection; the whole answer. */
+async function rawGet(url: string, host: string): Promise<string> {
+  const { hostname, port, pathname } = new URL(url);
+  const connection = await Deno.connect({ hostname, port: Number(port) });
+  try {
+    await connection.write(
+      new TextEncoder().encode(
+        `GET ${pathname} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    return await new Response(connection.readable).text();
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+}
+
+/** The names README § Metrics documents for a peer. */
+const PEER_NAMES = [
+  "p2pchat_messages_sent_total",
+  "p2pchat_chat_sends_total",
+  "p2pchat_sent_bytes_total",
+  "p2pchat_messages_received_total",
+  "p2pchat_received_bytes_total",
+  "p2pchat_forgeries_total",
+  "p2pchat_protocol_errors_total",
+  "p2pchat_delivered_total",
+  "p2pchat_held_back_messages",
+  "p2pchat_held_back_bytes",
+  "p2pchat_history_messages",
+  "p2pchat_history_bytes",
+  "p2pchat_neighbours",
+  "p2pchat_process_heap_used_bytes",
+  "p2pchat_process_resident_memory_bytes",
+  "p2pchat_event_loop_lag_seconds",
+  "p2pchat_event_loop_lag_max_seconds",
+];
+
+Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move with chat", async () => {
+  await withProcesses(async (group) => {
+    const bootstrap = await start(group, ["bootstrap"], "bootstrap");
+    const ann = await start(
+      group,
+      ["peer", "--ephemeral", "--bootstrap", bootstrap.addr, "--nick", "ann"],
+      "peer ann",
+    );
+    const bob = await start(
+      group,
+      ["peer", "--ephemeral", "--bootstrap", bootstrap.addr, "--nick", "bob"],
+      "peer bob",
+    );
+    await waitUntilConnected(ann.process, [bob.id]);
+
+    const booted = await scrape(bootstrap.metrics);
+    assert.ok(booted.has("p2pchat_bootstrap_registered_peers"));
+    assert.ok(booted.has("p2pchat_event_loop_lag_seconds"));
+    assert.ok(booted.get("p2pchat_process_resident_memory_bytes")! > 0);
+
+    const before = await scrape(bob.metrics);
+    for (const name of PEER_NAMES) assert.ok(before.has(name), `${name} missing`);
+    assert.ok(before.get("p2pchat_neighbours")! >= 1);
+
+    await ann.process.send({ type: "send", text: "metrics, move" });
+    await bob.process.waitFor(
+      (l) => l.type === "message" && l.text === "metrics, move",
+      WAIT_MS,
+      "the message",
+    );
+    const after = await poll(async () => {
+      const now = await scrape(bob.metrics);
+      return now.get("p2pchat_delivered_total")! > before.get("p2pchat_delivered_total")!
+        ? now
+        : undefined;
+    }, "bob's delivered counter moves");
+    assert.ok(
+      after.get("p2pchat_received_bytes_total")! > before.get("p2pchat_received_bytes_total")!,
+    );
+    assert.ok(after.get("p2pchat_messages_in_total")! > 0, "messages in by type");
+    assert.ok(
+      after.get("p2pchat_messages_received_total")! >
+        before.get("p2pchat_messages_received_total")!,
+    );
+
+    const elsewhere = await fetch(bob.metrics.replace("/metrics", "/"));
+    assert.equal(elsewhere.status, 404);
+    await elsewhere.body?.cancel();
+    // fetch sets Host itself; a raw request carries a foreign one (DNS rebinding).
+    assert.match(await rawGet(bob.metrics, "evil.example"), /^HTTP\/1\.1 403 /);
+    assert.match(await rawGet(bob.metrics, new URL(bob.metrics).host), /^HTTP\/1\.1 200 /);
+  });
+});
