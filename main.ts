@@ -7,6 +7,7 @@
 
 import { bootstrapMetrics, peerMetrics } from "./lib/metrics/peer_metrics.ts";
 import { serveMetrics } from "./lib/metrics/metrics_server.ts";
+import { metricsText } from "./lib/metrics/prometheus_text.ts";
 import {
   type BootstrapCommand,
   type Command,
@@ -242,6 +243,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
       hostname: command.web.hostname,
       port: command.web.port,
       anyHost: command.web.public,
+      metrics: () => metricsText(peerMetrics(peer.stats(), peer.messageCounts())),
     }).catch(async (error) => {
       await peer.stop();
       await ownBootstrap?.stop();

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { PROMETHEUS_CONTENT_TYPE } from "../metrics/prometheus_text.ts";
 import {
   errorJson,
   InvalidCommandError,
@@ -72,6 +73,12 @@ export interface WebHandlerOptions {
   assets: ReadonlyMap<string, readonly [string, string]>;
   /** Upgrades a checked request to the live feed. Default: answers 426. */
   upgrade?: (request: Request) => Response;
+  /**
+   * The node's metrics in Prometheus text, served at `/metrics` behind the
+   * same checks as the page (a scraper sends the token as a header). Default:
+   * none (404).
+   */
+  metrics?: (() => string) | undefined;
 }
 
 /** Answers one request: the security checks, then the page, its files or the feed. */
@@ -87,6 +94,10 @@ export function handleWebRequest(request: Request, options: WebHandlerOptions): 
   }
   if (request.method !== "GET" && request.method !== "HEAD") {
     return refusal(405, "Method Not Allowed");
+  }
+  if (url.pathname === "/metrics" && options.metrics !== undefined) {
+    const headers = { ...SECURITY_HEADERS, "content-type": PROMETHEUS_CONTENT_TYPE };
+    return new Response(request.method === "HEAD" ? null : options.metrics(), { headers });
   }
   const asset = options.assets.get(url.pathname);
   if (asset === undefined) return refusal(404, "Not Found");
@@ -112,6 +123,8 @@ export interface WebServerOptions {
   clientsMax?: number;
   /** Unsent bytes per page before it is dropped. Default {@linkcode WEB_CLIENT_BUFFERED_BYTES_MAX}. */
   clientBufferedBytesMax?: number;
+  /** Serves `/metrics` too (see {@linkcode WebHandlerOptions.metrics}). Default: none. */
+  metrics?: (() => string) | undefined;
 }
 
 /** A running web front end. */
@@ -192,12 +205,16 @@ export async function startWebServer(
   // Until the port is known no Host matches: nothing is served before the checks can run.
   let hosts: ReadonlySet<string> | undefined = new Set<string>();
   const ready = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
-    hostname,
-    port: options.port ?? 0,
-    onListen: (addr) => ready.resolve(addr as Deno.NetAddr),
-    onError: () => refusal(500, "Internal Server Error"),
-  }, (request) => handleWebRequest(request, { token, hosts, assets, upgrade }));
+  const server = Deno.serve(
+    {
+      hostname,
+      port: options.port ?? 0,
+      onListen: (addr) => ready.resolve(addr as Deno.NetAddr),
+      onError: () => refusal(500, "Internal Server Error"),
+    },
+    (request) =>
+      handleWebRequest(request, { token, hosts, assets, upgrade, metrics: options.metrics }),
+  );
   const addr = await ready.promise;
   hosts = options.anyHost ? undefined : loopbackHosts(hostname, addr.port);
   const shown = hostname.includes(":") ? `[${hostname}]` : hostname;

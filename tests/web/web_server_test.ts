@@ -269,3 +269,29 @@ Deno.test("the page's script puts remote text in only as text, and loads nothing
     );
   }
 });
+
+Deno.test("handleWebRequest() serves /metrics behind the token and Host checks, only when given", async () => {
+  const withMetrics = { ...options, metrics: () => "p2pchat_delivered_total 3\n" };
+  const tokenHeader = { "x-p2pchat-token": TOKEN };
+  const ok = handleWebRequest(request("/metrics", { headers: tokenHeader }), withMetrics);
+  assert.deepStrictEqual(ok.status, 200);
+  assert.match(ok.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
+  assert.deepStrictEqual(await ok.text(), "p2pchat_delivered_total 3\n");
+  const statusWith = async (r: Request, o: Parameters<typeof handleWebRequest>[1]) => {
+    const response = handleWebRequest(r, o);
+    await response.body?.cancel();
+    return response.status;
+  };
+  assert.deepStrictEqual(await statusWith(request("/metrics"), withMetrics), 401);
+  assert.deepStrictEqual(
+    await statusWith(
+      request("/metrics", { headers: { ...tokenHeader, host: "evil.example:8080" } }),
+      withMetrics,
+    ),
+    403,
+  );
+  assert.deepStrictEqual(
+    await statusWith(request("/metrics", { headers: tokenHeader }), options),
+    404,
+  );
+});
