@@ -6,7 +6,7 @@
  */
 
 import { bootstrapMetrics, peerMetrics } from "./lib/metrics/peer_metrics.ts";
-import { serveMetrics } from "./lib/metrics/metrics_server.ts";
+import { serveMetrics, withEventLoopLag } from "./lib/metrics/metrics_server.ts";
 import { metricsText } from "./lib/metrics/prometheus_text.ts";
 import {
   type BootstrapCommand,
@@ -232,6 +232,10 @@ async function runPeer(command: PeerCommand): Promise<number> {
     },
   });
   started.peer = peer;
+  // One source (and one event-loop lag meter) for every listener that serves this peer's metrics.
+  const metricsSource = command.web === undefined && command.metrics === undefined
+    ? undefined
+    : withEventLoopLag(() => peerMetrics(peer.stats(), peer.messageCounts()));
   if (command.web !== undefined) {
     web = await startWebServer({
       snapshot: () => ({
@@ -243,8 +247,9 @@ async function runPeer(command: PeerCommand): Promise<number> {
       hostname: command.web.hostname,
       port: command.web.port,
       anyHost: command.web.public,
-      metrics: () => metricsText(peerMetrics(peer.stats(), peer.messageCounts())),
+      metrics: () => metricsText(metricsSource!.collect()),
     }).catch(async (error) => {
+      metricsSource?.stop();
       await peer.stop();
       await ownBootstrap?.stop();
       const { hostname, port } = command.web!;
@@ -265,7 +270,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
   ];
   const metrics = command.metrics === undefined
     ? undefined
-    : await serveMetrics(command.metrics, () => peerMetrics(peer.stats(), peer.messageCounts()));
+    : await serveMetrics(command.metrics, metricsSource!.collect);
   if (command.json) {
     jsonMarkers = jsonHistoryMarkers({
       sessionStartMs,
@@ -287,6 +292,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
   const stopAll = async () => {
     await web?.stop();
     await metrics?.stop();
+    metricsSource?.stop();
     await peer.stop();
     await ownBootstrap?.stop();
   };
@@ -342,6 +348,8 @@ async function runPeer(command: PeerCommand): Promise<number> {
     if (fatal !== undefined) terminal.quit();
     await terminal.done;
     await web?.stop();
+    await metrics?.stop();
+    metricsSource?.stop();
     await ownBootstrap?.stop();
   } else {
     for (const line of [...joinHint, ...webNotices]) stderr.line(line);
@@ -366,9 +374,16 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
       else log(event);
     },
   });
+  const metricsSource = command.metrics === undefined
+    ? undefined
+    : withEventLoopLag(() => bootstrapMetrics(bootstrap));
   const metrics = command.metrics === undefined
     ? undefined
-    : await serveMetrics(command.metrics, () => bootstrapMetrics(bootstrap));
+    : await serveMetrics(command.metrics, metricsSource!.collect);
+  const stopMetrics = async () => {
+    await metrics?.stop();
+    metricsSource?.stop();
+  };
   if (command.json) {
     stdout.line(
       JSON.stringify({
@@ -382,7 +397,7 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
     );
     // A bootstrap is a service: it outlives its stdin (started with `&`, say).
     await jsonSession((c) => runBootstrapCommand(c, bootstrap, stdout), async () => {
-      await metrics?.stop();
+      await stopMetrics();
       await bootstrap.stop();
     }, {
       quitAtEndOfInput: false,
@@ -400,7 +415,7 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
       } --nick NAME`,
     );
     await new Promise<void>((resolve) => onSignals(resolve));
-    await metrics?.stop();
+    await stopMetrics();
     await bootstrap.stop();
   }
   await stdout.flush();

@@ -55,14 +55,30 @@ export function lagMetrics(meter: EventLoopLagMeter): MetricFamily[] {
   ];
 }
 
+/** A collector and the sampling behind it; `stop()` ends the sampling. */
+export interface MetricsSource {
+  /** The metric families now. */
+  collect(): MetricFamily[];
+  /** Stops the event-loop lag sampling timer. */
+  stop(): void;
+}
+
+/**
+ * `collect` with the process's event-loop lag gauges added. One per process:
+ * every listener that serves the node's metrics (`--metrics`, the web UI's
+ * `/metrics`) reads the same meter.
+ */
+export function withEventLoopLag(collect: () => MetricFamily[]): MetricsSource {
+  const meter = new EventLoopLagMeter();
+  return { collect: () => [...collect(), ...lagMetrics(meter)], stop: () => meter.stop() };
+}
+
 /** Listens on `address` (`host:port`, port 0 for a free one) and serves `collect()` at `/metrics`. */
 export function serveMetrics(
   address: string,
   collect: () => MetricFamily[],
 ): Promise<MetricsServer> {
   const { hostname, port } = parseListenAddress(address);
-  const meter = new EventLoopLagMeter();
-  const collectAll = () => [...collect(), ...lagMetrics(meter)];
   return new Promise((resolve, reject) => {
     let handler: ((request: Request) => Response) | undefined;
     try {
@@ -75,23 +91,19 @@ export function serveMetrics(
           // On loopback, Host must name this listener (DNS rebinding guard); a public address
           // (allowed only with --metrics-public) is reached under names it cannot know, as --web-public.
           handler = metricsHandler({
-            collect: collectAll,
+            collect,
             ...(isLoopbackHost(hostname)
               ? { allowedHosts: [hostPort, `localhost:${local.port}`] }
               : {}),
           });
           resolve({
             url: `http://${hostPort}/metrics`,
-            stop: () => {
-              meter.stop();
-              return server.shutdown();
-            },
+            stop: () => server.shutdown(),
           });
         },
         onError: () => new Response("internal error\n", { status: 500 }),
       }, (request) => handler!(request));
     } catch (error) {
-      meter.stop();
       reject(error);
     }
   });

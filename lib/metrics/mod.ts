@@ -16,7 +16,14 @@ export {
 } from "./prometheus_text.ts";
 export { metricsHandler, type MetricsHandlerOptions } from "./metrics_handler.ts";
 export { bootstrapMetrics, peerMetrics } from "./peer_metrics.ts";
-export { lagMetrics, type MetricsServer, processMetrics, serveMetrics } from "./metrics_server.ts";
+export {
+  lagMetrics,
+  type MetricsServer,
+  type MetricsSource,
+  processMetrics,
+  serveMetrics,
+  withEventLoopLag,
+} from "./metrics_server.ts";
 export {
   EVENT_LOOP_LAG_INTERVAL_MS,
   EventLoopLagMeter,
