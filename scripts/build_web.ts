@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a command-line script talks to its user.
 /**
  * Bundles the web page's TypeScript sources into the assets the program ships.
  *
