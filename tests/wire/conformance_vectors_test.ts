@@ -215,6 +215,30 @@ for (
   });
 }
 
+Deno.test("conformance vectors: every stream case gets its verdict when read a byte at a time", () => {
+  const found: string[] = [];
+  for (const c of vectors.cases.filter((c) => c.kind === "stream")) {
+    const bytes = hexToBytes(c.hex);
+    const decoder = new FrameDecoder();
+    const frames: string[] = [];
+    let verdict: VectorCase["verdict"] = "accepted";
+    try {
+      for (let i = 0; i < bytes.length; i++) {
+        frames.push(...decoder.push(bytes.subarray(i, i + 1)).map(hex));
+      }
+      decoder.finish();
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      verdict = "closed";
+    }
+    if (verdict !== c.verdict) found.push(`${c.name}: ${verdict}, expected ${c.verdict}`);
+    else if (verdict === "accepted" && JSON.stringify(frames) !== JSON.stringify(c.value)) {
+      found.push(`${c.name}: other frames`);
+    }
+  }
+  assert.deepEqual(found, []);
+});
+
 Deno.test("conformance vectors: names are unique, verdicts and fields well formed", () => {
   assert.equal(vectors.protocol_version, 3);
   const names = new Set(vectors.cases.map((c) => c.name));
