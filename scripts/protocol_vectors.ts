@@ -19,6 +19,10 @@
  * @module
  */
 
+import { importIdentityPkcs8, signWithIdentity } from "../lib/identity/identity.ts";
+import { ed25519PublicKeyToX25519 } from "../lib/secure/ed25519_to_x25519.ts";
+import { importX25519PrivateKey, x25519SharedSecret } from "../lib/secure/noise/x25519.ts";
+
 /** Where the vectors are written, relative to the repository root. */
 export const VECTORS_PATH = "tests/fixtures/protocol/vectors.json";
 
@@ -31,7 +35,8 @@ export type Kind =
   | "transport-plaintext"
   | "message"
   | "handshake-payload"
-  | "direct-box";
+  | "direct-box"
+  | "direct-open";
 
 /** One conformance case. */
 export interface VectorCase {
@@ -61,6 +66,8 @@ export const KINDS: Readonly<Record<Kind, string>> = {
     "The plaintext payload of handshake message 3 or 4 (§ Handshake), without checking the binding signature. accepted: value is {hello, binding}. closed: the handshake fails.",
   "direct-box":
     "The box of a direct message as its addressee decodes it, before decryption (§ 16 direct). accepted: value is {eph, ciphertext} in hex. refused: the addressee drops the box; the connection stays.",
+  "direct-open":
+    "A whole box sealed to the recipient of direct_keys, opened with its key (§ 16 direct: decryption, the plaintext's layout and field rules, the signature). accepted: value is {from, nick, text, ts}. refused: the addressee drops the box.",
 };
 
 /** How the decoded values of accepted `message` cases are written. */
@@ -194,6 +201,79 @@ async function sha256(bytes: Bytes): Promise<Bytes> {
 
 /** The readable form of a clock. */
 const clockValue = (entries: [string, number][]): unknown[] => entries.map(([id, n]) => [id, n]);
+
+// ---------------------------------------------------------------------------
+// Direct messages sealed by hand (§ 16 direct), for the `direct-open` cases
+
+/** Ed25519 seeds (RFC 8032 private keys) of the direct-message cases. */
+export const DIRECT_SEEDS = {
+  recipient: fill(0x72, 32),
+  sender: fill(0x73, 32),
+  other: fill(0x74, 32),
+} as const;
+
+const ED25519_PKCS8_PREFIX = [
+  0x30,
+  0x2e,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x70,
+  0x04,
+  0x22,
+  0x04,
+  0x20,
+];
+
+async function identityFromSeed(seed: Bytes) {
+  return await importIdentityPkcs8(new Uint8Array(cat(ED25519_PKCS8_PREFIX, seed)));
+}
+
+/** A box to `recipient` with the X25519 private key `ephSeed`, its plaintext made from eph's public key. */
+async function sealBox(
+  recipient: Uint8Array,
+  ephSeed: Bytes,
+  plaintext: (ephPublic: Bytes) => Promise<Bytes>,
+): Promise<Bytes> {
+  const eph = await importX25519PrivateKey(new Uint8Array(ephSeed));
+  const ephPublic = [...eph.publicKey];
+  const recipientX = ed25519PublicKeyToX25519(recipient);
+  const ikm = await crypto.subtle.importKey(
+    "raw",
+    await x25519SharedSecret(eph.privateKey, recipientX),
+    "HKDF",
+    false,
+    ["deriveKey"],
+  );
+  const key = await crypto.subtle.deriveKey(
+    {
+      name: "HKDF",
+      hash: "SHA-256",
+      salt: new Uint8Array(utf8("p2pchat-direct-v1")),
+      info: new Uint8Array(cat(ephPublic, [...recipientX])),
+    },
+    ikm,
+    { name: "AES-GCM", length: 256 },
+    false,
+    ["encrypt"],
+  );
+  const ciphertext = await crypto.subtle.encrypt(
+    {
+      name: "AES-GCM",
+      iv: new Uint8Array(12),
+      additionalData: new Uint8Array(cat([...recipient], ephPublic)),
+    },
+    key,
+    new Uint8Array(await plaintext(ephPublic)),
+  );
+  return arr(bin(ephPublic), bin([...new Uint8Array(ciphertext)]));
+}
 
 // ---------------------------------------------------------------------------
 // The cases
@@ -1454,6 +1534,165 @@ export async function buildVectors(): Promise<VectorCase[]> {
     "eph is a bin",
   );
 
+  // -- direct-open: whole boxes, opened with the recipient's key ---------------------
+  const recipient = await identityFromSeed(DIRECT_SEEDS.recipient);
+  const sender = await identityFromSeed(DIRECT_SEEDS.sender);
+  const other = await identityFromSeed(DIRECT_SEEDS.other);
+  let ephCounter = 0;
+  interface PlainOptions {
+    nick?: string;
+    text?: string;
+    ts?: number;
+    fields?: Partial<Record<"from" | "nick" | "text" | "ts" | "signature", Bytes>>;
+    header?: (items: Bytes[]) => Bytes;
+    extra?: Bytes[];
+    withoutSignature?: boolean;
+    signer?: typeof sender;
+    to?: typeof recipient;
+  }
+  /** A box from `sender` (unless told otherwise), its signature made as § 16 direct says. */
+  const box = (o: PlainOptions = {}) => {
+    const to = o.to ?? recipient;
+    ephCounter++;
+    return sealBox(to.publicKey, fill(ephCounter, 32), async (ephPublic) => {
+      const from = [...sender.publicKey];
+      const nick = o.nick ?? "ann";
+      const text = o.text ?? "psst";
+      const ts = o.ts ?? TS;
+      const body = arr(bin(from), str(nick), str(text), int(ts));
+      const signed = cat(utf8("p2pchat-direct:"), [...recipient.publicKey], ephPublic, body);
+      const signature = [...await signWithIdentity(o.signer ?? sender, new Uint8Array(signed))];
+      const items = [
+        o.fields?.from ?? bin(from),
+        o.fields?.nick ?? str(nick),
+        o.fields?.text ?? str(text),
+        o.fields?.ts ?? int(ts),
+        ...(o.withoutSignature === true ? [] : [o.fields?.signature ?? bin(signature)]),
+        ...(o.extra ?? []),
+      ];
+      return (o.header ?? ((items: Bytes[]) => arrOf(items.length, items)))(items);
+    });
+  };
+  const opened = (fields: Record<string, unknown> = {}) => ({
+    from: sender.id,
+    nick: "ann",
+    text: "psst",
+    ts: TS,
+    ...fields,
+  });
+  const openOk = async (name: string, o: PlainOptions, value: unknown) =>
+    ok("direct-open", name, await box(o), value);
+  const openRefused = async (name: string, o: PlainOptions, why: string) =>
+    refused("direct-open", name, await box(o), why);
+  await openOk("a direct message", {}, opened());
+  await openOk("every plaintext field in its widest form", {
+    header: (items) => arr32(...items),
+    fields: {
+      from: bin32([...sender.publicKey]),
+      nick: str32("ann"),
+      text: str16("psst"),
+      ts: u64(TS),
+    },
+  }, opened());
+  await openOk("an empty text", { text: "" }, opened({ text: "" }));
+  await openOk("ts negative", { ts: -1 }, opened({ ts: -1 }));
+  await openOk(
+    "a text of 4096 bytes",
+    { text: "t".repeat(4096) },
+    opened({ text: "t".repeat(4096) }),
+  );
+  await openRefused(
+    "a text of 4097 bytes",
+    { text: "t".repeat(4097) },
+    "a text is at most textBytesMax (4096) bytes",
+  );
+  await openOk(
+    "a text of 1024 emoji (4096 UTF-8 bytes)",
+    { text: "😀".repeat(1024) },
+    opened({ text: "😀".repeat(1024) }),
+  );
+  await openRefused("a text of 1025 emoji (4100 UTF-8 bytes; a chat would take it)", {
+    text: "😀".repeat(1025),
+  }, "a plaintext counts exact UTF-8 bytes");
+  await openOk("a nick of 32 bytes", { nick: "n".repeat(32) }, opened({ nick: "n".repeat(32) }));
+  await openRefused(
+    "a nick of 33 bytes",
+    { nick: "n".repeat(33) },
+    "a nick is at most nickBytesMax (32) bytes",
+  );
+  await openRefused("a nick of 16 emoji (64 UTF-8 bytes; a hello would take it)", {
+    nick: "😀".repeat(16),
+  }, "a plaintext counts exact UTF-8 bytes");
+  await openRefused("an empty nick", { nick: "" }, "a nick has at least 1 byte");
+  await openRefused("a nick with a newline", { nick: "a\nb" }, "no control characters");
+  await openRefused(
+    "a plaintext of 6 elements",
+    { extra: [str("later")] },
+    "the plaintext is exactly 5 elements: not extensible",
+  );
+  await openRefused(
+    "a plaintext of 4 elements (no signature)",
+    { withoutSignature: true },
+    "the plaintext is exactly 5 elements",
+  );
+  await openRefused("a byte after the plaintext's array", {
+    header: (items) => cat(arrOf(items.length, items), [0]),
+  }, "the plaintext is exactly one value");
+  await openRefused(
+    "from of 31 bytes",
+    { fields: { from: bin([...sender.publicKey].slice(1)) } },
+    "from is 32 bytes",
+  );
+  await openRefused(
+    "a signature of 63 bytes",
+    { fields: { signature: bin(fill(0x5a, 63)) } },
+    "the signature is 64 bytes",
+  );
+  await openRefused("ts as a float", { fields: { ts: F64_5 } }, "ts is an int");
+  await openRefused("the nick as a bin", { fields: { nick: bin(utf8("ann")) } }, "nick is a str");
+  await openRefused(
+    "a text of invalid UTF-8",
+    { fields: { text: strBytes([0x70, 0xff]) } },
+    "a str is valid UTF-8",
+  );
+  await openRefused(
+    "ts as a map",
+    { fields: { ts: EMPTY_MAP } },
+    "maps are not allowed",
+  );
+  await openRefused(
+    "signed by another identity than from",
+    { signer: other },
+    "the signature verifies with from's key",
+  );
+  await openRefused(
+    "signed over another ts",
+    { fields: { ts: int(TS + 1) } },
+    "the signature covers the body re-encoded from the decoded fields",
+  );
+  await openRefused(
+    "sealed to another recipient",
+    { to: other },
+    "it does not decrypt under the recipient's key",
+  );
+  const tampered = await box();
+  tampered[tampered.length - 1]! ^= 1;
+  refused("direct-open", "a ciphertext with one bit flipped", tampered, "it does not authenticate");
+  refused(
+    "direct-open",
+    "an eph of small order (zero)",
+    arr(bin(fill(0, 32)), bin(fill(0xc1, 32))),
+    "an eph of small order is refused",
+  );
+  const oversized = arr(bin(fill(0xe0, 32)), bin(fill(0xc1, 8193 - 38)));
+  if (oversized.length !== 8193) throw new Error(`oversized box is ${oversized.length} bytes`);
+  refused(
+    "direct-open",
+    "a box of 8193 bytes",
+    oversized,
+    "a box is at most 8192 bytes, checked before any cryptography",
+  );
+
   const names = new Set<string>();
   for (const c of cases) {
     if (names.has(c.name)) throw new Error(`Duplicate case name: ${c.name}`);
@@ -1484,6 +1723,14 @@ export async function vectorsFile(): Promise<string> {
     },
     kinds: KINDS,
     value_forms: VALUE_FORMS,
+    direct_keys: {
+      note:
+        "Ed25519 seeds (RFC 8032 private keys) and ids of the direct-open cases: every box is sealed to recipient, from sender.",
+      recipient_seed: hexOf(DIRECT_SEEDS.recipient),
+      recipient: (await identityFromSeed(DIRECT_SEEDS.recipient)).id,
+      sender_seed: hexOf(DIRECT_SEEDS.sender),
+      sender: (await identityFromSeed(DIRECT_SEEDS.sender)).id,
+    },
   };
   // One case a line: the file diffs case by case and stays readable.
   const header = JSON.stringify(file, null, 1).replace(/\n}$/, "");

@@ -7,7 +7,8 @@
 
 import assert from "node:assert/strict";
 import { type Kind, type VectorCase, vectorsFile } from "../../scripts/protocol_vectors.ts";
-import { directBoxId, DirectMessageError } from "../../lib/secure/direct_message.ts";
+import { importIdentityPkcs8 } from "../../lib/identity/identity.ts";
+import { directBoxId, DirectMessageError, openDirect } from "../../lib/secure/direct_message.ts";
 import { decodeHandshakePayload } from "../../lib/secure/noise_handshake.ts";
 import { NoiseChannel } from "../../lib/secure/noise_transport.ts";
 import type { TransportState } from "../../lib/secure/noise/transport_state.ts";
@@ -23,10 +24,20 @@ const FIXTURE = new URL("../fixtures/protocol/vectors.json", import.meta.url);
 
 interface VectorsFile {
   readonly protocol_version: number;
+  readonly direct_keys: { readonly recipient_seed: string; readonly recipient: string };
   readonly cases: readonly VectorCase[];
 }
 
 const vectors = JSON.parse(await Deno.readTextFile(FIXTURE)) as VectorsFile;
+
+/** The addressee of the direct-open cases, from its seed (extractable: its X25519 key derives from it). */
+const recipient = await importIdentityPkcs8(
+  Uint8Array.from([
+    ...hexToBytes("302e020100300506032b657004220420"),
+    ...hexToBytes(vectors.direct_keys.recipient_seed),
+  ]),
+  { extractable: true },
+);
 
 /** What a decoder made of one case: its verdict and, when accepted, the readable value. */
 interface Outcome {
@@ -164,6 +175,8 @@ async function run(kind: Kind, bytes: Uint8Array): Promise<Outcome> {
       case "direct-box":
         // The addressee's layout check (decryption needs its key): `eph` is what it yields.
         return { verdict: "accepted", value: { eph: directBoxId(bytes) } };
+      case "direct-open":
+        return { verdict: "accepted", value: { ...(await openDirect(recipient, bytes)) } };
     }
   } catch (error) {
     if (error instanceof ProtocolError) return { verdict: "closed" };
@@ -208,6 +221,7 @@ for (
     "message",
     "handshake-payload",
     "direct-box",
+    "direct-open",
   ] as const
 ) {
   Deno.test(`conformance vectors: every ${kind} case gets its verdict and value`, async () => {
@@ -241,6 +255,7 @@ Deno.test("conformance vectors: every stream case gets its verdict when read a b
 
 Deno.test("conformance vectors: names are unique, verdicts and fields well formed", () => {
   assert.equal(vectors.protocol_version, 3);
+  assert.equal(recipient.id, vectors.direct_keys.recipient);
   const names = new Set(vectors.cases.map((c) => c.name));
   assert.equal(names.size, vectors.cases.length);
   for (const c of vectors.cases) {
@@ -248,7 +263,7 @@ Deno.test("conformance vectors: names are unique, verdicts and fields well forme
     if (c.verdict === "accepted") assert.ok("value" in c, `${c.name} has a value`);
     else assert.ok(typeof c.why === "string" && c.why.length > 0, `${c.name} says why`);
     // Decoding a frame payload never refuses: it accepts or closes.
-    if (c.kind !== "direct-box") assert.notEqual(c.verdict, "refused", c.name);
+    if (!c.kind.startsWith("direct-")) assert.notEqual(c.verdict, "refused", c.name);
   }
 });
 
