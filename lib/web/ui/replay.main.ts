@@ -84,6 +84,15 @@ async function main(): Promise<void> {
     }
   });
   new ResizeObserver(() => (dirty = true)).observe(view);
+  // `?t=MS&pub=K` open the replay at a time and on a broadcast (links, tests, screenshots).
+  const query = new URLSearchParams(location.search);
+  if (query.has("pub") && Number(query.get("pub")) < timeline.pubs.length / 4) {
+    pubSelect.value = String(Number(query.get("pub")));
+  }
+  seek(Number(query.get("t") ?? 0) || 0);
+  slider.value = String(nowMs);
+  // The token stays in the (HttpOnly) cookie; the address bar need not show it.
+  history.replaceState(null, "", "/");
   view.dataset.ready = "1";
   requestAnimationFrame(frame);
 }

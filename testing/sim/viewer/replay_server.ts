@@ -7,7 +7,7 @@
  * @module
  */
 
-import { handleWebRequest } from "../../../lib/web/web_server.ts";
+import { handleWebRequest, type WebHandlerOptions } from "../../../lib/web/web_server.ts";
 import { loopbackHosts } from "../../../lib/web/web_security.ts";
 import { newWebToken } from "../../../lib/web/web_token.ts";
 import type { ReplayTimeline } from "../../../lib/web/ui/replay_timeline.ts";
@@ -32,6 +32,8 @@ export interface Replay {
   readonly timelineJson: string;
   /** Per broadcast: who delivered it when, as JSON text `[node, ms, …]` (`/wave/K`). */
   readonly waves: readonly string[];
+  /** `timelineJson` gzipped once, for the (usual) page that accepts gzip. */
+  readonly timelineGzip: Uint8Array<ArrayBuffer>;
 }
 
 /** Reads, converts and lays out the trace at `path` (gzip when it ends in `.gz`). */
@@ -42,11 +44,40 @@ export async function loadReplay(path: string): Promise<Replay> {
     ...timeline,
     positions: layoutNodes(timeline.addrs.length, linkWeights),
   };
+  const timelineJson = JSON.stringify(full);
   return {
     timeline: full,
-    timelineJson: JSON.stringify(full),
+    timelineJson,
     waves: waves.map((wave) => JSON.stringify(wave)),
+    timelineGzip: await gzip(timelineJson),
   };
+}
+
+async function gzip(text: string): Promise<Uint8Array<ArrayBuffer>> {
+  const compressed = ReadableStream.from([new TextEncoder().encode(text)]).pipeThrough(
+    new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
+  );
+  return new Uint8Array(await new Response(compressed).arrayBuffer());
+}
+
+/**
+ * Answers one request: {@linkcode handleWebRequest}'s checks and files, with
+ * the timeline sent gzipped when the page accepts it (it is the one large answer).
+ */
+export function handleReplayRequest(
+  request: Request,
+  options: WebHandlerOptions & { timelineGzip: Uint8Array<ArrayBuffer> },
+): Response {
+  const response = handleWebRequest(request, options);
+  const gzipOk = /\bgzip\b/.test(request.headers.get("accept-encoding") ?? "");
+  if (response.status !== 200 || !gzipOk || new URL(request.url).pathname !== "/timeline.json") {
+    return response;
+  }
+  response.body?.cancel();
+  const headers = new Headers(response.headers);
+  headers.set("content-encoding", "gzip");
+  headers.set("vary", "accept-encoding");
+  return new Response(request.method === "HEAD" ? null : options.timelineGzip, { headers });
 }
 
 /** The files the replay server answers with: the page's, the timeline and each wave. */
@@ -98,7 +129,8 @@ export async function startReplayServer(
       port: options.port ?? 0,
       onListen: (addr) => ready.resolve(addr as Deno.NetAddr),
     },
-    (request) => handleWebRequest(request, { token, hosts, assets }),
+    (request) =>
+      handleReplayRequest(request, { token, hosts, assets, timelineGzip: replay.timelineGzip }),
   );
   const addr = await ready.promise;
   hosts = options.anyHost ? undefined : loopbackHosts(hostname, addr.port);

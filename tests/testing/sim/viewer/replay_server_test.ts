@@ -69,12 +69,25 @@ Deno.test("startReplayServer() serves the page, timeline and waves only with the
       assert.deepStrictEqual(asset.status, 200, path);
       assert((await asset.text()).length > 100, path);
     }
-    const timeline = await fetch(new URL("/timeline.json", url), { headers: { cookie } });
+    const timeline = await fetch(new URL("/timeline.json", url), {
+      headers: { cookie, "accept-encoding": "gzip" },
+    });
     assert.deepStrictEqual(timeline.headers.get("content-type"), "application/json");
+    assert.deepStrictEqual(timeline.headers.get("content-encoding"), "gzip");
+    assert.deepStrictEqual(
+      timeline.headers.get("content-security-policy"),
+      CONTENT_SECURITY_POLICY,
+    );
     const body = await timeline.json();
     assert.deepStrictEqual(body.format, "p2pchat-replay/1");
     assert.deepStrictEqual(body.scenario, "steady");
     assert.deepStrictEqual(body.positions.length, 2 * body.addrs.length);
+    assert.deepStrictEqual(JSON.stringify(body), REPLAY.timelineJson);
+    const plain = await fetch(new URL("/timeline.json", url), {
+      headers: { cookie, "accept-encoding": "identity" },
+    });
+    assert.deepStrictEqual(plain.headers.get("content-encoding"), null);
+    assert.deepStrictEqual(await plain.text(), REPLAY.timelineJson);
     const wave = await fetch(new URL("/wave/0", url), { headers: { cookie } });
     assert(Array.isArray(await wave.json()));
 
