@@ -224,7 +224,7 @@ function draw(): void {
   const pub = pubAt(nowMs);
   const wave = waveOf(pub);
   const publishedMs = pub >= 0 ? timeline.pubs[pub * 4 + 2]! : 0;
-  const radius = Math.max(2, Math.min(8, 160 / Math.sqrt(Math.max(n, 1))));
+  const radius = Math.max(1.5, Math.min(8, 120 / Math.sqrt(Math.max(n, 1))));
   let up = 0, crashed = 0, stalled = 0, heldNodes = 0, heldTotal = 0;
   let delivered = 0, detected = 0, suspectedUp = 0;
   for (let i = 0; i < n; i++) if (state.status[i] === Status.up) up++;
@@ -378,11 +378,12 @@ function trafficSeries(): NonNullable<typeof txSeries> {
     item.append(swatch, name);
     legend.append(item);
   });
-  element("tx-legend").title = `per ${timeline.tx.bucketMs} ms, all nodes together; peak ${peak}`;
+  element("tx-caption").textContent =
+    `all nodes, per ${timeline.tx.bucketMs} ms (square-root scale; peak ${peak})`;
   return txSeries = { names, values, peak };
 }
 
-/** A stacked area of messages sent per type, with the current time marked. */
+/** A stacked area of messages sent per type (square-root scale: bursts would flatten the rest), with the current time marked. */
 function drawTraffic(_state: ReplayState): void {
   const { values, peak } = trafficSeries();
   const dpr = globalThis.devicePixelRatio || 1;
@@ -401,11 +402,14 @@ function drawTraffic(_state: ReplayState): void {
     for (let b = 0; b < buckets; b++) {
       g.lineTo(
         (b / Math.max(1, buckets - 1)) * width,
-        height - ((base[b]! + series[b]!) / peak) * height,
+        height - Math.sqrt((base[b]! + series[b]!) / peak) * height,
       );
     }
     for (let b = buckets - 1; b >= 0; b--) {
-      g.lineTo((b / Math.max(1, buckets - 1)) * width, height - (base[b]! / peak) * height);
+      g.lineTo(
+        (b / Math.max(1, buckets - 1)) * width,
+        height - Math.sqrt(base[b]! / peak) * height,
+      );
     }
     g.fill();
     for (let b = 0; b < buckets; b++) base[b]! += series[b]!;

@@ -7,7 +7,14 @@
  * @module
  */
 
-import { forceCenter, forceLink, forceManyBody, forceSimulation } from "npm:d3-force@3.0.0";
+import {
+  forceCenter,
+  forceLink,
+  forceManyBody,
+  forceSimulation,
+  forceX,
+  forceY,
+} from "npm:d3-force@3.0.0";
 
 /** Links the layout pulls on at most (the longest-lived); more only slow it down. */
 export const LAYOUT_LINKS_MAX = 30_000;
@@ -44,7 +51,7 @@ export function layoutNodes(nodes: number, linkWeights: readonly number[]): numb
   const strongest = links[0]?.weight ?? 1;
   // d3-force is untyped here; the calls are its documented API.
   // deno-lint-ignore no-explicit-any
-  const d3 = { forceSimulation, forceLink, forceManyBody, forceCenter } as any;
+  const d3 = { forceSimulation, forceLink, forceManyBody, forceCenter, forceX, forceY } as any;
   const simulation = d3.forceSimulation(points)
     .force(
       "link",
@@ -54,24 +61,35 @@ export function layoutNodes(nodes: number, linkWeights: readonly number[]): numb
     )
     .force("charge", d3.forceManyBody().strength(-30))
     .force("center", d3.forceCenter(0, 0))
+    // A weak pull to the middle: nodes without links (the bootstrap) stay in the picture.
+    .force("x", d3.forceX(0).strength(0.05))
+    .force("y", d3.forceY(0).strength(0.05))
     .stop();
   simulation.tick(LAYOUT_TICKS);
-  let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const p of points) {
-    minX = Math.min(minX, p.x ?? 0);
-    maxX = Math.max(maxX, p.x ?? 0);
-    minY = Math.min(minY, p.y ?? 0);
-    maxY = Math.max(maxY, p.y ?? 0);
-  }
+  // Scale by the bulk (0.5th to 99.5th percentile): a far-flung straggler lands on the edge
+  // instead of shrinking everyone else to a dot.
+  const [minX, maxX] = spread(points.map((p) => p.x ?? 0));
+  const [minY, maxY] = spread(points.map((p) => p.y ?? 0));
   const span = Math.max(maxX - minX, maxY - minY, 1e-9);
+  const [padX, padY] = [(1 - (maxX - minX) / span) / 2, (1 - (maxY - minY) / span) / 2];
   const positions: number[] = [];
   for (const p of points) {
     positions.push(
-      round4(((p.x ?? 0) - minX) / span + (1 - (maxX - minX) / span) / 2),
-      round4(((p.y ?? 0) - minY) / span + (1 - (maxY - minY) / span) / 2),
+      round4(clamp01(((p.x ?? 0) - minX) / span + padX)),
+      round4(clamp01(((p.y ?? 0) - minY) / span + padY)),
     );
   }
   return positions;
+}
+
+function spread(values: number[]): [number, number] {
+  const sorted = values.toSorted((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return [at(0.005), at(0.995)];
+}
+
+function clamp01(value: number): number {
+  return Math.max(0, Math.min(1, value));
 }
 
 function round4(value: number): number {
