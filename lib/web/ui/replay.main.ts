@@ -34,12 +34,19 @@ const speedSelect = element<HTMLSelectElement>("speed");
 const pubSelect = element<HTMLSelectElement>("pub");
 const txCanvas = element<HTMLCanvasElement>("tx");
 
-/** One broadcast's wave: when each node delivered it (Infinity: not delivered). */
+/** One broadcast's wave: when each node delivered it, and its place in the delivery order. */
 interface Wave {
   readonly pub: number;
+  /** Per node: delivery time, ms (Infinity: never). */
   readonly deliveredAt: Float64Array;
-  /** Latest delivery after the publication, ms (the colour scale). */
-  readonly spanMs: number;
+  /**
+   * Per node: its place in the delivery order (0 first … 1 last): the colour. The trace lists
+   * deliveries in the order the simulation made them, also within one time step, which is
+   * where a whole broadcast often lands (links are faster than a step).
+   */
+  readonly order: Float64Array;
+  /** Median and 90th percentile delivery delay, ms (step resolution). */
+  readonly delayMs: readonly [number, number];
 }
 
 let timeline: ReplayTimeline;
@@ -142,14 +149,21 @@ function waveOf(pub: number): Wave | undefined {
   waves.set(pub, "loading");
   fetch(`/wave/${pub}`).then((r) => r.json()).then((flat: number[]) => {
     const deliveredAt = new Float64Array(timeline.addrs.length).fill(Infinity);
+    const order = new Float64Array(timeline.addrs.length);
+    const count = flat.length / 2;
     const publishedMs = timeline.pubs[pub * 4 + 2]!;
-    let spanMs = 0;
-    for (let at = 0; at + 1 < flat.length; at += 2) {
-      deliveredAt[flat[at]!] = flat[at + 1]!;
-      spanMs = Math.max(spanMs, flat[at + 1]! - publishedMs);
+    const delays: number[] = [];
+    for (let k = 0; k < count; k++) {
+      deliveredAt[flat[2 * k]!] = flat[2 * k + 1]!;
+      order[flat[2 * k]!] = count > 1 ? k / (count - 1) : 0;
+      delays.push(flat[2 * k + 1]! - publishedMs);
     }
+    const delayMs = [
+      delays[Math.floor(count * 0.5)] ?? 0,
+      delays[Math.floor(count * 0.9)] ?? 0,
+    ] as const;
     if (waves.size >= WAVES_CACHED_MAX) waves.delete(waves.keys().next().value!);
-    waves.set(pub, { pub, deliveredAt, spanMs: Math.max(spanMs, timeline.stepMs) });
+    waves.set(pub, { pub, deliveredAt, order, delayMs });
     dirty = true;
   }).catch(() => waves.delete(pub));
   return undefined;
@@ -223,7 +237,6 @@ function draw(): void {
   // Nodes.
   const pub = pubAt(nowMs);
   const wave = waveOf(pub);
-  const publishedMs = pub >= 0 ? timeline.pubs[pub * 4 + 2]! : 0;
   const radius = Math.max(1.5, Math.min(8, 120 / Math.sqrt(Math.max(n, 1))));
   let up = 0, crashed = 0, stalled = 0, heldNodes = 0, heldTotal = 0;
   let delivered = 0, detected = 0, suspectedUp = 0;
@@ -246,7 +259,7 @@ function draw(): void {
       g.fillStyle = pub < 0
         ? "#4a7bd0"
         : deliveredAt <= nowMs
-        ? rampColour((deliveredAt - publishedMs) / (wave?.spanMs ?? 1))
+        ? rampColour(wave?.order[i] ?? 0)
         : "#cfd3da";
       g.beginPath();
       if (state.bootstrap[i]) g.rect(x - radius, y - radius, 2 * radius, 2 * radius);
@@ -305,7 +318,9 @@ function draw(): void {
   const waveText = pub < 0
     ? "no broadcast yet"
     : `#${pub} by node ${timeline.pubs[pub * 4]}: ${delivered} of ${up} up nodes delivered ` +
-      `(${timeline.pubs[pub * 4 + 3]} in the whole run)`;
+      `(${timeline.pubs[pub * 4 + 3]} in the whole run${
+        wave === undefined ? "" : `; delay median ${wave.delayMs[0]} ms, 90% ${wave.delayMs[1]} ms`
+      })`;
   element("wave-info").textContent = waveText;
   drawTraffic(state);
   Object.assign(view.dataset, {

@@ -66,8 +66,8 @@ export function layoutNodes(nodes: number, linkWeights: readonly number[]): numb
     .force("y", d3.forceY(0).strength(0.05))
     .stop();
   simulation.tick(LAYOUT_TICKS);
-  // Scale by the bulk (0.5th to 99.5th percentile): a far-flung straggler lands on the edge
-  // instead of shrinking everyone else to a dot.
+  // Scale by the bulk (5th to 95th percentile, plus a margin): a far-flung straggler (a node
+  // without links, such as the bootstrap) lands on the edge instead of shrinking everyone else.
   const [minX, maxX] = spread(points.map((p) => p.x ?? 0));
   const [minY, maxY] = spread(points.map((p) => p.y ?? 0));
   const span = Math.max(maxX - minX, maxY - minY, 1e-9);
@@ -85,7 +85,9 @@ export function layoutNodes(nodes: number, linkWeights: readonly number[]): numb
 function spread(values: number[]): [number, number] {
   const sorted = values.toSorted((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return [at(0.005), at(0.995)];
+  const [low, high] = [at(0.05), at(0.95)];
+  const margin = (high - low) * 0.2;
+  return [Math.max(sorted[0] ?? 0, low - margin), Math.min(sorted.at(-1) ?? 0, high + margin)];
 }
 
 function clamp01(value: number): number {
