@@ -67,9 +67,9 @@ async function main(): Promise<void> {
     `${timeline.scenario}, ${timeline.initialNodes} peers, seed ${timeline.seed}, ${
       (timeline.endMs / 1000).toFixed(1)
     } s simulated`;
-  statusLine.textContent = `${timeline.addrs.length} nodes, ${index.keyframeCount} keyframes (${
-    Math.round(performance.now() - started)
-  } ms)`;
+  statusLine.textContent = `${timeline.addrs.length} nodes; ${index.keyframeCount} keyframes, ${
+    (index.keyframeBytes / 1e6).toFixed(1)
+  } MB, indexed in ${Math.round(performance.now() - started)} ms`;
   slider.max = String(timeline.endMs);
   slider.step = String(timeline.stepMs);
   for (let k = 0; k < timeline.pubs.length / 4; k++) {

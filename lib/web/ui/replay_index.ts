@@ -17,7 +17,7 @@ import {
   stepsAt,
 } from "./replay_timeline.ts";
 
-/** Most keyframes kept (each about 25 bytes per node plus 8 per link). */
+/** Most keyframes kept (each about 30 bytes per node plus 4 per directed link). */
 export const REPLAY_KEYFRAMES_MAX = 256;
 
 /** Fewest steps between keyframes (short runs need no more). */
@@ -29,11 +29,35 @@ export interface ReplayIndexOptions {
   keyframeSteps?: number;
 }
 
+/** A state stored compactly: its links and blocks as typed arrays instead of sets. */
+interface Keyframe {
+  readonly state: ReplayState;
+  readonly links: Int32Array;
+  readonly blocks: Int32Array;
+}
+
+function keyframeOf(state: ReplayState): Keyframe {
+  const copy = cloneState({ ...state, links: new Set(), blocks: new Set() });
+  return {
+    state: copy,
+    links: Int32Array.from(state.links),
+    blocks: Int32Array.from(state.blocks),
+  };
+}
+
+function stateOf(keyframe: Keyframe): ReplayState {
+  return cloneState({
+    ...keyframe.state,
+    links: new Set(keyframe.links),
+    blocks: new Set(keyframe.blocks),
+  });
+}
+
 /** The keyframes of a timeline and the state last sought. */
 export class ReplayIndex {
   readonly #timeline: ReplayTimeline;
   readonly #every: number;
-  readonly #keyframes: ReplayState[] = [];
+  readonly #keyframes: Keyframe[] = [];
   #current: ReplayState;
 
   /** Indexes `timeline`: plays it once from the start, keeping a keyframe every K steps. */
@@ -44,10 +68,10 @@ export class ReplayIndex {
       Math.max(REPLAY_KEYFRAME_STEPS_MIN, Math.ceil(steps / REPLAY_KEYFRAMES_MAX));
     if (!(this.#every >= 1)) throw new RangeError("Keyframe interval must be ≥ 1 step");
     const state = emptyState(timeline.addrs.length);
-    this.#keyframes.push(cloneState(state));
+    this.#keyframes.push(keyframeOf(state));
     while (state.step < steps) {
       applyStep(timeline, state);
-      if (state.step % this.#every === 0) this.#keyframes.push(cloneState(state));
+      if (state.step % this.#every === 0) this.#keyframes.push(keyframeOf(state));
     }
     this.#current = state;
   }
@@ -55,6 +79,17 @@ export class ReplayIndex {
   /** Keyframes held. */
   get keyframeCount(): number {
     return this.#keyframes.length;
+  }
+
+  /** Bytes the keyframes' arrays take (what bounds the index's memory). */
+  get keyframeBytes(): number {
+    let bytes = 0;
+    for (const { state, links, blocks } of this.#keyframes) {
+      bytes += links.byteLength + blocks.byteLength + state.status.byteLength +
+        state.bootstrap.byteLength + state.stalledUntil.byteLength + state.held.byteLength +
+        state.aliveBy.byteLength + state.deadBy.byteLength;
+    }
+    return bytes;
   }
 
   /** Steps between keyframes. */
@@ -72,7 +107,7 @@ export class ReplayIndex {
     const current = this.#current;
     // Forward within reach of the current state (playing): no keyframe needed.
     if (!(current.step <= target && Math.floor(current.step / this.#every) === keyframe)) {
-      this.#current = cloneState(this.#keyframes[keyframe]!);
+      this.#current = stateOf(this.#keyframes[keyframe]!);
     }
     while (this.#current.step < target) applyStep(this.#timeline, this.#current);
     return this.#current;
