@@ -13,7 +13,7 @@
 
 import { ReplayIndex } from "./replay_index.ts";
 import { type ReplayState, type ReplayTimeline, Status } from "./replay_timeline.ts";
-import { groupColumns, REPLAY_LINKS_DRAWN_MAX, sampleLinks } from "./replay_draw.ts";
+import { fitColumns, groupColumns, REPLAY_LINKS_DRAWN_MAX, sampleLinks } from "./replay_draw.ts";
 
 /** Broadcast waves kept fetched at once. */
 const WAVES_CACHED_MAX = 16;
@@ -179,6 +179,17 @@ function rampColour(fraction: number): string {
   return `rgb(${a.map((v, c) => Math.round(v + (b[c]! - v) * f)).join(",")})`;
 }
 
+let fitted: { partition: number; positions: Float64Array } | undefined;
+
+/** The positions while partition `k` holds: each group fitted to its column (kept for the next frame). */
+function fittedFor(k: number): Float64Array {
+  if (fitted?.partition !== k) {
+    const columns = groupColumns(timeline.addrs.length, timeline.partitions[k]);
+    fitted = { partition: k, positions: fitColumns(timeline.positions, columns) };
+  }
+  return fitted.positions;
+}
+
 function draw(): void {
   const state = index.stateAt(nowMs);
   const n = timeline.addrs.length;
@@ -202,11 +213,11 @@ function draw(): void {
   const scale = Math.min(side, columnWidth * 0.92);
   const xs = new Float64Array(n);
   const ys = new Float64Array(n);
+  const positions = partition === undefined ? timeline.positions : fittedFor(state.partition);
   for (let i = 0; i < n; i++) {
     const column = partition === undefined ? 0 : columns.of[i]!;
-    xs[i] = margin + column * columnWidth + (columnWidth - scale) / 2 +
-      timeline.positions[2 * i]! * scale;
-    ys[i] = margin + (height - 2 * margin - scale) / 2 + timeline.positions[2 * i + 1]! * scale;
+    xs[i] = margin + column * columnWidth + (columnWidth - scale) / 2 + positions[2 * i]! * scale;
+    ys[i] = margin + (height - 2 * margin - scale) / 2 + positions[2 * i + 1]! * scale;
   }
   if (partition !== undefined) {
     g.fillStyle = "#eef1f6";

@@ -62,3 +62,36 @@ export function groupColumns(
   }
   return { of, count: groups.length + (outside ? 1 : 0) };
 }
+
+/**
+ * Positions (flat `[x, y, …]` in [0, 1]) rescaled so each column's nodes
+ * fill the unit square (same scale on both axes, centred): a group of a
+ * partition uses its whole column.
+ */
+export function fitColumns(
+  positions: readonly number[],
+  columns: { of: Int32Array; count: number },
+): Float64Array {
+  const n = columns.of.length;
+  const box = Array.from(
+    { length: columns.count },
+    () => [Infinity, Infinity, -Infinity, -Infinity],
+  );
+  for (let i = 0; i < n; i++) {
+    const b = box[columns.of[i]!]!;
+    const [x, y] = [positions[2 * i] ?? 0.5, positions[2 * i + 1] ?? 0.5];
+    b[0] = Math.min(b[0]!, x);
+    b[1] = Math.min(b[1]!, y);
+    b[2] = Math.max(b[2]!, x);
+    b[3] = Math.max(b[3]!, y);
+  }
+  const fitted = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const [minX, minY, maxX, maxY] = box[columns.of[i]!]! as [number, number, number, number];
+    const span = Math.max(maxX - minX, maxY - minY);
+    const [x, y] = [positions[2 * i] ?? 0.5, positions[2 * i + 1] ?? 0.5];
+    fitted[2 * i] = span > 0 ? (x - minX) / span + (1 - (maxX - minX) / span) / 2 : 0.5;
+    fitted[2 * i + 1] = span > 0 ? (y - minY) / span + (1 - (maxY - minY) / span) / 2 : 0.5;
+  }
+  return fitted;
+}

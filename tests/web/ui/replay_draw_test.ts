@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { groupColumns, sampleLinks } from "../../../lib/web/ui/replay_draw.ts";
+import { fitColumns, groupColumns, sampleLinks } from "../../../lib/web/ui/replay_draw.ts";
 
 Deno.test("sampleLinks() counts a link listed both ways once and draws all under the limit", () => {
   const n = 10;
@@ -26,4 +26,16 @@ Deno.test("groupColumns() puts each group in its column and nodes in no group in
   assert.deepStrictEqual([...of], [0, 1, 0, 2, 2]);
   assert.deepStrictEqual(count, 3);
   assert.deepStrictEqual(groupColumns(2, [[0], [1, 7]]).count, 2);
+});
+
+Deno.test("fitColumns() scales each column's nodes to fill the unit square, centred", () => {
+  const positions = [0.1, 0.1, 0.3, 0.2, 0.9, 0.9, 0.5, 0.5];
+  const fitted = fitColumns(positions, groupColumns(4, [[0, 1], [2]]));
+  assert.deepStrictEqual([...fitted.slice(0, 4)].map((v) => Math.round(v * 100) / 100), [
+    0,
+    0.25,
+    1,
+    0.75,
+  ]);
+  assert.deepStrictEqual([...fitted.slice(4)], [0.5, 0.5, 0.5, 0.5]);
 });
