@@ -53,12 +53,15 @@ try {
   const url = new URL(text.trim());
   url.searchParams.set("t", values.t);
   if (values.pub !== undefined) url.searchParams.set("pub", values.pub);
+  const profile = await Deno.makeTempDir({ prefix: "sim-view-shot-" });
   const shot = await new Deno.Command(Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium", {
     args: [
       "--headless",
       "--no-sandbox",
       "--disable-gpu",
       "--hide-scrollbars",
+      // A profile of its own: other Chromium instances on the machine are left alone.
+      `--user-data-dir=${profile}`,
       `--window-size=${values.width},${values.height}`,
       "--virtual-time-budget=10000",
       `--screenshot=${out}`,
@@ -67,6 +70,7 @@ try {
     stdout: "null",
     stderr: "piped",
   }).output();
+  await Deno.remove(profile, { recursive: true });
   if (shot.code !== 0) throw new Error(new TextDecoder().decode(shot.stderr));
   console.log(`${out}: ${(await Deno.stat(out)).size} bytes`);
 } finally {
