@@ -239,7 +239,7 @@ function draw(): void {
     path.lineTo(xs[b]!, ys[b]!);
   }
   g.lineWidth = 0.5;
-  g.strokeStyle = "rgba(60, 70, 90, 0.25)";
+  g.strokeStyle = "#c9ced8";
   g.stroke(plain);
   g.lineWidth = 1;
   g.strokeStyle = "rgba(214, 39, 40, 0.7)";
