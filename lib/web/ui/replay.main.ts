@@ -85,10 +85,23 @@ async function main(): Promise<void> {
   pubSelect.addEventListener("change", () => (dirty = true));
   speedSelect.addEventListener("change", () => (dirty = true));
   document.addEventListener("keydown", (event) => {
-    if (event.key === " " && event.target === document.body) {
-      event.preventDefault();
-      setPlaying(!playing);
+    if (event.target !== document.body) return;
+    if (event.key === " ") setPlaying(!playing);
+    else if (event.key === "ArrowRight") seekStep(+1);
+    else if (event.key === "ArrowLeft") seekStep(-1);
+    else return;
+    event.preventDefault();
+  });
+  graph.addEventListener("mousemove", (event) => {
+    const hit = nodeAt(event.offsetX, event.offsetY);
+    if (hit !== hovered) {
+      hovered = hit;
+      dirty = true;
     }
+  });
+  txCanvas.addEventListener("click", (event) => {
+    seek((event.offsetX / Math.max(1, txCanvas.clientWidth)) * timeline.endMs);
+    slider.value = String(nowMs);
   });
   new ResizeObserver(() => (dirty = true)).observe(view);
   // `?t=MS&pub=K` open the replay at a time and on a broadcast (links, tests, screenshots).
@@ -107,6 +120,49 @@ async function main(): Promise<void> {
 function seek(ms: number): void {
   nowMs = Math.max(0, Math.min(timeline.endMs, ms));
   dirty = true;
+}
+
+/** Moves to the previous or next step that changes something (the arrow keys). */
+function seekStep(direction: 1 | -1): void {
+  const after = index.stateAt(nowMs).step;
+  const target = direction > 0 ? after : after - 2;
+  seek(target < 0 ? 0 : timeline.stepTimes[Math.min(target, timeline.stepTimes.length - 1)]!);
+  slider.value = String(nowMs);
+}
+
+/** Where each node was drawn last, for hovering. */
+let drawnAt: { xs: Float64Array; ys: Float64Array; radius: number } | undefined;
+/** The node under the pointer, or -1. */
+let hovered = -1;
+
+function nodeAt(x: number, y: number): number {
+  if (drawnAt === undefined) return -1;
+  let best = -1;
+  let bestDistance = Math.max(6, drawnAt.radius + 2);
+  for (let i = 0; i < drawnAt.xs.length; i++) {
+    const distance = Math.hypot(drawnAt.xs[i]! - x, drawnAt.ys[i]! - y);
+    if (distance < bestDistance) [best, bestDistance] = [i, distance];
+  }
+  return best;
+}
+
+/** One line about node `i` at the current time (the hover text). */
+function describeNode(i: number, state: ReplayState, wave: Wave | undefined): string {
+  const status = state.status[i] === Status.up
+    ? state.stalledUntil[i]! > nowMs ? "stalled" : "up"
+    : state.status[i] === Status.crashed
+    ? "crashed"
+    : "not started";
+  const delivered = wave?.deliveredAt[i];
+  return `node ${i} ${timeline.addrs[i]}${state.bootstrap[i] ? " (bootstrap)" : ""}: ${status}; ` +
+    `believed alive by ${state.aliveBy[i]}, dead by ${state.deadBy[i]}; holds back ${
+      state.held[i]
+    }` +
+    (delivered === undefined
+      ? ""
+      : delivered === Infinity
+      ? "; has not delivered the wave"
+      : `; delivered the wave at ${(delivered / 1000).toFixed(2)} s`);
 }
 
 function setPlaying(on: boolean): void {
@@ -309,6 +365,17 @@ function draw(): void {
     }
   }
 
+  drawnAt = { xs, ys, radius };
+  if (hovered >= 0 && hovered < n) {
+    g.strokeStyle = "#000";
+    g.lineWidth = 1.5;
+    g.beginPath();
+    g.arc(xs[hovered]!, ys[hovered]!, radius + 6, 0, 2 * Math.PI);
+    g.stroke();
+  }
+  element("hover").textContent = hovered >= 0 && hovered < n
+    ? describeNode(hovered, state, wave)
+    : "";
   note.textContent = drawn.length / 2 < total
     ? `showing ${
       drawn.length / 2
