@@ -22,8 +22,8 @@ import type { TraceEvent, TraceHeaderLine } from "../trace_reader.ts";
 /** Most node indices a timeline takes (the page draws every node). */
 export const REPLAY_NODES_MAX = 20_000;
 
-/** Most operations a timeline takes (3 integers each, in the page's memory too). */
-export const REPLAY_OPS_MAX = 8_000_000;
+/** Most state changes a timeline takes (3 integers each; about 50 MB of JSON at the limit, parsed by the page too). */
+export const REPLAY_OPS_MAX = 4_000_000;
 
 /** Most buckets in the traffic chart; a long run gets wider buckets. */
 export const REPLAY_TX_BUCKETS_MAX = 600;

@@ -4,6 +4,7 @@ import { TraceWriter } from "../../../../testing/sim/trace_writer.ts";
 import { readTrace, type TraceEvent } from "../../../../testing/sim/trace_reader.ts";
 import {
   REPLAY_NODES_MAX,
+  REPLAY_OPS_MAX,
   ReplayLimitError,
   traceToTimeline,
 } from "../../../../testing/sim/viewer/trace_timeline.ts";
@@ -217,4 +218,30 @@ Deno.test("loadReplay() refuses missing, empty, non-JSON, foreign-format and bro
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("traceToTimeline() refuses a trace over REPLAY_OPS_MAX state changes", async () => {
+  const header = JSON.stringify({
+    format: "p2pchat-sim-trace/1",
+    step_ms: 10,
+    scenario: "x",
+    nodes: 2,
+    seed: 1,
+  });
+  const perLine = 1000;
+  const peers = JSON.stringify(Array.from({ length: perLine }, (_, i) => i + 1));
+  const lines = Math.ceil(REPLAY_OPS_MAX / perLine / 2) + 1;
+  async function* body() {
+    yield new TextEncoder().encode(`${header}\n["t",0]\n`);
+    for (let k = 0; k < lines; k++) {
+      yield new TextEncoder().encode(`["up",0,${peers}]\n["down",0,${peers}]\n`);
+    }
+  }
+  const { header: parsed, events } = await readTrace(ReadableStream.from(body()));
+  await assert.rejects(
+    traceToTimeline(parsed, events),
+    (error: Error) =>
+      error instanceof ReplayLimitError &&
+      error.message === `Trace too large: more than ${REPLAY_OPS_MAX} operations`,
+  );
 });
