@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { runScenario } from "../../testing/sim/scenarios.ts";
 import { TraceWriter } from "../../testing/sim/trace_writer.ts";
 import { loadReplay, startReplayServer } from "../../testing/sim/viewer/replay_server.ts";
-import { CdpPage } from "./_cdp.ts";
+import { CdpPage } from "../_helpers/cdp.ts";
 
 const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
 const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
