@@ -19,8 +19,12 @@ import {
 } from "../../../lib/web/ui/replay_timeline.ts";
 import type { TraceEvent, TraceHeaderLine } from "../trace_reader.ts";
 
-/** Most node indices a timeline takes (the page draws every node). */
-export const REPLAY_NODES_MAX = 20_000;
+/**
+ * Most node indices a trace may have: the page draws every node, and the
+ * converter keeps who believes whom alive or dead (a byte per pair: 25 MB
+ * at the limit).
+ */
+export const REPLAY_NODES_MAX = 5_000;
 
 /** Most state changes a timeline takes (3 integers each; about 50 MB of JSON at the limit, parsed by the page too). */
 export const REPLAY_OPS_MAX = 4_000_000;
@@ -62,9 +66,10 @@ export async function traceToTimeline(
   const beliefs: Uint8Array[] = [];
   /** Per node, this step's change of [aliveBy, deadBy]. */
   const beliefDelta = new Map<number, [number, number]>();
-  /** Undirected link key → [steps up so far, step it came up or -1]. */
-  const linkUp = new Map<number, number>();
-  const linkSeen = new Map<number, number>();
+  /** Undirected link key → the time it came up (while up). */
+  const linkUpSince = new Map<number, number>();
+  /** Undirected link key → steps it was up, summed over its periods up. */
+  const linkUpSteps = new Map<number, number>();
   let stepMs = -1;
   let endMs = 0;
 
@@ -176,12 +181,15 @@ export async function traceToTimeline(
           op(event.kind === "up" ? Op.linkUp : Op.linkDown, event.node, peer);
           const key = linkKey(event.node, peer);
           if (event.kind === "up") {
-            if (!linkUp.has(key)) linkUp.set(key, event.t);
+            if (!linkUpSince.has(key)) linkUpSince.set(key, event.t);
           } else {
-            const since = linkUp.get(key);
+            const since = linkUpSince.get(key);
             if (since !== undefined) {
-              linkSeen.set(key, (linkSeen.get(key) ?? 0) + (event.t - since) / header.step_ms);
-              linkUp.delete(key);
+              linkUpSteps.set(
+                key,
+                (linkUpSteps.get(key) ?? 0) + (event.t - since) / header.step_ms,
+              );
+              linkUpSince.delete(key);
             }
           }
         }
@@ -212,11 +220,11 @@ export async function traceToTimeline(
   flush();
   stepStarts.push(ops.length / OP_WIDTH);
   endMs = Math.max(endMs, stepMs, 0);
-  for (const [key, since] of linkUp) {
-    linkSeen.set(key, (linkSeen.get(key) ?? 0) + (endMs - since) / header.step_ms);
+  for (const [key, since] of linkUpSince) {
+    linkUpSteps.set(key, (linkUpSteps.get(key) ?? 0) + (endMs - since) / header.step_ms);
   }
   const linkWeights: number[] = [];
-  for (const [key, steps] of linkSeen) {
+  for (const [key, steps] of linkUpSteps) {
     linkWeights.push(Math.floor(key / REPLAY_NODES_MAX), key % REPLAY_NODES_MAX, steps);
   }
   return {
