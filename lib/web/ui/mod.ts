@@ -5,6 +5,11 @@
  * `deno test`: the replay timeline of `deno task sim:view`, its keyframe
  * index, and the drawing decisions of its page.
  *
+ * The folder is a workspace member (`lib/web/ui/deno.json`) so that
+ * `deno check` checks it with the DOM libraries and everything else without
+ * them: checked together, the DOM's stream and fetch types break Deno code
+ * elsewhere.
+ *
  * @module
  */
 
