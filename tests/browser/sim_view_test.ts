@@ -1,0 +1,138 @@
+/**
+ * The replay page in a real browser (headless Chromium, driven over the
+ * DevTools protocol): it loads the timeline of a simulated run, and the
+ * state it draws — read from the `data-` attributes of `#view` — follows
+ * the time it is opened at, the slider, the arrow keys and Play. Every wait
+ * is for a condition, never for a time.
+ */
+import assert from "node:assert/strict";
+import { runScenario } from "../../testing/sim/scenarios.ts";
+import { TraceWriter } from "../../testing/sim/trace_writer.ts";
+import {
+  loadReplay,
+  type Replay,
+  startReplayServer,
+} from "../../testing/sim/viewer/replay_server.ts";
+import { CdpPage } from "../_helpers/cdp.ts";
+
+const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
+const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+
+/** The replay of a 10-node chaos run (crashes, stalls, blocks, broadcasts). */
+async function chaosReplay(): Promise<Replay> {
+  const lines: string[] = [];
+  const writer = new TraceWriter({ write: (l) => lines.push(l) });
+  writer.header({ scenario: "chaos", nodes: 10, seed: 2, options: {} });
+  let endMs = 0;
+  runScenario({
+    scenario: "chaos",
+    nodes: 10,
+    seed: 2,
+    observers: [writer],
+    onFinish: (w) => (endMs = w.net.nowMs),
+  });
+  writer.finish(endMs);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/trace.jsonl`, lines.join("\n") + "\n");
+    return await loadReplay(`${dir}/trace.jsonl`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Runs `body` with the replay served and a page open at the URL plus `query`; closes both. */
+async function withPage(
+  replay: Replay,
+  query: string,
+  body: (page: CdpPage) => Promise<void>,
+): Promise<void> {
+  const server = await startReplayServer(replay);
+  let page: CdpPage | undefined;
+  try {
+    page = await CdpPage.open(CHROMIUM, server.url + query);
+    await page.waitFor(`document.getElementById("view")?.dataset.ready === "1"`, "page ready");
+    await body(page);
+  } finally {
+    await page?.close();
+    await server.stop();
+  }
+}
+
+/** What the page says it draws (`data-` attributes of `#view`, camelCase). */
+function drawn(page: CdpPage): Promise<Record<string, string>> {
+  return page.evaluate(`({ ...document.getElementById("view").dataset })`);
+}
+
+Deno.test({
+  name: "sim:view page: opened at a later time it draws the nodes, links and wave of that time",
+  ignore: !hasChromium,
+  async fn() {
+    const replay = await chaosReplay();
+    await withPage(replay, "&t=0", async (page) => {
+      const start = await drawn(page);
+      assert.deepStrictEqual([start.time, start.links], ["0", "0"], JSON.stringify(start));
+      assert(Number(start.nodesAlive) <= 1, JSON.stringify(start));
+    });
+    const later = replay.timeline.pubs[2]! + 2000;
+    await withPage(replay, `&t=${later}`, async (page) => {
+      // The wave is fetched after the timeline: wait until it is drawn.
+      await page.waitFor(
+        `Number(document.getElementById("view").dataset.waveDelivered) > 0`,
+        "the wave drawn",
+      );
+      const state = await drawn(page);
+      assert.deepStrictEqual(state.time, String(later));
+      assert(Number(state.nodesAlive) >= 10, JSON.stringify(state));
+      assert(Number(state.links) > 0, JSON.stringify(state));
+      assert.deepStrictEqual(state.linksDrawn, state.links, "all links drawn under the limit");
+      assert(Number(state.wave) >= 0, "follows a broadcast");
+    });
+  },
+});
+
+Deno.test({
+  name: "sim:view page: moving the slider, the arrow keys and Play change the state drawn",
+  ignore: !hasChromium,
+  async fn() {
+    const replay = await chaosReplay();
+    await withPage(replay, "", async (page) => {
+      const start = await drawn(page);
+      assert.deepStrictEqual([start.time, start.links], ["0", "0"]);
+      assert.deepStrictEqual(
+        await page.evaluate(`location.pathname + location.search`),
+        "/",
+        "the token is gone from the address bar",
+      );
+
+      const later = replay.timeline.pubs[2]! + 2000;
+      await page.evaluate(`(() => {
+        const slider = document.getElementById("time");
+        slider.value = "${later}";
+        slider.dispatchEvent(new Event("input"));
+      })()`);
+      await page.waitFor(`document.getElementById("view").dataset.time === "${later}"`, "seek");
+      const moved = await drawn(page);
+      assert(Number(moved.nodesAlive) >= 10, JSON.stringify(moved));
+      assert(Number(moved.links) > 0, JSON.stringify(moved));
+      assert.notDeepStrictEqual(moved.step, start.step);
+
+      await page.evaluate(`document.body.dispatchEvent(
+        new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }))`);
+      await page.waitFor(
+        `document.getElementById("view").dataset.step === "${Number(moved.step) + 1}"`,
+        "one step on",
+      );
+
+      await page.evaluate(`document.getElementById("play").click()`);
+      await page.waitFor(
+        `Number(document.getElementById("view").dataset.time) > ${later + 100}`,
+        "playing advances the time",
+      );
+      assert.deepStrictEqual(
+        await page.evaluate(`document.getElementById("play").textContent`),
+        "Pause",
+      );
+    });
+  },
+});
