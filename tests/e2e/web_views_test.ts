@@ -16,6 +16,7 @@ import { deriveRoomKey, type RoomKey } from "../../lib/secure/room_key.ts";
 import { roomTag } from "../../lib/secure/room_tag.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
 import { encodeChatBody } from "../../lib/wire/message_encode.ts";
+import { assertOutputLine } from "../_helpers/json_schema.ts";
 import { RawPeer } from "../_helpers/raw_client.ts";
 import {
   portOf,
@@ -37,7 +38,10 @@ async function openPage(url: string) {
   let received: Feed[] = [];
   let wake = () => {};
   socket.onmessage = (e) => {
-    received.push(JSON.parse(e.data));
+    const object = JSON.parse(e.data);
+    // The views' feed objects are documented in the schema: check every one.
+    if (object.type === "overlay" || object.type === "provenance") assertOutputLine(object);
+    received.push(object);
     wake();
   };
   const closed = new Promise<void>((resolve) => (socket.onclose = () => resolve()));
