@@ -201,5 +201,8 @@ $("compose").addEventListener("submit", (e) => {
 
 // The token came in the URL; the cookie now carries it, so take it out of
 // the address bar (and of the history) where it could be shoulder-surfed.
-if (location.search.includes("token=")) history.replaceState(null, "", "/");
+if (location.search.includes("token=")) {
+  // The hash (#network, #message: the tab to open) stays.
+  history.replaceState(null, "", `/${location.hash ?? ""}`);
+}
 connect();

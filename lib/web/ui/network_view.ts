@@ -108,6 +108,16 @@ export class NetworkView {
         self.fx = WIDTH / 2;
         self.fy = HEIGHT / 2;
       }
+      // A new node starts on a ring around the middle, at an angle of its
+      // own (from its id): the layout settles fast and the same way each time.
+      for (const id of diff.addedNodes) {
+        const node = model.nodes.get(id);
+        if (node === undefined || node.x !== undefined || id === model.selfId) continue;
+        const angle = (parseInt(id.slice(0, 8), 16) / 0xffffffff) * 2 * Math.PI;
+        const radius = node.state === "dead" ? 180 : 110;
+        node.x = WIDTH / 2 + radius * Math.cos(angle);
+        node.y = HEIGHT / 2 + radius * Math.sin(angle);
+      }
       this.#simulation.nodes([...model.nodes.values()]);
       this.#simulation.force<ReturnType<typeof forceLink<GraphNode, GraphLink>>>("link")!
         .links([...model.links.values()]);

@@ -109,3 +109,7 @@ function handle(event: Feed): void {
 }
 
 page?.onFeed(handle);
+
+// `#network` or `#message` after the page's URL opens that tab.
+const asked = location.hash.slice(1);
+if (asked === "network" || asked === "message") showView(asked);
