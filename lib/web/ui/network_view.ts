@@ -25,7 +25,6 @@ import {
   isEmptyDiff,
 } from "./graph_model.ts";
 
-const SVG_NS = "http://www.w3.org/2000/svg";
 /** The view box: the layout's coordinates. */
 const WIDTH = 600;
 const HEIGHT = 420;
@@ -43,6 +42,7 @@ function ageText(ms: number | undefined): string {
 export class NetworkView {
   readonly model: GraphModel = new GraphModel();
   readonly #svg: SVGSVGElement;
+  readonly #ns: string;
   readonly #details: HTMLElement;
   readonly #note: HTMLElement | null;
   readonly #linkLayer: SVGGElement;
@@ -55,11 +55,13 @@ export class NetworkView {
   /** A view drawing into `svg`, details into `details`. */
   constructor(svg: SVGSVGElement, details: HTMLElement, note: HTMLElement | null) {
     this.#svg = svg;
+    // The SVG namespace, from the page's own svg element.
+    this.#ns = svg.namespaceURI ?? "";
     this.#details = details;
     this.#note = note;
     svg.setAttribute("viewBox", `0 0 ${WIDTH} ${HEIGHT}`);
-    this.#linkLayer = document.createElementNS(SVG_NS, "g");
-    this.#nodeLayer = document.createElementNS(SVG_NS, "g");
+    this.#linkLayer = document.createElementNS(this.#ns, "g") as SVGGElement;
+    this.#nodeLayer = document.createElementNS(this.#ns, "g") as SVGGElement;
     svg.replaceChildren(this.#linkLayer, this.#nodeLayer);
     this.#simulation = forceSimulation<GraphNode, GraphLink>([])
       .force(
@@ -135,14 +137,14 @@ export class NetworkView {
   #drawNode(node: GraphNode): void {
     let group = this.#nodeElements.get(node.id);
     if (group === undefined) {
-      group = document.createElementNS(SVG_NS, "g");
+      group = document.createElementNS(this.#ns, "g") as SVGGElement;
       group.dataset.node = node.id;
-      const circle = document.createElementNS(SVG_NS, "circle");
+      const circle = document.createElementNS(this.#ns, "circle");
       circle.setAttribute("r", String(node.state === "self" ? NODE_RADIUS + 3 : NODE_RADIUS));
-      const label = document.createElementNS(SVG_NS, "text");
+      const label = document.createElementNS(this.#ns, "text");
       label.setAttribute("dy", String(NODE_RADIUS + 12));
       label.setAttribute("text-anchor", "middle");
-      const title = document.createElementNS(SVG_NS, "title");
+      const title = document.createElementNS(this.#ns, "title");
       group.append(circle, label, title);
       group.addEventListener("click", () => this.select(node.id));
       this.#nodeLayer.append(group);
@@ -158,7 +160,7 @@ export class NetworkView {
   #drawLink(link: GraphLink): void {
     let line = this.#linkElements.get(link.id);
     if (line === undefined) {
-      line = document.createElementNS(SVG_NS, "line");
+      line = document.createElementNS(this.#ns, "line") as SVGLineElement;
       line.dataset.link = link.id;
       this.#linkLayer.append(line);
       this.#linkElements.set(link.id, line);
