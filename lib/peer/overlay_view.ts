@@ -18,10 +18,12 @@ export const OVERLAY_MEMBERS_MAX = 300;
 export const OVERLAY_HELD_MAX = 100;
 
 /**
- * How a node is drawn: this peer, a member by its status, or a bootstrap
- * (reached over a bootstrap link; never a member).
+ * How a node is drawn: this peer, a member by its status — `left` is a dead
+ * member whose own signed record says so (it said goodbye), `dead` one
+ * declared dead by others (it stopped answering) — or a bootstrap (reached
+ * over a bootstrap link; never a member).
  */
-export type OverlayNodeState = "self" | MemberStatus | "bootstrap";
+export type OverlayNodeState = "self" | MemberStatus | "left" | "bootstrap";
 
 /**
  * How one of this peer's links is drawn. A neighbour link is `eager` when it
@@ -100,6 +102,8 @@ export interface OverlayMemberInput {
   readonly nick?: string | undefined;
   /** Local time of its last change. */
   readonly changedAtMs: number;
+  /** The member's own latest signed record, if one came: a `dead` one means it left. */
+  readonly record?: { readonly status: MemberStatus } | undefined;
 }
 
 /** What {@linkcode overlayView} reads of a link (`links.ts`). */
@@ -190,14 +194,14 @@ export function overlayView(
     });
   }
   const rank = (m: OverlayMember) =>
-    linked.has(m.id) ? 0 : m.state === "alive" || m.state === "suspect" ? 1 : 2;
+    linked.has(m.id) ? 0 : m.state === "dead" || m.state === "left" ? 2 : 1;
   const others: OverlayMember[] = [];
   for (const m of input.members) {
     if (m.id === self.id) continue;
     others.push({
       id: m.id,
       addr: m.addr,
-      state: m.status,
+      state: m.status === "dead" && m.record?.status === "dead" ? "left" : m.status,
       incarnation: m.incarnation,
       seq: seqOf(m.id),
       changedAgoMs: Math.max(0, nowMs - m.changedAtMs),

@@ -161,6 +161,14 @@ Deno.test({
       }, "an overlay without bob alive or linked");
       const bobNow = (after.members as Member[]).find((m) => m.id === bob.id);
       assert.ok(bobNow === undefined || bobNow.state === "dead", JSON.stringify(bobNow));
+
+      // One that quits says goodbye: drawn as left, not dead.
+      await dan.process.send({ type: "quit" });
+      await page.next((m) => {
+        if (m.type !== "overlay") return false;
+        const danNow = (m.members as Member[]).find((n) => n.id === dan.id);
+        return danNow?.state === "left" && !shape(m).peerLinks.includes(dan.id);
+      }, "an overlay with dan left");
       await page.close();
     });
   },

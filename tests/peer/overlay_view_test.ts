@@ -47,6 +47,14 @@ function input(overrides: Partial<OverlayInput> = {}): OverlayInput {
       },
       { id: B, addr: "10.0.0.2:9000", status: "suspect", incarnation: 1, changedAtMs: 500 },
       { id: C, addr: "10.0.0.3:9000", status: "dead", incarnation: 0, changedAtMs: 800 },
+      {
+        id: D,
+        addr: "10.0.0.4:9000",
+        status: "dead",
+        incarnation: 3,
+        changedAtMs: 900,
+        record: { status: "dead" },
+      },
     ],
     links: [link(A)],
     delivered: new Map([[A, 3]]),
@@ -62,6 +70,7 @@ Deno.test("overlayView() lists self first, then every member with its state and 
     [A, "alive"],
     [B, "suspect"],
     [C, "dead"],
+    [D, "left"],
   ]);
   assert.equal(view.members[0]!.incarnation, 2);
   assert.equal(view.members[1]!.seq, 3);

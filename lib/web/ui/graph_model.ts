@@ -7,7 +7,7 @@
  */
 
 /** A node's state as drawn (`data-state`); see `OverlayNodeState` in lib/peer/overlay_view.ts. */
-export type NodeState = "self" | "alive" | "suspect" | "dead" | "bootstrap";
+export type NodeState = "self" | "alive" | "suspect" | "dead" | "left" | "bootstrap";
 
 /** One drawn node; `x`, `y`, `vx`, `vy` belong to the layout. */
 export interface GraphNode {
@@ -164,12 +164,16 @@ export class GraphModel {
     return diff;
   }
 
-  /** A member went down (a `peer-down` line): drawn dead at once, its link gone. */
-  peerDown(id: string): GraphDiff {
+  /**
+   * A member went down (a `peer-down` line): drawn `left` at once when its
+   * cause is `left` (it said goodbye), else `dead`; its link gone.
+   */
+  peerDown(id: string, cause?: string): GraphDiff {
     const diff = emptyDiff();
     const node = this.nodes.get(id);
-    if (node !== undefined && node.state !== "dead" && node.state !== "self") {
-      node.state = "dead";
+    const state = cause === "left" ? "left" : "dead";
+    if (node !== undefined && node.state !== state && node.state !== "self") {
+      node.state = state;
       diff.changedNodes.push(id);
     }
     if (this.links.delete(id)) diff.removedLinks.push(id);

@@ -116,7 +116,7 @@ export class NetworkView {
         const node = model.nodes.get(id);
         if (node === undefined || node.x !== undefined || id === model.selfId) continue;
         const angle = (parseInt(id.slice(0, 8), 16) / 0xffffffff) * 2 * Math.PI;
-        const radius = node.state === "dead" ? 180 : 110;
+        const radius = node.state === "dead" || node.state === "left" ? 180 : 110;
         node.x = WIDTH / 2 + radius * Math.cos(angle);
         node.y = HEIGHT / 2 + radius * Math.sin(angle);
       }

@@ -99,7 +99,7 @@ function handle(event: Feed): void {
       );
       break;
     case "peer-down":
-      network.apply(network.model.peerDown(String(event.id)));
+      network.apply(network.model.peerDown(String(event.id), event.cause as string | undefined));
       break;
     case "nick":
       nicks.set(String(event.id), String(event.new));

@@ -58,6 +58,8 @@ Deno.test("GraphModel.peerDown() marks the node dead and drops its link; peerUp(
   assert.equal(model.nodes.get(A)?.state, "dead");
   assert.ok(isEmptyDiff(model.peerDown(A)));
   assert.ok(isEmptyDiff(model.peerDown(SELF)));
+  assert.deepEqual(model.peerDown(A, "left").changedNodes, [A]);
+  assert.equal(model.nodes.get(A)?.state, "left");
   assert.deepEqual(model.peerUp(A, "ann", "x:1").changedNodes, [A]);
   assert.deepEqual(model.peerUp(B, "bob", "x:2").addedNodes, [B]);
   assert.deepEqual(model.rename(B, "robert").changedNodes, [B]);
