@@ -3,7 +3,7 @@
  * object (members, own links, hold-back queue, repair counters and latest
  * entries) every {@linkcode OVERLAY_INTERVAL_MS} while a page is connected,
  * and a `provenance` object when a chat message first arrives or is
- * delivered. Everything kept here is bounded (see `message_provenance.ts`,
+ * delivered (once for both when they happen in one step, the common case). Everything kept here is bounded (see `message_provenance.ts`,
  * `repair_log.ts`, `OVERLAY_MEMBERS_MAX`).
  *
  * @module
@@ -38,6 +38,8 @@ export class NetworkFeed {
   readonly #listening: () => boolean;
   readonly #provenance = new ProvenanceRing();
   readonly #repairs = new RepairLog();
+  /** Records changed in this step: sent once each at its end (a delivery and its arrival together). */
+  readonly #changed = new Set<Provenance>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
   /** A feed of `peer`'s views, sent with `publish`. */
@@ -77,7 +79,7 @@ export class NetworkFeed {
         ...(waitsFor === undefined ? {} : { waitsFor }),
       },
     );
-    if (changed !== undefined) this.#send(provenanceObject(changed));
+    if (changed !== undefined) this.#touch(changed);
   }
 
   /** A node event: a delivery completes its message's provenance. */
@@ -88,7 +90,7 @@ export class NetworkFeed {
       { author: m.author, seq: m.seq, clock: clockToObject(m.clock) },
       this.#now(),
     );
-    this.#send(provenanceObject(record));
+    this.#touch(record);
   }
 
   /** The `overlay` object now. */
@@ -125,8 +127,16 @@ export class NetworkFeed {
     this.#timer = undefined;
   }
 
-  #send(object: Record<string, unknown>): void {
-    if (this.#listening()) this.#publish(JSON.stringify(object));
+  /** Marks `record` changed; the changes of one step go out together after it. */
+  #touch(record: Provenance): void {
+    if (!this.#listening()) return;
+    if (this.#changed.size === 0) queueMicrotask(() => this.#flush());
+    this.#changed.add(record);
+  }
+
+  #flush(): void {
+    for (const record of this.#changed) this.#publish(JSON.stringify(provenanceObject(record)));
+    this.#changed.clear();
   }
 }
 
