@@ -54,6 +54,7 @@ import { generateRoomKeyFile, resolveRoomKey, type RoomKey } from "./lib/secure/
 import { roomTagOf } from "./lib/secure/room_tag.ts";
 import { withDeadline } from "./lib/runtime/with_deadline.ts";
 import { startWebServer, type WebServer } from "./lib/web/web_server.ts";
+import { NetworkFeed } from "./lib/web/network_feed.ts";
 
 const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
 const stderr = new LineWriter(Deno.stderr);
@@ -163,6 +164,8 @@ async function runPeer(command: PeerCommand): Promise<number> {
   const started: { peer?: PeerService } = {};
   const roster = new Roster(() => started.peer?.peers() ?? []);
   let web: WebServer | undefined;
+  /** With --web: the network and message views' feed (overlay, provenance, repair log). */
+  let networkFeed: NetworkFeed | undefined;
   const tag = await roomTagOf(room, command.room);
   const { identity, store, newIdentity } = await openDataDir(command.dataDir, { roomTag: tag });
   // A founder keeps looking for the network it knew, through the addresses it remembers.
@@ -189,6 +192,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     ...(command.advertise !== undefined ? { advertise: command.advertise } : {}),
     nick: command.nick,
     bootstraps,
+    ...(command.web === undefined ? {} : { onTraffic: (t) => networkFeed?.onTraffic(t) }),
     node: {
       newIdentity: newIdentity ?? true,
       addressBookUntilReached: search !== undefined,
@@ -204,6 +208,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
       if (web !== undefined) {
         const line = eventJson(event);
         if (line !== undefined) web.publish(line);
+        networkFeed?.onEvent(event);
       }
       if (event.type === "fatal") {
         if (fatal !== undefined) return;
@@ -241,6 +246,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
       snapshot: () => ({
         self: { id: peer.id, nick: peer.nick },
         peers: peer.peers().map((p) => ({ ...p, nick: p.nick ?? roster.nickOf(p.id) })),
+        ...networkFeed?.snapshotFields(),
       }),
       run: (c, out) => runPeerCommand(c, peer, out, { roster, history: store }),
     }, {
@@ -259,6 +265,13 @@ async function runPeer(command: PeerCommand): Promise<number> {
         }`,
       );
     });
+  }
+  if (web !== undefined) {
+    const server = web;
+    networkFeed = new NetworkFeed(peer, (json) => server.publish(json), {
+      listening: () => server.clientCount > 0,
+    });
+    networkFeed.start();
   }
   const webNotices = web === undefined ? [] : [
     `Chat page (keep this URL private, it holds the token): ${web.url}`,
@@ -290,6 +303,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     ]),
   ];
   const stopAll = async () => {
+    networkFeed?.stop();
     await web?.stop();
     await metrics?.stop();
     metricsSource?.stop();
@@ -347,6 +361,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     terminal.showHistory();
     if (fatal !== undefined) terminal.quit();
     await terminal.done;
+    networkFeed?.stop();
     await web?.stop();
     await metrics?.stop();
     metricsSource?.stop();

@@ -61,6 +61,7 @@ export {
   type PeerEvent,
   type PeerService,
   type PeerStats,
+  type PeerTraffic,
   type RuntimeEvent,
   type RuntimeStats,
   type ServiceOptions,
@@ -90,6 +91,21 @@ export {
   type PeerSummary,
   type StampOptions,
 } from "./lib/peer/mod.ts";
+export {
+  OVERLAY_HELD_MAX,
+  OVERLAY_MEMBERS_MAX,
+  type OverlayHeld,
+  type OverlayInput,
+  type OverlayLink,
+  type OverlayLinkInput,
+  type OverlayLinkKind,
+  type OverlayMember,
+  type OverlayMemberInput,
+  type OverlayNodeState,
+  type OverlayView,
+  overlayView,
+  type OverlayViewOptions,
+} from "./lib/peer/overlay_view.ts";
 export type {
   ActiveViewOptions,
   BootstrapClientOptions,
@@ -119,6 +135,7 @@ export {
   type OfferResult,
   type RejectReason,
 } from "./lib/causal/hold_back_queue.ts";
+export { type MessageRef, missingCause } from "./lib/causal/missing_cause.ts";
 export {
   type CausalStamp,
   type ClockOrder,

@@ -13,6 +13,7 @@ export {
   type OfferResult,
   type RejectReason,
 } from "./hold_back_queue.ts";
+export { type MessageRef, missingCause } from "./missing_cause.ts";
 export {
   type CausalStamp,
   clockDominates,

@@ -154,7 +154,8 @@ Options:
   --metrics-public          allow --metrics on a non-loopback address (exposes traffic counters)
   --json                    JSON lines on stdin/stdout instead of the terminal UI (see README;
                             every line is in schema/json-lines.schema.json)
-  --web                     also serve a chat page in this process; prints the URL to open (with
+  --web                     also serve a chat page in this process, with a live network view and
+                            message view (URL#network, URL#message); prints the URL to open (with
                             its per-run token; in --json the ready line's "web")
   --web-listen HOST:PORT    where --web listens (default 127.0.0.1:0, a free port; implies --web)
   --web-public              allow a non-loopback --web-listen: anyone who can reach it and sees

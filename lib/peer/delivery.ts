@@ -136,6 +136,11 @@ export class Delivery {
     return this.#queue.heldBytes;
   }
 
+  /** The messages waiting for their causes, in no particular order. */
+  heldMessages(): IterableIterator<ChatMessage> {
+    return this.#queue.held();
+  }
+
   /** Messages in the history window. */
   get historySize(): number {
     return this.#history.size;

@@ -126,6 +126,11 @@ export class Membership {
     return this.#members.live();
   }
 
+  /** Every member entry, tombstones included. */
+  all(): MemberEntry[] {
+    return this.#members.all();
+  }
+
   /** The entry of `id`, if remembered. */
   get(id: PeerId): MemberEntry | undefined {
     return this.#members.get(id);

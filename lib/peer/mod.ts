@@ -39,4 +39,19 @@ export {
   type RepairOptions,
   resolvePeerNodeOptions,
 } from "./peer_node_options.ts";
+export {
+  OVERLAY_HELD_MAX,
+  OVERLAY_MEMBERS_MAX,
+  type OverlayHeld,
+  type OverlayInput,
+  type OverlayLink,
+  type OverlayLinkInput,
+  type OverlayLinkKind,
+  type OverlayMember,
+  type OverlayMemberInput,
+  type OverlayNodeState,
+  type OverlayView,
+  overlayView,
+  type OverlayViewOptions,
+} from "./overlay_view.ts";
 export { PEER_TIMERS, type PeerTimer } from "./peer_timer.ts";

@@ -26,6 +26,7 @@ import type { Actor } from "../actor/actor.ts";
 import type { ConnId, Effect } from "../actor/effect.ts";
 import type { Offence } from "../actor/offence.ts";
 import { TimerTable } from "../actor/timer_table.ts";
+import { type MessageRef, missingCause } from "../causal/missing_cause.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
 import type { Random } from "../random/random.ts";
 import {
@@ -47,6 +48,7 @@ import { FailureDetector } from "./failure_detector.ts";
 import { Links } from "./links.ts";
 import { Membership } from "./membership.ts";
 import { OwnSeqSync } from "./own_seq_sync.ts";
+import { type OverlayView, overlayView, type OverlayViewOptions } from "./overlay_view.ts";
 import {
   type PeerNodeOptions,
   type ResolvedPeerNodeOptions,
@@ -251,6 +253,40 @@ export class PeerNode implements Actor {
       connected: this.#links.peerLink(m.id)?.accepted === true,
       ...(m.nick === undefined ? {} : { nick: m.nick }),
     }));
+  }
+
+  /**
+   * The overlay as this peer knows it at `nowMs` (members, its links, what
+   * is held back), for a front end to draw: a read-only view, no effects.
+   */
+  overlay(nowMs: number, options: OverlayViewOptions = {}): OverlayView {
+    return overlayView(
+      {
+        self: { id: this.#id, addr: this.#addr, nick: this.#nick },
+        incarnation: this.#membership.incarnation,
+        members: this.#membership.all(),
+        links: this.#links.all(),
+        delivered: this.#delivery.delivered,
+        held: this.#delivery.heldMessages(),
+      },
+      nowMs,
+      options,
+    );
+  }
+
+  /** The id of the remote on connection `conn`, once its hello came. */
+  remoteIdOf(conn: ConnId): PeerId | undefined {
+    return this.#links.get(conn)?.remote?.id;
+  }
+
+  /**
+   * What `author#seq` waits for when it is held back here (its first missing
+   * cause); `undefined` when it is not held.
+   */
+  heldCause(author: PeerId, seq: number): MessageRef | undefined {
+    const held = this.#delivery.copyOf(author, seq);
+    if (held === undefined || this.#delivery.deliveredSeq(author) >= seq) return undefined;
+    return missingCause(held, this.#delivery.delivered);
   }
 
   /** Whether this peer believes `id` alive (or only suspected). */

@@ -33,6 +33,7 @@ export class ActorRuntime {
   readonly #actor: Actor;
   readonly #onEvent: (event: RuntimeEvent) => void;
   readonly #onEvents: (events: readonly RuntimeEvent[]) => void;
+  readonly #onTraffic: ActorRuntimeOptions["onTraffic"];
   readonly #clock: () => number;
   readonly #limits: WireLimits;
   readonly #closeFlushMs: number;
@@ -72,6 +73,7 @@ export class ActorRuntime {
     this.#actor = actor;
     this.#onEvent = options.onEvent ?? (() => {});
     this.#onEvents = options.onEvents ?? (() => {});
+    this.#onTraffic = options.onTraffic;
     this.#clock = options.clock ?? (() => performance.now());
     this.#limits = options.limits ?? DEFAULT_WIRE_LIMITS;
     this.#closeFlushMs = options.closeFlushMs ?? 1_000;
@@ -241,6 +243,7 @@ export class ActorRuntime {
       this.#stats.messagesReceived++;
       this.messageCounts.countReceived(message.type);
       this.run((now) => actor.handleMessage(live.id, message, now));
+      this.#onTraffic?.("in", live.id, message);
       return true;
     };
     let reason = "closed by remote";
@@ -301,7 +304,10 @@ export class ActorRuntime {
       switch (effect.type) {
         case "send": {
           const live = this.#connections.get(effect.conn);
-          if (live !== undefined && !live.closedByActor) this.#outbound.send(live, effect.message);
+          if (live !== undefined && !live.closedByActor) {
+            this.#outbound.send(live, effect.message);
+            this.#onTraffic?.("out", effect.conn, effect.message);
+          }
           break;
         }
         case "dial":

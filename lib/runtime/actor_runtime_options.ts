@@ -5,9 +5,11 @@
  * @module
  */
 
+import type { ConnId } from "../actor/effect.ts";
 import type { Handshake } from "../secure/channel.ts";
 import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
 import type { MemberAuthenticator } from "../secure/member_signature.ts";
+import type { Message } from "../wire/message.ts";
 import type { WireLimits } from "../wire/wire_limits.ts";
 import type { InboundStats } from "./inbound_pipeline.ts";
 import type { OutboundStats } from "./outbound_queue.ts";
@@ -25,6 +27,12 @@ export interface ActorRuntimeOptions {
    * commits here). Default: nothing.
    */
   onEvents?: (events: readonly RuntimeEvent[]) => void;
+  /**
+   * Sees each message received on (`in`, after the actor handled it) or sent
+   * on (`out`) connection `conn`: what a diagnostic view (the web page's
+   * repair log and message provenance) watches. Default: nothing.
+   */
+  onTraffic?: (direction: "in" | "out", conn: ConnId, message: Message) => void;
   /** Monotonic milliseconds. Default `performance.now()`. */
   clock?: () => number;
   /** Wire limits enforced on every message received. Default {@linkcode DEFAULT_WIRE_LIMITS}. */

@@ -29,6 +29,7 @@ export {
 export {
   type PeerService,
   type PeerStats,
+  type PeerTraffic,
   startPeer,
   type StartPeerOptions,
 } from "./peer_service.ts";

@@ -20,7 +20,9 @@ import { sealDirect } from "../secure/direct_message.ts";
 import { LOCAL_POLICY_IDS_MAX, type LocalPolicyKind, type PeerStore } from "../store/peer_store.ts";
 import { addressProblem } from "../wire/address.ts";
 import { isPeerId, nickProblem, textProblem } from "../wire/fields.ts";
-import type { Amendment, ChatMessage } from "../wire/message.ts";
+import type { Amendment, ChatMessage, Message } from "../wire/message.ts";
+import type { MessageRef } from "../causal/missing_cause.ts";
+import type { OverlayView, OverlayViewOptions } from "../peer/overlay_view.ts";
 import { ActorRuntime, type RuntimeStats } from "./actor_runtime.ts";
 import { DirectInbox } from "./direct_inbox.ts";
 import { listenTcp } from "./listen.ts";
@@ -68,12 +70,31 @@ export interface StartPeerOptions extends ServiceOptions {
    * secret. Default none.
    */
   selfHostedBootstrapId?: string;
+  /**
+   * Sees the chat and repair traffic (`chat`, `have`, `want`, `skip`) in
+   * and out, with the neighbour's id: for the web page's message provenance
+   * and repair log. Default: nothing (and no cost).
+   */
+  onTraffic?: (traffic: PeerTraffic) => void;
   /** Protocol tuning of the peer actor. */
   node?: Omit<
     PeerNodeOptions,
     "id" | "addr" | "nick" | "random" | "bootstraps" | "joins" | "addressBook" | "restore"
   >;
 }
+
+/** One chat or repair message a peer received or sent (see {@linkcode StartPeerOptions.onTraffic}). */
+export interface PeerTraffic {
+  /** Received (`in`) or sent (`out`). */
+  readonly direction: "in" | "out";
+  /** The neighbour it came from or went to, when its hello is known. */
+  readonly peer: string | undefined;
+  /** The message. */
+  readonly message: Extract<Message, { type: "chat" | "have" | "want" | "skip" }>;
+}
+
+/** The message types {@linkcode StartPeerOptions.onTraffic} sees. */
+const OBSERVED_TYPES: ReadonlySet<string> = new Set(["chat", "have", "want", "skip"]);
 
 /** A running peer. */
 export interface PeerService {
@@ -139,6 +160,10 @@ export interface PeerService {
   peers(): PeerSummary[];
   /** What it has delivered, per author. */
   clock(): VectorClock;
+  /** The overlay as it knows it now: members, its own links, what is held back. */
+  overlay(options?: OverlayViewOptions): OverlayView;
+  /** What `author#seq` waits for while it is held back here; `undefined` when it is not held. */
+  heldCause(author: string, seq: number): MessageRef | undefined;
   /**
    * Messages neighbours announced that it has not delivered yet, and from
    * how many authors: how far a catch-up has to go (an estimate).
@@ -268,9 +293,20 @@ async function servePeer(
   });
   const runtimeOptions = { ...secured, handshake: watch.wrap(secured.handshake) };
   const authenticator = runtimeOptions.authenticator;
+  const onTraffic = options.onTraffic;
   const runtime = new ActorRuntime(node, {
     ...runtimeOptions,
     onEvent,
+    ...(onTraffic === undefined ? {} : {
+      onTraffic: (direction: "in" | "out", conn: number, message: Message) => {
+        if (!OBSERVED_TYPES.has(message.type)) return;
+        onTraffic({
+          direction,
+          peer: node.remoteIdOf(conn),
+          message: message as PeerTraffic["message"],
+        });
+      },
+    }),
     ...(recorder === undefined
       ? {}
       : { onEvents: (events) => recorder.record(events, node.incarnation) }),
@@ -352,6 +388,8 @@ async function servePeer(
     },
     peers: () => node.peers(),
     clock: () => node.deliveredClock,
+    overlay: (viewOptions) => runtime.run((now) => node.overlay(now, viewOptions)),
+    heldCause: (author, seq) => node.heldCause(author, seq),
     backlog: () => node.backlog(),
     setNick(nick) {
       checkNick(nick, "Cannot change nick");

@@ -30,3 +30,24 @@ export {
   type WebGuard,
 } from "./web_security.ts";
 export { newWebToken, tokenMatches, WEB_TOKEN_BYTES } from "./web_token.ts";
+export {
+  NetworkFeed,
+  type NetworkFeedOptions,
+  type NetworkFeedPeer,
+  OVERLAY_INTERVAL_MS,
+  overlayObject,
+  provenanceObject,
+} from "./network_feed.ts";
+export {
+  type Provenance,
+  PROVENANCE_MESSAGES_MAX,
+  ProvenanceRing,
+  type ProvenanceRingOptions,
+} from "./message_provenance.ts";
+export {
+  REPAIR_LOG_ENTRIES_MAX,
+  type RepairCounts,
+  type RepairEntry,
+  RepairLog,
+  type RepairLogOptions,
+} from "./repair_log.ts";

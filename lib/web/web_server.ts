@@ -44,6 +44,7 @@ const ASSETS: Readonly<Record<string, readonly [string, string]>> = {
   "/": ["text/html; charset=utf-8", "index.html"],
   "/app.js": ["text/javascript; charset=utf-8", "app.js"],
   "/app.css": ["text/css; charset=utf-8", "app.css"],
+  "/views.js": ["text/javascript; charset=utf-8", "views.js"],
 };
 
 /** Reads the page's files, shipped beside this module (`deno compile --include lib/web/assets`). */

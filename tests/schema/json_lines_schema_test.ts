@@ -106,6 +106,41 @@ const OUTPUT_EXAMPLES: Record<string, unknown>[] = [
   { type: "network", state: "new", bootstrap: "127.0.0.1:7411", remembered: 2 },
   { type: "network", state: "joined", via: "10.0.0.2:9000" },
   { type: "fatal", reason: "wrong-secret", error: "No peer of room 'lobby' accepts this secret" },
+  {
+    type: "overlay",
+    at: 1_700_000_000_000,
+    members: [
+      { id: ANN, addr: "127.0.0.1:7411", nick: "ann", state: "self", incarnation: 0, seq: 2 },
+      {
+        id: BOB,
+        addr: "10.0.0.2:9000",
+        state: "suspect",
+        incarnation: 1,
+        seq: 0,
+        changedAgoMs: 5,
+      },
+    ],
+    omittedMembers: 0,
+    links: [{ id: BOB, kind: "eager", outbound: true, ageMs: 10, quietMs: 1, lazyAuthors: 0 }],
+    held: [{ author: BOB, seq: 3, waitsFor: { author: BOB, seq: 1 } }],
+    omittedHeld: 0,
+    repair: {
+      counts: { haveIn: 1, haveOut: 0, wantIn: 0, wantOut: 0, skipIn: 0, skipOut: 0 },
+      recent: [{ n: 1, at: 1, dir: "in", kind: "have", peer: BOB, summary: "delta: 1 authors" }],
+    },
+  },
+  {
+    type: "provenance",
+    author: BOB,
+    seq: 3,
+    clock: { [BOB]: 3 },
+    arrivedAt: 1,
+    from: BOB,
+    repair: false,
+    copies: 1,
+    heldAt: 1,
+    waitsFor: { author: BOB, seq: 1 },
+  },
 ];
 
 const COMMAND_EXAMPLES: Record<string, unknown>[] = [

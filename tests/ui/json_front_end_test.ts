@@ -435,6 +435,8 @@ function fakePeer(): PeerService & { sent: string[]; stopped: number } {
     ],
     clock: () => new Map([[ANN, 3], [BOB, 0]]),
     backlog: () => ({ messages: 0, authors: 0 }),
+    overlay: () => ({ members: [], omittedMembers: 0, links: [], held: [], omittedHeld: 0 }),
+    heldCause: () => undefined,
     setNick(nick: string) {
       fake.nick = nick;
     },

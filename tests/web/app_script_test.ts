@@ -86,6 +86,10 @@ Deno.test("app.js shows the feed as text, keeps members with presence and sends 
   Object.assign(globals, stubs);
   try {
     await import("../../lib/web/assets/app.js");
+    const forwarded: { type: string }[] = [];
+    (globals.p2pchat as { onFeed(l: (e: { type: string }) => void): void }).onFeed((e) =>
+      forwarded.push(e)
+    );
     const feed = (object: unknown) => socket.onmessage?.({ data: JSON.stringify(object) });
     const ann = "a".repeat(64);
     const bob = "b".repeat(64);
@@ -101,6 +105,10 @@ Deno.test("app.js shows the feed as text, keeps members with presence and sends 
       item.children.map((part) => part.textContent).join(" ")
     );
     assert.match(shown[0] ?? "", /bob#bbbbbb <b>hi<\/b>$/, "markup stays text");
+    // The message view finds a chat message by author and seq.
+    assert.equal(byId("messages").children[0]?.dataset.msg, `${bob}:1`);
+    // The other views (views.js) get every feed object after the chat.
+    assert.deepEqual(forwarded.map((e) => e.type), ["snapshot", "direct", "peer-down"]);
     assert.match(shown[1] ?? "", /bob#bbbbbb → you psst$/);
     assert.deepEqual(
       byId("member-list").children.map((item) => `${item.className}:${item.textContent}`),
@@ -120,5 +128,6 @@ Deno.test("app.js shows the feed as text, keeps members with presence and sends 
     ]);
   } finally {
     Object.assign(globals, saved);
+    delete globals.p2pchat;
   }
 });

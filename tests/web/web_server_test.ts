@@ -257,10 +257,14 @@ Deno.test("startWebServer() drops a page that stops reading, never buffering mor
 });
 
 Deno.test("the page's script puts remote text in only as text, and loads nothing from elsewhere", () => {
-  const script = assets.get("/app.js")?.[1] ?? "";
-  assert.ok(script.includes("textContent"));
-  for (const sink of ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("]) {
-    assert.ok(!script.includes(sink), `app.js uses ${sink}`);
+  for (const path of ["/app.js", "/views.js"]) {
+    const script = assets.get(path)?.[1] ?? "";
+    assert.ok(script.includes("textContent"), path);
+    for (
+      const sink of ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("]
+    ) {
+      assert.ok(!script.includes(sink), `${path} uses ${sink}`);
+    }
   }
   for (const [path, [, body]] of assets) {
     assert.ok(

@@ -64,6 +64,7 @@ function showMessage(m) {
     m.deleted ? "(deleted)" : m.text,
   );
   item.dataset.key = `${m.author}/${m.seq}`;
+  item.dataset.msg = `${m.author}:${m.seq}`;
   if (m.author === self.id) {
     const state = document.createElement("span");
     state.className = "state";
@@ -161,12 +162,20 @@ function handle(event) {
 
 const pendingDirect = [];
 
+/** The other views (views.js) see every feed object after the chat has. */
+const feedListeners = [];
+globalThis.p2pchat = { onFeed: (listener) => feedListeners.push(listener) };
+
 function connect() {
   socket = new WebSocket(
     `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/feed`,
   );
   socket.onopen = () => ($("status").textContent = "live");
-  socket.onmessage = (e) => handle(JSON.parse(e.data));
+  socket.onmessage = (e) => {
+    const event = JSON.parse(e.data);
+    handle(event);
+    for (const listener of feedListeners) listener(event);
+  };
   socket.onclose = () => {
     $("status").textContent = "disconnected, retrying…";
     setTimeout(connect, 2000);
@@ -192,5 +201,8 @@ $("compose").addEventListener("submit", (e) => {
 
 // The token came in the URL; the cookie now carries it, so take it out of
 // the address bar (and of the history) where it could be shoulder-surfed.
-if (location.search.includes("token=")) history.replaceState(null, "", "/");
+if (location.search.includes("token=")) {
+  // The hash (#network, #message: the tab to open) stays.
+  history.replaceState(null, "", `/${location.hash ?? ""}`);
+}
 connect();
