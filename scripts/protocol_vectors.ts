@@ -647,14 +647,14 @@ export async function buildVectors(): Promise<VectorCase[]> {
     "a nick is at most nickBytesMax (32) bytes",
   );
   message(
-    "hello: a nick of 16 emoji (64 UTF-8 bytes, 32 codec bytes)",
-    hello({ nick: str("😀".repeat(16)) }),
-    helloValue({ nick: "😀".repeat(16) }),
+    "hello: a nick of 8 emoji (32 UTF-8 bytes)",
+    hello({ nick: str("😀".repeat(8)) }),
+    helloValue({ nick: "😀".repeat(8) }),
   );
   bad(
-    "hello: a nick of 17 emoji (34 codec bytes)",
-    hello({ nick: str("😀".repeat(17)) }),
-    "a nick is at most 32 codec bytes",
+    "hello: a nick of 9 emoji (36 UTF-8 bytes)",
+    hello({ nick: str("😀".repeat(9)) }),
+    "a nick is at most 32 UTF-8 bytes: a character above U+FFFF counts 4",
   );
   message(
     "hello: a nick of 10 three-byte characters (30 bytes)",
@@ -1098,8 +1098,9 @@ export async function buildVectors(): Promise<VectorCase[]> {
     const [what, text, valid] of [
       ["4096 ASCII bytes", "t".repeat(4096), true],
       ["4097 ASCII bytes", "t".repeat(4097), false],
-      ["2048 emoji (8192 UTF-8 bytes, 4096 codec bytes)", "😀".repeat(2048), true],
-      ["2049 emoji (4098 codec bytes)", "😀".repeat(2049), false],
+      ["1024 emoji (4096 bytes)", "😀".repeat(1024), true],
+      ["1025 emoji (4100 bytes)", "😀".repeat(1025), false],
+      ["2048 emoji (8192 bytes)", "😀".repeat(2048), false],
       ["1365 three-byte characters and 1 byte (4096 bytes)", `${"€".repeat(1365)}t`, true],
       ["1366 three-byte characters (4098 bytes)", "€".repeat(1366), false],
     ] as const
@@ -1111,7 +1112,7 @@ export async function buildVectors(): Promise<VectorCase[]> {
     } else {bad(
         `chat: a text of ${what}`,
         frame,
-        "a text is at most textBytesMax (4096) codec bytes",
+        "a text is at most textBytesMax (4096) UTF-8 bytes",
       );}
   }
   // Clocks at the limit.

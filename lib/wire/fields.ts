@@ -104,27 +104,6 @@ export function utf8Bytes(text: string): number {
 }
 
 /**
- * The length the message codec has always checked its str limits against:
- * the UTF-8 length, except that a surrogate pair (4 bytes) counts as 2. So a
- * chat text of emoji may carry up to twice `textBytesMax` bytes, and a nick
- * twice `nickBytesMax`. Kept as it is so that this node sends and accepts
- * exactly what earlier ones do (a peer that refused such a message would
- * close the connection); the fast path counts exact bytes and hands longer
- * strs to the general path, which counts this way.
- */
-function codecStrBytes(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) bytes += 1;
-    else if (code >= 0xd800 && code <= 0xdbff) i++;
-    else bytes += 2;
-  }
-  return bytes;
-}
-
-/**
  * Whether `value` is a peer id in its in-memory form: 64 lowercase hex digits.
  *
  * @example
@@ -177,16 +156,12 @@ export function checkUtf8Length(
   return text;
 }
 
-/**
- * Checks a str of a message: well-formed Unicode of at most `bytesMax`
- * bytes as the codec counts them (see `codecStrBytes`: a surrogate pair
- * counts 2).
- */
+/** Checks a str of a message: well-formed Unicode of at most `bytesMax` UTF-8 bytes. */
 export function checkStr(value: unknown, field: string, bytesMax: number, fail: FieldFail): string {
   if (typeof value !== "string") fail(`${field} must be a str, got ${describeValue(value)}`);
   if (!value.isWellFormed()) fail(`${field} is not well-formed Unicode`);
   if (value.length * 3 <= bytesMax) return value;
-  const bytes = codecStrBytes(value);
+  const bytes = utf8Bytes(value);
   if (bytes > bytesMax) fail(`${field} is ${bytes} bytes, limit ${bytesMax}`);
   return value;
 }

@@ -39,17 +39,17 @@ Deno.test("textProblem() gives the chat-text rule: well-formed, at most textByte
   assert.equal(textProblem("abc", { textBytesMax: 2 }), "text is 3 bytes, limit 2");
 });
 
-Deno.test("checkStr() and checkNick() count a surrogate pair as 2 bytes, as the codec always has", () => {
-  // Pinned on purpose: peers running earlier versions send and accept these,
-  // and a node that refused them would close the connection.
-  const emoji = "🦕".repeat(DEFAULT_WIRE_LIMITS.textBytesMax / 2); // 8192 bytes of UTF-8
+Deno.test("checkStr() and checkNick() count UTF-8 bytes: a surrogate pair is 4", () => {
+  const emoji = "🦕".repeat(DEFAULT_WIRE_LIMITS.textBytesMax / 4); // 4096 bytes of UTF-8
   assert.equal(checkStr(emoji, "text", DEFAULT_WIRE_LIMITS.textBytesMax, fail), emoji);
   assert.throws(() => checkStr(`${emoji}x`, "text", 4096, fail), /text is 4097 bytes, limit 4096/);
-  const nick = "🦕".repeat(16); // 64 bytes
+  assert.throws(() => checkStr(`${emoji}🦕`, "text", 4096, fail), /text is 4100 bytes, limit 4096/);
+  const nick = "🦕".repeat(8); // 32 bytes
   assert.equal(checkNick(nick, "nick", DEFAULT_WIRE_LIMITS, fail), nick);
-  // Direct messages and the front ends count exact bytes.
-  assert.throws(() => checkNickText(nick, "nick", DEFAULT_WIRE_LIMITS, fail), /64 bytes, limit 32/);
-  assert.match(nickProblem(nick) ?? "", /64 bytes, limit 32/);
+  assert.throws(() => checkNick(`${nick}🦕`, "nick", DEFAULT_WIRE_LIMITS, fail), /36 bytes, limit 32/);
+  // Direct messages and the front ends count the same way.
+  assert.throws(() => checkNickText(`${nick}🦕`, "nick", DEFAULT_WIRE_LIMITS, fail), /36 bytes, limit 32/);
+  assert.match(nickProblem(`${nick}🦕`) ?? "", /36 bytes, limit 32/);
 });
 
 Deno.test("checkNick() refuses an empty nick, a control character and a non-str", () => {
