@@ -46,9 +46,15 @@ Deno.test("checkStr() and checkNick() count UTF-8 bytes: a surrogate pair is 4",
   assert.throws(() => checkStr(`${emoji}🦕`, "text", 4096, fail), /text is 4100 bytes, limit 4096/);
   const nick = "🦕".repeat(8); // 32 bytes
   assert.equal(checkNick(nick, "nick", DEFAULT_WIRE_LIMITS, fail), nick);
-  assert.throws(() => checkNick(`${nick}🦕`, "nick", DEFAULT_WIRE_LIMITS, fail), /36 bytes, limit 32/);
+  assert.throws(
+    () => checkNick(`${nick}🦕`, "nick", DEFAULT_WIRE_LIMITS, fail),
+    /36 bytes, limit 32/,
+  );
   // Direct messages and the front ends count the same way.
-  assert.throws(() => checkNickText(`${nick}🦕`, "nick", DEFAULT_WIRE_LIMITS, fail), /36 bytes, limit 32/);
+  assert.throws(
+    () => checkNickText(`${nick}🦕`, "nick", DEFAULT_WIRE_LIMITS, fail),
+    /36 bytes, limit 32/,
+  );
   assert.match(nickProblem(`${nick}🦕`) ?? "", /36 bytes, limit 32/);
 });
 
