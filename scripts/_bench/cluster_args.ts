@@ -40,6 +40,8 @@ export interface ClusterOptions {
   readonly cpuProfDir: string | undefined;
   /** The p2pchat checkout whose `main.ts` is benchmarked. Default: this repository. */
   readonly repo: string | undefined;
+  /** Peers 0..K−1 run with `--web`, each with a feed open in the harness. Default 0. */
+  readonly webPages: number;
   /** Print the help and exit. */
   readonly help: boolean;
 }
@@ -69,6 +71,8 @@ Options:
   --poll-ms MS              peers poll interval while joining (default 25)
   --cpu-prof DIR            write V8 CPU profiles of node 0 (the throughput sender) and
                             node 1 to DIR and summarise their idle, latency and throughput phases on stderr
+  --web-pages K             peers 0..K-1 run with --web and the harness reads each one's
+                            live feed as a page would (figures under "web") (default 0)
   --repo DIR                benchmark the main.ts of another checkout (say, an older
                             commit from 'git archive') (default: this repository)
   -h, --help                show this help`;
@@ -101,6 +105,7 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
         "poll-ms": { type: "string" },
         "cpu-prof": { type: "string" },
         repo: { type: "string" },
+        "web-pages": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -112,8 +117,13 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
     throw new RangeError(`Invalid --encryption: '${encryption}', expected on or off`);
   }
   const cpuProfDir = values["cpu-prof"];
+  const nodes = integer(values, "nodes", 10, 2, 500);
+  const webPages = integer(values, "web-pages", 0, 0, 500);
+  if (webPages > nodes) {
+    throw new RangeError(`Invalid --web-pages: ${webPages} is more than --nodes ${nodes}`);
+  }
   return {
-    nodes: integer(values, "nodes", 10, 2, 500),
+    nodes,
     messages: integer(values, "messages", 500, 0, 10_000_000),
     rateMsgsS: decimal(values, "rate", 100, 0.001, 1_000_000),
     payloadBytes: integer(values, "payload", 100, 1, 4096),
@@ -127,6 +137,7 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
     pollMs: integer(values, "poll-ms", 25, 1, 60_000),
     cpuProfDir: typeof cpuProfDir === "string" ? cpuProfDir : undefined,
     repo: typeof values.repo === "string" ? values.repo : undefined,
+    webPages,
     help: values.help === true,
   };
 }

@@ -15,6 +15,7 @@ import type { JsonObject, JsonValue } from "./median_of_runs.ts";
 import { NodeProcess, type NodeReady, wallNowMs } from "./node_process.ts";
 import { type LatencySummary, latencySummary, medianMax } from "./percentiles.ts";
 import { readMemory, RssSampler, totalTicks } from "./process_metrics.ts";
+import { type FeedCounts, WebFeedMeter } from "./web_feed_meter.ts";
 
 /** Permissions of every node process: those of `deno task peer`, no more. */
 export const NODE_PERMISSIONS: readonly string[] = [
@@ -65,6 +66,7 @@ export async function runCluster(
   const recorder = new DeliveryRecorder(n, options.messages);
   let wake: (() => void) | undefined;
   const nodes: NodeProcess[] = [];
+  const feeds: WebFeedMeter[] = [];
   const cpuOf = () => Promise.all(nodes.map((node) => totalTicks(node.pid)));
   try {
     // ---- join ----
@@ -121,6 +123,7 @@ export async function runCluster(
           `n${i}`,
           // Like the systems we compare with, nodes keep nothing on disk.
           "--ephemeral",
+          ...(i < options.webPages ? ["--web"] : []),
           ...env.peerFlags,
         ],
         onDelivery: (delivery) => recorder.record(i, delivery),
@@ -136,6 +139,10 @@ export async function runCluster(
       "every peer's ready line",
     );
     const upMs = Math.max(...readies.map((ready) => ready.atMs));
+    for (const ready of readies.slice(0, options.webPages)) {
+      if (ready.web === undefined) throw new Error("a peer started with --web printed no web URL");
+      feeds.push(await WebFeedMeter.open(ready.web));
+    }
     log(`all ${n} peers up after ${seconds(upMs - startMs)} s; waiting for the full mesh`);
     const meshMs = await waitForMesh(peers, readies, options.pollMs, joinDeadlineMs);
     if (meshMs === undefined) log(`no full mesh within ${options.joinTimeoutSeconds} s; going on`);
@@ -163,6 +170,7 @@ export async function runCluster(
       idleRss = summary(memory.map((m) => (m?.rssKb ?? 0) / 1024), 1);
     }
     const cpuIdle = await cpuOf();
+    const feedsBeforeLatency = feeds.map((feed) => feed.snapshot());
     const statsBefore = await chatSends(peers);
 
     // ---- latency ----
@@ -190,6 +198,7 @@ export async function runCluster(
     );
     const latencyEndMs = wallNowMs();
     const cpuLatency = await cpuOf();
+    const feedsBeforeThroughput = feeds.map((feed) => feed.snapshot());
     const statsLatency = await chatSends(peers);
 
     // ---- throughput ----
@@ -239,6 +248,8 @@ export async function runCluster(
       );
     }
     const cpuThroughput = await cpuOf();
+    const feedsEnd = feeds.map((feed) => feed.snapshot());
+    const feedsDropped = feeds.filter((feed) => feed.dropped).length;
     const statsEnd = await chatSends(peers);
 
     // ---- cost, read before anyone exits ----
@@ -326,6 +337,22 @@ export async function runCluster(
         stray_deliveries: recorder.strays,
       },
       duration_s: seconds(endMs - startMs),
+      ...(feeds.length > 0
+        ? {
+          web: webFeedFigures(feeds, {
+            beforeLatency: feedsBeforeLatency,
+            beforeThroughput: feedsBeforeThroughput,
+            end: feedsEnd,
+            dropped: feedsDropped,
+            throughputSeconds: throughputS,
+            messages: options.messages,
+            throughputSent: sent,
+            cpuThroughputS: peers.map((_, i) =>
+              ticksToS(cpuThroughput[i + 1]! - cpuLatency[i + 1]!)
+            ),
+          }),
+        }
+        : {}),
     };
     if (options.cpuProfDir !== undefined) {
       const windows: Record<string, { fromMs: number; toMs: number }> = {};
@@ -339,8 +366,57 @@ export async function runCluster(
     return result;
   } finally {
     sampler.stop();
+    for (const feed of feeds) feed.close();
     await Promise.allSettled(nodes.map((node) => node.stop(2_000)));
   }
+}
+
+/** What the web feeds saw, per phase; and the throughput CPU of peers with and without `--web`. */
+function webFeedFigures(
+  feeds: readonly WebFeedMeter[],
+  phase: {
+    beforeLatency: readonly FeedCounts[];
+    beforeThroughput: readonly FeedCounts[];
+    end: readonly FeedCounts[];
+    /** Feeds the server closed before the end of the throughput phase (too slow a reader). */
+    dropped: number;
+    throughputSeconds: number;
+    messages: number;
+    throughputSent: number;
+    cpuThroughputS: readonly number[];
+  },
+): JsonObject {
+  const delta = (to: readonly FeedCounts[], from: readonly FeedCounts[], key: keyof FeedCounts) =>
+    to.map((counts, i) => counts[key] - from[i]![key]);
+  const web = phase.cpuThroughputS.slice(0, feeds.length);
+  const plain = phase.cpuThroughputS.slice(feeds.length);
+  const mean = (values: readonly number[]) =>
+    values.length === 0 ? null : round(values.reduce((a, b) => a + b, 0) / values.length, 2);
+  const tS = phase.throughputSeconds;
+  return {
+    pages: feeds.length,
+    dropped: phase.dropped,
+    latency_deliveries_per_page: summary(
+      delta(phase.beforeThroughput, phase.beforeLatency, "deliveries"),
+      0,
+    ),
+    latency_messages: phase.messages,
+    latency_feed_delay_ms: rounded(latencySummary(feeds.flatMap((f) => f.delaysMs.L)), 3),
+    throughput_deliveries_per_page: summary(
+      delta(phase.end, phase.beforeThroughput, "deliveries"),
+      0,
+    ),
+    throughput_sent: phase.throughputSent,
+    throughput_objects_per_s_per_page: tS > 0
+      ? summary(delta(phase.end, phase.beforeThroughput, "objects").map((n) => n / tS), 1)
+      : null,
+    throughput_kb_per_s_per_page: tS > 0
+      ? summary(delta(phase.end, phase.beforeThroughput, "bytes").map((n) => n / tS / 1000), 1)
+      : null,
+    throughput_feed_delay_ms: rounded(latencySummary(feeds.flatMap((f) => f.delaysMs.T)), 3),
+    throughput_cpu_s_mean_with_web: mean(web),
+    throughput_cpu_s_mean_without_web: mean(plain),
+  };
 }
 
 /** Polls `peers` on every node until each lists all N−1 others; the time of the last answer. */

@@ -41,6 +41,8 @@ export interface NodeReady {
   readonly id: string;
   /** Its listening address. */
   readonly addr: string;
+  /** The URL of its web page (token included), when it runs with `--web`. */
+  readonly web?: string;
   /** When the harness read the line (ms, shared clock). */
   readonly atMs: number;
 }
@@ -255,6 +257,7 @@ export class NodeProcess {
         this.#resolveReady({
           id: String(object.id),
           addr: String(object.addr),
+          ...(typeof object.web === "string" ? { web: object.web } : {}),
           atMs: wallNowMs(),
         });
         break;

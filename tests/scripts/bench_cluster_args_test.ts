@@ -61,6 +61,7 @@ Deno.test("parseClusterArgs() reads every option", () => {
     pollMs: 50,
     cpuProfDir: "/tmp/prof",
     repo: "/tmp/base",
+    webPages: 0,
     help: false,
   });
 });
@@ -79,6 +80,11 @@ Deno.test("parseClusterArgs() rejects values out of range or not numbers with a 
   assert.throws(() => parseClusterArgs(["--rate", "0"]), RangeError);
   assert.throws(() => parseClusterArgs(["--payload", "5000"]), RangeError);
   assert.throws(() => parseClusterArgs(["--encryption", "yes"]), /expected on or off/);
+  assert.throws(
+    () => parseClusterArgs(["--nodes", "3", "--web-pages", "4"]),
+    /--web-pages: 4 is more than --nodes 3/,
+  );
+  assert.equal(parseClusterArgs(["--nodes", "3", "--web-pages", "3"]).webPages, 3);
 });
 
 Deno.test("parseClusterArgs() takes -h and --help", () => {
