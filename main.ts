@@ -256,6 +256,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
         ...networkFeed?.snapshotFields(),
       }),
       run: (c, out) => runPeerCommand(c, peer, out, { roster, history: store }),
+      storedHistory: store,
     }, {
       hostname: command.web.hostname,
       port: command.web.port,
