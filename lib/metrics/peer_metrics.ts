@@ -72,6 +72,18 @@ export function trafficMetrics(counts: MessageCounts): MetricFamily[] {
       help: "Decoded bytes of the messages received (after decryption), by message type.",
       samples: byLabel("type", counts.receivedBytes),
     },
+    {
+      name: "p2pchat_repair_chats_out_total",
+      type: "counter",
+      help: "Chat messages sent as repairs (answers to a have or want).",
+      samples: [{ value: counts.repairsSent }],
+    },
+    {
+      name: "p2pchat_repair_chats_in_total",
+      type: "counter",
+      help: "Chat messages received as repairs (answers to a have or want).",
+      samples: [{ value: counts.repairsReceived }],
+    },
   ];
 }
 

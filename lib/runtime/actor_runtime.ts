@@ -249,6 +249,7 @@ export class ActorRuntime {
       if (live.closedByActor || this.#stopped) return false;
       this.#stats.messagesReceived++;
       this.messageCounts.countReceived(message.type);
+      if (message.type === "chat" && message.repair === true) this.messageCounts.repairsReceived++;
       this.run((now) => actor.handleMessage(live.id, message, now));
       this.#onTraffic?.("in", live.id, message);
       return true;

@@ -21,6 +21,11 @@ export class MessageCounts {
     this.sent.set(type, (this.sent.get(type) ?? 0) + 1);
   }
 
+  /** Chat messages sent as repairs (answers to a `have` or `want`), of those sent. */
+  repairsSent = 0;
+  /** Chat messages received as repairs, of those received. */
+  repairsReceived = 0;
+
   /** Adds `bytes` of one sent message of `type`. */
   countSentBytes(type: string, bytes: number): void {
     this.sentBytes.set(type, (this.sentBytes.get(type) ?? 0) + bytes);

@@ -78,6 +78,7 @@ export class OutboundQueue {
     if (counts !== undefined) {
       const type = message.type;
       counts.countSent(type);
+      if (message.type === "chat" && message.repair === true) counts.repairsSent++;
       const payload = this.#lastPayload!;
       if (payload instanceof Uint8Array) counts.countSentBytes(type, payload.length);
       // A failed encoding is logged where the payload is written.

@@ -111,6 +111,8 @@ const PEER_NAMES = [
   "p2pchat_messages_in_total",
   "p2pchat_message_bytes_out_total",
   "p2pchat_message_bytes_in_total",
+  "p2pchat_repair_chats_out_total",
+  "p2pchat_repair_chats_in_total",
   "p2pchat_handshake_failures_total",
   "p2pchat_rate_limit_drops_total",
   "p2pchat_members",
