@@ -13,7 +13,7 @@ import {
   withProcesses,
 } from "../_helpers/process.ts";
 import { type ParsedFamily, parsePrometheus } from "../metrics/_parse_prometheus.ts";
-import { RawPeer } from "../_helpers/raw_client.ts";
+import { canConnectFrom, RawConnection, RawPeer } from "../_helpers/raw_client.ts";
 import { HandshakeError } from "../../lib/secure/noise_handshake.ts";
 
 interface MetricsNode {
@@ -222,4 +222,40 @@ Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move 
     assert.match(await rawGet(bob.metrics, "evil.example"), /^HTTP\/1\.1 403 /);
     assert.match(await rawGet(bob.metrics, new URL(bob.metrics).host), /^HTTP\/1\.1 200 /);
   });
+});
+
+/** The runtime's `connectionsPerAddressMax` default (inbound connections from one host). */
+const CONNECTIONS_PER_ADDRESS_MAX = 64;
+
+const aliases = await canConnectFrom("127.0.0.2");
+
+Deno.test({
+  name: "main.ts --metrics: connections past the per-address limit are counted as rate-limit drops",
+  // Honest processes connect from 127.0.0.1; the flood needs another loopback address.
+  ignore: !aliases,
+  fn: async () => {
+    await withProcesses(async (group) => {
+      const bootstrap = await start(group, ["bootstrap"], "bootstrap");
+      const drops = async () =>
+        sampleOf(await scrapeFamilies(bootstrap.metrics), "p2pchat_rate_limit_drops_total", {
+          limiter: "connections_per_address",
+        })!;
+      assert.equal(await drops(), 0);
+      const port = Number(bootstrap.addr.split(":").at(-1));
+      const extra = 4;
+      // Silent connections: each holds its place (in the handshake) until it is closed.
+      const held: RawConnection[] = [];
+      try {
+        for (let i = 0; i < CONNECTIONS_PER_ADDRESS_MAX + extra; i++) {
+          held.push(await RawConnection.open(port, { from: "127.0.0.2" }));
+        }
+        await poll(
+          async () => (await drops()) >= extra ? true : undefined,
+          `the bootstrap counts ${extra} connections refused past the per-address limit`,
+        );
+      } finally {
+        await Promise.all(held.map((c) => c.close()));
+      }
+    });
+  },
 });
