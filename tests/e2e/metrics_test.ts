@@ -155,6 +155,8 @@ Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move 
     // Both peers registered: the registrations came in as register messages.
     assert.ok(sampleOf(booted, "p2pchat_messages_in_total", { type: "register" })! >= 2);
     assert.ok(sampleOf(booted, "p2pchat_message_bytes_in_total", { type: "register" })! > 0);
+    // The peers it served: its answers with a sample of registered peers.
+    assert.ok(sampleOf(booted, "p2pchat_messages_out_total", { type: "peers" })! >= 1);
 
     const before = await scrape(bob.metrics);
     for (const name of PEER_NAMES) assert.ok(before.has(name), `${name} missing`);
