@@ -240,7 +240,14 @@ async function runPeer(command: PeerCommand): Promise<number> {
   // One source (and one event-loop lag meter) for every listener that serves this peer's metrics.
   const metricsSource = command.web === undefined && command.metrics === undefined
     ? undefined
-    : withEventLoopLag(() => peerMetrics(peer.stats(), peer.messageCounts()));
+    : withEventLoopLag(() =>
+      peerMetrics(peer.stats(), {
+        counts: peer.messageCounts(),
+        refusals: peer.refusalCounts(),
+        // Every member, no held messages: the gauges count them all.
+        overlay: peer.overlay({ membersMax: Infinity, heldMax: 0 }),
+      })
+    );
   if (command.web !== undefined) {
     web = await startWebServer({
       snapshot: () => ({
@@ -249,6 +256,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
         ...networkFeed?.snapshotFields(),
       }),
       run: (c, out) => runPeerCommand(c, peer, out, { roster, history: store }),
+      storedHistory: store,
     }, {
       hostname: command.web.hostname,
       port: command.web.port,

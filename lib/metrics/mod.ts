@@ -15,7 +15,16 @@ export {
   type Sample,
 } from "./prometheus_text.ts";
 export { metricsHandler, type MetricsHandlerOptions } from "./metrics_handler.ts";
-export { bootstrapMetrics, peerMetrics } from "./peer_metrics.ts";
+export {
+  bootstrapMetrics,
+  LINK_KINDS,
+  MEMBER_STATES,
+  overlayMetrics,
+  peerMetrics,
+  type PeerMetricSources,
+  refusalMetrics,
+  trafficMetrics,
+} from "./peer_metrics.ts";
 export {
   lagMetrics,
   type MetricsServer,

@@ -7,8 +7,142 @@
 import type { BootstrapService } from "../runtime/bootstrap_service.ts";
 import type { PeerStats } from "../runtime/peer_service.ts";
 import type { MessageCounts } from "../runtime/message_counts.ts";
+import type { RefusalCounts } from "../runtime/refusal_counts.ts";
+import type { OverlayLinkKind, OverlayView } from "../peer/overlay_view.ts";
 import { processMetrics } from "./metrics_server.ts";
-import type { MetricFamily } from "./prometheus_text.ts";
+import type { MetricFamily, Sample } from "./prometheus_text.ts";
+
+/** What a peer's metrics are read from besides its stats; each source left out leaves its families out. */
+export interface PeerMetricSources {
+  /** Messages and bytes in and out by type. Default: not shown. */
+  readonly counts?: MessageCounts | undefined;
+  /** Failed handshakes and limit refusals. Default: not shown. */
+  readonly refusals?: RefusalCounts | undefined;
+  /**
+   * The overlay, every member listed (`membersMax: Infinity`), for members by
+   * state and links by kind. Default: not shown.
+   */
+  readonly overlay?: Pick<OverlayView, "members" | "links"> | undefined;
+}
+
+/** The member states `p2pchat_members` reports, each always present (the peer itself is not counted). */
+export const MEMBER_STATES = ["alive", "suspect", "dead", "left"] as const;
+
+/** The link kinds `p2pchat_links` reports, each with both directions, always present. */
+export const LINK_KINDS: readonly OverlayLinkKind[] = [
+  "eager",
+  "lazy",
+  "pending",
+  "liveness",
+  "bootstrap",
+];
+
+function byLabel(label: string, map: ReadonlyMap<string, number>): Sample[] {
+  return [...map].sort(([a], [b]) => a.localeCompare(b)).map(([value, n]) => ({
+    labels: { [label]: value },
+    value: n,
+  }));
+}
+
+/** Message and byte counts by type, in and out (peer and bootstrap alike). */
+export function trafficMetrics(counts: MessageCounts): MetricFamily[] {
+  return [
+    {
+      name: "p2pchat_messages_out_total",
+      type: "counter",
+      help: "Messages handed to connections, by message type.",
+      samples: byLabel("type", counts.sent),
+    },
+    {
+      name: "p2pchat_messages_in_total",
+      type: "counter",
+      help: "Messages received and decoded, by message type.",
+      samples: byLabel("type", counts.received),
+    },
+    {
+      name: "p2pchat_message_bytes_out_total",
+      type: "counter",
+      help:
+        "Encoded bytes of the messages handed to connections (before framing and encryption), by message type.",
+      samples: byLabel("type", counts.sentBytes),
+    },
+    {
+      name: "p2pchat_message_bytes_in_total",
+      type: "counter",
+      help: "Decoded bytes of the messages received (after decryption), by message type.",
+      samples: byLabel("type", counts.receivedBytes),
+    },
+    {
+      name: "p2pchat_repair_chats_out_total",
+      type: "counter",
+      help: "Chat messages sent as repairs (answers to a have or want).",
+      samples: [{ value: counts.repairsSent }],
+    },
+    {
+      name: "p2pchat_repair_chats_in_total",
+      type: "counter",
+      help: "Chat messages received as repairs (answers to a have or want).",
+      samples: [{ value: counts.repairsReceived }],
+    },
+  ];
+}
+
+/** Failed handshakes by direction and reason, limit refusals by limiter (peer and bootstrap alike). */
+export function refusalMetrics(refusals: RefusalCounts): MetricFamily[] {
+  return [
+    {
+      name: "p2pchat_handshake_failures_total",
+      type: "counter",
+      help: "Handshakes that failed, by direction and reason.",
+      samples: [...refusals.handshakeFailures].flatMap(([direction, byReason]) =>
+        [...byReason].map(([reason, value]) => ({ labels: { direction, reason }, value }))
+      ),
+    },
+    {
+      name: "p2pchat_rate_limit_drops_total",
+      type: "counter",
+      help: "Connections refused or closed because they went over a limit, by limiter.",
+      samples: [...refusals.limitRefusals].map(([limiter, value]) => ({
+        labels: { limiter },
+        value,
+      })),
+    },
+  ];
+}
+
+/** Members by state and this peer's links by kind and direction, from its overlay view. */
+export function overlayMetrics(overlay: Pick<OverlayView, "members" | "links">): MetricFamily[] {
+  const members = new Map<string, number>(MEMBER_STATES.map((state) => [state, 0]));
+  for (const member of overlay.members) {
+    const n = members.get(member.state);
+    if (n !== undefined) members.set(member.state, n + 1);
+  }
+  const links = new Map<string, number>();
+  for (const kind of LINK_KINDS) {
+    for (const direction of ["inbound", "outbound"]) links.set(`${kind} ${direction}`, 0);
+  }
+  for (const link of overlay.links) {
+    const key = `${link.kind} ${link.outbound ? "outbound" : "inbound"}`;
+    links.set(key, (links.get(key) ?? 0) + 1);
+  }
+  return [
+    {
+      name: "p2pchat_members",
+      type: "gauge",
+      help: "Other members this peer knows, by state.",
+      samples: byLabel("state", members),
+    },
+    {
+      name: "p2pchat_links",
+      type: "gauge",
+      help: "Open links of this peer, by kind and by who dialed.",
+      samples: [...links].map(([key, value]) => {
+        const [kind, direction] = key.split(" ") as [string, string];
+        return { labels: { kind, direction }, value };
+      }),
+    },
+  ];
+}
 
 function counter(name: string, help: string, value: number): MetricFamily {
   return { name, type: "counter", help, samples: [{ value }] };
@@ -19,27 +153,11 @@ function gauge(name: string, help: string, value: number): MetricFamily {
 }
 
 /** The metric families of a peer, from its counters (names documented in README § Metrics). */
-export function peerMetrics(stats: PeerStats, counts?: MessageCounts): MetricFamily[] {
-  const byType = (map: ReadonlyMap<string, number>) =>
-    [...map].sort(([a], [b]) => a.localeCompare(b)).map(([type, value]) => ({
-      labels: { type },
-      value,
-    }));
+export function peerMetrics(stats: PeerStats, sources: PeerMetricSources = {}): MetricFamily[] {
   return [
-    ...(counts === undefined ? [] : [
-      {
-        name: "p2pchat_messages_out_total",
-        type: "counter" as const,
-        help: "Messages handed to connections, by message type.",
-        samples: byType(counts.sent),
-      },
-      {
-        name: "p2pchat_messages_in_total",
-        type: "counter" as const,
-        help: "Messages received and decoded, by message type.",
-        samples: byType(counts.received),
-      },
-    ]),
+    ...(sources.counts === undefined ? [] : trafficMetrics(sources.counts)),
+    ...(sources.refusals === undefined ? [] : refusalMetrics(sources.refusals)),
+    ...(sources.overlay === undefined ? [] : overlayMetrics(sources.overlay)),
     counter(
       "p2pchat_messages_sent_total",
       "Messages handed to connections after the handshake.",
@@ -118,14 +236,26 @@ export function peerMetrics(stats: PeerStats, counts?: MessageCounts): MetricFam
   ];
 }
 
-/** The metric families of a bootstrap: peers registered, and the process's memory. */
-export function bootstrapMetrics(bootstrap: Pick<BootstrapService, "peers">): MetricFamily[] {
+/**
+ * The metric families of a bootstrap: peers registered, messages by type
+ * (`register` in, `peers` answers out), failed handshakes, limit refusals,
+ * and the process's memory.
+ */
+export function bootstrapMetrics(
+  bootstrap:
+    & Pick<BootstrapService, "peers">
+    & Partial<
+      Pick<BootstrapService, "messageCounts" | "refusalCounts">
+    >,
+): MetricFamily[] {
   return [
     gauge(
       "p2pchat_bootstrap_registered_peers",
       "Peers currently registered with this bootstrap.",
       bootstrap.peers().length,
     ),
+    ...(bootstrap.messageCounts === undefined ? [] : trafficMetrics(bootstrap.messageCounts())),
+    ...(bootstrap.refusalCounts === undefined ? [] : refusalMetrics(bootstrap.refusalCounts())),
     ...processMetrics(),
   ];
 }

@@ -10,6 +10,7 @@
  */
 
 import { MessageCounts } from "./message_counts.ts";
+import { RefusalCounts } from "./refusal_counts.ts";
 import type { Actor } from "../actor/actor.ts";
 import type { ConnId } from "../actor/effect.ts";
 import type { ChatAuthenticator } from "../secure/chat_authenticator.ts";
@@ -58,6 +59,8 @@ export class ActorRuntime {
   #stopped = false;
   /** Messages in and out by type (for `/metrics`). */
   readonly messageCounts: MessageCounts = new MessageCounts();
+  /** Failed handshakes and limit refusals (for `/metrics`). */
+  readonly refusalCounts: RefusalCounts = new RefusalCounts();
   readonly #stats: RuntimeStats = {
     messagesSent: 0,
     chatSends: 0,
@@ -90,6 +93,7 @@ export class ActorRuntime {
       stopped: () => this.#stopped,
       sleep: (ms) => this.#sleep(ms),
       log: (level, text) => this.#log(level, text),
+      onRefused: (limiter) => this.refusalCounts.countLimitRefusal(limiter),
     });
     this.#connector = new Connector({
       handshake: options.handshake,
@@ -101,6 +105,7 @@ export class ActorRuntime {
       clock: this.#clock,
       admission: this.#admission,
       log: (level, text) => this.#log(level, text),
+      refusals: this.refusalCounts,
     });
     this.#outbound = new OutboundQueue({
       memberAuthenticator: this.#memberAuthenticator,
@@ -230,6 +235,8 @@ export class ActorRuntime {
       isNewChat: actor.isNewChat === undefined ? undefined : (chat) => actor.isNewChat!(chat),
       clock: this.#clock,
       stats: this.#stats,
+      counts: this.messageCounts,
+      onLimit: (limiter) => this.refusalCounts.countLimitRefusal(limiter),
       onForgery: () => {
         this.#log(
           "warn",
@@ -242,6 +249,7 @@ export class ActorRuntime {
       if (live.closedByActor || this.#stopped) return false;
       this.#stats.messagesReceived++;
       this.messageCounts.countReceived(message.type);
+      if (message.type === "chat" && message.repair === true) this.messageCounts.repairsReceived++;
       this.run((now) => actor.handleMessage(live.id, message, now));
       this.#onTraffic?.("in", live.id, message);
       return true;

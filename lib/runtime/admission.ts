@@ -8,6 +8,7 @@
  */
 
 import { describe } from "./live_connection.ts";
+import type { Limiter } from "./refusal_counts.ts";
 
 /** The admission limits (defaults are the runtime's). */
 export interface AdmissionLimits {
@@ -27,6 +28,8 @@ export interface AdmissionPorts {
   sleep(ms: number): Promise<void>;
   /** A diagnostic line. */
   log(level: "debug" | "info" | "warn", text: string): void;
+  /** A connection was refused by `limiter` (to count). Default: nothing. */
+  onRefused?(limiter: Limiter): void;
 }
 
 /** The shortest and longest wait after a failed accept. */
@@ -80,7 +83,8 @@ export class Admission {
       }
       const refusal = this.#refusal(conn);
       if (refusal !== undefined) {
-        ports.log("warn", refusal);
+        ports.onRefused?.(refusal.limiter);
+        ports.log("warn", refusal.text);
         conn.close();
         continue;
       }
@@ -98,15 +102,21 @@ export class Admission {
     };
   }
 
-  /** Why `conn` is refused, or undefined when it is taken. */
-  #refusal(conn: Deno.Conn): string | undefined {
+  /** Why `conn` is refused (the limit and a log line), or undefined when it is taken. */
+  #refusal(conn: Deno.Conn): { limiter: Limiter; text: string } | undefined {
     const { connectionsMax, connectionsPerAddressMax } = this.#limits;
     if (this.#ports.connectionCount() >= connectionsMax) {
-      return `Refused a connection: ${connectionsMax} connections open`;
+      return {
+        limiter: "connections",
+        text: `Refused a connection: ${connectionsMax} connections open`,
+      };
     }
     const host = (conn.remoteAddr as Deno.NetAddr).hostname;
     if ((this.#perHost.get(host) ?? 0) >= connectionsPerAddressMax) {
-      return `Refused a connection from ${host}: ${connectionsPerAddressMax} open from there`;
+      return {
+        limiter: "connections_per_address",
+        text: `Refused a connection from ${host}: ${connectionsPerAddressMax} open from there`,
+      };
     }
     return undefined;
   }

@@ -11,6 +11,8 @@ import { generateIdentity, type Identity } from "../identity/identity.ts";
 import { systemRandom } from "../random/random.ts";
 import { ActorRuntime } from "./actor_runtime.ts";
 import { listenTcp } from "./listen.ts";
+import type { MessageCounts } from "./message_counts.ts";
+import type { RefusalCounts } from "./refusal_counts.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
 import { closingOnError, securedRuntimeOptions, type ServiceOptions } from "./service_options.ts";
 
@@ -30,6 +32,10 @@ export interface BootstrapService {
   readonly addr: string;
   /** The peers currently registered. */
   peers(): RegisteredPeer[];
+  /** Messages in and out by type (for `/metrics`: `register` in, `peers` answers out). */
+  messageCounts(): MessageCounts;
+  /** Failed handshakes by reason and limit refusals by limiter (for `/metrics`). */
+  refusalCounts(): RefusalCounts;
   /** Closes everything. */
   stop(): Promise<void>;
 }
@@ -71,6 +77,8 @@ async function serveBootstrap(
     id: identity.id,
     addr,
     peers: () => registry.peers(),
+    messageCounts: () => runtime.messageCounts,
+    refusalCounts: () => runtime.refusalCounts,
     stop: () => runtime.stop(),
   };
 }

@@ -12,6 +12,7 @@ import { parseAddress } from "../wire/address.ts";
 import type { Hello } from "../wire/message.ts";
 import type { Admission } from "./admission.ts";
 import { FramedConnection } from "./framed_connection.ts";
+import type { RefusalCounts } from "./refusal_counts.ts";
 import { describe, safeRemote } from "./live_connection.ts";
 import { withDeadline } from "./with_deadline.ts";
 
@@ -41,6 +42,8 @@ export interface ConnectorOptions {
   readonly admission: Admission;
   /** A diagnostic line. */
   readonly log: (level: "info", text: string) => void;
+  /** Where failed handshakes are counted. Default: nowhere. */
+  readonly refusals?: RefusalCounts | undefined;
 }
 
 /** Dials and accepts, up to a finished handshake. */
@@ -76,6 +79,7 @@ export class Connector {
       );
       return { framed, channel };
     } catch (error) {
+      o.refusals?.countHandshakeFailure("inbound", error);
       o.log("info", `Handshake with ${safeRemote(framed)} failed: ${describe(error)}`);
       framed.close();
       return undefined;
@@ -121,6 +125,8 @@ export class Connector {
       return { framed, channel };
     } catch (error) {
       if (framed !== undefined) {
+        // The socket connected: it is the handshake that failed (unless we gave up on it).
+        if (!cancelled()) o.refusals?.countHandshakeFailure("outbound", error);
         this.#pending.delete(framed);
         framed.close();
       }

@@ -17,7 +17,9 @@ import { decodeMessage } from "../wire/message_decode.ts";
 import type { ChatMessage, Message } from "../wire/message.ts";
 import { ProtocolError } from "../wire/protocol_error.ts";
 import type { WireLimits } from "../wire/wire_limits.ts";
+import type { MessageCounts } from "./message_counts.ts";
 import { TokenBucket } from "./rate_limiter.ts";
+import type { Limiter } from "./refusal_counts.ts";
 
 /** The counters the pipeline adds to. */
 export interface InboundStats {
@@ -49,6 +51,10 @@ export interface InboundPipelineOptions {
   readonly stats: InboundStats;
   /** A dropped forgery that does not yet close the connection (to log and report). */
   readonly onForgery: () => void;
+  /** Adds the decoded bytes of each message by type. Default: not counted. */
+  readonly counts?: MessageCounts | undefined;
+  /** The connection is being closed because it went over `limiter`. Default: nothing. */
+  readonly onLimit?: ((limiter: Limiter) => void) | undefined;
 }
 
 /** Turns one connection's frames into checked messages, in order. */
@@ -96,6 +102,7 @@ export class InboundPipeline {
     for (const frame of frames) bytes += frame.length + 4;
     if (!this.#byteRate.take(clock(), bytes)) {
       this.#closingOffence = "flood";
+      this.#options.onLimit?.("bytes_per_second");
       throw new ProtocolError(`Too many bytes: more than ${bytesPerSecondMax} a second`);
     }
     // Open every frame of the read at once (decryption keeps its nonce
@@ -113,12 +120,14 @@ export class InboundPipeline {
       for (const payload of open instanceof Promise ? await open : open) {
         if (!this.#rate.take(clock())) {
           this.#closingOffence = "flood";
+          this.#options.onLimit?.("messages_per_second");
           throw new ProtocolError(`Too many messages: more than ${messagesPerSecondMax} a second`);
         }
         const message = decodeMessage(payload, limits);
         if (message.type === "hello") {
           throw new ProtocolError("Unexpected hello: the handshake is over");
         }
+        this.#options.counts?.countReceivedBytes(message.type, payload.length);
         messages.push(message);
       }
     }

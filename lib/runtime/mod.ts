@@ -35,4 +35,13 @@ export {
 } from "./peer_service.ts";
 export type { ServiceOptions } from "./service_options.ts";
 export { MessageCounts } from "./message_counts.ts";
+export {
+  HANDSHAKE_FAILURE_REASONS,
+  type HandshakeDirection,
+  type HandshakeFailureReason,
+  handshakeFailureReason,
+  type Limiter,
+  LIMITERS,
+  RefusalCounts,
+} from "./refusal_counts.ts";
 export { ListenError, listenTcp } from "./listen.ts";

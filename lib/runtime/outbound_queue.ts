@@ -74,7 +74,16 @@ export class OutboundQueue {
     const stats = this.#ports.stats;
     stats.messagesSent++;
     if (message.type === "chat") stats.chatSends++;
-    this.#ports.counts?.countSent(message.type);
+    const counts = this.#ports.counts;
+    if (counts !== undefined) {
+      const type = message.type;
+      counts.countSent(type);
+      if (message.type === "chat" && message.repair === true) counts.repairsSent++;
+      const payload = this.#lastPayload!;
+      if (payload instanceof Uint8Array) counts.countSentBytes(type, payload.length);
+      // A failed encoding is logged where the payload is written.
+      else payload.then((bytes) => counts.countSentBytes(type, bytes.length), () => {});
+    }
     this.#startFlush(live);
   }
 

@@ -11,6 +11,7 @@
  */
 
 import type { MessageCounts } from "./message_counts.ts";
+import type { RefusalCounts } from "./refusal_counts.ts";
 import type { VectorClock } from "../causal/vector_clock.ts";
 import { generateIdentity, type Identity } from "../identity/identity.ts";
 import { PeerNode, type PeerSummary } from "../peer/peer_node.ts";
@@ -179,6 +180,8 @@ export interface PeerService {
   stats(): PeerStats;
   /** Messages in and out by type (for `/metrics`; kept out of `stats` and its JSON line). */
   messageCounts(): MessageCounts;
+  /** Failed handshakes by reason and limit refusals by limiter (for `/metrics`). */
+  refusalCounts(): RefusalCounts;
   /** Leaves the network gracefully and closes everything. */
   stop(): Promise<void>;
 }
@@ -396,6 +399,7 @@ async function servePeer(
       runtime.run((now) => node.setNick(nick, now));
     },
     messageCounts: () => runtime.messageCounts,
+    refusalCounts: () => runtime.refusalCounts,
     stats: () => ({
       ...runtime.stats,
       delivered: [...node.deliveredClock.values()].reduce((a, b) => a + b, 0),

@@ -22,6 +22,7 @@ import {
   TOKEN_COOKIE,
 } from "./web_security.ts";
 import { newWebToken } from "./web_token.ts";
+import type { HistorySource, StoredMessage } from "../store/stored_history.ts";
 
 /** Pages connected at once; one more is refused with 503. */
 export const WEB_CLIENTS_MAX = 16;
@@ -35,6 +36,12 @@ export const WEB_CLIENT_BUFFERED_BYTES_MAX = 1024 * 1024;
 
 /** Chat messages of this session kept for the snapshot a page gets on connect (older: the `history` command). */
 export const WEB_RECENT_MESSAGES_MAX = 200;
+
+/**
+ * Stored messages (a data directory's) a page gets in its snapshot as `history`, besides this
+ * session's `messages`: the newest ones, without those of this session.
+ */
+export const WEB_SNAPSHOT_HISTORY_MAX = 200;
 
 /** Longest command message from a page, as for a `--json` stdin line. */
 export const WEB_COMMAND_BYTES_MAX = 64 * 1024;
@@ -62,6 +69,8 @@ export interface WebPeerBinding {
   snapshot(): Record<string, unknown>;
   /** Runs one parsed command; answers go to `out` as JSON text. */
   run(command: RefCommand, out: { line(text: string): void }): Promise<boolean>;
+  /** The room's stored history, for the snapshot's `history`. Default: none (no such field). */
+  storedHistory?: Pick<HistorySource, "history"> | undefined;
 }
 
 /** Options of {@linkcode handleWebRequest} and {@linkcode startWebServer}. */
@@ -171,9 +180,9 @@ export async function startWebServer(
       clients.add(socket);
       send(
         socket,
-        `${JSON.stringify({ type: "snapshot", ...peer.snapshot() }).slice(0, -1)},"messages":[${
-          recent.join(",")
-        }]}`,
+        `${JSON.stringify({ type: "snapshot", ...peer.snapshot() }).slice(0, -1)}${
+          historyField(peer.storedHistory, recent)
+        },"messages":[${recent.join(",")}]}`,
       );
     };
     socket.onclose = () => clients.delete(socket);
@@ -237,4 +246,28 @@ export async function startWebServer(
       await server.shutdown();
     },
   };
+}
+
+/**
+ * The snapshot's `,"history":[…]` (stored messages, oldest first, without this session's
+ * `recent` ones), or nothing without a store. A store that cannot be read gives an empty list:
+ * the page still gets its feed.
+ */
+function historyField(
+  source: Pick<HistorySource, "history"> | undefined,
+  recent: readonly string[],
+): string {
+  if (source === undefined) return "";
+  let stored: readonly StoredMessage[];
+  try {
+    stored = source.history(WEB_SNAPSHOT_HISTORY_MAX).messages;
+  } catch {
+    stored = [];
+  }
+  const session = new Set(recent.map((json) => {
+    const { author, seq } = JSON.parse(json) as { author: string; seq: number };
+    return `${author}/${seq}`;
+  }));
+  const older = stored.filter((m) => !session.has(`${m.author}/${m.seq}`));
+  return `,"history":${JSON.stringify(older)}`;
 }

@@ -12,7 +12,9 @@ import {
   waitUntilConnected,
   withProcesses,
 } from "../_helpers/process.ts";
-import { parsePrometheus } from "../metrics/_parse_prometheus.ts";
+import { type ParsedFamily, parsePrometheus } from "../metrics/_parse_prometheus.ts";
+import { canConnectFrom, RawConnection, RawPeer } from "../_helpers/raw_client.ts";
+import { HandshakeError } from "../../lib/secure/noise_handshake.ts";
 
 interface MetricsNode {
   readonly process: ReturnType<ProcessGroup["spawnMain"]>;
@@ -36,15 +38,37 @@ async function start(group: ProcessGroup, args: readonly string[], name: string)
   } satisfies MetricsNode;
 }
 
-async function scrape(url: string): Promise<Map<string, number>> {
+/** A scrape, parsed (strictly: HELP then TYPE before each family's samples). */
+async function scrapeFamilies(url: string): Promise<Map<string, ParsedFamily>> {
   const response = await fetch(url);
   assert.equal(response.status, 200);
   assert.equal(response.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  const families = parsePrometheus(await response.text());
+  for (const [name, family] of families) {
+    assert.ok(family.help.length > 0, `${name} has a HELP text`);
+    assert.match(family.type, /^(counter|gauge)$/, `${name} has a TYPE`);
+  }
+  return families;
+}
+
+/** Each family's samples summed over their labels. */
+async function scrape(url: string): Promise<Map<string, number>> {
   const values = new Map<string, number>();
-  for (const [name, family] of parsePrometheus(await response.text())) {
+  for (const [name, family] of await scrapeFamilies(url)) {
     values.set(name, family.samples.reduce((sum, s) => sum + s.value, 0));
   }
   return values;
+}
+
+/** The value of the sample of `name` whose labels include `labels` (undefined: none). */
+function sampleOf(
+  families: Map<string, ParsedFamily>,
+  name: string,
+  labels: Record<string, string>,
+): number | undefined {
+  return families.get(name)?.samples.find((s) =>
+    Object.entries(labels).every(([k, v]) => s.labels[k] === v)
+  )?.value;
 }
 
 /** A `GET` of `url` with the given `Host` header, over a raw connection; the whole answer. */
@@ -83,6 +107,31 @@ const PEER_NAMES = [
   "p2pchat_process_resident_memory_bytes",
   "p2pchat_event_loop_lag_seconds",
   "p2pchat_event_loop_lag_max_seconds",
+  "p2pchat_messages_out_total",
+  "p2pchat_messages_in_total",
+  "p2pchat_message_bytes_out_total",
+  "p2pchat_message_bytes_in_total",
+  "p2pchat_repair_chats_out_total",
+  "p2pchat_repair_chats_in_total",
+  "p2pchat_handshake_failures_total",
+  "p2pchat_rate_limit_drops_total",
+  "p2pchat_members",
+  "p2pchat_links",
+];
+
+/** The names README § Metrics documents for a bootstrap. */
+const BOOTSTRAP_NAMES = [
+  "p2pchat_bootstrap_registered_peers",
+  "p2pchat_messages_out_total",
+  "p2pchat_messages_in_total",
+  "p2pchat_message_bytes_out_total",
+  "p2pchat_message_bytes_in_total",
+  "p2pchat_handshake_failures_total",
+  "p2pchat_rate_limit_drops_total",
+  "p2pchat_process_heap_used_bytes",
+  "p2pchat_process_resident_memory_bytes",
+  "p2pchat_event_loop_lag_seconds",
+  "p2pchat_event_loop_lag_max_seconds",
 ];
 
 Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move with chat", async () => {
@@ -100,14 +149,28 @@ Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move 
     );
     await waitUntilConnected(ann.process, [bob.id]);
 
-    const booted = await scrape(bootstrap.metrics);
-    assert.ok(booted.has("p2pchat_bootstrap_registered_peers"));
-    assert.ok(booted.has("p2pchat_event_loop_lag_seconds"));
-    assert.ok(booted.get("p2pchat_process_resident_memory_bytes")! > 0);
+    const booted = await scrapeFamilies(bootstrap.metrics);
+    for (const name of BOOTSTRAP_NAMES) assert.ok(booted.has(name), `bootstrap: ${name} missing`);
+    assert.ok(sampleOf(booted, "p2pchat_process_resident_memory_bytes", {})! > 0);
+    // Both peers registered: the registrations came in as register messages.
+    assert.ok(sampleOf(booted, "p2pchat_messages_in_total", { type: "register" })! >= 2);
+    assert.ok(sampleOf(booted, "p2pchat_message_bytes_in_total", { type: "register" })! > 0);
+    // The peers it served: its answers with a sample of registered peers.
+    assert.ok(sampleOf(booted, "p2pchat_messages_out_total", { type: "peers" })! >= 1);
 
     const before = await scrape(bob.metrics);
     for (const name of PEER_NAMES) assert.ok(before.has(name), `${name} missing`);
     assert.ok(before.get("p2pchat_neighbours")! >= 1);
+    const bobsView = await poll(async () => {
+      const families = await scrapeFamilies(bob.metrics);
+      return sampleOf(families, "p2pchat_members", { state: "alive" })! >= 1 ? families : undefined;
+    }, "bob counts ann as an alive member");
+    const peerLinks = ["eager", "lazy", "pending"].flatMap((kind) =>
+      ["inbound", "outbound"].map((direction) =>
+        sampleOf(bobsView, "p2pchat_links", { kind, direction })!
+      )
+    );
+    assert.ok(peerLinks.reduce((a, b) => a + b, 0) >= 1, "bob's link to ann is counted");
 
     await ann.process.send({ type: "send", text: "metrics, move" });
     await bob.process.waitFor(
@@ -126,6 +189,30 @@ Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move 
     );
     assert.ok(after.get("p2pchat_messages_in_total")! > 0, "messages in by type");
     assert.ok(
+      after.get("p2pchat_message_bytes_in_total")! > before.get("p2pchat_message_bytes_in_total")!,
+      "bytes in by type move",
+    );
+    const annAfter = await scrapeFamilies(ann.metrics);
+    assert.ok(sampleOf(annAfter, "p2pchat_messages_out_total", { type: "chat" })! >= 1);
+    assert.ok(sampleOf(annAfter, "p2pchat_message_bytes_out_total", { type: "chat" })! > 0);
+
+    // A client with another room secret: bob refuses its handshake, and counts why.
+    const wrongFailures = (families: Map<string, ParsedFamily>) =>
+      sampleOf(families, "p2pchat_handshake_failures_total", {
+        direction: "inbound",
+        reason: "wrong-secret",
+      })!;
+    assert.equal(wrongFailures(await scrapeFamilies(bob.metrics)), 0);
+    await assert.rejects(
+      RawPeer.join(Number(bob.addr.split(":").at(-1)), {
+        roomKey: { room: "lobby", psk: crypto.getRandomValues(new Uint8Array(32)) },
+      }),
+      HandshakeError,
+    );
+    await poll(async () => {
+      return wrongFailures(await scrapeFamilies(bob.metrics)) === 1 ? true : undefined;
+    }, "bob counts one inbound handshake failed for a wrong secret");
+    assert.ok(
       after.get("p2pchat_messages_received_total")! >
         before.get("p2pchat_messages_received_total")!,
     );
@@ -137,4 +224,40 @@ Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move 
     assert.match(await rawGet(bob.metrics, "evil.example"), /^HTTP\/1\.1 403 /);
     assert.match(await rawGet(bob.metrics, new URL(bob.metrics).host), /^HTTP\/1\.1 200 /);
   });
+});
+
+/** The runtime's `connectionsPerAddressMax` default (inbound connections from one host). */
+const CONNECTIONS_PER_ADDRESS_MAX = 64;
+
+const aliases = await canConnectFrom("127.0.0.2");
+
+Deno.test({
+  name: "main.ts --metrics: connections past the per-address limit are counted as rate-limit drops",
+  // Honest processes connect from 127.0.0.1; the flood needs another loopback address.
+  ignore: !aliases,
+  fn: async () => {
+    await withProcesses(async (group) => {
+      const bootstrap = await start(group, ["bootstrap"], "bootstrap");
+      const drops = async () =>
+        sampleOf(await scrapeFamilies(bootstrap.metrics), "p2pchat_rate_limit_drops_total", {
+          limiter: "connections_per_address",
+        })!;
+      assert.equal(await drops(), 0);
+      const port = Number(bootstrap.addr.split(":").at(-1));
+      const extra = 4;
+      // Silent connections: each holds its place (in the handshake) until it is closed.
+      const held: RawConnection[] = [];
+      try {
+        for (let i = 0; i < CONNECTIONS_PER_ADDRESS_MAX + extra; i++) {
+          held.push(await RawConnection.open(port, { from: "127.0.0.2" }));
+        }
+        await poll(
+          async () => (await drops()) >= extra ? true : undefined,
+          `the bootstrap counts ${extra} connections refused past the per-address limit`,
+        );
+      } finally {
+        await Promise.all(held.map((c) => c.close()));
+      }
+    });
+  },
 });

@@ -130,9 +130,63 @@ Deno.test("peerMetrics labels messages in and out by type", async () => {
   counts.countSent("chat");
   counts.countSent("chat");
   counts.countReceived("want");
-  const families = parsePrometheus(metricsText(peerMetrics(stats, counts)));
+  const families = parsePrometheus(metricsText(peerMetrics(stats, { counts })));
   assert.deepEqual(families.get("p2pchat_messages_out_total")!.samples, [
     { name: "p2pchat_messages_out_total", labels: { type: "chat" }, value: 2 },
   ]);
   assert.equal(families.get("p2pchat_messages_in_total")!.samples[0]!.labels.type, "want");
+});
+
+Deno.test("peerMetrics counts members by state and links by kind and direction, every label present", async () => {
+  const { RefusalCounts } = await import("../../lib/runtime/refusal_counts.ts");
+  const refusals = new RefusalCounts();
+  refusals.countLimitRefusal("messages_per_second");
+  const member = (id: string, state: string) => ({
+    id,
+    addr: "127.0.0.1:1",
+    state: state as "alive",
+    incarnation: 0,
+    seq: 0,
+  });
+  const link = (id: string, kind: string, outbound: boolean) => ({
+    id,
+    kind: kind as "eager",
+    outbound,
+    ageMs: 0,
+    quietMs: 0,
+  });
+  const families = parsePrometheus(metricsText(peerMetrics(stats, {
+    refusals,
+    overlay: {
+      members: [
+        member("me", "self"),
+        member("a", "alive"),
+        member("b", "alive"),
+        member("c", "suspect"),
+        member("d", "left"),
+        member("boot", "bootstrap"),
+      ],
+      links: [link("a", "eager", true), link("b", "lazy", false), link("boot", "bootstrap", true)],
+    },
+  })));
+  const value = (name: string, labels: Record<string, string>) =>
+    families.get(name)!.samples.find((s) =>
+      Object.entries(labels).every(([k, v]) => s.labels[k] === v)
+    )?.value;
+  assert.equal(value("p2pchat_members", { state: "alive" }), 2);
+  assert.equal(value("p2pchat_members", { state: "suspect" }), 1);
+  assert.equal(value("p2pchat_members", { state: "dead" }), 0);
+  assert.equal(value("p2pchat_members", { state: "left" }), 1);
+  assert.equal(
+    families.get("p2pchat_members")!.samples.length,
+    4,
+    "self and bootstraps not counted",
+  );
+  assert.equal(value("p2pchat_links", { kind: "eager", direction: "outbound" }), 1);
+  assert.equal(value("p2pchat_links", { kind: "lazy", direction: "inbound" }), 1);
+  assert.equal(value("p2pchat_links", { kind: "bootstrap", direction: "outbound" }), 1);
+  assert.equal(value("p2pchat_links", { kind: "liveness", direction: "inbound" }), 0);
+  assert.equal(families.get("p2pchat_links")!.samples.length, 10);
+  assert.equal(value("p2pchat_rate_limit_drops_total", { limiter: "messages_per_second" }), 1);
+  assert.equal(families.get("p2pchat_handshake_failures_total")!.samples.length, 14);
 });

@@ -216,3 +216,16 @@ Deno.test("InboundPipeline drops as a forgery a chat signed for another room (cr
   await inRoom(privateTag).receive(wire, accept);
   assert.deepEqual(accepted, ["private"]);
 });
+
+Deno.test("InboundPipeline reports which rate limit closed the connection, and counts decoded bytes by type", async () => {
+  const { MessageCounts } = await import("../../lib/runtime/message_counts.ts");
+  const limits: string[] = [];
+  const counts = new MessageCounts();
+  const messages = harness({ messagesPerSecondMax: 1, counts, onLimit: (l) => limits.push(l) });
+  await assert.rejects(receive(messages, [chat(1), chat(2)]), ProtocolError);
+  assert.deepEqual(limits, ["messages_per_second"]);
+  assert.equal(counts.receivedBytes.get("chat"), encodeMessage(chat(1)).length);
+  const bytes = harness({ bytesPerSecondMax: 10, onLimit: (l) => limits.push(l) });
+  await assert.rejects(bytes.pipeline.receive([new Uint8Array(100)], () => true), ProtocolError);
+  assert.deepEqual(limits, ["messages_per_second", "bytes_per_second"]);
+});

@@ -150,3 +150,33 @@ Deno.test("OutboundQueue's payloads decode to what was sent", async () => {
   await q.drain(c.live);
   assert.deepEqual(c.writes[0]![0], encodeMessage(message));
 });
+
+Deno.test("OutboundQueue counts messages, encoded bytes and repairs by type for /metrics", async () => {
+  const { MessageCounts } = await import("../../lib/runtime/message_counts.ts");
+  const counts = new MessageCounts();
+  const q = new OutboundQueue({
+    stats: { messagesSent: 0, chatSends: 0, bytesSent: 0 },
+    counts,
+    track: () => {},
+    onWriteFailed: () => {},
+    log: () => {},
+  });
+  const [a, b] = [connection(1), connection(2)];
+  const pushed = chat(OTHER);
+  q.send(a.live, pushed);
+  q.send(b.live, pushed);
+  assert.ok(pushed.type === "chat");
+  q.send(a.live, { ...pushed, repair: true });
+  q.send(a.live, { type: "register" });
+  await q.drain(a.live);
+  await q.drain(b.live);
+  assert.equal(counts.sent.get("chat"), 3);
+  assert.equal(counts.sent.get("register"), 1);
+  assert.equal(
+    counts.sentBytes.get("chat"),
+    2 * encodeMessage(pushed).length + encodeMessage({ ...pushed, repair: true }).length,
+    "each send counts its encoded bytes, even when encoded once for many",
+  );
+  assert.equal(counts.sentBytes.get("register"), encodeMessage({ type: "register" }).length);
+  assert.equal(counts.repairsSent, 1);
+});

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { MessageCounts } from "../../lib/runtime/message_counts.ts";
+import { RefusalCounts } from "../../lib/runtime/refusal_counts.ts";
 import fc from "fast-check";
 import type { PeerEvent } from "../../lib/runtime/mod.ts";
 import type { BootstrapService, PeerService } from "../../lib/runtime/mod.ts";
@@ -442,6 +443,7 @@ function fakePeer(): PeerService & { sent: string[]; stopped: number } {
     },
     stats: () => ({ ...STATS }),
     messageCounts: () => new MessageCounts(),
+    refusalCounts: () => new RefusalCounts(),
     stop() {
       fake.stopped++;
       return Promise.resolve();
@@ -580,6 +582,8 @@ Deno.test("runBootstrapCommand() answers peers and quit, and refuses the rest", 
     id: BOB,
     addr: "127.0.0.1:7411",
     peers: () => [{ id: ANN, addr: "127.0.0.1:9000" }],
+    messageCounts: () => new MessageCounts(),
+    refusalCounts: () => new RefusalCounts(),
     stop() {
       stopped++;
       return Promise.resolve();

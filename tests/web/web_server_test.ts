@@ -3,8 +3,10 @@ import {
   handleWebRequest,
   loadAssets,
   startWebServer,
+  WEB_SNAPSHOT_HISTORY_MAX,
   type WebPeerBinding,
 } from "../../lib/web/web_server.ts";
+import type { StoredMessage } from "../../lib/store/stored_history.ts";
 import { CONTENT_SECURITY_POLICY, loopbackHosts } from "../../lib/web/web_security.ts";
 import { newWebToken, tokenMatches } from "../../lib/web/web_token.ts";
 
@@ -298,4 +300,50 @@ Deno.test("handleWebRequest() serves /metrics behind the token and Host checks, 
     await statusWith(request("/metrics", { headers: tokenHeader }), options),
     404,
   );
+});
+
+Deno.test("startWebServer() snapshot: stored messages as history, at most WEB_SNAPSHOT_HISTORY_MAX, without this session's", async () => {
+  const stored = (author: string, seq: number): StoredMessage => ({
+    row: seq,
+    author,
+    nick: author,
+    seq,
+    ts: 0,
+    text: `${author}${seq}`,
+  });
+  const asked: number[] = [];
+  let broken = false;
+  const server = await startWebServer({
+    ...fakePeer(),
+    storedHistory: {
+      history: (count) => {
+        asked.push(count);
+        if (broken) throw new Error("database is locked");
+        return { messages: [stored("b", 1), stored("b", 2), stored("c", 1)], more: false };
+      },
+    },
+  });
+  try {
+    // b#2 and c#1 were delivered in this session: they come once, as messages.
+    server.publish(JSON.stringify({ type: "message", author: "b", seq: 2, text: "b2" }));
+    server.publish(JSON.stringify({ type: "message", author: "c", seq: 1, text: "c1" }));
+    const page = openFeed(server.url);
+    const snapshot = await page.next("snapshot");
+    assert.deepStrictEqual(snapshot.history, [stored("b", 1)]);
+    assert.deepStrictEqual((snapshot.messages as { text: string }[]).map((m) => m.text), [
+      "b2",
+      "c1",
+    ]);
+    assert.deepStrictEqual(asked, [WEB_SNAPSHOT_HISTORY_MAX]);
+    page.socket.close();
+    await page.closed;
+    // A store that cannot be read still lets the page in, with no history.
+    broken = true;
+    const again = openFeed(server.url);
+    assert.deepStrictEqual((await again.next("snapshot")).history, []);
+    again.socket.close();
+    await again.closed;
+  } finally {
+    await server.stop();
+  }
 });

@@ -56,6 +56,15 @@ function notice(text) {
   append(item);
 }
 
+/** A marker line (`history`, `end-of-history`) between messages. */
+function marker(kind, text) {
+  const item = document.createElement("li");
+  item.className = "history-marker";
+  item.dataset.marker = kind;
+  item.textContent = text;
+  append(item);
+}
+
 function showMessage(m) {
   const item = line(
     "message",
@@ -72,6 +81,7 @@ function showMessage(m) {
     item.append(state);
   }
   append(item);
+  return item;
 }
 
 /** Own message seq → its last delivery state (`queued`, `sent`, `seen`). */
@@ -111,6 +121,12 @@ function handle(event) {
       members.clear();
       for (const p of event.peers ?? []) members.set(p.id, { nick: p.nick, online: true });
       messages.replaceChildren();
+      // Stored messages of earlier sessions first, under a marker, as the terminal shows them.
+      if ((event.history ?? []).length > 0) {
+        marker("history", "history");
+        for (const m of event.history) showMessage(m).classList.add("history");
+        marker("end-of-history", "end of history");
+      }
       for (const m of event.messages ?? []) showMessage(m);
       renderMembers();
       break;

@@ -1,0 +1,80 @@
+/**
+ * The chat page in a real browser (headless Chromium over the DevTools
+ * protocol) after a restart: a `peer --web --data-dir` shows the message of
+ * its earlier session under the history marker, and this session's message
+ * after the end-of-history marker, once. Every wait is for a condition.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { CdpPage } from "../_helpers/cdp.ts";
+import { type ProcessGroup, WAIT_MS, withProcesses } from "../_helpers/process.ts";
+
+const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
+const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+
+async function startWebPeer(group: ProcessGroup, bootstrap: string, dataDir: string, run: number) {
+  const process = group.spawnMain([
+    "peer",
+    "--json",
+    "--web",
+    "--bootstrap",
+    bootstrap,
+    "--listen",
+    "127.0.0.1:0",
+    "--data-dir",
+    dataDir,
+  ], { name: `peer ann (run ${run})` });
+  const ready = await process.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
+  return { process, web: String(ready.web) };
+}
+
+async function say(process: ReturnType<ProcessGroup["spawnMain"]>, text: string) {
+  await process.send({ type: "send", text });
+  await process.waitFor((l) => l.type === "message" && l.text === text, WAIT_MS, text);
+}
+
+Deno.test({
+  name: "chat page: after a restart the stored messages show under the history marker, once",
+  ignore: !hasChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "p2pchat-browser-history-" });
+    try {
+      await withProcesses(async (group) => {
+        const boot = group.spawnMain(["bootstrap", "--json", "--listen", "127.0.0.1:0"]);
+        const booted = await boot.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
+        const first = await startWebPeer(group, String(booted.addr), dataDir, 1);
+        await say(first.process, "said yesterday");
+        await first.process.send({ type: "quit" });
+        assert.equal((await first.process.status).code, 0);
+
+        const second = await startWebPeer(group, String(booted.addr), dataDir, 2);
+        await say(second.process, "said today");
+        const page = await CdpPage.open(CHROMIUM, second.web);
+        try {
+          await page.waitFor(`document.getElementById("status")?.textContent === "live"`, "live");
+          const lines = await page.waitFor<string[]>(
+            `(() => { const items = [...document.querySelectorAll("#messages li")];
+              return items.some((li) => li.textContent.includes("said today"))
+                ? items.map((li) => (li.dataset.marker ?? (li.classList.contains("history")
+                  ? "old: " : "new: ") + li.textContent)) : undefined; })()`,
+            "the chat with its history",
+          );
+          assert.deepEqual(lines.map((l) => l.replace(/^(old|new): .*(said \w+).*$/, "$1: $2")), [
+            "history",
+            "old: said yesterday",
+            "end-of-history",
+            "new: said today",
+          ]);
+        } finally {
+          await page.close();
+        }
+      });
+    } finally {
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+});
