@@ -62,6 +62,7 @@ export {
   type PeerService,
   type PeerStats,
   type PeerTraffic,
+  RefusalCounts,
   type RuntimeEvent,
   type RuntimeStats,
   type ServiceOptions,
@@ -73,6 +74,13 @@ export {
 export { ActorRuntime, type ActorRuntimeOptions } from "./lib/runtime/mod.ts";
 export type { OutboundStats } from "./lib/runtime/outbound_queue.ts";
 export type { InboundStats } from "./lib/runtime/inbound_pipeline.ts";
+export {
+  HANDSHAKE_FAILURE_REASONS,
+  type HandshakeDirection,
+  type HandshakeFailureReason,
+  type Limiter,
+  LIMITERS,
+} from "./lib/runtime/refusal_counts.ts";
 export {
   type LocalPolicyKind,
   PeerStore,
