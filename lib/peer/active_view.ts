@@ -172,6 +172,8 @@ export class ActiveView {
         ? this.#evictionCandidate(link, nowMs)
         : undefined;
       if (victim === undefined) {
+        // Not a neighbour; but a liveness dial has its answer: it is alive.
+        if (link.purpose === "liveness") this.#membership.learnFromHello(link, nowMs);
         this.#links.close(link, link.purpose === "liveness" ? "verified alive" : "full", nowMs);
         return;
       }

@@ -387,10 +387,27 @@ export class Membership {
       nowMs,
       this.#eviction,
     );
+    if (known?.onlyListed === true) this.#vouchForProven(link, nowMs);
     // Its nick first, so that a join names it; a bootstrap's hello names none worth showing.
     const old = remote.role === "peer" ? this.#members.setNick(remote.id, remote.nick) : undefined;
     this.#reportChange({ id: remote.id, addr: remote.addr, status: "alive" }, outcome);
     if (old !== undefined && !outcome.applied) this.#reportNick(remote.id, old);
+  }
+
+  /**
+   * A member we only read of in a peer list answered our dial at the address
+   * of its signed record: that address is proven now, so its record goes to
+   * our neighbours (once: it is news only to those who lack it or read of it
+   * in a list too, and they pass it on no further). Without this, a member
+   * that joined before its table's holders met it stays unpassable at all of
+   * them, and a peer that missed it cannot learn it from any full-table pull.
+   */
+  #vouchForProven(link: Link, nowMs: number): void {
+    const entry = this.#members.get(link.remote!.id);
+    if (entry === undefined || entry.onlyListed === true || entry.status !== "alive") return;
+    const record = recordOf(entry);
+    if (record.signature === undefined || !link.outbound || link.dialAddr !== record.addr) return;
+    this.#links.flood({ type: "member", member: record }, link.conn, nowMs);
   }
 
   /** Tells the front end that live member `id` was called `old` and has a new nick now. */

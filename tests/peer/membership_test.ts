@@ -264,3 +264,41 @@ Deno.test("`Membership.declareDead()` calls a death after a dropped link a lost 
     [B, "not-answering"],
   ]);
 });
+
+Deno.test("`Membership`: a proof dial that finds this peer full still proves the member, and its record goes to the neighbours", () => {
+  const m = machines({ connectionsTarget: 1, connectionsMax: 1 });
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.membership.solicit(a, 0);
+  m.membership.onPeers([alive(C)], 0, A); // C read of in A's list only
+  m.take();
+  assert.equal(m.membership.get(C)?.onlyListed, true);
+  assert.ok(!m.membership.peerList(B).some((p) => p.id === C), "not passed on unproven");
+  m.membership.expire(1);
+  const dial = ofType(m.take(), "dial").find((d) => d.addr === "ccc:9000");
+  assert.ok(dial !== undefined, "C is dialled to prove it");
+  // It answers while our one slot is taken: we let go, but it is proven.
+  m.activeView.onConnected(dial.conn, hello(C, "ccc:9000"), 2);
+  const effects = m.take();
+  assert.ok(
+    ofType(effects, "close").some((e) => e.conn === dial.conn && e.reason === "verified alive"),
+  );
+  assert.equal(m.membership.get(C)?.onlyListed, false);
+  assert.ok(m.membership.peerList(B).some((p) => p.id === C), "passed on once proven");
+  assert.deepEqual(sentTo(effects, a.conn), [{ type: "member", member: alive(C) }]);
+  // Proven once: no second proof dial, and nothing sent again.
+  m.membership.expire(600);
+  assert.ok(!ofType(m.take(), "dial").some((d) => d.addr === "ccc:9000"));
+});
+
+Deno.test("`Membership`: a member that dials us is not vouched for to our neighbours (we never dialled its address)", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.membership.solicit(a, 0);
+  m.membership.onPeers([alive(C)], 0, A);
+  m.take();
+  neighbour(m, C, "ccc:9000", 1);
+  assert.equal(
+    sentTo(m.take(), a.conn).filter((s) => s.type === "member" && s.member.id === C).length,
+    0,
+  );
+});
