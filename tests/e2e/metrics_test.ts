@@ -171,6 +171,12 @@ Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move 
       )
     );
     assert.ok(peerLinks.reduce((a, b) => a + b, 0) >= 1, "bob's link to ann is counted");
+    // A peer's own chat drops are limiters too (a bootstrap has no such limits).
+    assert.equal(
+      sampleOf(bobsView, "p2pchat_rate_limit_drops_total", { limiter: "author_rate" }),
+      0,
+    );
+    assert.equal(sampleOf(bobsView, "p2pchat_rate_limit_drops_total", { limiter: "hold_back" }), 0);
 
     await ann.process.send({ type: "send", text: "metrics, move" });
     await bob.process.waitFor(

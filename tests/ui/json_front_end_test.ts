@@ -444,6 +444,7 @@ function fakePeer(): PeerService & { sent: string[]; stopped: number } {
     stats: () => ({ ...STATS }),
     messageCounts: () => new MessageCounts(),
     refusalCounts: () => new RefusalCounts(),
+    limitDrops: () => ({ authorRate: 0, holdBack: 0 }),
     stop() {
       fake.stopped++;
       return Promise.resolve();
