@@ -271,7 +271,7 @@ export function bootstrapMetrics(
   bootstrap:
     & Pick<BootstrapService, "peers">
     & Partial<
-      Pick<BootstrapService, "messageCounts" | "refusalCounts">
+      Pick<BootstrapService, "messageCounts" | "refusalCounts" | "peersServed">
     >,
 ): MetricFamily[] {
   return [
@@ -282,6 +282,13 @@ export function bootstrapMetrics(
     ),
     ...(bootstrap.messageCounts === undefined ? [] : trafficMetrics(bootstrap.messageCounts())),
     ...(bootstrap.refusalCounts === undefined ? [] : refusalMetrics(bootstrap.refusalCounts())),
+    ...(bootstrap.peersServed === undefined ? [] : [
+      counter(
+        "p2pchat_bootstrap_peers_served_total",
+        "Peer records handed out in peers answers.",
+        bootstrap.peersServed(),
+      ),
+    ]),
     ...processMetrics(),
   ];
 }

@@ -122,6 +122,7 @@ const PEER_NAMES = [
 /** The names README § Metrics documents for a bootstrap. */
 const BOOTSTRAP_NAMES = [
   "p2pchat_bootstrap_registered_peers",
+  "p2pchat_bootstrap_peers_served_total",
   "p2pchat_messages_out_total",
   "p2pchat_messages_in_total",
   "p2pchat_message_bytes_out_total",
@@ -157,6 +158,10 @@ Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move 
     assert.ok(sampleOf(booted, "p2pchat_message_bytes_in_total", { type: "register" })! > 0);
     // The peers it served: its answers with a sample of registered peers.
     assert.ok(sampleOf(booted, "p2pchat_messages_out_total", { type: "peers" })! >= 1);
+    assert.ok(
+      sampleOf(booted, "p2pchat_bootstrap_peers_served_total", {})! >= 1,
+      "bob was handed ann's record",
+    );
 
     const before = await scrape(bob.metrics);
     for (const name of PEER_NAMES) assert.ok(before.has(name), `${name} missing`);

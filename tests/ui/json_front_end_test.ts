@@ -585,6 +585,7 @@ Deno.test("runBootstrapCommand() answers peers and quit, and refuses the rest", 
     peers: () => [{ id: ANN, addr: "127.0.0.1:9000" }],
     messageCounts: () => new MessageCounts(),
     refusalCounts: () => new RefusalCounts(),
+    peersServed: () => 0,
     stop() {
       stopped++;
       return Promise.resolve();
