@@ -243,7 +243,8 @@ const CONNECTIONS_PER_ADDRESS_MAX = 64;
 const aliases = await canConnectFrom("127.0.0.2");
 
 Deno.test({
-  name: "main.ts --metrics: connections past the per-address limit are counted as rate-limit drops",
+  name:
+    "main.ts --metrics: connections past the per-address limit are counted as rate-limit drops, silent ones as handshake timeouts",
   // Honest processes connect from 127.0.0.1; the flood needs another loopback address.
   ignore: !aliases,
   fn: async () => {
@@ -265,6 +266,17 @@ Deno.test({
         await poll(
           async () => (await drops()) >= extra ? true : undefined,
           `the bootstrap counts ${extra} connections refused past the per-address limit`,
+        );
+        // The silent ones it took never start a handshake: each fails as a timeout.
+        await poll(
+          async () =>
+            sampleOf(await scrapeFamilies(bootstrap.metrics), "p2pchat_handshake_failures_total", {
+                direction: "inbound",
+                reason: "timeout",
+              })! >= 1
+              ? true
+              : undefined,
+          "the bootstrap counts handshakes that timed out",
         );
       } finally {
         await Promise.all(held.map((c) => c.close()));
