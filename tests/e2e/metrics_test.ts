@@ -119,6 +119,19 @@ const PEER_NAMES = [
   "p2pchat_links",
 ];
 
+/** Every metric name in the table of README § Metrics (so a new row cannot go unscraped). */
+async function readmeTableNames(): Promise<string[]> {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const section = readme.slice(readme.indexOf("## Metrics"));
+  const rows = section.slice(section.indexOf("| metric (peer)")).split("\n").slice(2);
+  const names: string[] = [];
+  for (const row of rows) {
+    if (!row.startsWith("|")) break;
+    names.push(/`(p2pchat_[a-z_]+)/.exec(row)![1]!);
+  }
+  return names;
+}
+
 /** The names README § Metrics documents for a bootstrap. */
 const BOOTSTRAP_NAMES = [
   "p2pchat_bootstrap_registered_peers",
@@ -165,6 +178,9 @@ Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move 
 
     const before = await scrape(bob.metrics);
     for (const name of PEER_NAMES) assert.ok(before.has(name), `${name} missing`);
+    const documented = await readmeTableNames();
+    assert.ok(documented.length >= PEER_NAMES.length, `README table: ${documented.join(", ")}`);
+    for (const name of documented) assert.ok(before.has(name), `README's ${name} missing`);
     assert.ok(before.get("p2pchat_neighbours")! >= 1);
     const bobsView = await poll(async () => {
       const families = await scrapeFamilies(bob.metrics);
