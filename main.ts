@@ -244,6 +244,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
       peerMetrics(peer.stats(), {
         counts: peer.messageCounts(),
         refusals: peer.refusalCounts(),
+        limitDrops: peer.limitDrops(),
         // Every member, no held messages: the gauges count them all.
         overlay: peer.overlay({ membersMax: Infinity, heldMax: 0 }),
       })

@@ -17,9 +17,11 @@ export {
 export { metricsHandler, type MetricsHandlerOptions } from "./metrics_handler.ts";
 export {
   bootstrapMetrics,
+  type LimitDrops,
   LINK_KINDS,
   MEMBER_STATES,
   overlayMetrics,
+  PEER_LIMITERS,
   peerMetrics,
   type PeerMetricSources,
   refusalMetrics,

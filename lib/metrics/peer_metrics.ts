@@ -23,7 +23,23 @@ export interface PeerMetricSources {
    * state and links by kind. Default: not shown.
    */
   readonly overlay?: Pick<OverlayView, "members" | "links"> | undefined;
+  /**
+   * New chat the peer itself dropped by a limit (`PeerNode.limitDrops`), shown
+   * with the refusals as limiters `author_rate` and `hold_back`. Default: not shown.
+   */
+  readonly limitDrops?: LimitDrops | undefined;
 }
+
+/** New chat a peer dropped by its own limits (see `PeerNode.limitDrops`). */
+export interface LimitDrops {
+  /** Over its author's rate (`authorMessagesPerSecondMax`, `authorBytesPerSecondMax`). */
+  readonly authorRate: number;
+  /** For a full hold-back queue, or a full share of it for its author. */
+  readonly holdBack: number;
+}
+
+/** The limiters of a peer's own drops, after the shell's (`LIMITERS`), always present for a peer. */
+export const PEER_LIMITERS = ["author_rate", "hold_back"] as const;
 
 /** The member states `p2pchat_members` reports, each always present (the peer itself is not counted). */
 export const MEMBER_STATES = ["alive", "suspect", "dead", "left"] as const;
@@ -87,8 +103,11 @@ export function trafficMetrics(counts: MessageCounts): MetricFamily[] {
   ];
 }
 
-/** Failed handshakes by direction and reason, limit refusals by limiter (peer and bootstrap alike). */
-export function refusalMetrics(refusals: RefusalCounts): MetricFamily[] {
+/**
+ * Failed handshakes by direction and reason, limit refusals by limiter (peer
+ * and bootstrap alike), and a peer's own chat drops when `limitDrops` is given.
+ */
+export function refusalMetrics(refusals: RefusalCounts, limitDrops?: LimitDrops): MetricFamily[] {
   return [
     {
       name: "p2pchat_handshake_failures_total",
@@ -101,11 +120,18 @@ export function refusalMetrics(refusals: RefusalCounts): MetricFamily[] {
     {
       name: "p2pchat_rate_limit_drops_total",
       type: "counter",
-      help: "Connections refused or closed because they went over a limit, by limiter.",
-      samples: [...refusals.limitRefusals].map(([limiter, value]) => ({
-        labels: { limiter },
-        value,
-      })),
+      help:
+        "Connections refused or closed because they went over a limit (and, on a peer, chat it dropped by its own limits), by limiter.",
+      samples: [
+        ...[...refusals.limitRefusals].map(([limiter, value]) => ({
+          labels: { limiter },
+          value,
+        })),
+        ...(limitDrops === undefined ? [] : PEER_LIMITERS.map((limiter) => ({
+          labels: { limiter },
+          value: limiter === "author_rate" ? limitDrops.authorRate : limitDrops.holdBack,
+        }))),
+      ],
     },
   ];
 }
@@ -156,7 +182,7 @@ function gauge(name: string, help: string, value: number): MetricFamily {
 export function peerMetrics(stats: PeerStats, sources: PeerMetricSources = {}): MetricFamily[] {
   return [
     ...(sources.counts === undefined ? [] : trafficMetrics(sources.counts)),
-    ...(sources.refusals === undefined ? [] : refusalMetrics(sources.refusals)),
+    ...(sources.refusals === undefined ? [] : refusalMetrics(sources.refusals, sources.limitDrops)),
     ...(sources.overlay === undefined ? [] : overlayMetrics(sources.overlay)),
     counter(
       "p2pchat_messages_sent_total",
@@ -245,7 +271,7 @@ export function bootstrapMetrics(
   bootstrap:
     & Pick<BootstrapService, "peers">
     & Partial<
-      Pick<BootstrapService, "messageCounts" | "refusalCounts">
+      Pick<BootstrapService, "messageCounts" | "refusalCounts" | "peersServed">
     >,
 ): MetricFamily[] {
   return [
@@ -256,6 +282,13 @@ export function bootstrapMetrics(
     ),
     ...(bootstrap.messageCounts === undefined ? [] : trafficMetrics(bootstrap.messageCounts())),
     ...(bootstrap.refusalCounts === undefined ? [] : refusalMetrics(bootstrap.refusalCounts())),
+    ...(bootstrap.peersServed === undefined ? [] : [
+      counter(
+        "p2pchat_bootstrap_peers_served_total",
+        "Peer records handed out in peers answers.",
+        bootstrap.peersServed(),
+      ),
+    ]),
     ...processMetrics(),
   ];
 }

@@ -18,6 +18,16 @@ import type { Link, Links } from "./links.ts";
 import type { DisseminationOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 import type { PeerTimer } from "./peer_timer.ts";
 import type { Repair } from "./repair.ts";
+import type { RejectReason } from "../causal/hold_back_queue.ts";
+
+/** Refusals of the hold-back queue for want of room (counted as a limit's drops). */
+const HOLD_BACK_FULL: ReadonlySet<RejectReason> = new Set([
+  "author-full",
+  "queue-full",
+  "author-bytes-full",
+  "queue-bytes-full",
+  "authors-full",
+]);
 
 /** What {@linkcode Dissemination} works with. */
 export interface DisseminationPort {
@@ -38,6 +48,10 @@ export class Dissemination {
   /** Deliveries at the last announcement: lazy announcements go out only when it moved. */
   #announcedDeliveries: number;
   readonly #authorRates: AuthorRates;
+  /** New chat refused for being over its author's rate (counted for `/metrics`). */
+  #overAuthorRate = 0;
+  /** New chat refused because the hold-back queue (or its author's share) was full. */
+  #holdBackFull = 0;
 
   /** Dissemination with every delivery so far counted as announced. */
   constructor(port: DisseminationPort) {
@@ -50,6 +64,11 @@ export class Dissemination {
       bytesPerSecond: port.options.authorBytesPerSecondMax,
       authorsMax: port.options.authorsMax,
     });
+  }
+
+  /** New chat dropped by a limit so far: over its author's rate, or a full hold-back queue. */
+  get limitDrops(): { readonly authorRate: number; readonly holdBack: number } {
+    return { authorRate: this.#overAuthorRate, holdBack: this.#holdBackFull };
   }
 
   /** When the lazy timer fires next. */
@@ -73,6 +92,7 @@ export class Dissemination {
       return;
     }
     if (!this.#authorRates.admit(message.author, chatBytesEstimate(message), nowMs)) {
+      this.#overAuthorRate++;
       this.#port.emit(logEvent(
         "debug",
         `Dropped message ${shortId(message.author)}#${message.seq}: over its author's rate`,
@@ -81,6 +101,7 @@ export class Dissemination {
     }
     const result = this.#delivery.offer(message);
     if (result.status === "rejected") {
+      if (HOLD_BACK_FULL.has(result.reason)) this.#holdBackFull++;
       this.#port.emit(logEvent(
         "debug",
         `Dropped message ${shortId(message.author)}#${message.seq}: ${result.reason}`,

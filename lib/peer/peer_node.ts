@@ -195,6 +195,11 @@ export class PeerNode implements Actor {
     return this.#repair.backlog();
   }
 
+  /** New chat dropped by a limit so far: over its author's rate, or a full hold-back queue. */
+  get limitDrops(): { readonly authorRate: number; readonly holdBack: number } {
+    return this.#dissemination.limitDrops;
+  }
+
   /** Messages waiting in the hold-back queue for their causes. */
   get heldBackCount(): number {
     return this.#delivery.heldCount;

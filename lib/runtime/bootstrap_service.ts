@@ -36,6 +36,8 @@ export interface BootstrapService {
   messageCounts(): MessageCounts;
   /** Failed handshakes by reason and limit refusals by limiter (for `/metrics`). */
   refusalCounts(): RefusalCounts;
+  /** Peer records handed out in `peers` answers so far (for `/metrics`). */
+  peersServed(): number;
   /** Closes everything. */
   stop(): Promise<void>;
 }
@@ -65,8 +67,12 @@ async function serveBootstrap(
       ? { registrationTtlMs: options.registrationTtlMs }
       : {}),
   });
+  let peersServed = 0;
   const runtime = new ActorRuntime(registry, {
     ...(await securedRuntimeOptions(options, identity, "bootstrap")),
+    onTraffic: (direction, _conn, message) => {
+      if (direction === "out" && message.type === "peers") peersServed += message.peers.length;
+    },
     // A bootstrap carries no chat, so what it emits is only node events, never a direct box.
     ...(options.onEvent === undefined
       ? {}
@@ -79,6 +85,7 @@ async function serveBootstrap(
     peers: () => registry.peers(),
     messageCounts: () => runtime.messageCounts,
     refusalCounts: () => runtime.refusalCounts,
+    peersServed: () => peersServed,
     stop: () => runtime.stop(),
   };
 }

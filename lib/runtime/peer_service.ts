@@ -182,6 +182,8 @@ export interface PeerService {
   messageCounts(): MessageCounts;
   /** Failed handshakes by reason and limit refusals by limiter (for `/metrics`). */
   refusalCounts(): RefusalCounts;
+  /** New chat dropped by the peer's own limits: over its author's rate, or a full hold-back queue. */
+  limitDrops(): { readonly authorRate: number; readonly holdBack: number };
   /** Leaves the network gracefully and closes everything. */
   stop(): Promise<void>;
 }
@@ -400,6 +402,7 @@ async function servePeer(
     },
     messageCounts: () => runtime.messageCounts,
     refusalCounts: () => runtime.refusalCounts,
+    limitDrops: () => node.limitDrops,
     stats: () => ({
       ...runtime.stats,
       delivered: [...node.deliveredClock.values()].reduce((a, b) => a + b, 0),

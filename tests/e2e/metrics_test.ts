@@ -119,9 +119,23 @@ const PEER_NAMES = [
   "p2pchat_links",
 ];
 
+/** Every metric name in the table of README § Metrics (so a new row cannot go unscraped). */
+async function readmeTableNames(): Promise<string[]> {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const section = readme.slice(readme.indexOf("## Metrics"));
+  const rows = section.slice(section.indexOf("| metric (peer)")).split("\n").slice(2);
+  const names: string[] = [];
+  for (const row of rows) {
+    if (!row.startsWith("|")) break;
+    names.push(/`(p2pchat_[a-z_]+)/.exec(row)![1]!);
+  }
+  return names;
+}
+
 /** The names README § Metrics documents for a bootstrap. */
 const BOOTSTRAP_NAMES = [
   "p2pchat_bootstrap_registered_peers",
+  "p2pchat_bootstrap_peers_served_total",
   "p2pchat_messages_out_total",
   "p2pchat_messages_in_total",
   "p2pchat_message_bytes_out_total",
@@ -157,9 +171,16 @@ Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move 
     assert.ok(sampleOf(booted, "p2pchat_message_bytes_in_total", { type: "register" })! > 0);
     // The peers it served: its answers with a sample of registered peers.
     assert.ok(sampleOf(booted, "p2pchat_messages_out_total", { type: "peers" })! >= 1);
+    assert.ok(
+      sampleOf(booted, "p2pchat_bootstrap_peers_served_total", {})! >= 1,
+      "bob was handed ann's record",
+    );
 
     const before = await scrape(bob.metrics);
     for (const name of PEER_NAMES) assert.ok(before.has(name), `${name} missing`);
+    const documented = await readmeTableNames();
+    assert.ok(documented.length >= PEER_NAMES.length, `README table: ${documented.join(", ")}`);
+    for (const name of documented) assert.ok(before.has(name), `README's ${name} missing`);
     assert.ok(before.get("p2pchat_neighbours")! >= 1);
     const bobsView = await poll(async () => {
       const families = await scrapeFamilies(bob.metrics);
@@ -171,6 +192,12 @@ Deno.test("main.ts --metrics: bootstrap and peers serve /metrics; counters move 
       )
     );
     assert.ok(peerLinks.reduce((a, b) => a + b, 0) >= 1, "bob's link to ann is counted");
+    // A peer's own chat drops are limiters too (a bootstrap has no such limits).
+    assert.equal(
+      sampleOf(bobsView, "p2pchat_rate_limit_drops_total", { limiter: "author_rate" }),
+      0,
+    );
+    assert.equal(sampleOf(bobsView, "p2pchat_rate_limit_drops_total", { limiter: "hold_back" }), 0);
 
     await ann.process.send({ type: "send", text: "metrics, move" });
     await bob.process.waitFor(
@@ -232,7 +259,8 @@ const CONNECTIONS_PER_ADDRESS_MAX = 64;
 const aliases = await canConnectFrom("127.0.0.2");
 
 Deno.test({
-  name: "main.ts --metrics: connections past the per-address limit are counted as rate-limit drops",
+  name:
+    "main.ts --metrics: connections past the per-address limit are counted as rate-limit drops, silent ones as handshake timeouts",
   // Honest processes connect from 127.0.0.1; the flood needs another loopback address.
   ignore: !aliases,
   fn: async () => {
@@ -254,6 +282,17 @@ Deno.test({
         await poll(
           async () => (await drops()) >= extra ? true : undefined,
           `the bootstrap counts ${extra} connections refused past the per-address limit`,
+        );
+        // The silent ones it took never start a handshake: each fails as a timeout.
+        await poll(
+          async () =>
+            sampleOf(await scrapeFamilies(bootstrap.metrics), "p2pchat_handshake_failures_total", {
+                direction: "inbound",
+                reason: "timeout",
+              })! >= 1
+              ? true
+              : undefined,
+          "the bootstrap counts handshakes that timed out",
         );
       } finally {
         await Promise.all(held.map((c) => c.close()));

@@ -190,3 +190,16 @@ Deno.test("peerMetrics counts members by state and links by kind and direction, 
   assert.equal(value("p2pchat_rate_limit_drops_total", { limiter: "messages_per_second" }), 1);
   assert.equal(families.get("p2pchat_handshake_failures_total")!.samples.length, 14);
 });
+
+Deno.test("peerMetrics shows a peer's own chat drops as limiters author_rate and hold_back", async () => {
+  const { RefusalCounts } = await import("../../lib/runtime/refusal_counts.ts");
+  const families = parsePrometheus(metricsText(peerMetrics(stats, {
+    refusals: new RefusalCounts(),
+    limitDrops: { authorRate: 3, holdBack: 2 },
+  })));
+  const samples = families.get("p2pchat_rate_limit_drops_total")!.samples;
+  const of = (limiter: string) => samples.find((s) => s.labels.limiter === limiter)?.value;
+  assert.equal(of("author_rate"), 3);
+  assert.equal(of("hold_back"), 2);
+  assert.equal(samples.length, 6, "the shell's 4 limiters and the peer's 2");
+});

@@ -35,7 +35,20 @@ Deno.test("Dissemination refuses an author's messages past its rate: not deliver
   const effects = m.take();
   assert.equal(effects.filter((e) => e.type === "deliver").length, 4, "a burst of twice the rate");
   assert.equal(m.delivery.deliveredSeq(A), 4);
+  // Counted for /metrics (p2pchat_rate_limited_total{limiter="author_rate"}).
+  assert.deepEqual(m.dissemination.limitDrops, { authorRate: 2, holdBack: 0 });
   // A second later the rate allows more: repair brings the rest.
   m.dissemination.onChat(a, chat(A, 5, { [A]: 5 }), true, 1_000);
   assert.equal(m.delivery.deliveredSeq(A), 5);
+});
+
+Deno.test("Dissemination counts the new chat a full hold-back queue refuses", () => {
+  const m = machines({ holdBackPerAuthorMax: 1 });
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.take();
+  // Seq 1 is missing: 2 is held, 3 finds the author's share full.
+  m.dissemination.onChat(a, chat(A, 2, { [A]: 2 }), false, 0);
+  m.dissemination.onChat(a, chat(A, 3, { [A]: 3 }), false, 0);
+  assert.equal(m.delivery.heldCount, 1);
+  assert.deepEqual(m.dissemination.limitDrops, { authorRate: 0, holdBack: 1 });
 });

@@ -444,6 +444,7 @@ function fakePeer(): PeerService & { sent: string[]; stopped: number } {
     stats: () => ({ ...STATS }),
     messageCounts: () => new MessageCounts(),
     refusalCounts: () => new RefusalCounts(),
+    limitDrops: () => ({ authorRate: 0, holdBack: 0 }),
     stop() {
       fake.stopped++;
       return Promise.resolve();
@@ -584,6 +585,7 @@ Deno.test("runBootstrapCommand() answers peers and quit, and refuses the rest", 
     peers: () => [{ id: ANN, addr: "127.0.0.1:9000" }],
     messageCounts: () => new MessageCounts(),
     refusalCounts: () => new RefusalCounts(),
+    peersServed: () => 0,
     stop() {
       stopped++;
       return Promise.resolve();
