@@ -115,7 +115,9 @@ export class TestBrowser {
    * page are kept for {@linkcode TestBrowser.errorsOf}.
    */
   async openPage(url: string, options: OpenPageOptions = {}): Promise<Page> {
-    const page = await this.browser.newPage();
+    // A window of its own, not a tab: a background tab is hidden, so its
+    // page behaves as unseen (and requestAnimationFrame stops).
+    const page = await this.browser.newPage({ type: "window" });
     page.setDefaultTimeout(WAIT_MS);
     const errors: string[] = [];
     this.#errors.set(page, errors);
@@ -124,7 +126,11 @@ export class TestBrowser {
     };
     page.on("pageerror", (error) => keep(`uncaught: ${String(error)}`));
     page.on("console", (message) => {
-      if (message.type() === "error") keep(`console: ${message.text()}`);
+      if (message.type() !== "error") return;
+      const url = message.location().url ?? "";
+      // Chromium asks every site for an icon; a page without one is no error of the page.
+      if (new URL(url, "http://x/").pathname === "/favicon.ico") return;
+      keep(`console: ${message.text()}${url === "" ? "" : ` (${url})`}`);
     });
     await page.setViewport({ ...(options.viewport ?? DESKTOP_VIEWPORT), deviceScaleFactor: 1 });
     await page.goto(url, { waitUntil: "load" });
@@ -138,11 +144,24 @@ export class TestBrowser {
   }
 }
 
+/** Options of {@linkcode withBrowser}. */
+export interface WithBrowserOptions {
+  /**
+   * More Chromium command-line switches, e.g.
+   * `--host-resolver-rules=MAP evil.test 127.0.0.1` to play DNS rebinding.
+   * Default none.
+   */
+  args?: readonly string[];
+}
+
 /**
  * Starts headless Chromium, runs `body` with it, and ends it (and removes
  * its profile) however `body` ends. Returns what `body` returns.
  */
-export async function withBrowser<T>(body: (browser: TestBrowser) => Promise<T>): Promise<T> {
+export async function withBrowser<T>(
+  body: (browser: TestBrowser) => Promise<T>,
+  options: WithBrowserOptions = {},
+): Promise<T> {
   const browser = await puppeteer.launch({
     executablePath: chromiumPath(),
     headless: true,
@@ -153,6 +172,7 @@ export async function withBrowser<T>(body: (browser: TestBrowser) => Promise<T>)
       "--disable-gpu",
       "--disable-dev-shm-usage",
       "--no-first-run",
+      ...(options.args ?? []),
     ],
     // Puppeteer's own signal handlers would outlive the test.
     handleSIGINT: false,
@@ -181,7 +201,35 @@ async function closeBrowser(browser: Browser): Promise<void> {
   }
 }
 
-/** Options of {@linkcode waitForText}. */
+/** How often the wait helpers re-evaluate their condition in the page. */
+const POLL_INTERVAL_MS = 50;
+
+/**
+ * Waits until the JavaScript `expression` is truthy in the page and returns
+ * its value; `what` names the condition in the timeout error.
+ */
+export async function waitUntil<T>(
+  page: Page,
+  expression: string,
+  what: string,
+  options: WaitForTextOptions = {},
+): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? WAIT_MS;
+  try {
+    // Polled on a timer, which runs in hidden pages too (requestAnimationFrame does not).
+    const handle = await page.waitForFunction(expression, {
+      timeout: timeoutMs,
+      polling: POLL_INTERVAL_MS,
+    });
+    const value = await handle.jsonValue() as T;
+    await handle.dispose();
+    return value;
+  } catch (error) {
+    throw new Error(`${what}: not so within ${timeoutMs} ms`, { cause: error });
+  }
+}
+
+/** Options of {@linkcode waitForText} and {@linkcode waitUntil}. */
 export interface WaitForTextOptions {
   /** How long to wait. Default {@linkcode WAIT_MS}. */
   timeoutMs?: number;
@@ -200,7 +248,7 @@ export async function waitForText(
     await page.waitForFunction(
       `[...document.querySelectorAll(${JSON.stringify(selector)})]
         .some((e) => (e.textContent ?? "").includes(${JSON.stringify(text)}))`,
-      { timeout: timeoutMs },
+      { timeout: timeoutMs, polling: POLL_INTERVAL_MS },
     );
   } catch (error) {
     const seen = await page.$$eval(selector, (all) => all.map((e) => e.textContent)).catch(
