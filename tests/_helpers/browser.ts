@@ -6,14 +6,12 @@
  * download step. Where no Chromium runs, {@linkcode browserAvailable} says
  * why, once, and the tests skip:
  *
- * ```ts
- * const skip = browserAvailable();
- * Deno.test({ name: "…", ignore: skip !== undefined, fn: () =>
- *   withBrowser(async (browser) => {
- *     const page = await browser.openPage(url, { viewport: PHONE_VIEWPORT });
- *     await page.waitForSelector("#text");
- *   }) });
- * ```
+ *     const skip = browserAvailable();
+ *     Deno.test({ name: "…", ignore: skip !== undefined, fn: () =>
+ *       withBrowser(async (browser) => {
+ *         const page = await browser.openPage(url, { viewport: PHONE_VIEWPORT });
+ *         await page.waitForSelector("#text");
+ *       }) });
  *
  * {@linkcode withBrowser} ends Chromium (and removes its profile) when the
  * body returns or throws, so a failing test leaves no browser behind and
@@ -83,7 +81,7 @@ export function browserAvailable(): string | undefined {
     }).outputSync();
     if (!version.success) {
       const stderr = new TextDecoder().decode(version.stderr).trim().split("\n").at(-1);
-      reason = `${path} --version failed: ${stderr}`;
+      reason = `${path} --version failed (exit code ${version.code})${stderr ? `: ${stderr}` : ""}`;
     }
   } catch (error) {
     reason = error instanceof Deno.errors.NotFound
