@@ -170,6 +170,8 @@ export async function withBrowser<T>(
       "--disable-gpu",
       "--disable-dev-shm-usage",
       "--no-first-run",
+      // Pages are on this machine: a proxy from the environment must not see them.
+      "--no-proxy-server",
       ...(options.args ?? []),
     ],
     // Puppeteer's own signal handlers would outlive the test.
