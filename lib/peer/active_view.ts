@@ -172,7 +172,15 @@ export class ActiveView {
         ? this.#evictionCandidate(link, nowMs)
         : undefined;
       if (victim === undefined) {
-        this.#links.close(link, link.purpose === "liveness" ? "verified alive" : "full", nowMs);
+        if (link.purpose === "liveness") {
+          // Its hello is the answer the dial was for: the member is proven
+          // (else a proof dial into a full view proves nothing, and the
+          // member stays unpassable and is dialled again and again).
+          this.#membership.learnFromHello(link, nowMs);
+          this.#links.close(link, "verified alive", nowMs);
+        } else {
+          this.#links.close(link, "full", nowMs);
+        }
         return;
       }
       this.#links.close(victim, "rebalance", nowMs);
