@@ -380,6 +380,7 @@ export class Membership {
       this.#links.send(link, { type: "member", member: recordOf(known) }, nowMs);
       return;
     }
+    const wasOnlyListed = known?.onlyListed === true;
     const outcome = this.#members.applyDirect(
       remote.id,
       remote.addr,
@@ -391,6 +392,23 @@ export class Membership {
     const old = remote.role === "peer" ? this.#members.setNick(remote.id, remote.nick) : undefined;
     this.#reportChange({ id: remote.id, addr: remote.addr, status: "alive" }, outcome);
     if (old !== undefined && !outcome.applied) this.#reportNick(remote.id, old);
+    if (wasOnlyListed) this.#vouchFor(remote.id, link, nowMs);
+  }
+
+  /**
+   * We just met `id` (its hello proved its address), a member we had only
+   * read about in a peer list: flood its own signed record, exactly as its
+   * neighbours flood it when it opens a link to them. Every peer that also
+   * knows it only from a list (or not at all) then holds it as flooded
+   * through the room, passes it on in its own lists, and need not dial it
+   * to prove it: one proof per member, not one per member per peer.
+   */
+  #vouchFor(id: PeerId, link: Link, nowMs: number): void {
+    const entry = this.#members.get(id);
+    if (entry === undefined || entry.onlyListed === true || entry.status !== "alive") return;
+    const record = recordOf(entry);
+    if (record.signature === undefined) return;
+    this.#links.flood({ type: "member", member: record }, link.conn, nowMs);
   }
 
   /** Tells the front end that live member `id` was called `old` and has a new nick now. */
@@ -449,8 +467,13 @@ export class Membership {
     }
     if (info.signature === undefined) return this.#onRumor(info, nowMs, from);
     const wasFull = this.#members.full;
+    const wasOnlyListed = this.#members.get(info.id)?.onlyListed === true;
     const outcome = this.#members.apply(info, nowMs, this.#eviction, from, fromList);
-    if (!outcome.applied) return false;
+    if (!outcome.applied) {
+      // A record we had only read in a list came flooded (someone met the
+      // member): news to us, so it goes on to those who only read of it too.
+      return wasOnlyListed && this.#members.get(info.id)?.onlyListed === false;
+    }
     const signedLeave = info.signature !== undefined && info.status === "dead";
     this.#reportChange(info, outcome, signedLeave ? info.id : from);
     this.#suspects.delete(info.id);
