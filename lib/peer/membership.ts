@@ -277,7 +277,10 @@ export class Membership {
    * a dial to it is under way): its hello proves it, a failed dial is our
    * own evidence against it — so addresses nobody can reach do not linger in
    * the table. (Members whose records were flooded through the room are not
-   * dialled: a dial to every member would cost N² handshakes.)
+   * dialled: a dial to every member would cost N² handshakes.) A proof, like
+   * a quiet check, lets go after the hello: it is not a bid for a neighbour
+   * slot (the active view picks neighbours from all members alike), so it is
+   * never refused as full, and it leaves the overlay as it was.
    */
   #proveUnmet(nowMs: number): void {
     if (this.#links.leaving) return;
@@ -285,7 +288,8 @@ export class Membership {
       this.#port.random,
       (m) => m.onlyListed !== true || this.#links.isBusyWith(m.id),
     );
-    if (unmet !== undefined) this.#links.dial(unmet.addr, "liveness", unmet.id, nowMs);
+    if (unmet === undefined) return;
+    this.#links.dial(unmet.addr, "liveness", unmet.id, nowMs).checkOnly = true;
   }
 
   /** Answers a `register` or `get-peers` on `link`. */
