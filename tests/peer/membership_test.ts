@@ -307,3 +307,19 @@ Deno.test("`Membership.onMember()`: a flooded record of a member it only read ab
   m.membership.onPeers([alive("d".repeat(64))], 4, B);
   assert.equal(m.membership.get("d".repeat(64))?.onlyListed, true);
 });
+
+Deno.test("`Membership`: a proof dial lets go after the hello even with room in the view: it asks for nothing and takes no neighbour slot", () => {
+  const m = machines();
+  neighbour(m, A, "10.0.0.2:9000");
+  m.membership.onPeers([alive(C)], 0, A);
+  m.take();
+  m.membership.expire(1);
+  const dial = ofType(m.take(), "dial").find((d) => d.addr === "ccc:9000")!;
+  assert.equal(m.links.get(dial.conn)?.checkOnly, true);
+  m.activeView.onConnected(dial.conn, hello(C, "ccc:9000"), 2);
+  const effects = m.take();
+  assert.deepEqual(sentTo(effects, dial.conn).map((x) => x.type), ["bye"]);
+  assert.deepEqual(ofType(effects, "close").map((c) => c.reason), ["verified alive"]);
+  assert.equal(m.links.peerLink(C), undefined);
+  assert.equal(m.membership.get(C)?.onlyListed, false, "proven");
+});
