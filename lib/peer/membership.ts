@@ -277,7 +277,10 @@ export class Membership {
    * a dial to it is under way): its hello proves it, a failed dial is our
    * own evidence against it — so addresses nobody can reach do not linger in
    * the table. (Members whose records were flooded through the room are not
-   * dialled: a dial to every member would cost N² handshakes.)
+   * dialled: a dial to every member would cost N² handshakes.) A proof, like
+   * a quiet check, lets go after the hello: it is not a bid for a neighbour
+   * slot (the active view picks neighbours from all members alike), so it is
+   * never refused as full, and it leaves the overlay as it was.
    */
   #proveUnmet(nowMs: number): void {
     if (this.#links.leaving) return;
@@ -285,7 +288,8 @@ export class Membership {
       this.#port.random,
       (m) => m.onlyListed !== true || this.#links.isBusyWith(m.id),
     );
-    if (unmet !== undefined) this.#links.dial(unmet.addr, "liveness", unmet.id, nowMs);
+    if (unmet === undefined) return;
+    this.#links.dial(unmet.addr, "liveness", unmet.id, nowMs).checkOnly = true;
   }
 
   /** Answers a `register` or `get-peers` on `link`. */
@@ -398,7 +402,8 @@ export class Membership {
    * A member we only read of in a peer list answered our dial at the address
    * of its signed record: that address is proven now, so its record goes to
    * our neighbours (once: it is news only to those who lack it or read of it
-   * in a list too, and they pass it on no further). Without this, a member
+   * in a list too, and they flood it on to theirs, see `apply`: one proof
+   * makes the member passable everywhere). Without this, a member
    * that joined before its table's holders met it stays unpassable at all of
    * them, and a peer that missed it cannot learn it from any full-table pull.
    */
@@ -466,8 +471,13 @@ export class Membership {
     }
     if (info.signature === undefined) return this.#onRumor(info, nowMs, from);
     const wasFull = this.#members.full;
+    const wasOnlyListed = this.#members.get(info.id)?.onlyListed === true;
     const outcome = this.#members.apply(info, nowMs, this.#eviction, from, fromList);
-    if (!outcome.applied) return false;
+    if (!outcome.applied) {
+      // A record we had only read in a list came flooded (someone met the
+      // member): news to us, so it goes on to those who only read of it too.
+      return wasOnlyListed && this.#members.get(info.id)?.onlyListed === false;
+    }
     const signedLeave = info.signature !== undefined && info.status === "dead";
     this.#reportChange(info, outcome, signedLeave ? info.id : from);
     this.#suspects.delete(info.id);

@@ -64,6 +64,8 @@ export interface SimPeer {
   alive: boolean;
   /** When it last crashed, for failure-detection times. */
   crashedAtMs: number | undefined;
+  /** When it last restarted: a verdict just after is about its life before. */
+  restartedAtMs: number | undefined;
   /** How a hostile member builds its node; honest peers have none. */
   readonly make?: NodeFactory;
 }
@@ -200,6 +202,7 @@ export class SimWorld {
       disk: { incarnation: 0, messages: [], skipped: new Map() },
       alive: true,
       crashedAtMs: undefined,
+      restartedAtMs: undefined,
       ...(make === undefined ? {} : { make }),
     };
     this.peers.push(peer);
@@ -243,6 +246,7 @@ export class SimWorld {
     }
     this.#undetected.delete(peer);
     peer.alive = true;
+    peer.restartedAtMs = this.net.nowMs;
     this.#boot(peer);
   }
 
@@ -502,6 +506,15 @@ export class SimWorld {
             // Behind a partition a live peer is indistinguishable from a dead
             // one; a suspicion started there can still expire just after the heal.
             this.stats.partitionVerdicts++;
+            return;
+          }
+          if (nowMs - (subject.restartedAtMs ?? -Infinity) < this.#peerOptions.probeIntervalMs) {
+            // A suspicion of its crashed life, ending in a verdict in the
+            // moment after its restart, before it could refute: not a false
+            // positive (it was dead when the evidence was gathered).
+            this.#traceLine(
+              `${fmt(nowMs)} ${node.addr} stale verdict on ${subject.addr}, just restarted`,
+            );
             return;
           }
           this.stats.falsePositives++;

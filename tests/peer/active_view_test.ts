@@ -124,3 +124,24 @@ Deno.test("`ActiveView.onConnected()` keeps a join point that is a peer as a nei
     "the queued register, our own record, then the welcome",
   );
 });
+
+Deno.test("`ActiveView.onConnected()`: a proof dial that finds our view full still proves the member before it lets go", () => {
+  const m = machines({ connectionsTarget: 1, connectionsMax: 1 });
+  neighbour(m, A, "10.0.0.2:9000");
+  // B only read about in A's list: not passed on until we meet it.
+  m.membership.onPeers([alive(B, "10.0.0.3:9000")], 0, A);
+  assert.equal(m.membership.get(B)?.onlyListed, true);
+  assert.ok(!m.membership.peerList(C).some((p) => p.id === B));
+  m.take();
+  m.membership.expire(1);
+  const [dial] = ofType(m.take(), "dial");
+  assert.equal(dial?.addr, "10.0.0.3:9000", "the proof dial");
+  m.activeView.onConnected(dial!.conn, hello(B, "10.0.0.3:9000"), 2);
+  const effects = m.take();
+  assert.deepEqual(ofType(effects, "close").map((c) => c.reason), ["verified alive"]);
+  assert.equal(m.membership.get(B)?.onlyListed, false, "met in person");
+  assert.ok(m.membership.peerList(C).some((p) => p.id === B), "now passed on");
+  // Proven: no second proof dial to it.
+  m.membership.expire(3);
+  assert.ok(!ofType(m.take(), "dial").some((d) => d.addr === "10.0.0.3:9000"));
+});

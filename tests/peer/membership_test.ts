@@ -265,6 +265,65 @@ Deno.test("`Membership.declareDead()` calls a death after a dropped link a lost 
   ]);
 });
 
+Deno.test("`Membership`: meeting a member it only read about in a list floods that member's own signed record to the other neighbours, once", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  // C read in A's list: not passed on, and dialled to prove it.
+  m.membership.onPeers([alive(C)], 0, A);
+  assert.equal(m.membership.get(C)?.onlyListed, true);
+  m.take();
+  m.membership.expire(1);
+  const dial = ofType(m.take(), "dial").find((d) => d.addr === "ccc:9000")!;
+  m.activeView.onConnected(dial.conn, hello(C, "ccc:9000"), 2);
+  const effects = m.take();
+  const record = { type: "member", member: alive(C) };
+  assert.deepEqual(sentTo(effects, a.conn), [record]);
+  assert.deepEqual(sentTo(effects, b.conn), [record]);
+  assert.ok(!sentTo(effects, dial.conn).some((x) => x.type === "member" && x.member.id === C));
+  assert.equal(m.membership.get(C)?.onlyListed, false);
+  // Proven: not dialled again, and nothing more to vouch for.
+  m.membership.expire(3);
+  const later = m.take();
+  assert.deepEqual(ofType(later, "dial"), []);
+  assert.deepEqual(ofType(later, "send"), []);
+});
+
+Deno.test("`Membership.onMember()`: a flooded record of a member it only read about makes it passable and goes on; a second copy stops", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  m.membership.onPeers([alive(C)], 0, A);
+  assert.ok(!m.membership.peerList(SELF).some((p) => p.id === C), "only read about: not passed on");
+  m.take();
+  const record = { type: "member" as const, member: alive(C) };
+  m.membership.onMember(b, record, 1);
+  assert.deepEqual(sentTo(m.take(), a.conn), [record], "news: on to the others");
+  assert.ok(m.membership.peerList(SELF).some((p) => p.id === C), "passed on now");
+  m.membership.onMember(a, record, 2);
+  assert.deepEqual(sentTo(m.take(), b.conn), [], "old news stops");
+  // A peer list never makes a member passable.
+  m.membership.onPeers([alive("d".repeat(64))], 3, A);
+  m.membership.onPeers([alive("d".repeat(64))], 4, B);
+  assert.equal(m.membership.get("d".repeat(64))?.onlyListed, true);
+});
+
+Deno.test("`Membership`: a proof dial lets go after the hello even with room in the view: it asks for nothing and takes no neighbour slot", () => {
+  const m = machines();
+  neighbour(m, A, "10.0.0.2:9000");
+  m.membership.onPeers([alive(C)], 0, A);
+  m.take();
+  m.membership.expire(1);
+  const dial = ofType(m.take(), "dial").find((d) => d.addr === "ccc:9000")!;
+  assert.equal(m.links.get(dial.conn)?.checkOnly, true);
+  m.activeView.onConnected(dial.conn, hello(C, "ccc:9000"), 2);
+  const effects = m.take();
+  assert.deepEqual(sentTo(effects, dial.conn).map((x) => x.type), ["bye"]);
+  assert.deepEqual(ofType(effects, "close").map((c) => c.reason), ["verified alive"]);
+  assert.equal(m.links.peerLink(C), undefined);
+  assert.equal(m.membership.get(C)?.onlyListed, false, "proven");
+});
+
 Deno.test("`Membership`: a proof dial that finds this peer full still proves the member, and its record goes to the neighbours", () => {
   const m = machines({ connectionsTarget: 1, connectionsMax: 1 });
   const a = neighbour(m, A, "10.0.0.2:9000");
