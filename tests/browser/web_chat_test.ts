@@ -19,9 +19,9 @@ import { startBootstrap, startWebPeer, type WebPeer } from "../_helpers/web_peer
 
 const skip = browserAvailable();
 
-/** How the page names a member: nick, `#`, the first 6 characters of the id. */
-function shownName(peer: WebPeer, nick: string): string {
-  return `${nick}#${peer.id.slice(0, 6)}`;
+/** How the page names a member whose nick nobody else has: the nick alone. */
+function shownName(_peer: WebPeer, nick: string): string {
+  return nick;
 }
 
 /** Opens `peer`'s page and waits until its feed is live. */

@@ -104,18 +104,24 @@ Deno.test("app.js shows the feed as text, keeps members with presence and sends 
     const shown = byId("messages").children.map((item) =>
       item.children.map((part) => part.textContent).join(" ")
     );
-    assert.match(shown[0] ?? "", /bob#bbbbbb <b>hi<\/b>$/, "markup stays text");
+    assert.match(shown[0] ?? "", /bob <b>hi<\/b>$/, "markup stays text");
     // The message view finds a chat message by author and seq.
     assert.equal(byId("messages").children[0]?.dataset.msg, `${bob}:1`);
     // The other views (views.js) get every feed object after the chat.
     assert.deepEqual(forwarded.map((e) => e.type), ["snapshot", "direct", "peer-down"]);
-    assert.match(shown[1] ?? "", /bob#bbbbbb → you psst$/);
+    assert.match(shown[1] ?? "", /bob → you psst$/);
     assert.deepEqual(
       byId("member-list").children.map((item) => `${item.className}:${item.textContent}`),
-      ["self:ann#aaaaaa (you)", "away:bob#bbbbbb (away)"],
+      ["self:ann (you)", "away:bob (away)"],
     );
     feed({ type: "peer-up", id: bob, addr: "x:1" });
     assert.equal(byId("member-list").children[1]?.className, "online");
+    // A namesake: both bobs are told apart by the shortest id prefix (at least 4 digits).
+    const bob2 = "bbbbbc" + "0".repeat(58);
+    feed({ type: "peer-up", id: bob2, addr: "y:1", nick: "bob" });
+    feed({ type: "message", author: bob2, nick: "bob", seq: 1, text: "me too", ts: 4 });
+    const last = byId("messages").children.at(-1)!.children.map((part) => part.textContent);
+    assert.match(last.join(" "), /bob#bbbbbc me too$/);
 
     byId("text").value = "hello";
     byId("compose").listeners.submit?.({ preventDefault() {} });

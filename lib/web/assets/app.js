@@ -17,8 +17,20 @@ function timeOf(ms) {
   return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
+/** Fewest hex digits that tell namesakes apart (as the terminal shows them: bob#3a09). */
+const NAME_SUFFIX_DIGITS_MIN = 4;
+
+// A nick alone, unless another member (or you) goes by it too: then with the
+// shortest id prefix that tells them apart, so nobody passes for someone else.
 function nameOf(id, nick) {
-  return `${nick ?? members.get(id)?.nick ?? "?"}#${String(id).slice(0, 6)}`;
+  const name = nick ?? members.get(id)?.nick ?? String(id).slice(0, 8);
+  const namesakes = [...members].filter(([other, m]) => other !== id && m.nick === name)
+    .map(([other]) => other);
+  if (self.id !== id && self.nick === name) namesakes.push(self.id);
+  if (namesakes.length === 0) return name;
+  let digits = NAME_SUFFIX_DIGITS_MIN;
+  while (namesakes.some((other) => other.startsWith(String(id).slice(0, digits)))) digits++;
+  return `${name}#${String(id).slice(0, digits)}`;
 }
 
 function append(item) {
