@@ -49,7 +49,8 @@ export type RejectReason =
  */
 export type OfferResult<M> =
   | { readonly status: "delivered"; readonly delivered: readonly M[] }
-  | { readonly status: "held" | "duplicate"; readonly delivered: readonly [] }
+  | { readonly status: "held"; readonly delivered: readonly M[] }
+  | { readonly status: "duplicate"; readonly delivered: readonly [] }
   | { readonly status: "rejected"; readonly reason: RejectReason; readonly delivered: readonly [] };
 
 /** Options of {@linkcode HoldBackQueue}. */
@@ -189,6 +190,8 @@ export class HoldBackQueue<M extends CausalMessage> {
   readonly #retired = new Map<string, number>();
   /** History given up since the last `takeGivenUp()`, in order. */
   #givenUp: Dependency[] = [];
+  /** Authors whose parked head waited for history just given up: to examine again at the next release. */
+  #unblocked: string[] = [];
 
   /** Creates an empty queue; see {@linkcode HoldBackQueueOptions} for the limits. */
   constructor(options: HoldBackQueueOptions<M> = {}) {
@@ -280,7 +283,11 @@ export class HoldBackQueue<M extends CausalMessage> {
     this.#heldBytes += size;
     this.#heldBytesBy.set(author, authorBytes + size);
     if (dependency !== undefined) this.#park(author, dependency);
-    return HELD;
+    if (this.#unblocked.length === 0) return HELD;
+    // Giving up a dependency of this message unblocked others held before it.
+    const delivered: M[] = [];
+    this.#release([], delivered);
+    return delivered.length === 0 ? HELD : { status: "held", delivered };
   }
 
   /**
@@ -519,8 +526,28 @@ export class HoldBackQueue<M extends CausalMessage> {
       }
       this.#retire(author, seq);
       this.#givenUp.push({ author, seq });
+      this.#unparkGivenUp(author, seq);
     }
     return undefined;
+  }
+
+  /**
+   * History of `author` up to `seq` was just given up (taken as delivered):
+   * heads parked on it earlier, while it still had a slot to wait for, would
+   * otherwise wait for ever, since nothing delivers a given-up message.
+   */
+  #unparkGivenUp(author: string, seq: number): void {
+    const bySeq = this.#waiters.get(author);
+    if (bySeq === undefined) return;
+    for (const [needed, parked] of [...bySeq]) {
+      if (needed > seq) continue;
+      bySeq.delete(needed);
+      for (const waiter of parked) {
+        this.#parkedOn.delete(waiter);
+        this.#unblocked.push(waiter);
+      }
+    }
+    if (bySeq.size === 0) this.#waiters.delete(author);
   }
 
   /** What of `author` counts as delivered: its entry, or how far a retired author was given up. */
@@ -593,7 +620,8 @@ export class HoldBackQueue<M extends CausalMessage> {
 
   /** Delivers the heads of the `ready` authors and everything they transitively unblock. */
   #release(ready: string[], delivered: M[]): void {
-    for (let author = ready.pop(); author !== undefined; author = ready.pop()) {
+    const next = () => ready.pop() ?? this.#unblocked.pop();
+    for (let author = next(); author !== undefined; author = next()) {
       // Guard: a parked head still misses its dependency (parks are lifted when
       // it is delivered), so it must not be examined or parked twice.
       if (this.#parkedOn.has(author)) continue;

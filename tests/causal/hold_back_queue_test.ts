@@ -746,6 +746,37 @@ Deno.test("HoldBackQueue gives up a dependency on a stranger it has no slot for,
   assert.deepEqual(queue.takeGivenUp(), []);
 });
 
+Deno.test("HoldBackQueue: giving up a stranger's history releases what was already waiting for it", () => {
+  // chaos 200 seed 4: a newcomer held messages waiting for a stranger's #1
+  // while it still had a slot; a later message gave that history up (no
+  // slot left), and the messages parked on it waited for ever.
+  const queue = new HoldBackQueue<CausalMessage>({
+    isMember: (author) => author.startsWith("m"),
+    strangerAuthorsMax: 1,
+  });
+  // s1 waits for s2#1: s2 may still take the one stranger slot.
+  assert.equal(queue.offer(stamped("s1", 1, { s2: 1 })).status, "held");
+  // Now s1 holds the stranger slot, so m1's dependency on s2 is given up.
+  const result = queue.offer(stamped("m1", 1, { s2: 1 }));
+  assert.equal(result.status, "delivered");
+  assert.deepEqual(
+    result.delivered.map((m) => `${m.author}#${m.seq}`),
+    ["m1#1", "s1#1"],
+    "s1#1 no longer waits for history given up",
+  );
+  assert.equal(queue.heldCount, 0);
+  // The same when the message that gives it up is itself held.
+  const again = new HoldBackQueue<CausalMessage>({
+    isMember: (author) => author.startsWith("m"),
+    strangerAuthorsMax: 1,
+  });
+  assert.equal(again.offer(stamped("s1", 1, { s2: 1 })).status, "held");
+  const held = again.offer(stamped("m1", 1, { s2: 1, m2: 1 }));
+  assert.equal(held.status, "held", "m1#1 still waits for m2#1, a member");
+  assert.deepEqual(held.delivered.map((m) => `${m.author}#${m.seq}`), ["s1#1"]);
+  assert.equal(again.heldCount, 1);
+});
+
 Deno.test("HoldBackQueue: when every slot is taken, a member takes the slot of the stranger idle longest", () => {
   const queue = new HoldBackQueue<CausalMessage>({
     isMember: (author) => author.startsWith("m"),
