@@ -1,10 +1,11 @@
 /**
  * The message view in a real browser (headless Chromium, driven by the
- * harness of tests/_helpers/browser.ts): an insider (a raw client with a real identity in a private
- * room) sends its message 2 before its message 1 to a `peer --web`. The
- * page's `#holdback` shows 2 waiting for 1; once 1 arrives both are
- * delivered, the held element goes, and the message view of 2 says it was
- * held back and what it waited for. Every wait is for a condition.
+ * harness of tests/_helpers/browser.ts): an insider (a raw client with a
+ * real identity in a private room) sends its message 2 before its message 1
+ * to a `peer --web`. The page's `#holdback` shows 2 waiting for 1; once 1
+ * arrives both are delivered, the held element goes, and the message view
+ * of 2 says it was held back and what it waited for. Every wait is for a
+ * condition.
  *
  * @module
  */

@@ -1,9 +1,10 @@
 /**
  * The network view in a real browser (headless Chromium, driven by the
- * harness of tests/_helpers/browser.ts): real `peer --web` processes and a bootstrap; the page of one
- * peer draws self + its members as `[data-node]` and its own links as
- * `[data-link]`, follows a fourth peer joining and one being killed, and
- * shows a clicked node's details. Every wait is for a condition.
+ * harness of tests/_helpers/browser.ts): real `peer --web` processes and a
+ * bootstrap; the page of one peer draws self + its members as `[data-node]`
+ * and its own links as `[data-link]`, follows a fourth peer joining and one
+ * being killed, and shows a clicked node's details. Every wait is for a
+ * condition.
  *
  * @module
  */

@@ -1,8 +1,8 @@
 /**
  * The replay page in a real browser (headless Chromium, driven by the
  * harness of tests/_helpers/browser.ts): it loads the timeline of a
- * simulated run, and the state it draws — read from the `data-` attributes of `#view` — follows
- * the time it is opened at, the slider, the arrow keys and Play. Every wait
+ * simulated run, and the state it draws — read from the `data-`
+ * attributes of `#view` — follows the time it is opened at, the slider, the arrow keys and Play. Every wait
  * is for a condition, never for a time.
  */
 import assert from "node:assert/strict";

@@ -1,8 +1,9 @@
 /**
- * The chat page in a real browser (headless Chromium, driven by the
- * harness of tests/_helpers/browser.ts) after a restart: a `peer --web --data-dir` shows the message of
- * its earlier session under the history marker, and this session's message
- * after the end-of-history marker, once. Every wait is for a condition.
+ * The chat page in a real browser (headless Chromium, driven by the harness
+ * of tests/_helpers/browser.ts) after a restart: a `peer --web --data-dir`
+ * shows the message of its earlier session under the history marker, and
+ * this session's message after the end-of-history marker, once. Every wait
+ * is for a condition.
  *
  * @module
  */
