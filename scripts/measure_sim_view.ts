@@ -13,7 +13,7 @@
  * @module
  */
 
-import { CdpPage } from "../tests/_helpers/cdp.ts";
+import { evaluate, waitUntil, withBrowser } from "../tests/_helpers/browser.ts";
 import { loadReplay, startReplayServer } from "../testing/sim/viewer/replay_server.ts";
 
 const SEEKS = 40;
@@ -28,19 +28,23 @@ const replay = await loadReplay(file);
 const loadMs = performance.now() - started;
 const rssMb = Deno.memoryUsage().rss / 1e6;
 const server = await startReplayServer(replay);
-const opened = performance.now();
-const page = await CdpPage.open(
-  Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium",
-  server.url,
-  1200,
-  800,
-);
+/** How long a big trace's page may take to become ready. */
+const READY_TIMEOUT_MS = 300_000;
 try {
-  await page.waitFor(`document.getElementById("view")?.dataset.ready === "1"`, "ready", 300_000);
-  const pageReadyMs = performance.now() - opened;
-  const status = await page.evaluate<string>(`document.getElementById("status").textContent`);
-  // Each seek: move the slider, then wait for the frame that draws it.
-  const frames = await page.evaluate<number[]>(`(async () => {
+  await withBrowser(async (browser) => {
+    const opened = performance.now();
+    const page = await browser.openPage(server.url, { viewport: { width: 1200, height: 800 } });
+    // Evaluating the seeks can take long on a big trace too.
+    page.setDefaultTimeout(READY_TIMEOUT_MS);
+    await waitUntil(page, `document.getElementById("view")?.dataset.ready === "1"`, "ready", {
+      timeoutMs: READY_TIMEOUT_MS,
+    });
+    const pageReadyMs = performance.now() - opened;
+    const status = await evaluate<string>(page, `document.getElementById("status").textContent`);
+    // Each seek: move the slider, then wait for the frame that draws it.
+    const frames = await evaluate<number[]>(
+      page,
+      `(async () => {
     const slider = document.getElementById("time");
     const end = Number(slider.max);
     const out = [];
@@ -52,27 +56,28 @@ try {
       out.push(performance.now() - started);
     }
     return out.sort((a, b) => a - b);
-  })()`);
-  const t = replay.timeline;
-  console.log(JSON.stringify({
-    trace: file,
-    trace_bytes: (await Deno.stat(file)).size,
-    nodes: t.addrs.length,
-    simulated_s: t.endMs / 1000,
-    steps: t.stepTimes.length,
-    state_changes: t.ops.length / 3,
-    broadcasts: t.pubs.length / 4,
-    timeline_bytes: replay.timelineJson.length,
-    timeline_gzip_bytes: replay.timelineGzip.length,
-    waves_bytes: replay.waves.reduce((sum, wave) => sum + wave.length, 0),
-    server_load_ms: Math.round(loadMs),
-    server_rss_mb: Math.round(rssMb),
-    page_ready_ms: Math.round(pageReadyMs),
-    page_status: status,
-    seek_frame_ms_p50: Number(frames[Math.floor(SEEKS / 2)]!.toFixed(1)),
-    seek_frame_ms_max: Number(frames[SEEKS - 1]!.toFixed(1)),
-  }));
+  })()`,
+    );
+    const t = replay.timeline;
+    console.log(JSON.stringify({
+      trace: file,
+      trace_bytes: (await Deno.stat(file)).size,
+      nodes: t.addrs.length,
+      simulated_s: t.endMs / 1000,
+      steps: t.stepTimes.length,
+      state_changes: t.ops.length / 3,
+      broadcasts: t.pubs.length / 4,
+      timeline_bytes: replay.timelineJson.length,
+      timeline_gzip_bytes: replay.timelineGzip.length,
+      waves_bytes: replay.waves.reduce((sum, wave) => sum + wave.length, 0),
+      server_load_ms: Math.round(loadMs),
+      server_rss_mb: Math.round(rssMb),
+      page_ready_ms: Math.round(pageReadyMs),
+      page_status: status,
+      seek_frame_ms_p50: Number(frames[Math.floor(SEEKS / 2)]!.toFixed(1)),
+      seek_frame_ms_max: Number(frames[SEEKS - 1]!.toFixed(1)),
+    }));
+  });
 } finally {
-  await page.close();
   await server.stop();
 }

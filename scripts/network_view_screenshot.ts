@@ -7,13 +7,16 @@
  *
  * Starts a bootstrap and `--peers` peers (`peer --web --json --ephemeral`
  * on loopback), waits until the first one's `overlay` feed object shows
- * them all, opens its page at `#network` in headless Chromium (`CHROMIUM`,
- * default /usr/bin/chromium) and writes the PNG; then stops everything.
+ * them all, opens its page at `#network` in headless Chromium
+ * (tests/_helpers/browser.ts: `/usr/bin/chromium` or `$CHROMIUM_PATH`),
+ * waits until it draws every node, and writes the PNG; then stops
+ * everything.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { screenshot, waitUntil, withBrowser } from "../tests/_helpers/browser.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -120,28 +123,18 @@ try {
     await input.write(new TextEncoder().encode(`${line}\n`));
   }
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  const profile = await Deno.makeTempDir({ prefix: "network-view-shot-" });
-  try {
-    const shot = await new Deno.Command(Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium", {
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--hide-scrollbars",
-        // A profile of its own: other Chromium instances on the machine are left alone.
-        `--user-data-dir=${profile}`,
-        `--window-size=${values.width},${values.height}`,
-        "--virtual-time-budget=15000",
-        `--screenshot=${out}`,
-        `${web}#network`,
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (shot.code !== 0) throw new Error(new TextDecoder().decode(shot.stderr));
-  } finally {
-    await Deno.remove(profile, { recursive: true });
-  }
+  await withBrowser(async (browser) => {
+    const page = await browser.openPage(`${web}#network`, {
+      viewport: { width: Number(values.width), height: Number(values.height) },
+    });
+    await waitUntil(
+      page,
+      `Number(document.getElementById("network-graph")?.dataset.nodes) >= ${peerCount}`,
+      "every peer drawn",
+      { timeoutMs: FORM_TIMEOUT_MS },
+    );
+    await screenshot(page, out);
+  }, { args: ["--hide-scrollbars"] });
   console.log(`${out}: ${(await Deno.stat(out)).size} bytes`);
 } finally {
   for (const input of inputs) await input.close().catch(() => {});

@@ -6,13 +6,14 @@
  *   deno run -A scripts/sim_view_screenshot.ts /tmp/c1000.jsonl.gz docs/screenshots/sim-replay-1000.png --t 100000
  *
  * Starts `sim:view` on the trace, opens the printed URL (at `--t MS`, on
- * broadcast `--pub K` if given) in headless Chromium (`CHROMIUM`, default
- * /usr/bin/chromium) and writes the PNG.
+ * broadcast `--pub K` if given) in headless Chromium (tests/_helpers/browser.ts: `/usr/bin/chromium` or
+ * `$CHROMIUM_PATH`), waits until it has drawn, and writes the PNG.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { screenshot, waitUntil, withBrowser } from "../tests/_helpers/browser.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -53,25 +54,21 @@ try {
   const url = new URL(text.trim());
   url.searchParams.set("t", values.t);
   if (values.pub !== undefined) url.searchParams.set("pub", values.pub);
-  const profile = await Deno.makeTempDir({ prefix: "sim-view-shot-" });
-  const shot = await new Deno.Command(Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium", {
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--hide-scrollbars",
-      // A profile of its own: other Chromium instances on the machine are left alone.
-      `--user-data-dir=${profile}`,
-      `--window-size=${values.width},${values.height}`,
-      "--virtual-time-budget=10000",
-      `--screenshot=${out}`,
-      url.href,
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  await Deno.remove(profile, { recursive: true });
-  if (shot.code !== 0) throw new Error(new TextDecoder().decode(shot.stderr));
+  await withBrowser(async (browser) => {
+    const page = await browser.openPage(url.href, {
+      viewport: { width: Number(values.width), height: Number(values.height) },
+    });
+    await waitUntil(page, `document.getElementById("view")?.dataset.ready === "1"`, "page ready");
+    if (values.pub !== undefined) {
+      // The wave is fetched after the timeline.
+      await waitUntil(
+        page,
+        `Number(document.getElementById("view").dataset.waveDelivered) > 0`,
+        "the wave drawn",
+      );
+    }
+    await screenshot(page, out);
+  }, { args: ["--hide-scrollbars"] });
   console.log(`${out}: ${(await Deno.stat(out)).size} bytes`);
 } finally {
   viewer.kill("SIGTERM");

@@ -201,6 +201,15 @@ async function closeBrowser(browser: Browser): Promise<void> {
   }
 }
 
+/**
+ * The value of the JavaScript `expression` in the page (awaited when it is a
+ * promise), typed as `T`. An expression, not a function: these helpers are
+ * type-checked without the DOM library.
+ */
+export async function evaluate<T>(page: Page, expression: string): Promise<T> {
+  return await page.evaluate(expression) as T;
+}
+
 /** How often the wait helpers re-evaluate their condition in the page. */
 const POLL_INTERVAL_MS = 50;
 

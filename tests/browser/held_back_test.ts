@@ -1,10 +1,11 @@
 /**
- * The message view in a real browser (headless Chromium over the DevTools
- * protocol): an insider (a raw client with a real identity in a private
- * room) sends its message 2 before its message 1 to a `peer --web`. The
- * page's `#holdback` shows 2 waiting for 1; once 1 arrives both are
- * delivered, the held element goes, and the message view of 2 says it was
- * held back and what it waited for. Every wait is for a condition.
+ * The message view in a real browser (headless Chromium, driven by the
+ * harness of tests/_helpers/browser.ts): an insider (a raw client with a
+ * real identity in a private room) sends its message 2 before its message 1
+ * to a `peer --web`. The page's `#holdback` shows 2 waiting for 1; once 1
+ * arrives both are delivered, the held element goes, and the message view
+ * of 2 says it was held back and what it waited for. Every wait is for a
+ * condition.
  *
  * @module
  */
@@ -16,16 +17,15 @@ import { deriveRoomKey, type RoomKey } from "../../lib/secure/room_key.ts";
 import { roomTag } from "../../lib/secure/room_tag.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
 import { encodeChatBody } from "../../lib/wire/message_encode.ts";
-import { CdpPage } from "../_helpers/cdp.ts";
+import { browserAvailable, evaluate, waitUntil, withBrowser } from "../_helpers/browser.ts";
 import { portOf, WAIT_MS, withProcesses } from "../_helpers/process.ts";
 import { RawPeer } from "../_helpers/raw_client.ts";
 
-const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
-const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+const skip = browserAvailable();
 
 Deno.test({
   name: "message view: a message before its cause is shown held back, then released",
-  ignore: !hasChromium,
+  ignore: skip !== undefined,
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
@@ -55,67 +55,83 @@ Deno.test({
         ...flags,
       ], { name: "vic" });
       const ready = await vic.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
-      const page = await CdpPage.open(CHROMIUM, String(ready.web));
-      const author = await generateIdentity();
-      let insider: RawPeer | undefined;
-      try {
-        await page.waitFor(`document.getElementById("status")?.textContent === "live"`, "live");
-        insider = await RawPeer.join(portOf(String(ready.addr)), { roomKey, identity: author });
-        await insider.send([{ type: "register" }]);
-        const tag = await roomTag(roomKey);
-        const chat = async (seq: number): Promise<{ type: "chat"; message: ChatMessage }> => {
-          const fields = {
-            author: author.id,
-            seq,
-            clock: new Map([[author.id, seq]]),
-            nick: "raw",
-            text: `raw ${seq}`,
-            ts: Date.now(),
+      await withBrowser(async (browser) => {
+        const page = await browser.openPage(String(ready.web));
+        const author = await generateIdentity();
+        let insider: RawPeer | undefined;
+        try {
+          await waitUntil(
+            page,
+            `document.getElementById("status")?.textContent === "live"`,
+            "live",
+          );
+          insider = await RawPeer.join(portOf(String(ready.addr)), { roomKey, identity: author });
+          await insider.send([{ type: "register" }]);
+          const tag = await roomTag(roomKey);
+          const chat = async (seq: number): Promise<{ type: "chat"; message: ChatMessage }> => {
+            const fields = {
+              author: author.id,
+              seq,
+              clock: new Map([[author.id, seq]]),
+              nick: "raw",
+              text: `raw ${seq}`,
+              ts: Date.now(),
+            };
+            const signature = await signChat(author, {
+              roomTag: tag,
+              body: encodeChatBody(fields),
+            });
+            return { type: "chat", message: { ...fields, signature } };
           };
-          const signature = await signChat(author, { roomTag: tag, body: encodeChatBody(fields) });
-          return { type: "chat", message: { ...fields, signature } };
-        };
 
-        await insider.send([await chat(2)]);
-        const held = `[data-held="${author.id}:2"]`;
-        const waiting = await page.waitFor<string>(
-          `document.querySelector('#holdback ${held}')?.textContent ?? ""`,
-          "seq 2 in the hold-back list",
-        );
-        assert.match(waiting, /waits for (raw|[0-9a-f]{8})#1$/);
-        // Not delivered: not in the chat.
-        assert.equal(
-          await page.evaluate(`document.querySelector('[data-msg="${author.id}:2"]') === null`),
-          true,
-        );
+          await insider.send([await chat(2)]);
+          const held = `[data-held="${author.id}:2"]`;
+          const waiting = await waitUntil<string>(
+            page,
+            `document.querySelector('#holdback ${held}')?.textContent ?? ""`,
+            "seq 2 in the hold-back list",
+          );
+          assert.match(waiting, /waits for (raw|[0-9a-f]{8})#1$/);
+          // Not delivered: not in the chat.
+          assert.equal(
+            await evaluate(page, `document.querySelector('[data-msg="${author.id}:2"]') === null`),
+            true,
+          );
 
-        await insider.send([await chat(1)]);
-        await page.waitFor(
-          `document.querySelector('[data-msg="${author.id}:1"]') !== null && ` +
-            `document.querySelector('[data-msg="${author.id}:2"]') !== null`,
-          "both messages in the chat",
-        );
-        await page.waitFor(`document.querySelector('#holdback ${held}') === null`, "held gone");
+          await insider.send([await chat(1)]);
+          await waitUntil(
+            page,
+            `document.querySelector('[data-msg="${author.id}:1"]') !== null && ` +
+              `document.querySelector('[data-msg="${author.id}:2"]') !== null`,
+            "both messages in the chat",
+          );
+          await waitUntil(
+            page,
+            `document.querySelector('#holdback ${held}') === null`,
+            "held gone",
+          );
 
-        // A click on message 2 opens the message view with its story.
-        await page.evaluate(
-          `document.querySelector('[data-msg="${author.id}:2"]')` +
-            `.dispatchEvent(new MouseEvent("click", { bubbles: true }))`,
-        );
-        const details = await page.waitFor<string>(
-          `(() => { const t = document.getElementById("message-details").textContent;
+          // A click on message 2 opens the message view with its story.
+          await evaluate(
+            page,
+            `document.querySelector('[data-msg="${author.id}:2"]')` +
+              `.dispatchEvent(new MouseEvent("click", { bubbles: true }))`,
+          );
+          const details = await waitUntil<string>(
+            page,
+            `(() => { const t = document.getElementById("message-details").textContent;
             return !document.getElementById("view-message").hidden && t.includes("released")
               ? t : ""; })()`,
-          "message 2's details",
-        );
-        assert.match(details, /held back/);
-        assert.match(details, /waited for (raw|[0-9a-f]{8})#1/);
-        assert.ok(details.includes(`clock: {`), details);
-        assert.ok(details.includes(author.id.slice(0, 16)), "the neighbour it came from");
-      } finally {
-        await insider?.close();
-        await page.close();
-      }
+            "message 2's details",
+          );
+          assert.match(details, /held back/);
+          assert.match(details, /waited for (raw|[0-9a-f]{8})#1/);
+          assert.ok(details.includes(`clock: {`), details);
+          assert.ok(details.includes(author.id.slice(0, 16)), "the neighbour it came from");
+        } finally {
+          await insider?.close();
+        }
+      });
     });
   },
 });

@@ -1,15 +1,22 @@
 /**
- * The network view in a real browser (headless Chromium over the DevTools
- * protocol): real `peer --web` processes and a bootstrap; the page of one
- * peer draws self + its members as `[data-node]` and its own links as
- * `[data-link]`, follows a fourth peer joining and one being killed, and
- * shows a clicked node's details. Every wait is for a condition.
+ * The network view in a real browser (headless Chromium, driven by the
+ * harness of tests/_helpers/browser.ts): real `peer --web` processes and a
+ * bootstrap; the page of one peer draws self + its members as `[data-node]`
+ * and its own links as `[data-link]`, follows a fourth peer joining and one
+ * being killed, and shows a clicked node's details. Every wait is for a
+ * condition.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { CdpPage } from "../_helpers/cdp.ts";
+import {
+  browserAvailable,
+  evaluate,
+  type Page,
+  waitUntil,
+  withBrowser,
+} from "../_helpers/browser.ts";
 import {
   type ProcessGroup,
   WAIT_MS,
@@ -17,8 +24,7 @@ import {
   withProcesses,
 } from "../_helpers/process.ts";
 
-const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
-const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+const skip = browserAvailable();
 
 async function startWebPeer(group: ProcessGroup, bootstrap: string, nick: string) {
   const process = group.spawnMain([
@@ -55,13 +61,13 @@ interface Drawn {
 
 /** Waits until the drawing passes `accept`; returns it. */
 async function waitForDrawing(
-  page: CdpPage,
+  page: Page,
   accept: (drawn: Drawn) => boolean,
   what: string,
 ): Promise<Drawn> {
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
-    const drawn = JSON.parse(await page.evaluate<string>(DRAWN)) as Drawn;
+    const drawn = JSON.parse(await evaluate<string>(page, DRAWN)) as Drawn;
     if (accept(drawn)) return drawn;
     if (Date.now() > deadline) {
       throw new Error(`${what}: not drawn within ${WAIT_MS} ms; drawn: ${JSON.stringify(drawn)}`);
@@ -76,7 +82,7 @@ const nodeIds = (d: Drawn, states: RegExp) =>
 
 Deno.test({
   name: "network view: nodes and own links follow peers joining and dying; a click shows details",
-  ignore: !hasChromium,
+  ignore: skip !== undefined,
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
@@ -92,11 +98,12 @@ Deno.test({
         Awaited<ReturnType<typeof startWebPeer>>,
       ];
       await waitUntilConnected(ann.process, [bob.id, cat.id]);
-      const page = await CdpPage.open(CHROMIUM, ann.web);
-      try {
-        await page.waitFor(`document.getElementById("status")?.textContent === "live"`, "live");
-        await page.evaluate(`document.querySelector('button[data-view="network"]').click()`);
-        await page.waitFor(
+      await withBrowser(async (browser) => {
+        const page = await browser.openPage(ann.web);
+        await waitUntil(page, `document.getElementById("status")?.textContent === "live"`, "live");
+        await evaluate(page, `document.querySelector('button[data-view="network"]').click()`);
+        await waitUntil(
+          page,
           `!document.getElementById("view-network").hidden && ` +
             `document.getElementById("view-chat").hidden`,
           "the network tab",
@@ -120,7 +127,8 @@ Deno.test({
         assert.ok(nodeIds(four, /^(self|alive)$/).includes(dan.id));
 
         bob.process.kill("SIGKILL");
-        const gone = await page.waitFor<string>(
+        const gone = await waitUntil<string>(
+          page,
           `(() => {
             const node = document.querySelector('[data-node="${bob.id}"]');
             const link = document.querySelector('[data-link="${bob.id}"]');
@@ -132,11 +140,13 @@ Deno.test({
         assert.ok(gone === "dead" || gone === "gone", gone);
 
         // A click on a node shows its id, nick and link.
-        await page.evaluate(
+        await evaluate(
+          page,
           `document.querySelector('[data-node="${cat.id}"]')` +
             `.dispatchEvent(new MouseEvent("click", { bubbles: true }))`,
         );
-        const details = await page.waitFor<string>(
+        const details = await waitUntil<string>(
+          page,
           `(() => { const t = document.getElementById("node-details").textContent;
             return t.includes("${cat.id}") ? t : ""; })()`,
           "cat's details",
@@ -144,9 +154,7 @@ Deno.test({
         assert.match(details, /nick: cat/);
         assert.match(details, /link: (eager|lazy)/);
         assert.match(details, /address: 127\.0\.0\.1:\d+/);
-      } finally {
-        await page.close();
-      }
+      });
     });
   },
 });

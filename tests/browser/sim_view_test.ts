@@ -1,8 +1,8 @@
 /**
- * The replay page in a real browser (headless Chromium, driven over the
- * DevTools protocol): it loads the timeline of a simulated run, and the
- * state it draws — read from the `data-` attributes of `#view` — follows
- * the time it is opened at, the slider, the arrow keys and Play. Every wait
+ * The replay page in a real browser (headless Chromium, driven by the
+ * harness of tests/_helpers/browser.ts): it loads the timeline of a
+ * simulated run, and the state it draws — read from the `data-`
+ * attributes of `#view` — follows the time it is opened at, the slider, the arrow keys and Play. Every wait
  * is for a condition, never for a time.
  */
 import assert from "node:assert/strict";
@@ -13,10 +13,15 @@ import {
   type Replay,
   startReplayServer,
 } from "../../testing/sim/viewer/replay_server.ts";
-import { CdpPage } from "../_helpers/cdp.ts";
+import {
+  browserAvailable,
+  evaluate,
+  type Page,
+  waitUntil,
+  withBrowser,
+} from "../_helpers/browser.ts";
 
-const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
-const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+const skip = browserAvailable();
 
 /** The replay of a 10-node chaos run (crashes, stalls, blocks, broadcasts). */
 async function chaosReplay(): Promise<Replay> {
@@ -45,28 +50,29 @@ async function chaosReplay(): Promise<Replay> {
 async function withPage(
   replay: Replay,
   query: string,
-  body: (page: CdpPage) => Promise<void>,
+  body: (page: Page) => Promise<void>,
 ): Promise<void> {
   const server = await startReplayServer(replay);
-  let page: CdpPage | undefined;
   try {
-    page = await CdpPage.open(CHROMIUM, server.url + query);
-    await page.waitFor(`document.getElementById("view")?.dataset.ready === "1"`, "page ready");
-    await body(page);
+    await withBrowser(async (browser) => {
+      const page = await browser.openPage(server.url + query);
+      await waitUntil(page, `document.getElementById("view")?.dataset.ready === "1"`, "page ready");
+      await body(page);
+      assert.deepStrictEqual(browser.errorsOf(page), [], "no errors in the page");
+    });
   } finally {
-    await page?.close();
     await server.stop();
   }
 }
 
 /** What the page says it draws (`data-` attributes of `#view`, camelCase). */
-function drawn(page: CdpPage): Promise<Record<string, string>> {
-  return page.evaluate(`({ ...document.getElementById("view").dataset })`);
+function drawn(page: Page): Promise<Record<string, string>> {
+  return evaluate(page, `({ ...document.getElementById("view").dataset })`);
 }
 
 Deno.test({
   name: "sim:view page: opened at a later time it draws the nodes, links and wave of that time",
-  ignore: !hasChromium,
+  ignore: skip !== undefined,
   async fn() {
     const replay = await chaosReplay();
     await withPage(replay, "&t=0", async (page) => {
@@ -77,7 +83,8 @@ Deno.test({
     const later = replay.timeline.pubs[2]! + 2000;
     await withPage(replay, `&t=${later}`, async (page) => {
       // The wave is fetched after the timeline: wait until it is drawn.
-      await page.waitFor(
+      await waitUntil(
+        page,
         `Number(document.getElementById("view").dataset.waveDelivered) > 0`,
         "the wave drawn",
       );
@@ -93,44 +100,52 @@ Deno.test({
 
 Deno.test({
   name: "sim:view page: moving the slider, the arrow keys and Play change the state drawn",
-  ignore: !hasChromium,
+  ignore: skip !== undefined,
   async fn() {
     const replay = await chaosReplay();
     await withPage(replay, "", async (page) => {
       const start = await drawn(page);
       assert.deepStrictEqual([start.time, start.links], ["0", "0"]);
       assert.deepStrictEqual(
-        await page.evaluate(`location.pathname + location.search`),
+        await evaluate(page, `location.pathname + location.search`),
         "/",
         "the token is gone from the address bar",
       );
 
       const later = replay.timeline.pubs[2]! + 2000;
-      await page.evaluate(`(() => {
+      await evaluate(
+        page,
+        `(() => {
         const slider = document.getElementById("time");
         slider.value = "${later}";
         slider.dispatchEvent(new Event("input"));
-      })()`);
-      await page.waitFor(`document.getElementById("view").dataset.time === "${later}"`, "seek");
+      })()`,
+      );
+      await waitUntil(page, `document.getElementById("view").dataset.time === "${later}"`, "seek");
       const moved = await drawn(page);
       assert(Number(moved.nodesAlive) >= 10, JSON.stringify(moved));
       assert(Number(moved.links) > 0, JSON.stringify(moved));
       assert.notDeepStrictEqual(moved.step, start.step);
 
-      await page.evaluate(`document.body.dispatchEvent(
-        new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }))`);
-      await page.waitFor(
+      await evaluate(
+        page,
+        `document.body.dispatchEvent(
+        new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }))`,
+      );
+      await waitUntil(
+        page,
         `document.getElementById("view").dataset.step === "${Number(moved.step) + 1}"`,
         "one step on",
       );
 
-      await page.evaluate(`document.getElementById("play").click()`);
-      await page.waitFor(
+      await evaluate(page, `document.getElementById("play").click()`);
+      await waitUntil(
+        page,
         `Number(document.getElementById("view").dataset.time) > ${later + 100}`,
         "playing advances the time",
       );
       assert.deepStrictEqual(
-        await page.evaluate(`document.getElementById("play").textContent`),
+        await evaluate(page, `document.getElementById("play").textContent`),
         "Pause",
       );
     });

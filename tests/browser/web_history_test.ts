@@ -1,18 +1,18 @@
 /**
- * The chat page in a real browser (headless Chromium over the DevTools
- * protocol) after a restart: a `peer --web --data-dir` shows the message of
- * its earlier session under the history marker, and this session's message
- * after the end-of-history marker, once. Every wait is for a condition.
+ * The chat page in a real browser (headless Chromium, driven by the harness
+ * of tests/_helpers/browser.ts) after a restart: a `peer --web --data-dir`
+ * shows the message of its earlier session under the history marker, and
+ * this session's message after the end-of-history marker, once. Every wait
+ * is for a condition.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { CdpPage } from "../_helpers/cdp.ts";
+import { browserAvailable, waitUntil, withBrowser } from "../_helpers/browser.ts";
 import { type ProcessGroup, WAIT_MS, withProcesses } from "../_helpers/process.ts";
 
-const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";
-const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+const skip = browserAvailable();
 
 async function startWebPeer(group: ProcessGroup, bootstrap: string, dataDir: string, run: number) {
   const process = group.spawnMain([
@@ -37,7 +37,7 @@ async function say(process: ReturnType<ProcessGroup["spawnMain"]>, text: string)
 
 Deno.test({
   name: "chat page: after a restart the stored messages show under the history marker, once",
-  ignore: !hasChromium,
+  ignore: skip !== undefined,
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
@@ -53,10 +53,15 @@ Deno.test({
 
         const second = await startWebPeer(group, String(booted.addr), dataDir, 2);
         await say(second.process, "said today");
-        const page = await CdpPage.open(CHROMIUM, second.web);
-        try {
-          await page.waitFor(`document.getElementById("status")?.textContent === "live"`, "live");
-          const lines = await page.waitFor<string[]>(
+        await withBrowser(async (browser) => {
+          const page = await browser.openPage(second.web);
+          await waitUntil(
+            page,
+            `document.getElementById("status")?.textContent === "live"`,
+            "live",
+          );
+          const lines = await waitUntil<string[]>(
+            page,
             `(() => { const items = [...document.querySelectorAll("#messages li")];
               return items.some((li) => li.textContent.includes("said today"))
                 ? items.map((li) => (li.dataset.marker ?? (li.classList.contains("history")
@@ -69,9 +74,7 @@ Deno.test({
             "end-of-history",
             "new: said today",
           ]);
-        } finally {
-          await page.close();
-        }
+        });
       });
     } finally {
       await Deno.remove(dataDir, { recursive: true });
