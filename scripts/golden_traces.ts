@@ -90,6 +90,7 @@ if (import.meta.main) {
         jobs: { type: "string" },
         nodes: { type: "string" },
         scenario: { type: "string" },
+        "allow-failing": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -100,10 +101,12 @@ if (import.meta.main) {
   }
   if (values.help) {
     console.log(
-      "Usage: deno task golden [--record] [--jobs N] [--nodes N] [--scenario NAME]\n" +
+      "Usage: deno task golden [--record [--allow-failing]] [--jobs N] [--nodes N] [--scenario NAME]\n" +
         "Runs every scenario × seeds 1-10 × 30 and 200 nodes and compares the trace digests\n" +
         "with tests/fixtures/golden_traces.json (--record rewrites the cases selected by\n" +
-        "--nodes/--scenario and keeps the others: record the whole matrix before landing).",
+        "--nodes/--scenario and keeps the others: record the whole matrix before landing).\n" +
+        "A case whose run fails is not recorded (exit 1) unless --allow-failing: a\n" +
+        "failure's digest would make the fixture pin the failure.",
     );
     Deno.exit(0);
   }
@@ -124,6 +127,10 @@ if (import.meta.main) {
     console.log(
       `warning: ${failing.length} of ${fresh.length} cases fail (their failure is the digest)`,
     );
+  }
+  if (values.record && failing.length > 0 && !values["allow-failing"]) {
+    console.log("not recorded: fix the failing cases, or record them with --allow-failing");
+    Deno.exit(1);
   }
   if (values.record) {
     // A partial record keeps every case it did not run, in the matrix's order.
