@@ -5,7 +5,13 @@
  * @module
  */
 
-import { type ProcessGroup, type ReadyNode, startReady } from "./process.ts";
+import {
+  type ChildProcess,
+  type ProcessGroup,
+  type ReadyNode,
+  startReady,
+  WAIT_MS,
+} from "./process.ts";
 
 /** A peer started with `--web`: a {@linkcode ReadyNode} plus its page URL. */
 export interface WebPeer extends ReadyNode {
@@ -42,4 +48,35 @@ export async function startWebPeer(
     throw new Error(`peer ${nick}: no page URL in its ready line: ${JSON.stringify(ready)}`);
   }
   return { ...node, web, webPort: Number(new URL(web).port) };
+}
+
+/**
+ * Starts `main.ts peer --web` keeping its identity and history in `dataDir`
+ * (no `--ephemeral`), as run `run` of the same peer, and waits for `ready`.
+ */
+export async function startStoredWebPeer(
+  group: ProcessGroup,
+  bootstrap: string,
+  dataDir: string,
+  run: number,
+): Promise<{ process: ChildProcess; web: string }> {
+  const process = group.spawnMain([
+    "peer",
+    "--json",
+    "--web",
+    "--bootstrap",
+    bootstrap,
+    "--listen",
+    "127.0.0.1:0",
+    "--data-dir",
+    dataDir,
+  ], { name: `peer ann (run ${run})` });
+  const ready = await process.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
+  return { process, web: String(ready.web) };
+}
+
+/** Sends `text` from a `--json` peer and waits until the peer delivers it. */
+export async function say(process: ChildProcess, text: string): Promise<void> {
+  await process.send({ type: "send", text });
+  await process.waitFor((l) => l.type === "message" && l.text === text, WAIT_MS, text);
 }

@@ -10,30 +10,10 @@
 
 import assert from "node:assert/strict";
 import { browserAvailable, waitUntil, withBrowser } from "../_helpers/browser.ts";
-import { type ProcessGroup, WAIT_MS, withProcesses } from "../_helpers/process.ts";
+import { WAIT_MS, withProcesses } from "../_helpers/process.ts";
+import { say, startStoredWebPeer } from "../_helpers/web_peers.ts";
 
 const skip = browserAvailable();
-
-async function startWebPeer(group: ProcessGroup, bootstrap: string, dataDir: string, run: number) {
-  const process = group.spawnMain([
-    "peer",
-    "--json",
-    "--web",
-    "--bootstrap",
-    bootstrap,
-    "--listen",
-    "127.0.0.1:0",
-    "--data-dir",
-    dataDir,
-  ], { name: `peer ann (run ${run})` });
-  const ready = await process.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
-  return { process, web: String(ready.web) };
-}
-
-async function say(process: ReturnType<ProcessGroup["spawnMain"]>, text: string) {
-  await process.send({ type: "send", text });
-  await process.waitFor((l) => l.type === "message" && l.text === text, WAIT_MS, text);
-}
 
 Deno.test({
   name: "chat page: after a restart the stored messages show under the history marker, once",
@@ -46,12 +26,12 @@ Deno.test({
       await withProcesses(async (group) => {
         const boot = group.spawnMain(["bootstrap", "--json", "--listen", "127.0.0.1:0"]);
         const booted = await boot.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
-        const first = await startWebPeer(group, String(booted.addr), dataDir, 1);
+        const first = await startStoredWebPeer(group, String(booted.addr), dataDir, 1);
         await say(first.process, "said yesterday");
         await first.process.send({ type: "quit" });
         assert.equal((await first.process.status).code, 0);
 
-        const second = await startWebPeer(group, String(booted.addr), dataDir, 2);
+        const second = await startStoredWebPeer(group, String(booted.addr), dataDir, 2);
         await say(second.process, "said today");
         await withBrowser(async (browser) => {
           const page = await browser.openPage(second.web);

@@ -7,7 +7,8 @@
  */
 
 import assert from "node:assert/strict";
-import { type ProcessGroup, WAIT_MS, withProcesses } from "../_helpers/process.ts";
+import { WAIT_MS, withProcesses } from "../_helpers/process.ts";
+import { say, startStoredWebPeer } from "../_helpers/web_peers.ts";
 
 /** The first feed object of a page opened at `url`: its snapshot. */
 async function snapshotOf(url: string): Promise<Record<string, unknown>> {
@@ -27,27 +28,6 @@ async function snapshotOf(url: string): Promise<Record<string, unknown>> {
   }
 }
 
-async function startWebPeer(group: ProcessGroup, bootstrap: string, dataDir: string, run: number) {
-  const process = group.spawnMain([
-    "peer",
-    "--json",
-    "--web",
-    "--bootstrap",
-    bootstrap,
-    "--listen",
-    "127.0.0.1:0",
-    "--data-dir",
-    dataDir,
-  ], { name: `peer ann (run ${run})` });
-  const ready = await process.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
-  return { process, web: String(ready.web) };
-}
-
-async function say(process: ReturnType<ProcessGroup["spawnMain"]>, text: string) {
-  await process.send({ type: "send", text });
-  await process.waitFor((l) => l.type === "message" && l.text === text, WAIT_MS, text);
-}
-
 Deno.test("main.ts peer --web --data-dir: a page opened after a restart gets the stored messages as history, this session's once", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "p2pchat-web-history-" });
   try {
@@ -58,7 +38,7 @@ Deno.test("main.ts peer --web --data-dir: a page opened after a restart gets the
       const booted = await bootstrap.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
       const addr = String(booted.addr);
 
-      const first = await startWebPeer(group, addr, dataDir, 1);
+      const first = await startStoredWebPeer(group, addr, dataDir, 1);
       await say(first.process, "from the first session");
       await say(first.process, "also from the first session");
       const fresh = await snapshotOf(first.web);
@@ -67,7 +47,7 @@ Deno.test("main.ts peer --web --data-dir: a page opened after a restart gets the
       await first.process.send({ type: "quit" });
       assert.equal((await first.process.status).code, 0);
 
-      const second = await startWebPeer(group, addr, dataDir, 2);
+      const second = await startStoredWebPeer(group, addr, dataDir, 2);
       const reopened = await snapshotOf(second.web);
       assert.equal(reopened.type, "snapshot");
       const history = reopened.history as { text: string; seq: number; author: string }[];

@@ -12,11 +12,11 @@
 import assert from "node:assert/strict";
 import { generateIdentity } from "../../lib/identity/identity.ts";
 import { signChat } from "../../lib/secure/chat_signature.ts";
-import { deriveRoomKey, type RoomKey } from "../../lib/secure/room_key.ts";
 import { roomTag } from "../../lib/secure/room_tag.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
 import { encodeChatBody } from "../../lib/wire/message_encode.ts";
 import { assertOutputLine } from "../_helpers/json_schema.ts";
+import { privateRoom } from "../_helpers/private_room.ts";
 import { RawPeer } from "../_helpers/raw_client.ts";
 import {
   portOf,
@@ -179,15 +179,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const room = "held-back-view";
-    const secret = "held back view: correct horse battery staple";
-    const roomKey: RoomKey = {
-      room,
-      psk: await deriveRoomKey(room, secret),
-      isPublic: false,
-      source: "secret",
-    };
-    const flags = ["--room", room, "--secret", secret];
+    const { roomKey, flags } = await privateRoom("held-back-view");
     await withProcesses(async (group) => {
       const boot = group.spawnMain(["bootstrap", "--json", "--listen", "127.0.0.1:0", ...flags]);
       const booted = await boot.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
