@@ -29,6 +29,11 @@ export {
   TOKEN_HEADER,
   type WebGuard,
 } from "./web_security.ts";
+export {
+  type GuardedListener,
+  type GuardedListenOptions,
+  listenGuarded,
+} from "./guarded_listener.ts";
 export { newWebToken, tokenMatches, WEB_TOKEN_BYTES } from "./web_token.ts";
 export {
   NetworkFeed,

@@ -14,13 +14,8 @@ import {
   parseJsonCommand,
   type RefCommand,
 } from "../ui/json_front_end.ts";
-import {
-  checkRequest,
-  loopbackHosts,
-  refusal,
-  SECURITY_HEADERS,
-  TOKEN_COOKIE,
-} from "./web_security.ts";
+import { checkRequest, refusal, SECURITY_HEADERS, TOKEN_COOKIE } from "./web_security.ts";
+import { listenGuarded } from "./guarded_listener.ts";
 import { newWebToken } from "./web_token.ts";
 import type { HistorySource, StoredMessage } from "../store/stored_history.ts";
 
@@ -211,25 +206,14 @@ export async function startWebServer(
     };
     return response;
   };
-  const hostname = options.hostname ?? "127.0.0.1";
-  // Until the port is known no Host matches: nothing is served before the checks can run.
-  let hosts: ReadonlySet<string> | undefined = new Set<string>();
-  const ready = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve(
-    {
-      hostname,
-      port: options.port ?? 0,
-      onListen: (addr) => ready.resolve(addr as Deno.NetAddr),
-      onError: () => refusal(500, "Internal Server Error"),
-    },
-    (request) =>
+  const listener = await listenGuarded(
+    options,
+    token,
+    (request, hosts) =>
       handleWebRequest(request, { token, hosts, assets, upgrade, metrics: options.metrics }),
   );
-  const addr = await ready.promise;
-  hosts = options.anyHost ? undefined : loopbackHosts(hostname, addr.port);
-  const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
   return {
-    url: `http://${shown}:${addr.port}/?token=${token}`,
+    url: listener.url,
     get clientCount() {
       return clients.size;
     },
@@ -243,7 +227,7 @@ export async function startWebServer(
     async stop() {
       for (const socket of clients) socket.close(1001, "peer stopping");
       clients.clear();
-      await server.shutdown();
+      await listener.shutdown();
     },
   };
 }

@@ -8,7 +8,7 @@
  */
 
 import { handleWebRequest, type WebHandlerOptions } from "../../../lib/web/web_server.ts";
-import { loopbackHosts } from "../../../lib/web/web_security.ts";
+import { listenGuarded } from "../../../lib/web/guarded_listener.ts";
 import { newWebToken } from "../../../lib/web/web_token.ts";
 import type { ReplayTimeline } from "../../../lib/web/ui/replay_timeline.ts";
 import { openTrace } from "../trace_reader.ts";
@@ -119,24 +119,11 @@ export async function startReplayServer(
 ): Promise<ReplayServer> {
   const token = options.token ?? newWebToken();
   const assets = await replayFiles(replay);
-  const hostname = options.hostname ?? "127.0.0.1";
-  // Until the port is known no Host matches: nothing is served before the checks can run.
-  let hosts: ReadonlySet<string> | undefined = new Set<string>();
-  const ready = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve(
-    {
-      hostname,
-      port: options.port ?? 0,
-      onListen: (addr) => ready.resolve(addr as Deno.NetAddr),
-    },
-    (request) =>
+  const listener = await listenGuarded(
+    options,
+    token,
+    (request, hosts) =>
       handleReplayRequest(request, { token, hosts, assets, timelineGzip: replay.timelineGzip }),
   );
-  const addr = await ready.promise;
-  hosts = options.anyHost ? undefined : loopbackHosts(hostname, addr.port);
-  const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
-  return {
-    url: `http://${shown}:${addr.port}/?token=${token}`,
-    stop: () => server.shutdown(),
-  };
+  return { url: listener.url, stop: () => listener.shutdown() };
 }
