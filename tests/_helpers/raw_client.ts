@@ -20,17 +20,20 @@
 import net from "node:net";
 import { generateIdentity, type Identity } from "../../lib/identity/identity.ts";
 import type { Channel, FrameTransport } from "../../lib/secure/channel.ts";
+import { signChat } from "../../lib/secure/chat_signature.ts";
 import { noiseHandshake } from "../../lib/secure/noise_handshake.ts";
 import type { RoomKey } from "../../lib/secure/room_key.ts";
+import { roomTag } from "../../lib/secure/room_tag.ts";
 import { encodeFrame, FrameDecoder } from "../../lib/wire/frame_codec.ts";
 import {
   type AnyMessage,
+  type ChatMessage,
   type Hello,
   type Message,
   PROTOCOL_VERSION,
 } from "../../lib/wire/message.ts";
 import { decodeMessage } from "../../lib/wire/message_decode.ts";
-import { encodeMessage } from "../../lib/wire/message_encode.ts";
+import { encodeChatBody, encodeMessage } from "../../lib/wire/message_encode.ts";
 import { closedPort, closeQuietly } from "./net.ts";
 
 /** How a raw connection ended: the remote closed it, reset it, or we closed it. */
@@ -533,4 +536,27 @@ export class RawPeer {
       if (this.connection.end !== "local") this.#readError = error;
     }
   }
+}
+
+/**
+ * `author`'s chat number `seq` in `roomKey`'s room, signed as a real member
+ * signs it, depending only on the author's own earlier ones (text `raw SEQ`):
+ * sent before its predecessors, it is held back for them.
+ */
+export async function ownChat(
+  author: Identity,
+  roomKey: RoomKey,
+  seq: number,
+): Promise<{ type: "chat"; message: ChatMessage }> {
+  const fields = {
+    author: author.id,
+    seq,
+    clock: new Map([[author.id, seq]]),
+    nick: "raw",
+    text: `raw ${seq}`,
+    ts: Date.now(),
+  };
+  const body = encodeChatBody(fields);
+  const signature = await signChat(author, { roomTag: await roomTag(roomKey), body });
+  return { type: "chat", message: { ...fields, signature } };
 }

@@ -12,14 +12,10 @@
 
 import assert from "node:assert/strict";
 import { generateIdentity } from "../../lib/identity/identity.ts";
-import { signChat } from "../../lib/secure/chat_signature.ts";
-import { roomTag } from "../../lib/secure/room_tag.ts";
-import type { ChatMessage } from "../../lib/wire/message.ts";
-import { encodeChatBody } from "../../lib/wire/message_encode.ts";
 import { browserAvailable, evaluate, waitUntil, withBrowser } from "../_helpers/browser.ts";
 import { portOf, WAIT_MS, withProcesses } from "../_helpers/process.ts";
 import { privateRoom } from "../_helpers/private_room.ts";
-import { RawPeer } from "../_helpers/raw_client.ts";
+import { ownChat, RawPeer } from "../_helpers/raw_client.ts";
 
 const skip = browserAvailable();
 
@@ -59,24 +55,8 @@ Deno.test({
           );
           insider = await RawPeer.join(portOf(String(ready.addr)), { roomKey, identity: author });
           await insider.send([{ type: "register" }]);
-          const tag = await roomTag(roomKey);
-          const chat = async (seq: number): Promise<{ type: "chat"; message: ChatMessage }> => {
-            const fields = {
-              author: author.id,
-              seq,
-              clock: new Map([[author.id, seq]]),
-              nick: "raw",
-              text: `raw ${seq}`,
-              ts: Date.now(),
-            };
-            const signature = await signChat(author, {
-              roomTag: tag,
-              body: encodeChatBody(fields),
-            });
-            return { type: "chat", message: { ...fields, signature } };
-          };
 
-          await insider.send([await chat(2)]);
+          await insider.send([await ownChat(author, roomKey, 2)]);
           const held = `[data-held="${author.id}:2"]`;
           const waiting = await waitUntil<string>(
             page,
@@ -90,7 +70,7 @@ Deno.test({
             true,
           );
 
-          await insider.send([await chat(1)]);
+          await insider.send([await ownChat(author, roomKey, 1)]);
           await waitUntil(
             page,
             `document.querySelector('[data-msg="${author.id}:1"]') !== null && ` +

@@ -11,13 +11,9 @@
 
 import assert from "node:assert/strict";
 import { generateIdentity } from "../../lib/identity/identity.ts";
-import { signChat } from "../../lib/secure/chat_signature.ts";
-import { roomTag } from "../../lib/secure/room_tag.ts";
-import type { ChatMessage } from "../../lib/wire/message.ts";
-import { encodeChatBody } from "../../lib/wire/message_encode.ts";
 import { assertOutputLine } from "../_helpers/json_schema.ts";
 import { privateRoom } from "../_helpers/private_room.ts";
-import { RawPeer } from "../_helpers/raw_client.ts";
+import { ownChat, RawPeer } from "../_helpers/raw_client.ts";
 import {
   portOf,
   type ProcessGroup,
@@ -190,20 +186,7 @@ Deno.test({
       const insider = await RawPeer.join(portOf(vic.addr), { roomKey, identity: author });
       try {
         await insider.send([{ type: "register" }]);
-        const tag = await roomTag(roomKey);
-        const chat = async (seq: number): Promise<{ type: "chat"; message: ChatMessage }> => {
-          const fields = {
-            author: author.id,
-            seq,
-            clock: new Map([[author.id, seq]]),
-            nick: "raw",
-            text: `raw ${seq}`,
-            ts: Date.now(),
-          };
-          const signature = await signChat(author, { roomTag: tag, body: encodeChatBody(fields) });
-          return { type: "chat", message: { ...fields, signature } };
-        };
-        await insider.send([await chat(2)]);
+        await insider.send([await ownChat(author, roomKey, 2)]);
         const held = await page.next(
           (m) => m.type === "provenance" && m.author === author.id && m.seq === 2,
           "seq 2's provenance",
@@ -216,7 +199,7 @@ Deno.test({
           { author: author.id, seq: 2, waitsFor: { author: author.id, seq: 1 } },
         ]);
 
-        await insider.send([await chat(1)]);
+        await insider.send([await ownChat(author, roomKey, 1)]);
         const released = await page.next(
           (m) => m.type === "provenance" && m.seq === 2 && m.deliveredAt !== undefined,
           "seq 2 delivered",
