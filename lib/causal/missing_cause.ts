@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { CausalStamp, VectorClock } from "./vector_clock.ts";
+import type { CausalStamp } from "./vector_clock.ts";
 
 /** One message, named by its author and sequence number. */
 export interface MessageRef {
@@ -16,31 +16,33 @@ export interface MessageRef {
 }
 
 /**
- * The next message `message` waits for at a receiver whose delivered clock
- * is `delivered`: its author's previous message first, else the first author
- * (in the clock's order) whose clock entry is ahead; `undefined` when the
- * message is deliverable (or already delivered).
+ * The next message `message` waits for at a receiver that counts
+ * `deliveredSeq(author)` of each author's messages as delivered (history it
+ * gave up included): its author's previous message first, else the first
+ * author (in the clock's order) whose clock entry is ahead; `undefined` when
+ * the message is deliverable (or already delivered).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { missingCause } from "./missing_cause.ts";
  * const message = { author: "a", seq: 2, clock: new Map([["a", 2], ["b", 3]]) };
- * assert.deepEqual(missingCause(message, new Map([["a", 0]])), { author: "a", seq: 1 });
- * assert.deepEqual(missingCause(message, new Map([["a", 1], ["b", 1]])), { author: "b", seq: 2 });
- * assert.equal(missingCause(message, new Map([["a", 1], ["b", 3]])), undefined);
+ * const seqOf = (clock: Record<string, number>) => (author: string) => clock[author] ?? 0;
+ * assert.deepEqual(missingCause(message, seqOf({ a: 0 })), { author: "a", seq: 1 });
+ * assert.deepEqual(missingCause(message, seqOf({ a: 1, b: 1 })), { author: "b", seq: 2 });
+ * assert.equal(missingCause(message, seqOf({ a: 1, b: 3 })), undefined);
  * ```
  */
 export function missingCause(
   message: CausalStamp,
-  delivered: VectorClock,
+  deliveredSeq: (author: string) => number,
 ): MessageRef | undefined {
   const { author, seq, clock } = message;
-  const own = delivered.get(author) ?? 0;
+  const own = deliveredSeq(author);
   if (seq <= own) return undefined;
   if (seq > own + 1) return { author, seq: own + 1 };
   for (const [k, n] of clock) {
-    const have = delivered.get(k) ?? 0;
+    const have = deliveredSeq(k);
     if (k !== author && n > have) return { author: k, seq: have + 1 };
   }
   return undefined;

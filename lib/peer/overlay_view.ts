@@ -134,8 +134,10 @@ export interface OverlayInput {
   readonly members: Iterable<OverlayMemberInput>;
   /** Every link. */
   readonly links: Iterable<OverlayLinkInput>;
-  /** What this peer has delivered, per author. */
+  /** What this peer has delivered, per author (the authors it tracks). */
   readonly delivered: VectorClock;
+  /** How many of `id`'s messages count as delivered, history given up included. */
+  readonly deliveredSeq: (id: PeerId) => number;
   /** The messages in its hold-back queue. */
   readonly held: Iterable<CausalStamp>;
 }
@@ -156,8 +158,7 @@ export function overlayView(
 ): OverlayView {
   const membersMax = options.membersMax ?? OVERLAY_MEMBERS_MAX;
   const heldMax = options.heldMax ?? OVERLAY_HELD_MAX;
-  const { self, delivered } = input;
-  const seqOf = (id: PeerId) => delivered.get(id) ?? 0;
+  const { self, delivered, deliveredSeq: seqOf } = input;
   const links: OverlayLink[] = [];
   const linked = new Set<PeerId>();
   const unlisted: OverlayMember[] = [];
@@ -228,7 +229,7 @@ export function overlayView(
   for (const message of input.held) {
     heldCount++;
     if (held.length >= heldMax) continue;
-    const waitsFor = missingCause(message, delivered) ??
+    const waitsFor = missingCause(message, seqOf) ??
       { author: message.author, seq: message.seq - 1 };
     held.push({ author: message.author, seq: message.seq, waitsFor });
   }

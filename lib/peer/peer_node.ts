@@ -272,6 +272,7 @@ export class PeerNode implements Actor {
         members: this.#membership.all(),
         links: this.#links.all(),
         delivered: this.#delivery.delivered,
+        deliveredSeq: (id) => this.#delivery.deliveredSeq(id),
         held: this.#delivery.heldMessages(),
       },
       nowMs,
@@ -291,7 +292,7 @@ export class PeerNode implements Actor {
   heldCause(author: PeerId, seq: number): MessageRef | undefined {
     const held = this.#delivery.copyOf(author, seq);
     if (held === undefined || this.#delivery.deliveredSeq(author) >= seq) return undefined;
-    return missingCause(held, this.#delivery.delivered);
+    return missingCause(held, (id) => this.#delivery.deliveredSeq(id));
   }
 
   /** Whether this peer believes `id` alive (or only suspected). */

@@ -58,6 +58,7 @@ function input(overrides: Partial<OverlayInput> = {}): OverlayInput {
     ],
     links: [link(A)],
     delivered: new Map([[A, 3]]),
+    deliveredSeq: (id) => (id === A ? 3 : 0),
     held: [],
     ...overrides,
   };
@@ -143,6 +144,15 @@ Deno.test("overlayView() lists held messages with what each waits for, capped at
   const capped = overlayView(input({ held }), 0, { heldMax: 1 });
   assert.equal(capped.held.length, 1);
   assert.equal(capped.omittedHeld, 1);
+});
+
+Deno.test("overlayView() counts history given up as delivered when it says what a message waits for", () => {
+  // G's history up to 1 was given up (no clock entry, no slot): B#1 waits for G#2, not G#1.
+  const G = "99".repeat(32);
+  const held = [{ author: B, seq: 1, clock: new Map([[B, 1], [G, 2]]) }];
+  const deliveredSeq = (id: string) => (id === A ? 3 : id === G ? 1 : 0);
+  const view = overlayView(input({ held, deliveredSeq }), 0);
+  assert.deepEqual(view.held, [{ author: B, seq: 1, waitsFor: { author: G, seq: 2 } }]);
 });
 
 function chat(author: string, seq: number, clock: Record<string, number>): ChatMessage {
