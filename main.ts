@@ -5,9 +5,6 @@
  * @module
  */
 
-import { bootstrapMetrics, peerMetrics } from "./lib/metrics/peer_metrics.ts";
-import { serveMetrics, withEventLoopLag } from "./lib/metrics/metrics_server.ts";
-import { metricsText } from "./lib/metrics/prometheus_text.ts";
 import {
   type BootstrapCommand,
   type Command,
@@ -53,8 +50,8 @@ import { StoreError } from "./lib/store/store_error.ts";
 import { generateRoomKeyFile, resolveRoomKey, type RoomKey } from "./lib/secure/room_key.ts";
 import { roomTagOf } from "./lib/secure/room_tag.ts";
 import { withDeadline } from "./lib/runtime/with_deadline.ts";
-import { startWebServer, type WebServer } from "./lib/web/web_server.ts";
-import { NetworkFeed } from "./lib/web/network_feed.ts";
+import type { WebServer } from "./lib/web/web_server.ts";
+import type { NetworkFeed } from "./lib/web/network_feed.ts";
 
 const LOG_RANK = { debug: 0, info: 1, warn: 2 } as const;
 const stderr = new LineWriter(Deno.stderr);
@@ -238,10 +235,13 @@ async function runPeer(command: PeerCommand): Promise<number> {
   });
   started.peer = peer;
   // One source (and one event-loop lag meter) for every listener that serves this peer's metrics.
-  const metricsSource = command.web === undefined && command.metrics === undefined
+  const metricsModules = command.web === undefined && command.metrics === undefined
     ? undefined
-    : withEventLoopLag(() =>
-      peerMetrics(peer.stats(), {
+    : await loadMetricsModules();
+  const metricsSource = metricsModules === undefined
+    ? undefined
+    : metricsModules.withEventLoopLag(() =>
+      metricsModules.peerMetrics(peer.stats(), {
         counts: peer.messageCounts(),
         refusals: peer.refusalCounts(),
         limitDrops: peer.limitDrops(),
@@ -250,6 +250,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
       })
     );
   if (command.web !== undefined) {
+    const { startWebServer } = await import("./lib/web/web_server.ts");
     web = await startWebServer({
       snapshot: () => ({
         self: { id: peer.id, nick: peer.nick },
@@ -262,7 +263,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
       hostname: command.web.hostname,
       port: command.web.port,
       anyHost: command.web.public,
-      metrics: () => metricsText(metricsSource!.collect()),
+      metrics: () => metricsModules!.metricsText(metricsSource!.collect()),
     }).catch(async (error) => {
       metricsSource?.stop();
       await peer.stop();
@@ -277,6 +278,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
   }
   if (web !== undefined) {
     const server = web;
+    const { NetworkFeed } = await import("./lib/web/network_feed.ts");
     networkFeed = new NetworkFeed(peer, (json) => server.publish(json), {
       listening: () => server.clientCount > 0,
     });
@@ -292,7 +294,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
   ];
   const metrics = command.metrics === undefined
     ? undefined
-    : await serveMetrics(command.metrics, metricsSource!.collect);
+    : await metricsModules!.serveMetrics(command.metrics, metricsSource!.collect);
   if (command.json) {
     jsonMarkers = jsonHistoryMarkers({
       sessionStartMs,
@@ -398,12 +400,13 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
       else log(event);
     },
   });
-  const metricsSource = command.metrics === undefined
-    ? undefined
-    : withEventLoopLag(() => bootstrapMetrics(bootstrap));
+  const metricsModules = command.metrics === undefined ? undefined : await loadMetricsModules();
+  const metricsSource = metricsModules?.withEventLoopLag(() =>
+    metricsModules.bootstrapMetrics(bootstrap)
+  );
   const metrics = command.metrics === undefined
     ? undefined
-    : await serveMetrics(command.metrics, metricsSource!.collect);
+    : await metricsModules!.serveMetrics(command.metrics, metricsSource!.collect);
   const stopMetrics = async () => {
     await metrics?.stop();
     metricsSource?.stop();
@@ -445,6 +448,25 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
   await stdout.flush();
   await stderr.flush();
   return 0;
+}
+
+/**
+ * The metrics code, loaded only for `--metrics` or `--web`: a peer without
+ * them need not hold these modules in memory (see PERFORMANCE.md, "Memory per peer").
+ */
+async function loadMetricsModules() {
+  const [peerMetrics, metricsServer, prometheusText] = await Promise.all([
+    import("./lib/metrics/peer_metrics.ts"),
+    import("./lib/metrics/metrics_server.ts"),
+    import("./lib/metrics/prometheus_text.ts"),
+  ]);
+  return {
+    bootstrapMetrics: peerMetrics.bootstrapMetrics,
+    peerMetrics: peerMetrics.peerMetrics,
+    serveMetrics: metricsServer.serveMetrics,
+    withEventLoopLag: metricsServer.withEventLoopLag,
+    metricsText: prometheusText.metricsText,
+  };
 }
 
 /** Reads JSON commands from stdin until `quit`, end of input or a signal. */

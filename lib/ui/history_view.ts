@@ -78,7 +78,11 @@ export class HistoryView {
   readonly #returning: boolean;
   /** What the fetched history's marker says of it. */
   #fetchedWhen: string;
-  readonly #dayFormat: Intl.DateTimeFormat;
+  readonly #timeZone: string | undefined;
+  /** Made on the first day named in a zone other than UTC (see {@linkcode HistoryView.dayOf}). */
+  #dayFormat: Intl.DateTimeFormat | undefined;
+  /** The last day named, and the second it was named for: most deliveries share both. */
+  #dayCache: { second: number; day: string } | undefined;
   #historyBeforeMs: number;
   /** Which history is on screen now: stored (shown at start), fetched (catch-up), or none (live). */
   #inHistory: "stored" | "fetched" | undefined;
@@ -96,17 +100,37 @@ export class HistoryView {
     this.#lastSeenRow = options.lastSeenRow ?? 0;
     this.#returning = options.returning ?? true;
     this.#fetchedWhen = this.#returning ? "while you were away" : "before you joined";
-    this.#dayFormat = new Intl.DateTimeFormat("en-GB", {
+    this.#timeZone = options.timeZone;
+  }
+
+  /**
+   * The date separator's text for `ms`: "Thursday 3 December 2026".
+   *
+   * In UTC (the JSON front end's zone) the day is read from `Date`'s UTC
+   * fields: an `Intl.DateTimeFormat` loads ICU's locale and zone data, about
+   * 6 MB of resident memory that an idle JSON peer never needs. Other zones
+   * go through one, made on first use, and so do UTC days before 1582-10-15,
+   * which ICU names in the Julian calendar. Time zone offsets are whole seconds,
+   * so a day named for one second holds for all of it.
+   */
+  dayOf(ms: number): string {
+    const second = Math.floor(ms / 1000);
+    if (this.#dayCache?.second === second) return this.#dayCache.day;
+    const day = this.#timeZone === "UTC" && ms >= GREGORIAN_START_MS && ms <= DATE_MS_MAX
+      ? utcDayOf(ms)
+      : this.#zonedDayOf(ms);
+    this.#dayCache = { second, day };
+    return day;
+  }
+
+  #zonedDayOf(ms: number): string {
+    this.#dayFormat ??= new Intl.DateTimeFormat("en-GB", {
       weekday: "long",
       day: "numeric",
       month: "long",
       year: "numeric",
-      ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
+      ...(this.#timeZone === undefined ? {} : { timeZone: this.#timeZone }),
     });
-  }
-
-  /** The date separator's text for `ms`: "Thursday 3 December 2026". */
-  dayOf(ms: number): string {
     const parts = Object.fromEntries(
       this.#dayFormat.formatToParts(new Date(ms)).map((part) => [part.type, part.value]),
     );
@@ -198,6 +222,36 @@ export class HistoryView {
     this.#progressShown = true;
     return progressLine(this.#caughtUp, expected, this.#authors, false);
   }
+}
+
+/** 1582-10-15T00:00Z: ICU's calendar is Gregorian from here on, Julian before. */
+const GREGORIAN_START_MS = -12_219_292_800_000;
+
+/** The latest time a `Date` holds. */
+const DATE_MS_MAX = 8.64e15;
+
+const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+/** The day of `ms` in UTC as en-GB names it ("Thursday 3 December 2026"), without `Intl`. */
+function utcDayOf(ms: number): string {
+  const date = new Date(ms);
+  return `${WEEKDAYS[date.getUTCDay()]} ${date.getUTCDate()} ${
+    MONTHS[date.getUTCMonth()]
+  } ${date.getUTCFullYear()}`;
 }
 
 function marker(which: HistoryMarker, text: string): HistoryLine {

@@ -21,6 +21,43 @@ Deno.test("HistoryView.dayOf() names the day in the given time zone", () => {
   assert.equal(ruleLine("Friday 4 December 2026"), "── Friday 4 December 2026 ──");
 });
 
+Deno.test("HistoryView.dayOf() in UTC names every day as Intl's en-GB format does", () => {
+  const intl = new Intl.DateTimeFormat("en-GB", {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+  const byIntl = (ms: number) => {
+    const parts = Object.fromEntries(intl.formatToParts(ms).map((p) => [p.type, p.value]));
+    return `${parts.weekday} ${parts.day} ${parts.month} ${parts.year}`;
+  };
+  fc.assert(
+    fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (ms) => {
+      // A fresh view each time: no day cached from an earlier sample.
+      assert.equal(new HistoryView({ sessionStartMs: 0, timeZone: "UTC" }).dayOf(ms), byIntl(ms));
+    }),
+    { numRuns: 2_000 },
+  );
+  const view = new HistoryView({ sessionStartMs: 0, timeZone: "UTC" });
+  // Around the Gregorian reform, midnight, and the limits of Date.
+  for (
+    const ms of [
+      at("1582-10-14T23:59:59.999Z"),
+      at("1582-10-15T00:00:00Z"),
+      at("1970-01-01T00:00:00Z"),
+      at("2026-12-03T23:59:59.999Z"),
+      at("2026-12-04T00:00:00Z"),
+      8.64e15,
+      -8.64e15,
+    ]
+  ) {
+    assert.equal(view.dayOf(ms), byIntl(ms));
+  }
+  assert.throws(() => view.dayOf(NaN), RangeError);
+});
+
 Deno.test("HistoryView.before() adds a date separator exactly when the day changes", () => {
   const view = new HistoryView({ sessionStartMs: at("2026-12-01T00:00:00Z"), timeZone: "UTC" });
   const days = [
