@@ -30,8 +30,16 @@ export interface ClusterOptions {
   readonly encryption: Encryption;
   /** Idle period after join, for idle CPU and RSS; 0 skips it. Default 5. */
   readonly idleSeconds: number;
-  /** After a phase's last send, how long to wait for missing deliveries. Default 5. */
+  /**
+   * After a phase's last send, the drain waits for missing deliveries while
+   * they keep arriving: it ends once all are in, once this long passes with
+   * none, or at {@linkcode ClusterOptions.drainMaxSeconds}. Default 5.
+   */
   readonly drainSeconds: number;
+  /** Longest drain of a phase, however steadily deliveries still arrive. Default 120. */
+  readonly drainMaxSeconds: number;
+  /** V8 flags given to every node (`deno run --v8-flags=…`), to compare heap settings. Default none. */
+  readonly v8Flags: string | undefined;
   /** Give up waiting for the full mesh after this (the run goes on, `join_s` is null). Default 60. */
   readonly joinTimeoutSeconds: number;
   /** Interval of `peers` polls while joining. Default 25. */
@@ -66,7 +74,10 @@ Options:
                             when the peer has that flag (default off)
   --idle-seconds S          idle period for idle CPU/RSS, starting 1 s after the full
                             mesh; 0 skips it (default 5)
-  --drain-seconds S         wait this long for late deliveries after a phase (default 5)
+  --drain-seconds S         after a phase, wait for late deliveries until all are in or
+                            none has come for S seconds (default 5)
+  --drain-max-seconds S     end a phase's drain after S seconds in any case (default 120)
+  --v8-flags=FLAGS          pass --v8-flags=FLAGS to every node (default none)
   --join-timeout-seconds S  stop waiting for the full mesh after S (default 60)
   --poll-ms MS              peers poll interval while joining (default 25)
   --cpu-prof DIR            write V8 CPU profiles of node 0 (the throughput sender) and
@@ -101,6 +112,8 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
         encryption: { type: "string" },
         "idle-seconds": { type: "string" },
         "drain-seconds": { type: "string" },
+        "drain-max-seconds": { type: "string" },
+        "v8-flags": { type: "string" },
         "join-timeout-seconds": { type: "string" },
         "poll-ms": { type: "string" },
         "cpu-prof": { type: "string" },
@@ -133,6 +146,8 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
     encryption,
     idleSeconds: decimal(values, "idle-seconds", 5, 0, 3600),
     drainSeconds: decimal(values, "drain-seconds", 5, 0, 3600),
+    drainMaxSeconds: decimal(values, "drain-max-seconds", 120, 0, 36_000),
+    v8Flags: typeof values["v8-flags"] === "string" ? values["v8-flags"] : undefined,
     joinTimeoutSeconds: decimal(values, "join-timeout-seconds", 60, 0.1, 36_000),
     pollMs: integer(values, "poll-ms", 25, 1, 60_000),
     cpuProfDir: typeof cpuProfDir === "string" ? cpuProfDir : undefined,

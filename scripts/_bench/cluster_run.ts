@@ -58,6 +58,7 @@ export async function runCluster(
   run: number,
 ): Promise<JsonObject> {
   const n = options.nodes;
+  const v8Flags = options.v8Flags === undefined ? [] : [`--v8-flags=${options.v8Flags}`];
   const log = (line: string) => env.log(`[run ${run}] ${line}`);
   const ticksToS = (ticks: number) => ticks / env.clockTicksPerSecond;
   const harnessTicksStart = await totalTicks(Deno.pid);
@@ -77,6 +78,7 @@ export async function runCluster(
       cwd: env.repoRoot,
       args: [
         "run",
+        ...v8Flags,
         ...NODE_PERMISSIONS,
         "main.ts",
         "bootstrap",
@@ -110,6 +112,7 @@ export async function runCluster(
         cwd: env.repoRoot,
         args: [
           "run",
+          ...v8Flags,
           ...NODE_PERMISSIONS,
           ...profile,
           "main.ts",
@@ -188,10 +191,13 @@ export async function runCluster(
       const text = benchText({ phase: "L", index: i, sentAtMs }, options.payloadBytes);
       peers[i % n]!.post(encoder.encode(`{"type":"send","text":"${text}"}\n`));
     }
-    await until(
+    const latencySentMs = wallNowMs();
+    await drain(
       () => recorder.latencyPairs >= recorder.latencyPairsExpected,
-      wallNowMs() + options.drainSeconds * 1000,
+      () => recorder.latencyPairs,
+      options,
     );
+    const latencyDrainS = seconds(wallNowMs() - latencySentMs);
     log(
       `latency: ${recorder.latencyPairs}/${recorder.latencyPairsExpected} deliveries, ` +
         `p50 ${round(latencySummary(recorder.latencies.values())?.p50 ?? NaN, 2)} ms`,
@@ -206,6 +212,7 @@ export async function runCluster(
     let throughputStartMs = wallNowMs();
     let throughputEndMs = throughputStartMs;
     let harnessTicksThroughput = 0;
+    let throughputDrainS: number | null = null;
     if (options.throughputSeconds > 0) {
       log(`throughput: node 0 sends for ${options.throughputSeconds} s, window ${options.window}`);
       const sender = peers[THROUGHPUT_SENDER]!;
@@ -238,10 +245,13 @@ export async function runCluster(
         await sender.write(encoder.encode(lines));
       }
       harnessTicksThroughput = (await totalTicks(Deno.pid)) - harnessBefore;
-      await until(
+      const throughputSentMs = wallNowMs();
+      await drain(
         () => recorder.minThroughputDelivered() >= sent,
-        wallNowMs() + options.drainSeconds * 1000,
+        () => recorder.minThroughputDelivered(),
+        options,
       );
+      throughputDrainS = seconds(wallNowMs() - throughputSentMs);
       log(
         `throughput: sent ${sent}, slowest receiver ${recorder.minThroughputInWindow()} in window, ` +
           `${recorder.minThroughputDelivered()} in all`,
@@ -281,6 +291,7 @@ export async function runCluster(
       encryption: env.encryption,
       throughput_seconds: throughputS,
       window: options.window,
+      v8_flags: options.v8Flags ?? null,
       join_s: meshMs === undefined ? null : seconds(meshMs - startMs),
       join_complete: meshMs !== undefined,
       bootstrap_up_s: seconds(bootstrapUpMs - startMs),
@@ -289,6 +300,7 @@ export async function runCluster(
       idle_cpu_pct_per_peer: idleCpuPct,
       idle_rss_mb: idleRss,
       delivery_ratio: ratio(recorder.latencyPairs, recorder.latencyPairsExpected),
+      latency_drain_s: latencyDrainS,
       latency_ms: rounded(latencySummary(recorder.latencies.values()), 3),
       latency_pairs: recorder.latencyPairs,
       duplicate_deliveries: recorder.latencyDuplicates,
@@ -299,6 +311,7 @@ export async function runCluster(
         ? ratio(recorder.minThroughputDelivered(), sent)
         : null,
       throughput_sent: sent,
+      throughput_drain_s: throughputDrainS,
       throughput_sender_msgs_s: throughputS > 0 ? round(sent / throughputS, 1) : null,
       throughput_latency_ms: rounded(latencySummary(recorder.throughputLatencies.values()), 3),
       throughput_out_of_order: recorder.throughputOutOfOrder,
@@ -569,9 +582,31 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Waits until `done()` holds or the deadline passes, checking every 10 ms. */
-async function until(done: () => boolean, deadlineMs: number): Promise<void> {
-  while (!done() && wallNowMs() < deadlineMs) await sleep(10);
+/**
+ * Waits until `done()` holds, checking every 10 ms, while deliveries keep
+ * coming: it gives up once `progress()` has not moved for `drainSeconds`, or
+ * after `drainMaxSeconds`. A saturated cluster (N=50 on 2 cores) delivers a
+ * phase's last messages many seconds after the last send; a fixed wait would
+ * let them spill into the next phase and be measured there.
+ */
+async function drain(
+  done: () => boolean,
+  progress: () => number,
+  { drainSeconds, drainMaxSeconds }: { drainSeconds: number; drainMaxSeconds: number },
+): Promise<void> {
+  const startMs = wallNowMs();
+  let last = progress();
+  let movedMs = startMs;
+  while (!done()) {
+    const now = wallNowMs();
+    if (now - movedMs >= drainSeconds * 1000 || now - startMs >= drainMaxSeconds * 1000) return;
+    await sleep(10);
+    const current = progress();
+    if (current !== last) {
+      last = current;
+      movedMs = wallNowMs();
+    }
+  }
 }
 
 /** `promise`, or a rejection naming `what` once the deadline passes. */

@@ -12,7 +12,7 @@
  *
  * ```sh
  * deno run -A scripts/_bench/idle_rss.ts [--runs 3] [--idle-seconds 10]
- *   [--encryption on|off] [--v8-flags FLAGS] [--repo DIR]
+ *   [--encryption on|off] [--v8-flags=FLAGS] [--repo DIR]
  * ```
  *
  * `--v8-flags` is passed to every process (`deno run --v8-flags=FLAGS`), to

@@ -13,6 +13,9 @@ Deno.test("parseClusterArgs() defaults follow the workload: N=10, M=500 at 100/s
   assert.equal(options.encryption, "off");
   assert.equal(options.cpuProfDir, undefined);
   assert.equal(options.repo, undefined);
+  assert.equal(options.drainSeconds, 5);
+  assert.equal(options.drainMaxSeconds, 120);
+  assert.equal(options.v8Flags, undefined);
   assert.equal(options.help, false);
 });
 
@@ -37,6 +40,9 @@ Deno.test("parseClusterArgs() reads every option", () => {
     "2",
     "--drain-seconds",
     "1.5",
+    "--drain-max-seconds",
+    "30",
+    "--v8-flags=--max-semi-space-size=2",
     "--join-timeout-seconds",
     "30",
     "--poll-ms",
@@ -57,6 +63,8 @@ Deno.test("parseClusterArgs() reads every option", () => {
     encryption: "on",
     idleSeconds: 2,
     drainSeconds: 1.5,
+    drainMaxSeconds: 30,
+    v8Flags: "--max-semi-space-size=2",
     joinTimeoutSeconds: 30,
     pollMs: 50,
     cpuProfDir: "/tmp/prof",
