@@ -22,6 +22,7 @@ import { type JsonObject, medianOfRuns } from "./_bench/median_of_runs.ts";
 import { killAllNodes, stopAllNodes } from "./_bench/node_process.ts";
 import { clockTicksPerSecond, readCpuTicks } from "./_bench/process_metrics.ts";
 import { parseCpuModel } from "./_bench/proc_stat.ts";
+import { peerTaskV8Flags } from "./node_v8_flags.ts";
 
 const THIS_REPO = decodeURIComponent(new URL("../", import.meta.url).pathname).replace(/\/$/, "");
 const ENCODER = new TextEncoder();
@@ -99,8 +100,12 @@ async function environment(options: ClusterOptions): Promise<ClusterEnvironment>
     throw new Error("Cannot read /proc: Deno grants it only with --allow-all (-A); Linux only");
   }
   const { flags, encryption } = encryptionFlags(options.encryption, peerHelp);
+  // Nodes run as `deno task peer` runs them: with its V8 flags, unless --v8-flags says otherwise.
+  const v8Flags = options.v8Flags ??
+    peerTaskV8Flags(await Deno.readTextFile(`${repo}/deno.json`).catch(() => "{}"));
   return {
     repoRoot: repo,
+    v8Flags: v8Flags === undefined || v8Flags === "" ? undefined : v8Flags,
     clockTicksPerSecond: ticks,
     peerFlags: flags,
     encryption,

@@ -19,6 +19,8 @@ export const COMPILE_PERMISSIONS = [
   "--allow-sys=networkInterfaces",
 ];
 
+import { NODE_V8_FLAGS } from "./node_v8_flags.ts";
+
 /** Files read at run time rather than imported, embedded into the binary: the `--web` page. */
 export const COMPILE_INCLUDES = ["--include", "lib/web/assets"];
 
@@ -28,7 +30,15 @@ export function compileArgs(extra: readonly string[]): string[] {
     extra.includes("--output") || extra.some((a) => a.startsWith("--output=") || a === "-o")
       ? []
       : ["--output", "dist/p2pchat"];
-  return ["compile", ...COMPILE_PERMISSIONS, ...COMPILE_INCLUDES, ...output, ...extra, "main.ts"];
+  return [
+    "compile",
+    `--v8-flags=${NODE_V8_FLAGS}`,
+    ...COMPILE_PERMISSIONS,
+    ...COMPILE_INCLUDES,
+    ...output,
+    ...extra,
+    "main.ts",
+  ];
 }
 
 if (import.meta.main) {

@@ -10,10 +10,13 @@
  * child is stopped (politely, then by force) and awaited before the demo exits.
  *
  * Permissions: `--allow-run` (children), `--allow-read` (`Deno.execPath()`),
- * `--allow-env` (`$USER`). The children get what `deno task peer` gets.
+ * `--allow-env` (`$USER`). The children get what `deno task peer` gets
+ * (its permissions and V8 flags).
  *
  * @module
  */
+
+import { NODE_V8_FLAGS } from "./node_v8_flags.ts";
 
 /** Where `main.ts` lives; children run there so its `deno.json` applies. */
 const REPO_ROOT = new URL("../", import.meta.url);
@@ -93,7 +96,7 @@ class JsonChild {
   constructor(name: string, args: readonly string[], onLine: (line: Line) => void) {
     this.name = name;
     this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...MAIN_PERMISSIONS, MAIN_TS, ...args],
+      args: ["run", `--v8-flags=${NODE_V8_FLAGS}`, ...MAIN_PERMISSIONS, MAIN_TS, ...args],
       cwd: REPO_ROOT,
       stdin: "piped",
       stdout: "piped",
@@ -454,7 +457,13 @@ async function main(): Promise<number> {
       ].join("\n"),
     );
     user = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...MAIN_PERMISSIONS, MAIN_TS, ...peerArgs(nick).filter((a) => a !== "--json")],
+      args: [
+        "run",
+        `--v8-flags=${NODE_V8_FLAGS}`,
+        ...MAIN_PERMISSIONS,
+        MAIN_TS,
+        ...peerArgs(nick).filter((a) => a !== "--json"),
+      ],
       cwd: REPO_ROOT,
       // Without a terminal, input goes through us so that it waits until the
       // user's peer has a neighbour (a line sent before that would be lost).

@@ -38,7 +38,10 @@ export interface ClusterOptions {
   readonly drainSeconds: number;
   /** Longest drain of a phase, however steadily deliveries still arrive. Default 120. */
   readonly drainMaxSeconds: number;
-  /** V8 flags given to every node (`deno run --v8-flags=…`), to compare heap settings. Default none. */
+  /**
+   * V8 flags given to every node (`deno run --v8-flags=…`); `""` for none.
+   * Default: those of the checkout's `deno task peer`.
+   */
   readonly v8Flags: string | undefined;
   /** Give up waiting for the full mesh after this (the run goes on, `join_s` is null). Default 60. */
   readonly joinTimeoutSeconds: number;
@@ -77,7 +80,8 @@ Options:
   --drain-seconds S         after a phase, wait for late deliveries until all are in or
                             none has come for S seconds (default 5)
   --drain-max-seconds S     end a phase's drain after S seconds in any case (default 120)
-  --v8-flags=FLAGS          pass --v8-flags=FLAGS to every node (default none)
+  --v8-flags=FLAGS          run every node with --v8-flags=FLAGS; --v8-flags= for none
+                            (default: the flags of the checkout's 'deno task peer')
   --join-timeout-seconds S  stop waiting for the full mesh after S (default 60)
   --poll-ms MS              peers poll interval while joining (default 25)
   --cpu-prof DIR            write V8 CPU profiles of node 0 (the throughput sender) and

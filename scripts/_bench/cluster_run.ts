@@ -45,6 +45,8 @@ export interface ClusterEnvironment {
   readonly peerFlags: readonly string[];
   /** Whether the peers encrypt. */
   readonly encryption: boolean;
+  /** `--v8-flags=` of every node (those of the checkout's `deno task peer` by default), if any. */
+  readonly v8Flags: string | undefined;
   /** Fields every result starts with (system, versions, machine). */
   readonly header: JsonObject;
   /** Progress output (stderr). */
@@ -58,7 +60,7 @@ export async function runCluster(
   run: number,
 ): Promise<JsonObject> {
   const n = options.nodes;
-  const v8Flags = options.v8Flags === undefined ? [] : [`--v8-flags=${options.v8Flags}`];
+  const v8Flags = env.v8Flags === undefined ? [] : [`--v8-flags=${env.v8Flags}`];
   const log = (line: string) => env.log(`[run ${run}] ${line}`);
   const ticksToS = (ticks: number) => ticks / env.clockTicksPerSecond;
   const harnessTicksStart = await totalTicks(Deno.pid);
@@ -291,7 +293,7 @@ export async function runCluster(
       encryption: env.encryption,
       throughput_seconds: throughputS,
       window: options.window,
-      v8_flags: options.v8Flags ?? null,
+      v8_flags: env.v8Flags ?? null,
       join_s: meshMs === undefined ? null : seconds(meshMs - startMs),
       join_complete: meshMs !== undefined,
       bootstrap_up_s: seconds(bootstrapUpMs - startMs),
