@@ -14,7 +14,7 @@ import { DeliveryRecorder, THROUGHPUT_SENDER } from "./delivery_recorder.ts";
 import type { JsonObject, JsonValue } from "./median_of_runs.ts";
 import { NodeProcess, type NodeReady, wallNowMs } from "./node_process.ts";
 import { type LatencySummary, latencySummary, medianMax } from "./percentiles.ts";
-import { readMemory, RssSampler, totalTicks } from "./process_metrics.ts";
+import { readMemory, readPssKb, RssSampler, totalTicks } from "./process_metrics.ts";
 import { type FeedCounts, WebFeedMeter } from "./web_feed_meter.ts";
 
 /** Permissions of every node process: those of `deno task peer`, no more. */
@@ -158,6 +158,7 @@ export async function runCluster(
     let idleWindow: { fromMs: number; toMs: number } | undefined;
     let idleCpuPct: JsonValue = null;
     let idleRss: JsonValue = null;
+    let idlePss: JsonValue = null;
     if (options.idleSeconds > 0) {
       log(`idle for ${options.idleSeconds} s (after ${IDLE_SETTLE_MS} ms to settle)`);
       await sleep(IDLE_SETTLE_MS);
@@ -173,6 +174,8 @@ export async function runCluster(
       );
       const memory = await Promise.all(peers.map((peer) => readMemory(peer.pid)));
       idleRss = summary(memory.map((m) => (m?.rssKb ?? 0) / 1024), 1);
+      const pss = await Promise.all(peers.map((peer) => readPssKb(peer.pid)));
+      idlePss = summary(pss.map((kb) => (kb ?? 0) / 1024), 1);
     }
     const cpuIdle = await cpuOf();
     const feedsBeforeLatency = feeds.map((feed) => feed.snapshot());
@@ -250,7 +253,8 @@ export async function runCluster(
       const throughputSentMs = wallNowMs();
       await drain(
         () => recorder.minThroughputDelivered() >= sent,
-        () => recorder.minThroughputDelivered(),
+        // Any receiver's progress counts: a slow one may be waiting for what others still deliver.
+        () => sumOf(recorder.throughputDelivered),
         options,
       );
       throughputDrainS = seconds(wallNowMs() - throughputSentMs);
@@ -301,6 +305,7 @@ export async function runCluster(
       join_after_up_s: meshMs === undefined ? null : seconds(meshMs - upMs),
       idle_cpu_pct_per_peer: idleCpuPct,
       idle_rss_mb: idleRss,
+      idle_pss_mb: idlePss,
       delivery_ratio: ratio(recorder.latencyPairs, recorder.latencyPairsExpected),
       latency_drain_s: latencyDrainS,
       latency_ms: rounded(latencySummary(recorder.latencies.values()), 3),
@@ -314,6 +319,9 @@ export async function runCluster(
         : null,
       throughput_sent: sent,
       throughput_drain_s: throughputDrainS,
+      throughput_delivered_by_receiver: throughputS > 0
+        ? receiverSummary(recorder.throughputDelivered)
+        : null,
       throughput_sender_msgs_s: throughputS > 0 ? round(sent / throughputS, 1) : null,
       throughput_latency_ms: rounded(latencySummary(recorder.throughputLatencies.values()), 3),
       throughput_out_of_order: recorder.throughputOutOfOrder,
@@ -551,6 +559,17 @@ function sumOf(values: ArrayLike<number>): number {
   let total = 0;
   for (let i = 0; i < values.length; i++) total += values[i]!;
   return total;
+}
+
+/** Throughput deliveries of the receivers (the sender excluded): fewest, median, most. */
+function receiverSummary(delivered: Int32Array): JsonValue {
+  const counts = [...delivered].filter((_, i) => i !== THROUGHPUT_SENDER).sort((a, b) => a - b);
+  if (counts.length === 0) return null;
+  return {
+    min: counts[0]!,
+    median: counts[Math.floor((counts.length - 1) / 2)]!,
+    max: counts.at(-1)!,
+  };
 }
 
 function summary(values: readonly number[], digits: number): JsonValue {

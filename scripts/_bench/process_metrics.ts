@@ -37,6 +37,22 @@ export async function readMemory(pid: number): Promise<ProcMemory | undefined> {
   }
 }
 
+/**
+ * Proportional set size of a process in kB (`Pss` of `/proc/PID/smaps_rollup`):
+ * its resident pages, each shared one divided by the number of processes
+ * sharing it — N peers share one copy of the `deno` executable's pages, which
+ * VmRSS counts in full for each. `undefined` when it is gone or unreadable.
+ */
+export async function readPssKb(pid: number): Promise<number | undefined> {
+  try {
+    const text = await Deno.readTextFile(`/proc/${pid}/smaps_rollup`);
+    const match = /^Pss:\s*(\d+)\s*kB/m.exec(text);
+    return match === null ? undefined : Number(match[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Total CPU ticks (user+system) of a process; 0 when it is gone. */
 export async function totalTicks(pid: number): Promise<number> {
   const ticks = await readCpuTicks(pid);
