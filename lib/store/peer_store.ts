@@ -43,11 +43,9 @@ import {
   type StoredMessage,
 } from "./stored_history.ts";
 
-/** The two local policies a store keeps: members hidden (`muted`), or not kept nor relayed (`blocked`). */
-export type LocalPolicyKind = "muted" | "blocked";
+import { LOCAL_POLICY_IDS_MAX, type LocalPolicyKind } from "./local_policy.ts";
 
-/** Most members one room's user can mute, and as many block. */
-export const LOCAL_POLICY_IDS_MAX = 1_024;
+export { LOCAL_POLICY_IDS_MAX, type LocalPolicyKind };
 
 /** Options of {@linkcode PeerStore.open}. */
 export interface PeerStoreOptions {
