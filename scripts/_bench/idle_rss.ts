@@ -15,8 +15,9 @@
  *   [--encryption on|off] [--v8-flags=FLAGS] [--repo DIR]
  * ```
  *
- * `--v8-flags` is passed to every process (`deno run --v8-flags=FLAGS`), to
- * compare heap settings; `--repo` measures another checkout's `main.ts`.
+ * Every process runs with the V8 flags of the checkout's `deno task peer`,
+ * or `--v8-flags=FLAGS` (`--v8-flags=` for none), to compare heap settings;
+ * `--repo` measures another checkout's `main.ts`.
  *
  * @module
  */
@@ -25,8 +26,10 @@ import { parseArgs } from "node:util";
 import {
   ChildProcess,
   MAIN_PERMISSIONS,
+  REPO_ROOT,
   waitUntilConnected,
 } from "../../tests/_helpers/process.ts";
+import { peerTaskV8Flags } from "../node_v8_flags.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -44,8 +47,13 @@ if (values.encryption !== "on" && values.encryption !== "off") {
   throw new RangeError(`--encryption must be on or off: ${values.encryption}`);
 }
 const insecure = values.encryption === "off" ? ["--insecure"] : [];
-const v8Flags = values["v8-flags"] === undefined ? [] : [`--v8-flags=${values["v8-flags"]}`];
 const cwd = values.repo;
+// Like `deno task peer` of the measured checkout, unless --v8-flags says otherwise (`--v8-flags=`: none).
+const v8FlagsValue = values["v8-flags"] ??
+  peerTaskV8Flags(await Deno.readTextFile(`${cwd ?? REPO_ROOT}/deno.json`).catch(() => "{}"));
+const v8Flags = v8FlagsValue === undefined || v8FlagsValue === ""
+  ? []
+  : [`--v8-flags=${v8FlagsValue}`];
 
 /** One run's memory figures of the measured peer, in MiB. */
 interface Sample {
@@ -141,6 +149,6 @@ console.log(JSON.stringify({
   median_of_runs: runs,
   encryption: values.encryption,
   idle_seconds: idleSeconds,
-  v8_flags: values["v8-flags"] ?? null,
+  v8_flags: v8Flags[0]?.slice("--v8-flags=".length) ?? null,
   ...Object.fromEntries(keys.map((k) => [`${k}_mib`, median(samples.map((s) => s[k]))])),
 }));
