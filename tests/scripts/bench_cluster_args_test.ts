@@ -13,7 +13,7 @@ Deno.test("parseClusterArgs() defaults follow the workload: N=10, M=500 at 100/s
   assert.equal(options.encryption, "off");
   assert.equal(options.cpuProfDir, undefined);
   assert.equal(options.repo, undefined);
-  assert.equal(options.drainSeconds, 5);
+  assert.equal(options.drainSeconds, 30);
   assert.equal(options.drainMaxSeconds, 120);
   assert.equal(options.v8Flags, undefined);
   assert.equal(options.help, false);
