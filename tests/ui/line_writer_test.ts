@@ -276,3 +276,21 @@ Deno.test("LineWriter drops lines past queuedBytesMax while the reader stalls, t
   assert.ok(sink.text.endsWith(`${line(100)}\nafter\n`));
   assert.deepEqual(reports, [900]);
 });
+
+Deno.test("LineWriter writes a burst in 64 KiB buffers, splitting lines and characters nowhere wrong", async () => {
+  const sink = new RecordingSink();
+  const writer = new LineWriter(sink);
+  const expected: string[] = [];
+  // 2 000 lines of ~1.3 KB with 4-byte characters: ~2.6 MB in one turn, across ~40 buffers.
+  for (let i = 0; i < 2_000; i++) {
+    const line = `${i} ${"😀".repeat(300 + (i % 7))} ${"x".repeat(i % 5)}`;
+    expected.push(line);
+    writer.line(line);
+  }
+  assert.ok(writer.queuedBytes > 2_000_000);
+  await writer.flush();
+  assert.ok(sink.writesBytes.length > 30, `${sink.writesBytes.length} writes`);
+  for (const bytes of sink.writesBytes) assert.ok(bytes.length <= 64 * 1024);
+  assert.equal(new TextDecoder().decode(concatBytes(sink.writesBytes)), expected.join("\n") + "\n");
+  assert.equal(writer.queuedBytes, 0);
+});
