@@ -579,7 +579,7 @@ export class PeerNode implements Actor {
       case "chat":
         return this.#dissemination.onChat(link, message.message, message.repair === true, nowMs);
       case "prune":
-        return this.#dissemination.onPrune(link, message.authors);
+        return this.#dissemination.onPrune(link, message);
       case "have":
         this.#activeView.onHave(link, message, nowMs);
         this.#equivocations.onHave(link, message, nowMs);

@@ -14,7 +14,7 @@ import type { ChatMessage, Have, PeerId, SeqRange, Skip, Want } from "../wire/me
 import { jitter } from "./_support.ts";
 import { chatBytesEstimate } from "./chat_bytes_estimate.ts";
 import type { Delivery } from "./delivery.ts";
-import type { Link, Links } from "./links.ts";
+import { graftLink, type Link, type Links } from "./links.ts";
 import type { RepairOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 import type { PeerTimer } from "./peer_timer.ts";
 
@@ -204,7 +204,7 @@ export class Repair {
       // A lazily announced message the tree did not bring: graft this link into
       // those authors' trees. (Gaps seen in an anti-entropy round just pull.)
       const link = this.#links.get(conn)!;
-      if (graft) { for (const { author } of ranges) link.tree.lazyFor.delete(author); }
+      if (graft) { for (const { author } of ranges) graftLink(link, author); }
       this.#links.send(link, { type: "want", graft, ranges }, nowMs);
     }
     if (this.#missing.size > 0) this.#armLazy(nowMs);
@@ -212,7 +212,7 @@ export class Repair {
 
   /** Serves a neighbour's `want` from the history, with a `skip` for what is gone. */
   onWant(link: Link, want: Want, nowMs: number): void {
-    if (want.graft) { for (const { author } of want.ranges) link.tree.lazyFor.delete(author); }
+    if (want.graft) { for (const { author } of want.ranges) graftLink(link, author); }
     const floors = new Map<PeerId, number>();
     for (const { author, from } of want.ranges) {
       const floor = this.#delivery.historyFloor(author);
