@@ -173,6 +173,19 @@ export class Dissemination {
   }
 
   /**
+   * A new neighbour starts off the trees of the authors we know but us (it
+   * hears of them in `have`s and grafts what it lacks), and on the shared
+   * tree; our own messages we push to it as to every neighbour. Were
+   * it on every tree, each of those authors' next messages would reach it
+   * twice, and be pruned one by one: under churn, most of all pushes.
+   */
+  welcome(link: Link): void {
+    for (const author of this.#delivery.delivered.keys()) {
+      if (author !== this.#port.id) link.tree.lazyFor.add(author);
+    }
+  }
+
+  /**
    * Pushes a new message along its author's tree; other links hear of it in
    * the next `have`. The `first` message of an author goes along the shared
    * tree, and the links off it start off the author's tree.
@@ -186,7 +199,10 @@ export class Dissemination {
       const { lazyFor, offSharedTree } = link.tree;
       if (first && offSharedTree && !lazyFor.has(author)) lazyFor.add(author);
       if (lazyFor.has(author)) lazy = true;
-      else this.#links.send(link, chat, nowMs);
+      // Not to a neighbour that said it has it: a catch-up relayed on.
+      else if (this.#port.repair.announcedBy(link, author) < message.seq) {
+        this.#links.send(link, chat, nowMs);
+      }
     }
     if (lazy) this.#port.timers.arm("lazy", nowMs + this.#port.options.lazyIntervalMs);
   }

@@ -153,7 +153,8 @@ export class PeerNode implements Actor {
     const membership = this.#membership = new Membership({ ...self, links, bootstrap });
     const failureDetector = new FailureDetector({ ...base, links, membership });
     this.#failureDetector = failureDetector;
-    const below = { links, membership, bootstrap, failureDetector, repair };
+    const dissemination = this.#dissemination;
+    const below = { links, membership, bootstrap, failureDetector, repair, dissemination };
     this.#activeView = new ActiveView({ ...base, ...below });
   }
 

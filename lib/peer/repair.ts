@@ -152,6 +152,11 @@ export class Repair {
     this.#links.send(link, { type: "have", full: true, clock: this.#delivery.delivered }, nowMs);
   }
 
+  /** The most of `author`'s messages the neighbour on `link` said (in its `have`s) it has delivered. */
+  announcedBy(link: Link, author: PeerId): number {
+    return this.#served.get(link)?.announced.get(author) ?? 0;
+  }
+
   /** Notes what a neighbour has and we lack; it is pulled after the graft timeout. */
   onHave(link: Link, have: Have, nowMs: number): void {
     // What the other has and we lack is pulled only if it is still missing

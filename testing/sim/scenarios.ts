@@ -27,11 +27,11 @@ export interface SimReport {
   /** Hops to full dissemination, per broadcast (median and max), against log2(N) + ln(N). */
   rounds: { p50: number; max: number; pittel_bound: number } | null;
   /**
-   * Chat frames sent per broadcast, all nodes together, against N − 1: an
-   * author's first message floods to build its tree; later ones follow it.
+   * Chat frames sent per broadcast, all nodes together, against N − 1, once
+   * an author's tree is built (its first message follows the shared tree).
    */
   chat_sends_per_broadcast: number | null;
-  /** Chat frames sent for an author's first broadcast (the flood that builds its tree). */
+  /** Chat frames sent for an author's first broadcast (the network's first one floods). */
   chat_sends_first_broadcast: number | null;
   /** Every chat frame sent in the run, repairs included, per broadcast (first ones too). */
   chat_sends_per_broadcast_all: number | null;

@@ -152,3 +152,26 @@ function own(
   m.delivery.recordOwn(message);
   return message;
 }
+
+Deno.test("`Dissemination.welcome()`: a new neighbour starts off the trees of known authors but ours", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.dissemination.onChat(a, chat(B, 1, { [B]: 1 }), false, 1);
+  const mine = own(m, "hi", "me", 2);
+  m.repair.deliver([mine]);
+  const c = neighbour(m, C, "10.0.0.4:9000");
+  m.dissemination.welcome(c);
+  assert.deepEqual([...c.tree.lazyFor], [B]);
+  assert.equal(c.tree.offSharedTree, false);
+});
+
+Deno.test("`Dissemination.push()` skips a neighbour that announced it has the message", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  m.repair.onHave(b, { type: "have", full: true, clock: new Map([[C, 1]]) }, 0);
+  m.take();
+  const first = chat(C, 1, { [C]: 1 });
+  m.dissemination.onChat(a, first, true, 1);
+  assert.deepEqual(sentTo(m.take(), b.conn), [], "b has it: no copy for it");
+});
