@@ -200,7 +200,7 @@ export class Dissemination {
       if (first && offSharedTree && !lazyFor.has(author)) lazyFor.add(author);
       if (lazyFor.has(author)) lazy = true;
       // Not to a neighbour that said it has it: a catch-up relayed on.
-      else if (this.#port.repair.announcedBy(link, author) < message.seq) {
+      else if (this.#port.repair.heldBy(link, author) < message.seq) {
         this.#links.send(link, chat, nowMs);
       }
     }
