@@ -78,7 +78,7 @@ export const VALUE_FORMS: readonly string[] = [
   "An optional element that is absent is left out (total of peers; signature and nick of a member record; text of a chat: absent means the redacted form). Ignored elements are left out.",
   "hello: {type, version, id, addr, nick, role, incarnation} (an absent incarnation is 0). peers: {type, peers: [record], total?}; member: {type, member: record}; record: {id, addr, incarnation, status, signature?, nick?}.",
   "chat: {type, repair, signature, body: {author, seq, clock, nick, textHash, ts, amends?: {kind: 'edit'|'delete', target}}, text?}. A clock is a list of [id, n] in wire order; in have, an entry whose third element is a 16-byte bin is [id, n, digest].",
-  "want: {type, graft, ranges: [[author, from, to]]}. prune: {type, authors} (repeats kept). direct: {type, to, id, hops, box}.",
+  "want: {type, graft, ranges: [[author, from, to]]}. prune: {type, authors, sharedTree?} (repeats kept; sharedTree only when 1). direct: {type, to, id, hops, box}.",
 ];
 
 // ---------------------------------------------------------------------------
@@ -1190,6 +1190,24 @@ export async function buildVectors(): Promise<VectorCase[]> {
   message("prune: a trailing element", arr(int(10), arr(bin(ID_A)), str("x")), {
     type: "prune",
     authors: [HEX_A],
+  });
+  message("prune: leaving the shared tree", arr(int(10), arr(bin(ID_A)), int(1)), {
+    type: "prune",
+    authors: [HEX_A],
+    sharedTree: true,
+  });
+  message("prune: sharedTree 0", arr(int(10), arr(bin(ID_A)), int(0)), {
+    type: "prune",
+    authors: [HEX_A],
+  });
+  message("prune: sharedTree 2 (ignored)", arr(int(10), arr(bin(ID_A)), int(2)), {
+    type: "prune",
+    authors: [HEX_A],
+  });
+  message("prune: only the shared tree", arr(int(10), arr(), int(1), str("later")), {
+    type: "prune",
+    authors: [],
+    sharedTree: true,
   });
 
   // -- have, want, skip -------------------------------------------------------------

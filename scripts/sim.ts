@@ -74,8 +74,16 @@ function printReport(report: SimReport, wallS: number): void {
     const l = report.latency_ms;
     lines.push(`  delivery latency ms: p50 ${l.p50}, p90 ${l.p90}, p99 ${l.p99}, max ${l.max}`);
   }
+  if (report.latency_after_heal_ms !== null) {
+    const l = report.latency_after_heal_ms;
+    lines.push(
+      `  delivered after the faults stopped, ms from then: p50 ${l.p50}, p90 ${l.p90}, p99 ${l.p99}, max ${l.max}`,
+    );
+  }
   lines.push(
-    `  broadcasts ${report.broadcasts}, delivery ratio ${report.delivery_ratio}`,
+    `  broadcasts ${report.broadcasts}, delivery ratio ${report.delivery_ratio}, chat sends per broadcast ${
+      report.chat_sends_per_broadcast_all ?? "-"
+    } (all; ${report.chat_repairs_per_broadcast ?? "-"} of them repairs)`,
     `  after the faults stopped: everything delivered in ${
       report.delivered_after_heal_ms ?? "-"
     } ms, membership converged in ${report.converged_after_heal_ms ?? "-"} ms`,

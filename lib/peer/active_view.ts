@@ -20,6 +20,7 @@ import { pick, type Random } from "../random/random.ts";
 import type { Have, Hello, MemberInfo, Message, PeerId } from "../wire/message.ts";
 import { type EmitEvent, jitter, logEvent, shortId } from "./_support.ts";
 import type { BootstrapClient } from "./bootstrap_client.ts";
+import type { Dissemination } from "./dissemination.ts";
 import type { FailureDetector } from "./failure_detector.ts";
 import type { Link, Links } from "./links.ts";
 import type { Membership } from "./membership.ts";
@@ -46,6 +47,7 @@ export interface ActiveViewPort {
   readonly bootstrap: BootstrapClient;
   readonly failureDetector: FailureDetector;
   readonly repair: Repair;
+  readonly dissemination: Dissemination;
   readonly timers: TimerTable<PeerTimer>;
   readonly emit: EmitEvent;
   readonly random: Random;
@@ -499,6 +501,7 @@ export class ActiveView {
 
   /** A new neighbour: compare histories at once, so a late joiner catches up. */
   #welcome(link: Link, nowMs: number): void {
+    this.#port.dissemination.welcome(link);
     this.#port.repair.sendFullHave(link, nowMs);
     if (!link.outbound && this.#links.acceptedCount() === 1) {
       // Our first neighbour came to us: we are the newcomer here, so ask it

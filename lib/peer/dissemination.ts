@@ -8,7 +8,7 @@
 
 import type { ConnId } from "../actor/effect.ts";
 import type { TimerTable } from "../actor/timer_table.ts";
-import type { ChatMessage, Message, PeerId } from "../wire/message.ts";
+import type { ChatMessage, Message, PeerId, Prune } from "../wire/message.ts";
 import { type EmitEvent, logEvent, shortId } from "./_support.ts";
 import { AuthorRates } from "./author_rate.ts";
 import { chatBytesEstimate } from "./chat_bytes_estimate.ts";
@@ -31,6 +31,7 @@ const HOLD_BACK_FULL: ReadonlySet<RejectReason> = new Set([
 
 /** What {@linkcode Dissemination} works with. */
 export interface DisseminationPort {
+  readonly id: PeerId;
   readonly links: Links;
   readonly delivery: Delivery;
   readonly repair: Repair;
@@ -52,6 +53,12 @@ export class Dissemination {
   #overAuthorRate = 0;
   /** New chat refused because the hold-back queue (or its author's share) was full. */
   #holdBackFull = 0;
+  /**
+   * Per author, the message that was its first here: it came along the
+   * shared tree, so a duplicate of it shows a cycle there. At most
+   * `authorsMax` entries, the oldest forgotten first.
+   */
+  readonly #firstSeq = new Map<PeerId, number>();
 
   /** Dissemination with every delivery so far counted as announced. */
   constructor(port: DisseminationPort) {
@@ -87,7 +94,14 @@ export class Dissemination {
       const author = message.author;
       if (!repair && !link.tree.lazyFor.has(author)) {
         link.tree.lazyFor.add(author);
-        this.#links.send(link, { type: "prune", authors: [author] }, nowMs);
+        const leaveShared = !link.tree.offSharedTree &&
+          this.#firstSeq.get(author) === message.seq && this.#cyclesSharedTree(link, author);
+        if (leaveShared) link.tree.offSharedTree = true;
+        this.#links.send(
+          link,
+          { type: "prune", authors: [author], ...(leaveShared ? { sharedTree: true } : {}) },
+          nowMs,
+        );
       }
       return;
     }
@@ -99,6 +113,7 @@ export class Dissemination {
       ));
       return;
     }
+    const fresh = !this.#delivery.knows(message.author);
     const result = this.#delivery.offer(message);
     if (result.status === "rejected") {
       if (HOLD_BACK_FULL.has(result.reason)) this.#holdBackFull++;
@@ -112,8 +127,9 @@ export class Dissemination {
       this.#delivery.offerText(message);
       return this.#checkVersion(message, nowMs);
     }
+    if (fresh && this.#delivery.knows(message.author)) this.#noteFirst(message);
     // A blocked author's message goes on without its text (local policy).
-    this.push(this.#delivery.relayForm(message), link.conn, nowMs);
+    this.push(this.#delivery.relayForm(message), link.conn, nowMs, fresh);
     this.#port.repair.deliver(result.delivered);
   }
 
@@ -125,22 +141,68 @@ export class Dissemination {
     }
   }
 
-  /** A neighbour left some authors' trees: announce their messages to it lazily. */
-  onPrune(link: Link, authors: readonly PeerId[]): void {
+  /**
+   * A neighbour left some authors' trees (and perhaps the shared tree):
+   * announce their messages to it lazily.
+   */
+  onPrune(link: Link, prune: Prune): void {
     // Only authors we track: the set stays within authorsMax.
-    for (const author of authors) {
+    for (const author of prune.authors) {
       if (this.#delivery.knows(author)) link.tree.lazyFor.add(author);
+    }
+    if (prune.sharedTree === true) link.tree.offSharedTree = true;
+  }
+
+  /**
+   * Whether a duplicate of `author`'s message over `link` shows a cycle in
+   * the shared tree. Not when the author is our neighbour: its own push (the
+   * first hop of its tree is a star) races the shared tree's copies, which
+   * says nothing of the shared tree.
+   */
+  #cyclesSharedTree(link: Link, author: PeerId): boolean {
+    if (author === this.#port.id || link.remote?.id === author) return false;
+    return this.#links.peerLink(author)?.accepted !== true;
+  }
+
+  #noteFirst(message: ChatMessage): void {
+    this.#firstSeq.delete(message.author);
+    this.#firstSeq.set(message.author, message.seq);
+    if (this.#firstSeq.size > this.#port.options.authorsMax) {
+      this.#firstSeq.delete(this.#firstSeq.keys().next().value!);
     }
   }
 
-  /** Pushes a new message along its author's tree; other links hear of it in the next `have`. */
-  push(message: ChatMessage, exceptConn: ConnId | undefined, nowMs: number): void {
+  /**
+   * A new neighbour starts off the trees of the authors we know but us (it
+   * hears of them in `have`s and grafts what it lacks), and on the shared
+   * tree; our own messages we push to it as to every neighbour. Were
+   * it on every tree, each of those authors' next messages would reach it
+   * twice, and be pruned one by one: under churn, most of all pushes.
+   */
+  welcome(link: Link): void {
+    for (const author of this.#delivery.delivered.keys()) {
+      if (author !== this.#port.id) link.tree.lazyFor.add(author);
+    }
+  }
+
+  /**
+   * Pushes a new message along its author's tree; other links hear of it in
+   * the next `have`. The `first` message of an author goes along the shared
+   * tree, and the links off it start off the author's tree.
+   */
+  push(message: ChatMessage, exceptConn: ConnId | undefined, nowMs: number, first = false): void {
     const chat: Message = { type: "chat", message };
+    const { author } = message;
     let lazy = false;
     for (const link of this.#links.accepted()) {
       if (link.conn === exceptConn) continue;
-      if (link.tree.lazyFor.has(message.author)) lazy = true;
-      else this.#links.send(link, chat, nowMs);
+      const { lazyFor, offSharedTree } = link.tree;
+      if (first && offSharedTree && !lazyFor.has(author)) lazyFor.add(author);
+      if (lazyFor.has(author)) lazy = true;
+      // Not to a neighbour that said it has it: a catch-up relayed on.
+      else if (this.#port.repair.heldBy(link, author) < message.seq) {
+        this.#links.send(link, chat, nowMs);
+      }
     }
     if (lazy) this.#port.timers.arm("lazy", nowMs + this.#port.options.lazyIntervalMs);
   }

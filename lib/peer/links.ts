@@ -34,8 +34,21 @@ export interface TreeState {
    * pushed on this link (it is not on their tree) but announced lazily.
    */
   readonly lazyFor: Set<PeerId>;
+  /**
+   * Off the shared tree (Plumtree's single tree, under the per-author ones):
+   * an author's first message here is not pushed on this link, and the link
+   * starts off that author's tree. So a new author's message follows the
+   * shared tree instead of flooding every link.
+   */
+  offSharedTree: boolean;
   /** What we last announced on this link, per author. */
   readonly announced: Map<PeerId, number>;
+}
+
+/** A graft: `link` carries `author`'s messages again, and is back on the shared tree. */
+export function graftLink(link: Link, author: PeerId): void {
+  link.tree.lazyFor.delete(author);
+  link.tree.offSharedTree = false;
 }
 
 /** One connection as the actor sees it. */
@@ -202,7 +215,7 @@ export class Links {
       accepted: outbound,
       rewire: false,
       registration: { outbox: [], awaitingPeers: false, registeredAtMs: -Infinity },
-      tree: { lazyFor: new Set(), announced: new Map() },
+      tree: { lazyFor: new Set(), offSharedTree: false, announced: new Map() },
     };
     this.#byConn.set(link.conn, link);
     return link;

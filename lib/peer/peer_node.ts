@@ -153,7 +153,8 @@ export class PeerNode implements Actor {
     const membership = this.#membership = new Membership({ ...self, links, bootstrap });
     const failureDetector = new FailureDetector({ ...base, links, membership });
     this.#failureDetector = failureDetector;
-    const below = { links, membership, bootstrap, failureDetector, repair };
+    const dissemination = this.#dissemination;
+    const below = { links, membership, bootstrap, failureDetector, repair, dissemination };
     this.#activeView = new ActiveView({ ...base, ...below });
   }
 
@@ -579,7 +580,7 @@ export class PeerNode implements Actor {
       case "chat":
         return this.#dissemination.onChat(link, message.message, message.repair === true, nowMs);
       case "prune":
-        return this.#dissemination.onPrune(link, message.authors);
+        return this.#dissemination.onPrune(link, message);
       case "have":
         this.#activeView.onHave(link, message, nowMs);
         this.#equivocations.onHave(link, message, nowMs);

@@ -14,7 +14,7 @@ import type { ChatMessage, Have, PeerId, SeqRange, Skip, Want } from "../wire/me
 import { jitter } from "./_support.ts";
 import { chatBytesEstimate } from "./chat_bytes_estimate.ts";
 import type { Delivery } from "./delivery.ts";
-import type { Link, Links } from "./links.ts";
+import { graftLink, type Link, type Links } from "./links.ts";
 import type { RepairOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 import type { PeerTimer } from "./peer_timer.ts";
 
@@ -58,6 +58,8 @@ interface ServeLedger {
   readonly served: Map<string, { atMs: number; times: number }>;
   /** Per author, the most this neighbour said it has delivered (its `have`s). */
   readonly announced: Map<PeerId, number>;
+  /** The same, from its full `have`s only (everything it has delivered). */
+  readonly held: Map<PeerId, number>;
   tokens: number;
   refilledAtMs: number;
 }
@@ -152,15 +154,29 @@ export class Repair {
     this.#links.send(link, { type: "have", full: true, clock: this.#delivery.delivered }, nowMs);
   }
 
+  /**
+   * The most of `author`'s messages the neighbour on `link` said it has
+   * delivered, in a full `have` (when it became a neighbour, and in
+   * anti-entropy rounds). Its lazy `have`s are left out: a neighbour that
+   * announces lazily is off that author's tree anyway, and a liar's claims
+   * there are for the scoring of broken promises to judge.
+   */
+  heldBy(link: Link, author: PeerId): number {
+    return this.#served.get(link)?.held.get(author) ?? 0;
+  }
+
   /** Notes what a neighbour has and we lack; it is pulled after the graft timeout. */
   onHave(link: Link, have: Have, nowMs: number): void {
     // What the other has and we lack is pulled only if it is still missing
     // after a graft timeout: under load most of it is merely in flight, and
     // asking for it at once would double the traffic just when it hurts.
-    const announced = this.#ledger(link, nowMs).announced;
+    const { announced, held } = this.#ledger(link, nowMs);
     for (const [author, n] of have.clock) {
       if (n > (announced.get(author) ?? 0) && announced.size < this.#options.authorsMax) {
         announced.set(author, n);
+      }
+      if (have.full && n > (held.get(author) ?? 0) && held.size < this.#options.authorsMax) {
+        held.set(author, n);
       }
       if (n <= this.#delivery.deliveredSeq(author)) continue;
       const heard = this.#heard.get(author);
@@ -204,7 +220,7 @@ export class Repair {
       // A lazily announced message the tree did not bring: graft this link into
       // those authors' trees. (Gaps seen in an anti-entropy round just pull.)
       const link = this.#links.get(conn)!;
-      if (graft) { for (const { author } of ranges) link.tree.lazyFor.delete(author); }
+      if (graft) { for (const { author } of ranges) graftLink(link, author); }
       this.#links.send(link, { type: "want", graft, ranges }, nowMs);
     }
     if (this.#missing.size > 0) this.#armLazy(nowMs);
@@ -212,7 +228,7 @@ export class Repair {
 
   /** Serves a neighbour's `want` from the history, with a `skip` for what is gone. */
   onWant(link: Link, want: Want, nowMs: number): void {
-    if (want.graft) { for (const { author } of want.ranges) link.tree.lazyFor.delete(author); }
+    if (want.graft) { for (const { author } of want.ranges) graftLink(link, author); }
     const floors = new Map<PeerId, number>();
     for (const { author, from } of want.ranges) {
       const floor = this.#delivery.historyFloor(author);
@@ -254,7 +270,13 @@ export class Repair {
     const max = this.#options.wantBytesPerSecondMax;
     let ledger = this.#served.get(link);
     if (ledger === undefined) {
-      ledger = { served: new Map(), announced: new Map(), tokens: max, refilledAtMs: nowMs };
+      ledger = {
+        served: new Map(),
+        announced: new Map(),
+        held: new Map(),
+        tokens: max,
+        refilledAtMs: nowMs,
+      };
       this.#served.set(link, ledger);
     } else if (nowMs > ledger.refilledAtMs) {
       ledger.tokens = Math.min(max, ledger.tokens + (max * (nowMs - ledger.refilledAtMs)) / 1_000);

@@ -122,6 +122,7 @@ export class SimNetwork {
   #eventsProcessed = 0;
   #messagesSent = 0;
   readonly #sentByType: Partial<Record<Message["type"], number>> = {};
+  #repairChatsSent = 0;
   /**
    * The model of member record signatures (the runtime signs and checks real
    * ones): every record some member signed, by content. A node's own records
@@ -175,7 +176,12 @@ export class SimNetwork {
     return this.#messagesSent;
   }
 
-  /** Messages handed to the network so far, per message type. */
+  /** Chat frames sent as repairs (answers to `want`), a part of `sentByType("chat")`. */
+  get repairChatsSent(): number {
+    return this.#repairChatsSent;
+  }
+
+  /** Messages handed to the network so far, of one message type. */
   sentByType(type: Message["type"]): number {
     return this.#sentByType[type] ?? 0;
   }
@@ -540,6 +546,7 @@ export class SimNetwork {
     const message = this.#signOwnRecords(state, sent);
     this.#messagesSent++;
     this.#sentByType[message.type] = (this.#sentByType[message.type] ?? 0) + 1;
+    if (message.type === "chat" && message.repair === true) this.#repairChatsSent++;
     for (const observer of this.#observers) observer.onSend?.(state.handle, message, this.#nowMs);
     const to = end.other;
     if (

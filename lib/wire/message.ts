@@ -204,6 +204,11 @@ export interface Prune {
   readonly type: "prune";
   /** The authors whose messages to stop pushing here. */
   readonly authors: readonly PeerId[];
+  /**
+   * The link also leaves the shared tree, which carries the messages of
+   * authors without a tree of their own (absent: it stays on it).
+   */
+  readonly sharedTree?: boolean;
 }
 
 /**

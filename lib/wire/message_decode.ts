@@ -404,7 +404,10 @@ function decodePrune(value: readonly unknown[], limits: WireLimits): AnyMessage 
   if (list.length > limits.clockEntriesMax) {
     fail(`${list.length} authors, limit ${limits.clockEntriesMax}`);
   }
-  return { type: "prune", authors: list.map((id, i) => decodeId(id, `authors[${i}]`, fail)) };
+  const authors = list.map((id, i) => decodeId(id, `authors[${i}]`, fail));
+  // Any value but 1 there is ignored, as a trailing element would be.
+  const sharedTree = value[2] === 1;
+  return sharedTree ? { type: "prune", authors, sharedTree } : { type: "prune", authors };
 }
 
 function decodeHave(value: readonly unknown[], limits: WireLimits): AnyMessage {

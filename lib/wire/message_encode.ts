@@ -325,10 +325,11 @@ const ENCODERS: { readonly [T in AnyMessage["type"]]: Encoder<MessageOf<T>> } = 
     if (message.authors.length > limits.clockEntriesMax) {
       fail(`${message.authors.length} authors, limit ${limits.clockEntriesMax}`);
     }
-    return [
-      MESSAGE_TYPE_CODES.prune,
-      message.authors.map((id, i) => encodeId(id, `authors[${i}]`, fail)),
-    ];
+    const authors = message.authors.map((id, i) => encodeId(id, `authors[${i}]`, fail));
+    // Written only when set, so a plain prune keeps its two elements.
+    return message.sharedTree === true
+      ? [MESSAGE_TYPE_CODES.prune, authors, 1]
+      : [MESSAGE_TYPE_CODES.prune, authors];
   },
   "have": (message, limits) => [
     MESSAGE_TYPE_CODES.have,

@@ -9,7 +9,7 @@
 
 import { InvariantViolation } from "../../lib/sim/causal_checker.ts";
 import type { SimObserver } from "../../lib/sim/sim_network.ts";
-import { type SimPeer, type SimPeerOptions, SimWorld } from "./sim_world.ts";
+import { type SimPeer, type SimPeerOptions, type SimStats, SimWorld } from "./sim_world.ts";
 
 /** What `deno task sim` prints for one run. */
 export interface SimReport {
@@ -27,12 +27,16 @@ export interface SimReport {
   /** Hops to full dissemination, per broadcast (median and max), against log2(N) + ln(N). */
   rounds: { p50: number; max: number; pittel_bound: number } | null;
   /**
-   * Chat frames sent per broadcast, all nodes together, against N − 1: an
-   * author's first message floods to build its tree; later ones follow it.
+   * Chat frames sent per broadcast, all nodes together, against N − 1, once
+   * an author's tree is built (its first message follows the shared tree).
    */
   chat_sends_per_broadcast: number | null;
-  /** Chat frames sent for an author's first broadcast (the flood that builds its tree). */
+  /** Chat frames sent for an author's first broadcast (the network's first one floods). */
   chat_sends_first_broadcast: number | null;
+  /** Every chat frame sent in the run, repairs included, per broadcast (first ones too). */
+  chat_sends_per_broadcast_all: number | null;
+  /** Of those, the repairs (answers to `want`): catch-up of joiners and restarted peers, loss. */
+  chat_repairs_per_broadcast: number | null;
   n_minus_1: number;
   /** Delivery latency over every (message, receiver) pair. */
   latency_ms: Percentiles | null;
@@ -40,6 +44,11 @@ export interface SimReport {
   delivery_ratio: number;
   /** After the faults stopped: time until every live node had delivered everything, ms. */
   delivered_after_heal_ms: number | null;
+  /**
+   * Deliveries made after the faults stopped: delivery time less the later
+   * of the send and the heal (how long the heal took to bring each one).
+   */
+  latency_after_heal_ms: Percentiles | null;
   /** After the faults stopped: time until membership converged, ms. */
   converged_after_heal_ms: number | null;
   /** Crashes, the time until every live peer had dropped each one, and false positives. */
@@ -431,6 +440,26 @@ function healAndCheck(ctx: ScenarioContext, boundMs: number, since?: number): vo
   }
   report.delivery_ratio = deliveryRatio(world);
   report.latency_ms ??= percentiles(world.stats.latenciesMs);
+  report.latency_after_heal_ms = percentiles(latenciesAfter(world.stats, from));
+  const chats = world.net.sentByType("chat");
+  const repairs = world.net.repairChatsSent;
+  report.chat_sends_per_broadcast_all = world.sentCount === 0
+    ? null
+    : round(chats / world.sentCount, 1);
+  report.chat_repairs_per_broadcast = world.sentCount === 0
+    ? null
+    : round(repairs / world.sentCount, 1);
+}
+
+/** Latencies of the deliveries made at or after `fromMs`, counted from `fromMs` at the earliest. */
+function latenciesAfter(stats: SimStats, fromMs: number): number[] {
+  const out: number[] = [];
+  stats.deliveredAtMs.forEach((atMs, i) => {
+    if (atMs < fromMs) return;
+    const sentAtMs = atMs - stats.latenciesMs[i]!;
+    out.push(atMs - Math.max(sentAtMs, fromMs));
+  });
+  return out;
 }
 
 function deliveryRatio(world: SimWorld): number {
@@ -487,10 +516,13 @@ function emptyReport(options: RunScenarioOptions): SimReport {
     rounds: null,
     chat_sends_per_broadcast: null,
     chat_sends_first_broadcast: null,
+    chat_sends_per_broadcast_all: null,
+    chat_repairs_per_broadcast: null,
     n_minus_1: options.nodes - 1,
     latency_ms: null,
     delivery_ratio: 0,
     delivered_after_heal_ms: null,
+    latency_after_heal_ms: null,
     converged_after_heal_ms: null,
     failures: {
       crashes: 0,

@@ -80,6 +80,8 @@ interface Sent {
 export interface SimStats {
   /** Delivery latencies (ms) over every (message, receiver) pair seen. */
   readonly latenciesMs: number[];
+  /** When each of those deliveries happened (ms of simulated time), in the same order. */
+  readonly deliveredAtMs: number[];
   /** Per message, the most hops any receiver first got it over. */
   readonly hopsMax: Map<string, number>;
   /** Peak sizes seen at any node. */
@@ -105,6 +107,7 @@ export class SimWorld {
   readonly peers: SimPeer[] = [];
   readonly stats: SimStats = {
     latenciesMs: [],
+    deliveredAtMs: [],
     hopsMax: new Map(),
     peaks: { heldBack: 0, history: 0, members: 0, neighbours: 0 },
     falsePositives: 0,
@@ -480,6 +483,7 @@ export class SimWorld {
         const sent = this.#sent.get(keyOf(message));
         if (sent !== undefined && message.author !== peer.id) {
           this.stats.latenciesMs.push(nowMs - sent.sentAtMs);
+          this.stats.deliveredAtMs.push(nowMs);
         }
         return;
       }

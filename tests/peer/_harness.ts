@@ -91,6 +91,7 @@ export function machines(options: Partial<PeerNodeOptions> = {}): Machines {
     bootstrap,
     failureDetector,
     repair,
+    dissemination,
   });
   return {
     timers,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { versionDigest } from "../../lib/peer/equivocation.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
-import { A, B, chat, machines, neighbour, SELF, sentTo } from "./_harness.ts";
+import { A, B, C, chat, machines, neighbour, SELF, sentTo } from "./_harness.ts";
 
 Deno.test("`Dissemination.push()` sends on tree links and arms the lazy timer for the others", () => {
   const m = machines();
@@ -63,8 +63,77 @@ Deno.test("`Dissemination.onPrune()` takes only authors it tracks", () => {
   const m = machines();
   const a = neighbour(m, A, "10.0.0.2:9000");
   m.dissemination.onChat(a, chat(A, 1, { [A]: 1 }), false, 1);
-  m.dissemination.onPrune(a, [A, B]);
+  m.dissemination.onPrune(a, { type: "prune", authors: [A, B] });
   assert.deepEqual([...a.tree.lazyFor], [A]);
+  assert.equal(a.tree.offSharedTree, false, "a plain prune leaves the shared tree alone");
+  m.dissemination.onPrune(a, { type: "prune", authors: [], sharedTree: true });
+  assert.equal(a.tree.offSharedTree, true);
+});
+
+Deno.test("`Dissemination.onChat()`: an author's first message follows the shared tree", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  const c = neighbour(m, C, "10.0.0.4:9000");
+  c.tree.offSharedTree = true;
+  m.take();
+  const d = "d".repeat(64);
+  const first = chat(d, 1, { [d]: 1 });
+  m.dissemination.onChat(a, first, false, 1);
+  const effects = m.take();
+  assert.deepEqual(sentTo(effects, b.conn), [{ type: "chat", message: first }]);
+  assert.deepEqual(sentTo(effects, c.conn), [], "off the shared tree: announced, not pushed");
+  assert.ok(c.tree.lazyFor.has(d), "and off the author's own tree from now on");
+  assert.ok(!b.tree.lazyFor.has(d));
+  m.dissemination.onLazyTimer(101);
+  assert.deepEqual(sentTo(m.take(), c.conn).map((x) => x.type), ["have"]);
+  // Its next message follows the author's tree as it stands.
+  m.dissemination.onChat(a, chat(d, 2, { [d]: 2 }), false, 200);
+  assert.deepEqual(sentTo(m.take(), c.conn), []);
+});
+
+Deno.test("`Dissemination.onChat()`: a duplicate of a first message takes the link off the shared tree", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  const c = neighbour(m, C, "10.0.0.4:9000");
+  m.take();
+  const d = "d".repeat(64);
+  const first = chat(d, 1, { [d]: 1 });
+  m.dissemination.onChat(a, first, false, 1);
+  m.take();
+  m.dissemination.onChat(b, first, false, 2);
+  assert.deepEqual(sentTo(m.take(), b.conn), [{ type: "prune", authors: [d], sharedTree: true }]);
+  assert.equal(b.tree.offSharedTree, true);
+  // A duplicate of a later message shows a cycle in the author's tree only.
+  m.dissemination.onChat(a, chat(d, 2, { [d]: 2 }), false, 3);
+  m.take();
+  m.dissemination.onChat(c, chat(d, 2, { [d]: 2 }), false, 4);
+  assert.deepEqual(sentTo(m.take(), c.conn), [{ type: "prune", authors: [d] }]);
+  assert.equal(c.tree.offSharedTree, false);
+});
+
+Deno.test("`Dissemination.onChat()`: when the author is a neighbour, its copies race the shared tree's: no shared prune", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  m.take();
+  const first = chat(A, 1, { [A]: 1 });
+  m.dissemination.onChat(a, first, false, 1);
+  m.take();
+  m.dissemination.onChat(b, first, false, 2);
+  assert.deepEqual(sentTo(m.take(), b.conn), [{ type: "prune", authors: [A] }]);
+  assert.equal(b.tree.offSharedTree, false);
+});
+
+Deno.test("`Dissemination.push()`: an author pushes its own messages off the shared tree too", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  a.tree.offSharedTree = true;
+  m.take();
+  const message = own(m, "hi", "me", 0);
+  m.dissemination.push(message, undefined, 10);
+  assert.deepEqual(sentTo(m.take(), a.conn), [{ type: "chat", message }]);
 });
 
 /** This peer's own next message, stamped and recorded as a send does. */
@@ -83,3 +152,26 @@ function own(
   m.delivery.recordOwn(message);
   return message;
 }
+
+Deno.test("`Dissemination.welcome()`: a new neighbour starts off the trees of known authors but ours", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.dissemination.onChat(a, chat(B, 1, { [B]: 1 }), false, 1);
+  const mine = own(m, "hi", "me", 2);
+  m.repair.deliver([mine]);
+  const c = neighbour(m, C, "10.0.0.4:9000");
+  m.dissemination.welcome(c);
+  assert.deepEqual([...c.tree.lazyFor], [B]);
+  assert.equal(c.tree.offSharedTree, false);
+});
+
+Deno.test("`Dissemination.push()` skips a neighbour that announced it has the message", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  m.repair.onHave(b, { type: "have", full: true, clock: new Map([[C, 1]]) }, 0);
+  m.take();
+  const first = chat(C, 1, { [C]: 1 });
+  m.dissemination.onChat(a, first, true, 1);
+  assert.deepEqual(sentTo(m.take(), b.conn), [], "b has it: no copy for it");
+});

@@ -7,6 +7,7 @@ Deno.test("`Repair` pulls a lazily announced message only after the graft timeou
   const m = machines();
   const a = neighbour(m, A, "10.0.0.2:9000");
   a.tree.lazyFor.add(B);
+  a.tree.offSharedTree = true;
   m.take();
   m.repair.onHave(a, { type: "have", full: false, clock: new Map([[B, 2]]) }, 0);
   assert.equal(m.timers.deadlineMs("lazy"), 100);
@@ -17,6 +18,7 @@ Deno.test("`Repair` pulls a lazily announced message only after the graft timeou
     { type: "want", graft: true, ranges: [{ author: B, from: 0, to: 2 }] },
   ]);
   assert.ok(!a.tree.lazyFor.has(B), "grafted back onto B's tree");
+  assert.equal(a.tree.offSharedTree, false, "and back onto the shared tree");
 });
 
 Deno.test("`Repair.deliver()` stops waiting for what arrives", () => {

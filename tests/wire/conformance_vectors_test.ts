@@ -111,7 +111,11 @@ function readable(message: AnyMessage): unknown {
     case "bye":
       return { type: "bye", reason: message.reason };
     case "prune":
-      return { type: "prune", authors: [...message.authors] };
+      return {
+        type: "prune",
+        authors: [...message.authors],
+        ...(message.sharedTree === true ? { sharedTree: true } : {}),
+      };
     case "have":
       return { type: "have", full: message.full, clock: clockForm(message.clock, message.digests) };
     case "want":
