@@ -79,6 +79,7 @@ Options:
                             live feed as a page would (figures under "web") (default 0)
   --peer-v8-flags=FLAGS     run nodes 0 and 1 with --v8-flags=FLAGS (say --trace-gc) and
                             copy what they print that is not JSON to stderr, stamped
+                            (V8 may splice a trace into a JSON line: that delivery is lost)
   --deliveries-out FILE     write each latency-phase delivery of the last run to FILE,
                             tab-separated: index, sender, receiver, sent_at_ms, at_ms,
                             latency_ms
