@@ -133,7 +133,13 @@ export class CipherState {
     try {
       const head = decipher.update(ciphertext.subarray(0, bodyBytes));
       // final() checks the tag: nothing of a forgery is returned.
-      plaintext = joinBytes(head, decipher.final(), bodyBytes);
+      const tail = decipher.final();
+      // GCM is a stream cipher: update() gives every byte and final() none, so the
+      // plaintext is used where it is (no second copy of up to 64 KiB), as a plain
+      // Uint8Array: a Buffer's slice() would not copy.
+      plaintext = tail.byteLength === 0
+        ? asArrayBufferView(new Uint8Array(head.buffer, head.byteOffset, head.byteLength))
+        : joinBytes(head, tail, bodyBytes);
     } catch (cause) {
       throw new NoiseDecryptError(`Cannot decrypt: authentication failed at nonce ${nonce}`, {
         cause,
