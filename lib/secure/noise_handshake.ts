@@ -275,7 +275,7 @@ async function runInitiator(
   const reply = await receive(transport, "its hello");
   let replyPayload: Uint8Array;
   try {
-    replyPayload = await transportState.decrypt(reply);
+    replyPayload = transportState.decrypt(reply);
   } catch (error) {
     if (!isRemoteFailure(error)) throw error;
     throw rejectionError(reply, error) ??
@@ -321,7 +321,7 @@ async function runResponder(
   }
   const remote = await verifyHandshakePayload(initiatorPayload, state, limits);
   const transportState = await state.split();
-  await send(transport, await transportState.encrypt(payload));
+  await send(transport, transportState.encrypt(payload));
   return new NoiseChannel(transportState, remote, { limits });
 }
 

@@ -42,9 +42,9 @@ export interface NoiseChannelOptions {
 
 /**
  * An established Noise channel: seals message payloads into transport
- * messages (packing as many as fit into each) and opens them again. Calls
- * must be sequential per direction, in wire order: each call takes the next
- * nonce when it starts.
+ * messages (packing as many as fit into each) and opens them again. Both are
+ * synchronous; calls must be in wire order per direction: each takes the
+ * next nonce.
  */
 export class NoiseChannel implements Channel {
   /** The remote's hello, proven by its identity binding. */
@@ -88,7 +88,7 @@ export class NoiseChannel implements Channel {
    *
    * @throws {RangeError} for an empty payload or one over {@linkcode payloadBytesMax}.
    */
-  async seal(payloads: readonly Uint8Array[]): Promise<Uint8Array> {
+  seal(payloads: readonly Uint8Array[]): Uint8Array {
     const payloadMax = this.payloadBytesMax;
     const plaintexts: Uint8Array[] = [];
     let start = 0;
@@ -108,8 +108,7 @@ export class NoiseChannel implements Channel {
       size += INNER_LENGTH_BYTES + length;
     }
     if (size > 0) plaintexts.push(pack(payloads, start, payloads.length));
-    // Each encrypt takes its nonce when called, so the frames come out in call order.
-    const messages = await Promise.all(plaintexts.map((p) => this.#transport.encrypt(p)));
+    const messages = plaintexts.map((p) => this.#transport.encrypt(p));
     return encodeFrames(messages, { frameBytesMax: this.#frameBytesMax });
   }
 
@@ -121,10 +120,10 @@ export class NoiseChannel implements Channel {
    * nonce (tampered, replayed, reordered, or under another key) or its inner
    * lengths do not add up.
    */
-  async open(frame: Uint8Array): Promise<readonly Uint8Array[]> {
+  open(frame: Uint8Array): readonly Uint8Array[] {
     let plaintext: Uint8Array;
     try {
-      plaintext = await this.#transport.decrypt(frame);
+      plaintext = this.#transport.decrypt(frame);
     } catch (error) {
       if (!(error instanceof NoiseDecryptError || error instanceof RangeError)) throw error;
       throw new ProtocolError(`Cannot open frame: ${error.message}`, { cause: error });

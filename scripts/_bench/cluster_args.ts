@@ -55,6 +55,10 @@ export interface ClusterOptions {
   readonly repo: string | undefined;
   /** Peers 0..K−1 run with `--web`, each with a feed open in the harness. Default 0. */
   readonly webPages: number;
+  /** V8 flags for nodes 0 and 1 (say `--trace-gc`); their non-JSON output goes to stderr. */
+  readonly peerV8Flags: string | undefined;
+  /** Write every latency-phase delivery here, one tab-separated line each. Default none. */
+  readonly deliveriesOut: string | undefined;
   /** Print the help and exit. */
   readonly help: boolean;
 }
@@ -90,6 +94,12 @@ Options:
                             node 1 to DIR and summarise their idle, latency and throughput phases on stderr
   --web-pages K             peers 0..K-1 run with --web and the harness reads each one's
                             live feed as a page would (figures under "web") (default 0)
+  --peer-v8-flags=FLAGS     run nodes 0 and 1 with --v8-flags=FLAGS (say --trace-gc) and
+                            copy what they print that is not JSON to stderr, stamped
+                            (V8 may splice a trace into a JSON line: that delivery is lost)
+  --deliveries-out FILE     write each latency-phase delivery of the last run to FILE,
+                            tab-separated: index, sender, receiver, sent_at_ms, at_ms,
+                            latency_ms
   --repo DIR                benchmark the main.ts of another checkout (say, an older
                             commit from 'git archive') (default: this repository)
   -h, --help                show this help`;
@@ -125,6 +135,8 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
         "cpu-prof": { type: "string" },
         repo: { type: "string" },
         "web-pages": { type: "string" },
+        "peer-v8-flags": { type: "string" },
+        "deliveries-out": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -159,8 +171,14 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
     cpuProfDir: typeof cpuProfDir === "string" ? cpuProfDir : undefined,
     repo: typeof values.repo === "string" ? values.repo : undefined,
     webPages,
+    peerV8Flags: optionalString(values["peer-v8-flags"]),
+    deliveriesOut: optionalString(values["deliveries-out"]),
     help: values.help === true,
   };
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
 }
 
 function integer(

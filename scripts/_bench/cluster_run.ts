@@ -67,6 +67,9 @@ export async function runCluster(
   const loadavgStart = await loadAverage();
   const sampler = new RssSampler(RSS_SAMPLE_MS);
   const recorder = new DeliveryRecorder(n, options.messages);
+  const deliveryLines = options.deliveriesOut === undefined ? undefined : [
+    "index\tsender\treceiver\tsent_at_ms\tat_ms\tlatency_ms",
+  ];
   let wake: (() => void) | undefined;
   const nodes: NodeProcess[] = [];
   const feeds: WebFeedMeter[] = [];
@@ -117,6 +120,9 @@ export async function runCluster(
           ...v8Flags,
           ...NODE_PERMISSIONS,
           ...profile,
+          ...(options.peerV8Flags !== undefined && i < 2
+            ? [`--v8-flags=${options.peerV8Flags}`]
+            : []),
           "main.ts",
           "peer",
           "--json",
@@ -131,7 +137,16 @@ export async function runCluster(
           ...(i < options.webPages ? ["--web"] : []),
           ...env.peerFlags,
         ],
-        onDelivery: (delivery) => recorder.record(i, delivery),
+        onDelivery: (delivery) => {
+          recorder.record(i, delivery);
+          if (deliveryLines !== undefined && delivery.phase === "L") {
+            const { index, sentAtMs, atMs } = delivery;
+            deliveryLines.push(
+              `${index}\t${index % n}\t${i}\t${sentAtMs}\t${atMs}\t${(atMs - sentAtMs).toFixed(3)}`,
+            );
+          }
+        },
+        onOtherLine: (line, atMs) => env.log(`[node ${i} +${atMs.toFixed(1)} ms] ${line}`),
         onChunk: () => wake?.(),
       });
       peers.push(peer);
@@ -377,6 +392,15 @@ export async function runCluster(
         }
         : {}),
     };
+    if (deliveryLines !== undefined) {
+      log(
+        `latency phase ${latencyStartMs.toFixed(1)}..${
+          latencyEndMs.toFixed(1)
+        } ms (shared clock); ` +
+          `${deliveryLines.length - 1} deliveries written to ${options.deliveriesOut}`,
+      );
+      await Deno.writeTextFile(options.deliveriesOut!, deliveryLines.join("\n") + "\n");
+    }
     if (options.cpuProfDir !== undefined) {
       const windows: Record<string, { fromMs: number; toMs: number }> = {};
       if (idleWindow !== undefined) windows.idle = idleWindow;

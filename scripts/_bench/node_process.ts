@@ -33,6 +33,11 @@ export interface NodeProcessOptions {
   onDelivery?: (delivery: Delivery) => void;
   /** Called after each stdout chunk has been scanned. Default: ignore. */
   onChunk?: () => void;
+  /**
+   * Called with each stdout line that is not JSON (what `--v8-flags=--trace-gc`
+   * prints) and when the harness read it (ms, shared clock). Default: ignore.
+   */
+  onOtherLine?: (line: string, atMs: number) => void;
 }
 
 /** What `ready` announced. */
@@ -82,6 +87,7 @@ export class NodeProcess {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #onDelivery: (delivery: Delivery) => void;
   readonly #onChunk: () => void;
+  readonly #onOtherLine: ((line: string, atMs: number) => void) | undefined;
   readonly #answers: { resolve: (line: JsonObject) => void; reject: (error: Error) => void }[] = [];
   #resolveReady!: (ready: NodeReady) => void;
   #stderrTail = "";
@@ -93,6 +99,7 @@ export class NodeProcess {
     this.name = options.name;
     this.#onDelivery = options.onDelivery ?? (() => {});
     this.#onChunk = options.onChunk ?? (() => {});
+    this.#onOtherLine = options.onOtherLine;
     this.spawnedAtMs = wallNowMs();
     this.#child = new Deno.Command(Deno.execPath(), {
       args: [...options.args],
@@ -248,6 +255,7 @@ export class NodeProcess {
     try {
       value = JSON.parse(DECODER.decode(line));
     } catch {
+      this.#onOtherLine?.(DECODER.decode(line), wallNowMs());
       return;
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) return;

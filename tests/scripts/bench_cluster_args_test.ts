@@ -70,6 +70,8 @@ Deno.test("parseClusterArgs() reads every option", () => {
     cpuProfDir: "/tmp/prof",
     repo: "/tmp/base",
     webPages: 0,
+    peerV8Flags: undefined,
+    deliveriesOut: undefined,
     help: false,
   });
 });
@@ -98,4 +100,17 @@ Deno.test("parseClusterArgs() rejects values out of range or not numbers with a 
 Deno.test("parseClusterArgs() takes -h and --help", () => {
   assert.equal(parseClusterArgs(["-h"]).help, true);
   assert.equal(parseClusterArgs(["--help"]).help, true);
+});
+
+Deno.test("parseClusterArgs() reads --peer-v8-flags and --deliveries-out (default: none)", () => {
+  const defaults = parseClusterArgs([]);
+  assert.equal(defaults.peerV8Flags, undefined);
+  assert.equal(defaults.deliveriesOut, undefined);
+  const options = parseClusterArgs([
+    "--peer-v8-flags=--trace-gc",
+    "--deliveries-out",
+    "/tmp/deliveries.tsv",
+  ]);
+  assert.equal(options.peerV8Flags, "--trace-gc");
+  assert.equal(options.deliveriesOut, "/tmp/deliveries.tsv");
 });

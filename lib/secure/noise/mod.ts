@@ -2,7 +2,8 @@
  * The Noise Protocol Framework (revision 34) as far as p2pchat needs it:
  * handshake patterns with PSK modifiers, the symmetric and cipher states
  * (AES-256-GCM, SHA-256, HKDF), the handshake state machine and the
- * transport state, on X25519 — WebCrypto only, checked against published
+ * transport state, on X25519 — WebCrypto, except AES-GCM, which is
+ * `node:crypto`'s so that it is synchronous; checked against published
  * test vectors. `noise_handshake.ts` one folder up runs the chat's
  * `Noise_XXpsk3_25519_AESGCM_SHA256` handshake on top of it.
  *

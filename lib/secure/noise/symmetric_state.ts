@@ -73,7 +73,7 @@ export class SymmetricState {
 
   /** EncryptAndHash: encrypts with `h` as associated data, then mixes the ciphertext into `h`. */
   async encryptAndHash(plaintext: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-    const ciphertext = await this.#cipher.encryptWithAd(this.#hash, plaintext);
+    const ciphertext = this.#cipher.encryptWithAd(this.#hash, plaintext);
     await this.mixHash(ciphertext);
     return ciphertext;
   }
@@ -84,7 +84,7 @@ export class SymmetricState {
    * `ciphertext` itself (not a copy).
    */
   async decryptAndHash(ciphertext: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-    const plaintext = await this.#cipher.decryptWithAd(this.#hash, ciphertext);
+    const plaintext = this.#cipher.decryptWithAd(this.#hash, ciphertext);
     await this.mixHash(ciphertext);
     return plaintext;
   }

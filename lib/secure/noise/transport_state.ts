@@ -13,8 +13,8 @@ export const TRANSPORT_PLAINTEXT_BYTES_MAX = NOISE_MESSAGE_BYTES_MAX - AEAD_TAG_
 
 /**
  * Encrypts outgoing and decrypts incoming transport messages of one Noise session, with
- * empty associated data. Each direction's nonce is taken when `encrypt`/`decrypt` is called,
- * so messages must go on the wire, and be decrypted, in call order.
+ * empty associated data. Both are synchronous; each direction's nonce is the count of
+ * messages before, so messages must go on the wire, and be decrypted, in call order.
  */
 export class TransportState {
   readonly #send: CipherState;
@@ -53,12 +53,10 @@ export class TransportState {
    * Encrypts one transport message. Throws a `RangeError` when the plaintext exceeds
    * {@linkcode TRANSPORT_PLAINTEXT_BYTES_MAX} (65519) bytes.
    */
-  encrypt(plaintext: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+  encrypt(plaintext: Uint8Array): Uint8Array<ArrayBuffer> {
     if (plaintext.byteLength > TRANSPORT_PLAINTEXT_BYTES_MAX) {
-      return Promise.reject(
-        new RangeError(
-          `Cannot encrypt transport message: plaintext length ${plaintext.byteLength} exceeds ${TRANSPORT_PLAINTEXT_BYTES_MAX}`,
-        ),
+      throw new RangeError(
+        `Cannot encrypt transport message: plaintext length ${plaintext.byteLength} exceeds ${TRANSPORT_PLAINTEXT_BYTES_MAX}`,
       );
     }
     return this.#send.encryptWithAd(EMPTY_BYTES, plaintext);
@@ -69,24 +67,22 @@ export class TransportState {
    * or is shorter than the tag, and a `RangeError` when it exceeds
    * {@linkcode NOISE_MESSAGE_BYTES_MAX} (65535) bytes.
    */
-  decrypt(message: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+  decrypt(message: Uint8Array): Uint8Array<ArrayBuffer> {
     if (message.byteLength > NOISE_MESSAGE_BYTES_MAX) {
-      return Promise.reject(
-        new RangeError(
-          `Cannot decrypt transport message: length ${message.byteLength} exceeds ${NOISE_MESSAGE_BYTES_MAX}`,
-        ),
+      throw new RangeError(
+        `Cannot decrypt transport message: length ${message.byteLength} exceeds ${NOISE_MESSAGE_BYTES_MAX}`,
       );
     }
     return this.#receive.decryptWithAd(EMPTY_BYTES, message);
   }
 
   /** Rekeys the sending direction (Noise §11.3); the peer must rekey its receiving side. */
-  rekeySend(): Promise<void> {
-    return this.#send.rekey();
+  rekeySend(): void {
+    this.#send.rekey();
   }
 
   /** Rekeys the receiving direction, matching the peer's {@linkcode rekeySend}. */
-  rekeyReceive(): Promise<void> {
-    return this.#receive.rekey();
+  rekeyReceive(): void {
+    this.#receive.rekey();
   }
 }

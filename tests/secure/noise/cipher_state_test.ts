@@ -80,10 +80,10 @@ Deno.test("CipherState.decryptWithAd() rejects tampered ciphertext, AD or tag an
   for (const index of [0, 5, ciphertext.byteLength - 1]) {
     const tampered = ciphertext.slice();
     tampered[index]! ^= 1;
-    await assert.rejects(receiver.decryptWithAd(AD, tampered), NoiseDecryptError);
+    assert.throws(() => receiver.decryptWithAd(AD, tampered), NoiseDecryptError);
     assert.equal(receiver.nonce, 0n);
   }
-  await assert.rejects(receiver.decryptWithAd(new Uint8Array(0), ciphertext), (error: unknown) => {
+  assert.throws(() => receiver.decryptWithAd(new Uint8Array(0), ciphertext), (error: unknown) => {
     assert.ok(error instanceof NoiseDecryptError);
     assert.equal(error.name, "NoiseDecryptError");
     assert.match(error.message, /^Cannot decrypt: authentication failed at nonce 0$/);
@@ -99,7 +99,7 @@ Deno.test("CipherState.decryptWithAd() rejects tampered ciphertext, AD or tag an
 
 Deno.test("CipherState.decryptWithAd() rejects a ciphertext shorter than the tag", async () => {
   const receiver = await CipherState.fromKey(KEY);
-  await assert.rejects(receiver.decryptWithAd(AD, new Uint8Array(15)), NoiseDecryptError);
+  assert.throws(() => receiver.decryptWithAd(AD, new Uint8Array(15)), NoiseDecryptError);
   assert.equal(receiver.nonce, 0n);
 });
 
@@ -108,8 +108,8 @@ Deno.test("CipherState refuses the reserved nonce 2^64-1", async () => {
   cipher.setNonce(NONCE_RESERVED - 1n);
   await cipher.encryptWithAd(AD, new Uint8Array(1));
   assert.equal(cipher.nonce, NONCE_RESERVED);
-  await assert.rejects(cipher.encryptWithAd(AD, new Uint8Array(1)), RangeError);
-  await assert.rejects(cipher.decryptWithAd(AD, new Uint8Array(16)), RangeError);
+  assert.throws(() => cipher.encryptWithAd(AD, new Uint8Array(1)), RangeError);
+  assert.throws(() => cipher.decryptWithAd(AD, new Uint8Array(16)), RangeError);
   assert.throws(() => cipher.setNonce(NONCE_RESERVED + 1n), RangeError);
   assert.throws(() => cipher.setNonce(-1n), RangeError);
 });
@@ -135,5 +135,49 @@ Deno.test("CipherState.rekey() derives the key from ENCRYPT(k, 2^64-1, empty, ze
   const ciphertext = await sender.encryptWithAd(AD, plaintext);
   assert.deepEqual(ciphertext, await expected.encryptWithAd(AD, plaintext));
   assert.deepEqual(await receiver.decryptWithAd(AD, ciphertext), plaintext);
-  await assert.rejects(new CipherState().rekey(), TypeError);
+  assert.throws(() => new CipherState().rekey(), TypeError);
+});
+
+Deno.test("CipherState (node:crypto, synchronous) and WebCrypto AES-GCM open each other's messages", async () => {
+  const webKey = await crypto.subtle.importKey("raw", KEY, "AES-GCM", false, [
+    "encrypt",
+    "decrypt",
+  ]);
+  const sender = await CipherState.fromKey(KEY);
+  const receiver = await CipherState.fromKey(KEY);
+  let nonce = 0n;
+  for (const [ad, length] of [[AD, 0], [AD, 1], [new Uint8Array(0), 1024], [AD, 65_519]] as const) {
+    const plaintext = Uint8Array.from({ length }, (_, i) => (i * 31) & 0xff);
+    const iv = new Uint8Array(12);
+    new DataView(iv.buffer).setBigUint64(4, nonce);
+    // WebCrypto seals, the synchronous cipher state opens.
+    const webSealed = new Uint8Array(
+      await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: ad }, webKey, plaintext),
+    );
+    assert.deepEqual(receiver.decryptWithAd(ad, webSealed), plaintext);
+    // The synchronous cipher state seals, WebCrypto opens: the same bytes.
+    const sealed = sender.encryptWithAd(ad, plaintext);
+    assert.deepEqual(sealed, webSealed);
+    const opened = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv, additionalData: ad },
+      webKey,
+      sealed,
+    );
+    assert.deepEqual(new Uint8Array(opened), plaintext);
+    nonce++;
+  }
+  assert.equal(sender.nonce, nonce);
+  assert.equal(receiver.nonce, nonce);
+});
+
+Deno.test("CipherState.encryptWithAd() and decryptWithAd() return without a promise", async () => {
+  const sender = await CipherState.fromKey(KEY);
+  const receiver = await CipherState.fromKey(KEY);
+  const sealed = sender.encryptWithAd(AD, Uint8Array.of(1, 2, 3));
+  assert.ok(sealed instanceof Uint8Array);
+  const opened = receiver.decryptWithAd(AD, sealed);
+  // A plain Uint8Array, not a node Buffer (whose slice() would share memory).
+  assert.equal(Object.getPrototypeOf(opened), Uint8Array.prototype);
+  assert.equal(Object.getPrototypeOf(sealed), Uint8Array.prototype);
+  assert.deepEqual(opened, Uint8Array.of(1, 2, 3));
 });

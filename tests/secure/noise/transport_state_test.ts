@@ -37,8 +37,8 @@ Deno.test("TransportState.encrypt() accepts 65519 bytes and rejects 65520 with R
   const ciphertext = await a.encrypt(largest);
   assert.equal(ciphertext.byteLength, 65535);
   assert.deepEqual(await b.decrypt(ciphertext), largest);
-  await assert.rejects(
-    a.encrypt(new Uint8Array(65520)),
+  assert.throws(
+    () => a.encrypt(new Uint8Array(65520)),
     (error: unknown) =>
       error instanceof RangeError &&
       error.message === "Cannot encrypt transport message: plaintext length 65520 exceeds 65519",
@@ -48,7 +48,7 @@ Deno.test("TransportState.encrypt() accepts 65519 bytes and rejects 65520 with R
 
 Deno.test("TransportState.decrypt() rejects a message over 65535 bytes with RangeError", async () => {
   const [a] = await transportPair();
-  await assert.rejects(a.decrypt(new Uint8Array(65536)), RangeError);
+  assert.throws(() => a.decrypt(new Uint8Array(65536)), RangeError);
   assert.equal(a.receiveNonce, 0n);
 });
 
@@ -56,8 +56,8 @@ Deno.test("TransportState.decrypt() rejects a tampered message with NoiseDecrypt
   const [a, b] = await transportPair();
   const ciphertext = await a.encrypt(new Uint8Array(1024));
   ciphertext[512]! ^= 0x10;
-  await assert.rejects(b.decrypt(ciphertext), NoiseDecryptError);
-  await assert.rejects(b.decrypt(new Uint8Array(3)), NoiseDecryptError);
+  assert.throws(() => b.decrypt(ciphertext), NoiseDecryptError);
+  assert.throws(() => b.decrypt(new Uint8Array(3)), NoiseDecryptError);
   assert.equal(b.receiveNonce, 0n);
 });
 
@@ -65,9 +65,9 @@ Deno.test("TransportState.decrypt() rejects a replayed or reordered message", as
   const [a, b] = await transportPair();
   const first = await a.encrypt(Uint8Array.of(1));
   const second = await a.encrypt(Uint8Array.of(2));
-  await assert.rejects(b.decrypt(second), NoiseDecryptError);
+  assert.throws(() => b.decrypt(second), NoiseDecryptError);
   assert.deepEqual(await b.decrypt(first), Uint8Array.of(1));
-  await assert.rejects(b.decrypt(first), NoiseDecryptError);
+  assert.throws(() => b.decrypt(first), NoiseDecryptError);
   assert.deepEqual(await b.decrypt(second), Uint8Array.of(2));
 });
 
