@@ -207,7 +207,10 @@ export class Repair {
         this.#missing.delete(author);
         continue;
       }
-      if (nowMs - missing.sinceMs < this.#options.graftTimeoutMs) continue;
+      // Held messages already wait for it: it is late, not in flight with
+      // them, and everything after it waits too. Pull it now.
+      const awaited = this.#delivery.provenSeq(author) > have;
+      if (!awaited && nowMs - missing.sinceMs < this.#options.graftTimeoutMs) continue;
       this.#missing.delete(author);
       const link = this.#links.get(missing.conn);
       if (link === undefined || !link.accepted) continue;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { repairBytesEstimate } from "../../lib/peer/repair.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
-import { A, B, chat, machines, neighbour, ofType, sentTo } from "./_harness.ts";
+import { A, B, C, chat, machines, neighbour, ofType, sentTo } from "./_harness.ts";
 
 Deno.test("`Repair` pulls a lazily announced message only after the graft timeout, grafting the link", () => {
   const m = machines();
@@ -194,4 +194,21 @@ Deno.test("`Repair.backlog()` counts what neighbours announced and is not delive
   assert.deepEqual(m.repair.backlog(), { messages: 3, authors: 2 });
   m.repair.deliver(m.delivery.offer(chat(A, 3, { [A]: 3 })).delivered);
   assert.deepEqual(m.repair.backlog(), { messages: 2, authors: 1 });
+});
+
+Deno.test("`Repair` pulls at once, without the graft timeout, what held messages already wait for", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  a.tree.lazyFor.add(B);
+  m.take();
+  m.repair.onHave(a, { type: "have", full: false, clock: new Map([[B, 1]]) }, 0);
+  m.repair.pullMissing(100);
+  assert.deepEqual(m.take(), [], "nothing waits for B#1 yet: it may be in flight");
+  // C#1 depends on B#1: it is held, so B#1 is late.
+  m.dissemination.onChat(a, chat(C, 1, { [C]: 1, [B]: 1 }), false, 150);
+  m.take();
+  m.repair.pullMissing(200);
+  assert.deepEqual(sentTo(m.take(), a.conn), [
+    { type: "want", graft: true, ranges: [{ author: B, from: 0, to: 1 }] },
+  ]);
 });
