@@ -58,10 +58,56 @@ function integer(name: string, text: string | undefined, fallback: number, min: 
   return value;
 }
 
-function printReport(report: SimReport, wallS: number): void {
+/**
+ * The process's peak resident memory over a run, sampled every
+ * {@linkcode RSS_SAMPLE_EVERY} time steps of the simulator (a run is one
+ * synchronous loop: no timer could sample it).
+ */
+class PeakRss {
+  #steps = 0;
+  /** Before the world exists: the runtime and the modules. */
+  readonly #start = Deno.memoryUsage().rss;
+  #peak = this.#start;
+
+  onAdvance(): void {
+    if (++this.#steps % RSS_SAMPLE_EVERY === 0) this.#sample();
+  }
+
+  /** The peak so far, in MB (10^6 bytes), one decimal. */
+  peakMb(): number {
+    this.#sample();
+    return round1(this.#peak / 1e6);
+  }
+
+  /** What the run added at its peak, per simulated node, in KB (10^3 bytes). */
+  perNodeKb(nodes: number): number {
+    this.#sample();
+    return round1((this.#peak - this.#start) / 1e3 / nodes);
+  }
+
+  #sample(): void {
+    const rss = Deno.memoryUsage().rss;
+    if (rss > this.#peak) this.#peak = rss;
+  }
+}
+
+/** Simulator time steps between two samples of the resident memory. */
+const RSS_SAMPLE_EVERY = 256;
+
+/** What a run cost this process: wall time and memory. */
+interface RunCost {
+  /** Wall-clock seconds of the run. */
+  wall_s: number;
+  /** Peak resident memory of the process, MB. */
+  peak_rss_mb: number;
+  /** The peak less the memory before the world was built, per simulated node, KB. */
+  peak_rss_kb_per_node: number;
+}
+
+function printReport(report: SimReport, cost: RunCost): void {
   const lines: string[] = [
     `scenario ${report.scenario}: ${report.nodes} nodes, seed ${report.seed}`,
-    `  simulated ${report.simulated_s} s in ${wallS.toFixed(1)} s wall (${report.events} events)`,
+    `  simulated ${report.simulated_s} s in ${cost.wall_s} s wall (${report.events} events), peak RSS ${cost.peak_rss_mb} MB (${cost.peak_rss_kb_per_node} KB per node above the start)`,
     `  membership converged ${report.membership_convergence_ms ?? "-"} ms after the last join`,
   ];
   if (report.rounds !== null) {
@@ -234,17 +280,27 @@ if (import.meta.main) {
   const writer = sink === undefined ? undefined : new TraceWriter({ write: sink.write });
   writer?.header({ scenario, nodes, seed, options: { peer: scaledOptions(nodes) } });
   let lastMs = 0;
-  const observers = writer === undefined ? [] : [writer, {
-    onAdvance: (toMs: number) => {
-      lastMs = toMs;
-    },
-  }];
+  const memory = new PeakRss();
+  const observers = [
+    memory,
+    ...(writer === undefined ? [] : [writer, {
+      onAdvance: (toMs: number) => {
+        lastMs = toMs;
+      },
+    }]),
+  ];
   const started = performance.now();
   let status = 0;
   try {
     const report = runScenario({ scenario, nodes, seed, observers });
-    if (values.json) console.log(JSON.stringify(report));
-    else printReport(report, (performance.now() - started) / 1000);
+    const wallS = (performance.now() - started) / 1000;
+    const memoryFigures = {
+      wall_s: round1(wallS),
+      peak_rss_mb: memory.peakMb(),
+      peak_rss_kb_per_node: memory.perNodeKb(nodes),
+    };
+    if (values.json) console.log(JSON.stringify({ ...report, ...memoryFigures }));
+    else printReport(report, memoryFigures);
   } catch (error) {
     console.error((error as Error).message);
     status = 1;

@@ -115,6 +115,8 @@ export class MemberTable {
   readonly #membersMax: number;
   readonly #deadRetentionMs: number;
   readonly #unprovenPerSourceMax: number;
+  /** New members refused since {@linkcode takeCapRefusals} last asked: their source was at its cap. */
+  #capRefusals = 0;
   /** Entries not yet met in person, by the neighbour that taught them. */
   readonly #unprovenBySource = new Map<PeerId, number>();
   readonly #entries = new Map<PeerId, MemberEntry>();
@@ -188,6 +190,7 @@ export class MemberTable {
       previous === undefined && taughtBy !== undefined &&
       (this.#unprovenBySource.get(taughtBy) ?? 0) >= this.#unprovenPerSourceMax
     ) {
+      this.#capRefusals++;
       return { applied: false, previous, evicted: undefined };
     }
     const onlyListed = taughtBy !== undefined &&
@@ -198,6 +201,18 @@ export class MemberTable {
   /** How many members `source` taught us that we have not met (for tests and diagnostics). */
   unprovenFrom(source: PeerId): number {
     return this.#unprovenBySource.get(source) ?? 0;
+  }
+
+  /** Whether `source` has taught us as many unmet members as it may: it can teach no more. */
+  isSourceFull(source: PeerId): boolean {
+    return (this.#unprovenBySource.get(source) ?? 0) >= this.#unprovenPerSourceMax;
+  }
+
+  /** New members refused (their source full) since the last call. */
+  takeCapRefusals(): number {
+    const n = this.#capRefusals;
+    this.#capRefusals = 0;
+    return n;
   }
 
   #countSource(source: PeerId | undefined, delta: number): void {

@@ -284,12 +284,21 @@ export class Membership {
    */
   #proveUnmet(nowMs: number): void {
     if (this.#links.leaving) return;
-    const unmet = this.#members.randomLive(
-      this.#port.random,
-      (m) => m.onlyListed !== true || this.#links.isBusyWith(m.id),
-    );
-    if (unmet === undefined) return;
-    this.#links.dial(unmet.addr, "liveness", unmet.id, nowMs).checkOnly = true;
+    // Members whose teacher is full are refused: meet more of what the full
+    // teachers taught (flooded or listed), to make room for the rest.
+    const refused = this.#members.takeCapRefusals() > 0;
+    const dials = refused ? this.#port.options.proofDialsPerRoundMax : 1;
+    for (let i = 0; i < dials; i++) {
+      const unmet = this.#members.randomLive(
+        this.#port.random,
+        (m) =>
+          this.#links.isBusyWith(m.id) ||
+          !(m.onlyListed === true ||
+            (refused && m.source !== undefined && this.#members.isSourceFull(m.source))),
+      );
+      if (unmet === undefined) return;
+      this.#links.dial(unmet.addr, "liveness", unmet.id, nowMs).checkOnly = true;
+    }
   }
 
   /** Answers a `register` or `get-peers` on `link`. */

@@ -154,6 +154,14 @@ export interface MembershipOptions {
    */
   unprovenPerSourceMax?: number;
   /**
+   * Proof dials per gossip round while new members are being refused
+   * because the neighbours that taught them are at `unprovenPerSourceMax`
+   * (otherwise one a round): each proof frees one place of its teacher, so a
+   * newcomer to a large room learns it in seconds rather than minutes. Each
+   * is a handshake, hence the bound. Default 4.
+   */
+  proofDialsPerRoundMax?: number;
+  /**
    * Pause between checks of a random member that is not a neighbour (a
    * liveness dial): a member nobody is linked to when it crashes — one every
    * peer backed off, or one past the neighbours' reach — would otherwise stay
@@ -411,6 +419,7 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   deathConfirmationsMin: 2,
   peersAnswerMs: 10_000,
   unprovenPerSourceMax: 64,
+  proofDialsPerRoundMax: 4,
   peersPerMessageMax: 64,
   fullPullIntervalMs: 5_000,
   lazyIntervalMs: 100,

@@ -219,3 +219,15 @@ Deno.test("MemberTable: whatever order a member's signed records and rumors come
     }),
   );
 });
+
+Deno.test("MemberTable: a full source is named, and its refusals are counted until taken", () => {
+  const table = new MemberTable(SELF, { unprovenPerSourceMax: 1 });
+  const id = (n: number) => n.toString(16).padStart(64, "1");
+  assert.ok(table.apply(info(id(1), 0, "alive"), 0, undefined, B).applied);
+  assert.equal(table.isSourceFull(B), true);
+  assert.equal(table.isSourceFull(A), false);
+  table.apply(info(id(2), 0, "alive"), 0, undefined, B);
+  table.apply(info(id(3), 0, "alive"), 0, undefined, B);
+  assert.equal(table.takeCapRefusals(), 2);
+  assert.equal(table.takeCapRefusals(), 0);
+});

@@ -361,3 +361,22 @@ Deno.test("`Membership`: a member that dials us is not vouched for to our neighb
     0,
   );
 });
+
+Deno.test("`Membership`: while a full teacher's members are refused, a round proves up to proofDialsPerRoundMax of what it taught, flooded or listed", () => {
+  const m = machines({
+    unprovenPerSourceMax: 2,
+    proofDialsPerRoundMax: 3,
+    memberCheckIntervalMs: 1e9,
+  });
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const [d, e, f] = ["d", "e", "f"].map((c) => c.repeat(64));
+  // Flooded records (not lists): never proved before, as someone met them.
+  for (const id of [d!, e!, f!]) m.membership.onMember(a, { type: "member", member: alive(id) }, 0);
+  assert.equal(m.membership.get(f!), undefined, "A is full: the third is refused");
+  m.take();
+  m.membership.expire(1);
+  const dialled = ofType(m.take(), "dial").map((x) => x.addr).sort();
+  assert.deepEqual(dialled, ["ddd:9000", "eee:9000"], "both of A's, each once");
+  m.membership.expire(2);
+  assert.deepEqual(ofType(m.take(), "dial"), [], "nothing refused since: flooded members rest");
+});
