@@ -45,8 +45,9 @@ export interface SimReport {
   /** After the faults stopped: time until every live node had delivered everything, ms. */
   delivered_after_heal_ms: number | null;
   /**
-   * Deliveries made after the faults stopped: delivery time less the later
-   * of the send and the heal (how long the heal took to bring each one).
+   * Deliveries made after the faults stopped: delivery time less the latest
+   * of the send, the heal and the receiver's restart (how long the heal
+   * took to bring each one).
    */
   latency_after_heal_ms: Percentiles | null;
   /** After the faults stopped: time until membership converged, ms. */
@@ -451,13 +452,17 @@ function healAndCheck(ctx: ScenarioContext, boundMs: number, since?: number): vo
     : round(repairs / world.sentCount, 1);
 }
 
-/** Latencies of the deliveries made at or after `fromMs`, counted from `fromMs` at the earliest. */
+/**
+ * Latencies of the deliveries made at or after `fromMs`, each counted from
+ * the latest of its send, `fromMs` and its receiver's restart (a peer that
+ * comes back later catches up from then).
+ */
 function latenciesAfter(stats: SimStats, fromMs: number): number[] {
   const out: number[] = [];
   stats.deliveredAtMs.forEach((atMs, i) => {
     if (atMs < fromMs) return;
     const sentAtMs = atMs - stats.latenciesMs[i]!;
-    out.push(atMs - Math.max(sentAtMs, fromMs));
+    out.push(atMs - Math.max(sentAtMs, fromMs, stats.receiverUpAtMs[i]!));
   });
   return out;
 }

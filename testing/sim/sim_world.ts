@@ -82,6 +82,8 @@ export interface SimStats {
   readonly latenciesMs: number[];
   /** When each of those deliveries happened (ms of simulated time), in the same order. */
   readonly deliveredAtMs: number[];
+  /** When the receiver of each last came up (joined or restarted), in the same order. */
+  readonly receiverUpAtMs: number[];
   /** Per message, the most hops any receiver first got it over. */
   readonly hopsMax: Map<string, number>;
   /** Peak sizes seen at any node. */
@@ -108,6 +110,7 @@ export class SimWorld {
   readonly stats: SimStats = {
     latenciesMs: [],
     deliveredAtMs: [],
+    receiverUpAtMs: [],
     hopsMax: new Map(),
     peaks: { heldBack: 0, history: 0, members: 0, neighbours: 0 },
     falsePositives: 0,
@@ -484,6 +487,7 @@ export class SimWorld {
         if (sent !== undefined && message.author !== peer.id) {
           this.stats.latenciesMs.push(nowMs - sent.sentAtMs);
           this.stats.deliveredAtMs.push(nowMs);
+          this.stats.receiverUpAtMs.push(peer.restartedAtMs ?? 0);
         }
         return;
       }
