@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { sha256 } from "../../lib/secure/sha256.ts";
+import { sha256, sha256Into } from "../../lib/secure/sha256.ts";
 import { bytesToHex as toHex } from "../../lib/wire/hex.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -28,4 +28,26 @@ Deno.test("sha256() agrees with WebCrypto at every length around the block edges
     }),
     { numRuns: 300 },
   );
+});
+
+Deno.test("sha256Into() writes the same digest at an offset and leaves the rest alone (property)", () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 0, maxLength: 300 }),
+      fc.integer({ min: 0, max: 8 }),
+      (data, offset) => {
+        const out = new Uint8Array(offset + 40).fill(0xaa);
+        sha256Into(data, out, offset);
+        assert.deepEqual(out.subarray(offset, offset + 32), sha256(data));
+        assert.ok(out.subarray(0, offset).every((b) => b === 0xaa));
+        assert.ok(out.subarray(offset + 32).every((b) => b === 0xaa));
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("sha256Into() refuses an output without 32 bytes at the offset", () => {
+  assert.throws(() => sha256Into(new Uint8Array(1), new Uint8Array(40), 9), RangeError);
+  assert.throws(() => sha256Into(new Uint8Array(1), new Uint8Array(31)), RangeError);
 });
