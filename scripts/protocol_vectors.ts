@@ -19,6 +19,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { importIdentityPkcs8, signWithIdentity } from "../lib/identity/identity.ts";
 import { ed25519PublicKeyToX25519 } from "../lib/secure/ed25519_to_x25519.ts";
 import { importX25519PrivateKey, x25519SharedSecret } from "../lib/secure/noise/x25519.ts";
@@ -36,7 +37,8 @@ export type Kind =
   | "message"
   | "handshake-payload"
   | "direct-box"
-  | "direct-open";
+  | "direct-open"
+  | "chat-signature";
 
 /** One conformance case. */
 export interface VectorCase {
@@ -68,6 +70,8 @@ export const KINDS: Readonly<Record<Kind, string>> = {
     "The box of a direct message as its addressee decodes it, before decryption (§ 16 direct). accepted: value is {eph, ciphertext} in hex. refused: the addressee drops the box; the connection stays.",
   "direct-open":
     "A whole box sealed to the recipient of direct_keys, opened with its key (§ 16 direct: decryption, the plaintext's layout and field rules, the signature). accepted: value is {from, nick, text, ts}. refused: the addressee drops the box.",
+  "chat-signature":
+    "One chat message (as for message), its signature checked as a node of the room chat_keys.room_tag checks it (§ 8 chat: plain and batch signatures). accepted: value is {author, seq}. refused: a forgery, dropped and counted.",
 };
 
 /** How the decoded values of accepted `message` cases are written. */
@@ -204,6 +208,52 @@ const clockValue = (entries: [string, number][]): unknown[] => entries.map(([id,
 
 // ---------------------------------------------------------------------------
 // Direct messages sealed by hand (§ 16 direct), for the `direct-open` cases
+
+/** Ed25519 seed (RFC 8032 private key) of the author of the chat-signature cases. */
+export const CHAT_AUTHOR_SEED = fill(0x61, 32);
+
+/** The room tag of the chat-signature cases (any 32 bytes stand for one). */
+export const CHAT_ROOM_TAG = fill(0x52, 32);
+
+/** SHA-256, through node:crypto: the batch trees are built here independently of lib/. */
+const digest = (...parts: Bytes[]): Bytes => {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(new Uint8Array(part));
+  return [...hash.digest()];
+};
+
+/** The texts of the chat-signature cases' batch of 3 (seq 1 to 3). */
+const CHAT_BATCH_TEXTS = ["one", "two", "three"];
+
+/** A chat body of the chat-signature cases: `author`'s message `seq`, clock `{author: seq}`. */
+const chatBody = (authorId: Bytes, seq: number, text: string): Bytes =>
+  arr(
+    bin(authorId),
+    int(seq),
+    arr(arr(bin(authorId), int(seq))),
+    str("ann"),
+    bin(digest(utf8(text))),
+    u64(CHAT_TS),
+  );
+
+/** The `ts` of the chat-signature cases. */
+const CHAT_TS = 1_700_000_000_000;
+
+/** RFC 9162 § 2.1.1's tree hash over the leaf inputs `bodies`, and each leaf's audit path. */
+function batchTree(bodies: readonly Bytes[]): { root: Bytes; paths: Bytes[][] } {
+  if (bodies.length === 1) return { root: digest([0], bodies[0]!), paths: [[]] };
+  let k = 1;
+  while (k * 2 < bodies.length) k *= 2;
+  const left = batchTree(bodies.slice(0, k));
+  const right = batchTree(bodies.slice(k));
+  return {
+    root: digest([1], left.root, right.root),
+    paths: [
+      ...left.paths.map((path) => [...path, right.root]),
+      ...right.paths.map((path) => [...path, left.root]),
+    ],
+  };
+}
 
 /** Ed25519 seeds (RFC 8032 private keys) of the direct-message cases. */
 export const DIRECT_SEEDS = {
@@ -555,7 +605,7 @@ export async function buildVectors(): Promise<VectorCase[]> {
   // -- hello ----------------------------------------------------------------------
   const helloValue = (fields: Partial<Record<string, unknown>> = {}) => ({
     type: "hello",
-    version: 3,
+    version: 4,
     id: HEX_A,
     addr: ADDR,
     nick: "ann",
@@ -572,7 +622,7 @@ export async function buildVectors(): Promise<VectorCase[]> {
     arr(
       int(1),
       over.magic ?? str("p2pchat"),
-      over.version ?? int(3),
+      over.version ?? int(4),
       over.id ?? bin(ID_A),
       over.addr ?? str(ADDR),
       over.nick ?? str("ann"),
@@ -588,14 +638,14 @@ export async function buildVectors(): Promise<VectorCase[]> {
   );
   message(
     "hello: without incarnation (7 elements)",
-    arr(int(1), str("p2pchat"), int(3), bin(ID_A), str(ADDR), str("ann"), int(0)),
+    arr(int(1), str("p2pchat"), int(4), bin(ID_A), str(ADDR), str("ann"), int(0)),
     helloValue({ incarnation: 0 }),
   );
   message(
     "hello: every field in its widest form",
     hello({
       magic: str32("p2pchat"),
-      version: u64(3),
+      version: u64(4),
       id: bin32(ID_A),
       addr: str16(ADDR),
       nick: str8("ann"),
@@ -621,12 +671,12 @@ export async function buildVectors(): Promise<VectorCase[]> {
   );
   bad("hello: incarnation −1", hello({ incarnation: int(-1) }), "incarnation is a uint");
   bad("hello: magic 'P2PCHAT'", hello({ magic: str("P2PCHAT") }), "the magic is 'p2pchat'");
-  bad("hello: version 2", hello({ version: int(2) }), "another major version");
-  bad("hello: version 4", hello({ version: int(4) }), "another major version");
+  bad("hello: version 3", hello({ version: int(3) }), "another major version");
+  bad("hello: version 5", hello({ version: int(5) }), "another major version");
   bad("hello: role 2", hello({ role: int(2) }), "role is 0 or 1");
   bad(
     "hello: 6 elements",
-    arr(int(1), str("p2pchat"), int(3), bin(ID_A), str(ADDR), str("ann")),
+    arr(int(1), str("p2pchat"), int(4), bin(ID_A), str(ADDR), str("ann")),
     "a missing element",
   );
   bad(
@@ -997,12 +1047,61 @@ export async function buildVectors(): Promise<VectorCase[]> {
   bad(
     "chat: signature of 63 bytes",
     chat(exampleBody(), [bin(fill(0x5a, 63)), int(0), str("hi")]),
-    "a signature is 0 or 64 bytes",
+    "a signature is 0 or 64 bytes or a batch signature",
   );
   bad(
     "chat: signature of 1 byte",
     chat(exampleBody(), [bin([1]), int(0), str("hi")]),
-    "a signature is 0 or 64 bytes",
+    "a signature is 0 or 64 bytes or a batch signature",
+  );
+  // rootSignature:64 ‖ index:u16 ‖ count:u16 ‖ path:32×L (§ 8 chat: batch signatures).
+  const batch = (index: number, count: number, nodes: number) => [
+    ...SIGNATURE,
+    index >> 8,
+    index & 0xff,
+    count >> 8,
+    count & 0xff,
+    ...fill(0x77, 32 * nodes),
+  ];
+  message(
+    "chat: a batch signature, leaf 0 of 3 (2 path nodes)",
+    chat(exampleBody(), [bin(batch(0, 3, 2)), int(0), str("hi")]),
+    chatValue({ signature: hexOf(batch(0, 3, 2)) }),
+  );
+  message(
+    "chat: a batch signature, leaf 2 of 3 (1 path node)",
+    chat(exampleBody(), [bin(batch(2, 3, 1)), int(0), str("hi")]),
+    chatValue({ signature: hexOf(batch(2, 3, 1)) }),
+  );
+  message(
+    "chat: a batch signature, leaf 255 of 256 (8 path nodes, the longest)",
+    chat(exampleBody(), [bin(batch(255, 256, 8)), int(0), str("hi")]),
+    chatValue({ signature: hexOf(batch(255, 256, 8)) }),
+  );
+  bad(
+    "chat: a batch signature whose path is one node short",
+    chat(exampleBody(), [bin(batch(0, 3, 1)), int(0), str("hi")]),
+    "the path has exactly the length the leaf's position needs",
+  );
+  bad(
+    "chat: a batch signature whose path is one node long",
+    chat(exampleBody(), [bin(batch(2, 3, 2)), int(0), str("hi")]),
+    "the path has exactly the length the leaf's position needs",
+  );
+  bad(
+    "chat: a batch signature of count 1",
+    chat(exampleBody(), [bin(batch(0, 1, 1)), int(0), str("hi")]),
+    "a batch holds 2 to 256 messages",
+  );
+  bad(
+    "chat: a batch signature of count 257",
+    chat(exampleBody(), [bin(batch(0, 257, 9)), int(0), str("hi")]),
+    "a batch holds 2 to 256 messages",
+  );
+  bad(
+    "chat: a batch signature whose index is its count",
+    chat(exampleBody(), [bin(batch(3, 3, 1)), int(0), str("hi")]),
+    "index < count",
   );
   bad("chat: signature missing", arr(int(8), bin(exampleBody())), "a missing element");
   bad(
@@ -1451,7 +1550,7 @@ export async function buildVectors(): Promise<VectorCase[]> {
     "handshake-payload",
     "a hello of 7 elements",
     arr(
-      bin(arr(int(1), str("p2pchat"), int(3), bin(ID_A), str(ADDR), str("ann"), int(0))),
+      bin(arr(int(1), str("p2pchat"), int(4), bin(ID_A), str(ADDR), str("ann"), int(0))),
       bin(BINDING),
     ),
     payloadValue({ incarnation: 0 }),
@@ -1709,6 +1808,99 @@ export async function buildVectors(): Promise<VectorCase[]> {
     "a box is at most 8192 bytes, checked before any cryptography",
   );
 
+  // -- chat-signature: plain and batch signatures, checked with the author's key ------
+  const author = await identityFromSeed(CHAT_AUTHOR_SEED);
+  const authorId = [...author.publicKey];
+  const body = (seq: number, text: string) => chatBody(authorId, seq, text);
+  const signedChat = (seq: number, text: string, signature: Bytes) =>
+    arr(int(8), bin(body(seq, text)), bin(signature), int(0), str(text));
+  const signed = async (domain: string, data: Bytes, by = author) => [
+    ...await signWithIdentity(by, new Uint8Array(cat(utf8(domain), CHAT_ROOM_TAG, data))),
+  ];
+  const authentic = (seq: number) => ({ author: author.id, seq });
+  const verified = (name: string, bytes: Bytes, seq: number) =>
+    ok("chat-signature", name, bytes, authentic(seq));
+  const forged = (name: string, bytes: Bytes, why: string) =>
+    refused("chat-signature", name, bytes, why);
+  const plain = await signed("p2pchat-room-chat:", body(1, "one"));
+  verified("a plain signature", signedChat(1, "one", plain), 1);
+  forged(
+    "a plain signature over another body",
+    signedChat(2, "two", plain),
+    "the signature covers the body",
+  );
+  const texts = CHAT_BATCH_TEXTS;
+  const tree3 = batchTree(texts.map((t, i) => body(i + 1, t)));
+  const rootSignature = await signed("p2pchat-room-chat-batch:", tree3.root);
+  const batchSignature = (index: number, count: number, path: Bytes[], sig = rootSignature) => [
+    ...sig,
+    index >> 8,
+    index & 0xff,
+    count >> 8,
+    count & 0xff,
+    ...path.flat(),
+  ];
+  texts.forEach((text, i) =>
+    verified(
+      `a batch of 3, leaf ${i}`,
+      signedChat(i + 1, text, batchSignature(i, 3, tree3.paths[i]!)),
+      i + 1,
+    )
+  );
+  const pair = batchTree(["one", "two"].map((t, i) => body(i + 1, t)));
+  const pairSignature = await signed("p2pchat-room-chat-batch:", pair.root);
+  verified(
+    "a batch of 2, leaf 1",
+    signedChat(2, "two", batchSignature(1, 2, pair.paths[1]!, pairSignature)),
+    2,
+  );
+  const flipped = tree3.paths[0]!.map((node, i) =>
+    i === 1 ? [node[0]! ^ 1, ...node.slice(1)] : node
+  );
+  forged(
+    "a batch of 3, leaf 0 with a path node altered",
+    signedChat(1, "one", batchSignature(0, 3, flipped)),
+    "the path leads to the signed root",
+  );
+  forged(
+    "a batch of 3, leaf 1's signature on leaf 0's body",
+    signedChat(1, "one", batchSignature(1, 3, tree3.paths[1]!)),
+    "the path leads to the signed root",
+  );
+  // The signed root binds the bodies; index and count only steer the walk up the path.
+  verified(
+    "a batch of 3, leaf 2 walked as leaf 1 of 2 (its path is the same)",
+    signedChat(3, "three", batchSignature(1, 2, tree3.paths[2]!)),
+    3,
+  );
+  forged(
+    "a batch root signed with the plain chat domain",
+    signedChat(
+      1,
+      "one",
+      batchSignature(0, 3, tree3.paths[0]!, await signed("p2pchat-room-chat:", tree3.root)),
+    ),
+    "a root is signed under p2pchat-room-chat-batch:",
+  );
+  forged(
+    "a batch root signed by another key",
+    signedChat(
+      1,
+      "one",
+      batchSignature(
+        0,
+        3,
+        tree3.paths[0]!,
+        await signed(
+          "p2pchat-room-chat-batch:",
+          tree3.root,
+          await identityFromSeed(DIRECT_SEEDS.other),
+        ),
+      ),
+    ),
+    "the author's key signs the root",
+  );
+
   const names = new Set<string>();
   for (const c of cases) {
     if (names.has(c.name)) throw new Error(`Duplicate case name: ${c.name}`);
@@ -1719,10 +1911,11 @@ export async function buildVectors(): Promise<VectorCase[]> {
 
 /** The whole file: a header, then the cases. */
 export async function vectorsFile(): Promise<string> {
+  const chatAuthor = await identityFromSeed(CHAT_AUTHOR_SEED);
   const file = {
     description:
       "p2pchat wire protocol conformance vectors (PROTOCOL.md § Conformance vectors). Generated by scripts/protocol_vectors.ts; do not edit by hand.",
-    protocol_version: 3,
+    protocol_version: 4,
     limits: {
       frameBytesMax: 65535,
       textBytesMax: 4096,
@@ -1739,6 +1932,18 @@ export async function vectorsFile(): Promise<string> {
     },
     kinds: KINDS,
     value_forms: VALUE_FORMS,
+    chat_keys: {
+      note:
+        "The author (its Ed25519 seed and id) and the room tag of the chat-signature cases; batch_root is the root of their batch of 3 (texts one, two, three; seq 1 to 3).",
+      author_seed: hexOf(CHAT_AUTHOR_SEED),
+      author: (await identityFromSeed(CHAT_AUTHOR_SEED)).id,
+      room_tag: hexOf(CHAT_ROOM_TAG),
+      batch_root: hexOf(
+        batchTree(
+          CHAT_BATCH_TEXTS.map((text, i) => chatBody([...chatAuthor.publicKey], i + 1, text)),
+        ).root,
+      ),
+    },
     direct_keys: {
       note:
         "Ed25519 seeds (RFC 8032 private keys) and ids of the direct-open cases: every box is sealed to recipient, from sender.",

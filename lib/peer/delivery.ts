@@ -199,10 +199,20 @@ export class Delivery {
   /**
    * This peer's own next message, stamped (`seq` and the delivered clock)
    * but not recorded: it is signed and committed to disk before
-   * {@linkcode Delivery.recordOwn} takes it.
+   * {@linkcode Delivery.recordOwn} takes it. With `after` (an own message
+   * stamped in the same step and not recorded yet) it is the message that
+   * follows that one, so that several can be signed as one batch.
    */
-  stampOwn(text: string, nick: string, ts: number, amends?: Amendment): ChatMessage {
-    const { seq, clock } = this.#queue.nextStamp(this.#id);
+  stampOwn(
+    text: string,
+    nick: string,
+    ts: number,
+    amends?: Amendment,
+    after?: ChatMessage,
+  ): ChatMessage {
+    const { seq, clock } = after === undefined
+      ? this.#queue.nextStamp(this.#id)
+      : stampAfter(after);
     const message = { author: this.#id, seq, clock, nick, text, ts, signature: NO_SIGNATURE };
     return amends === undefined ? message : { ...message, amends };
   }
@@ -291,4 +301,15 @@ export class Delivery {
 function restoreHistory(history: MessageLog<ChatMessage>, restore: PeerRestore | undefined): void {
   for (const [author, seq] of restore?.skipped ?? []) history.skipTo(author, seq);
   for (const m of restore?.messages ?? []) history.add(m);
+}
+
+/**
+ * The stamp of the own message right after `previous`, stamped in the same
+ * step: nothing was delivered in between, so only the own entry moves on.
+ */
+function stampAfter(previous: ChatMessage): { seq: number; clock: Map<string, number> } {
+  const seq = previous.seq + 1;
+  const clock = new Map(previous.clock);
+  clock.set(previous.author, seq);
+  return { seq, clock };
 }

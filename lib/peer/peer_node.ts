@@ -64,6 +64,12 @@ import { nickProblem, textProblem } from "../wire/fields.ts";
 export interface StampOptions {
   /** Make the message an edit or delete of an earlier own message. Default: a plain message. */
   readonly amends?: Amendment;
+  /**
+   * Stamp the message that follows `after`, an own message stamped in the
+   * same step and not published yet (a batch signed at once: see
+   * `signChats`). Default: the next message after those published.
+   */
+  readonly after?: ChatMessage;
 }
 
 /** A live member as reported to front ends. */
@@ -399,8 +405,12 @@ export class PeerNode implements Actor {
     // one can receive would hold back every later message of this author.
     const problem = textProblem(text);
     if (problem !== undefined) throw new RangeError(`Cannot ${verb}: ${problem}`);
+    const after = options.after;
+    if (after !== undefined && after.author !== this.#id) {
+      throw new TypeError("Cannot send: the message stamped before is not this peer's own");
+    }
     const heard = this.#ownSeq.heardSeq;
-    if (heard > this.#delivery.deliveredSeq(this.#id)) {
+    if (after === undefined && heard > this.#delivery.deliveredSeq(this.#id)) {
       this.#repair.deliver(this.#delivery.skipTo(this.#id, heard));
     }
     if (amends !== undefined) {
@@ -410,7 +420,7 @@ export class PeerNode implements Actor {
       const wrong = this.#delivery.amendmentProblem(amends);
       if (wrong !== undefined) throw new RangeError(`Cannot ${verb}: ${wrong}`);
     }
-    return this.#delivery.stampOwn(text, this.#nick, ts, amends);
+    return this.#delivery.stampOwn(text, this.#nick, ts, amends, after);
   }
 
   /**

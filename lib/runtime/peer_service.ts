@@ -28,6 +28,7 @@ import type { OverlayView, OverlayViewOptions } from "../peer/overlay_view.ts";
 import { ActorRuntime, type RuntimeStats } from "./actor_runtime.ts";
 import { DirectInbox } from "./direct_inbox.ts";
 import { listenTcp } from "./listen.ts";
+import { nextTurn } from "./next_turn.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
 import {
   closingOnError,
@@ -319,10 +320,16 @@ async function servePeer(
   });
   runtime.serve(listener);
   runtime.run((now) => node.start(now));
-  /** The sends before this one, settled: sends go one at a time. */
-  let sending: Promise<unknown> = Promise.resolve();
-  /** Stamp, sign, commit, and only then publish (disk before network). */
-  const sendNow = async (text: string, amends?: Amendment): Promise<ChatMessage> => {
+  /** Sends not stamped yet, oldest first. */
+  const pending: PendingSend[] = [];
+  /** Settles when the sends queued so far are out (or failed): they go one batch at a time. */
+  let sending: Promise<void> = Promise.resolve();
+  let draining = false;
+  /**
+   * Stamp, sign, commit, and only then publish (disk before network): a batch
+   * of messages stamped one after another and signed with one signature.
+   */
+  const sendNow = async (batch: readonly PendingSend[]): Promise<ChatMessage[]> => {
     // After a failed write, say so at once rather than after the sync.
     recorder?.throwIfFailed();
     while (!runtime.run((now) => node.ownSeqSynced(now))) {
@@ -332,17 +339,56 @@ async function servePeer(
       );
     }
     for (;;) {
-      const stamped = runtime.run(() =>
-        node.stampChat(text, Date.now(), amends === undefined ? {} : { amends })
-      );
-      const message = authenticator === undefined ? stamped : await authenticator.sign(stamped);
+      const stamped = runtime.run(() => {
+        const messages: ChatMessage[] = [];
+        for (const { text, amends } of batch) {
+          const after = messages.at(-1);
+          messages.push(node.stampChat(text, Date.now(), {
+            ...(amends === undefined ? {} : { amends }),
+            ...(after === undefined ? {} : { after }),
+          }));
+        }
+        return messages;
+      });
+      const messages = authenticator === undefined
+        ? stamped
+        : await authenticator.signBatch(stamped);
       // Nothing runs between here and the publish: if the stamp went stale
       // while it was signed (own history came back, or was announced), stamp again.
-      if (!node.stampIsCurrent(message)) continue;
-      recorder?.commitOwn(message);
-      return runtime.run((now) => node.publishChat(message, now));
+      if (!node.stampIsCurrent(messages[0]!)) continue;
+      for (const message of messages) recorder?.commitOwn(message);
+      return runtime.run((now) => messages.map((message) => node.publishChat(message, now)));
     }
   };
+  /**
+   * Sends what is pending, in batches: every send queued in one turn of the
+   * event loop (a chunk of stdin commands, a paste) is signed at once, up to
+   * `SEND_BATCH_MESSAGES_MAX`; an edit or delete goes alone.
+   */
+  const drain = async (): Promise<void> => {
+    try {
+      await nextTurn();
+      while (pending.length > 0) {
+        const batch = takeSendBatch(pending);
+        try {
+          const messages = await sendNow(batch);
+          batch.forEach((send, i) => send.resolve(messages[i]!));
+        } catch (error) {
+          for (const send of batch) send.reject(error);
+        }
+      }
+    } finally {
+      // In the same job as the last check: a send queued after it starts a new drain.
+      draining = false;
+    }
+  };
+  const enqueue = (text: string, amends?: Amendment): Promise<ChatMessage> =>
+    new Promise<ChatMessage>((resolve, reject) => {
+      pending.push({ text, ...(amends === undefined ? {} : { amends }), resolve, reject });
+      if (draining) return;
+      draining = true;
+      sending = drain();
+    });
   return {
     id: identity.id,
     addr,
@@ -351,20 +397,14 @@ async function servePeer(
     },
     send(text) {
       checkText(text, "Cannot send");
-      const sent = sending.then(() => sendNow(text));
-      sending = sent.catch(() => {});
-      return sent;
+      return enqueue(text);
     },
     edit(seq, text) {
       checkText(text, "Cannot edit");
-      const sent = sending.then(() => sendNow(text, { kind: "edit", target: seq }));
-      sending = sent.catch(() => {});
-      return sent;
+      return enqueue(text, { kind: "edit", target: seq });
     },
     delete(seq) {
-      const sent = sending.then(() => sendNow("", { kind: "delete", target: seq }));
-      sending = sent.catch(() => {});
-      return sent;
+      return enqueue("", { kind: "delete", target: seq });
     },
     setPolicy(kind, id, on) {
       const verb = `${on ? "" : "un"}${kind === "muted" ? "mute" : "block"}`;
@@ -447,4 +487,30 @@ function checkNick(nick: string, context: string): void {
 function memoryFigures(): { heapUsedBytes: number; rssBytes: number } {
   const memory = Deno.memoryUsage();
   return { heapUsedBytes: memory.heapUsed, rssBytes: memory.rss };
+}
+
+/** Most own messages signed as one batch (`signChats`); PROTOCOL.md § Limits. */
+export const SEND_BATCH_MESSAGES_MAX = 32;
+
+/** A send waiting for its batch. */
+interface PendingSend {
+  readonly text: string;
+  readonly amends?: Amendment;
+  readonly resolve: (message: ChatMessage) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Takes the next batch off `pending`: the plain sends at its head, up to
+ * {@linkcode SEND_BATCH_MESSAGES_MAX}, or one edit or delete (an amendment
+ * must name a message already published, so it never rides in a batch).
+ */
+function takeSendBatch(pending: PendingSend[]): PendingSend[] {
+  if (pending[0]!.amends !== undefined) return pending.splice(0, 1);
+  let count = 1;
+  while (
+    count < pending.length && count < SEND_BATCH_MESSAGES_MAX &&
+    pending[count]!.amends === undefined
+  ) count++;
+  return pending.splice(0, count);
 }

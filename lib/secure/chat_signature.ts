@@ -12,6 +12,13 @@
  * reverse; the tag keeps a member of two rooms from carrying one room's chat
  * into the other.
  *
+ * Several messages of one author can share one signature instead
+ * (`batch_signature.ts`): the author signs
+ * `UTF-8("p2pchat-room-chat-batch:") ‖ roomTag ‖ root`, the root of the
+ * Merkle tree over their bodies (`merkle_tree.ts`), and each message carries
+ * that signature with its audit path. A batch of one is a plain signature,
+ * byte for byte.
+ *
  * @module
  */
 
@@ -21,9 +28,13 @@ import {
   signWithIdentity,
   verifyPeerSignature,
 } from "../identity/identity.ts";
+import { encodeBatchSignature, parseBatchSignature } from "../wire/batch_signature.ts";
+import { bytesToHex } from "../wire/hex.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import { encodeChatBody } from "../wire/message_encode.ts";
+import { merkleLeafHash, merkleRootFromPath, merkleTree } from "./merkle_tree.ts";
 import { ROOM_TAG_BYTES } from "./room_tag.ts";
+import type { VerifiedRoots } from "./verified_roots.ts";
 
 /** Domain string that precedes the room tag and the chat body in the signed bytes. */
 export const CHAT_SIGNATURE_DOMAIN = "p2pchat-room-chat:";
@@ -31,7 +42,11 @@ export const CHAT_SIGNATURE_DOMAIN = "p2pchat-room-chat:";
 /** Length in bytes of a chat signature (Ed25519). */
 export const CHAT_SIGNATURE_BYTES = ED25519_SIGNATURE_BYTES;
 
+/** Domain string that precedes the room tag and a batch's Merkle root in the signed bytes. */
+export const CHAT_BATCH_SIGNATURE_DOMAIN = "p2pchat-room-chat-batch:";
+
 const DOMAIN_BYTES = new TextEncoder().encode(CHAT_SIGNATURE_DOMAIN);
+const BATCH_DOMAIN_BYTES = new TextEncoder().encode(CHAT_BATCH_SIGNATURE_DOMAIN);
 
 /** What a chat signature covers: the room and the encoded body. */
 export interface SignedChat {
@@ -56,6 +71,27 @@ export function chatSignedBytes({ roomTag, body }: SignedChat): Uint8Array<Array
   bytes.set(DOMAIN_BYTES);
   bytes.set(roomTag, DOMAIN_BYTES.byteLength);
   bytes.set(body, DOMAIN_BYTES.byteLength + ROOM_TAG_BYTES);
+  return bytes;
+}
+
+/**
+ * The bytes a batch signature covers: `"p2pchat-room-chat-batch:" ‖ roomTag ‖ root`.
+ *
+ * @throws {RangeError} if the tag or the root is not 32 bytes.
+ */
+export function batchRootSignedBytes(
+  roomTag: Uint8Array,
+  root: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  if (roomTag.byteLength !== ROOM_TAG_BYTES || root.byteLength !== 32) {
+    throw new RangeError(
+      `Invalid batch root: tag ${roomTag.byteLength} and root ${root.byteLength} bytes, expected 32`,
+    );
+  }
+  const bytes = new Uint8Array(BATCH_DOMAIN_BYTES.byteLength + ROOM_TAG_BYTES + 32);
+  bytes.set(BATCH_DOMAIN_BYTES);
+  bytes.set(roomTag, BATCH_DOMAIN_BYTES.byteLength);
+  bytes.set(root, BATCH_DOMAIN_BYTES.byteLength + ROOM_TAG_BYTES);
   return bytes;
 }
 
@@ -92,15 +128,43 @@ export async function signChat(
 }
 
 /**
- * Whether `message.signature` is its author's signature over its body in
- * the room `roomTag`. The key is the author's id; the body is `message.body`
- * as received (the codec keeps it byte for byte and derives `author` from
- * it), or, for a message built in memory without one,
- * `encodeChatBody(message)`. Never throws: a missing or malformed signature,
- * or fields that cannot be encoded, give `false`.
+ * Signs several encoded chat bodies of one author at once, for the room
+ * `roomTag`: one Ed25519 signature over their Merkle root, and for each body
+ * the batch signature that carries it with the body's audit path (in the
+ * order given). One body gets a plain signature, exactly as
+ * {@linkcode signChat} makes it.
+ *
+ * @throws {RangeError} if there are no bodies, or more than a batch holds
+ * (`CHAT_BATCH_MESSAGES_MAX`).
  */
-export async function verifyChat(message: ChatMessage, roomTag: Uint8Array): Promise<boolean> {
-  if (message.signature.byteLength !== CHAT_SIGNATURE_BYTES) return false;
+export async function signChats(
+  identity: Identity,
+  roomTag: Uint8Array,
+  bodies: readonly Uint8Array[],
+): Promise<Uint8Array<ArrayBuffer>[]> {
+  if (bodies.length === 1) return [await signChat(identity, { roomTag, body: bodies[0]! })];
+  const { root, paths } = merkleTree(bodies.map(merkleLeafHash));
+  const rootSignature = await signWithIdentity(identity, batchRootSignedBytes(roomTag, root));
+  return paths.map((path, index) =>
+    encodeBatchSignature({ rootSignature, index, count: bodies.length, path })
+  );
+}
+
+/**
+ * Whether `message.signature` is its author's signature over its body in
+ * the room `roomTag`: a plain one, or a batch signature whose audit path
+ * leads from the body to a root the author signed. The key is the author's
+ * id; the body is `message.body` as received (the codec keeps it byte for
+ * byte and derives `author` from it), or, for a message built in memory
+ * without one, `encodeChatBody(message)`. With `roots`, a batch root is
+ * verified once and its verdict reused. Never throws: a missing or malformed
+ * signature, or fields that cannot be encoded, give `false`.
+ */
+export async function verifyChat(
+  message: ChatMessage,
+  roomTag: Uint8Array,
+  roots?: VerifiedRoots,
+): Promise<boolean> {
   if (roomTag.byteLength !== ROOM_TAG_BYTES) return false;
   let body = message.body;
   if (body === undefined) {
@@ -110,9 +174,24 @@ export async function verifyChat(message: ChatMessage, roomTag: Uint8Array): Pro
       return false;
     }
   }
-  return await verifyPeerSignature(
-    message.author,
-    chatSignedBytes({ roomTag, body }),
-    message.signature,
-  );
+  if (message.signature.byteLength === CHAT_SIGNATURE_BYTES) {
+    return await verifyPeerSignature(
+      message.author,
+      chatSignedBytes({ roomTag, body }),
+      message.signature,
+    );
+  }
+  const batch = parseBatchSignature(message.signature);
+  if (batch === undefined) return false;
+  const root = merkleRootFromPath(merkleLeafHash(body), batch, batch.path);
+  if (root === undefined) return false;
+  const rootSignature = batch.rootSignature.slice();
+  const check = () =>
+    verifyPeerSignature(message.author, batchRootSignedBytes(roomTag, root), rootSignature);
+  if (roots === undefined) return await check();
+  // Everything the verdict depends on is in the key: a forged signature for
+  // a real root, or a real one in another room, must not borrow its verdict.
+  const key = `${message.author}:${bytesToHex(roomTag)}:${bytesToHex(root)}:` +
+    bytesToHex(rootSignature);
+  return await roots.verdict(key, check);
 }

@@ -21,6 +21,7 @@
  * @module
  */
 
+import { isChatSignatureForm } from "./batch_signature.ts";
 import { checkAddr } from "./address.ts";
 import {
   checkInt,
@@ -375,11 +376,11 @@ function decodeChat(value: readonly unknown[], limits: WireLimits): AnyMessage {
   const body = value[1];
   if (!(body instanceof Uint8Array)) fail(`body must be a bin, got ${describe(body)}`);
   const signature = value[2];
-  if (
-    !(signature instanceof Uint8Array) ||
-    (signature.length !== 0 && signature.length !== SIGNATURE_BYTES)
-  ) {
-    fail(`signature must be a bin of 0 or ${SIGNATURE_BYTES} bytes, got ${describe(signature)}`);
+  if (!(signature instanceof Uint8Array) || !isChatSignatureForm(signature)) {
+    fail(
+      `signature must be a bin of 0 or ${SIGNATURE_BYTES} bytes or a batch signature, ` +
+        `got ${describe(signature)}`,
+    );
   }
   // Copies: the message outlives the frame buffer it came in.
   const ownBody = body.slice();
@@ -530,7 +531,7 @@ function readChat(
   }
   const bodyView = outer.bin("body");
   const signatureView = outer.bin("signature");
-  if (signatureView.length !== 0 && signatureView.length !== SIGNATURE_BYTES) return undefined;
+  if (!isChatSignatureForm(signatureView)) return undefined;
   let repair: boolean | undefined;
   if (fields >= 4) {
     const flag = outer.uint("repair");

@@ -9,6 +9,7 @@
  */
 
 import type { VectorClock } from "../causal/vector_clock.ts";
+import { isChatSignatureForm } from "./batch_signature.ts";
 import { checkAddr } from "./address.ts";
 import {
   checkInt,
@@ -301,11 +302,11 @@ const ENCODERS: { readonly [T in AnyMessage["type"]]: Encoder<MessageOf<T>> } = 
   "chat": (message, limits) => {
     const fail: Fail = ENCODE_FAIL.chat;
     const { signature } = message.message;
-    if (
-      !(signature instanceof Uint8Array) ||
-      (signature.length !== 0 && signature.length !== SIGNATURE_BYTES)
-    ) {
-      fail(`signature must be 0 or ${SIGNATURE_BYTES} bytes, got ${describe(signature)}`);
+    if (!(signature instanceof Uint8Array) || !isChatSignatureForm(signature)) {
+      fail(
+        `signature must be 0 or ${SIGNATURE_BYTES} bytes or a batch signature, ` +
+          `got ${describe(signature)}`,
+      );
     }
     const body = message.message.body ?? encodeChatBody(message.message, limits);
     const repair = message.repair === true ? 1 : 0;

@@ -14,7 +14,7 @@ const D = "d".repeat(64);
 function hello(id: string, addr: string): Hello {
   return {
     type: "hello",
-    version: 3,
+    version: 4,
     id,
     addr,
     nick: id.slice(0, 3),

@@ -63,6 +63,7 @@ function harness(
   const authenticator: ChatAuthenticator = {
     selfId: "b".repeat(64),
     sign: (m) => Promise.resolve(m),
+    signBatch: (messages) => Promise.resolve([...messages]),
     verify: (m) => {
       verified.push(m.seq);
       return Promise.resolve(!(options.bad?.has(m.seq) ?? false));

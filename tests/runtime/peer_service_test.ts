@@ -1,6 +1,7 @@
 /** `startPeer` as a library user meets it: the rules every entry point goes through, and a failing disk. */
 import assert from "node:assert/strict";
 import { type PeerEvent, startBootstrap, startPeer } from "../../lib/runtime/mod.ts";
+import { SEND_BATCH_MESSAGES_MAX } from "../../lib/runtime/peer_service.ts";
 import { publicRoomKey } from "../../lib/secure/room_key.ts";
 import { PeerStore, StoreError } from "../../lib/store/peer_store.ts";
 import { plainRoomTag, roomTag } from "../../lib/secure/room_tag.ts";
@@ -259,7 +260,40 @@ Deno.test("PeerService.send(): concurrent sends are serialized: each is stamped,
     assert.deepEqual(delivered, [1, 2, 3, 4]);
     const stored = store.restore().messages;
     assert.deepEqual(stored.map((m) => `${m.seq} ${m.text}`), ["1 a", "2 b", "3 c", "4 d"]);
-    assert.ok(stored.every((m) => m.signature.byteLength === 64), "each stored signed");
+    // Sent in one turn, the four were signed as one batch: one root signature, four paths.
+    assert.ok(stored.every((m) => m.signature.byteLength > 64), "each stored with its batch path");
+    assert.equal(new Set(stored.map((m) => m.signature.subarray(0, 64).join())).size, 1);
+    for (const m of stored) assert.ok(await verifyChat(m, LOBBY), `seq ${m.seq} verifies`);
+    // A send alone gets a plain signature, as before batches existed.
+    const alone = await peer.send("e");
+    assert.equal(alone.signature.byteLength, 64);
+    assert.ok(await verifyChat(alone, LOBBY));
+  } finally {
+    await peer.stop();
+  }
+});
+
+Deno.test("PeerService.send(): a burst is signed in batches of at most SEND_BATCH_MESSAGES_MAX; an edit goes alone", async () => {
+  const store = PeerStore.memory(LOBBY);
+  const peer = await startPeer({ listen: "127.0.0.1:0", nick: "ann", store });
+  try {
+    const count = SEND_BATCH_MESSAGES_MAX * 2 + 3;
+    const burst = Array.from({ length: count }, (_, i) => peer.send(`m${i}`));
+    const edit = peer.edit(1, "first, edited");
+    const after = peer.send("after the edit");
+    const sent = await Promise.all(burst);
+    assert.deepEqual(sent.map((m) => m.seq), Array.from({ length: count }, (_, i) => i + 1));
+    const roots = new Map<string, number>();
+    for (const m of sent) {
+      const root = m.signature.subarray(0, 64).join();
+      roots.set(root, (roots.get(root) ?? 0) + 1);
+      assert.ok(await verifyChat(m, LOBBY), `seq ${m.seq} verifies`);
+    }
+    assert.deepEqual([...roots.values()], [SEND_BATCH_MESSAGES_MAX, SEND_BATCH_MESSAGES_MAX, 3]);
+    const edited = await edit;
+    assert.equal(edited.seq, count + 1);
+    assert.equal(edited.signature.byteLength, 64, "an amendment is signed alone");
+    assert.equal((await after).seq, count + 2);
   } finally {
     await peer.stop();
   }

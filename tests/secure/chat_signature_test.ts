@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { generateIdentity, verifyPeerSignature } from "../../lib/identity/identity.ts";
-import { CHAT_SIGNATURE_DOMAIN, signChat, verifyChat } from "../../lib/secure/chat_signature.ts";
+import {
+  CHAT_SIGNATURE_DOMAIN,
+  signChat,
+  signChats,
+  verifyChat,
+} from "../../lib/secure/chat_signature.ts";
+import { VerifiedRoots } from "../../lib/secure/verified_roots.ts";
+import { bytesToHex } from "../../lib/wire/hex.ts";
 import { signBinding } from "../../lib/secure/identity_binding.ts";
 import { publicRoomKey, type RoomKey } from "../../lib/secure/room_key.ts";
 import { plainRoomTag, roomTag } from "../../lib/secure/room_tag.ts";
@@ -149,4 +156,88 @@ Deno.test("verifyChat() refuses a chat signed for another room: no cross-room re
     signChat(ann, { roomTag: new Uint8Array(31), body: new Uint8Array(1) }),
     RangeError,
   );
+});
+
+Deno.test("signChats() signs a batch once; each message verifies alone, from the wire, with or without a cache", async () => {
+  const ann = await generateIdentity();
+  const fields = [1, 2, 3, 4, 5].map((seq) => ({
+    author: ann.id,
+    seq,
+    clock: new Map([[ann.id, seq]]),
+    nick: "ann",
+    text: `m${seq}`,
+    ts: seq,
+  }));
+  const bodies = fields.map((f) => encodeChatBody(f));
+  const signatures = await signChats(ann, LOBBY, bodies);
+  assert.equal(new Set(signatures.map((s) => bytesToHex(s.subarray(0, 64)))).size, 1);
+  const roots = new VerifiedRoots();
+  for (const [i, f] of fields.entries()) {
+    const message = await received(f, () => Promise.resolve(signatures[i]!));
+    assert.ok(message.signature.byteLength > 64);
+    assert.ok(await verifyChat(message, LOBBY));
+    assert.ok(await verifyChat(message, LOBBY, roots));
+    assert.ok(!(await verifyChat(message, await plainRoomTag("lobby"), roots)), "another room");
+    const swapped = { ...message, signature: signatures[(i + 1) % 5]! };
+    assert.ok(!(await verifyChat(swapped, LOBBY, roots)), "another message's path");
+  }
+  assert.equal(roots.size, 1);
+});
+
+Deno.test("signChats() of one body is signChat() byte for byte", async () => {
+  const ann = await generateIdentity();
+  const body = encodeChatBody({
+    author: ann.id,
+    seq: 1,
+    clock: new Map([[ann.id, 1]]),
+    nick: "ann",
+    text: "hi",
+    ts: 0,
+  });
+  assert.deepEqual(await signChats(ann, LOBBY, [body]), [
+    await signChat(ann, { roomTag: LOBBY, body }),
+  ]);
+});
+
+Deno.test("verifyChat() refuses a batch root signed by someone else, and does not cache the forgery", async () => {
+  const [ann, eve] = [await generateIdentity(), await generateIdentity()];
+  const fields = [1, 2].map((seq) => ({
+    author: ann.id,
+    seq,
+    clock: new Map([[ann.id, seq]]),
+    nick: "ann",
+    text: "x",
+    ts: 0,
+  }));
+  const forged = await signChats(eve, LOBBY, fields.map((f) => encodeChatBody(f)));
+  const roots = new VerifiedRoots();
+  const message = await received(fields[0]!, () => Promise.resolve(forged[0]!));
+  assert.ok(!(await verifyChat(message, LOBBY, roots)));
+  assert.equal(roots.size, 0);
+  // The real batch over the same bodies still verifies: the forgery took no verdict's place.
+  const real = await signChats(ann, LOBBY, fields.map((f) => encodeChatBody(f)));
+  assert.ok(
+    await verifyChat(await received(fields[0]!, () => Promise.resolve(real[0]!)), LOBBY, roots),
+  );
+  // A real root with a forged signature is refused, though the real one is cached.
+  const mixed = new Uint8Array(real[1]!);
+  mixed.set(forged[1]!.subarray(0, 64));
+  assert.ok(
+    !(await verifyChat(await received(fields[1]!, () => Promise.resolve(mixed)), LOBBY, roots)),
+  );
+});
+
+Deno.test("verifyChat() refuses a signature neither plain nor a well-formed batch", async () => {
+  const ann = await generateIdentity();
+  const message = {
+    author: ann.id,
+    seq: 1,
+    clock: new Map([[ann.id, 1]]),
+    nick: "ann",
+    text: "x",
+    ts: 0,
+  };
+  for (const length of [0, 63, 65, 100, 132]) {
+    assert.ok(!(await verifyChat({ ...message, signature: new Uint8Array(length) }, LOBBY)));
+  }
 });

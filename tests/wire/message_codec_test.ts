@@ -47,7 +47,7 @@ const ID_A = bytesToHex(ID_A_BYTES);
 const ID_B = bytesToHex(ID_B_BYTES);
 const ADDR = "127.0.0.1:7000";
 
-const rawHello = (): unknown[] => [1, "p2pchat", 3, ID_A_BYTES, ADDR, "ann", 0, 0];
+const rawHello = (): unknown[] => [1, "p2pchat", 4, ID_A_BYTES, ADDR, "ann", 0, 0];
 const rawEntry = (): unknown[] => [ID_A_BYTES, ADDR, 3, 1];
 const rawBody = (text = "hi"): unknown[] => [
   ID_A_BYTES,
@@ -145,7 +145,7 @@ const chatArb: fc.Arbitrary<ChatMessage> = fc.record({
 const messageArb: fc.Arbitrary<AnyMessage> = fc.oneof(
   fc.record({
     type: fc.constant("hello" as const),
-    version: fc.constant(3),
+    version: fc.constant(4),
     id: peerIdArb,
     addr: addrArb,
     nick: nickArb,
@@ -192,10 +192,10 @@ const messageArb: fc.Arbitrary<AnyMessage> = fc.oneof(
 // Round trips
 
 const EXAMPLES: readonly AnyMessage[] = [
-  { type: "hello", version: 3, id: ID_A, addr: ADDR, nick: "ann", role: "peer", incarnation: 0 },
+  { type: "hello", version: 4, id: ID_A, addr: ADDR, nick: "ann", role: "peer", incarnation: 0 },
   {
     type: "hello",
-    version: 3,
+    version: 4,
     id: ID_B,
     addr: "[::1]:9",
     nick: "bö 👋",
@@ -508,7 +508,7 @@ const VIOLATIONS: readonly Violation[] = [
   {
     name: "a hello of another major version",
     bytes: hello(2, 1),
-    message: "Cannot decode hello: version 1 is not supported, this node speaks version 3",
+    message: "Cannot decode hello: version 1 is not supported, this node speaks version 4",
   },
   {
     name: "a hello with a negative version",
@@ -683,7 +683,8 @@ const VIOLATIONS: readonly Violation[] = [
   {
     name: "a chat with a 63-byte signature",
     bytes: raw(rawChat(rawBody(), new Uint8Array(63))),
-    message: "Cannot decode chat: signature must be a bin of 0 or 64 bytes, got bin of 63 bytes",
+    message:
+      "Cannot decode chat: signature must be a bin of 0 or 64 bytes or a batch signature, got bin of 63 bytes",
   },
   {
     name: "a chat with a str signature",
@@ -1204,7 +1205,7 @@ const BAD_ENCODES: readonly [string, () => unknown, RegExp][] = [
   [
     "a chat with a 32-byte signature",
     () => encodeMessage({ type: "chat", message: chatMessage({ signature: new Uint8Array(32) }) }),
-    /signature must be 0 or 64 bytes, got bin of 32 bytes/,
+    /signature must be 0 or 64 bytes or a batch signature, got bin of 32 bytes/,
   ],
   [
     "a bye with a long reason",
