@@ -197,7 +197,8 @@ export {
   type RoomKeySource,
 } from "./lib/secure/room_key.ts";
 export { roomTagOf } from "./lib/secure/room_tag.ts";
-export { signChat, type SignedChat, verifyChat } from "./lib/secure/chat_signature.ts";
+export { signChat, signChats, type SignedChat, verifyChat } from "./lib/secure/chat_signature.ts";
+export { VerifiedRoots } from "./lib/secure/verified_roots.ts";
 export {
   type MemberAuthenticator,
   memberAuthenticator,

@@ -10,6 +10,7 @@
  * - `message_decode.ts` / `message_encode.ts` — every message, with the chat
  *   fast path as a branch over the same reader; `message_layout.ts` holds the
  *   type codes and the chat body's layout they share.
+ * - `batch_signature.ts` — the layout of a chat's batch signature;
  * - `message.ts`, `wire_limits.ts`, `address.ts`, `hex.ts`,
  *   `peer_id_interner.ts`, `protocol_error.ts`.
  *
@@ -27,6 +28,7 @@
  */
 
 export * from "./address.ts";
+export * from "./batch_signature.ts";
 export * from "./bytes.ts";
 export * from "./chat_text.ts";
 export * from "./fields.ts";
