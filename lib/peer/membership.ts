@@ -195,11 +195,16 @@ export class Membership {
   ): void {
     this.solicit(link, nowMs, message.type === "get-peers" && message.all !== true);
     this.#links.send(link, message, nowMs);
-    if (link.outbound) this.#sendOwnRecord(link, nowMs);
+    if (link.outbound) this.sendOwnRecord(link, nowMs);
   }
 
-  /** Gives a new neighbour our own signed record, once per link. */
-  #sendOwnRecord(link: Link, nowMs: number): void {
+  /**
+   * Gives a new neighbour our own signed record, once per link: a dialer
+   * after its request, an acceptor once it admits the link (a check-only
+   * dial, which closes after the hello, gets none: it would arrive on a
+   * closed connection).
+   */
+  sendOwnRecord(link: Link, nowMs: number): void {
     if (this.#recordSent.has(link)) return;
     this.#recordSent.add(link);
     this.#links.send(link, { type: "member", member: this.selfInfo() }, nowMs);
@@ -374,8 +379,8 @@ export class Membership {
     this.#linkLost.delete(remote.id);
     // The dialer's first message must stay its request (`register` or
     // `get-peers`: the acceptor admits it by that), so a dialer sends its
-    // record after the request (see `request`); an acceptor at once.
-    if (!link.outbound) this.#sendOwnRecord(link, nowMs);
+    // record after the request (see `request`); an acceptor once it admits
+    // the link (see `ActiveView.admit`).
     if (link.outbound && link.dialAddr !== undefined) {
       // We dialled that address and this peer answered: proven, keep it.
       this.#emit({ type: "address-proven", id: remote.id, addr: link.dialAddr });
@@ -417,6 +422,9 @@ export class Membership {
    * them, and a peer that missed it cannot learn it from any full-table pull.
    */
   #vouchForProven(link: Link, nowMs: number): void {
+    // In a partial view (a full table) membership spreads by sampling: what
+    // we proved becomes passable in our own lists, and goes no further.
+    if (this.#members.full) return;
     const entry = this.#members.get(link.remote!.id);
     if (entry === undefined || entry.onlyListed === true || entry.status !== "alive") return;
     const record = recordOf(entry);
@@ -484,8 +492,10 @@ export class Membership {
     const outcome = this.#members.apply(info, nowMs, this.#eviction, from, fromList);
     if (!outcome.applied) {
       // A record we had only read in a list came flooded (someone met the
-      // member): news to us, so it goes on to those who only read of it too.
-      return wasOnlyListed && this.#members.get(info.id)?.onlyListed === false;
+      // member): news to us, so it goes on to those who only read of it too
+      // — unless the table is a partial view, where membership spreads by
+      // sampling, not by flooding.
+      return wasOnlyListed && !wasFull && this.#members.get(info.id)?.onlyListed === false;
     }
     const signedLeave = info.signature !== undefined && info.status === "dead";
     this.#reportChange(info, outcome, signedLeave ? info.id : from);

@@ -349,6 +349,44 @@ Deno.test("`Membership`: a proof dial that finds this peer full still proves the
   assert.ok(!ofType(m.take(), "dial").some((d) => d.addr === "ccc:9000"));
 });
 
+Deno.test("`Membership`: in a partial view (a full table) a proof is passed on in lists, not flooded, and a flooded proof goes no further", () => {
+  const m = machines({ membersMax: 4 });
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  const d = "d".repeat(64);
+  m.membership.onPeers([alive(C), alive(d)], 0, A); // A, B, C, d: full
+  assert.equal(m.membership.size, 4);
+  const listed = [C, d].find((id) => m.membership.get(id)?.onlyListed === true)!;
+  m.take();
+  m.membership.expire(1);
+  const dial = ofType(m.take(), "dial").find((x) => x.addr === `${listed.slice(0, 3)}:9000`)!;
+  m.activeView.onConnected(dial.conn, hello(listed, dial.addr), 2);
+  let effects = m.take();
+  assert.equal(m.membership.get(listed)?.onlyListed, false, "proven");
+  assert.deepEqual(ofType(effects, "send").filter((x) => x.message.type === "member"), []);
+  assert.ok(m.membership.peerList(B).some((p) => p.id === listed), "passed on in lists");
+  // A record we only read of, flooded to us: passable now, but not relayed.
+  const other = listed === C ? d : C;
+  assert.equal(m.membership.get(other)?.onlyListed, true);
+  m.membership.onMember(b, { type: "member", member: alive(other) }, 3);
+  effects = m.take();
+  assert.equal(m.membership.get(other)?.onlyListed, false);
+  assert.deepEqual(sentTo(effects, a.conn), []);
+});
+
+Deno.test("`Membership`: an acceptor sends its own record once it admits the link, and none to a dial that only checks it", () => {
+  const m = machines();
+  const conn = m.activeView.onAccepted(hello(A, "10.0.0.2:9000"), 0);
+  assert.deepEqual(sentTo(m.take(), conn), [], "nothing before the first message");
+  m.activeView.admit(m.links.get(conn)!, { type: "get-peers" }, 1);
+  const sent = sentTo(m.take(), conn);
+  assert.deepEqual(sent[0], { type: "member", member: m.membership.selfInfo() });
+  // A check-only dial says nothing and closes: it never gets our record.
+  const check = m.activeView.onAccepted(hello(B, "10.0.0.3:9000"), 2);
+  m.activeView.onDisconnected(check, "closed", 3);
+  assert.deepEqual(sentTo(m.take(), check), []);
+});
+
 Deno.test("`Membership`: a member that dials us is not vouched for to our neighbours (we never dialled its address)", () => {
   const m = machines();
   const a = neighbour(m, A, "10.0.0.2:9000");
