@@ -247,6 +247,7 @@ export class Membership {
    */
   #checkRandomMember(nowMs: number): void {
     if (this.#links.leaving || nowMs < this.#nextMemberCheckMs) return;
+    if (this.#livenessDialRoom() <= 0) return; // the next round tries again
     this.#nextMemberCheckMs = nowMs + this.#port.options.memberCheckIntervalMs;
     const member = this.#members.randomLive(
       this.#port.random,
@@ -265,7 +266,7 @@ export class Membership {
    */
   #checkQuietly(member: MemberEntry, nowMs: number): void {
     if (this.#links.leaving || this.#links.peerLink(member.id) !== undefined) return;
-    if (this.#links.isBusyWith(member.id)) return;
+    if (this.#links.isBusyWith(member.id) || this.#livenessDialRoom() <= 0) return;
     const interval = this.#port.options.memberCheckIntervalMs;
     if ((this.#checkedAtMs.get(member.id) ?? -Infinity) > nowMs - interval) return;
     this.#checkedAtMs.delete(member.id);
@@ -275,6 +276,15 @@ export class Membership {
       this.#checkedAtMs.delete(this.#checkedAtMs.keys().next().value!);
     }
     this.#links.dial(member.addr, "liveness", member.id, nowMs).checkOnly = true;
+  }
+
+  /**
+   * How many more proof dials and quiet checks may start now: at most
+   * `livenessDialsInFlightMax` liveness dials wait for their hello at once
+   * (each is a handshake at both ends).
+   */
+  #livenessDialRoom(): number {
+    return this.#port.options.livenessDialsInFlightMax - this.#links.checksInFlight;
   }
 
   /**
@@ -292,7 +302,10 @@ export class Membership {
     // Members whose teacher is full are refused: meet more of what the full
     // teachers taught (flooded or listed), to make room for the rest.
     const refused = this.#members.takeCapRefusals() > 0;
-    const dials = refused ? this.#port.options.proofDialsPerRoundMax : 1;
+    const dials = Math.min(
+      refused ? this.#port.options.proofDialsPerRoundMax : 1,
+      this.#livenessDialRoom(),
+    );
     for (let i = 0; i < dials; i++) {
       const unmet = this.#members.randomLive(
         this.#port.random,

@@ -418,3 +418,39 @@ Deno.test("`Membership`: while a full teacher's members are refused, a round pro
   m.membership.expire(2);
   assert.deepEqual(ofType(m.take(), "dial"), [], "nothing refused since: flooded members rest");
 });
+
+Deno.test("`Membership`: proof dials and quiet checks wait while livenessDialsInFlightMax liveness dials have not finished their hello", () => {
+  const m = machines({
+    unprovenPerSourceMax: 3,
+    proofDialsPerRoundMax: 4,
+    livenessDialsInFlightMax: 2,
+    memberCheckIntervalMs: 10_000,
+  });
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.membership.solicit(a, 0);
+  const ids = ["d", "e", "f", "g"].map((c) => c.repeat(64));
+  m.membership.onPeers(ids.map((id) => alive(id)), 0, A); // the fourth is refused: A is full
+  m.take();
+  m.membership.expire(1);
+  const first = ofType(m.take(), "dial");
+  assert.equal(first.length, 2, "a round would prove 4; 2 may be in flight");
+  assert.equal(m.links.checksInFlight, 2);
+  m.membership.expire(600);
+  m.membership.expire(10_001); // a quiet check is due too
+  assert.deepEqual(ofType(m.take(), "dial"), [], "none until one finishes");
+  // Evidence is never held back: a rumor's check still dials.
+  m.membership.apply(alive(C), 10_002);
+  m.membership.apply({ ...rumor(C), status: "suspect" }, 10_003, A);
+  assert.deepEqual(ofType(m.take(), "dial").map((d) => d.addr), ["ccc:9000"]);
+  assert.equal(m.links.checksInFlight, 3);
+  // Two hellos later there is room for one more.
+  for (const dial of first) {
+    const id = ids.find((x) => dial.addr === `${x.slice(0, 3)}:9000`)!;
+    m.activeView.onConnected(dial.conn, hello(id, dial.addr), 10_100);
+  }
+  m.take();
+  assert.equal(m.links.checksInFlight, 1);
+  m.membership.expire(10_600);
+  assert.equal(ofType(m.take(), "dial").length, 1);
+  assert.equal(m.links.checksInFlight, 2);
+});
