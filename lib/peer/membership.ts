@@ -58,6 +58,12 @@ interface Suspicion {
   readonly confirmers: Set<PeerId>;
   /** The nonce of the indirect probes we asked our neighbours for, once asked. */
   indirectNonce: number | undefined;
+  /**
+   * Our own check is under way or done (a ping on its link, a dial). One
+   * that found no room among the membership dials in flight is tried again
+   * every probe period while the suspicion stands.
+   */
+  checked: boolean;
 }
 
 /** The members one peer knows, and what it believes about each. */
@@ -550,7 +556,9 @@ export class Membership {
     }
     const started = this.#startSuspicion(member, nowMs);
     if (info.status === "dead" && from !== undefined) started.confirmers.add(from);
-    this.#check(member, nowMs);
+    // A neighbour is pinged at once; a dial (a handshake at both ends) waits
+    // until half the time to refute has passed, see `judgeSuspects`.
+    started.checked = this.#check(member, nowMs, true);
     this.#emit(
       logEvent("info", `Checking ${shortId(info.id)} (${member.addr}): rumored ${info.status}`),
     );
@@ -571,19 +579,29 @@ export class Membership {
       ownEvidence: false,
       confirmers: new Set(),
       indirectNonce: undefined,
+      checked: false,
     };
     this.#suspects.set(member.id, suspicion);
     return suspicion;
   }
 
-  /** Our own check of a rumored member: a ping on its link, or a dial that must answer as it. */
-  #check(member: MemberEntry, nowMs: number): void {
+  /**
+   * Our own check of a rumored member: a ping on its link, or a dial that
+   * must answer as it — when the membership dials in flight leave room (a
+   * rumor about a member we are not linked to would otherwise cost a
+   * handshake at every such peer at once). Returns whether a check is under
+   * way.
+   */
+  #check(member: MemberEntry, nowMs: number, pingOnly = false): boolean {
     const link = this.#links.peerLink(member.id);
     if (link !== undefined && link.accepted) {
       this.#links.send(link, { type: "ping", nonce: this.#port.random.int(0x1_0000_0000) }, nowMs);
-    } else if (!this.#links.isBusyWith(member.id)) {
-      this.#links.dial(member.addr, "liveness", member.id, nowMs);
+      return true;
     }
+    if (this.#links.isBusyWith(member.id)) return true;
+    if (pingOnly || this.#livenessDialRoom() <= 0) return false;
+    this.#links.dial(member.addr, "liveness", member.id, nowMs);
+    return true;
   }
 
   /**
@@ -700,6 +718,9 @@ export class Membership {
         continue;
       }
       const age = nowMs - suspicion.sinceMs;
+      if (!suspicion.checked && !suspicion.ownEvidence && 2 * age >= timeoutMs) {
+        suspicion.checked = this.#check(member, nowMs);
+      }
       if (age < timeoutMs) continue;
       const link = this.#links.peerLink(id);
       if (link !== undefined && link.accepted && nowMs - link.lastReceivedMs < timeoutMs) {

@@ -162,11 +162,11 @@ export interface MembershipOptions {
    */
   proofDialsPerRoundMax?: number;
   /**
-   * Membership dials in flight at once: a proof dial or a quiet check (each
-   * a handshake at both ends) does not start while this many liveness dials
-   * have not finished their hello (or failed); it waits for a later round.
-   * The checks that gather evidence against a member (a rumor's, a lost
-   * neighbour's) are never held back, one per member, but count towards it.
+   * Membership dials in flight at once: a proof dial, a quiet check or a
+   * rumor's check (each a handshake at both ends) does not start while this
+   * many liveness dials have not finished their hello (or failed); it waits
+   * for a later round. Only the re-dial of a neighbour whose link dropped is
+   * never held back (one per neighbour), but it counts towards the limit.
    * So a slow or saturated machine, whose handshakes finish more slowly than
    * rounds start them, does not pile them up. Default 4.
    */
