@@ -537,8 +537,13 @@ export class Membership {
       info.incarnation !== member.incarnation
     ) {
       // A rumor about another life of the member has no weight, but someone
-      // saw trouble: look for ourselves (a dial that closes after the hello).
-      this.#checkQuietly(member, nowMs);
+      // saw trouble: look for ourselves (a dial that closes after the hello)
+      // — unless it is a suspicion the member has already refuted (an
+      // earlier incarnation): the echo of every refuted suspicion would
+      // otherwise cost a handshake at every peer.
+      if (info.status === "dead" || info.incarnation > member.incarnation) {
+        this.#checkQuietly(member, nowMs);
+      }
       return false;
     }
     if (

@@ -191,6 +191,19 @@ Deno.test("`Membership`: a rumor about another life of a member is no evidence, 
   assert.ok(dial !== undefined && m.links.get(dial.conn)?.checkOnly === true, "but C is checked");
 });
 
+Deno.test("`Membership`: a suspicion the member has already refuted (an earlier incarnation) triggers no check", () => {
+  const m = machines({ memberCheckIntervalMs: 60_000 });
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.membership.apply(alive(C, 4), 0);
+  m.take();
+  m.membership.onMember(a, { type: "member", member: { ...rumor(C, 3), status: "suspect" } }, 1);
+  assert.equal(m.membership.get(C)?.status, "alive");
+  assert.deepEqual(ofType(m.take(), "dial"), []);
+  // A suspicion of a later life than we know is worth a look.
+  m.membership.onMember(a, { type: "member", member: { ...rumor(C, 5), status: "suspect" } }, 2);
+  assert.deepEqual(ofType(m.take(), "dial").map((d) => d.addr), ["ccc:9000"]);
+});
+
 Deno.test("`Membership.apply()` names a member by the nick of its signed record, and a rumor never renames it", () => {
   const m = machines();
   m.membership.apply({ ...alive(A), nick: "bob" }, 0);
