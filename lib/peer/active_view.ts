@@ -253,7 +253,6 @@ export class ActiveView {
     }
     if (this.#hasInboundRoom()) {
       link.accepted = true;
-      this.#membership.sendOwnRecord(link, nowMs);
       this.#welcome(link, nowMs);
       return true;
     }

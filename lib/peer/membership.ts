@@ -201,16 +201,11 @@ export class Membership {
   ): void {
     this.solicit(link, nowMs, message.type === "get-peers" && message.all !== true);
     this.#links.send(link, message, nowMs);
-    if (link.outbound) this.sendOwnRecord(link, nowMs);
+    if (link.outbound) this.#sendOwnRecord(link, nowMs);
   }
 
-  /**
-   * Gives a new neighbour our own signed record, once per link: a dialer
-   * after its request, an acceptor once it admits the link (a check-only
-   * dial, which closes after the hello, gets none: it would arrive on a
-   * closed connection).
-   */
-  sendOwnRecord(link: Link, nowMs: number): void {
+  /** Gives a new neighbour our own signed record, once per link. */
+  #sendOwnRecord(link: Link, nowMs: number): void {
     if (this.#recordSent.has(link)) return;
     this.#recordSent.add(link);
     this.#links.send(link, { type: "member", member: this.selfInfo() }, nowMs);
@@ -398,8 +393,10 @@ export class Membership {
     this.#linkLost.delete(remote.id);
     // The dialer's first message must stay its request (`register` or
     // `get-peers`: the acceptor admits it by that), so a dialer sends its
-    // record after the request (see `request`); an acceptor once it admits
-    // the link (see `ActiveView.admit`).
+    // record after the request (see `request`); an acceptor at once (even
+    // to a dial that only checks it: a dialer turned away as full then
+    // holds our record from ourselves, not only from a list).
+    if (!link.outbound) this.#sendOwnRecord(link, nowMs);
     if (link.outbound && link.dialAddr !== undefined) {
       // We dialled that address and this peer answered: proven, keep it.
       this.#emit({ type: "address-proven", id: remote.id, addr: link.dialAddr });

@@ -391,19 +391,6 @@ Deno.test("`Membership`: in a partial view (a full table) a proof is passed on i
   assert.deepEqual(sentTo(effects, a.conn), []);
 });
 
-Deno.test("`Membership`: an acceptor sends its own record once it admits the link, and none to a dial that only checks it", () => {
-  const m = machines();
-  const conn = m.activeView.onAccepted(hello(A, "10.0.0.2:9000"), 0);
-  assert.deepEqual(sentTo(m.take(), conn), [], "nothing before the first message");
-  m.activeView.admit(m.links.get(conn)!, { type: "get-peers" }, 1);
-  const sent = sentTo(m.take(), conn);
-  assert.deepEqual(sent[0], { type: "member", member: m.membership.selfInfo() });
-  // A check-only dial says nothing and closes: it never gets our record.
-  const check = m.activeView.onAccepted(hello(B, "10.0.0.3:9000"), 2);
-  m.activeView.onDisconnected(check, "closed", 3);
-  assert.deepEqual(sentTo(m.take(), check), []);
-});
-
 Deno.test("`Membership`: a member that dials us is not vouched for to our neighbours (we never dialled its address)", () => {
   const m = machines();
   const a = neighbour(m, A, "10.0.0.2:9000");
