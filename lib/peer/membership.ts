@@ -558,9 +558,11 @@ export class Membership {
     }
     const started = this.#startSuspicion(member, nowMs);
     if (info.status === "dead" && from !== undefined) started.confirmers.add(from);
-    // A neighbour is pinged at once; a dial (a handshake at both ends) waits
-    // until half the time to refute has passed, see `judgeSuspects`.
-    started.checked = this.#check(member, nowMs, true);
+    // A neighbour is pinged at once, and so is a member another peer found
+    // dead dialled at once; a dial for a mere suspicion (a handshake at both
+    // ends, and most are refuted within a second or two) waits until half
+    // the time to refute has passed, see `judgeSuspects`.
+    started.checked = this.#check(member, nowMs, info.status === "suspect");
     this.#emit(
       logEvent("info", `Checking ${shortId(info.id)} (${member.addr}): rumored ${info.status}`),
     );

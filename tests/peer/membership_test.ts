@@ -99,7 +99,7 @@ Deno.test("`Membership`: our own failed check confirmed by two neighbours' verdi
   assert.deepEqual(ofType(m.take(), "peer-down").map((e) => e.id), [B]);
 });
 
-Deno.test("`Membership`: a rumor alone never kills — it starts our own check (a dial once half the time to refute is over), and lapses when the check finds nothing", () => {
+Deno.test("`Membership`: a rumor alone never kills — it starts our own check, and lapses when the check finds nothing", () => {
   const m = machines();
   const a = neighbour(m, A, "10.0.0.2:9000");
   const c = neighbour(m, C, "10.0.0.4:9000");
@@ -111,15 +111,11 @@ Deno.test("`Membership`: a rumor alone never kills — it starts our own check (
   let effects = m.take();
   assert.deepEqual(ofType(effects, "peer-down"), []);
   assert.ok(m.membership.isLive(B));
-  assert.deepEqual(ofType(effects, "dial"), [], "a refutation may come first");
+  assert.deepEqual(ofType(effects, "dial").map((e) => e.addr), ["bbb:9000"], "our own check");
   assert.deepEqual(sentTo(effects, c.conn), [
     { type: "member", member: { ...rumor(B), status: "suspect" } },
   ], "the suspicion goes on (so that B hears it), another's verdict does not");
   assert.deepEqual(sentTo(effects, a.conn), []);
-  m.membership.judgeSuspects(2_499);
-  assert.deepEqual(ofType(m.take(), "dial"), []);
-  m.membership.judgeSuspects(2_500);
-  assert.deepEqual(ofType(m.take(), "dial").map((e) => e.addr), ["bbb:9000"], "our own check");
   m.membership.judgeSuspects(5_000);
   m.membership.judgeSuspects(9_999);
   assert.deepEqual(ofType(m.take(), "peer-down"), []);
@@ -189,6 +185,19 @@ Deno.test("`Membership`: a rumor about another life of a member is no evidence, 
   assert.equal(m.membership.get(C)?.status, "alive", "a stale rumor kills nobody");
   const dial = ofType(m.take(), "dial").find((d) => d.addr === "ccc:9000");
   assert.ok(dial !== undefined && m.links.get(dial.conn)?.checkOnly === true, "but C is checked");
+});
+
+Deno.test("`Membership`: a suspicion (not a verdict) of a member we are not linked to is checked by a dial once half the time to refute has passed", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.membership.apply(alive(B), 0);
+  m.take();
+  m.membership.onMember(a, { type: "member", member: { ...rumor(B), status: "suspect" } }, 0);
+  assert.deepEqual(ofType(m.take(), "dial"), [], "a refutation may come first");
+  m.membership.judgeSuspects(2_499);
+  assert.deepEqual(ofType(m.take(), "dial"), []);
+  m.membership.judgeSuspects(2_500);
+  assert.deepEqual(ofType(m.take(), "dial").map((e) => e.addr), ["bbb:9000"]);
 });
 
 Deno.test("`Membership`: a suspicion the member has already refuted (an earlier incarnation) triggers no check", () => {
