@@ -138,6 +138,11 @@ export class Links {
     return this.#dialing.size;
   }
 
+  /** Liveness dials (proofs, checks) to known members that have not finished their hello. */
+  get checksInFlight(): number {
+    return this.#checking.size;
+  }
+
   /** The link of `conn`, if open. */
   get(conn: ConnId): Link | undefined {
     return this.#byConn.get(conn);

@@ -58,6 +58,12 @@ interface Suspicion {
   readonly confirmers: Set<PeerId>;
   /** The nonce of the indirect probes we asked our neighbours for, once asked. */
   indirectNonce: number | undefined;
+  /**
+   * Our own check is under way or done (a ping on its link, a dial). One
+   * that found no room among the membership dials in flight is tried again
+   * every probe period while the suspicion stands.
+   */
+  checked: boolean;
 }
 
 /** The members one peer knows, and what it believes about each. */
@@ -242,6 +248,7 @@ export class Membership {
    */
   #checkRandomMember(nowMs: number): void {
     if (this.#links.leaving || nowMs < this.#nextMemberCheckMs) return;
+    if (this.#livenessDialRoom() <= 0) return; // the next round tries again
     this.#nextMemberCheckMs = nowMs + this.#port.options.memberCheckIntervalMs;
     const member = this.#members.randomLive(
       this.#port.random,
@@ -260,7 +267,7 @@ export class Membership {
    */
   #checkQuietly(member: MemberEntry, nowMs: number): void {
     if (this.#links.leaving || this.#links.peerLink(member.id) !== undefined) return;
-    if (this.#links.isBusyWith(member.id)) return;
+    if (this.#links.isBusyWith(member.id) || this.#livenessDialRoom() <= 0) return;
     const interval = this.#port.options.memberCheckIntervalMs;
     if ((this.#checkedAtMs.get(member.id) ?? -Infinity) > nowMs - interval) return;
     this.#checkedAtMs.delete(member.id);
@@ -270,6 +277,15 @@ export class Membership {
       this.#checkedAtMs.delete(this.#checkedAtMs.keys().next().value!);
     }
     this.#links.dial(member.addr, "liveness", member.id, nowMs).checkOnly = true;
+  }
+
+  /**
+   * How many more proof dials and quiet checks may start now: at most
+   * `livenessDialsInFlightMax` liveness dials wait for their hello at once
+   * (each is a handshake at both ends).
+   */
+  #livenessDialRoom(): number {
+    return this.#port.options.livenessDialsInFlightMax - this.#links.checksInFlight;
   }
 
   /**
@@ -287,7 +303,10 @@ export class Membership {
     // Members whose teacher is full are refused: meet more of what the full
     // teachers taught (flooded or listed), to make room for the rest.
     const refused = this.#members.takeCapRefusals() > 0;
-    const dials = refused ? this.#port.options.proofDialsPerRoundMax : 1;
+    const dials = Math.min(
+      refused ? this.#port.options.proofDialsPerRoundMax : 1,
+      this.#livenessDialRoom(),
+    );
     for (let i = 0; i < dials; i++) {
       const unmet = this.#members.randomLive(
         this.#port.random,
@@ -374,7 +393,9 @@ export class Membership {
     this.#linkLost.delete(remote.id);
     // The dialer's first message must stay its request (`register` or
     // `get-peers`: the acceptor admits it by that), so a dialer sends its
-    // record after the request (see `request`); an acceptor at once.
+    // record after the request (see `request`); an acceptor at once (even
+    // to a dial that only checks it: a dialer turned away as full then
+    // holds our record from ourselves, not only from a list).
     if (!link.outbound) this.#sendOwnRecord(link, nowMs);
     if (link.outbound && link.dialAddr !== undefined) {
       // We dialled that address and this peer answered: proven, keep it.
@@ -417,6 +438,9 @@ export class Membership {
    * them, and a peer that missed it cannot learn it from any full-table pull.
    */
   #vouchForProven(link: Link, nowMs: number): void {
+    // In a partial view (a full table) membership spreads by sampling: what
+    // we proved becomes passable in our own lists, and goes no further.
+    if (this.#members.full) return;
     const entry = this.#members.get(link.remote!.id);
     if (entry === undefined || entry.onlyListed === true || entry.status !== "alive") return;
     const record = recordOf(entry);
@@ -484,8 +508,10 @@ export class Membership {
     const outcome = this.#members.apply(info, nowMs, this.#eviction, from, fromList);
     if (!outcome.applied) {
       // A record we had only read in a list came flooded (someone met the
-      // member): news to us, so it goes on to those who only read of it too.
-      return wasOnlyListed && this.#members.get(info.id)?.onlyListed === false;
+      // member): news to us, so it goes on to those who only read of it too
+      // — unless the table is a partial view, where membership spreads by
+      // sampling, not by flooding.
+      return wasOnlyListed && !wasFull && this.#members.get(info.id)?.onlyListed === false;
     }
     const signedLeave = info.signature !== undefined && info.status === "dead";
     this.#reportChange(info, outcome, signedLeave ? info.id : from);
@@ -508,8 +534,13 @@ export class Membership {
       info.incarnation !== member.incarnation
     ) {
       // A rumor about another life of the member has no weight, but someone
-      // saw trouble: look for ourselves (a dial that closes after the hello).
-      this.#checkQuietly(member, nowMs);
+      // saw trouble: look for ourselves (a dial that closes after the hello)
+      // — unless it is a suspicion the member has already refuted (an
+      // earlier incarnation): the echo of every refuted suspicion would
+      // otherwise cost a handshake at every peer.
+      if (info.status === "dead" || info.incarnation > member.incarnation) {
+        this.#checkQuietly(member, nowMs);
+      }
       return false;
     }
     if (
@@ -527,7 +558,11 @@ export class Membership {
     }
     const started = this.#startSuspicion(member, nowMs);
     if (info.status === "dead" && from !== undefined) started.confirmers.add(from);
-    this.#check(member, nowMs);
+    // A neighbour is pinged at once, and so is a member another peer found
+    // dead dialled at once; a dial for a mere suspicion (a handshake at both
+    // ends, and most are refuted within a second or two) waits until half
+    // the time to refute has passed, see `judgeSuspects`.
+    started.checked = this.#check(member, nowMs, info.status === "suspect");
     this.#emit(
       logEvent("info", `Checking ${shortId(info.id)} (${member.addr}): rumored ${info.status}`),
     );
@@ -548,19 +583,29 @@ export class Membership {
       ownEvidence: false,
       confirmers: new Set(),
       indirectNonce: undefined,
+      checked: false,
     };
     this.#suspects.set(member.id, suspicion);
     return suspicion;
   }
 
-  /** Our own check of a rumored member: a ping on its link, or a dial that must answer as it. */
-  #check(member: MemberEntry, nowMs: number): void {
+  /**
+   * Our own check of a rumored member: a ping on its link, or a dial that
+   * must answer as it — when the membership dials in flight leave room (a
+   * rumor about a member we are not linked to would otherwise cost a
+   * handshake at every such peer at once). Returns whether a check is under
+   * way.
+   */
+  #check(member: MemberEntry, nowMs: number, pingOnly = false): boolean {
     const link = this.#links.peerLink(member.id);
     if (link !== undefined && link.accepted) {
       this.#links.send(link, { type: "ping", nonce: this.#port.random.int(0x1_0000_0000) }, nowMs);
-    } else if (!this.#links.isBusyWith(member.id)) {
-      this.#links.dial(member.addr, "liveness", member.id, nowMs);
+      return true;
     }
+    if (this.#links.isBusyWith(member.id)) return true;
+    if (pingOnly || this.#livenessDialRoom() <= 0) return false;
+    this.#links.dial(member.addr, "liveness", member.id, nowMs);
+    return true;
   }
 
   /**
@@ -677,6 +722,9 @@ export class Membership {
         continue;
       }
       const age = nowMs - suspicion.sinceMs;
+      if (!suspicion.checked && !suspicion.ownEvidence && 2 * age >= timeoutMs) {
+        suspicion.checked = this.#check(member, nowMs);
+      }
       if (age < timeoutMs) continue;
       const link = this.#links.peerLink(id);
       if (link !== undefined && link.accepted && nowMs - link.lastReceivedMs < timeoutMs) {

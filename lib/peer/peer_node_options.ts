@@ -162,6 +162,16 @@ export interface MembershipOptions {
    */
   proofDialsPerRoundMax?: number;
   /**
+   * Membership dials in flight at once: a proof dial, a quiet check or a
+   * rumor's check (each a handshake at both ends) does not start while this
+   * many liveness dials have not finished their hello (or failed); it waits
+   * for a later round. Only the re-dial of a neighbour whose link dropped is
+   * never held back (one per neighbour), but it counts towards the limit.
+   * So a slow or saturated machine, whose handshakes finish more slowly than
+   * rounds start them, does not pile them up. Default 4.
+   */
+  livenessDialsInFlightMax?: number;
+  /**
    * Pause between checks of a random member that is not a neighbour (a
    * liveness dial): a member nobody is linked to when it crashes — one every
    * peer backed off, or one past the neighbours' reach — would otherwise stay
@@ -420,6 +430,7 @@ export const PEER_NODE_DEFAULTS = Object.freeze({
   peersAnswerMs: 10_000,
   unprovenPerSourceMax: 64,
   proofDialsPerRoundMax: 4,
+  livenessDialsInFlightMax: 4,
   peersPerMessageMax: 64,
   fullPullIntervalMs: 5_000,
   lazyIntervalMs: 100,

@@ -187,6 +187,32 @@ Deno.test("`Membership`: a rumor about another life of a member is no evidence, 
   assert.ok(dial !== undefined && m.links.get(dial.conn)?.checkOnly === true, "but C is checked");
 });
 
+Deno.test("`Membership`: a suspicion (not a verdict) of a member we are not linked to is checked by a dial once half the time to refute has passed", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.membership.apply(alive(B), 0);
+  m.take();
+  m.membership.onMember(a, { type: "member", member: { ...rumor(B), status: "suspect" } }, 0);
+  assert.deepEqual(ofType(m.take(), "dial"), [], "a refutation may come first");
+  m.membership.judgeSuspects(2_499);
+  assert.deepEqual(ofType(m.take(), "dial"), []);
+  m.membership.judgeSuspects(2_500);
+  assert.deepEqual(ofType(m.take(), "dial").map((e) => e.addr), ["bbb:9000"]);
+});
+
+Deno.test("`Membership`: a suspicion the member has already refuted (an earlier incarnation) triggers no check", () => {
+  const m = machines({ memberCheckIntervalMs: 60_000 });
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.membership.apply(alive(C, 4), 0);
+  m.take();
+  m.membership.onMember(a, { type: "member", member: { ...rumor(C, 3), status: "suspect" } }, 1);
+  assert.equal(m.membership.get(C)?.status, "alive");
+  assert.deepEqual(ofType(m.take(), "dial"), []);
+  // A suspicion of a later life than we know is worth a look.
+  m.membership.onMember(a, { type: "member", member: { ...rumor(C, 5), status: "suspect" } }, 2);
+  assert.deepEqual(ofType(m.take(), "dial").map((d) => d.addr), ["ccc:9000"]);
+});
+
 Deno.test("`Membership.apply()` names a member by the nick of its signed record, and a rumor never renames it", () => {
   const m = machines();
   m.membership.apply({ ...alive(A), nick: "bob" }, 0);
@@ -349,6 +375,31 @@ Deno.test("`Membership`: a proof dial that finds this peer full still proves the
   assert.ok(!ofType(m.take(), "dial").some((d) => d.addr === "ccc:9000"));
 });
 
+Deno.test("`Membership`: in a partial view (a full table) a proof is passed on in lists, not flooded, and a flooded proof goes no further", () => {
+  const m = machines({ membersMax: 4 });
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  const d = "d".repeat(64);
+  m.membership.onPeers([alive(C), alive(d)], 0, A); // A, B, C, d: full
+  assert.equal(m.membership.size, 4);
+  const listed = [C, d].find((id) => m.membership.get(id)?.onlyListed === true)!;
+  m.take();
+  m.membership.expire(1);
+  const dial = ofType(m.take(), "dial").find((x) => x.addr === `${listed.slice(0, 3)}:9000`)!;
+  m.activeView.onConnected(dial.conn, hello(listed, dial.addr), 2);
+  let effects = m.take();
+  assert.equal(m.membership.get(listed)?.onlyListed, false, "proven");
+  assert.deepEqual(ofType(effects, "send").filter((x) => x.message.type === "member"), []);
+  assert.ok(m.membership.peerList(B).some((p) => p.id === listed), "passed on in lists");
+  // A record we only read of, flooded to us: passable now, but not relayed.
+  const other = listed === C ? d : C;
+  assert.equal(m.membership.get(other)?.onlyListed, true);
+  m.membership.onMember(b, { type: "member", member: alive(other) }, 3);
+  effects = m.take();
+  assert.equal(m.membership.get(other)?.onlyListed, false);
+  assert.deepEqual(sentTo(effects, a.conn), []);
+});
+
 Deno.test("`Membership`: a member that dials us is not vouched for to our neighbours (we never dialled its address)", () => {
   const m = machines();
   const a = neighbour(m, A, "10.0.0.2:9000");
@@ -379,4 +430,41 @@ Deno.test("`Membership`: while a full teacher's members are refused, a round pro
   assert.deepEqual(dialled, ["ddd:9000", "eee:9000"], "both of A's, each once");
   m.membership.expire(2);
   assert.deepEqual(ofType(m.take(), "dial"), [], "nothing refused since: flooded members rest");
+});
+
+Deno.test("`Membership`: proof dials, quiet checks and a rumor's check wait while livenessDialsInFlightMax liveness dials have not finished their hello", () => {
+  const m = machines({
+    unprovenPerSourceMax: 3,
+    proofDialsPerRoundMax: 4,
+    livenessDialsInFlightMax: 2,
+    memberCheckIntervalMs: 10_000,
+  });
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  m.membership.solicit(a, 0);
+  const ids = ["d", "e", "f", "g"].map((c) => c.repeat(64));
+  m.membership.onPeers(ids.map((id) => alive(id)), 0, A); // the fourth is refused: A is full
+  m.take();
+  m.membership.expire(1);
+  const first = ofType(m.take(), "dial");
+  assert.equal(first.length, 2, "a round would prove 4; 2 may be in flight");
+  assert.equal(m.links.checksInFlight, 2);
+  m.membership.expire(600);
+  m.membership.expire(10_001); // a quiet check is due too
+  assert.deepEqual(ofType(m.take(), "dial"), [], "none until one finishes");
+  // A rumor's check waits for room too, and is tried again while the suspicion stands.
+  m.membership.apply(alive(C), 10_002);
+  m.membership.apply({ ...rumor(C), status: "suspect" }, 10_003, A);
+  m.membership.judgeSuspects(20_000);
+  assert.deepEqual(ofType(m.take(), "dial"), []);
+  // A hello later there is room for one: the rumor's check.
+  const [done] = first;
+  const id = ids.find((x) => done!.addr === `${x.slice(0, 3)}:9000`)!;
+  m.activeView.onConnected(done!.conn, hello(id, done!.addr), 20_100);
+  m.take();
+  assert.equal(m.links.checksInFlight, 1);
+  m.membership.judgeSuspects(20_200);
+  assert.deepEqual(ofType(m.take(), "dial").map((d) => d.addr), ["ccc:9000"]);
+  m.membership.expire(20_600);
+  assert.deepEqual(ofType(m.take(), "dial"), [], "full again");
+  assert.equal(m.links.checksInFlight, 2);
 });
