@@ -130,6 +130,8 @@ export class SimNetwork {
    * is a forgery, and the message carrying it is dropped on arrival.
    */
   readonly #signedRecords = new Set<string>();
+  /** Record objects already found in {@linkcode SimNetwork.#signedRecords} (or made by `signRecord`). */
+  readonly #genuineRecords = new WeakSet<MemberInfo>();
   /** Messages whose own records were signed, by the object the node emitted (floods repeat one). */
   #signedMessages = new WeakMap<Message, Message>();
 
@@ -158,6 +160,7 @@ export class SimNetwork {
       ...(record.nick === undefined ? {} : { nick: record.nick }),
     };
     this.#signedRecords.add(simRecordKey(signed));
+    this.#genuineRecords.add(signed);
     return signed;
   }
 
@@ -372,12 +375,12 @@ export class SimNetwork {
   }
 
   #step(): void {
-    const next = this.#queue.pop()!;
-    if (next.atMs > this.#nowMs) {
-      for (const observer of this.#observers) observer.onAdvance?.(next.atMs);
+    const atMs = this.#queue.peekTimeMs();
+    const event = this.#queue.take()!;
+    if (atMs > this.#nowMs) {
+      for (const observer of this.#observers) observer.onAdvance?.(atMs);
     }
-    this.#nowMs = Math.max(this.#nowMs, next.atMs);
-    const event = next.value;
+    this.#nowMs = Math.max(this.#nowMs, atMs);
     const target = targetOf(event);
     if (target !== undefined && target.handle.stalledUntilMs > this.#nowMs) {
       this.#schedule(target.handle.stalledUntilMs, event);
@@ -578,14 +581,23 @@ export class SimNetwork {
 
   /** Whether every signature `message`'s records claim was made by their member. */
   #genuine(message: Message): boolean {
-    const records = message.type === "member"
-      ? [message.member]
-      : message.type === "peers"
-      ? message.peers
-      : [];
-    return records.every((r) =>
-      r.signature === undefined || this.#signedRecords.has(simRecordKey(r))
-    );
+    if (message.type === "member") return this.#genuineRecord(message.member);
+    if (message.type !== "peers") return true;
+    for (const record of message.peers) if (!this.#genuineRecord(record)) return false;
+    return true;
+  }
+
+  /**
+   * Whether `record`'s signature, if any, was made by its member. Records are
+   * immutable and relayed as the same object, and a signature once made stays
+   * made, so an object found genuine is remembered (a key is built once per
+   * record, not once per receipt).
+   */
+  #genuineRecord(record: MemberInfo): boolean {
+    if (record.signature === undefined || this.#genuineRecords.has(record)) return true;
+    if (!this.#signedRecords.has(simRecordKey(record))) return false;
+    this.#genuineRecords.add(record);
+    return true;
   }
 
   /** When a message sent now from `end` arrives: after its latency, and (TCP-like) after earlier ones. */
