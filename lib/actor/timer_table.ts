@@ -23,7 +23,16 @@
  */
 export class TimerTable<T extends string> {
   readonly #order: readonly T[];
-  readonly #deadlines = new Map<T, number>();
+  /** Each timer's slot in {@linkcode TimerTable.#deadlines}: its place in the firing order. */
+  readonly #slots = new Map<T, number>();
+  readonly #deadlines: Float64Array;
+  /**
+   * The earliest deadline, kept as timers change: the simulator asks for it
+   * after every event, and most events change no timer. Stale when the
+   * earliest timer moved later; then it is found again when asked.
+   */
+  #next = Infinity;
+  #nextStale = false;
 
   /** A table of stopped timers; `order` is the order they fire in when due together. */
   constructor(order: readonly T[]) {
@@ -31,7 +40,8 @@ export class TimerTable<T extends string> {
       throw new TypeError(`Cannot make timer table: a timer is named twice in ${order}`);
     }
     this.#order = order;
-    for (const timer of order) this.#deadlines.set(timer, Infinity);
+    order.forEach((timer, slot) => this.#slots.set(timer, slot));
+    this.#deadlines = new Float64Array(order.length).fill(Infinity);
   }
 
   /** The firing order. */
@@ -41,32 +51,35 @@ export class TimerTable<T extends string> {
 
   /** Sets `timer` to fire at `atMs` (replacing its deadline). */
   set(timer: T, atMs: number): void {
-    this.#deadlines.set(timer, atMs);
+    this.#write(this.#slots.get(timer)!, atMs);
   }
 
   /** Sets `timer` to fire at `atMs` unless it is already running. */
   arm(timer: T, atMs: number): void {
-    if (this.#deadlines.get(timer) === Infinity) this.#deadlines.set(timer, atMs);
+    const slot = this.#slots.get(timer)!;
+    if (this.#deadlines[slot] === Infinity) this.#write(slot, atMs);
   }
 
   /** Stops `timer`. */
   stop(timer: T): void {
-    this.#deadlines.set(timer, Infinity);
+    this.#write(this.#slots.get(timer)!, Infinity);
   }
 
   /** When `timer` fires; `Infinity` when stopped. */
   deadlineMs(timer: T): number {
-    return this.#deadlines.get(timer)!;
+    return this.#deadlines[this.#slots.get(timer)!]!;
   }
 
   /** Stops every timer. */
   stopAll(): void {
-    for (const timer of this.#order) this.#deadlines.set(timer, Infinity);
+    this.#deadlines.fill(Infinity);
+    this.#next = Infinity;
+    this.#nextStale = false;
   }
 
   /** Whether `timer` is due at `nowMs`. */
   isExpired(timer: T, nowMs: number): boolean {
-    return nowMs >= this.#deadlines.get(timer)!;
+    return nowMs >= this.deadlineMs(timer);
   }
 
   /** The timers due at `nowMs`, in firing order. */
@@ -75,9 +88,28 @@ export class TimerTable<T extends string> {
   }
 
   /** The earliest deadline among `timers` (all by default); `Infinity` when none runs. */
-  nextDeadlineMs(timers: readonly T[] = this.#order): number {
-    let next = Infinity;
-    for (const timer of timers) next = Math.min(next, this.#deadlines.get(timer)!);
-    return next;
+  nextDeadlineMs(timers?: readonly T[]): number {
+    if (timers !== undefined) {
+      let next = Infinity;
+      for (const timer of timers) next = Math.min(next, this.deadlineMs(timer));
+      return next;
+    }
+    if (this.#nextStale) {
+      let next = Infinity;
+      for (const atMs of this.#deadlines) next = Math.min(next, atMs);
+      this.#next = next;
+      this.#nextStale = next !== next;
+    }
+    return this.#next;
+  }
+
+  #write(slot: number, atMs: number): void {
+    const before = this.#deadlines[slot]!;
+    this.#deadlines[slot] = atMs;
+    if (this.#nextStale) return;
+    // NaN (never meant, but Math.min propagates it) is left to a full scan.
+    if (atMs !== atMs) this.#nextStale = true;
+    else if (atMs <= this.#next) this.#next = atMs;
+    else if (before === this.#next) this.#nextStale = true;
   }
 }

@@ -40,9 +40,12 @@ export class ConnectivityWatch {
     return this.#alone;
   }
 
-  /** Looks at the node after a step; `read` is called only when something may have changed. */
-  check(neighbours: number, read: () => ConnectivityReading): void {
-    if (neighbours > 0) {
+  /**
+   * Looks at the node after a step: `linked` when it has a neighbour; `read`
+   * is called only when something may have changed.
+   */
+  check(linked: boolean, read: () => ConnectivityReading): void {
+    if (linked) {
       this.#everLinked = true;
       if (!this.#alone) return;
       this.#alone = false;

@@ -177,6 +177,12 @@ export class Links {
     return n;
   }
 
+  /** Whether there is a neighbour (cheaper than counting them: asked after every step). */
+  hasAccepted(): boolean {
+    for (const link of this.#peers.values()) if (link.accepted) return true;
+    return false;
+  }
+
   /** How many neighbours this peer dialed itself. */
   outboundCount(): number {
     let n = 0;

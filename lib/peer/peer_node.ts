@@ -639,7 +639,7 @@ export class PeerNode implements Actor {
   takeEffects(): Effect[] {
     this.#ownStates.onEffects(this.#effects);
     if (this.#started) {
-      this.#connectivity.check(this.#links.acceptedCount(), () => ({
+      this.#connectivity.check(this.#links.hasAccepted(), () => ({
         neighbours: this.#links.acceptedCount(),
         leaving: this.#links.leaving,
         bootstraps: this.#options.bootstraps.length,

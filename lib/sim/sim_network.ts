@@ -108,7 +108,17 @@ export class SimNetwork {
   readonly #dialTimeoutMs: number;
   readonly #queue = new EventQueue<SimEvent>();
   readonly #nodes = new Map<string, NodeState>();
-  readonly #observers: SimObserver[] = [];
+  /**
+   * Observers' hooks, one list per hook, bound when registered: most events
+   * call one or two, and a loop over every observer asking each for the
+   * hook costs a megamorphic lookup per observer per event.
+   */
+  readonly #onEffect: NonNullable<SimObserver["onEffect"]>[] = [];
+  readonly #onReceive: NonNullable<SimObserver["onReceive"]>[] = [];
+  readonly #onAdvance: NonNullable<SimObserver["onAdvance"]>[] = [];
+  readonly #onDrained: NonNullable<SimObserver["onDrained"]>[] = [];
+  readonly #onSend: NonNullable<SimObserver["onSend"]>[] = [];
+  readonly #onWorld: NonNullable<SimObserver["onWorld"]>[] = [];
   /** While `partition` adds its blocks, they are reported once as a partition. */
   #partitioning = false;
   /** Directed blocks: "from|to" addresses that cannot reach each other. */
@@ -130,6 +140,8 @@ export class SimNetwork {
    * is a forgery, and the message carrying it is dropped on arrival.
    */
   readonly #signedRecords = new Set<string>();
+  /** Record objects already found in {@linkcode SimNetwork.#signedRecords} (or made by `signRecord`). */
+  readonly #genuineRecords = new WeakSet<MemberInfo>();
   /** Messages whose own records were signed, by the object the node emitted (floods repeat one). */
   #signedMessages = new WeakMap<Message, Message>();
 
@@ -158,6 +170,7 @@ export class SimNetwork {
       ...(record.nick === undefined ? {} : { nick: record.nick }),
     };
     this.#signedRecords.add(simRecordKey(signed));
+    this.#genuineRecords.add(signed);
     return signed;
   }
 
@@ -200,7 +213,12 @@ export class SimNetwork {
 
   /** Registers an observer. */
   observe(observer: SimObserver): void {
-    this.#observers.push(observer);
+    if (observer.onEffect) this.#onEffect.push(observer.onEffect.bind(observer));
+    if (observer.onReceive) this.#onReceive.push(observer.onReceive.bind(observer));
+    if (observer.onAdvance) this.#onAdvance.push(observer.onAdvance.bind(observer));
+    if (observer.onDrained) this.#onDrained.push(observer.onDrained.bind(observer));
+    if (observer.onSend) this.#onSend.push(observer.onSend.bind(observer));
+    if (observer.onWorld) this.#onWorld.push(observer.onWorld.bind(observer));
   }
 
   /** Changes fault rates mid-run (for "faults, then heal" phases). */
@@ -354,7 +372,7 @@ export class SimNetwork {
   runUntil(untilMs: number): void {
     while (this.#queue.peekTimeMs() <= untilMs) this.#step();
     if (untilMs > this.#nowMs) {
-      for (const observer of this.#observers) observer.onAdvance?.(untilMs);
+      for (const onAdvance of this.#onAdvance) onAdvance(untilMs);
     }
     this.#nowMs = Math.max(this.#nowMs, untilMs);
   }
@@ -372,12 +390,12 @@ export class SimNetwork {
   }
 
   #step(): void {
-    const next = this.#queue.pop()!;
-    if (next.atMs > this.#nowMs) {
-      for (const observer of this.#observers) observer.onAdvance?.(next.atMs);
+    const atMs = this.#queue.peekTimeMs();
+    const event = this.#queue.take()!;
+    if (atMs > this.#nowMs) {
+      for (const onAdvance of this.#onAdvance) onAdvance(atMs);
     }
-    this.#nowMs = Math.max(this.#nowMs, next.atMs);
-    const event = next.value;
+    this.#nowMs = Math.max(this.#nowMs, atMs);
     const target = targetOf(event);
     if (target !== undefined && target.handle.stalledUntilMs > this.#nowMs) {
       this.#schedule(target.handle.stalledUntilMs, event);
@@ -418,8 +436,8 @@ export class SimNetwork {
       case "message": {
         const to = event.to;
         if (!this.#live(to) || !this.#genuine(event.message)) return;
-        for (const observer of this.#observers) {
-          observer.onReceive?.(to.node.handle, event.message, event.from.node.handle, this.#nowMs);
+        for (const onReceive of this.#onReceive) {
+          onReceive(to.node.handle, event.message, event.from.node.handle, this.#nowMs);
         }
         to.node.handle.actor.handleMessage(to.conn, event.message, this.#nowMs);
         this.#drain(to.node);
@@ -494,7 +512,7 @@ export class SimNetwork {
   #drain(state: NodeState): void {
     const node = state.handle;
     for (const effect of node.actor.takeEffects()) {
-      for (const observer of this.#observers) observer.onEffect?.(node, effect, this.#nowMs);
+      for (const onEffect of this.#onEffect) onEffect(node, effect, this.#nowMs);
       if (!node.alive) continue;
       switch (effect.type) {
         case "dial": {
@@ -536,7 +554,7 @@ export class SimNetwork {
           break;
       }
     }
-    for (const observer of this.#observers) observer.onDrained?.(node, this.#nowMs);
+    for (const onDrained of this.#onDrained) onDrained(node, this.#nowMs);
     this.#armTimer(state);
   }
 
@@ -547,7 +565,7 @@ export class SimNetwork {
     this.#messagesSent++;
     this.#sentByType[message.type] = (this.#sentByType[message.type] ?? 0) + 1;
     if (message.type === "chat" && message.repair === true) this.#repairChatsSent++;
-    for (const observer of this.#observers) observer.onSend?.(state.handle, message, this.#nowMs);
+    for (const onSend of this.#onSend) onSend(state.handle, message, this.#nowMs);
     const to = end.other;
     if (
       this.#blocked.size > 0 && this.#blocked.has(`${state.handle.addr}|${to.node.handle.addr}`)
@@ -578,14 +596,23 @@ export class SimNetwork {
 
   /** Whether every signature `message`'s records claim was made by their member. */
   #genuine(message: Message): boolean {
-    const records = message.type === "member"
-      ? [message.member]
-      : message.type === "peers"
-      ? message.peers
-      : [];
-    return records.every((r) =>
-      r.signature === undefined || this.#signedRecords.has(simRecordKey(r))
-    );
+    if (message.type === "member") return this.#genuineRecord(message.member);
+    if (message.type !== "peers") return true;
+    for (const record of message.peers) if (!this.#genuineRecord(record)) return false;
+    return true;
+  }
+
+  /**
+   * Whether `record`'s signature, if any, was made by its member. Records are
+   * immutable and relayed as the same object, and a signature once made stays
+   * made, so an object found genuine is remembered (a key is built once per
+   * record, not once per receipt).
+   */
+  #genuineRecord(record: MemberInfo): boolean {
+    if (record.signature === undefined || this.#genuineRecords.has(record)) return true;
+    if (!this.#signedRecords.has(simRecordKey(record))) return false;
+    this.#genuineRecords.add(record);
+    return true;
   }
 
   /** When a message sent now from `end` arrives: after its latency, and (TCP-like) after earlier ones. */
@@ -616,7 +643,7 @@ export class SimNetwork {
   }
 
   #tell(event: SimWorldEvent): void {
-    for (const observer of this.#observers) observer.onWorld?.(event, this.#nowMs);
+    for (const onWorld of this.#onWorld) onWorld(event, this.#nowMs);
   }
 
   #schedule(atMs: number, event: SimEvent): void {

@@ -126,7 +126,8 @@ export class SimWorld {
   readonly #hops = new Map<string, Map<string, number>>();
   readonly #byAddr = new Map<string, SimPeer>();
   readonly #byId = new Map<PeerId, SimPeer>();
-  readonly #trace: string[] = [];
+  /** Recent activity; lines from the hot paths are formatted only when a report asks for them. */
+  readonly #trace: (string | (() => string))[] = [];
   readonly #traceLines: number;
   /** Crashed peers whose detection is still being timed. */
   readonly #undetected = new Set<SimPeer>();
@@ -390,7 +391,9 @@ export class SimWorld {
 
   /** The last lines of activity, for a failure report. */
   trace(): string[] {
-    return this.#trace.slice(-this.#traceLines);
+    return this.#trace.slice(-this.#traceLines).map((line) =>
+      typeof line === "string" ? line : line()
+    );
   }
 
   /** A failure message with the seed, the replay command and the recent trace. */
@@ -498,8 +501,8 @@ export class SimWorld {
           m.author !== effect.author || m.seq > effect.seq
         );
         peer.disk.skipped.set(effect.author, effect.seq);
-        this.#traceLine(
-          `${fmt(nowMs)} ${node.addr} skip ${effect.author.slice(0, 8)} to #${effect.seq}`,
+        this.#traceLine(() =>
+          `${fmt(nowMs)} ${node.addr} skip ${effect.author.slice(0, 8)} to #${effect.seq}`
         );
         return;
       }
@@ -533,18 +536,20 @@ export class SimWorld {
             } FALSE POSITIVE ${node.addr} declared ${subject.addr} dead: ${effect.reason}`,
           );
         }
-        this.#traceLine(
-          `${fmt(nowMs)} ${node.addr} peer-down ${shortAddr(subject)} (${effect.reason})`,
+        this.#traceLine(() =>
+          `${fmt(nowMs)} ${node.addr} peer-down ${shortAddr(subject)} (${effect.reason})`
         );
         return;
       }
-      case "peer-up":
-        this.#traceLine(
-          `${fmt(nowMs)} ${node.addr} peer-up ${shortAddr(this.#byId.get(effect.id))}`,
-        );
+      case "peer-up": {
+        const subject = this.#byId.get(effect.id);
+        this.#traceLine(() => `${fmt(nowMs)} ${node.addr} peer-up ${shortAddr(subject)}`);
         return;
+      }
       case "log":
-        if (effect.level !== "debug") this.#traceLine(`${fmt(nowMs)} ${node.addr} ${effect.text}`);
+        if (effect.level !== "debug") {
+          this.#traceLine(() => `${fmt(nowMs)} ${node.addr} ${effect.text}`);
+        }
         return;
       default:
         return;
@@ -558,7 +563,7 @@ export class SimWorld {
     return o.suspicionTimeoutMs * scale + 2 * o.probeIntervalMs;
   }
 
-  #traceLine(line: string): void {
+  #traceLine(line: string | (() => string)): void {
     this.#trace.push(line);
     // Trim in batches: shifting one line at a time is quadratic.
     if (this.#trace.length > 2 * this.#traceLines) {

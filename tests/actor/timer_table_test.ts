@@ -49,3 +49,38 @@ Deno.test("`TimerTable.stopAll()` stops every timer", () => {
 Deno.test("`TimerTable` refuses a timer named twice", () => {
   assert.throws(() => new TimerTable(["a", "a"]), TypeError);
 });
+
+Deno.test("`TimerTable.nextDeadlineMs()` follows any sequence of changes (the kept minimum)", () => {
+  const names = ["a", "b", "c", "d"] as const;
+  let seed = 7;
+  const next = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 0x8000_0000;
+    return seed % n;
+  };
+  const timers = new TimerTable(names);
+  const model = new Map<string, number>(names.map((n) => [n, Infinity]));
+  for (let i = 0; i < 2_000; i++) {
+    const timer = names[next(names.length)]!;
+    const atMs = next(4) === 0 ? Infinity : next(50);
+    switch (next(4)) {
+      case 0:
+        timers.set(timer, atMs);
+        model.set(timer, atMs);
+        break;
+      case 1:
+        timers.arm(timer, atMs);
+        if (model.get(timer) === Infinity) model.set(timer, atMs);
+        break;
+      case 2:
+        timers.stop(timer);
+        model.set(timer, Infinity);
+        break;
+      default:
+        if (next(20) === 0) {
+          timers.stopAll();
+          for (const n of names) model.set(n, Infinity);
+        }
+    }
+    assert.equal(timers.nextDeadlineMs(), Math.min(...model.values()));
+  }
+});

@@ -18,3 +18,29 @@ Deno.test("EventQueue pops by time, ties in insertion order (property)", () => {
     }),
   );
 });
+
+Deno.test("`EventQueue.take()` pops like `pop()`, interleaved with pushes (property)", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.double({ min: 0, max: 50, noNaN: true }), fc.constant(-1)), {
+        maxLength: 300,
+      }),
+      (ops) => {
+        const queue = new EventQueue<number>();
+        const model: { t: number; i: number }[] = [];
+        ops.forEach((t, i) => {
+          if (t >= 0) {
+            queue.push(t, i);
+            model.push({ t, i });
+            return;
+          }
+          model.sort((a, b) => a.t - b.t || a.i - b.i);
+          const expected = model.shift();
+          assert.equal(queue.peekTimeMs(), expected?.t ?? Infinity);
+          assert.equal(queue.take(), expected?.i);
+          assert.equal(queue.size, model.length);
+        });
+      },
+    ),
+  );
+});
