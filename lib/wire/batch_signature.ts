@@ -80,7 +80,7 @@ export function largestPowerOfTwoBelow(n: number): number {
 
 /** Whether `signature` has the length and header of a well-formed batch signature. */
 export function isBatchSignature(signature: Uint8Array): boolean {
-  return parseBatchSignature(signature) !== undefined;
+  return batchPosition(signature) !== undefined;
 }
 
 /**
@@ -89,6 +89,21 @@ export function isBatchSignature(signature: Uint8Array): boolean {
  * of the wrong length.
  */
 export function parseBatchSignature(bytes: Uint8Array): BatchSignature | undefined {
+  const position = batchPosition(bytes);
+  if (position === undefined) return undefined;
+  const path: Uint8Array[] = [];
+  for (let at = BATCH_HEADER_BYTES; at < bytes.length; at += BATCH_NODE_BYTES) {
+    path.push(bytes.subarray(at, at + BATCH_NODE_BYTES));
+  }
+  return { rootSignature: bytes.subarray(0, SIGNATURE_BYTES), ...position, path };
+}
+
+/**
+ * The leaf position a batch signature claims, once its count, index and
+ * length are checked, or `undefined`; allocates nothing, since the decoder
+ * checks every chat's signature this way before anything verifies it.
+ */
+function batchPosition(bytes: Uint8Array): { index: number; count: number } | undefined {
   if (bytes.length < BATCH_HEADER_BYTES + BATCH_NODE_BYTES) return undefined;
   if (bytes.length > BATCH_SIGNATURE_BYTES_MAX) return undefined;
   const index = (bytes[SIGNATURE_BYTES]! << 8) | bytes[SIGNATURE_BYTES + 1]!;
@@ -96,12 +111,7 @@ export function parseBatchSignature(bytes: Uint8Array): BatchSignature | undefin
   if (count < 2 || count > CHAT_BATCH_MESSAGES_MAX || index >= count) return undefined;
   const length = auditPathLength(index, count);
   if (bytes.length !== BATCH_HEADER_BYTES + BATCH_NODE_BYTES * length) return undefined;
-  const path: Uint8Array[] = [];
-  for (let i = 0; i < length; i++) {
-    const at = BATCH_HEADER_BYTES + BATCH_NODE_BYTES * i;
-    path.push(bytes.subarray(at, at + BATCH_NODE_BYTES));
-  }
-  return { rootSignature: bytes.subarray(0, SIGNATURE_BYTES), index, count, path };
+  return { index, count };
 }
 
 /**
