@@ -158,16 +158,19 @@ Deno.test("verifyChat() refuses a chat signed for another room: no cross-room re
   );
 });
 
+/** The fields of `author`'s message `seq`, alone in its clock. */
+const ownChat = (author: string, seq: number, text: string): ChatBodyFields => ({
+  author,
+  seq,
+  clock: new Map([[author, seq]]),
+  nick: "ann",
+  text,
+  ts: seq,
+});
+
 Deno.test("signChats() signs a batch once; each message verifies alone, from the wire, with or without a cache", async () => {
   const ann = await generateIdentity();
-  const fields = [1, 2, 3, 4, 5].map((seq) => ({
-    author: ann.id,
-    seq,
-    clock: new Map([[ann.id, seq]]),
-    nick: "ann",
-    text: `m${seq}`,
-    ts: seq,
-  }));
+  const fields = [1, 2, 3, 4, 5].map((seq) => ownChat(ann.id, seq, `m${seq}`));
   const bodies = fields.map((f) => encodeChatBody(f));
   const signatures = await signChats(ann, LOBBY, bodies);
   assert.equal(new Set(signatures.map((s) => bytesToHex(s.subarray(0, 64)))).size, 1);
@@ -186,14 +189,7 @@ Deno.test("signChats() signs a batch once; each message verifies alone, from the
 
 Deno.test("signChats() of one body is signChat() byte for byte", async () => {
   const ann = await generateIdentity();
-  const body = encodeChatBody({
-    author: ann.id,
-    seq: 1,
-    clock: new Map([[ann.id, 1]]),
-    nick: "ann",
-    text: "hi",
-    ts: 0,
-  });
+  const body = encodeChatBody(ownChat(ann.id, 1, "hi"));
   assert.deepEqual(await signChats(ann, LOBBY, [body]), [
     await signChat(ann, { roomTag: LOBBY, body }),
   ]);
@@ -201,14 +197,7 @@ Deno.test("signChats() of one body is signChat() byte for byte", async () => {
 
 Deno.test("verifyChat() refuses a batch root signed by someone else, and does not cache the forgery", async () => {
   const [ann, eve] = [await generateIdentity(), await generateIdentity()];
-  const fields = [1, 2].map((seq) => ({
-    author: ann.id,
-    seq,
-    clock: new Map([[ann.id, seq]]),
-    nick: "ann",
-    text: "x",
-    ts: 0,
-  }));
+  const fields = [1, 2].map((seq) => ownChat(ann.id, seq, "x"));
   const forged = await signChats(eve, LOBBY, fields.map((f) => encodeChatBody(f)));
   const roots = new VerifiedRoots();
   const message = await received(fields[0]!, () => Promise.resolve(forged[0]!));
@@ -229,14 +218,7 @@ Deno.test("verifyChat() refuses a batch root signed by someone else, and does no
 
 Deno.test("verifyChat() refuses a signature neither plain nor a well-formed batch", async () => {
   const ann = await generateIdentity();
-  const message = {
-    author: ann.id,
-    seq: 1,
-    clock: new Map([[ann.id, 1]]),
-    nick: "ann",
-    text: "x",
-    ts: 0,
-  };
+  const message = ownChat(ann.id, 1, "x");
   for (const length of [0, 63, 65, 100, 132]) {
     assert.ok(!(await verifyChat({ ...message, signature: new Uint8Array(length) }, LOBBY)));
   }
