@@ -31,6 +31,14 @@ import { TRANSPORT_PLAINTEXT_BYTES_MAX, type TransportState } from "./noise/tran
 /** Bytes of the length prefix in front of each payload inside a transport message. */
 export const INNER_LENGTH_BYTES = U32_BYTES;
 
+/**
+ * Transport messages of at least this many bytes are sealed and opened through WebCrypto,
+ * smaller ones synchronously through `node:crypto`: in Deno the first costs a promise and a
+ * thread-pool hop per call, the second is 2–3× slower per byte above ~16 KiB
+ * (PERFORMANCE.md, "Large transport messages").
+ */
+export const ASYNC_CIPHER_BYTES_MIN = 16 * 1024;
+
 /** Largest message payload one transport message can carry: 65519 − 4 = 65515 bytes. */
 export const SEALED_PAYLOAD_BYTES_MAX = TRANSPORT_PLAINTEXT_BYTES_MAX - INNER_LENGTH_BYTES;
 
@@ -43,8 +51,9 @@ export interface NoiseChannelOptions {
 /**
  * An established Noise channel: seals message payloads into transport
  * messages (packing as many as fit into each) and opens them again. Both are
- * synchronous; calls must be in wire order per direction: each takes the
- * next nonce.
+ * synchronous for small transport messages and return a promise for large
+ * ones ({@linkcode ASYNC_CIPHER_BYTES_MIN}); calls must be in wire order per
+ * direction: each takes its nonces when called.
  */
 export class NoiseChannel implements Channel {
   /** The remote's hello, proven by its identity binding. */
@@ -84,11 +93,12 @@ export class NoiseChannel implements Channel {
 
   /**
    * Encrypts `payloads`, in order, into as few transport messages as they fit
-   * in, and returns them framed (length prefixes included).
+   * in, and returns them framed (length prefixes included): at once, or as a
+   * promise when one of them is large.
    *
    * @throws {RangeError} for an empty payload or one over {@linkcode payloadBytesMax}.
    */
-  seal(payloads: readonly Uint8Array[]): Uint8Array {
+  seal(payloads: readonly Uint8Array[]): Uint8Array | Promise<Uint8Array> {
     const payloadMax = this.payloadBytesMax;
     const plaintexts: Uint8Array[] = [];
     let start = 0;
@@ -108,28 +118,47 @@ export class NoiseChannel implements Channel {
       size += INNER_LENGTH_BYTES + length;
     }
     if (size > 0) plaintexts.push(pack(payloads, start, payloads.length));
-    const messages = plaintexts.map((p) => this.#transport.encrypt(p));
-    return encodeFrames(messages, { frameBytesMax: this.#frameBytesMax });
+    let pending = false;
+    const messages = plaintexts.map((p) => {
+      if (p.byteLength < ASYNC_CIPHER_BYTES_MIN) return this.#transport.encrypt(p);
+      pending = true;
+      return this.#transport.encryptAsync(p);
+    });
+    const frameBytesMax = this.#frameBytesMax;
+    if (!pending) return encodeFrames(messages as Uint8Array[], { frameBytesMax });
+    return Promise.all(messages).then((sealed) => encodeFrames(sealed, { frameBytesMax }));
   }
 
   /**
    * Decrypts one frame (a transport message) and returns the payloads it
-   * carries, in order (views into one buffer).
+   * carries, in order (views into one buffer): at once, or as a promise for a
+   * large frame ({@linkcode ASYNC_CIPHER_BYTES_MIN}). `frame` may be reused
+   * once this returns.
    *
-   * @throws {ProtocolError} if the frame does not authenticate at the next
-   * nonce (tampered, replayed, reordered, or under another key) or its inner
-   * lengths do not add up.
+   * @throws {ProtocolError} (or rejects with it) if the frame does not
+   * authenticate at the next nonce (tampered, replayed, reordered, or under
+   * another key) or its inner lengths do not add up.
    */
-  open(frame: Uint8Array): readonly Uint8Array[] {
-    let plaintext: Uint8Array;
+  open(frame: Uint8Array): readonly Uint8Array[] | Promise<readonly Uint8Array[]> {
+    let plaintext: Uint8Array | Promise<Uint8Array>;
     try {
-      plaintext = this.#transport.decrypt(frame);
+      plaintext = frame.byteLength < ASYNC_CIPHER_BYTES_MIN
+        ? this.#transport.decrypt(frame)
+        : this.#transport.decryptAsync(frame);
     } catch (error) {
-      if (!(error instanceof NoiseDecryptError || error instanceof RangeError)) throw error;
-      throw new ProtocolError(`Cannot open frame: ${error.message}`, { cause: error });
+      throw openError(error);
     }
-    return unpack(plaintext);
+    if (plaintext instanceof Uint8Array) return unpack(plaintext);
+    return plaintext.then(unpack, (error) => {
+      throw openError(error);
+    });
   }
+}
+
+/** A failed decryption as the protocol error it is; anything else as it was. */
+function openError(error: unknown): unknown {
+  if (!(error instanceof NoiseDecryptError || error instanceof RangeError)) return error;
+  return new ProtocolError(`Cannot open frame: ${error.message}`, { cause: error });
 }
 
 /** Length-prefixes `payloads[start, end)` into one buffer: frames of the frame codec. */

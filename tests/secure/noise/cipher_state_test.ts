@@ -181,3 +181,71 @@ Deno.test("CipherState.encryptWithAd() and decryptWithAd() return without a prom
   assert.equal(Object.getPrototypeOf(sealed), Uint8Array.prototype);
   assert.deepEqual(opened, Uint8Array.of(1, 2, 3));
 });
+
+Deno.test("CipherState's WebCrypto calls give the synchronous calls' bytes and share their nonces", async () => {
+  const reference = await CipherState.fromKey(KEY);
+  const sender = await CipherState.fromKey(KEY);
+  const receiver = await CipherState.fromKey(KEY);
+  const plaintexts = [1, 20_000, 300, 65_519].map((length) =>
+    Uint8Array.from({ length }, (_, i) => (i * 13 + length) & 0xff)
+  );
+  const expected = plaintexts.map((p) => reference.encryptWithAd(AD, p));
+  // Mixed: each call takes the next nonce when it is made, not when it completes.
+  const sealed = plaintexts.map((p, i) =>
+    i % 2 === 0 ? sender.encryptWithAdAsync(AD, p) : sender.encryptWithAd(AD, p)
+  );
+  assert.equal(sender.nonce, 4n);
+  assert.deepEqual(await Promise.all(sealed), expected);
+  const opened = expected.map((c, i) =>
+    i % 2 === 1 ? receiver.decryptWithAdAsync(AD, c) : receiver.decryptWithAd(AD, c)
+  );
+  assert.equal(receiver.nonce, 4n);
+  assert.deepEqual(await Promise.all(opened), plaintexts);
+});
+
+Deno.test("CipherState.decryptWithAdAsync() rejects a forgery with NoiseDecryptError, giving the nonce back unless a later call took one", async () => {
+  const sender = await CipherState.fromKey(KEY);
+  const receiver = await CipherState.fromKey(KEY);
+  const sealed = sender.encryptWithAd(AD, new Uint8Array(20_000).fill(3));
+  const forged = sealed.slice();
+  forged[100]! ^= 1;
+  await assert.rejects(
+    receiver.decryptWithAdAsync(AD, forged),
+    (error: unknown) =>
+      error instanceof NoiseDecryptError &&
+      error.message === "Cannot decrypt: authentication failed at nonce 0",
+  );
+  assert.equal(receiver.nonce, 0n, "no call since: the nonce is given back");
+  assert.deepEqual(await receiver.decryptWithAdAsync(AD, sealed), new Uint8Array(20_000).fill(3));
+  assert.throws(() => receiver.decryptWithAdAsync(AD, new Uint8Array(15)), NoiseDecryptError);
+  // A call in flight behind the forgery keeps its nonce: the session is out of step.
+  const second = sender.encryptWithAd(AD, new Uint8Array(20_000).fill(5));
+  const third = sender.encryptWithAd(AD, new Uint8Array(20_000).fill(6));
+  const forgedSecond = second.slice();
+  forgedSecond[0]! ^= 1;
+  const failing = receiver.decryptWithAdAsync(AD, forgedSecond);
+  const behind = receiver.decryptWithAdAsync(AD, third);
+  await assert.rejects(failing, NoiseDecryptError);
+  assert.deepEqual(await behind, new Uint8Array(20_000).fill(6));
+  assert.equal(receiver.nonce, 3n);
+  // The input is copied before the call returns: reusing the buffer changes nothing.
+  const again = sender.encryptWithAd(AD, new Uint8Array(20_000).fill(4));
+  const buffer = again.slice();
+  const pending = receiver.decryptWithAdAsync(AD, buffer);
+  buffer.fill(0);
+  assert.deepEqual(await pending, new Uint8Array(20_000).fill(4));
+});
+
+Deno.test("CipherState after rekey(): the WebCrypto calls use the new key, before and after its import", async () => {
+  const sender = await CipherState.fromKey(KEY);
+  const receiver = await CipherState.fromKey(KEY);
+  sender.rekey();
+  receiver.rekey();
+  const plaintext = new Uint8Array(20_000).fill(9);
+  // At once (the import is still running: the calls run synchronously) and a turn later.
+  const now = await sender.encryptWithAdAsync(AD, plaintext);
+  assert.deepEqual(await receiver.decryptWithAdAsync(AD, now), plaintext);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const later = await sender.encryptWithAdAsync(AD, plaintext);
+  assert.deepEqual(receiver.decryptWithAd(AD, later), plaintext);
+});
