@@ -31,14 +31,6 @@ import { TRANSPORT_PLAINTEXT_BYTES_MAX, type TransportState } from "./noise/tran
 /** Bytes of the length prefix in front of each payload inside a transport message. */
 export const INNER_LENGTH_BYTES = U32_BYTES;
 
-/**
- * Transport messages of at least this many bytes are sealed and opened through WebCrypto,
- * smaller ones synchronously through `node:crypto`: in Deno the first costs a promise and a
- * thread-pool hop per call, the second is 2–3× slower per byte above ~16 KiB
- * (PERFORMANCE.md, "Large transport messages").
- */
-export const ASYNC_CIPHER_BYTES_MIN = 16 * 1024;
-
 /** Largest message payload one transport message can carry: 65519 − 4 = 65515 bytes. */
 export const SEALED_PAYLOAD_BYTES_MAX = TRANSPORT_PLAINTEXT_BYTES_MAX - INNER_LENGTH_BYTES;
 
@@ -51,9 +43,8 @@ export interface NoiseChannelOptions {
 /**
  * An established Noise channel: seals message payloads into transport
  * messages (packing as many as fit into each) and opens them again. Both are
- * synchronous for small transport messages and return a promise for large
- * ones ({@linkcode ASYNC_CIPHER_BYTES_MIN}); calls must be in wire order per
- * direction: each takes its nonces when called.
+ * synchronous; calls must be in wire order per direction: each takes the
+ * next nonce.
  */
 export class NoiseChannel implements Channel {
   /** The remote's hello, proven by its identity binding. */
@@ -93,12 +84,11 @@ export class NoiseChannel implements Channel {
 
   /**
    * Encrypts `payloads`, in order, into as few transport messages as they fit
-   * in, and returns them framed (length prefixes included): at once, or as a
-   * promise when one of them is large.
+   * in, and returns them framed (length prefixes included).
    *
    * @throws {RangeError} for an empty payload or one over {@linkcode payloadBytesMax}.
    */
-  seal(payloads: readonly Uint8Array[]): Uint8Array | Promise<Uint8Array> {
+  seal(payloads: readonly Uint8Array[]): Uint8Array {
     const payloadMax = this.payloadBytesMax;
     const plaintexts: Uint8Array[] = [];
     let start = 0;
@@ -118,47 +108,28 @@ export class NoiseChannel implements Channel {
       size += INNER_LENGTH_BYTES + length;
     }
     if (size > 0) plaintexts.push(pack(payloads, start, payloads.length));
-    let pending = false;
-    const messages = plaintexts.map((p) => {
-      if (p.byteLength < ASYNC_CIPHER_BYTES_MIN) return this.#transport.encrypt(p);
-      pending = true;
-      return this.#transport.encryptAsync(p);
-    });
-    const frameBytesMax = this.#frameBytesMax;
-    if (!pending) return encodeFrames(messages as Uint8Array[], { frameBytesMax });
-    return Promise.all(messages).then((sealed) => encodeFrames(sealed, { frameBytesMax }));
+    const messages = plaintexts.map((p) => this.#transport.encrypt(p));
+    return encodeFrames(messages, { frameBytesMax: this.#frameBytesMax });
   }
 
   /**
    * Decrypts one frame (a transport message) and returns the payloads it
-   * carries, in order (views into one buffer): at once, or as a promise for a
-   * large frame ({@linkcode ASYNC_CIPHER_BYTES_MIN}). `frame` may be reused
-   * once this returns.
+   * carries, in order (views into one buffer).
    *
-   * @throws {ProtocolError} (or rejects with it) if the frame does not
-   * authenticate at the next nonce (tampered, replayed, reordered, or under
-   * another key) or its inner lengths do not add up.
+   * @throws {ProtocolError} if the frame does not authenticate at the next
+   * nonce (tampered, replayed, reordered, or under another key) or its inner
+   * lengths do not add up.
    */
-  open(frame: Uint8Array): readonly Uint8Array[] | Promise<readonly Uint8Array[]> {
-    let plaintext: Uint8Array | Promise<Uint8Array>;
+  open(frame: Uint8Array): readonly Uint8Array[] {
+    let plaintext: Uint8Array;
     try {
-      plaintext = frame.byteLength < ASYNC_CIPHER_BYTES_MIN
-        ? this.#transport.decrypt(frame)
-        : this.#transport.decryptAsync(frame);
+      plaintext = this.#transport.decrypt(frame);
     } catch (error) {
-      throw openError(error);
+      if (!(error instanceof NoiseDecryptError || error instanceof RangeError)) throw error;
+      throw new ProtocolError(`Cannot open frame: ${error.message}`, { cause: error });
     }
-    if (plaintext instanceof Uint8Array) return unpack(plaintext);
-    return plaintext.then(unpack, (error) => {
-      throw openError(error);
-    });
+    return unpack(plaintext);
   }
-}
-
-/** A failed decryption as the protocol error it is; anything else as it was. */
-function openError(error: unknown): unknown {
-  if (!(error instanceof NoiseDecryptError || error instanceof RangeError)) return error;
-  return new ProtocolError(`Cannot open frame: ${error.message}`, { cause: error });
 }
 
 /** Length-prefixes `payloads[start, end)` into one buffer: frames of the frame codec. */

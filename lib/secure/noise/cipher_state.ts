@@ -45,18 +45,9 @@ async function loadNodeCrypto(): Promise<NodeCrypto> {
  * Encryption and decryption are synchronous (`node:crypto`, the key imported once per
  * cipher state): no promise and no thread-pool hop per message, and call order is nonce
  * order. The bytes are AES-GCM's, the same as WebCrypto's for the same key and nonce.
- *
- * The `…Async` variants run the same cipher through WebCrypto, which in Deno costs a
- * promise and a thread-pool hop per call but is 2–3× faster per byte above ~16 KiB
- * (PERFORMANCE.md, "Large transport messages"). They take their nonce when called, so
- * synchronous and asynchronous calls may be mixed: call order is still nonce order.
  */
 export class CipherState {
   #key: KeyObject | undefined;
-  /** The same key for WebCrypto; undefined while a rekeyed key is being imported. */
-  #webKey: CryptoKey | undefined;
-  /** Counts rekeys, so that a late import of an older key is not installed. */
-  #keyGeneration = 0;
   #nonce = 0n;
   readonly #iv = new Uint8Array(12);
   readonly #ivView = new DataView(this.#iv.buffer);
@@ -77,7 +68,6 @@ export class CipherState {
     const { createSecretKey } = nodeCrypto ?? await loadNodeCrypto();
     const cipher = new CipherState();
     cipher.#key = importCipherKey(createSecretKey, key);
-    cipher.#webKey = await importWebKey(key);
     return cipher;
   }
 
@@ -160,58 +150,6 @@ export class CipherState {
   }
 
   /**
-   * {@linkcode encryptWithAd} through WebCrypto: the nonce is taken now, the ciphertext
-   * comes later. `plaintext` is copied before this returns.
-   *
-   * @throws {RangeError} when the nonce has reached the reserved 2^64 − 1.
-   */
-  encryptWithAdAsync(ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-    const webKey = this.#webKey;
-    if (webKey === undefined) return Promise.resolve(this.encryptWithAd(ad, plaintext));
-    const nonce = this.#nonce;
-    if (nonce === NONCE_RESERVED) {
-      throw new RangeError(`Cannot encrypt: nonce ${nonce} is reserved; rekey or start over`);
-    }
-    this.#nonce = nonce + 1n;
-    return crypto.subtle.encrypt(webParams(nonce, ad), webKey, asArrayBufferView(plaintext))
-      .then((sealed) => new Uint8Array(sealed));
-  }
-
-  /**
-   * {@linkcode decryptWithAd} through WebCrypto: the nonce is taken now. On a failure (a
-   * rejection with {@linkcode NoiseDecryptError}) it is given back if no call has taken a
-   * later one since, as the synchronous call leaves it; a caller that has more calls in
-   * flight must end the session. `ciphertext` is copied before this returns.
-   *
-   * @throws {NoiseDecryptError} at once for a ciphertext shorter than the tag.
-   * @throws {RangeError} when the nonce has reached the reserved 2^64 − 1.
-   */
-  decryptWithAdAsync(ad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-    const webKey = this.#webKey;
-    if (webKey === undefined) return Promise.resolve(this.decryptWithAd(ad, ciphertext));
-    if (ciphertext.byteLength < AEAD_TAG_BYTES) {
-      throw new NoiseDecryptError(
-        `Cannot decrypt: ciphertext of ${ciphertext.byteLength} bytes is shorter than the ${AEAD_TAG_BYTES}-byte tag`,
-      );
-    }
-    const nonce = this.#nonce;
-    if (nonce === NONCE_RESERVED) {
-      throw new RangeError(`Cannot decrypt: nonce ${nonce} is reserved; rekey or start over`);
-    }
-    this.#nonce = nonce + 1n;
-    return crypto.subtle.decrypt(webParams(nonce, ad), webKey, asArrayBufferView(ciphertext))
-      .then(
-        (opened) => new Uint8Array(opened),
-        (cause) => {
-          if (this.#nonce === nonce + 1n) this.#nonce = nonce;
-          throw new NoiseDecryptError(`Cannot decrypt: authentication failed at nonce ${nonce}`, {
-            cause,
-          });
-        },
-      );
-  }
-
-  /**
    * Replaces the key with the first 32 bytes of ENCRYPT(k, 2^64 − 1, empty, 32 zero bytes)
    * (Noise §4.2 REKEY); the nonce is unchanged.
    *
@@ -226,15 +164,7 @@ export class CipherState {
       EMPTY_BYTES,
       new Uint8Array(CIPHER_KEY_BYTES),
     );
-    const raw = block.subarray(0, CIPHER_KEY_BYTES);
-    this.#key = importCipherKey(nodeCrypto!.createSecretKey, raw);
-    // Until WebCrypto has the new key, the asynchronous calls run synchronously.
-    this.#webKey = undefined;
-    const generation = ++this.#keyGeneration;
-    importWebKey(raw).then((webKey) => {
-      if (this.#keyGeneration === generation) this.#webKey = webKey;
-    });
-    // Both imports copied the bytes (WebCrypto's before returning its promise).
+    this.#key = importCipherKey(nodeCrypto!.createSecretKey, block.subarray(0, CIPHER_KEY_BYTES));
     block.fill(0);
   }
 
@@ -263,22 +193,6 @@ function seal(
   out.set(tail, head.byteLength);
   out.set(cipher.getAuthTag(), plaintext.byteLength);
   return out;
-}
-
-/** WebCrypto's AES-GCM parameters for `nonce` (a fresh IV: WebCrypto may read it later). */
-function webParams(nonce: bigint, ad: Uint8Array): AesGcmParams {
-  const iv = new Uint8Array(12);
-  new DataView(iv.buffer).setBigUint64(4, nonce);
-  return ad.byteLength > 0
-    ? { name: "AES-GCM", iv, additionalData: asArrayBufferView(ad), tagLength: AEAD_TAG_BYTES * 8 }
-    : { name: "AES-GCM", iv, tagLength: AEAD_TAG_BYTES * 8 };
-}
-
-/** The key as a WebCrypto AES-GCM key (not extractable). */
-function importWebKey(key: Uint8Array): Promise<CryptoKey> {
-  const copy = new Uint8Array(key);
-  return crypto.subtle.importKey("raw", copy, "AES-GCM", false, ["encrypt", "decrypt"])
-    .finally(() => copy.fill(0));
 }
 
 /** `head` then `tail` (together `length` bytes) in one fresh buffer. */

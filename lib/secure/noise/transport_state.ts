@@ -13,10 +13,8 @@ export const TRANSPORT_PLAINTEXT_BYTES_MAX = NOISE_MESSAGE_BYTES_MAX - AEAD_TAG_
 
 /**
  * Encrypts outgoing and decrypts incoming transport messages of one Noise session, with
- * empty associated data. Each direction's nonce is the count of messages before, so
- * messages must go on the wire, and be decrypted, in call order. Calls are synchronous;
- * the `…Async` ones (WebCrypto, faster per byte for large messages) take their nonce
- * when called, so the two kinds may be mixed.
+ * empty associated data. Both are synchronous; each direction's nonce is the count of
+ * messages before, so messages must go on the wire, and be decrypted, in call order.
  */
 export class TransportState {
   readonly #send: CipherState;
@@ -56,14 +54,12 @@ export class TransportState {
    * {@linkcode TRANSPORT_PLAINTEXT_BYTES_MAX} (65519) bytes.
    */
   encrypt(plaintext: Uint8Array): Uint8Array<ArrayBuffer> {
-    checkPlaintext(plaintext);
+    if (plaintext.byteLength > TRANSPORT_PLAINTEXT_BYTES_MAX) {
+      throw new RangeError(
+        `Cannot encrypt transport message: plaintext length ${plaintext.byteLength} exceeds ${TRANSPORT_PLAINTEXT_BYTES_MAX}`,
+      );
+    }
     return this.#send.encryptWithAd(EMPTY_BYTES, plaintext);
-  }
-
-  /** {@linkcode encrypt} through WebCrypto: the nonce is taken now. */
-  encryptAsync(plaintext: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-    checkPlaintext(plaintext);
-    return this.#send.encryptWithAdAsync(EMPTY_BYTES, plaintext);
   }
 
   /**
@@ -72,17 +68,12 @@ export class TransportState {
    * {@linkcode NOISE_MESSAGE_BYTES_MAX} (65535) bytes.
    */
   decrypt(message: Uint8Array): Uint8Array<ArrayBuffer> {
-    checkMessage(message);
+    if (message.byteLength > NOISE_MESSAGE_BYTES_MAX) {
+      throw new RangeError(
+        `Cannot decrypt transport message: length ${message.byteLength} exceeds ${NOISE_MESSAGE_BYTES_MAX}`,
+      );
+    }
     return this.#receive.decryptWithAd(EMPTY_BYTES, message);
-  }
-
-  /**
-   * {@linkcode decrypt} through WebCrypto: the nonce is taken now, and given back on a
-   * rejection (`NoiseDecryptError`) only if no later call has taken the next one.
-   */
-  decryptAsync(message: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-    checkMessage(message);
-    return this.#receive.decryptWithAdAsync(EMPTY_BYTES, message);
   }
 
   /** Rekeys the sending direction (Noise §11.3); the peer must rekey its receiving side. */
@@ -93,21 +84,5 @@ export class TransportState {
   /** Rekeys the receiving direction, matching the peer's {@linkcode rekeySend}. */
   rekeyReceive(): void {
     this.#receive.rekey();
-  }
-}
-
-function checkPlaintext(plaintext: Uint8Array): void {
-  if (plaintext.byteLength > TRANSPORT_PLAINTEXT_BYTES_MAX) {
-    throw new RangeError(
-      `Cannot encrypt transport message: plaintext length ${plaintext.byteLength} exceeds ${TRANSPORT_PLAINTEXT_BYTES_MAX}`,
-    );
-  }
-}
-
-function checkMessage(message: Uint8Array): void {
-  if (message.byteLength > NOISE_MESSAGE_BYTES_MAX) {
-    throw new RangeError(
-      `Cannot decrypt transport message: length ${message.byteLength} exceeds ${NOISE_MESSAGE_BYTES_MAX}`,
-    );
   }
 }

@@ -144,12 +144,12 @@ function checkNoTamperedAccept(
   });
 }
 
-async function checkAgreement(
+function checkAgreement(
   ann: Channel,
   bob: Channel,
   cast: Cast,
   scenario: string,
-): Promise<void> {
+): void {
   if (ann.remote.id !== cast.bob.identity.id || bob.remote.id !== cast.ann.identity.id) {
     throw new NoiseCheckError(`a completed handshake names the wrong remote (${scenario})`);
   }
@@ -163,8 +163,8 @@ async function checkAgreement(
   }
   const probe = Uint8Array.of(0x91, 0x02);
   for (const [from, to] of [[ann, bob], [bob, ann]] as const) {
-    const wire = await from.seal([probe]);
-    const opened = await to.open(wire.subarray(4));
+    const wire = from.seal([probe]);
+    const opened = to.open(wire.subarray(4));
     if (opened.length !== 1 || !isDeepStrictEqual(new Uint8Array(opened[0]!), probe)) {
       throw new NoiseCheckError(
         `a completed channel does not carry a message across (${scenario})`,
@@ -256,7 +256,7 @@ async function manInTheMiddle(cast: Cast, random: Random): Promise<void> {
   }, scenario);
   checkNoTamperedAccept(ann, ends[0], ends[1], "Ann", scenario);
   checkNoTamperedAccept(bob, ends[1], ends[0], "Bob", scenario);
-  if (ann.ok && bob.ok) await checkAgreement(ann.channel, bob.channel, cast, scenario);
+  if (ann.ok && bob.ok) checkAgreement(ann.channel, bob.channel, cast, scenario);
 }
 
 // ---------------------------------------------------------------------------
