@@ -17,6 +17,8 @@ export const COMPILE_PERMISSIONS = [
   "--allow-read",
   "--allow-write",
   "--allow-sys=networkInterfaces",
+  // OpenSSL's AES-GCM through FFI (lib/secure/noise/aes_gcm.ts); without it, node:crypto.
+  "--allow-ffi",
 ];
 
 import { NODE_V8_FLAGS } from "./node_v8_flags.ts";

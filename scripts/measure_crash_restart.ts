@@ -39,6 +39,7 @@ const MAIN_PERMISSIONS = [
   "--allow-read",
   "--allow-write",
   "--allow-sys",
+  "--allow-ffi",
 ];
 /** Give up on any one phase after this long. */
 const PHASE_TIMEOUT_MS = 60_000;

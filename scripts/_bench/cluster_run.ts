@@ -24,6 +24,7 @@ export const NODE_PERMISSIONS: readonly string[] = [
   "--allow-read",
   "--allow-write",
   "--allow-sys=networkInterfaces",
+  "--allow-ffi",
 ];
 
 /** Largest batch of `send` commands the throughput phase writes at once. */

@@ -24,6 +24,7 @@ export const MAIN_PERMISSIONS: readonly string[] = [
   "--allow-read",
   "--allow-write",
   "--allow-sys",
+  "--allow-ffi",
 ];
 
 /** How long a test waits for something that should happen quickly. Machines are slow sometimes. */

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { KeyObject } from "node:crypto";
 import { asArrayBufferView, EMPTY_BYTES } from "../../wire/bytes.ts";
+import { type AesGcm, type AesGcmKey, loadAesGcm } from "./aes_gcm.ts";
 import { NoiseDecryptError } from "./noise_decrypt_error.ts";
 
 /** Largest Noise message in bytes, handshake or transport, including the AEAD tag. */
@@ -21,33 +21,19 @@ export const CIPHER_KEY_BYTES = 32;
 /** The reserved nonce 2^64 − 1: never used to encrypt or decrypt (Noise §5.1). */
 export const NONCE_RESERVED = 0xffff_ffff_ffff_ffffn;
 
-/** The `node:crypto` name of the cipher. */
-const AES_256_GCM = "aes-256-gcm";
-
-type NodeCrypto = typeof import("node:crypto");
-
-/** `node:crypto`, once {@linkcode CipherState.fromKey} has loaded it. */
-let nodeCrypto: NodeCrypto | undefined;
-
-/**
- * Loads `node:crypto` on first use, so that a peer that never keys a cipher
- * (a plaintext room) never loads it.
- */
-async function loadNodeCrypto(): Promise<NodeCrypto> {
-  return nodeCrypto ??= await import("node:crypto");
-}
-
 /**
  * A Noise CipherState for AES-256-GCM. The nonce is 4 zero bytes followed by the 64-bit
  * big-endian counter, which advances once per successful call; a nonce is never reused.
  * Without a key (Noise's empty `k`) encryption and decryption pass the bytes through.
  *
- * Encryption and decryption are synchronous (`node:crypto`, the key imported once per
- * cipher state): no promise and no thread-pool hop per message, and call order is nonce
- * order. The bytes are AES-GCM's, the same as WebCrypto's for the same key and nonce.
+ * Encryption and decryption are synchronous (OpenSSL's libcrypto when it loads, else
+ * `node:crypto`: `aes_gcm.ts`; the key imported once per cipher state): no promise and
+ * no thread-pool hop per message, and call order is nonce order. The bytes are
+ * AES-GCM's, the same as WebCrypto's for the same key and nonce.
  */
 export class CipherState {
-  #key: KeyObject | undefined;
+  #aes: AesGcm | undefined;
+  #key: AesGcmKey | undefined;
   #nonce = 0n;
   readonly #iv = new Uint8Array(12);
   readonly #ivView = new DataView(this.#iv.buffer);
@@ -61,13 +47,16 @@ export class CipherState {
   }
 
   /**
-   * Creates a cipher state from a raw 32-byte key (nonce 0), loading `node:crypto` on
-   * first use; the key is imported once.
+   * Creates a cipher state from a raw 32-byte key (nonce 0), loading the AES-GCM
+   * implementation on first use; the key is imported once (copied).
+   *
+   * @throws {RangeError} unless the key is 32 bytes.
    */
   static async fromKey(key: Uint8Array): Promise<CipherState> {
-    const { createSecretKey } = nodeCrypto ?? await loadNodeCrypto();
+    const aes = await loadAesGcm();
     const cipher = new CipherState();
-    cipher.#key = importCipherKey(createSecretKey, key);
+    cipher.#aes = aes;
+    cipher.#key = aes.importKey(key);
     return cipher;
   }
 
@@ -102,7 +91,7 @@ export class CipherState {
       throw new RangeError(`Cannot encrypt: nonce ${nonce} is reserved; rekey or start over`);
     }
     this.#nonce = nonce + 1n;
-    return seal(key, this.#nextIv(nonce), ad, plaintext);
+    return this.#aes!.seal(key, this.#nextIv(nonce), ad, plaintext);
   }
 
   /**
@@ -123,27 +112,10 @@ export class CipherState {
     if (nonce === NONCE_RESERVED) {
       throw new RangeError(`Cannot decrypt: nonce ${nonce} is reserved; rekey or start over`);
     }
-    const bodyBytes = ciphertext.byteLength - AEAD_TAG_BYTES;
-    const decipher = nodeCrypto!.createDecipheriv(AES_256_GCM, key, this.#nextIv(nonce), {
-      authTagLength: AEAD_TAG_BYTES,
-    });
-    decipher.setAuthTag(ciphertext.subarray(bodyBytes));
-    if (ad.byteLength > 0) decipher.setAAD(ad);
-    let plaintext: Uint8Array<ArrayBuffer>;
-    try {
-      const head = decipher.update(ciphertext.subarray(0, bodyBytes));
-      // final() checks the tag: nothing of a forgery is returned.
-      const tail = decipher.final();
-      // GCM is a stream cipher: update() gives every byte and final() none, so the
-      // plaintext is used where it is (no second copy of up to 64 KiB), as a plain
-      // Uint8Array: a Buffer's slice() would not copy.
-      plaintext = tail.byteLength === 0
-        ? asArrayBufferView(new Uint8Array(head.buffer, head.byteOffset, head.byteLength))
-        : joinBytes(head, tail, bodyBytes);
-    } catch (cause) {
-      throw new NoiseDecryptError(`Cannot decrypt: authentication failed at nonce ${nonce}`, {
-        cause,
-      });
+    const plaintext = this.#aes!.open(key, this.#nextIv(nonce), ad, ciphertext);
+    // Nothing of a forgery is returned.
+    if (plaintext === undefined) {
+      throw new NoiseDecryptError(`Cannot decrypt: authentication failed at nonce ${nonce}`);
     }
     this.#nonce = nonce + 1n;
     return plaintext;
@@ -158,60 +130,20 @@ export class CipherState {
   rekey(): void {
     const key = this.#key;
     if (key === undefined) throw new TypeError("Cannot rekey: cipher state has no key");
-    const block = seal(
+    const aes = this.#aes!;
+    const block = aes.seal(
       key,
       this.#nextIv(NONCE_RESERVED),
       EMPTY_BYTES,
       new Uint8Array(CIPHER_KEY_BYTES),
     );
-    this.#key = importCipherKey(nodeCrypto!.createSecretKey, block.subarray(0, CIPHER_KEY_BYTES));
+    this.#key = aes.importKey(block.subarray(0, CIPHER_KEY_BYTES));
     block.fill(0);
   }
 
-  /** The IV for `nonce`, in the reused buffer (`node:crypto` copies it when a cipher is made). */
+  /** The IV for `nonce`, in the reused buffer (each call reads it before returning). */
   #nextIv(nonce: bigint): Uint8Array {
     this.#ivView.setBigUint64(4, nonce);
     return this.#iv;
   }
-}
-
-/** AES-256-GCM of `plaintext` under `key` and `iv`: ciphertext followed by the 16-byte tag. */
-function seal(
-  key: KeyObject,
-  iv: Uint8Array,
-  ad: Uint8Array,
-  plaintext: Uint8Array,
-): Uint8Array<ArrayBuffer> {
-  const cipher = nodeCrypto!.createCipheriv(AES_256_GCM, key, iv, {
-    authTagLength: AEAD_TAG_BYTES,
-  });
-  if (ad.byteLength > 0) cipher.setAAD(ad);
-  const head = cipher.update(plaintext);
-  const tail = cipher.final();
-  const out = new Uint8Array(plaintext.byteLength + AEAD_TAG_BYTES);
-  out.set(head);
-  out.set(tail, head.byteLength);
-  out.set(cipher.getAuthTag(), plaintext.byteLength);
-  return out;
-}
-
-/** `head` then `tail` (together `length` bytes) in one fresh buffer. */
-function joinBytes(head: Uint8Array, tail: Uint8Array, length: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(length);
-  out.set(head);
-  out.set(tail, head.byteLength);
-  return out;
-}
-
-function importCipherKey(
-  createSecretKey: NodeCrypto["createSecretKey"],
-  key: Uint8Array,
-): KeyObject {
-  if (key.byteLength !== CIPHER_KEY_BYTES) {
-    throw new RangeError(
-      `Cannot import cipher key: length ${key.byteLength} is not ${CIPHER_KEY_BYTES}`,
-    );
-  }
-  // createSecretKey copies the bytes, so the caller may wipe its own.
-  return createSecretKey(key);
 }

@@ -1,0 +1,111 @@
+/**
+ * AES-256-GCM, one message at a time and synchronously, for Noise's
+ * CipherState: 32-byte keys, 12-byte IVs, 16-byte tags. Two implementations
+ * give the same bytes: OpenSSL's libcrypto through Deno's FFI, and
+ * `node:crypto`. In Deno on x86-64 the first is 25–40× faster (600 B: 0.7
+ * against 19 µs; 37 KB: 9 against 316 µs, PERFORMANCE.md "AES-GCM through
+ * OpenSSL"), so it is used when the system has the library and the program
+ * may load it; otherwise `node:crypto`.
+ *
+ * `P2PCHAT_AES_GCM=openssl` or `=node` picks one (for tests and comparisons);
+ * asking for OpenSSL where it cannot be loaded is an error.
+ *
+ * @module
+ */
+
+/** Length in bytes of an AES-256 key. */
+export const AES_GCM_KEY_BYTES = 32;
+
+/** Length in bytes of the IV Noise uses. */
+export const AES_GCM_IV_BYTES = 12;
+
+/** Length in bytes of the authentication tag. */
+export const AES_GCM_TAG_BYTES = 16;
+
+/** An imported key, opaque to callers: each implementation keeps what it needs. */
+export interface AesGcmKey {
+  /** The implementation that made it (keys are not interchangeable). */
+  readonly implementation: AesGcm["name"];
+}
+
+/** One AES-256-GCM implementation. Calls are synchronous and independent. */
+export interface AesGcm {
+  /** Which one: `openssl` (libcrypto through FFI) or `node:crypto`. */
+  readonly name: "openssl" | "node:crypto";
+  /** Imports a 32-byte key (copied: the caller may wipe its own). */
+  importKey(raw: Uint8Array): AesGcmKey;
+  /** Ciphertext followed by the 16-byte tag, in a fresh buffer. */
+  seal(
+    key: AesGcmKey,
+    iv: Uint8Array,
+    ad: Uint8Array,
+    plaintext: Uint8Array,
+  ): Uint8Array<ArrayBuffer>;
+  /**
+   * The plaintext of `sealed` (ciphertext followed by the tag, at least 16
+   * bytes) in a fresh buffer, or `undefined` when it does not authenticate;
+   * nothing of a forgery is returned.
+   */
+  open(
+    key: AesGcmKey,
+    iv: Uint8Array,
+    ad: Uint8Array,
+    sealed: Uint8Array,
+  ): Uint8Array<ArrayBuffer> | undefined;
+}
+
+/** The implementations by the name `P2PCHAT_AES_GCM` takes. */
+const CHOICES = ["openssl", "node"] as const;
+
+/** Which implementation `P2PCHAT_AES_GCM` asks for: `auto` when unset. */
+export type AesGcmChoice = (typeof CHOICES)[number] | "auto";
+
+/** `P2PCHAT_AES_GCM`, or `auto` when it is unset or the environment may not be read. */
+export function aesGcmChoice(): AesGcmChoice {
+  let value: string | undefined;
+  try {
+    value = Deno.env.get("P2PCHAT_AES_GCM");
+  } catch {
+    return "auto";
+  }
+  if (value === undefined || value === "" || value === "auto") return "auto";
+  if ((CHOICES as readonly string[]).includes(value)) return value as AesGcmChoice;
+  throw new RangeError(
+    `P2PCHAT_AES_GCM=${value} is not one of auto, ${CHOICES.join(", ")}`,
+  );
+}
+
+let loaded: Promise<AesGcm> | undefined;
+
+/**
+ * The implementation this process uses, loaded on first call (so that a
+ * peer that never keys a cipher loads neither): the one `choice` names, or
+ * with `auto` OpenSSL when it loads, else `node:crypto`.
+ */
+export function loadAesGcm(choice: AesGcmChoice = aesGcmChoice()): Promise<AesGcm> {
+  return loaded ??= pick(choice);
+}
+
+async function pick(choice: AesGcmChoice): Promise<AesGcm> {
+  if (choice !== "node") {
+    const { openSslAesGcm } = await import("./openssl_aes_gcm.ts");
+    const openSsl = openSslAesGcm();
+    if (openSsl instanceof Error && choice === "openssl") throw openSsl;
+    if (!(openSsl instanceof Error)) return openSsl;
+  }
+  const { nodeAesGcm } = await import("./node_aes_gcm.ts");
+  return nodeAesGcm();
+}
+
+/**
+ * Checks a key's length.
+ *
+ * @throws {RangeError} unless it is 32 bytes.
+ */
+export function checkKeyLength(raw: Uint8Array): void {
+  if (raw.byteLength !== AES_GCM_KEY_BYTES) {
+    throw new RangeError(
+      `Cannot import cipher key: length ${raw.byteLength} is not ${AES_GCM_KEY_BYTES}`,
+    );
+  }
+}
