@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { sha256, sha256Into } from "../../lib/secure/sha256.ts";
+import { libcrypto } from "../../lib/secure/libcrypto.ts";
+import {
+  sha256,
+  sha256Implementation,
+  sha256Into,
+  sha256IntoScript,
+} from "../../lib/secure/sha256.ts";
 import { bytesToHex as toHex } from "../../lib/wire/hex.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -50,4 +56,35 @@ Deno.test("sha256Into() writes the same digest at an offset and leaves the rest 
 Deno.test("sha256Into() refuses an output without 32 bytes at the offset", () => {
   assert.throws(() => sha256Into(new Uint8Array(1), new Uint8Array(40), 9), RangeError);
   assert.throws(() => sha256Into(new Uint8Array(1), new Uint8Array(31)), RangeError);
+});
+
+Deno.test("sha256IntoScript() (the JavaScript rounds) gives WebCrypto's digest, whatever sha256() uses (property)", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uint8Array({ minLength: 0, maxLength: 300 }),
+      fc.integer({ min: 0, max: 8 }),
+      async (data, offset) => {
+        const out = new Uint8Array(offset + 40).fill(0xaa);
+        sha256IntoScript(data, out, offset);
+        const expected = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+        assert.deepEqual(out.subarray(offset, offset + 32), expected);
+        assert.ok(out.subarray(0, offset).every((b) => b === 0xaa));
+        assert.ok(out.subarray(offset + 32).every((b) => b === 0xaa));
+      },
+    ),
+    { numRuns: 300 },
+  );
+  assert.throws(() => sha256IntoScript(new Uint8Array(1), new Uint8Array(31)), RangeError);
+});
+
+Deno.test({
+  name: "sha256() runs on OpenSSL where libcrypto loads (the tests grant --allow-ffi)",
+  ignore: libcrypto() instanceof Error,
+  fn() {
+    assert.equal(sha256Implementation(), "openssl");
+    const large = new Uint8Array(100_000).map((_, i) => i * 31);
+    const out = new Uint8Array(32);
+    sha256IntoScript(large, out);
+    assert.deepEqual(sha256(large), out);
+  },
 });

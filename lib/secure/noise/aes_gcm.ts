@@ -3,12 +3,9 @@
  * CipherState: 32-byte keys, 12-byte IVs, 16-byte tags. Two implementations
  * give the same bytes: OpenSSL's libcrypto through Deno's FFI, and
  * `node:crypto`. In Deno on x86-64 the first is 25–40× faster (600 B: 0.7
- * against 19 µs; 37 KB: 9 against 316 µs, PERFORMANCE.md "AES-GCM through
- * OpenSSL"), so it is used when the system has the library and the program
- * may load it; otherwise `node:crypto`.
- *
- * `P2PCHAT_AES_GCM=openssl` or `=node` picks one (for tests and comparisons);
- * asking for OpenSSL where it cannot be loaded is an error.
+ * against 19 µs; 37 KB: 9 against 316 µs, PERFORMANCE.md "OpenSSL through
+ * FFI"), so it is used when the system has the library and
+ * the program may load it (`../libcrypto.ts`); otherwise `node:crypto`.
  *
  * @module
  */
@@ -54,45 +51,21 @@ export interface AesGcm {
   ): Uint8Array<ArrayBuffer> | undefined;
 }
 
-/** The implementations by the name `P2PCHAT_AES_GCM` takes. */
-const CHOICES = ["openssl", "node"] as const;
-
-/** Which implementation `P2PCHAT_AES_GCM` asks for: `auto` when unset. */
-export type AesGcmChoice = (typeof CHOICES)[number] | "auto";
-
-/** `P2PCHAT_AES_GCM`, or `auto` when it is unset or the environment may not be read. */
-export function aesGcmChoice(): AesGcmChoice {
-  let value: string | undefined;
-  try {
-    value = Deno.env.get("P2PCHAT_AES_GCM");
-  } catch {
-    return "auto";
-  }
-  if (value === undefined || value === "" || value === "auto") return "auto";
-  if ((CHOICES as readonly string[]).includes(value)) return value as AesGcmChoice;
-  throw new RangeError(
-    `P2PCHAT_AES_GCM=${value} is not one of auto, ${CHOICES.join(", ")}`,
-  );
-}
-
 let loaded: Promise<AesGcm> | undefined;
 
 /**
  * The implementation this process uses, loaded on first call (so that a
- * peer that never keys a cipher loads neither): the one `choice` names, or
- * with `auto` OpenSSL when it loads, else `node:crypto`.
+ * peer that never keys a cipher loads neither): OpenSSL when it loads and
+ * passes its known-answer check, else `node:crypto`.
  */
-export function loadAesGcm(choice: AesGcmChoice = aesGcmChoice()): Promise<AesGcm> {
-  return loaded ??= pick(choice);
+export function loadAesGcm(): Promise<AesGcm> {
+  return loaded ??= pick();
 }
 
-async function pick(choice: AesGcmChoice): Promise<AesGcm> {
-  if (choice !== "node") {
-    const { openSslAesGcm } = await import("./openssl_aes_gcm.ts");
-    const openSsl = openSslAesGcm();
-    if (openSsl instanceof Error && choice === "openssl") throw openSsl;
-    if (!(openSsl instanceof Error)) return openSsl;
-  }
+async function pick(): Promise<AesGcm> {
+  const { openSslAesGcm } = await import("./openssl_aes_gcm.ts");
+  const openSsl = openSslAesGcm();
+  if (!(openSsl instanceof Error)) return openSsl;
   const { nodeAesGcm } = await import("./node_aes_gcm.ts");
   return nodeAesGcm();
 }

@@ -1,54 +1,19 @@
 /**
- * AES-256-GCM through OpenSSL's libcrypto (1.1 or 3), called with Deno's FFI:
- * the EVP interface, one reused context per direction (encrypting,
- * decrypting), re-keyed on every call. Every buffer handed to C is a
+ * AES-256-GCM through OpenSSL's libcrypto (`../libcrypto.ts`): the EVP
+ * interface, one reused context per direction (encrypting, decrypting),
+ * re-keyed on every call. Every buffer handed to C is a
  * `Uint8Array` of the exact length the call reads or writes; the calls are
  * synchronous, so no buffer moves or is collected while C holds it.
  *
  * @module
  */
 
+import { type Libcrypto, libcrypto } from "../libcrypto.ts";
 import { AES_GCM_TAG_BYTES, type AesGcm, type AesGcmKey, checkKeyLength } from "./aes_gcm.ts";
-
-/** Where libcrypto is looked for, per operating system (the first that loads wins). */
-const LIBRARY_NAMES: Readonly<Partial<Record<typeof Deno.build.os, readonly string[]>>> = {
-  linux: ["libcrypto.so.3", "libcrypto.so.1.1"],
-  darwin: [
-    "/opt/homebrew/opt/openssl@3/lib/libcrypto.3.dylib",
-    "/usr/local/opt/openssl@3/lib/libcrypto.3.dylib",
-  ],
-  windows: ["libcrypto-3-x64.dll"],
-};
 
 /** `EVP_CIPHER_CTX_ctrl` commands (openssl/evp.h). */
 const EVP_CTRL_GCM_GET_TAG = 0x10;
 const EVP_CTRL_GCM_SET_TAG = 0x11;
-
-const SYMBOLS = {
-  EVP_aes_256_gcm: { parameters: [], result: "pointer" },
-  EVP_CIPHER_CTX_new: { parameters: [], result: "pointer" },
-  EVP_EncryptInit_ex: {
-    parameters: ["pointer", "pointer", "pointer", "buffer", "buffer"],
-    result: "i32",
-  },
-  EVP_DecryptInit_ex: {
-    parameters: ["pointer", "pointer", "pointer", "buffer", "buffer"],
-    result: "i32",
-  },
-  EVP_EncryptUpdate: {
-    parameters: ["pointer", "buffer", "buffer", "buffer", "i32"],
-    result: "i32",
-  },
-  EVP_DecryptUpdate: {
-    parameters: ["pointer", "buffer", "buffer", "buffer", "i32"],
-    result: "i32",
-  },
-  EVP_EncryptFinal_ex: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
-  EVP_DecryptFinal_ex: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
-  EVP_CIPHER_CTX_ctrl: { parameters: ["pointer", "i32", "i32", "buffer"], result: "i32" },
-} as const;
-
-type Library = Deno.DynamicLibrary<typeof SYMBOLS>;
 
 interface OpenSslKey extends AesGcmKey {
   readonly implementation: "openssl";
@@ -56,36 +21,15 @@ interface OpenSslKey extends AesGcmKey {
 }
 
 /**
- * AES-256-GCM through libcrypto, or the reason it cannot be had here (no FFI
- * permission, no library, or one that fails a known-answer check).
+ * AES-256-GCM through libcrypto, or the reason it cannot be had here (see
+ * `libcrypto.ts`, or a library that fails a known-answer check).
  */
 export function openSslAesGcm(): AesGcm | Error {
-  // Asked without the permission, Deno would prompt in a terminal: ask only when granted.
-  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-    return new Error("Cannot load OpenSSL's libcrypto: no FFI permission (--allow-ffi)");
-  }
-  let library: Library | undefined;
-  const failures: string[] = [];
-  for (const name of LIBRARY_NAMES[Deno.build.os] ?? []) {
-    try {
-      library = Deno.dlopen(name, SYMBOLS);
-      break;
-    } catch (error) {
-      failures.push(`${name}: ${(error as Error).message}`);
-    }
-  }
-  if (library === undefined) {
-    return new Error(`Cannot load OpenSSL's libcrypto: ${failures.join("; ") || "no known name"}`);
-  }
-  const aes = bind(library.symbols);
-  if (aes instanceof Error) {
-    library.close();
-    return aes;
-  }
-  return aes;
+  const c = libcrypto();
+  return c instanceof Error ? c : bind(c);
 }
 
-function bind(c: Library["symbols"]): AesGcm | Error {
+function bind(c: Libcrypto): AesGcm | Error {
   const cipher = c.EVP_aes_256_gcm();
   const encrypting = c.EVP_CIPHER_CTX_new();
   const decrypting = c.EVP_CIPHER_CTX_new();

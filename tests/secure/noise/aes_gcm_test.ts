@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type AesGcm, aesGcmChoice, loadAesGcm } from "../../../lib/secure/noise/aes_gcm.ts";
+import { type AesGcm, loadAesGcm } from "../../../lib/secure/noise/aes_gcm.ts";
 import { nodeAesGcm } from "../../../lib/secure/noise/node_aes_gcm.ts";
 import { openSslAesGcm } from "../../../lib/secure/noise/openssl_aes_gcm.ts";
 
@@ -97,34 +97,9 @@ for (const [name, aes] of implementations) {
 }
 
 Deno.test({
-  name: "loadAesGcm() uses OpenSSL where it loads; P2PCHAT_AES_GCM picks one or is refused",
+  name: "loadAesGcm() uses OpenSSL where libcrypto loads",
   ignore: openSsl instanceof Error,
   async fn() {
-    assert.equal(
-      (await loadAesGcm()).name,
-      Deno.env.get("P2PCHAT_AES_GCM") === "node" ? "node:crypto" : "openssl",
-    );
-    const before = Deno.env.get("P2PCHAT_AES_GCM");
-    try {
-      for (
-        const [value, choice] of [["", "auto"], ["auto", "auto"], ["node", "node"], [
-          "openssl",
-          "openssl",
-        ]]
-      ) {
-        Deno.env.set("P2PCHAT_AES_GCM", value!);
-        assert.equal(aesGcmChoice(), choice);
-      }
-      Deno.env.set("P2PCHAT_AES_GCM", "rot13");
-      assert.throws(
-        () => aesGcmChoice(),
-        (e: unknown) =>
-          e instanceof RangeError &&
-          e.message === "P2PCHAT_AES_GCM=rot13 is not one of auto, openssl, node",
-      );
-    } finally {
-      if (before === undefined) Deno.env.delete("P2PCHAT_AES_GCM");
-      else Deno.env.set("P2PCHAT_AES_GCM", before);
-    }
+    assert.equal((await loadAesGcm()).name, "openssl");
   },
 });
