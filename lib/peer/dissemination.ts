@@ -92,16 +92,25 @@ export class Dissemination {
       // An unasked-for copy over a link on this author's tree: the tree has a
       // cycle here. Keep the link for announcements only (Plumtree's prune).
       const author = message.author;
-      if (!repair && !link.tree.lazyFor.has(author)) {
-        link.tree.lazyFor.add(author);
-        const leaveShared = !link.tree.offSharedTree &&
+      if (repair) return;
+      const { tree } = link;
+      if (!tree.lazyFor.has(author)) {
+        tree.lazyFor.add(author);
+        const leaveShared = !tree.offSharedTree &&
           this.#firstSeq.get(author) === message.seq && this.#cyclesSharedTree(link, author);
-        if (leaveShared) link.tree.offSharedTree = true;
+        if (leaveShared) tree.offSharedTree = true;
+        tree.prunedAtMs = nowMs;
         this.#links.send(
           link,
           { type: "prune", authors: [author], ...(leaveShared ? { sharedTree: true } : {}) },
           nowMs,
         );
+      } else if (nowMs - tree.prunedAtMs >= this.#port.options.lazyIntervalMs) {
+        // Pruned already, yet it still pushes: it grafted the link on its side
+        // since, or our prune crossed its graft. Say it again (as Plumtree
+        // prunes on every duplicate), at most once a lazy round per link.
+        tree.prunedAtMs = nowMs;
+        this.#links.send(link, { type: "prune", authors: [author] }, nowMs);
       }
       return;
     }
@@ -199,6 +208,9 @@ export class Dissemination {
       const { lazyFor, offSharedTree } = link.tree;
       if (first && offSharedTree && !lazyFor.has(author)) lazyFor.add(author);
       if (lazyFor.has(author)) lazy = true;
+      // Never back to its author: it has its own messages (a graft of the
+      // link to the author can put the author on its own tree here).
+      else if (link.remote?.id === author) continue;
       // Not to a neighbour that said it has it: a catch-up relayed on.
       else if (this.#port.repair.heldBy(link, author) < message.seq) {
         this.#links.send(link, chat, nowMs);

@@ -43,6 +43,8 @@ export interface TreeState {
   offSharedTree: boolean;
   /** What we last announced on this link, per author. */
   readonly announced: Map<PeerId, number>;
+  /** When we last sent this link a prune (−∞: never): repeats are spaced out. */
+  prunedAtMs: number;
 }
 
 /** A graft: `link` carries `author`'s messages again, and is back on the shared tree. */
@@ -226,7 +228,7 @@ export class Links {
       accepted: outbound,
       rewire: false,
       registration: { outbox: [], awaitingPeers: false, registeredAtMs: -Infinity },
-      tree: { lazyFor: new Set(), offSharedTree: false, announced: new Map() },
+      tree: { lazyFor: new Set(), offSharedTree: false, announced: new Map(), prunedAtMs: -Infinity },
     };
     this.#byConn.set(link.conn, link);
     return link;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { versionDigest } from "../../lib/peer/equivocation.ts";
+import { graftLink } from "../../lib/peer/links.ts";
 import type { ChatMessage } from "../../lib/wire/message.ts";
 import { A, B, C, chat, machines, neighbour, SELF, sentTo } from "./_harness.ts";
 
@@ -174,4 +175,42 @@ Deno.test("`Dissemination.push()` skips a neighbour that announced it has the me
   const first = chat(C, 1, { [C]: 1 });
   m.dissemination.onChat(a, first, true, 1);
   assert.deepEqual(sentTo(m.take(), b.conn), [], "b has it: no copy for it");
+});
+
+Deno.test("`Dissemination.push()` never sends a message back to its author, even on a link grafted for it", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  m.take();
+  // A want with a graft, sent to the author, takes its link onto the author's tree here.
+  graftLink(a, A);
+  const message = chat(A, 1, { [A]: 1 });
+  m.dissemination.onChat(b, message, false, 1);
+  const effects = m.take();
+  assert.deepEqual(sentTo(effects, a.conn), [], "not back to A");
+  assert.equal(effects.filter((e) => e.type === "deliver").length, 1);
+});
+
+Deno.test("`Dissemination.onChat()`: a duplicate over a link pruned already prunes again, at most once a lazy round", () => {
+  const m = machines();
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  const b = neighbour(m, B, "10.0.0.3:9000");
+  m.take();
+  const prunes = () => sentTo(m.take(), b.conn).filter((x) => x.type === "prune");
+  m.dissemination.onChat(a, chat(A, 1, { [A]: 1 }), false, 0);
+  m.dissemination.onChat(b, chat(A, 1, { [A]: 1 }), false, 10);
+  assert.deepEqual(prunes(), [{ type: "prune", authors: [A] }]);
+  // Copies already on their way when B got the prune: not answered again so soon.
+  m.dissemination.onChat(a, chat(A, 2, { [A]: 2 }), false, 20);
+  m.dissemination.onChat(b, chat(A, 2, { [A]: 2 }), false, 50);
+  assert.deepEqual(prunes(), []);
+  // A lazy round later B still pushes (it grafted the link since): prune again, once.
+  m.dissemination.onChat(a, chat(A, 3, { [A]: 3 }), false, 110);
+  m.dissemination.onChat(b, chat(A, 3, { [A]: 3 }), false, 110);
+  m.dissemination.onChat(a, chat(A, 4, { [A]: 4 }), false, 120);
+  m.dissemination.onChat(b, chat(A, 4, { [A]: 4 }), false, 120);
+  assert.deepEqual(prunes(), [{ type: "prune", authors: [A] }]);
+  // A repaired copy is never a reason.
+  m.dissemination.onChat(b, chat(A, 4, { [A]: 4 }), true, 500);
+  assert.deepEqual(prunes(), []);
 });
