@@ -168,7 +168,10 @@ Options:
 
 In the terminal: type a line to send it; /peers, /clock, /msg PEER TEXT,
 /nick NAME, /edit [N] TEXT, /delete [N], /mute NICK, /block NICK (and /unmute,
-/unblock), /history [N], /search WORDS, /help, /quit (or exit).`,
+/unblock), /history [N], /search WORDS, /help, /quit (or exit).
+
+With --allow-ffi (as -A and the tasks give), encryption runs through OpenSSL's
+libcrypto where it is installed, much faster; P2PCHAT_LIBCRYPTO=off turns that off.`,
   bootstrap: `Usage: main.ts bootstrap [options]
 
 Run a bootstrap registry: peers register with it and get back a random sample
