@@ -28,11 +28,14 @@ import {
   signWithIdentity,
   verifyPeerSignature,
 } from "../identity/identity.ts";
-import { encodeBatchSignature, parseBatchSignature } from "../wire/batch_signature.ts";
-import { bytesToHex } from "../wire/hex.ts";
+import {
+  BATCH_HEADER_BYTES,
+  batchPosition,
+  encodeBatchSignature,
+} from "../wire/batch_signature.ts";
 import type { ChatMessage } from "../wire/message.ts";
 import { encodeChatBody } from "../wire/message_encode.ts";
-import { merkleLeafHash, merkleRootFromPath, merkleTree } from "./merkle_tree.ts";
+import { merkleLeafHash, merkleRootOfLeafInto, merkleTree } from "./merkle_tree.ts";
 import { ROOM_TAG_BYTES } from "./room_tag.ts";
 import type { VerifiedRoots } from "./verified_roots.ts";
 
@@ -181,17 +184,32 @@ export async function verifyChat(
       message.signature,
     );
   }
-  const batch = parseBatchSignature(message.signature);
-  if (batch === undefined) return false;
-  const root = merkleRootFromPath(merkleLeafHash(body), batch, batch.path);
-  if (root === undefined) return false;
-  const rootSignature = batch.rootSignature.slice();
-  const check = () =>
-    verifyPeerSignature(message.author, batchRootSignedBytes(roomTag, root), rootSignature);
-  if (roots === undefined) return await check();
+  const signature = message.signature;
+  const position = batchPosition(signature);
+  if (position === undefined) return false;
+  // Most batch-signed chats are settled by the cache: reach the root in a
+  // scratch buffer and copy nothing unless the root must be verified.
+  if (!merkleRootOfLeafInto(body, position, signature, BATCH_HEADER_BYTES, ROOT_SCRATCH)) {
+    return false;
+  }
+  const rootSignature = signature.subarray(0, ED25519_SIGNATURE_BYTES);
+  if (roots === undefined) return await verifyRoot(message.author, roomTag, rootSignature);
   // Everything the verdict depends on is in the key: a forged signature for
   // a real root, or a real one in another room, must not borrow its verdict.
-  const key = `${message.author}:${bytesToHex(roomTag)}:${bytesToHex(root)}:` +
-    bytesToHex(rootSignature);
-  return await roots.verdict(key, check);
+  const key = `${message.author}:${roomTag.toHex()}:${ROOT_SCRATCH.toHex()}:` +
+    rootSignature.toHex();
+  // verdict() calls this at once on a miss, before the scratch is reused.
+  return await roots.verdict(key, () => verifyRoot(message.author, roomTag, rootSignature));
+}
+
+/** Where {@linkcode verifyChat} reaches a batch's root (overwritten by the next call). */
+const ROOT_SCRATCH = new Uint8Array(32);
+
+/** Verifies the root in {@linkcode ROOT_SCRATCH}, copying it and the signature first. */
+function verifyRoot(author: string, roomTag: Uint8Array, rootSignature: Uint8Array): Promise<boolean> {
+  return verifyPeerSignature(
+    author,
+    batchRootSignedBytes(roomTag, ROOT_SCRATCH),
+    rootSignature.slice(),
+  );
 }

@@ -16,6 +16,9 @@ import { sha256Into } from "./sha256.ts";
 const NODE_INPUT = new Uint8Array(1 + 2 * BATCH_NODE_BYTES);
 NODE_INPUT[0] = 0x01;
 
+/** Scratch for a leaf's input `0x00 ‖ body`, grown to the largest body seen. */
+let leafInput = new Uint8Array(1024);
+
 /** The leaf hash of `body`: `SHA-256(0x00 ‖ body)`. */
 export function merkleLeafHash(body: Uint8Array): Uint8Array {
   const input = new Uint8Array(1 + body.length);
@@ -60,6 +63,57 @@ export function merkleTree(leaves: readonly Uint8Array[]): MerkleTree {
     return node;
   };
   return { root: subtree(0, leaves.length), paths };
+}
+
+/**
+ * Writes into `out` (32 bytes) the root that `body`, as leaf `index` of a
+ * `count`-leaf tree, reaches through the audit path stored in `pathBytes`
+ * from `pathOffset` on (32 bytes a node, bottom-up, as a batch signature
+ * holds it): {@linkcode merkleRootFromPath} without allocating, for the
+ * receiver's check of every batch-signed chat. Returns false if the path
+ * does not have exactly the length that position needs.
+ */
+export function merkleRootOfLeafInto(
+  body: Uint8Array,
+  position: { readonly index: number; readonly count: number },
+  pathBytes: Uint8Array,
+  pathOffset: number,
+  out: Uint8Array,
+): boolean {
+  const { index, count } = position;
+  const nodes = (pathBytes.length - pathOffset) / BATCH_NODE_BYTES;
+  if (!(index >= 0 && index < count) || !Number.isInteger(nodes)) return false;
+  if (leafInput.length < 1 + body.length) leafInput = new Uint8Array(2 * (1 + body.length));
+  leafInput[0] = 0x00;
+  leafInput.set(body, 1);
+  sha256Into(leafInput.subarray(0, 1 + body.length), out);
+  let fn = index;
+  let sn = count - 1;
+  for (let i = 0; i < nodes; i++) {
+    if (sn === 0) return false;
+    const at = pathOffset + i * BATCH_NODE_BYTES;
+    if ((fn & 1) === 1 || fn === sn) {
+      nodeInput(pathBytes, at, out, 0);
+      while ((fn & 1) === 0 && fn !== 0) {
+        fn >>>= 1;
+        sn >>>= 1;
+      }
+    } else {
+      nodeInput(out, 0, pathBytes, at);
+    }
+    sha256Into(NODE_INPUT, out);
+    fn >>>= 1;
+    sn >>>= 1;
+  }
+  return sn === 0;
+}
+
+/** Lays `0x01 ‖ left ‖ right` out in the scratch input, from 32 bytes of each at their offsets. */
+function nodeInput(left: Uint8Array, leftAt: number, right: Uint8Array, rightAt: number): void {
+  for (let i = 0; i < BATCH_NODE_BYTES; i++) {
+    NODE_INPUT[1 + i] = left[leftAt + i]!;
+    NODE_INPUT[1 + BATCH_NODE_BYTES + i] = right[rightAt + i]!;
+  }
 }
 
 /**

@@ -2,9 +2,9 @@
  * SHA-256 (FIPS 180-4), synchronous: WebCrypto's digest is asynchronous, and
  * the sans-I/O core needs a hash it can call in the middle of a step (the
  * version digests that let peers notice equivocation, the audit paths of
- * batch signatures). OpenSSL's libcrypto computes it where it is loaded
- * (`libcrypto.ts`: 0.9 against 3.3 µs for 600 bytes here), this module's own
- * rounds elsewhere, with the same digest. Small inputs are hashed on the hot
+ * batch signatures). OpenSSL's libcrypto computes it for inputs of 128 bytes
+ * or more where it is loaded (`libcrypto.ts`: 0.9 against 3.3 µs for 600
+ * bytes here), this module's own rounds otherwise, with the same digest. Small inputs are hashed on the hot
  * path, so the rounds work on local 32-bit values.
  *
  * @module
@@ -100,7 +100,10 @@ const TAIL = new Uint8Array(128);
 type NativeSha256 = (data: Uint8Array, length: number, digest: Uint8Array) => unknown;
 let native: NativeSha256 | null | undefined;
 
-/** Which implementation digests: `openssl` once libcrypto is loaded, else `javascript`. */
+/** Inputs at least this long are hashed by libcrypto where it is loaded (PERFORMANCE.md). */
+export const NATIVE_BYTES_MIN = 128;
+
+/** Which implementation digests long inputs: `openssl` once libcrypto is loaded, else `javascript`. */
 export function sha256Implementation(): "openssl" | "javascript" {
   return nativeSha256() === null ? "javascript" : "openssl";
 }
@@ -130,7 +133,13 @@ export function sha256Into(data: Uint8Array, out: Uint8Array, offset = 0): void 
   if (offset < 0 || offset + 32 > out.length) {
     throw new RangeError(`Cannot write a digest: ${out.length} bytes, offset ${offset}`);
   }
-  const openSsl = native === undefined ? nativeSha256() : native;
+  // A call into libcrypto costs ~1 µs here whatever the length, as much as
+  // hashing two blocks in JavaScript: short inputs (inner Merkle nodes) stay here.
+  const openSsl = data.length < NATIVE_BYTES_MIN
+    ? null
+    : native === undefined
+    ? nativeSha256()
+    : native;
   if (openSsl !== null) {
     openSsl(data, data.length, offset === 0 ? out : out.subarray(offset, offset + 32));
     return;

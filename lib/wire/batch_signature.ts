@@ -103,7 +103,9 @@ export function parseBatchSignature(bytes: Uint8Array): BatchSignature | undefin
  * length are checked, or `undefined`; allocates nothing, since the decoder
  * checks every chat's signature this way before anything verifies it.
  */
-function batchPosition(bytes: Uint8Array): { index: number; count: number } | undefined {
+export function batchPosition(
+  bytes: Uint8Array,
+): { index: number; count: number } | undefined {
   if (bytes.length < BATCH_HEADER_BYTES + BATCH_NODE_BYTES) return undefined;
   if (bytes.length > BATCH_SIGNATURE_BYTES_MAX) return undefined;
   const index = (bytes[SIGNATURE_BYTES]! << 8) | bytes[SIGNATURE_BYTES + 1]!;

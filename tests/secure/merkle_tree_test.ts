@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import fc from "fast-check";
-import { merkleLeafHash, merkleRootFromPath, merkleTree } from "../../lib/secure/merkle_tree.ts";
+import {
+  merkleLeafHash,
+  merkleRootFromPath,
+  merkleRootOfLeafInto,
+  merkleTree,
+} from "../../lib/secure/merkle_tree.ts";
 import { auditPathLength } from "../../lib/wire/batch_signature.ts";
 import { bytesToHex } from "../../lib/wire/hex.ts";
 
@@ -94,4 +99,38 @@ Deno.test("merkleTree() refuses an empty batch; a tree of one is its leaf", () =
   assert.throws(() => merkleTree([]), RangeError);
   const leaf = merkleLeafHash(new Uint8Array([7]));
   assert.deepEqual(merkleTree([leaf]), { root: leaf, paths: [[]] });
+});
+
+Deno.test("merkleRootOfLeafInto() reaches merkleRootFromPath()'s root (or refuses where it does) from a signature's path bytes, allocating nothing (property)", () => {
+  fc.assert(
+    fc.property(bodies, fc.nat(), fc.integer({ min: -1, max: 1 }), (data, pick, extra) => {
+      const { paths } = merkleTree(data.map(merkleLeafHash));
+      const index = pick % data.length;
+      const count = data.length;
+      // The path as a signature holds it, behind a header; one node more or less sometimes.
+      const path = extra < 0
+        ? paths[index]!.slice(1)
+        : extra > 0
+        ? [...paths[index]!, paths[index]![0] ?? new Uint8Array(32)]
+        : paths[index]!;
+      const header = 7;
+      const bytes = new Uint8Array(header + 32 * path.length);
+      path.forEach((node, i) => bytes.set(node, header + 32 * i));
+      const out = new Uint8Array(32);
+      const ok = merkleRootOfLeafInto(data[index]!, { index, count }, bytes, header, out);
+      const expected = merkleRootFromPath(merkleLeafHash(data[index]!), { index, count }, path);
+      assert.equal(ok, expected !== undefined);
+      if (expected !== undefined) assert.equal(bytesToHex(out), bytesToHex(expected));
+    }),
+    { numRuns: 300 },
+  );
+  const out = new Uint8Array(32);
+  assert.equal(
+    merkleRootOfLeafInto(new Uint8Array(1), { index: 2, count: 2 }, new Uint8Array(32), 0, out),
+    false,
+  );
+  assert.equal(
+    merkleRootOfLeafInto(new Uint8Array(1), { index: 0, count: 2 }, new Uint8Array(33), 0, out),
+    false,
+  );
 });
