@@ -37,7 +37,13 @@ const SYMBOLS = {
   EVP_EncryptFinal_ex: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
   EVP_DecryptFinal_ex: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
   EVP_CIPHER_CTX_ctrl: { parameters: ["pointer", "i32", "i32", "buffer"], result: "i32" },
-  SHA256: { parameters: ["buffer", "usize", "buffer"], result: "pointer" },
+  // OpenSSL 3 only: a digest fetched once, not looked up on every call.
+  EVP_MD_fetch: { parameters: ["pointer", "buffer", "pointer"], result: "pointer", optional: true },
+  EVP_sha256: { parameters: [], result: "pointer" },
+  EVP_Digest: {
+    parameters: ["buffer", "usize", "buffer", "pointer", "pointer", "pointer"],
+    result: "i32",
+  },
 } as const;
 
 /** libcrypto's functions, as Deno's FFI binds them. */
