@@ -60,6 +60,15 @@ export function libcrypto(): Libcrypto | Error {
   return loaded ??= load();
 }
 
+/**
+ * libcrypto if an earlier {@linkcode libcrypto} call loaded it, without
+ * loading it: for users that should not pull it in by themselves (SHA-256:
+ * a plaintext peer, which never keys a cipher, does not map the library).
+ */
+export function libcryptoIfLoaded(): Libcrypto | undefined {
+  return loaded instanceof Error ? undefined : loaded;
+}
+
 function load(): Libcrypto | Error {
   try {
     if (Deno.env.get("P2PCHAT_LIBCRYPTO") === "off") {
