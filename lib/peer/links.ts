@@ -228,7 +228,12 @@ export class Links {
       accepted: outbound,
       rewire: false,
       registration: { outbox: [], awaitingPeers: false, registeredAtMs: -Infinity },
-      tree: { lazyFor: new Set(), offSharedTree: false, announced: new Map(), prunedAtMs: -Infinity },
+      tree: {
+        lazyFor: new Set(),
+        offSharedTree: false,
+        announced: new Map(),
+        prunedAtMs: -Infinity,
+      },
     };
     this.#byConn.set(link.conn, link);
     return link;

@@ -206,7 +206,11 @@ export async function verifyChat(
 const ROOT_SCRATCH = new Uint8Array(32);
 
 /** Verifies the root in {@linkcode ROOT_SCRATCH}, copying it and the signature first. */
-function verifyRoot(author: string, roomTag: Uint8Array, rootSignature: Uint8Array): Promise<boolean> {
+function verifyRoot(
+  author: string,
+  roomTag: Uint8Array,
+  rootSignature: Uint8Array,
+): Promise<boolean> {
   return verifyPeerSignature(
     author,
     batchRootSignedBytes(roomTag, ROOT_SCRATCH),
