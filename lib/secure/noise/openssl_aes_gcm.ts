@@ -93,8 +93,8 @@ function bind(c: Libcrypto): AesGcm | Error {
       if (length > 0 && c.EVP_DecryptUpdate(decrypting, out, written, sealed, length) !== 1) {
         fail("EVP_DecryptUpdate");
       }
-      // SET_TAG reads the 16 bytes (a copy: C may not keep a view into `sealed`).
-      const tag = sealed.slice(length);
+      // SET_TAG copies the 16 bytes into the context before it returns.
+      const tag = sealed.subarray(length);
       if (c.EVP_CIPHER_CTX_ctrl(decrypting, EVP_CTRL_GCM_SET_TAG, AES_GCM_TAG_BYTES, tag) !== 1) {
         fail("EVP_CIPHER_CTX_ctrl (set tag)");
       }
