@@ -10,18 +10,11 @@
  * @module
  */
 
-/** Permissions the binary is compiled with: what `peer` and `bootstrap` need, no more. */
-export const COMPILE_PERMISSIONS = [
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-sys=networkInterfaces",
-  // OpenSSL's AES-GCM through FFI (lib/secure/noise/aes_gcm.ts); without it, node:crypto.
-  "--allow-ffi",
-];
-
+import { MAIN_PERMISSIONS } from "./main_permissions.ts";
 import { NODE_V8_FLAGS } from "./node_v8_flags.ts";
+
+/** Permissions the binary is compiled with: what `peer` and `bootstrap` need, no more. */
+export const COMPILE_PERMISSIONS: readonly string[] = MAIN_PERMISSIONS;
 
 /** Files read at run time rather than imported, embedded into the binary: the `--web` page. */
 export const COMPILE_INCLUDES = ["--include", "lib/web/assets"];

@@ -16,19 +16,12 @@
  * @module
  */
 
+import { MAIN_PERMISSIONS } from "./main_permissions.ts";
 import { NODE_V8_FLAGS } from "./node_v8_flags.ts";
 
 /** Where `main.ts` lives; children run there so its `deno.json` applies. */
 const REPO_ROOT = new URL("../", import.meta.url);
 const MAIN_TS = new URL("main.ts", REPO_ROOT).href;
-/** The permissions `deno task peer` and `deno task bootstrap` give `main.ts`. */
-const MAIN_PERMISSIONS = [
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-ffi",
-];
 
 /** How long a child gets for each polite step (quit, then SIGTERM) before the next. */
 const STOP_GRACE_MS = 3_000;

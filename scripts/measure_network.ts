@@ -25,15 +25,9 @@
 
 import { parseArgs } from "node:util";
 import { JsonChild, wallNowMs } from "./_bench/json_child.ts";
+import { MAIN_PERMISSIONS } from "./main_permissions.ts";
 
 const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
-const MAIN_PERMISSIONS = [
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-ffi",
-];
 const POLL_INTERVAL_MS = 50;
 /** Give up on any one phase after this long. */
 const PHASE_TIMEOUT_MS = 60_000;

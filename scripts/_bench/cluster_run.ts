@@ -16,16 +16,10 @@ import { NodeProcess, type NodeReady, wallNowMs } from "./node_process.ts";
 import { type LatencySummary, latencySummary, medianMax } from "./percentiles.ts";
 import { readMemory, readPssKb, RssSampler, totalTicks } from "./process_metrics.ts";
 import { type FeedCounts, WebFeedMeter } from "./web_feed_meter.ts";
+import { MAIN_PERMISSIONS } from "../main_permissions.ts";
 
 /** Permissions of every node process: those of `deno task peer`, no more. */
-export const NODE_PERMISSIONS: readonly string[] = [
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-sys=networkInterfaces",
-  "--allow-ffi",
-];
+export const NODE_PERMISSIONS: readonly string[] = MAIN_PERMISSIONS;
 
 /** Largest batch of `send` commands the throughput phase writes at once. */
 const SEND_BATCH_MAX = 256;
