@@ -1,7 +1,7 @@
 /**
  * OpenSSL's libcrypto (1.1 or 3) through Deno's FFI, loaded once per process
- * and only where the program was given the FFI permission: AES-256-GCM and
- * SHA-256 run 3–40× faster through it than through `node:crypto` or
+ * and only where the program was given the FFI permission: AES-256-GCM runs
+ * 7–20× and SHA-256 2–5× faster through it than through `node:crypto` or
  * JavaScript on this machine (PERFORMANCE.md, "OpenSSL through FFI"). Every
  * user falls back when it is missing, with the same bytes.
  *

@@ -2,10 +2,11 @@
  * SHA-256 (FIPS 180-4), synchronous: WebCrypto's digest is asynchronous, and
  * the sans-I/O core needs a hash it can call in the middle of a step (the
  * version digests that let peers notice equivocation, the audit paths of
- * batch signatures). OpenSSL's libcrypto computes it where it is loaded
- * (`libcrypto.ts`: 0.3 against 1.2 µs for 65 bytes here, 0.9 against 3.3 µs
- * for 600), this module's own rounds elsewhere, with the same digest. Small inputs are hashed on the hot
- * path, so the rounds work on local 32-bit values.
+ * batch signatures). Once a transport cipher has loaded OpenSSL's libcrypto
+ * (`libcrypto.ts`), it computes the digest (0.3 against 1.2 µs for 65 bytes
+ * here, 0.6 against 3.1 µs for 600); until then, and without it, this
+ * module's own rounds do, with the same digest. Small inputs are hashed on
+ * the hot path, so the rounds work on local 32-bit values.
  *
  * @module
  */
@@ -94,8 +95,8 @@ const TAIL = new Uint8Array(128);
 
 /**
  * libcrypto's one-shot `EVP_Digest(data, length, digest)` with SHA-256
- * fetched once (0.3 against 1.2 µs for 65 bytes here), null where libcrypto
- * is not loaded; undefined until the first digest.
+ * fetched once, or null where libcrypto will not be used; undefined while it
+ * is not loaded (yet).
  */
 type NativeSha256 = (data: Uint8Array, digest: Uint8Array) => void;
 let native: NativeSha256 | null | undefined;
