@@ -30,8 +30,7 @@ export function merkleLeafHash(body: Uint8Array): Uint8Array {
 
 /** The inner node over `left` and `right`: `SHA-256(0x01 ‖ left ‖ right)`, into `out`. */
 function innerNodeInto(left: Uint8Array, right: Uint8Array, out: Uint8Array): void {
-  NODE_INPUT.set(left, 1);
-  NODE_INPUT.set(right, 1 + BATCH_NODE_BYTES);
+  nodeInput(left, 0, right, 0);
   sha256Into(NODE_INPUT, out);
 }
 
@@ -80,28 +79,43 @@ export function merkleRootOfLeafInto(
   pathOffset: number,
   out: Uint8Array,
 ): boolean {
-  const { index, count } = position;
-  const nodes = (pathBytes.length - pathOffset) / BATCH_NODE_BYTES;
-  if (!(index >= 0 && index < count) || !Number.isInteger(nodes)) return false;
   if (leafInput.length < 1 + body.length) leafInput = new Uint8Array(2 * (1 + body.length));
   leafInput[0] = 0x00;
   leafInput.set(body, 1);
   sha256Into(leafInput.subarray(0, 1 + body.length), out);
+  return walkAuditPath(position, pathBytes, pathOffset, out);
+}
+
+/**
+ * RFC 9162 § 2.1.3.2's walk: turns the node in `node` (32 bytes, the leaf's
+ * hash on entry) into the root through the path nodes stored in `pathBytes`
+ * from `pathOffset` on, or returns false if their number is not what the
+ * position needs.
+ */
+function walkAuditPath(
+  position: { readonly index: number; readonly count: number },
+  pathBytes: Uint8Array,
+  pathOffset: number,
+  node: Uint8Array,
+): boolean {
+  const { index, count } = position;
+  const nodes = (pathBytes.length - pathOffset) / BATCH_NODE_BYTES;
+  if (!(index >= 0 && index < count) || !Number.isInteger(nodes)) return false;
   let fn = index;
   let sn = count - 1;
   for (let i = 0; i < nodes; i++) {
     if (sn === 0) return false;
     const at = pathOffset + i * BATCH_NODE_BYTES;
     if ((fn & 1) === 1 || fn === sn) {
-      nodeInput(pathBytes, at, out, 0);
+      nodeInput(pathBytes, at, node, 0);
       while ((fn & 1) === 0 && fn !== 0) {
         fn >>>= 1;
         sn >>>= 1;
       }
     } else {
-      nodeInput(out, 0, pathBytes, at);
+      nodeInput(node, 0, pathBytes, at);
     }
-    sha256Into(NODE_INPUT, out);
+    sha256Into(NODE_INPUT, node);
     fn >>>= 1;
     sn >>>= 1;
   }
@@ -127,24 +141,11 @@ export function merkleRootFromPath(
   position: { readonly index: number; readonly count: number },
   path: readonly Uint8Array[],
 ): Uint8Array | undefined {
-  const { index, count } = position;
-  if (!(index >= 0 && index < count)) return undefined;
-  let fn = index;
-  let sn = count - 1;
-  const r = new Uint8Array(leaf);
-  for (const sibling of path) {
-    if (sn === 0) return undefined;
-    if ((fn & 1) === 1 || fn === sn) {
-      innerNodeInto(sibling, r, r);
-      while ((fn & 1) === 0 && fn !== 0) {
-        fn >>>= 1;
-        sn >>>= 1;
-      }
-    } else {
-      innerNodeInto(r, sibling, r);
-    }
-    fn >>>= 1;
-    sn >>>= 1;
+  if (leaf.length !== BATCH_NODE_BYTES || path.some((n) => n.length !== BATCH_NODE_BYTES)) {
+    return undefined;
   }
-  return sn === 0 ? r : undefined;
+  const pathBytes = new Uint8Array(BATCH_NODE_BYTES * path.length);
+  path.forEach((node, i) => pathBytes.set(node, BATCH_NODE_BYTES * i));
+  const root = new Uint8Array(leaf);
+  return walkAuditPath(position, pathBytes, 0, root) ? root : undefined;
 }

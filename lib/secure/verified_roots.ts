@@ -32,7 +32,8 @@ export class VerifiedRoots {
   /**
    * The verdict on `key` (author and root): the cached one, or `check()`'s,
    * which is cached while it is pending and kept only if it is `true` (a
-   * forged root must not take the place of a real one).
+   * forged root must not take the place of a real one). On a miss `check()`
+   * is called before this returns (callers may hand it scratch state).
    */
   verdict(key: string, check: () => Promise<boolean>): Promise<boolean> {
     const cached = this.#entries.get(key);

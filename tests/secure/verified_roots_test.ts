@@ -41,3 +41,19 @@ Deno.test("VerifiedRoots holds at most its limit, dropping the least recently us
   assert.equal(checks, 4);
   assert.throws(() => new VerifiedRoots(0), RangeError);
 });
+
+Deno.test("VerifiedRoots calls check() before verdict() returns on a miss, never on a hit (verifyChat hands it scratch state)", async () => {
+  const roots = new VerifiedRoots();
+  let calls = 0;
+  const pending = roots.verdict("k", () => {
+    calls++;
+    return Promise.resolve(true);
+  });
+  assert.equal(calls, 1, "called at once");
+  assert.equal(await pending, true);
+  await roots.verdict("k", () => {
+    calls++;
+    return Promise.resolve(true);
+  });
+  assert.equal(calls, 1, "a hit does not check again");
+});
