@@ -68,14 +68,17 @@ export interface MemberEntry extends MemberInfo {
  * our belief is what it says, else an unsigned rumor at its incarnation.
  */
 export function recordOf(entry: MemberEntry): MemberInfo {
+  return vouchedFor(entry)
+    ? entry.record!
+    : { id: entry.id, addr: entry.addr, incarnation: entry.incarnation, status: entry.status };
+}
+
+/** Whether our belief about `entry` is what its own signed record says (then {@linkcode recordOf} passes that record on). */
+export function vouchedFor(entry: MemberEntry): boolean {
   const record = entry.record;
-  if (
-    record !== undefined && record.status === entry.status &&
-    record.incarnation === entry.incarnation && record.addr === entry.addr
-  ) {
-    return record;
-  }
-  return { id: entry.id, addr: entry.addr, incarnation: entry.incarnation, status: entry.status };
+  return record !== undefined && record.status === entry.status &&
+    record.incarnation === entry.incarnation && record.addr === entry.addr &&
+    record.signature !== undefined;
 }
 
 /**

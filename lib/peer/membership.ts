@@ -20,6 +20,7 @@ import {
   type MemberEntry,
   MemberTable,
   recordOf,
+  vouchedFor,
 } from "./member_table.ts";
 import type { MembershipOptions, ResolvedPeerNodeOptions } from "./peer_node_options.ts";
 
@@ -805,5 +806,5 @@ function unsignedAs(member: MemberEntry, status: MemberInfo["status"]): MemberIn
  * the room, never one we merely read in another's list.
  */
 function passable(member: MemberEntry): boolean {
-  return recordOf(member).signature !== undefined && member.onlyListed !== true;
+  return member.onlyListed !== true && vouchedFor(member);
 }

@@ -68,6 +68,8 @@ interface NodeState {
   handle: MutableNode;
   /** The id its records are signed with (its hello's id when added). */
   signerId: string;
+  /** The last record signed for it: a node sends the same record about itself over and over. */
+  lastSigned: MemberInfo | undefined;
   conns: Map<ConnId, LinkEnd>;
   timerGen: number;
   timerAtMs: number;
@@ -249,6 +251,7 @@ export class SimNetwork {
     const state: NodeState = {
       handle,
       signerId: actor.localHello().id,
+      lastSigned: undefined,
       conns: new Map(),
       timerGen: 0,
       timerAtMs: Infinity,
@@ -586,12 +589,29 @@ export class SimNetwork {
       m.id === state.signerId && m.signature === undefined && m.status !== "suspect";
     let signed: Message = message;
     if (message.type === "member" && own(message.member)) {
-      signed = { ...message, member: this.signRecord(message.member) };
+      signed = { ...message, member: this.#signOwn(state, message.member) };
     } else if (message.type === "peers" && message.peers.some(own)) {
-      signed = { ...message, peers: message.peers.map((m) => own(m) ? this.signRecord(m) : m) };
+      signed = {
+        ...message,
+        peers: message.peers.map((m) => own(m) ? this.#signOwn(state, m) : m),
+      };
     }
     this.#signedMessages.set(message, signed);
     return signed;
+  }
+
+  /** `record` signed by its node `state`: the signature made last time when the record is the same. */
+  #signOwn(state: NodeState, record: MemberInfo): MemberInfo {
+    const last = state.lastSigned;
+    if (
+      last !== undefined && last.id === record.id && last.addr === record.addr &&
+      last.incarnation === record.incarnation && last.status === record.status &&
+      last.nick === record.nick
+    ) {
+      return last;
+    }
+    state.lastSigned = this.signRecord(record);
+    return state.lastSigned;
   }
 
   /** Whether every signature `message`'s records claim was made by their member. */
