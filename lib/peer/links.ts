@@ -90,8 +90,11 @@ export interface Link {
    * an honest server does not serve the same message twice within a while.
    */
   unansweredWants: { readonly sinceMs: number; count: number } | undefined;
-  /** Per author, the highest sequence number we asked this link for (authors we track only). */
-  readonly askedUpTo: Map<PeerId, number>;
+  /**
+   * Per author, the highest sequence number we asked this link for (authors
+   * we track only); made by the first `want` (most links never send one).
+   */
+  askedUpTo: Map<PeerId, number> | undefined;
   /** Active view: counted as a neighbour (inbound links are decided on their first message). */
   accepted: boolean;
   /** Active view: a rewiring dial; once accepted, one other neighbour is let go. */
@@ -224,7 +227,7 @@ export class Links {
       lastReceivedMs: nowMs,
       lastSentMs: nowMs,
       unansweredWants: undefined,
-      askedUpTo: new Map(),
+      askedUpTo: undefined,
       accepted: outbound,
       rewire: false,
       registration: { outbox: [], awaitingPeers: false, registeredAtMs: -Infinity },
@@ -269,9 +272,10 @@ export class Links {
   /** Whether `want` asks `link` for more than we asked it before (and notes what it asks). */
   #asksMore(link: Link, want: Want): boolean {
     let more = false;
+    const askedUpTo = link.askedUpTo ??= new Map();
     for (const { author, to } of want.ranges) {
-      if (to > (link.askedUpTo.get(author) ?? 0)) {
-        link.askedUpTo.set(author, to);
+      if (to > (askedUpTo.get(author) ?? 0)) {
+        askedUpTo.set(author, to);
         more = true;
       }
     }
