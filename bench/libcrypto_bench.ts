@@ -1,7 +1,7 @@
 /**
  * OpenSSL's libcrypto through Deno's FFI against what p2pchat uses without
- * it: AES-256-GCM and Ed25519 against `node:crypto`'s, SHA-256 against this
- * project's JavaScript rounds. The libcrypto cases are skipped (ignored) where it
+ * it: AES-256-GCM against `node:crypto`'s, SHA-256 against this project's
+ * JavaScript rounds. The libcrypto cases are skipped (ignored) where it
  * cannot be loaded, e.g. without `--allow-ffi`.
  *
  * Run: `deno bench --allow-ffi bench/libcrypto_bench.ts`
@@ -9,8 +9,6 @@
  * @module
  */
 
-import { nodeEd25519 } from "../lib/identity/node_ed25519.ts";
-import { openSslEd25519 } from "../lib/identity/openssl_ed25519.ts";
 import { nodeAesGcm } from "../lib/secure/noise/node_aes_gcm.ts";
 import { openSslAesGcm } from "../lib/secure/noise/openssl_aes_gcm.ts";
 import { libcrypto } from "../lib/secure/libcrypto.ts";
@@ -49,33 +47,4 @@ for (const bytes of [65, 600]) {
   Deno.bench(`sha256Into() (${hashed}), ${bytes} B`, { group }, () => {
     sha256Into(data, digest);
   });
-}
-
-// Ed25519 (chat and batch signatures, the channel's identity binding): a
-// signature of a ~200-byte chat, and its check.
-const openSslSigner = openSslEd25519();
-const nodeSigner = await nodeEd25519();
-const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
-  "sign",
-  "verify",
-]) as CryptoKeyPair;
-const jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
-const seed = Uint8Array.fromBase64(jwk.d!, { alphabet: "base64url" });
-const publicKey = Uint8Array.fromBase64(jwk.x!, { alphabet: "base64url" });
-const signed = crypto.getRandomValues(new Uint8Array(200));
-for (const [operation, baseline] of [["sign", true], ["verify", false]] as const) {
-  const group = `Ed25519 ${operation}, 200 B`;
-  for (const implementation of [nodeSigner, openSslSigner]) {
-    if (implementation instanceof Error) continue;
-    const signer = implementation.signingKey(seed, publicKey)!;
-    const verifier = implementation.verifyingKey(publicKey)!;
-    const signature = implementation.sign(signer, signed);
-    Deno.bench(
-      `${implementation.name}, ${operation}`,
-      { group, baseline: baseline === (implementation.name === "node:crypto") },
-      operation === "sign"
-        ? () => void implementation.sign(signer, signed)
-        : () => void implementation.verify(verifier, signed, signature),
-    );
-  }
 }

@@ -2,18 +2,17 @@
  * A node's identity: an Ed25519 key pair whose public key, in hex, is its id.
  *
  * Keys are made, stored and loaded with WebCrypto. Signing and verifying use
- * the same keys synchronously (`ed25519.ts`): through OpenSSL's libcrypto
- * where it loads, else `node:crypto`. Either costs a third (signing) to a
- * half (verifying) of WebCrypto's CPU per call in Deno and gives the same
- * answers (tests/identity/identity_test.ts compares them): every peer
- * verifies every chat, so this is most of what an encrypted room costs. The
- * implementation is loaded on first use, which a peer that never signs nor
- * verifies (`--insecure`) never makes.
+ * the same keys through `node:crypto`, which costs a third (signing) to a half
+ * (verifying) of WebCrypto's CPU per call in Deno and gives the same answers
+ * (tests/identity/identity_test.ts compares the two): every peer verifies
+ * every chat, so this is most of what an encrypted room costs. `node:crypto`
+ * is loaded on first use: it weighs about 2 MB of memory, which a peer
+ * that never signs nor verifies (`--insecure`) does not need.
  *
  * @module
  */
 
-import { type Ed25519, type Ed25519Key, loadEd25519 } from "./ed25519.ts";
+import type { KeyObject } from "node:crypto";
 import { bytesToHex, hexToBytes, isLowerHex } from "../wire/hex.ts";
 import { type PeerId, SIGNATURE_BYTES } from "../wire/message.ts";
 
@@ -56,37 +55,42 @@ export const PEER_KEY_CACHE_ENTRIES_MAX = 4096;
 const ED25519 = "Ed25519";
 
 /** Imported verification keys by peer id, oldest use first (a Map keeps insertion order). */
-const peerKeys = new Map<PeerId, Ed25519Key>();
+const peerKeys = new Map<PeerId, KeyObject>();
 
 /**
  * The JWK (`d` and `x`) of each identity's signing key, kept from its creation
- * until the first signature makes its synchronous twin: a peer that never
- * signs never loads an implementation.
+ * until the first signature makes its `node:crypto` twin: a peer that never
+ * signs never loads `node:crypto`.
  */
 const signingJwks = new WeakMap<CryptoKey, JsonWebKey>();
 
-/** The synchronous twin of each identity's WebCrypto signing key. */
-const signingKeys = new WeakMap<CryptoKey, Ed25519Key>();
+/** The `node:crypto` twin of each identity's WebCrypto signing key. */
+const signingKeys = new WeakMap<CryptoKey, KeyObject>();
 
-/** The implementation, once loaded. */
-let ed25519: Ed25519 | undefined;
+type NodeCrypto = typeof import("node:crypto");
+type NodeJsonWebKey = import("node:crypto").JsonWebKey;
 
-/** Makes the synchronous twin of `privateKey`, or gives `undefined` to sign with WebCrypto. */
-async function makeSigningKey(privateKey: CryptoKey): Promise<Ed25519Key | undefined> {
+/** `node:crypto`, once loaded. */
+let nodeCrypto: NodeCrypto | undefined;
+
+async function loadNodeCrypto(): Promise<NodeCrypto> {
+  return nodeCrypto ??= await import("node:crypto");
+}
+
+/** Makes the `node:crypto` twin of `privateKey`, or gives `undefined` to sign with WebCrypto. */
+async function makeSigningKey(privateKey: CryptoKey): Promise<KeyObject | undefined> {
   const jwk = signingJwks.get(privateKey);
   // Gone while a first twin is being made: this one signature uses WebCrypto (same bytes).
   if (jwk === undefined) return undefined;
   signingJwks.delete(privateKey);
-  ed25519 ??= await loadEd25519();
-  let key: Ed25519Key | undefined;
+  const { createPrivateKey } = nodeCrypto ?? await loadNodeCrypto();
   try {
-    key = ed25519.signingKey(base64UrlToBytes(jwk.d ?? ""), base64UrlToBytes(jwk.x ?? ""));
+    const key = createPrivateKey({ key: jwk as NodeJsonWebKey, format: "jwk" });
+    signingKeys.set(privateKey, key);
+    return key;
   } catch {
-    key = undefined;
+    return undefined; // Not a key node:crypto reads: signing stays with WebCrypto.
   }
-  // Not a key the implementation reads: signing stays with WebCrypto.
-  if (key !== undefined) signingKeys.set(privateKey, key);
-  return key;
 }
 
 /**
@@ -110,7 +114,7 @@ export async function signWithIdentity(
   data: Uint8Array,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const key = signingKeys.get(identity.privateKey) ?? await makeSigningKey(identity.privateKey);
-  if (key !== undefined) return ed25519!.sign(key, data);
+  if (key !== undefined) return new Uint8Array(nodeCrypto!.sign(null, data, key));
   return new Uint8Array(
     await crypto.subtle.sign(ED25519, identity.privateKey, arrayBufferView(data)),
   );
@@ -127,15 +131,19 @@ export async function verifyPeerSignature(
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
-  const implementation = ed25519 ??= await loadEd25519();
+  const node = nodeCrypto ?? await loadNodeCrypto();
   if (signature.byteLength !== ED25519_SIGNATURE_BYTES) return false;
-  const key = importPeerKey(implementation, peerId);
+  const key = importPeerKey(node, peerId);
   if (key === undefined) return false;
-  return implementation.verify(key, data, signature);
+  try {
+    return node.verify(null, data, key, signature);
+  } catch {
+    return false;
+  }
 }
 
 /** The cached verification key of `peerId`, or `undefined` if it is not a valid public key. */
-function importPeerKey(implementation: Ed25519, peerId: PeerId): Ed25519Key | undefined {
+function importPeerKey(node: NodeCrypto, peerId: PeerId): KeyObject | undefined {
   const cached = peerKeys.get(peerId);
   if (cached !== undefined) {
     peerKeys.delete(peerId);
@@ -143,14 +151,16 @@ function importPeerKey(implementation: Ed25519, peerId: PeerId): Ed25519Key | un
     return cached;
   }
   if (typeof peerId !== "string" || peerId.length !== 64 || !isLowerHex(peerId)) return undefined;
-  const key = implementation.verifyingKey(hexToBytes(peerId));
-  if (key === undefined) return undefined;
+  let key: KeyObject;
+  try {
+    const x = bytesToBase64Url(hexToBytes(peerId));
+    key = node.createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x }, format: "jwk" });
+  } catch {
+    return undefined;
+  }
   if (peerKeys.size >= PEER_KEY_CACHE_ENTRIES_MAX) {
-    const oldest = peerKeys.entries().next();
-    if (oldest.done !== true) {
-      peerKeys.delete(oldest.value[0]);
-      implementation.release(oldest.value[1]);
-    }
+    const oldest = peerKeys.keys().next();
+    if (oldest.done !== true) peerKeys.delete(oldest.value);
   }
   peerKeys.set(peerId, key);
   return key;
@@ -207,6 +217,11 @@ export async function importIdentityPkcs8(
     : await crypto.subtle.importKey("pkcs8", der, ED25519, false, ["sign"]);
   signingJwks.set(privateKey, jwk);
   return { id: bytesToHex(publicKey), publicKey, privateKey };
+}
+
+function bytesToBase64Url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
+    .replace(/=+$/, "");
 }
 
 function base64UrlToBytes(text: string): Uint8Array {

@@ -2,8 +2,7 @@
  * OpenSSL's libcrypto (1.1 or 3) through Deno's FFI, loaded once per process
  * and only where the program was given the FFI permission: AES-256-GCM runs
  * 7–20× and SHA-256 2–5× faster through it than through `node:crypto` or
- * JavaScript on this machine (PERFORMANCE.md, "OpenSSL through FFI"), and
- * Ed25519 through it spares the process `node:crypto` altogether. Every
+ * JavaScript on this machine (PERFORMANCE.md, "OpenSSL through FFI"). Every
  * user falls back when it is missing, with the same bytes.
  *
  * `P2PCHAT_LIBCRYPTO=off` keeps it unloaded (for comparisons and tests).
@@ -51,42 +50,6 @@ const SYMBOLS = {
     parameters: ["buffer", "usize", "buffer", "pointer", "pointer", "pointer"],
     result: "i32",
   },
-  // Ed25519 (`../../identity/openssl_ed25519.ts`): optional, so that a
-  // library without them still serves the cipher and the digest.
-  EVP_PKEY_new_raw_private_key: {
-    parameters: ["i32", "pointer", "buffer", "usize"],
-    result: "pointer",
-    optional: true,
-  },
-  EVP_PKEY_new_raw_public_key: {
-    parameters: ["i32", "pointer", "buffer", "usize"],
-    result: "pointer",
-    optional: true,
-  },
-  EVP_PKEY_free: { parameters: ["pointer"], result: "void", optional: true },
-  EVP_MD_CTX_new: { parameters: [], result: "pointer", optional: true },
-  EVP_MD_CTX_reset: { parameters: ["pointer"], result: "i32", optional: true },
-  EVP_DigestSignInit: {
-    parameters: ["pointer", "pointer", "pointer", "pointer", "pointer"],
-    result: "i32",
-    optional: true,
-  },
-  EVP_DigestSign: {
-    parameters: ["pointer", "buffer", "buffer", "buffer", "usize"],
-    result: "i32",
-    optional: true,
-  },
-  EVP_DigestVerifyInit: {
-    parameters: ["pointer", "pointer", "pointer", "pointer", "pointer"],
-    result: "i32",
-    optional: true,
-  },
-  EVP_DigestVerify: {
-    parameters: ["pointer", "buffer", "usize", "buffer", "usize"],
-    result: "i32",
-    optional: true,
-  },
-  ERR_clear_error: { parameters: [], result: "void", optional: true },
 } as const;
 
 /** libcrypto's functions, as Deno's FFI binds them. */

@@ -4,10 +4,9 @@ import { REPO_ROOT } from "../../_helpers/process.ts";
 
 // The rest of the suite runs with --allow-ffi, so with libcrypto where the
 // machine has it. The fallback must pass the same Noise tests (the published
-// vectors included), the channel's and Ed25519's (the verdicts on crafted
-// keys and signatures): run them again in a process that may not load it, as
-// a peer without --allow-ffi would.
-Deno.test("the Noise, channel and signature tests pass without libcrypto (node:crypto and the JavaScript SHA-256)", async () => {
+// vectors included) and the channel's: run them again in a process that may
+// not load it, as a peer without --allow-ffi would.
+Deno.test("the Noise and channel tests pass without libcrypto (node:crypto and the JavaScript SHA-256)", async () => {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
       "test",
@@ -22,8 +21,6 @@ Deno.test("the Noise, channel and signature tests pass without libcrypto (node:c
       "tests/secure/sha256_test.ts",
       "tests/secure/merkle_tree_test.ts",
       "tests/secure/chat_signature_test.ts",
-      "tests/identity/identity_test.ts",
-      "tests/identity/ed25519_test.ts",
     ],
     cwd: REPO_ROOT,
     env: { P2PCHAT_LIBCRYPTO: "off", NO_COLOR: "1" },
