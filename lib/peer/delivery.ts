@@ -278,9 +278,17 @@ export class Delivery {
     this.#emit({ type: "redact", message: redacted });
   }
 
-  /** Gives up `author`'s history up to `seq`; returns the messages that no longer wait for it. */
+  /**
+   * Gives up `author`'s history up to `seq`; returns the messages that no
+   * longer wait for it. Nothing changes when the queue ignores the skip (one
+   * backwards, or of an author it has no room for): a history that skipped
+   * alone would refuse those messages when the queue, with room later,
+   * delivers them.
+   */
   skipTo(author: PeerId, seq: number): ChatMessage[] {
+    const before = this.#queue.deliveredSeq(author);
     const released = this.#queue.skipTo(author, seq);
+    if (seq <= before || this.#queue.deliveredSeq(author) < seq) return released;
     this.#history.skipTo(author, seq);
     this.#emit({ type: "skip", author, seq });
     this.#reportGivenUp();

@@ -4,7 +4,7 @@ import { Delivery } from "../../lib/peer/delivery.ts";
 import { resolvePeerNodeOptions } from "../../lib/peer/peer_node_options.ts";
 import type { PeerRestore } from "../../lib/peer/peer_node_options.ts";
 import { seededRandom } from "../../lib/random/random.ts";
-import { A, chat, SELF } from "./_harness.ts";
+import { A, B, chat, SELF } from "./_harness.ts";
 
 function makeDelivery(restore?: PeerRestore) {
   const events: NodeEvent[] = [];
@@ -49,6 +49,39 @@ Deno.test("`Delivery.skipTo()` gives up lost history, emits skip and releases wh
   assert.deepEqual(released, [third]);
   assert.deepEqual(events, [{ type: "skip", author: A, seq: 2 }]);
   assert.equal(delivery.historyFloor(A), 2);
+});
+
+Deno.test("`Delivery.skipTo()` of an author the queue has no room for changes nothing: its messages are delivered later, once (chaos 2 000 crashed here)", () => {
+  // One slot for non-members, taken by B; A is not a member either, for now.
+  const members = new Set<string>();
+  const events: NodeEvent[] = [];
+  const options = resolvePeerNodeOptions({
+    id: SELF,
+    addr: "10.0.0.5:9000",
+    nick: "me",
+    random: seededRandom(1),
+    strangerAuthorsMax: 1,
+  });
+  const delivery = new Delivery(SELF, (e) => events.push(e), options, (id) => members.has(id));
+  const fromB = delivery.offer(chat(B, 1, { [B]: 1 }));
+  assert.equal(fromB.status, "delivered");
+  delivery.deliver(fromB.delivered);
+  assert.equal(delivery.admits(A), false);
+  // A skip of A's history (repair's, proven by a message that arrived) finds no room for A.
+  assert.deepEqual(delivery.skipTo(A, 1), []);
+  assert.equal(delivery.deliveredSeq(A), 0);
+  assert.equal(delivery.historyFloor(A), 0, "the history did not skip either");
+  assert.deepEqual(events.filter((e) => e.type === "skip"), [], "nor was a skip stored");
+  // A becomes a member: A#1 comes, is delivered and kept, once.
+  members.add(A);
+  const fromA = delivery.offer(chat(A, 1, { [A]: 1 }));
+  assert.equal(fromA.status, "delivered");
+  delivery.deliver(fromA.delivered);
+  assert.deepEqual(
+    events.filter((e) => e.type === "deliver").map((e) => `${e.message.author[0]}${e.message.seq}`),
+    ["b1", "a1"],
+  );
+  assert.equal(delivery.offer(chat(A, 1, { [A]: 1 })).status, "duplicate");
 });
 
 Deno.test("`Delivery` picks up delivered clock, history and count from a restore", () => {
