@@ -97,7 +97,7 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
       log = { floor: message.seq - 1, head: 0, messages: [], order: [], bytes: 0 };
       this.#authors.set(message.author, log);
     }
-    const top = log.floor + log.messages.length - log.head;
+    const top = topOf(log);
     if (message.seq !== top + 1) {
       throw new RangeError(
         `Cannot log message: ${message.author.slice(0, 8)}#${message.seq} does not follow #${top}`,
@@ -152,6 +152,12 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
     return this.#authors.has(author);
   }
 
+  /** The highest sequence number of `author` logged or skipped (0 for an author not seen). */
+  lastSeq(author: string): number {
+    const log = this.#authors.get(author);
+    return log === undefined ? 0 : topOf(log);
+  }
+
   /** The highest sequence number of `author` no longer held here (0 when all are). */
   floor(author: string): number {
     return this.#authors.get(author)?.floor ?? 0;
@@ -180,7 +186,7 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
       this.#authors.set(author, { floor: seq, head: 0, messages: [], order: [], bytes: 0 });
       return;
     }
-    const top = log.floor + log.messages.length - log.head;
+    const top = topOf(log);
     if (seq <= log.floor) return;
     const drop = Math.min(seq, top) - log.floor;
     for (let i = 0; i < drop; i++) this.#pruneOldestOf(log);
@@ -252,4 +258,9 @@ function checkPositive(name: string, value: number): number {
     throw new RangeError(`Invalid ${name}: ${value}, expected a positive integer`);
   }
   return value;
+}
+
+/** The highest sequence number an author's log has logged or skipped. */
+function topOf(log: { floor: number; head: number; messages: readonly unknown[] }): number {
+  return log.floor + log.messages.length - log.head;
 }

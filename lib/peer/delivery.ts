@@ -225,6 +225,11 @@ export class Delivery {
   /** Hands `messages` to the user, in order, and keeps them for repairs. */
   deliver(messages: readonly ChatMessage[]): void {
     for (const message of messages) {
+      // The queue forgets the oldest authors it retired (`retiredAuthorsMax`)
+      // and may then release a late copy of one; the history, which
+      // remembers every author it logged, is the judge: what it is past was
+      // delivered or given up here already.
+      if (message.seq <= this.#history.lastSeq(message.author)) continue;
       // A blocked author's message is counted and delivered (what depends on
       // it must not wait for ever) but kept without its text.
       let kept = this.relayForm(message);

@@ -148,6 +148,8 @@ Deno.test("MessageLog.skipTo() continues an author's log after the skipped histo
   assert.equal(log.size, 4);
   assert.equal(log.get("a", 6)?.seq, 6);
   assert.equal(log.get("b", 1), undefined, "b holds the most: its oldest goes");
+  // The last logged or skipped, whatever was pruned: a pruned b#1 still counts.
+  assert.deepEqual(["a", "b", "c", "d"].map((author) => log.lastSeq(author)), [6, 3, 10, 0]);
 });
 
 Deno.test("MessageLog.collect() gathers ranges of several authors in delivery order", () => {

@@ -84,6 +84,43 @@ Deno.test("`Delivery.skipTo()` of an author the queue has no room for changes no
   assert.equal(delivery.offer(chat(A, 1, { [A]: 1 })).status, "duplicate");
 });
 
+Deno.test("`Delivery` delivers nothing twice when the queue forgot a retired author its history still knows", () => {
+  // Three author slots (one reserved for ourselves) and one retired author remembered.
+  const [M1, M2, C] = ["1", "2", "c"].map((x) => x.repeat(64));
+  const members = new Set([M1!, M2!]);
+  const events: NodeEvent[] = [];
+  const options = resolvePeerNodeOptions({
+    id: SELF,
+    addr: "10.0.0.5:9000",
+    nick: "me",
+    random: seededRandom(1),
+    authorsMax: 3,
+    retiredAuthorsMax: 1,
+  });
+  const delivery = new Delivery(SELF, (e) => events.push(e), options, (id) => members.has(id));
+  const take = (author: string, seq: number) => {
+    const result = delivery.offer(chat(author, seq, { [author]: seq }));
+    if (result.status === "delivered") delivery.deliver(result.delivered);
+    return result.status;
+  };
+  assert.equal(take(B, 1), "delivered"); // B, a non-member, takes a slot
+  assert.equal(take(M1!, 1), "delivered");
+  assert.equal(take(M2!, 1), "delivered"); // B is idle: its slot goes, B retired at 1
+  members.delete(M1!);
+  members.add(C!);
+  assert.equal(take(C!, 1), "delivered"); // M1 idle now: retired, and B forgotten by the queue
+  members.delete(M2!);
+  members.add(B);
+  // A late copy of B#1: the queue, which forgot B, would deliver it again.
+  assert.equal(take(B, 1), "delivered");
+  assert.deepEqual(
+    events.filter((e) => e.type === "deliver").map((e) => e.message.author[0]),
+    ["b", "1", "2", "c"],
+    "B#1 reached the user once",
+  );
+  assert.equal(delivery.historySize, 4);
+});
+
 Deno.test("`Delivery` picks up delivered clock, history and count from a restore", () => {
   const { delivery } = makeDelivery({
     incarnation: 3,
