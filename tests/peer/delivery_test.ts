@@ -2,20 +2,23 @@ import assert from "node:assert/strict";
 import type { NodeEvent } from "../../lib/actor/effect.ts";
 import { Delivery } from "../../lib/peer/delivery.ts";
 import { resolvePeerNodeOptions } from "../../lib/peer/peer_node_options.ts";
-import type { PeerRestore } from "../../lib/peer/peer_node_options.ts";
+import type { PeerNodeOptions } from "../../lib/peer/peer_node_options.ts";
 import { seededRandom } from "../../lib/random/random.ts";
 import { A, B, chat, SELF } from "./_harness.ts";
 
-function makeDelivery(restore?: PeerRestore) {
+function makeDelivery(
+  overrides: Partial<PeerNodeOptions> = {},
+  isMember?: (author: string) => boolean,
+) {
   const events: NodeEvent[] = [];
   const options = resolvePeerNodeOptions({
     id: SELF,
     addr: "10.0.0.5:9000",
     nick: "me",
     random: seededRandom(1),
-    ...(restore === undefined ? {} : { restore }),
+    ...overrides,
   });
-  return { delivery: new Delivery(SELF, (e) => events.push(e), options), events };
+  return { delivery: new Delivery(SELF, (e) => events.push(e), options, isMember), events };
 }
 
 Deno.test("`Delivery.stampOwn()` stamps the next sequence number over what was delivered; `recordOwn()` records it", () => {
@@ -54,15 +57,7 @@ Deno.test("`Delivery.skipTo()` gives up lost history, emits skip and releases wh
 Deno.test("`Delivery.skipTo()` of an author the queue has no room for changes nothing: its messages are delivered later, once (chaos 2 000 crashed here)", () => {
   // One slot for non-members, taken by B; A is not a member either, for now.
   const members = new Set<string>();
-  const events: NodeEvent[] = [];
-  const options = resolvePeerNodeOptions({
-    id: SELF,
-    addr: "10.0.0.5:9000",
-    nick: "me",
-    random: seededRandom(1),
-    strangerAuthorsMax: 1,
-  });
-  const delivery = new Delivery(SELF, (e) => events.push(e), options, (id) => members.has(id));
+  const { delivery, events } = makeDelivery({ strangerAuthorsMax: 1 }, (id) => members.has(id));
   const fromB = delivery.offer(chat(B, 1, { [B]: 1 }));
   assert.equal(fromB.status, "delivered");
   delivery.deliver(fromB.delivered);
@@ -88,16 +83,10 @@ Deno.test("`Delivery` delivers nothing twice when the queue forgot a retired aut
   // Three author slots (one reserved for ourselves) and one retired author remembered.
   const [M1, M2, C] = ["1", "2", "c"].map((x) => x.repeat(64));
   const members = new Set([M1!, M2!]);
-  const events: NodeEvent[] = [];
-  const options = resolvePeerNodeOptions({
-    id: SELF,
-    addr: "10.0.0.5:9000",
-    nick: "me",
-    random: seededRandom(1),
-    authorsMax: 3,
-    retiredAuthorsMax: 1,
-  });
-  const delivery = new Delivery(SELF, (e) => events.push(e), options, (id) => members.has(id));
+  const { delivery, events } = makeDelivery(
+    { authorsMax: 3, retiredAuthorsMax: 1 },
+    (id) => members.has(id),
+  );
   const take = (author: string, seq: number) => {
     const result = delivery.offer(chat(author, seq, { [author]: seq }));
     if (result.status === "delivered") delivery.deliver(result.delivered);
@@ -123,8 +112,10 @@ Deno.test("`Delivery` delivers nothing twice when the queue forgot a retired aut
 
 Deno.test("`Delivery` picks up delivered clock, history and count from a restore", () => {
   const { delivery } = makeDelivery({
-    incarnation: 3,
-    messages: [chat(A, 1, { [A]: 1 }), chat(A, 2, { [A]: 2 })],
+    restore: {
+      incarnation: 3,
+      messages: [chat(A, 1, { [A]: 1 }), chat(A, 2, { [A]: 2 })],
+    },
   });
   assert.equal(delivery.deliveredSeq(A), 2);
   assert.equal(delivery.deliveryCount, 2);
