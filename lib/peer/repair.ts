@@ -54,8 +54,11 @@ interface Missing {
  * and its byte budget (a token bucket) for repairs.
  */
 interface ServeLedger {
-  /** `author:seq` → when it was last served and how often, oldest first. */
-  readonly served: Map<string, { atMs: number; times: number }>;
+  /**
+   * `author:seq` → when it was last served and how often, oldest first; made
+   * by the first `want` served (most neighbours never send one).
+   */
+  served: Map<string, { atMs: number; times: number }> | undefined;
   /** Per author, the most this neighbour said it has delivered (its `have`s). */
   readonly announced: Map<PeerId, number>;
   /** The same, from its full `have`s only (everything it has delivered). */
@@ -248,9 +251,10 @@ export class Repair {
       return from < range.to ? [{ ...range, from }] : [];
     });
     const { wantRepeatIntervalMs, wantRepeatIntervalMaxMs, wantServedTrackedMax } = this.#options;
+    const served = ledger.served ??= new Map();
     for (const message of this.#delivery.collect(ranges, this.#options.syncMessagesMax)) {
       const key = `${message.author}:${message.seq}`;
-      const last = ledger.served.get(key);
+      const last = served.get(key);
       // Asked again and again, a message comes back ever more slowly: 1 s, 2 s, 4 s, …
       const waitMs = last === undefined
         ? 0
@@ -259,11 +263,9 @@ export class Repair {
       const bytes = chatBytesEstimate(message);
       if (bytes > ledger.tokens) break;
       ledger.tokens -= bytes;
-      ledger.served.delete(key);
-      ledger.served.set(key, { atMs: nowMs, times: (last?.times ?? 0) + 1 });
-      if (ledger.served.size > wantServedTrackedMax) {
-        ledger.served.delete(ledger.served.keys().next().value!);
-      }
+      served.delete(key);
+      served.set(key, { atMs: nowMs, times: (last?.times ?? 0) + 1 });
+      if (served.size > wantServedTrackedMax) served.delete(served.keys().next().value!);
       this.#links.send(link, { type: "chat", message, repair: true }, nowMs);
     }
   }
@@ -274,7 +276,7 @@ export class Repair {
     let ledger = this.#served.get(link);
     if (ledger === undefined) {
       ledger = {
-        served: new Map(),
+        served: undefined,
         announced: new Map(),
         held: new Map(),
         tokens: max,
