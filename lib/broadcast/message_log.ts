@@ -20,6 +20,13 @@ export interface MessageLogOptions<M> {
   bytesMax?: number;
   /** What one message costs against `bytesMax`. Default: 0. */
   sizeOf?: (message: M) => number;
+  /**
+   * Authors that share one fair share between them, as if they were one
+   * author (pruned largest first among them): identities are free, so a
+   * flood of throwaway authors with one message each must push out their own
+   * history, not everyone else's. Default: none.
+   */
+  pooled?: (author: string) => boolean;
 }
 
 interface AuthorLog<M> {
@@ -58,6 +65,7 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
   readonly #messagesMax: number;
   readonly #bytesMax: number;
   readonly #sizeOf: (message: M) => number;
+  readonly #pooled: ((author: string) => boolean) | undefined;
   readonly #authors = new Map<string, AuthorLog<M>>();
   #size = 0;
   #bytes = 0;
@@ -68,6 +76,7 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
     this.#messagesMax = checkPositive("messagesMax", options.messagesMax ?? 10_000);
     this.#bytesMax = checkPositive("bytesMax", options.bytesMax ?? Number.MAX_SAFE_INTEGER);
     this.#sizeOf = options.sizeOf ?? (() => 0);
+    this.#pooled = options.pooled;
   }
 
   /** Messages held. */
@@ -158,6 +167,13 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
     return log === undefined ? 0 : topOf(log);
   }
 
+  /** Each author with messages held here, and the highest sequence number held; first logged first. */
+  *heldTops(): IterableIterator<[author: string, seq: number]> {
+    for (const [author, log] of this.#authors) {
+      if (log.messages.length > log.head) yield [author, topOf(log)];
+    }
+  }
+
   /** The highest sequence number of `author` no longer held here (0 when all are). */
   floor(author: string): number {
     return this.#authors.get(author)?.floor ?? 0;
@@ -218,16 +234,32 @@ export class MessageLog<M extends CausalStamp = CausalStamp> {
     return out;
   }
 
-  /** The author log with the most of what `measure` counts. */
+  /**
+   * The author log with the most of what `measure` counts, the pooled authors
+   * weighing together as one (their largest log gives way when the pool does).
+   */
   #largest(measure: (log: AuthorLog<M>) => number): AuthorLog<M> {
     let best: AuthorLog<M> | undefined;
     let bestValue = -1;
-    for (const log of this.#authors.values()) {
+    let pooledBest: AuthorLog<M> | undefined;
+    let pooledBestValue = -1;
+    let pooledTotal = 0;
+    for (const [author, log] of this.#authors) {
       const value = measure(log);
-      if (value > bestValue) {
+      if (this.#pooled?.(author) === true) {
+        pooledTotal += value;
+        if (value > pooledBestValue) {
+          pooledBestValue = value;
+          pooledBest = log;
+        }
+      } else if (value > bestValue) {
         bestValue = value;
         best = log;
       }
+    }
+    // A tie goes against the pool: a flood gives way first.
+    if (pooledBest !== undefined && (best === undefined || pooledTotal >= bestValue)) {
+      return pooledBest;
     }
     return best!;
   }

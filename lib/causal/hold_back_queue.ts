@@ -29,7 +29,7 @@ export type CausalMessage = CausalStamp;
  * - `"queue-bytes-full"`: holding it would put the held bytes over `bytesMax`;
  * - `"authors-full"`: the author is new and the queue already knows `authorsMax` authors
  *   (none of them idle non-members it could let go of), or the author is not a
- *   member and `strangerAuthorsMax` non-members are known.
+ *   member, `strangerAuthorsMax` non-members are known and none of them is idle.
  */
 export type RejectReason =
   | "malformed"
@@ -92,9 +92,11 @@ export interface HoldBackQueueOptions<M extends CausalMessage = CausalMessage> {
    */
   isMember?: (author: string) => boolean;
   /**
-   * Most non-member authors known at once. A non-member past it is refused,
-   * and a message that depends on it gives up its history (see `takeGivenUp`):
-   * identities are free, so non-members must not fill the slots members need.
+   * Most non-member authors known at once (taken or promised slots).
+   * Identities are free, so non-members must not fill the slots members
+   * need; but they take turns: a new one takes the slot of the one idle
+   * longest. When none is idle a new one is refused, and a message that
+   * depends on it gives up its history (see `takeGivenUp`).
    * @default {Infinity}
    */
   strangerAuthorsMax?: number;
@@ -184,8 +186,14 @@ export class HoldBackQueue<M extends CausalMessage> {
   readonly #isMember: (author: string) => boolean;
   readonly #strangerAuthorsMax: number;
   readonly #retiredAuthorsMax: number;
-  /** Authors known that were not members when they took their slot. */
+  /** Authors known that were not members when they took their slot; least recently active first. */
   readonly #strangers = new Set<string>();
+  /**
+   * Strangers that held messages wait for but that have no slot yet: each is
+   * promised one (counted as taken), so it is never refused when its message
+   * comes and what waits for it cannot wait for ever.
+   */
+  readonly #promised = new Set<string>();
   /** Authors without a slot → how far their history was given up; oldest first. */
   readonly #retired = new Map<string, number>();
   /** History given up since the last `takeGivenUp()`, in order. */
@@ -262,8 +270,7 @@ export class HoldBackQueue<M extends CausalMessage> {
     }
 
     const isHead = seq === last + 1;
-    const dependency = isHead ? this.#missingDependency(message) : undefined;
-    if (isHead && dependency === undefined) {
+    if (isHead && !this.#waitsForHistory(message)) {
       this.#track(author);
       const delivered: M[] = [];
       this.#deliver(message, delivered);
@@ -276,7 +283,15 @@ export class HoldBackQueue<M extends CausalMessage> {
     const authorBytes = this.#heldBytesBy.get(author) ?? 0;
     if (authorBytes + size > this.#perAuthorBytesMax) return REJECTED["author-bytes-full"];
     if (this.#heldBytes + size > this.#bytesMax) return REJECTED["queue-bytes-full"];
+    // Its own slot before any promised to a stranger it waits for: that must not take the last one.
     this.#track(author);
+    const dependency = isHead ? this.#missingDependency(message) : undefined;
+    if (isHead && dependency === undefined) {
+      // All it waited for was history given up: it is deliverable after all.
+      const delivered: M[] = [];
+      this.#deliver(message, delivered);
+      return { status: "delivered", delivered };
+    }
     if (queue === undefined) this.#held.set(author, new Map([[seq, message]]));
     else queue.set(seq, message);
     this.#heldCount++;
@@ -342,17 +357,30 @@ export class HoldBackQueue<M extends CausalMessage> {
   }
 
   /**
-   * Whether `author` may enter the queue: it is already known, reserved, or
-   * there is room for one more author under `authorsMax`.
+   * Whether `author` may enter the queue: it is already known, reserved or
+   * promised a slot, or there is room for it (under `authorsMax` and, for a
+   * non-member, `strangerAuthorsMax`), or an idle author can make way.
    */
   admits(author: string): boolean {
+    return this.#admits(author);
+  }
+
+  /** `admits(author)`, where making room must not take the slot of `keep`. */
+  #admits(author: string, keep?: string): boolean {
     if (this.#authors.has(author) || author === this.#reservedAuthor) return true;
-    const member = this.#isMember(author);
-    if (!member && this.#strangerCount() >= this.#strangerAuthorsMax) return false;
+    if (this.#promised.has(author)) return true;
+    if (this.#isMember(author)) {
+      return !this.#authorsFull() || this.#idleNonMember(keep) !== undefined;
+    }
+    if (this.#strangerCount() < this.#strangerAuthorsMax && !this.#authorsFull()) return true;
+    return this.#idleStranger(keep) !== undefined;
+  }
+
+  /** Whether every author slot is taken or promised (one kept for the reserved author until it speaks). */
+  #authorsFull(): boolean {
     const reserved = this.#reservedAuthor;
     const reservedSlot = reserved !== undefined && !this.#authors.has(reserved) ? 1 : 0;
-    if (this.#authors.size + reservedSlot < this.#authorsMax) return true;
-    return member && this.#idleNonMember() !== undefined;
+    return this.#authors.size + this.#promised.size + reservedSlot >= this.#authorsMax;
   }
 
   /**
@@ -495,7 +523,7 @@ export class HoldBackQueue<M extends CausalMessage> {
           ready.push(waiter);
         }
       }
-      if (bySeq.size === 0) this.#waiters.delete(author);
+      if (bySeq.size === 0) this.#stopWaitingFor(author);
     }
     const delivered: M[] = [];
     this.#release(ready, delivered);
@@ -512,16 +540,29 @@ export class HoldBackQueue<M extends CausalMessage> {
     else this.#heldBytesBy.delete(message.author);
   }
 
+  /** Whether an entry of `message.clock`, other than its author's, is not delivered yet. */
+  #waitsForHistory(message: M): boolean {
+    for (const [author, seq] of message.clock) {
+      if (author !== message.author && seq > this.#lastOf(author)) return true;
+    }
+    return false;
+  }
+
   /**
    * The first entry of `message.clock`, other than its author's, that is not
-   * yet delivered. A dependency on a non-member with no slot here, and no
-   * room for one, is given up instead of waited for: its messages could never
-   * be delivered, and what depends on them would wait forever.
+   * yet delivered. A dependency on a non-member with no slot here is waited
+   * for only with a slot promised to it now (a slot that might be gone when
+   * its message comes would leave `message` waiting for ever); with no room
+   * for one, it is given up instead: its messages could never be delivered.
    */
   #missingDependency(message: M): Dependency | undefined {
     for (const [author, seq] of message.clock) {
       if (author === message.author || seq <= this.#lastOf(author)) continue;
-      if (this.#authors.has(author) || this.#isMember(author) || this.admits(author)) {
+      if (this.#authors.has(author) || this.#isMember(author) || this.#promised.has(author)) {
+        return { author, seq };
+      }
+      if (this.#admits(author, message.author)) {
+        this.#promise(author, message.author);
         return { author, seq };
       }
       this.#retire(author, seq);
@@ -547,7 +588,7 @@ export class HoldBackQueue<M extends CausalMessage> {
         this.#unblocked.push(waiter);
       }
     }
-    if (bySeq.size === 0) this.#waiters.delete(author);
+    if (bySeq.size === 0) this.#stopWaitingFor(author);
   }
 
   /** What of `author` counts as delivered: its entry, or how far a retired author was given up. */
@@ -559,10 +600,16 @@ export class HoldBackQueue<M extends CausalMessage> {
   #track(author: string): void {
     if (this.#authors.has(author)) return;
     const reserved = this.#reservedAuthor;
-    const reservedSlot =
-      reserved !== undefined && author !== reserved && !this.#authors.has(reserved) ? 1 : 0;
-    if (this.#authors.size + reservedSlot >= this.#authorsMax) {
-      const idle = this.#idleNonMember();
+    const stranger = author !== reserved && !this.#isMember(author);
+    if (this.#promised.delete(author)) {
+      // Its slot was set aside when a held message started waiting for it.
+    } else if (stranger && this.#strangerCount() >= this.#strangerAuthorsMax) {
+      // Strangers take turns: the one idle longest makes way, so every author
+      // is heard in time while no more than strangerAuthorsMax hold a slot.
+      const idle = this.#idleStranger();
+      if (idle !== undefined) this.#release1(idle);
+    } else if (author !== reserved && this.#authorsFull()) {
+      const idle = stranger ? this.#idleStranger() : this.#idleNonMember();
       if (idle !== undefined) this.#release1(idle);
     }
     const floor = this.#retired.get(author);
@@ -571,7 +618,22 @@ export class HoldBackQueue<M extends CausalMessage> {
       this.#delivered.set(author, floor);
     }
     this.#authors.add(author);
-    if (author !== reserved && !this.#isMember(author)) this.#strangers.add(author);
+    if (stranger) this.#strangers.add(author);
+  }
+
+  /** Sets a slot aside for the stranger `author`, which `#admits(author, keep)` allowed. */
+  #promise(author: string, keep: string): void {
+    if (this.#strangerCount() >= this.#strangerAuthorsMax || this.#authorsFull()) {
+      const idle = this.#idleStranger(keep);
+      if (idle !== undefined) this.#release1(idle);
+    }
+    this.#promised.add(author);
+  }
+
+  /** Nothing waits for `author` any more: a slot promised to it is given back. */
+  #stopWaitingFor(author: string): void {
+    this.#waiters.delete(author);
+    this.#promised.delete(author);
   }
 
   /** Takes the slot of an idle author, remembering how far it was delivered. */
@@ -593,22 +655,33 @@ export class HoldBackQueue<M extends CausalMessage> {
   }
 
   /** The least recently active known author that is not a member, holds nothing and is waited for by nothing. */
-  #idleNonMember(): string | undefined {
+  #idleNonMember(keep?: string): string | undefined {
     for (const author of this.#authors) {
-      if (author === this.#reservedAuthor || this.#held.has(author)) continue;
+      if (author === this.#reservedAuthor || author === keep || this.#held.has(author)) continue;
       if (this.#waiters.has(author) || this.#isMember(author)) continue;
       return author;
     }
     return undefined;
   }
 
-  /** Non-members known: those that took a slot as strangers and are still not members. */
-  #strangerCount(): number {
-    if (this.#strangers.size < this.#strangerAuthorsMax) return this.#strangers.size;
+  /** The stranger active least recently that is still not a member, holds nothing and is waited for by nothing. */
+  #idleStranger(keep?: string): string | undefined {
     for (const author of this.#strangers) {
-      if (this.#isMember(author) || !this.#authors.has(author)) this.#strangers.delete(author);
+      if (author === keep || this.#held.has(author) || this.#waiters.has(author)) continue;
+      if (!this.#authors.has(author) || this.#isMember(author)) continue;
+      return author;
     }
-    return this.#strangers.size;
+    return undefined;
+  }
+
+  /** Strangers with a slot that are still not members, and slots promised to strangers. */
+  #strangerCount(): number {
+    if (this.#strangers.size + this.#promised.size >= this.#strangerAuthorsMax) {
+      for (const author of this.#strangers) {
+        if (this.#isMember(author) || !this.#authors.has(author)) this.#strangers.delete(author);
+      }
+    }
+    return this.#strangers.size + this.#promised.size;
   }
 
   /** Delivers `first` (already removed from the queue) and then every head it transitively unblocks. */
@@ -649,6 +722,7 @@ export class HoldBackQueue<M extends CausalMessage> {
     // Most recently active last: the slot to free is the one idle longest.
     this.#authors.delete(author);
     this.#authors.add(author);
+    if (this.#strangers.delete(author)) this.#strangers.add(author);
     delivered.push(message);
     if (this.#held.has(author)) ready.push(author);
     const bySeq = this.#waiters.get(author);
@@ -656,7 +730,7 @@ export class HoldBackQueue<M extends CausalMessage> {
     const parked = bySeq.get(seq);
     if (parked === undefined) return;
     bySeq.delete(seq);
-    if (bySeq.size === 0) this.#waiters.delete(author);
+    if (bySeq.size === 0) this.#stopWaitingFor(author);
     for (const waiter of parked) {
       this.#parkedOn.delete(waiter);
       ready.push(waiter);
@@ -687,6 +761,6 @@ export class HoldBackQueue<M extends CausalMessage> {
     parked.delete(author);
     if (parked.size > 0) return;
     bySeq.delete(dependency.seq);
-    if (bySeq.size === 0) this.#waiters.delete(dependency.author);
+    if (bySeq.size === 0) this.#stopWaitingFor(dependency.author);
   }
 }

@@ -65,6 +65,8 @@ export class Delivery {
       messagesMax: options.historyMessagesMax,
       bytesMax: options.historyBytesMax,
       sizeOf: chatBytesEstimate,
+      // Strangers share one author's fair share of the history (§ Peer: chat and causal delivery).
+      pooled: (author) => author !== id && !isMember(author),
     });
     restoreHistory(this.#history, restore);
     this.#deliveries = restore?.messages.length ?? 0;
@@ -119,6 +121,22 @@ export class Delivery {
   /** What has been delivered (or skipped), per author. */
   get delivered(): VectorClock {
     return this.#queue.delivered;
+  }
+
+  /**
+   * What this peer can serve, per author, in at most `entriesMax` entries: the
+   * delivered clock, then authors it no longer tracks (a stranger that made
+   * way for another) whose messages its history still holds. Announced in a
+   * full `have`, so that neighbours whose messages wait for those authors can
+   * still find them.
+   */
+  servable(entriesMax: number): VectorClock {
+    const clock = this.#queue.delivered;
+    for (const [author, seq] of this.#history.heldTops()) {
+      if (clock.size >= entriesMax) break;
+      if (!clock.has(author)) clock.set(author, seq);
+    }
+    return clock;
   }
 
   /** Messages delivered so far, restored ones included: it moves whenever there is news. */

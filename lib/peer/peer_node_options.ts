@@ -288,8 +288,10 @@ export interface DeliveryOptions {
    * Most authors in the clock that are not members of the room as this peer
    * knows it (identities are free: a member could otherwise fill every author
    * slot with throwaway identities and leave no room for real newcomers).
-   * Past it their messages are refused and what depends on them gives up
-   * their history. When all slots are taken, a member takes the slot of the
+   * Past it, a new one takes the turn of the one idle longest (in a room
+   * larger than the member table most authors are strangers); when none is
+   * idle its messages are refused and what depends on it gives up its
+   * history. When all slots are taken, a member takes the slot of the
    * non-member idle longest. Default 64.
    */
   strangerAuthorsMax?: number;

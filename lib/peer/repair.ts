@@ -152,9 +152,10 @@ export class Repair {
     this.#port.timers.set("sync", nowMs + jitter(this.#options.syncIntervalMs, this.#port.random));
   }
 
-  /** Tells `link` everything delivered here, so that it pulls what it lacks. */
+  /** Tells `link` everything delivered here (and what the history still serves), so that it pulls what it lacks. */
   sendFullHave(link: Link, nowMs: number): void {
-    this.#links.send(link, { type: "have", full: true, clock: this.#delivery.delivered }, nowMs);
+    const clock = this.#delivery.servable(this.#options.authorsMax);
+    this.#links.send(link, { type: "have", full: true, clock }, nowMs);
   }
 
   /**

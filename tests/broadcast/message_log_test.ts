@@ -181,3 +181,31 @@ Deno.test("MessageLog.replace() swaps a held message in place (order and byte co
     [[2, 10], [3, 4], [4, 10]],
   );
 });
+
+Deno.test("MessageLog.heldTops() lists the authors with messages held and the last of each, first logged first", () => {
+  const log = new MessageLog();
+  const stamp = (author: string, seq: number) => ({ author, seq, clock: new Map([[author, seq]]) });
+  log.add(stamp("a", 1));
+  log.add(stamp("a", 2));
+  log.add(stamp("b", 4));
+  log.skipTo("c", 3); // a floor, nothing held
+  log.skipTo("b", 9); // b's messages are gone
+  log.add(stamp("d", 1));
+  assert.deepEqual([...log.heldTops()], [["a", 2], ["d", 1]]);
+});
+
+Deno.test("MessageLog: pooled authors share one fair share, so a flood of one-message identities prunes itself", () => {
+  const log = new MessageLog({ messagesMax: 6, pooled: (author) => author.startsWith("x") });
+  const stamp = (author: string, seq: number) => ({ author, seq, clock: new Map([[author, seq]]) });
+  for (let seq = 1; seq <= 3; seq++) log.add(stamp("a", seq));
+  log.add(stamp("b", 1));
+  // Ten throwaway authors, one message each: without the pool, a (the largest) would lose its history.
+  for (let i = 0; i < 10; i++) log.add(stamp(`x${i}`, 1));
+  assert.equal(log.size, 6);
+  assert.deepEqual(log.heldSeqs("a"), [1, 2, 3]);
+  assert.deepEqual(log.heldSeqs("b"), [1]);
+  assert.equal([...log.heldTops()].filter(([author]) => author.startsWith("x")).length, 2);
+  // A pool no larger than the largest author: that author gives way as before.
+  log.add(stamp("a", 4));
+  assert.deepEqual(log.heldSeqs("a"), [2, 3, 4]);
+});

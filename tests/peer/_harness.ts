@@ -47,7 +47,10 @@ export interface Machines {
 }
 
 /** The sub-machines of a peer `SELF`, wired as `PeerNode` wires them. */
-export function machines(options: Partial<PeerNodeOptions> = {}): Machines {
+export function machines(
+  options: Partial<PeerNodeOptions> = {},
+  isMember?: (author: string) => boolean,
+): Machines {
   const resolved = resolvePeerNodeOptions({
     id: SELF,
     addr: "10.0.0.5:9000",
@@ -60,7 +63,7 @@ export function machines(options: Partial<PeerNodeOptions> = {}): Machines {
   const timers = new TimerTable<PeerTimer>(PEER_TIMERS);
   const base = { id: SELF, emit, random: resolved.random, timers, options: resolved };
   const links = new Links(emit);
-  const delivery = new Delivery(SELF, emit, resolved);
+  const delivery = new Delivery(SELF, emit, resolved, isMember);
   const repair = new Repair({ ...base, links, delivery });
   const copyOf = (author: string, seq: number) => delivery.copyOf(author, seq);
   const equivocations = new Equivocations({ ...base, links, copyOf });

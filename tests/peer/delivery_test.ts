@@ -61,6 +61,8 @@ Deno.test("`Delivery.skipTo()` of an author the queue has no room for changes no
   const fromB = delivery.offer(chat(B, 1, { [B]: 1 }));
   assert.equal(fromB.status, "delivered");
   delivery.deliver(fromB.delivered);
+  // B holds a message (it misses B#2), so it does not make way for A.
+  assert.equal(delivery.offer(chat(B, 3, { [B]: 3 })).status, "held");
   assert.equal(delivery.admits(A), false);
   // A skip of A's history (repair's, proven by a message that arrived) finds no room for A.
   assert.deepEqual(delivery.skipTo(A, 1), []);
@@ -121,4 +123,26 @@ Deno.test("`Delivery` picks up delivered clock, history and count from a restore
   assert.equal(delivery.deliveryCount, 2);
   assert.deepEqual(delivery.collect([{ author: A, from: 0, to: 2 }], 10).map((m) => m.seq), [1, 2]);
   assert.ok(delivery.has(A, 2));
+});
+
+Deno.test("`Delivery.servable()` adds to the delivered clock the authors whose slot went but whose messages the history still holds", () => {
+  // One stranger slot: C makes way for B, and a full `have` must still offer C#1..2.
+  const C = "c".repeat(64);
+  const { delivery } = makeDelivery({ strangerAuthorsMax: 1 }, () => false);
+  const take = (author: string, seq: number) => {
+    const result = delivery.offer(chat(author, seq, { [author]: seq }));
+    assert.equal(result.status, "delivered");
+    delivery.deliver(result.delivered);
+  };
+  take(C, 1);
+  take(C, 2);
+  take(B, 1); // C was idle: its slot is B's now
+  assert.deepEqual([...delivery.delivered.keys()], [B]);
+  assert.equal(delivery.deliveredSeq(C), 2, "the queue remembers how far C went");
+  assert.deepEqual(new Map(delivery.servable(10)), new Map([[B, 1], [C, 2]]));
+  assert.deepEqual(
+    [...delivery.servable(1).keys()],
+    [B],
+    "the delivered clock first, then as many as fit",
+  );
 });

@@ -64,6 +64,21 @@ Deno.test("`Repair.onSyncTimer()` sends a full have to a neighbour and sets the 
   assert.ok(next >= 1_900 && next <= 2_100, `next sync at ${next}`);
 });
 
+Deno.test("`Repair.sendFullHave()` also offers what the history holds of authors whose slot went (a partial view stayed deaf to them)", () => {
+  // Nobody is a member and one stranger slot is left: B makes way for C.
+  const m = machines({ strangerAuthorsMax: 1 }, () => false);
+  const a = neighbour(m, A, "10.0.0.2:9000");
+  for (const message of [chat(B, 1, { [B]: 1 }), chat(C, 1, { [C]: 1 })]) {
+    m.repair.deliver(m.delivery.offer(message).delivered);
+  }
+  assert.deepEqual([...m.delivery.delivered.keys()], [C]);
+  m.take();
+  m.repair.sendFullHave(a, 0);
+  assert.deepEqual(sentTo(m.take(), a.conn), [
+    { type: "have", full: true, clock: new Map([[C, 1], [B, 1]]) },
+  ]);
+});
+
 Deno.test("`Repair.onSkip()` skips only as far as held messages prove", () => {
   const m = machines();
   neighbour(m, A, "10.0.0.2:9000");
