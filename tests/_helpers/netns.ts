@@ -10,9 +10,15 @@
  * Commands run inside a host with `ip netns exec NAME …`, which execs the
  * command (no extra process in between): the child's pid is the command's.
  *
+ * A host can instead sit behind a home router (see {@linkcode NatKind}): a
+ * namespace of its own, a router, holds the host's public address on the
+ * bridge and a private /24 (`192.168.K.0/24`) with the host on it; nftables
+ * masquerades what leaves. Others see the router's address and cannot dial
+ * the host's.
+ *
  * Needs Linux, iproute2 (`ip` on PATH), root (or CAP_SYS_ADMIN and
  * CAP_NET_ADMIN) and `--allow-run`; {@linkcode netnsAvailable} says why not
- * otherwise. Namespaces are named `p2pchat-<random>-…`: if a run is killed
+ * otherwise, and {@linkcode natAvailable} for routers (nftables, `nft`). Namespaces are named `p2pchat-<random>-…`: if a run is killed
  * before it cleans up, `ip netns list | grep p2pchat-` shows what it left.
  *
  * @module
@@ -32,16 +38,51 @@ const HOSTS_MAX = 200;
 /** Where an unreachable "decoy" address comes from: TEST-NET-1 (RFC 5737), never routed. */
 const DECOY_NET = "192.0.2";
 
+/**
+ * The program that sets up routers' NAT and firewalls: by its path when it
+ * is in an sbin directory (not on every PATH, e.g. CI's), else by name.
+ */
+const NFT = ["/usr/sbin/nft", "/sbin/nft"].find((path) => {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}) ?? "nft";
+
+/** Most hosts behind a router in one network (routers take the bridge's addresses from `.210`). */
+const ROUTERS_MAX = 40;
+
+/**
+ * How a host is kept from being dialled:
+ * - `"nat"`: behind a router that masquerades keeping the source port when
+ *   it can, so one socket maps to one public port whatever it talks to
+ *   (endpoint-independent mapping, as most home routers); inbound only on a
+ *   connection the host opened (address-and-port-dependent filtering);
+ * - `"symmetric-nat"`: the same, but each connection gets a random public
+ *   port (nftables `fully-random`), as carrier-grade and some enterprise NATs;
+ * - `"firewall"`: on the bridge with its own address, but dropping every
+ *   connection opened from outside.
+ */
+export type NatKind = "nat" | "symmetric-nat" | "firewall";
+
 /** One host: a network namespace with an address on the shared bridge. */
 export interface NetnsHost {
   /** Short name for messages: `A`, `B`, … */
   readonly name: string;
   /** The network namespace (for `ip netns exec`). */
   readonly namespace: string;
-  /** Its IPv4 address on the bridge, reachable from every other host. */
+  /**
+   * Its own IPv4 address: on the bridge, reachable from every other host;
+   * behind a router, private (`192.168.K.2`), reachable from nowhere else.
+   */
   readonly address: string;
   /** Its address on the decoy interface when it has one (reachable from nowhere else). */
   readonly decoyAddress: string | undefined;
+  /** How it is kept from being dialled, if it is. */
+  readonly nat: NatKind | undefined;
+  /** The address others see it connect from: the router's for a host behind one, else `address`. */
+  readonly publicAddress: string;
 }
 
 /** Options of {@linkcode createNetwork}. */
@@ -52,6 +93,8 @@ export interface NetworkOptions {
    * address no other host can reach: a multi-homed host. Default none.
    */
   decoys?: readonly number[];
+  /** Host index → how that host is kept from being dialled (a router or a firewall). Default none. */
+  nat?: Readonly<Record<number, NatKind>>;
 }
 
 /** The result of a command run with {@linkcode NetnsNetwork.exec}. */
@@ -162,6 +205,34 @@ export async function createNetwork(
   const namespaces: string[] = [];
   const hosts: NetnsHost[] = [];
   const network = new NetnsNetwork({ hosts, subnet, switchNamespace, namespaces });
+  const natted = Object.values(options.nat ?? {}).filter((k) => k !== "firewall").length;
+  if (natted > ROUTERS_MAX) {
+    throw new RangeError(
+      `Cannot create network: ${natted} hosts behind routers, at most ${ROUTERS_MAX}`,
+    );
+  }
+  let routers = 0;
+  /** Gives `namespace` an `eth0` on the bridge (its other end `port` in the switch) with `address`. */
+  const attachToBridge = async (namespace: string, port: string, address: string) => {
+    await ipOrThrow([
+      "-n",
+      namespace,
+      "link",
+      "add",
+      "eth0",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      port,
+      "netns",
+      switchNamespace,
+    ]);
+    await ipOrThrow(["-n", switchNamespace, "link", "set", port, "master", "br0"]);
+    await ipOrThrow(["-n", switchNamespace, "link", "set", port, "up"]);
+    await ipOrThrow(["-n", namespace, "addr", "add", `${address}/24`, "dev", "eth0"]);
+    await ipOrThrow(["-n", namespace, "link", "set", "eth0", "up"]);
+  };
   try {
     await ipOrThrow(["netns", "add", switchNamespace]);
     namespaces.push(switchNamespace);
@@ -185,24 +256,55 @@ export async function createNetwork(
         await inHost("link", "set", "decoy0", "up");
         await inHost("link", "set", "decoy1", "up");
       }
-      const port = `port${i}`;
-      await inHost(
-        "link",
-        "add",
-        "eth0",
-        "type",
-        "veth",
-        "peer",
-        "name",
-        port,
-        "netns",
-        switchNamespace,
-      );
-      await ipOrThrow(["-n", switchNamespace, "link", "set", port, "master", "br0"]);
-      await ipOrThrow(["-n", switchNamespace, "link", "set", port, "up"]);
-      await inHost("addr", "add", `${address}/24`, "dev", "eth0");
-      await inHost("link", "set", "eth0", "up");
-      hosts.push({ name, namespace, address, decoyAddress });
+      const nat = options.nat?.[i];
+      if (nat === "nat" || nat === "symmetric-nat") {
+        const k = routers++;
+        const router = `${NAMESPACE_PREFIX}${tag}-r${name.toLowerCase()}`;
+        const publicAddress = `10.77.${octet}.${210 + k}`;
+        const privateNet = `192.168.${k + 1}`;
+        await ipOrThrow(["netns", "add", router]);
+        namespaces.push(router);
+        await ipOrThrow(["-n", router, "link", "set", "lo", "up"]);
+        await attachToBridge(router, `rport${i}`, publicAddress);
+        await inHost(
+          "link",
+          "add",
+          "eth0",
+          "type",
+          "veth",
+          "peer",
+          "name",
+          "lan0",
+          "netns",
+          router,
+        );
+        await ipOrThrow(["-n", router, "addr", "add", `${privateNet}.1/24`, "dev", "lan0"]);
+        await ipOrThrow(["-n", router, "link", "set", "lan0", "up"]);
+        await inHost("addr", "add", `${privateNet}.2/24`, "dev", "eth0");
+        await inHost("link", "set", "eth0", "up");
+        await inHost("route", "add", "default", "via", `${privateNet}.1`);
+        await ipOrThrow([
+          "netns",
+          "exec",
+          router,
+          "sh",
+          "-c",
+          "echo 1 > /proc/sys/net/ipv4/ip_forward",
+        ]);
+        await nftOrThrow(router, routerRules(nat === "symmetric-nat"));
+        hosts.push({
+          name,
+          namespace,
+          address: `${privateNet}.2`,
+          decoyAddress,
+          nat,
+          publicAddress,
+        });
+        continue;
+      }
+      await attachToBridge(namespace, `port${i}`, address);
+      if (nat === "firewall") await nftOrThrow(namespace, FIREWALL_RULES);
+      hosts.push({ name, namespace, address, decoyAddress, nat, publicAddress: address });
     }
   } catch (error) {
     await network.cleanup().catch(() => {});
@@ -305,6 +407,82 @@ export function spawnMainIn(
       program: IP,
     },
   );
+}
+
+/**
+ * A home router's rules: masquerade what leaves by `eth0` (the bridge),
+ * forward only what the private side opened and its replies.
+ */
+function routerRules(symmetric: boolean): string {
+  return `
+table ip p2pchat_nat {
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "eth0" masquerade${symmetric ? " fully-random" : ""}
+  }
+  chain forward {
+    type filter hook forward priority filter; policy drop;
+    ct state established,related accept
+    iifname "lan0" oifname "eth0" accept
+  }
+}
+`;
+}
+
+/** A host's firewall: nothing opened from outside gets in (loopback aside). */
+const FIREWALL_RULES = `
+table inet p2pchat_firewall {
+  chain input {
+    type filter hook input priority filter; policy accept;
+    iifname "lo" accept
+    ct state established,related accept
+    ct state new drop
+  }
+}
+`;
+
+/**
+ * Whether routers and firewalls can be made here (see {@linkcode NatKind}):
+ * `undefined` when they can, else why not. Needs what {@linkcode netnsAvailable}
+ * needs, and nftables; tries a router's rules in a namespace of its own.
+ */
+export async function natAvailable(): Promise<string | undefined> {
+  const base = await netnsAvailable();
+  if (base !== undefined) return base;
+  const namespace = `${NAMESPACE_PREFIX}${randomTag()}-nftprobe`;
+  await ipOrThrow(["netns", "add", namespace]);
+  try {
+    await nftOrThrow(namespace, routerRules(true));
+    return undefined;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      return "nftables is not installed (no `nft` on PATH)";
+    }
+    return (error as Error).message;
+  } finally {
+    await run(["netns", "delete", namespace]);
+  }
+}
+
+/** Loads `rules` with `nft -f -` inside `namespace`. */
+async function nftOrThrow(namespace: string, rules: string): Promise<void> {
+  const child = new Deno.Command(IP, {
+    args: ["netns", "exec", namespace, NFT, "-f", "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(rules));
+  await writer.close();
+  const { code, stderr } = await child.output();
+  if (code !== 0) {
+    const message = firstLine(new TextDecoder().decode(stderr));
+    if (/No such file|not found/i.test(message)) {
+      throw new Deno.errors.NotFound(`\`${NFT}\` is not installed: ${message}`);
+    }
+    throw new Error(`Cannot set up NAT: \`nft -f -\` in ${namespace} failed: ${message}`);
+  }
 }
 
 /** The names of the namespaces that exist now. */

@@ -1,0 +1,223 @@
+/**
+ * Hosts behind home routers, made with network namespaces (see
+ * tests/_helpers/netns.ts, `NatKind`): first what the routers and the
+ * firewall do to plain TCP (who can dial whom, which address and port the
+ * other side sees), then `main.ts` across them.
+ *
+ * Skips, saying why, where routers cannot be made (not Linux, not root, no
+ * iproute2 or nftables).
+ */
+
+import assert from "node:assert/strict";
+import { type JsonLine, REPO_ROOT, WAIT_MS, withProcesses } from "../_helpers/process.ts";
+import {
+  natAvailable,
+  type NetnsHost,
+  type NetnsNetwork,
+  spawnMainIn,
+  withNetwork,
+} from "../_helpers/netns.ts";
+
+const unavailable = await natAvailable();
+if (unavailable !== undefined) {
+  // deno-lint-ignore no-console
+  console.warn(`tests/e2e/nat_test.ts: skipped, routers unavailable: ${unavailable}`);
+}
+
+/** Where the probe server and peers listen. */
+const PORT = 7431;
+
+/** A TCP server that answers each connection with the address it sees, `host:port`, and closes it. */
+const ECHO_ADDRESS = `
+const listener = Deno.listen({ hostname: "0.0.0.0", port: ${PORT} });
+console.log("ready");
+for await (const conn of listener) {
+  const { hostname, port } = conn.remoteAddr;
+  await conn.write(new TextEncoder().encode(hostname + ":" + port + "\\n")).catch(() => {});
+  conn.close();
+}
+`;
+
+/** Connects to `host` three times; prints each connection's local port and what the server saw. */
+function askAddress(host: string): string {
+  return `
+for (let i = 0; i < 3; i++) {
+  const conn = await Deno.connect({ hostname: "${host}", port: ${PORT} });
+  const buffer = new Uint8Array(64);
+  const n = await conn.read(buffer);
+  conn.close();
+  console.log(conn.localAddr.port + " " + new TextDecoder().decode(buffer.subarray(0, n ?? 0)).trim());
+}
+`;
+}
+
+/** Starts the echo server on `host`; returns a function that stops it. */
+async function startEcho(host: NetnsHost): Promise<() => Promise<void>> {
+  const child = new Deno.Command("ip", {
+    args: ["netns", "exec", host.namespace, Deno.execPath(), "eval", ECHO_ADDRESS],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const { value } = await reader.read();
+  assert.equal(value?.trim(), "ready", `echo server on host ${host.name}`);
+  return async () => {
+    child.kill("SIGKILL");
+    await child.status;
+    await reader.cancel().catch(() => {});
+  };
+}
+
+/** What the echo server on `server` saw of three connections from `client`: [local port, seen as][]. */
+async function seenAs(
+  network: NetnsNetwork,
+  client: NetnsHost,
+  server: NetnsHost,
+): Promise<[number, string][]> {
+  const result = await network.exec(client, [Deno.execPath(), "eval", askAddress(server.address)]);
+  assert.equal(result.code, 0, `host ${client.name} → ${server.name}: ${result.stderr}`);
+  return result.stdout.trim().split("\n").map((line) => {
+    const [local, seen] = line.split(" ") as [string, string];
+    return [Number(local), seen];
+  });
+}
+
+/** Whether `client` can open a TCP connection to `address:port` within 2 s. */
+async function canDial(
+  network: NetnsNetwork,
+  client: NetnsHost,
+  address: string,
+): Promise<boolean> {
+  const probe = `exec 3<>/dev/tcp/${address}/${PORT}`;
+  const { code } = await network.exec(client, ["timeout", "2", "bash", "-c", probe]);
+  return code === 0;
+}
+
+Deno.test({
+  name: "netns routers: a host behind NAT dials out and is seen at its router's address; " +
+    "nobody dials it; symmetric NAT changes ports; a firewall lets nothing in" +
+    (unavailable === undefined ? "" : ` (skipped: ${unavailable})`),
+  ignore: unavailable !== undefined,
+  async fn() {
+    await withNetwork(5, async (network) => {
+      const [pub, nat, sym, wall, other] = network.hosts as NetnsHost[] as [
+        NetnsHost,
+        NetnsHost,
+        NetnsHost,
+        NetnsHost,
+        NetnsHost,
+      ];
+      assert.ok(nat.address.startsWith("192.168.") && nat.publicAddress !== nat.address);
+      assert.equal(wall.publicAddress, wall.address);
+      const stops = await Promise.all([pub, nat, wall].map(startEcho));
+      try {
+        // Out: every host reaches a public one, seen at its public address.
+        for (const client of [nat, sym, wall]) {
+          for (const [, seen] of await seenAs(network, client, pub)) {
+            assert.equal(seen.split(":")[0], client.publicAddress, `host ${client.name} seen as`);
+          }
+        }
+        // A home router keeps the socket's port (what hole punching relies on) …
+        for (const [local, seen] of await seenAs(network, nat, pub)) {
+          assert.equal(seen, `${nat.publicAddress}:${local}`);
+        }
+        // … a symmetric one picks another for each connection.
+        const ports = (await seenAs(network, sym, pub)).map(([local, seen]) => [local, seen]);
+        assert.ok(
+          ports.some(([local, seen]) => seen !== `${sym.publicAddress}:${local}`),
+          `symmetric NAT kept every port: ${JSON.stringify(ports)}`,
+        );
+        // In: nobody reaches the NAT'd host (its address is private, its router forwards
+        // nothing it did not open) nor the firewalled one; public hosts stay reachable.
+        for (const client of [pub, other]) {
+          assert.equal(await canDial(network, client, nat.address), false, "private address");
+          assert.equal(await canDial(network, client, nat.publicAddress), false, "via its router");
+          assert.equal(await canDial(network, client, wall.address), false, "through a firewall");
+        }
+        assert.equal(await canDial(network, other, pub.address), true, "a public host");
+        assert.equal(await canDial(network, wall, pub.address), true, "out of the firewall");
+      } finally {
+        await Promise.all(stops.map((stop) => stop()));
+      }
+    }, { nat: { 1: "nat", 2: "symmetric-nat", 3: "firewall" } });
+  },
+});
+
+/** Compiles main.ts's dependencies into the cache first: hosts have no route to a registry. */
+async function cacheMain(): Promise<void> {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["cache", "main.ts"],
+    cwd: REPO_ROOT,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, `deno cache main.ts failed: ${new TextDecoder().decode(stderr)}`);
+}
+
+Deno.test({
+  name: "main.ts: a peer behind NAT and one behind a firewall chat with a public peer through " +
+    "the links they open" + (unavailable === undefined ? "" : ` (skipped: ${unavailable})`),
+  ignore: unavailable !== undefined,
+  async fn() {
+    await cacheMain();
+    await withNetwork(4, async (network) => {
+      const [a, b, c, d] = network.hosts as NetnsHost[] as [
+        NetnsHost,
+        NetnsHost,
+        NetnsHost,
+        NetnsHost,
+      ];
+      await withProcesses(async (group) => {
+        const bootstrap = group.add(
+          spawnMainIn(a, ["bootstrap", "--json", "--listen", `0.0.0.0:${PORT}`]),
+        );
+        await bootstrap.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
+        const start = async (host: NetnsHost, nick: string) => {
+          const args = [
+            "peer",
+            "--json",
+            "--bootstrap",
+            `${a.address}:${PORT}`,
+            "--nick",
+            nick,
+            "--listen",
+            `0.0.0.0:${PORT}`,
+          ];
+          const process = group.add(spawnMainIn(host, args));
+          const ready: JsonLine = await process.waitFor(
+            (l) => l.type === "ready",
+            WAIT_MS,
+            "ready",
+          );
+          return { process, id: String(ready.id) };
+        };
+        // The public peer first, so that the others find it at the bootstrap.
+        const pub = await start(d, "pub");
+        const natted = await Promise.all([start(b, "nat"), start(c, "wall")]);
+        const peers = [pub, ...natted];
+        const texts = peers.map((_, i) => `hello ${i} across the routers`);
+        // Links take a moment to form; send once everyone hears the public peer.
+        for (const peer of natted) {
+          await peer.process.waitFor(
+            (l) => l.type === "peer-up" && l.id === pub.id,
+            WAIT_MS,
+            "a link to the public peer",
+          );
+        }
+        await Promise.all(peers.map((p, i) => p.process.send({ type: "send", text: texts[i] })));
+        for (const peer of peers) {
+          for (const [i, text] of texts.entries()) {
+            const line = await peer.process.waitFor(
+              (l) => l.type === "message" && l.text === text,
+              WAIT_MS,
+              `message '${text}'`,
+            );
+            assert.equal(line.author, peers[i]!.id);
+          }
+        }
+      });
+    }, { nat: { 1: "nat", 2: "firewall" } });
+  },
+});
