@@ -411,7 +411,9 @@ export function spawnMainIn(
 
 /**
  * A home router's rules: masquerade what leaves by `eth0` (the bridge),
- * forward only what the private side opened and its replies.
+ * forward only what the private side opened and its replies, and drop
+ * (not refuse) what anyone else opens, as most home routers do: a refusal
+ * would also end the router's own mapping for a simultaneous open.
  */
 function routerRules(symmetric: boolean): string {
   return `
@@ -424,6 +426,10 @@ table ip p2pchat_nat {
     type filter hook forward priority filter; policy drop;
     ct state established,related accept
     iifname "lan0" oifname "eth0" accept
+  }
+  chain input {
+    type filter hook input priority filter; policy accept;
+    iifname "eth0" ct state new drop
   }
 }
 `;

@@ -144,6 +144,51 @@ Deno.test({
   },
 });
 
+/** Runs tests/_helpers/simultaneous_open.ts on `from`, towards `to`'s public address. */
+async function punch(network: NetnsNetwork, from: NetnsHost, to: NetnsHost) {
+  const script = `${REPO_ROOT}/tests/_helpers/simultaneous_open.ts`;
+  const argv = [
+    Deno.execPath(),
+    "run",
+    "--allow-net",
+    script,
+    to.publicAddress,
+    "40001",
+    from.name,
+  ];
+  return await network.exec(from, argv);
+}
+
+Deno.test({
+  name: "netns routers: two hosts behind home routers open a direct TCP connection by " +
+    "simultaneous open; behind symmetric NATs they cannot" +
+    (unavailable === undefined ? "" : ` (skipped: ${unavailable})`),
+  ignore: unavailable !== undefined,
+  async fn() {
+    for (const kind of ["nat", "symmetric-nat"] as const) {
+      await withNetwork(2, async (network) => {
+        const [b, c] = network.hosts as NetnsHost[] as [NetnsHost, NetnsHost];
+        const [fromB, fromC] = await Promise.all([punch(network, b, c), punch(network, c, b)]);
+        if (kind === "nat") {
+          assert.equal(fromB.code, 0, `B: ${fromB.stdout}${fromB.stderr}`);
+          assert.equal(fromC.code, 0, `C: ${fromC.stdout}${fromC.stderr}`);
+          assert.match(
+            fromB.stdout,
+            new RegExp(`^connected to ${c.publicAddress}:40001: hello from ${c.name}\n`),
+          );
+          assert.match(
+            fromC.stdout,
+            new RegExp(`^connected to ${b.publicAddress}:40001: hello from ${b.name}\n`),
+          );
+        } else {
+          assert.notEqual(fromB.code, 0, `B connected through symmetric NATs: ${fromB.stdout}`);
+          assert.notEqual(fromC.code, 0, `C connected through symmetric NATs: ${fromC.stdout}`);
+        }
+      }, { nat: { 0: kind, 1: kind } });
+    }
+  },
+});
+
 /** Compiles main.ts's dependencies into the cache first: hosts have no route to a registry. */
 async function cacheMain(): Promise<void> {
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
