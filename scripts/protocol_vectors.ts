@@ -80,7 +80,7 @@ export const VALUE_FORMS: readonly string[] = [
   "A bin is lowercase hex (a peer id is 64 hex digits); an int is a JSON number; a str is a JSON string.",
   "Flags (all, repair, full, graft) are booleans; an absent flag is false. role is 'peer' or 'bootstrap'; status 'alive', 'suspect' or 'dead'.",
   "An optional element that is absent is left out (total of peers; signature and nick of a member record; text of a chat: absent means the redacted form). Ignored elements are left out.",
-  "hello: {type, version, id, addr, nick, role, incarnation} (an absent incarnation is 0). peers: {type, peers: [record], total?}; member: {type, member: record}; record: {id, addr, incarnation, status, signature?, nick?}.",
+  "hello: {type, version, id, addr, nick, role, incarnation, seen?} (an absent incarnation is 0; seen only when it is an address). peers: {type, peers: [record], total?}; member: {type, member: record}; record: {id, addr, incarnation, status, signature?, nick?}.",
   "chat: {type, repair, signature, body: {author, seq, clock, nick, textHash, ts, amends?: {kind: 'edit'|'delete', target}}, text?}. A clock is a list of [id, n] in wire order; in have, an entry whose third element is a 16-byte bin is [id, n, digest].",
   "want: {type, graft, ranges: [[author, from, to]]}. prune: {type, authors, sharedTree?} (repeats kept; sharedTree only when 1). direct: {type, to, id, hops, box}.",
 ];
@@ -659,6 +659,22 @@ export async function buildVectors(): Promise<VectorCase[]> {
     hello({}, [str("capability"), arr(int(1), int(2))]),
     helloValue(),
   );
+  message(
+    "hello: seen, the address the sender sees the connection come from",
+    hello({}, [str("203.0.113.7:51234")]),
+    helloValue({ seen: "203.0.113.7:51234" }),
+  );
+  message(
+    "hello: seen as an IPv6 address, then trailing elements",
+    hello({}, [str("[2001:db8::7]:40000"), int(1)]),
+    helloValue({ seen: "[2001:db8::7]:40000" }),
+  );
+  message(
+    "hello: seen that is not an address is ignored",
+    hello({}, [str("999.1.1.1:7000")]),
+    helloValue(),
+  );
+  message("hello: seen that is not a str is ignored", hello({}, [int(7)]), helloValue());
   message(
     "hello: incarnation 2^53 − 1",
     hello({ incarnation: u64(2 ** 53 - 1) }),

@@ -171,6 +171,22 @@ export interface ConnectivityEffect {
 }
 
 /**
+ * The nodes this peer dialled agree on a new address they see it connect
+ * from (their hellos' `seen`): behind a NAT, its router's, not the one it
+ * advertises, so others may not be able to dial it.
+ */
+export interface ObservedAddressEffect {
+  /** Always `"observed-address"`. */
+  readonly type: "observed-address";
+  /** The host (IP address) others see. */
+  readonly host: string;
+  /** How many of the nodes that told it agree. */
+  readonly observers: number;
+  /** The address this peer advertises, for comparison. */
+  readonly advertised: string;
+}
+
+/**
  * The history of `author` up to `seq` is gone everywhere this peer could ask
  * (pruned from the windows of its neighbours): those messages will never be
  * delivered here, and later ones no longer wait for them.
@@ -232,6 +248,7 @@ export type NodeEvent =
   | NickEffect
   | MessageStateEffect
   | ConnectivityEffect
+  | ObservedAddressEffect
   | SkipEffect
   | EquivocationEffect
   | DirectEffect

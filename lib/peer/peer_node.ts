@@ -58,6 +58,7 @@ import { PEER_TIMERS, type PeerTimer, startPeerTimers } from "./peer_timer.ts";
 import { Repair } from "./repair.ts";
 import { OwnMessageStates } from "./own_message_states.ts";
 import { ConnectivityWatch } from "./connectivity_watch.ts";
+import { ObservedAddress } from "./observed_address.ts";
 import { nickProblem, textProblem } from "../wire/fields.ts";
 
 /** Options of {@linkcode PeerNode.stampChat} and {@linkcode PeerNode.sendChat}. */
@@ -103,6 +104,8 @@ export class PeerNode implements Actor {
   readonly #random: Random;
   readonly #id: PeerId;
   readonly #addr: string;
+  /** Where the nodes it dials see it connect from. */
+  readonly #observed = new ObservedAddress();
   #nick: string;
   #effects: Effect[] = [];
   #started = false;
@@ -534,6 +537,12 @@ export class PeerNode implements Actor {
   /** An outbound connection asked for by a `dial` effect finished its hello. */
   handleConnected(conn: ConnId, remote: Hello, nowMs: number): void {
     this.#nowMs = nowMs;
+    if (remote.seen !== undefined) {
+      const change = this.#observed.record(remote.id, remote.seen);
+      if (change !== undefined) {
+        this.#effects.push({ type: "observed-address", ...change, advertised: this.#addr });
+      }
+    }
     this.#activeView.onConnected(conn, remote, nowMs);
   }
 

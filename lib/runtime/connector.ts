@@ -8,7 +8,7 @@
  */
 
 import type { Channel, Handshake } from "../secure/channel.ts";
-import { parseAddress } from "../wire/address.ts";
+import { addressProblem, parseAddress } from "../wire/address.ts";
 import type { Hello } from "../wire/message.ts";
 import type { Admission } from "./admission.ts";
 import { FramedConnection } from "./framed_connection.ts";
@@ -75,7 +75,7 @@ export class Connector {
       const channel = await this.#withTimeout(
         framed,
         o.handshakeTimeoutMs,
-        o.handshake(framed, { initiator: false, local: o.localHello() }),
+        o.handshake(framed, { initiator: false, local: withSeen(o.localHello(), framed) }),
       );
       return { framed, channel };
     } catch (error) {
@@ -170,4 +170,20 @@ export class Connector {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * `hello` telling the dialer where its connection comes from as this side
+ * sees it (behind a NAT, its router's address): how a peer learns the address
+ * others see. Left out when the socket's address is not one the wire can
+ * carry (an IPv6 zone, say).
+ */
+function withSeen(hello: Hello, framed: FramedConnection): Hello {
+  let seen: string;
+  try {
+    seen = framed.remoteAddr;
+  } catch {
+    return hello;
+  }
+  return addressProblem(seen) === undefined ? { ...hello, seen } : hello;
 }

@@ -143,6 +143,13 @@ export function eventLine(event: PeerEvent): Record<string, unknown> | undefined
       const { type: _, ...fields } = event;
       return { type: "connectivity", ...fields };
     }
+    case "observed-address":
+      return {
+        type: "observed-address",
+        host: event.host,
+        observers: event.observers,
+        advertised: event.advertised,
+      };
     case "skip":
       return { type: "skip", author: event.author, seq: event.seq };
     case "redact":

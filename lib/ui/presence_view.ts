@@ -8,7 +8,12 @@
  * @module
  */
 
-import type { ConnectivityEffect, MessageStateEffect, PeerDownCause } from "../actor/effect.ts";
+import type {
+  ConnectivityEffect,
+  MessageStateEffect,
+  ObservedAddressEffect,
+  PeerDownCause,
+} from "../actor/effect.ts";
 import { sanitizeForTerminal } from "./display.ts";
 
 /** A member as `/who` lists it. */
@@ -121,6 +126,24 @@ export function connectivityLine(event: Omit<ConnectivityEffect, "type">): strin
       Math.max(1, Math.ceil(event.nextAttemptInMs / 1000))
     } s`;
   return `* No link to the room: ${how}`;
+}
+
+/**
+ * Where the nodes this peer dialled see it, against what it advertises:
+ * `* Others see this peer at 10.0.0.5, the host it advertises`, or, behind
+ * a NAT, `* Others see this peer at 203.0.113.7, not at 192.168.1.2:7000
+ * (the address it advertises): …`.
+ */
+export function observedAddressLine(event: Omit<ObservedAddressEffect, "type">): string {
+  const by = event.observers === 1 ? "" : ` (${event.observers} nodes agree)`;
+  const advertisedHost = event.advertised.slice(0, event.advertised.lastIndexOf(":"))
+    .replace(/^\[(.*)\]$/, "$1");
+  if (advertisedHost === event.host) {
+    return `* Others see this peer at ${event.host}, the host it advertises${by}`;
+  }
+  return `* Others see this peer at ${event.host}${by}, not at ${event.advertised} (the address ` +
+    `it advertises): behind a NAT or a firewall, peers may not be able to dial it; it still ` +
+    `chats over the links it opens (see docs/nat.md)`;
 }
 
 function plural(n: number, word: string): string {

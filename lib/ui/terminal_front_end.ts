@@ -27,6 +27,7 @@ import {
   joinLine,
   leaveLine,
   nickChangeLine,
+  observedAddressLine,
   whoLines,
 } from "./presence_view.ts";
 
@@ -336,6 +337,9 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           return;
         case "connectivity":
           print(dim(connectivityLine(event)));
+          return;
+        case "observed-address":
+          print(dim(sanitizeForTerminal(observedAddressLine(event))));
           return;
         case "equivocation": {
           equivocatingFrom.set(event.author, event.seq);

@@ -68,6 +68,12 @@ export interface Hello {
   readonly role: Role;
   /** The sender's current incarnation (see `MemberInfo`); 0 for a bootstrap. */
   readonly incarnation: number;
+  /**
+   * The address the sender sees this connection come from (`host:port` of
+   * the TCP peer): an acceptor tells a dialer how others see it, behind a
+   * NAT its router's address. Absent when not told.
+   */
+  readonly seen?: string;
 }
 
 /** A chat message as authored; `clock[author] === seq`. */

@@ -22,7 +22,7 @@
  */
 
 import { isChatSignatureForm } from "./batch_signature.ts";
-import { checkAddr } from "./address.ts";
+import { addressProblem, checkAddr } from "./address.ts";
 import {
   checkInt,
   checkNick,
@@ -169,6 +169,15 @@ function decodeHello(array: readonly unknown[], limits: WireLimits): Hello {
   if (role === undefined) fail(`role must be 0 (peer) or 1 (bootstrap), got ${array[6]}`);
   // The incarnation came after the first layout: absent means 0.
   const incarnation = array.length > 7 ? checkUint(array[7], "incarnation", fail) : 0;
+  // What the sender sees of us came later still: a value that is not an address
+  // (a later version's field) is ignored like a trailing element.
+  const seen = array[8];
+  if (
+    typeof seen === "string" && utf8Bytes(seen) <= limits.addrBytesMax &&
+    addressProblem(seen) === undefined
+  ) {
+    return { type: "hello", version, id, addr, nick, role, incarnation, seen };
+  }
   return { type: "hello", version, id, addr, nick, role, incarnation };
 }
 

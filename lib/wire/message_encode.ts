@@ -271,6 +271,7 @@ const ENCODERS: { readonly [T in AnyMessage["type"]]: Encoder<MessageOf<T>> } = 
       checkNick(message.nick, "nick", limits, fail),
       role,
       checkUint(message.incarnation ?? 0, "incarnation", fail),
+      ...(message.seen === undefined ? [] : [checkAddr(message.seen, "seen", limits, fail)]),
     ];
   },
   "register": () => [MESSAGE_TYPE_CODES.register],

@@ -202,8 +202,9 @@ async function cacheMain(): Promise<void> {
 }
 
 Deno.test({
-  name: "main.ts: a peer behind NAT and one behind a firewall chat with a public peer through " +
-    "the links they open" + (unavailable === undefined ? "" : ` (skipped: ${unavailable})`),
+  name: "main.ts: a peer behind NAT and one behind a firewall learn the address others see " +
+    "and chat with a public peer through the links they open" +
+    (unavailable === undefined ? "" : ` (skipped: ${unavailable})`),
   ignore: unavailable !== undefined,
   async fn() {
     await cacheMain();
@@ -241,6 +242,16 @@ Deno.test({
         // The public peer first, so that the others find it at the bootstrap.
         const pub = await start(d, "pub");
         const natted = await Promise.all([start(b, "nat"), start(c, "wall")]);
+        // Each learns where the nodes it dials see it: behind NAT, at its router's address.
+        for (const [peer, host] of [[pub, d], [natted[0]!, b], [natted[1]!, c]] as const) {
+          const seen = await peer.process.waitFor(
+            (l) => l.type === "observed-address",
+            WAIT_MS,
+            "observed-address",
+          );
+          assert.equal(seen.host, host.publicAddress, `${peer.process.name}: seen at`);
+          assert.equal(seen.advertised, `${host.address}:${PORT}`);
+        }
         const peers = [pub, ...natted];
         const texts = peers.map((_, i) => `hello ${i} across the routers`);
         // Links take a moment to form; send once everyone hears the public peer.

@@ -55,6 +55,7 @@ const OUTPUT_EXAMPLES: Record<string, unknown>[] = [
     remembered: 3,
     nextAttemptInMs: 500,
   },
+  { type: "observed-address", host: "203.0.113.7", observers: 2, advertised: "192.168.1.2:7000" },
   { type: "skip", author: BOB, seq: 9 },
   {
     type: "equivocation",

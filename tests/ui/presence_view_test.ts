@@ -6,6 +6,7 @@ import {
   messageStateLine,
   messageStateMark,
   nickChangeLine,
+  observedAddressLine,
   whoLines,
 } from "../../lib/ui/presence_view.ts";
 
@@ -85,5 +86,20 @@ Deno.test("connectivityLine() says how a peer alone reconnects, and when it is b
       nextAttemptInMs: 0,
     }),
     "* Connected again (1 link)",
+  );
+});
+
+Deno.test("observedAddressLine() says where others see this peer, and warns when that is not what it advertises", () => {
+  assert.equal(
+    observedAddressLine({ host: "10.0.0.5", observers: 1, advertised: "10.0.0.5:7000" }),
+    "* Others see this peer at 10.0.0.5, the host it advertises",
+  );
+  assert.equal(
+    observedAddressLine({ host: "2001:db8::5", observers: 2, advertised: "[2001:db8::5]:7000" }),
+    "* Others see this peer at 2001:db8::5, the host it advertises (2 nodes agree)",
+  );
+  assert.match(
+    observedAddressLine({ host: "203.0.113.7", observers: 1, advertised: "192.168.1.2:7000" }),
+    /^\* Others see this peer at 203\.0\.113\.7, not at 192\.168\.1\.2:7000 \(the address it advertises\): behind a NAT or a firewall, peers may not be able to dial it/,
   );
 });

@@ -76,8 +76,17 @@ function recordForm(member: MemberInfo): unknown {
 function readable(message: AnyMessage): unknown {
   switch (message.type) {
     case "hello": {
-      const { type, version, id, addr, nick, role, incarnation } = message;
-      return { type, version, id, addr, nick, role, incarnation };
+      const { type, version, id, addr, nick, role, incarnation, seen } = message;
+      return {
+        type,
+        version,
+        id,
+        addr,
+        nick,
+        role,
+        incarnation,
+        ...(seen === undefined ? {} : { seen }),
+      };
     }
     case "register":
       return { type: "register" };

@@ -202,6 +202,16 @@ const EXAMPLES: readonly AnyMessage[] = [
     role: "bootstrap",
     incarnation: 7,
   },
+  {
+    type: "hello",
+    version: 4,
+    id: ID_A,
+    addr: ADDR,
+    nick: "ann",
+    role: "peer",
+    incarnation: 3,
+    seen: "[2001:db8::7]:40000",
+  },
   { type: "register" },
   { type: "get-peers" },
   { type: "get-peers", all: true },
@@ -1086,6 +1096,11 @@ const BAD_ENCODES: readonly [string, () => unknown, RegExp][] = [
     "an invalid address",
     () => encodeMessage({ ...(EXAMPLES[0] as AnyMessage & { type: "hello" }), addr: "nowhere" }),
     /Cannot encode hello: addr 'nowhere' is invalid/,
+  ],
+  [
+    "an invalid seen address",
+    () => encodeMessage({ ...(EXAMPLES[0] as AnyMessage & { type: "hello" }), seen: "1.2.3.4" }),
+    /Cannot encode hello: seen '1\.2\.3\.4' is invalid/,
   ],
   [
     "an unknown role",

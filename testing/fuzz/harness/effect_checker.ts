@@ -249,6 +249,14 @@ export class EffectChecker {
           this.#fail(`connectivity ${effect.state} with ${effect.neighbours} neighbours`);
         }
         return;
+      case "observed-address":
+        if (addressProblem(`${effect.host.includes(":") ? `[${effect.host}]` : effect.host}:1`)) {
+          this.#fail(`observed-address of host ${JSON.stringify(effect.host)}`);
+        }
+        if (!Number.isSafeInteger(effect.observers) || effect.observers < 1) {
+          this.#fail(`observed-address with ${effect.observers} observers`);
+        }
+        return;
       default: {
         const unknown: never = effect;
         this.#fail(`unknown effect ${JSON.stringify(unknown)}`);
