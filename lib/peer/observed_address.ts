@@ -48,7 +48,8 @@ export class ObservedAddress {
   /**
    * Records that `observer` saw this peer's connection come from `seen`
    * (`host:port`, as the wire carries it). Returns the new agreement when
-   * its host or its count changed, else `undefined`.
+   * its host changed (once per change, however many more observers then
+   * agree: its owner prints it), else `undefined`; `current` has the count.
    */
   record(observer: PeerId, seen: string): Observation | undefined {
     const { hostname } = parseAddress(seen);
@@ -68,8 +69,8 @@ export class ObservedAddress {
         bestCount = count;
       }
     }
-    if (best === current && bestCount === this.#current?.observers) return undefined;
+    const changed = best !== current;
     this.#current = { host: best!, observers: bestCount };
-    return this.#current;
+    return changed ? this.#current : undefined;
   }
 }
