@@ -163,7 +163,9 @@ Deno.test({
         const heard = await bob.waitFor((l) => l.type === "message" && l.author === annId);
         assert.equal(heard.text, "after the loss");
         assert.equal(heard.seq, 4, "the next sequence number, not a reused one");
-        // ann got its own history back from bob on the way.
+        // ann got its own history back from bob on the way. (Its own line for #4 may be
+        // read after bob's: wait for it rather than read what has come so far.)
+        await again.waitFor((l) => l.type === "message" && l.author === annId && l.seq === 4);
         const own = messagesOf(again, annId).map((m) => `${m.seq} ${m.text}`);
         assert.deepEqual(own, ["1 one", "2 two", "3 three", "4 after the loss"]);
       });
