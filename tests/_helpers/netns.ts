@@ -24,7 +24,13 @@
  * @module
  */
 
-import { ChildProcess, MAIN_PERMISSIONS, type SpawnOptions, withEphemeral } from "./process.ts";
+import {
+  ChildProcess,
+  MAIN_PERMISSIONS,
+  REPO_ROOT,
+  type SpawnOptions,
+  withEphemeral,
+} from "./process.ts";
 
 /** The program that runs every namespace command. */
 const IP = "ip";
@@ -214,20 +220,7 @@ export async function createNetwork(
   let routers = 0;
   /** Gives `namespace` an `eth0` on the bridge (its other end `port` in the switch) with `address`. */
   const attachToBridge = async (namespace: string, port: string, address: string) => {
-    await ipOrThrow([
-      "-n",
-      namespace,
-      "link",
-      "add",
-      "eth0",
-      "type",
-      "veth",
-      "peer",
-      "name",
-      port,
-      "netns",
-      switchNamespace,
-    ]);
+    await addEth0(namespace, port, switchNamespace);
     await ipOrThrow(["-n", switchNamespace, "link", "set", port, "master", "br0"]);
     await ipOrThrow(["-n", switchNamespace, "link", "set", port, "up"]);
     await ipOrThrow(["-n", namespace, "addr", "add", `${address}/24`, "dev", "eth0"]);
@@ -266,18 +259,7 @@ export async function createNetwork(
         namespaces.push(router);
         await ipOrThrow(["-n", router, "link", "set", "lo", "up"]);
         await attachToBridge(router, `rport${i}`, publicAddress);
-        await inHost(
-          "link",
-          "add",
-          "eth0",
-          "type",
-          "veth",
-          "peer",
-          "name",
-          "lan0",
-          "netns",
-          router,
-        );
+        await addEth0(namespace, "lan0", router);
         await ipOrThrow(["-n", router, "addr", "add", `${privateNet}.1/24`, "dev", "lan0"]);
         await ipOrThrow(["-n", router, "link", "set", "lan0", "up"]);
         await inHost("addr", "add", `${privateNet}.2/24`, "dev", "eth0");
@@ -522,6 +504,29 @@ async function run(args: readonly string[]): Promise<ExecResult> {
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
   };
+}
+
+/** Gives `namespace` an `eth0`, one end of a veth pair whose other end is `peer` in `peerNamespace`. */
+async function addEth0(namespace: string, peer: string, peerNamespace: string): Promise<void> {
+  const link = ["link", "add", "eth0", "type", "veth", "peer", "name", peer];
+  await ipOrThrow(["-n", namespace, ...link, "netns", peerNamespace]);
+}
+
+/**
+ * Compiles main.ts's dependencies into the cache before a test starts it in
+ * a host: hosts have no route to a package registry.
+ */
+export async function cacheMainForHosts(): Promise<void> {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["cache", "main.ts"],
+    cwd: REPO_ROOT,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    throw new Error(`deno cache main.ts failed: ${new TextDecoder().decode(stderr)}`);
+  }
 }
 
 async function ipOrThrow(args: readonly string[]): Promise<void> {

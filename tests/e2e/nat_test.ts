@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { type JsonLine, REPO_ROOT, WAIT_MS, withProcesses } from "../_helpers/process.ts";
 import {
+  cacheMainForHosts,
   natAvailable,
   type NetnsHost,
   type NetnsNetwork,
@@ -189,25 +190,13 @@ Deno.test({
   },
 });
 
-/** Compiles main.ts's dependencies into the cache first: hosts have no route to a registry. */
-async function cacheMain(): Promise<void> {
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["cache", "main.ts"],
-    cwd: REPO_ROOT,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert.equal(code, 0, `deno cache main.ts failed: ${new TextDecoder().decode(stderr)}`);
-}
-
 Deno.test({
   name: "main.ts: a peer behind NAT and one behind a firewall learn the address others see " +
     "and chat with a public peer through the links they open" +
     (unavailable === undefined ? "" : ` (skipped: ${unavailable})`),
   ignore: unavailable !== undefined,
   async fn() {
-    await cacheMain();
+    await cacheMainForHosts();
     await withNetwork(4, async (network) => {
       const [a, b, c, d] = network.hosts as NetnsHost[] as [
         NetnsHost,

@@ -15,11 +15,11 @@ import {
   type JsonLine,
   poll,
   type ProcessGroup,
-  REPO_ROOT,
   WAIT_MS,
   withProcesses,
 } from "../_helpers/process.ts";
 import {
+  cacheMainForHosts,
   listNamespaces,
   netnsAvailable,
   type NetnsHost,
@@ -103,24 +103,12 @@ function peerArgsFor(bootstrap: string, nick: string, ...more: string[]): string
   return ["peer", "--json", "--ephemeral", "--bootstrap", bootstrap, "--nick", nick, ...more];
 }
 
-/** Compiles main.ts's dependencies into the cache first: hosts have no route to a registry. */
-async function cacheMain(): Promise<void> {
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["cache", "main.ts"],
-    cwd: REPO_ROOT,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert.equal(code, 0, `deno cache main.ts failed: ${new TextDecoder().decode(stderr)}`);
-}
-
 Deno.test({
   name: "main.ts on four network-namespace hosts: peers list each other's host addresses and chat" +
     (unavailable === undefined ? "" : ` (skipped: ${unavailable})`),
   ignore: unavailable !== undefined,
   async fn() {
-    await cacheMain();
+    await cacheMainForHosts();
     let namespaces: readonly string[] = [];
     // Host B is multi-homed: its first non-loopback address is on an interface
     // nobody else reaches, so only --advertise makes it reachable.
@@ -230,7 +218,7 @@ Deno.test({
     (unavailable === undefined ? "" : ` (skipped: ${unavailable})`),
   ignore: unavailable !== undefined,
   async fn() {
-    await cacheMain();
+    await cacheMainForHosts();
     await withNetwork(3, async (network) => {
       const [a, b, e] = network.hosts as [NetnsHost, NetnsHost, NetnsHost];
       await withProcesses(async (group) => {
