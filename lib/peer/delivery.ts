@@ -65,7 +65,7 @@ export class Delivery {
       messagesMax: options.historyMessagesMax,
       bytesMax: options.historyBytesMax,
       sizeOf: chatBytesEstimate,
-      // Strangers share one author's fair share of the history (§ Peer: chat and causal delivery).
+      // Strangers share one author's fair share of the history (PROTOCOL.md § Peer: dissemination).
       pooled: (author) => author !== id && !isMember(author),
     });
     restoreHistory(this.#history, restore);
