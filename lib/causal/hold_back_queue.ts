@@ -369,11 +369,33 @@ export class HoldBackQueue<M extends CausalMessage> {
   #admits(author: string, keep?: string): boolean {
     if (this.#authors.has(author) || author === this.#reservedAuthor) return true;
     if (this.#promised.has(author)) return true;
-    if (this.#isMember(author)) {
-      return !this.#authorsFull() || this.#idleNonMember(keep) !== undefined;
-    }
-    if (this.#strangerCount() < this.#strangerAuthorsMax && !this.#authorsFull()) return true;
-    return this.#idleStranger(keep) !== undefined;
+    const stranger = !this.#isMember(author);
+    return !this.#noRoomFor(stranger) || this.#idleFor(stranger, keep) !== undefined;
+  }
+
+  /**
+   * Whether a new author needs another's slot: every slot is taken, or, for a
+   * stranger, `strangerAuthorsMax` strangers hold one.
+   */
+  #noRoomFor(stranger: boolean): boolean {
+    return (stranger && this.#strangerCount() >= this.#strangerAuthorsMax) || this.#authorsFull();
+  }
+
+  /**
+   * Who makes way for a new author (never `keep`): for a stranger, the
+   * stranger idle longest (strangers take turns, so every author is heard in
+   * time while no more than `strangerAuthorsMax` hold a slot); for a member,
+   * the non-member idle longest.
+   */
+  #idleFor(stranger: boolean, keep?: string): string | undefined {
+    return stranger ? this.#idleStranger(keep) : this.#idleNonMember(keep);
+  }
+
+  /** Frees a slot for a new author if it needs one (`#admits` said there is one to free). */
+  #makeRoomFor(stranger: boolean, keep?: string): void {
+    if (!this.#noRoomFor(stranger)) return;
+    const idle = this.#idleFor(stranger, keep);
+    if (idle !== undefined) this.#release1(idle);
   }
 
   /** Whether every author slot is taken or promised (one kept for the reserved author until it speaks). */
@@ -601,17 +623,8 @@ export class HoldBackQueue<M extends CausalMessage> {
     if (this.#authors.has(author)) return;
     const reserved = this.#reservedAuthor;
     const stranger = author !== reserved && !this.#isMember(author);
-    if (this.#promised.delete(author)) {
-      // Its slot was set aside when a held message started waiting for it.
-    } else if (stranger && this.#strangerCount() >= this.#strangerAuthorsMax) {
-      // Strangers take turns: the one idle longest makes way, so every author
-      // is heard in time while no more than strangerAuthorsMax hold a slot.
-      const idle = this.#idleStranger();
-      if (idle !== undefined) this.#release1(idle);
-    } else if (author !== reserved && this.#authorsFull()) {
-      const idle = stranger ? this.#idleStranger() : this.#idleNonMember();
-      if (idle !== undefined) this.#release1(idle);
-    }
+    // A promised slot was set aside when a held message started waiting for it.
+    if (!this.#promised.delete(author) && author !== reserved) this.#makeRoomFor(stranger);
     const floor = this.#retired.get(author);
     if (floor !== undefined) {
       this.#retired.delete(author);
@@ -623,10 +636,7 @@ export class HoldBackQueue<M extends CausalMessage> {
 
   /** Sets a slot aside for the stranger `author`, which `#admits(author, keep)` allowed. */
   #promise(author: string, keep: string): void {
-    if (this.#strangerCount() >= this.#strangerAuthorsMax || this.#authorsFull()) {
-      const idle = this.#idleStranger(keep);
-      if (idle !== undefined) this.#release1(idle);
-    }
+    this.#makeRoomFor(true, keep);
     this.#promised.add(author);
   }
 
