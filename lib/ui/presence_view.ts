@@ -15,6 +15,7 @@ import type {
   PeerDownCause,
 } from "../actor/effect.ts";
 import { sanitizeForTerminal } from "./display.ts";
+import { parseAddress } from "../wire/address.ts";
 
 /** A member as `/who` lists it. */
 export interface WhoEntry {
@@ -136,9 +137,7 @@ export function connectivityLine(event: Omit<ConnectivityEffect, "type">): strin
  */
 export function observedAddressLine(event: Omit<ObservedAddressEffect, "type">): string {
   const by = event.observers === 1 ? "" : ` (${event.observers} nodes agree)`;
-  const advertisedHost = event.advertised.slice(0, event.advertised.lastIndexOf(":"))
-    .replace(/^\[(.*)\]$/, "$1");
-  if (advertisedHost === event.host) {
+  if (parseAddress(event.advertised).hostname === event.host) {
     return `* Others see this peer at ${event.host}, the host it advertises${by}`;
   }
   return `* Others see this peer at ${event.host}${by}, not at ${event.advertised} (the address ` +

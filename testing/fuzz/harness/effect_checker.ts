@@ -17,7 +17,7 @@
 
 import { sameVersion } from "../../../lib/peer/equivocation.ts";
 import type { ConnId, Effect } from "../../../lib/actor/effect.ts";
-import { addressProblem } from "../../../lib/wire/address.ts";
+import { addressProblem, formatAddress } from "../../../lib/wire/address.ts";
 import type { Message, PeerId } from "../../../lib/wire/message.ts";
 import { isPeerId } from "../../../lib/wire/fields.ts";
 import { encodeMessage } from "../../../lib/wire/message_encode.ts";
@@ -250,7 +250,9 @@ export class EffectChecker {
         }
         return;
       case "observed-address":
-        if (addressProblem(`${effect.host.includes(":") ? `[${effect.host}]` : effect.host}:1`)) {
+        try {
+          formatAddress({ hostname: effect.host, port: 1 });
+        } catch {
           this.#fail(`observed-address of host ${JSON.stringify(effect.host)}`);
         }
         if (!Number.isSafeInteger(effect.observers) || effect.observers < 1) {
