@@ -85,7 +85,7 @@ export interface RegisteredPeer {
  * import { BootstrapRegistry } from "./bootstrap_registry.ts";
  * import { seededRandom } from "../random/random.ts";
  * const registry = new BootstrapRegistry({ id: "bb".repeat(32), addr: "127.0.0.1:7411", random: seededRandom(1) });
- * const hello = { type: "hello", version: 4, id: "aa".repeat(32), addr: "127.0.0.1:9000", nick: "ann", role: "peer", incarnation: 0 } as const;
+ * const hello = { type: "hello", version: 5, id: "aa".repeat(32), addr: "127.0.0.1:9000", nick: "ann", role: "peer", incarnation: 0 } as const;
  * const conn = registry.handleAccepted(hello, 0);
  * registry.handleMessage(conn, { type: "register" }, 0);
  * // Before it registers the address, the registry dials it back: the same id must answer.

@@ -7,7 +7,7 @@
  *
  * ## Handshake
  *
- * Prologue: `UTF-8("p2pchat/4 room:" ‖ room)`, so peers in different rooms
+ * Prologue: `UTF-8("p2pchat/5 room:" ‖ room)`, so peers in different rooms
  * (or speaking another protocol version) fail at the first message.
  *
  * | # | Direction | Noise tokens         | Payload                               |
@@ -148,7 +148,7 @@ export interface NoiseHandshakeOptions {
   ephemeralKeyPair?: (() => X25519KeyPair | Promise<X25519KeyPair>) | undefined;
 }
 
-/** The Noise prologue of a room: `UTF-8("p2pchat/4 room:" ‖ room)`. */
+/** The Noise prologue of a room: `UTF-8("p2pchat/5 room:" ‖ room)`. */
 export function noisePrologue(room: string): Uint8Array<ArrayBuffer> {
   checkRoomName(room);
   return new TextEncoder().encode(NOISE_PROLOGUE_PREFIX + room);
@@ -192,7 +192,7 @@ export function noisePrologue(room: string): Uint8Array<ArrayBuffer> {
  * const roomKey = await resolveRoomKey("lobby", { secret: "s3cret", iterations: 1_000 });
  * const [ann, bob] = [await generateIdentity(), await generateIdentity()];
  * const hello = (id: string, nick: string) =>
- *   ({ type: "hello", version: 4, id, addr: "127.0.0.1:1", nick, role: "peer", incarnation: 0 }) as const;
+ *   ({ type: "hello", version: 5, id, addr: "127.0.0.1:1", nick, role: "peer", incarnation: 0 }) as const;
  * const [a, b] = pipe();
  * const [annChannel, bobChannel] = await Promise.all([
  *   noiseHandshake({ roomKey, identity: ann })(a, { initiator: true, local: hello(ann.id, "ann") }),

@@ -4,7 +4,10 @@
  *
  * Accepted forms: `hostname:port` (RFC 1123 labels), `a.b.c.d:port` (IPv4,
  * no leading zeros) and `[ipv6]:port` (no zone ids); the port is 1–65535
- * without leading zeros.
+ * without leading zeros. Those are **direct** addresses. An advertised
+ * address may also be a **relayed** one, `RELAY/relay/ID`: the peer `ID`
+ * (64 lowercase hex digits) is reached through the relay at the direct
+ * address `RELAY` (a peer behind a NAT, see PROTOCOL.md § Relays).
  *
  * @module
  */
@@ -28,6 +31,15 @@ const HEX_GROUP_PATTERN = /^[0-9A-Fa-f]{1,4}$/;
 const PORT_PATTERN = /^[1-9][0-9]{0,4}$/;
 const IPV6_CHARS_MAX = 45;
 
+/** An address to dial: a direct one, or a relay and the peer it reaches there. */
+export interface DialAddress extends Address {
+  /** Set on a relayed address: the peer reached through the relay at `hostname:port`. */
+  readonly relayFor?: string;
+}
+
+const RELAY_SEPARATOR = "/relay/";
+const PEER_ID_PATTERN = /^[0-9a-f]{64}$/;
+
 /**
  * Parse `host:port`, `a.b.c.d:port` or `[ipv6]:port`.
  *
@@ -49,6 +61,56 @@ export function parseAddress(text: string): Address {
     throw new TypeError(`Invalid address ${quoteForError(text)}: ${result}`);
   }
   return result;
+}
+
+/**
+ * Parse an advertised address: a direct one or `RELAY/relay/ID`.
+ *
+ * @throws {TypeError} saying what is wrong.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDialAddress } from "./address.ts";
+ *
+ * const id = "ab".repeat(32);
+ * const { hostname, port, relayFor } = parseDialAddress(`10.0.0.1:7000/relay/${id}`);
+ * assert.ok(hostname === "10.0.0.1" && port === 7000 && relayFor === id);
+ * ```
+ */
+export function parseDialAddress(text: string): DialAddress {
+  const result = parseDial(text);
+  if (typeof result === "string") {
+    throw new TypeError(`Invalid address ${quoteForError(text)}: ${result}`);
+  }
+  return result;
+}
+
+/** Why `text` is neither a direct nor a relayed address, or `undefined` if it is one. */
+export function dialAddressProblem(text: string): string | undefined {
+  const result = parseDial(text);
+  return typeof result === "string" ? result : undefined;
+}
+
+/**
+ * The relayed address of peer `id` through the relay at the direct address
+ * `relay`.
+ *
+ * @throws {TypeError} if `relay` is not a direct address or `id` not a peer id.
+ */
+export function relayedAddress(relay: string, id: string): string {
+  const text = `${relay}${RELAY_SEPARATOR}${id}`;
+  const result = parseDial(text);
+  if (typeof result === "string" || result.relayFor === undefined) {
+    throw new TypeError(`Cannot form a relayed address: ${result}`);
+  }
+  return text;
+}
+
+/** The direct part of an advertised address: itself, or the relay of a relayed one. */
+export function directPart(text: string): string {
+  const at = text.indexOf(RELAY_SEPARATOR);
+  return at < 0 ? text : text.slice(0, at);
 }
 
 /**
@@ -94,6 +156,16 @@ export function formatAddress(address: Address): string {
   const result = parse(text);
   if (typeof result === "string") throw new TypeError(`Cannot format address: ${result}`);
   return text;
+}
+
+function parseDial(text: string): DialAddress | string {
+  const at = text.indexOf(RELAY_SEPARATOR);
+  if (at < 0) return parse(text);
+  const relay = parse(text.slice(0, at));
+  if (typeof relay === "string") return `relay: ${relay}`;
+  const id = text.slice(at + RELAY_SEPARATOR.length);
+  if (!PEER_ID_PATTERN.test(id)) return "expected RELAY/relay/ID with a 64-digit lowercase hex ID";
+  return { ...relay, relayFor: id };
 }
 
 function parse(text: string): Address | string {
@@ -166,7 +238,10 @@ function isIpv6(text: string): boolean {
   return halves.length === 2 ? groups <= 7 : groups === 8;
 }
 
-/** Checks an address: a str of at most `addrBytesMax` bytes that `parseAddress` accepts. */
+/**
+ * Checks an advertised address: a str of at most `addrBytesMax` bytes that
+ * `parseDialAddress` accepts (direct or relayed).
+ */
 export function checkAddr(
   value: unknown,
   field: string,
@@ -174,7 +249,7 @@ export function checkAddr(
   fail: FieldFail,
 ): string {
   const addr = checkStr(value, field, limits.addrBytesMax, fail);
-  const problem = addressProblem(addr);
+  const problem = dialAddressProblem(addr);
   if (problem !== undefined) fail(`${field} ${quoteForError(addr)} is invalid: ${problem}`);
   return addr;
 }

@@ -10,7 +10,7 @@
 import type { VectorClock } from "../causal/vector_clock.ts";
 
 /** Protocol version carried in every hello; a peer refuses another major version. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** Length in bytes of a peer id on the wire (an Ed25519 public key). */
 export const PEER_ID_BYTES = 32;

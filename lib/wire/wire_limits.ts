@@ -18,8 +18,10 @@ export interface WireLimits {
   /** Largest nick, in UTF-8 bytes; a nick has at least 1. Default 32. */
   readonly nickBytesMax: number;
   /**
-   * Largest `host:port` address, in bytes. Default 262, above the longest
-   * valid one (a 253-character hostname, a colon and a 5-digit port: 259).
+   * Largest address, in bytes. Default 336, above the longest valid one: a
+   * relayed address (`RELAY/relay/ID`) whose relay has a 253-character
+   * hostname, a colon and a 5-digit port (259), then `/relay/` and a
+   * 64-digit id: 330.
    */
   readonly addrBytesMax: number;
   /** Most entries in a chat message's vector clock, i.e. distinct authors it depends on. Default 1024. */
@@ -46,7 +48,7 @@ export const DEFAULT_WIRE_LIMITS: WireLimits = Object.freeze({
   frameBytesMax: 65535,
   textBytesMax: 4096,
   nickBytesMax: 32,
-  addrBytesMax: 262,
+  addrBytesMax: 336,
   clockEntriesMax: 1024,
   peersPerMessageMax: 256,
   reasonBytesMax: 256,

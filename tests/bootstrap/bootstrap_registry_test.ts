@@ -7,7 +7,7 @@ import type { Hello, Message } from "../../lib/wire/message.ts";
 const id = (n: number) => n.toString(16).padStart(64, "0");
 const hello = (n: number): Hello => ({
   type: "hello",
-  version: 4,
+  version: 5,
   id: id(n),
   addr: `10.0.0.${n}:9000`,
   nick: `p${n}`,

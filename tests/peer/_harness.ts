@@ -118,7 +118,7 @@ export function machines(
 
 /** A hello from `id`. */
 export function hello(id: string, addr: string, role: "peer" | "bootstrap" = "peer"): Hello {
-  return { type: "hello", version: 4, id, addr, nick: id.slice(0, 3), role, incarnation: 0 };
+  return { type: "hello", version: 5, id, addr, nick: id.slice(0, 3), role, incarnation: 0 };
 }
 
 /** Makes `id` a neighbour through an inbound connection; returns its link. */

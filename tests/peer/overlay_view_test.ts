@@ -16,7 +16,7 @@ const D = "d".repeat(64);
 const BOOT_ID = "e".repeat(64);
 
 function hello(id: string, addr: string, role: "peer" | "bootstrap" = "peer"): Hello {
-  return { type: "hello", version: 4, id, addr, nick: id.slice(0, 3), role, incarnation: 0 };
+  return { type: "hello", version: 5, id, addr, nick: id.slice(0, 3), role, incarnation: 0 };
 }
 
 function link(id: string, overrides: Partial<OverlayLinkInput> = {}): OverlayLinkInput {

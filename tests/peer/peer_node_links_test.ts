@@ -14,7 +14,7 @@ const D = "d".repeat(64);
 function hello(id: string, addr: string): Hello {
   return {
     type: "hello",
-    version: 4,
+    version: 5,
     id,
     addr,
     nick: id.slice(0, 3),

@@ -20,7 +20,7 @@ function hello(
   role: "peer" | "bootstrap" = "peer",
   incarnation = 0,
 ): Hello {
-  return { type: "hello", version: 4, id, addr, nick: id.slice(0, 3), role, incarnation };
+  return { type: "hello", version: 5, id, addr, nick: id.slice(0, 3), role, incarnation };
 }
 
 function makeNode(options: Partial<PeerNodeOptions> = {}): PeerNode {

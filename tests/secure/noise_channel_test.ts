@@ -38,7 +38,7 @@ function roomKey(room: string, fill: number): Pick<RoomKey, "room" | "psk"> {
 function helloOf(identity: Identity, nick: string, port = 7000): Hello {
   return {
     type: "hello",
-    version: 4,
+    version: 5,
     id: identity.id,
     addr: `127.0.0.1:${port}`,
     nick,

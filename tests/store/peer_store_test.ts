@@ -114,7 +114,7 @@ function nodeFrom(restore: PeerRestore): PeerNode {
 function hello(id: string): Hello {
   return {
     type: "hello",
-    version: 4,
+    version: 5,
     id,
     addr: "127.0.0.1:9001",
     nick: "rem",

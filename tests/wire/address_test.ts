@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { addressProblem, formatAddress, parseAddress } from "../../lib/wire/address.ts";
+import {
+  addressProblem,
+  dialAddressProblem,
+  directPart,
+  formatAddress,
+  parseAddress,
+  parseDialAddress,
+  relayedAddress,
+} from "../../lib/wire/address.ts";
 
 const LONGEST_HOST = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}`;
 
@@ -130,4 +138,41 @@ Deno.test("formatAddress() rejects a bad port with a RangeError and a bad host w
 Deno.test("addressProblem() returns undefined for a valid address and the reason otherwise", () => {
   assert.equal(addressProblem("h:1"), undefined);
   assert.equal(addressProblem("h"), "expected HOST:PORT");
+});
+
+Deno.test("parseDialAddress() reads direct and relayed addresses", () => {
+  const id = "0f".repeat(32);
+  assert.deepEqual(parseDialAddress("10.0.0.1:7000"), { hostname: "10.0.0.1", port: 7000 });
+  assert.deepEqual(parseDialAddress(`10.0.0.1:7000/relay/${id}`), {
+    hostname: "10.0.0.1",
+    port: 7000,
+    relayFor: id,
+  });
+  assert.deepEqual(parseDialAddress(`[::1]:9/relay/${id}`), {
+    hostname: "::1",
+    port: 9,
+    relayFor: id,
+  });
+  assert.equal(relayedAddress("10.0.0.1:7000", id), `10.0.0.1:7000/relay/${id}`);
+  assert.equal(directPart(`10.0.0.1:7000/relay/${id}`), "10.0.0.1:7000");
+  assert.equal(directPart("10.0.0.1:7000"), "10.0.0.1:7000");
+});
+
+Deno.test("parseDialAddress() names what is wrong with a relayed address", () => {
+  const id = "0f".repeat(32);
+  const cases: [string, RegExp][] = [
+    [`10.0.0.1/relay/${id}`, /relay: expected HOST:PORT/],
+    [`10.0.0.1:7000/relay/${id.toUpperCase()}`, /64-digit lowercase hex ID/],
+    [`10.0.0.1:7000/relay/${id.slice(2)}`, /64-digit lowercase hex ID/],
+    [`10.0.0.1:7000/relay/${id}/relay/${id}`, /64-digit lowercase hex ID/],
+    ["10.0.0.1:7000/relay/", /64-digit lowercase hex ID/],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(() => parseDialAddress(text), message, text);
+    assert.match(dialAddressProblem(text)!, message, text);
+  }
+  // A relayed address is not a direct one: nothing listens or is seen at it.
+  assert.notEqual(addressProblem(`10.0.0.1:7000/relay/${id}`), undefined);
+  assert.throws(() => relayedAddress(`10.0.0.1:7000/relay/${id}`, id), TypeError);
+  assert.throws(() => relayedAddress("10.0.0.1:7000", "zz"), TypeError);
 });

@@ -160,7 +160,7 @@ const CLEAR_TRANSPORT = {
 
 const HELLO_FOR_CHANNEL = {
   type: "hello",
-  version: 4,
+  version: 5,
   id: "aa".repeat(32),
   addr: "127.0.0.1:1",
   nick: "t",

@@ -47,7 +47,7 @@ const ID_A = bytesToHex(ID_A_BYTES);
 const ID_B = bytesToHex(ID_B_BYTES);
 const ADDR = "127.0.0.1:7000";
 
-const rawHello = (): unknown[] => [1, "p2pchat", 4, ID_A_BYTES, ADDR, "ann", 0, 0];
+const rawHello = (): unknown[] => [1, "p2pchat", 5, ID_A_BYTES, ADDR, "ann", 0, 0];
 const rawEntry = (): unknown[] => [ID_A_BYTES, ADDR, 3, 1];
 const rawBody = (text = "hi"): unknown[] => [
   ID_A_BYTES,
@@ -145,7 +145,7 @@ const chatArb: fc.Arbitrary<ChatMessage> = fc.record({
 const messageArb: fc.Arbitrary<AnyMessage> = fc.oneof(
   fc.record({
     type: fc.constant("hello" as const),
-    version: fc.constant(4),
+    version: fc.constant(5),
     id: peerIdArb,
     addr: addrArb,
     nick: nickArb,
@@ -192,10 +192,10 @@ const messageArb: fc.Arbitrary<AnyMessage> = fc.oneof(
 // Round trips
 
 const EXAMPLES: readonly AnyMessage[] = [
-  { type: "hello", version: 4, id: ID_A, addr: ADDR, nick: "ann", role: "peer", incarnation: 0 },
+  { type: "hello", version: 5, id: ID_A, addr: ADDR, nick: "ann", role: "peer", incarnation: 0 },
   {
     type: "hello",
-    version: 4,
+    version: 5,
     id: ID_B,
     addr: "[::1]:9",
     nick: "bö 👋",
@@ -204,7 +204,7 @@ const EXAMPLES: readonly AnyMessage[] = [
   },
   {
     type: "hello",
-    version: 4,
+    version: 5,
     id: ID_A,
     addr: ADDR,
     nick: "ann",
@@ -518,7 +518,7 @@ const VIOLATIONS: readonly Violation[] = [
   {
     name: "a hello of another major version",
     bytes: hello(2, 1),
-    message: "Cannot decode hello: version 1 is not supported, this node speaks version 4",
+    message: "Cannot decode hello: version 1 is not supported, this node speaks version 5",
   },
   {
     name: "a hello with a negative version",
@@ -548,8 +548,8 @@ const VIOLATIONS: readonly Violation[] = [
   { name: "a hello with port 65536", bytes: hello(4, "h:65536"), message: /port '65536'/ },
   {
     name: "a hello with an address over addrBytesMax",
-    bytes: hello(4, `${"a.".repeat(130)}a:1`),
-    message: /addr is 263 bytes, limit 262/,
+    bytes: hello(4, `${"a.".repeat(170)}a:1`),
+    message: /addr is 343 bytes, limit 336/,
   },
   {
     name: "a hello with an empty nick",

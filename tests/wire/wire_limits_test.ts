@@ -6,7 +6,7 @@ Deno.test("DEFAULT_WIRE_LIMITS holds the documented defaults", () => {
     frameBytesMax: 65535,
     textBytesMax: 4096,
     nickBytesMax: 32,
-    addrBytesMax: 262,
+    addrBytesMax: 336,
     clockEntriesMax: 1024,
     peersPerMessageMax: 256,
     reasonBytesMax: 256,

@@ -25,7 +25,7 @@ const CAT = "c0".repeat(32);
 function hello(id: PeerId, port: number): Hello {
   return {
     type: "hello",
-    version: 4,
+    version: 5,
     id,
     addr: `127.0.0.1:${port}`,
     nick: "n",
