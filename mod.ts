@@ -72,6 +72,17 @@ export {
   type StartPeerOptions,
 } from "./lib/runtime/mod.ts";
 export { ActorRuntime, type ActorRuntimeOptions } from "./lib/runtime/mod.ts";
+export {
+  FramedConnection,
+  type FramedConnectionOptions,
+  WriteQueueFullError,
+} from "./lib/runtime/framed_connection.ts";
+export {
+  type PeerReachabilityOptions,
+  type ReachabilityEvent,
+  type ReachabilityMode,
+} from "./lib/runtime/nat_traversal.ts";
+export { DEFAULT_RELAY_LIMITS, type Reachability, type RelayLimits } from "./lib/nat/mod.ts";
 export type { OutboundStats } from "./lib/runtime/outbound_queue.ts";
 export type { InboundStats } from "./lib/runtime/inbound_pipeline.ts";
 export {

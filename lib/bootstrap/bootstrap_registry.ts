@@ -494,8 +494,13 @@ export class BootstrapRegistry implements Actor {
   }
 }
 
-/** The host part of `host:port` (brackets of an IPv6 host kept). */
+/**
+ * The host part of `host:port` (brackets of an IPv6 host kept). A relayed
+ * address counts as a host of its own: its relay bounds how many peers it
+ * carries (its reservations), and they are as many machines as they say.
+ */
 function hostOf(addr: string): string {
+  if (addr.includes("/relay/")) return addr;
   const colon = addr.lastIndexOf(":");
   return colon < 0 ? addr : addr.slice(0, colon);
 }

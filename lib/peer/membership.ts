@@ -80,6 +80,8 @@ export class Membership {
   readonly #suspects = new Map<PeerId, Suspicion>();
   #incarnation: number;
   #nick: string;
+  /** The address this peer advertises (changes when it learns it is behind a NAT). */
+  #addr: string;
   /**
    * Links we asked for a peer list, and until when their answer is welcome.
    * A peer list nobody asked for is dropped: pushing made-up lists is how a
@@ -105,6 +107,7 @@ export class Membership {
     this.#options = port.options;
     this.#incarnation = port.incarnation;
     this.#nick = port.nick;
+    this.#addr = port.addr;
     this.#members = new MemberTable(port.id, {
       membersMax: port.options.membersMax,
       deadRetentionMs: port.options.deadRetentionMs,
@@ -162,7 +165,7 @@ export class Membership {
   selfInfo(): MemberInfo {
     return {
       id: this.#port.id,
-      addr: this.#port.addr,
+      addr: this.#addr,
       incarnation: this.#incarnation,
       status: "alive",
       nick: this.#nick,
@@ -177,11 +180,27 @@ export class Membership {
   setNick(nick: string, nowMs: number | undefined): void {
     if (nick === this.#nick) return;
     this.#nick = nick;
+    this.#republish("Renamed", nowMs);
+  }
+
+  /**
+   * Advertises `addr` from now on (a relayed address once this peer learnt
+   * it cannot be dialled): a new record at the next incarnation, flooded as
+   * for a rename, and a registration with it at once.
+   */
+  setAddr(addr: string, nowMs: number): void {
+    if (addr === this.#addr) return;
+    this.#addr = addr;
+    this.#republish(`Now advertising ${addr}`, nowMs);
+    this.#port.bootstrap.tellAll({ type: "register" }, nowMs);
+  }
+
+  #republish(what: string, nowMs: number | undefined): void {
     if (this.#links.leaving || this.#incarnation >= Number.MAX_SAFE_INTEGER) return;
     this.#incarnation++;
     // Also what makes a runtime store the new incarnation (it records one with
     // each step's events): a restart must not sign another record at this one.
-    this.#emit(logEvent("info", `Renamed; incarnation now ${this.#incarnation}`));
+    this.#emit(logEvent("info", `${what}; incarnation now ${this.#incarnation}`));
     if (nowMs === undefined) return;
     const record: Message = { type: "member", member: this.selfInfo() };
     this.#links.flood(record, undefined, nowMs);

@@ -60,6 +60,7 @@ import { OwnMessageStates } from "./own_message_states.ts";
 import { ConnectivityWatch } from "./connectivity_watch.ts";
 import { ObservedAddress } from "./observed_address.ts";
 import { nickProblem, textProblem } from "../wire/fields.ts";
+import { dialAddressProblem } from "../wire/address.ts";
 
 /** Options of {@linkcode PeerNode.stampChat} and {@linkcode PeerNode.sendChat}. */
 export interface StampOptions {
@@ -103,7 +104,7 @@ export class PeerNode implements Actor {
   readonly #options: ResolvedPeerNodeOptions;
   readonly #random: Random;
   readonly #id: PeerId;
-  readonly #addr: string;
+  #addr: string;
   /** Where the nodes it dials see it connect from. */
   readonly #observed = new ObservedAddress();
   #nick: string;
@@ -258,6 +259,21 @@ export class PeerNode implements Actor {
     if (problem !== undefined) throw new RangeError(`Cannot change nick: ${problem}`);
     this.#nick = nick;
     this.#membership.setNick(nick, nowMs);
+  }
+
+  /**
+   * Advertises `addr` from now on: in hellos, and in a new signed record
+   * flooded to the neighbours and bootstraps (PROTOCOL.md § Relays: a peer
+   * that cannot be dialled advertises its relayed address).
+   *
+   * @throws {TypeError} if `addr` is not a direct or relayed address.
+   */
+  setAddr(addr: string, nowMs: number): void {
+    const problem = dialAddressProblem(addr);
+    if (problem !== undefined) throw new TypeError(`Cannot advertise ${addr}: ${problem}`);
+    this.#nowMs = nowMs;
+    this.#addr = addr;
+    this.#membership.setAddr(addr, nowMs);
   }
 
   /** The members this peer believes alive, with whether each is a neighbour. */

@@ -21,6 +21,7 @@ import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../wire/wire_limits.ts";
 import { Admission } from "./admission.ts";
 import { type Connected, Connector } from "./connector.ts";
 import { InboundPipeline } from "./inbound_pipeline.ts";
+import type { FramedConnection } from "./framed_connection.ts";
 import { describe, type LiveConnection, safeRemote } from "./live_connection.ts";
 import { OutboundQueue } from "./outbound_queue.ts";
 import type { ActorRuntimeOptions, RuntimeStats } from "./actor_runtime_options.ts";
@@ -46,6 +47,7 @@ export class ActorRuntime {
   readonly #admission: Admission;
   readonly #outbound: OutboundQueue;
   readonly #connector: Connector;
+  readonly #heldConnections: () => number;
   readonly #connections = new Map<ConnId, LiveConnection>();
   readonly #tasks = new Set<Promise<unknown>>();
   /** Dials in flight, and those the actor closed before they completed. */
@@ -85,6 +87,7 @@ export class ActorRuntime {
     this.#offencesMax = options.offencesMax ?? 3;
     this.#messagesPerSecondMax = options.messagesPerSecondMax ?? 25_000;
     this.#bytesPerSecondMax = options.bytesPerSecondMax ?? 16_777_216;
+    this.#heldConnections = options.heldConnections ?? (() => 0);
     this.#admission = new Admission({
       connectionsMax: options.connectionsMax ?? 1_024,
       connectionsPerAddressMax: options.connectionsPerAddressMax ?? 64,
@@ -106,6 +109,7 @@ export class ActorRuntime {
       admission: this.#admission,
       log: (level, text) => this.#log(level, text),
       refusals: this.refusalCounts,
+      onRelayFrame: options.onRelayFrame,
     });
     this.#outbound = new OutboundQueue({
       memberAuthenticator: this.#memberAuthenticator,
@@ -119,7 +123,7 @@ export class ActorRuntime {
 
   /** Connections open now (established or in handshake). */
   get connectionCount(): number {
-    return this.#connections.size + this.#connector.pendingCount;
+    return this.#connections.size + this.#connector.pendingCount + this.#heldConnections();
   }
 
   /** What went over the wire so far (a live view). */
@@ -185,6 +189,35 @@ export class ActorRuntime {
     const id = this.#actor.handleAccepted(connected.channel.remote, this.#clock(), host);
     this.#adopt(id, connected);
     this.#apply();
+  }
+
+  /** Wraps a socket this node opened to a relay (to accept a stream, or reserve) for frames. */
+  framedOutbound(conn: Deno.Conn): FramedConnection {
+    return this.#connector.framedOutbound(conn);
+  }
+
+  /**
+   * A relayed stream reached this node (it dialled its relay and accepted
+   * the stream on `framed`): runs the handshake as the acceptor and hands
+   * the connection to the actor like an accepted one, with no source host.
+   */
+  acceptRelayed(framed: FramedConnection): void {
+    this.#track((async () => {
+      let connected: Connected;
+      try {
+        connected = await this.#connector.acceptRelayed(framed);
+      } catch (error) {
+        this.#log("info", `Relayed handshake failed: ${describe(error)}`);
+        return;
+      }
+      if (this.#stopped) {
+        connected.framed.close();
+        return;
+      }
+      const id = this.#actor.handleAccepted(connected.channel.remote, this.#clock());
+      this.#adopt(id, connected);
+      this.#apply();
+    })());
   }
 
   async #dial(id: ConnId, addr: string): Promise<void> {

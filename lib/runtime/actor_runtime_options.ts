@@ -14,6 +14,7 @@ import type { WireLimits } from "../wire/wire_limits.ts";
 import type { InboundStats } from "./inbound_pipeline.ts";
 import type { OutboundStats } from "./outbound_queue.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
+import type { FramedConnection } from "./framed_connection.ts";
 
 /** Options of {@linkcode ActorRuntime}. */
 export interface ActorRuntimeOptions {
@@ -70,6 +71,14 @@ export interface ActorRuntimeOptions {
   memberAuthenticator?: MemberAuthenticator;
   /** Forged or altered messages one connection may bring before it is closed. Default 3. */
   offencesMax?: number;
+  /**
+   * Takes accepted connections whose first frame is a relay frame
+   * (PROTOCOL.md § Relays: reservations, relayed streams, dial-backs).
+   * Default: they are closed.
+   */
+  onRelayFrame?: (framed: FramedConnection, first: Uint8Array, host: string) => void;
+  /** Connections held outside the actor (a relay's), counted against `connectionsMax`. */
+  heldConnections?: () => number;
 }
 
 /** Counters of what went over the wire, for benchmarks and `stats`. */

@@ -14,7 +14,12 @@ import { listenTcp } from "./listen.ts";
 import type { MessageCounts } from "./message_counts.ts";
 import type { RefusalCounts } from "./refusal_counts.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
-import { closingOnError, securedRuntimeOptions, type ServiceOptions } from "./service_options.ts";
+import {
+  closingOnError,
+  natTraversalFor,
+  securedRuntimeOptions,
+  type ServiceOptions,
+} from "./service_options.ts";
 
 /** Options of {@linkcode startBootstrap}. */
 export interface StartBootstrapOptions extends ServiceOptions {
@@ -38,6 +43,8 @@ export interface BootstrapService {
   refusalCounts(): RefusalCounts;
   /** Peer records handed out in `peers` answers so far (for `/metrics`). */
   peersServed(): number;
+  /** What it relayed so far (all zero unless started with `relay`). */
+  relayStats(): { links: number; bytes: number; reservations: number; open: number };
   /** Closes everything. */
   stop(): Promise<void>;
 }
@@ -68,8 +75,11 @@ async function serveBootstrap(
       : {}),
   });
   let peersServed = 0;
+  const secured = await securedRuntimeOptions(options, identity, "bootstrap");
+  const nat = natTraversalFor(options, secured, () => registry.localHello());
   const runtime = new ActorRuntime(registry, {
-    ...(await securedRuntimeOptions(options, identity, "bootstrap")),
+    ...secured,
+    ...nat.runtimeOptions(),
     onTraffic: (direction, _conn, message) => {
       if (direction === "out" && message.type === "peers") peersServed += message.peers.length;
     },
@@ -86,6 +96,10 @@ async function serveBootstrap(
     messageCounts: () => runtime.messageCounts,
     refusalCounts: () => runtime.refusalCounts,
     peersServed: () => peersServed,
-    stop: () => runtime.stop(),
+    relayStats: () => nat.relayStats(),
+    stop: async () => {
+      await nat.stop();
+      await runtime.stop();
+    },
   };
 }

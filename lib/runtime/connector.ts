@@ -7,11 +7,18 @@
  * @module
  */
 
-import type { Channel, Handshake } from "../secure/channel.ts";
-import { addressProblem, parseAddress } from "../wire/address.ts";
+import {
+  decodeRelayFrame,
+  encodeRelayFrame,
+  isRelayFrame,
+  type RelayFrame,
+} from "../nat/relay_frame.ts";
+import type { Channel, FrameTransport, Handshake } from "../secure/channel.ts";
+import { addressProblem, parseDialAddress } from "../wire/address.ts";
 import type { Hello } from "../wire/message.ts";
 import type { Admission } from "./admission.ts";
 import { FramedConnection } from "./framed_connection.ts";
+import { encodeFrame } from "../wire/frame_codec.ts";
 import type { RefusalCounts } from "./refusal_counts.ts";
 import { describe, safeRemote } from "./live_connection.ts";
 import { withDeadline } from "./with_deadline.ts";
@@ -44,6 +51,14 @@ export interface ConnectorOptions {
   readonly log: (level: "info", text: string) => void;
   /** Where failed handshakes are counted. Default: nowhere. */
   readonly refusals?: RefusalCounts | undefined;
+  /**
+   * Takes an accepted connection whose first frame is a relay frame (its
+   * payload `first`; PROTOCOL.md § Relays) instead of a handshake. Default:
+   * such connections are closed.
+   */
+  readonly onRelayFrame?:
+    | ((framed: FramedConnection, first: Uint8Array, host: string) => void)
+    | undefined;
 }
 
 /** Dials and accepts, up to a finished handshake. */
@@ -67,17 +82,32 @@ export class Connector {
     for (const socket of this.#pending) socket.close();
   }
 
-  /** Runs an accepted socket's handshake; undefined (logged, socket closed) when it fails. */
+  /**
+   * Runs an accepted socket's handshake; undefined (logged, socket closed)
+   * when it fails, or when the connection is about relaying (handed to
+   * `onRelayFrame`).
+   */
   async accept(conn: Deno.Conn): Promise<Connected | undefined> {
     const o = this.#options;
     const framed = this.#framed(conn, true);
+    const host = (conn.remoteAddr as Deno.NetAddr).hostname;
     try {
       const channel = await this.#withTimeout(
         framed,
         o.handshakeTimeoutMs,
-        o.handshake(framed, { initiator: false, local: withSeen(o.localHello(), framed) }),
+        (async () => {
+          const first = await framed.readFrame();
+          if (first !== undefined && isRelayFrame(first)) {
+            this.#pending.delete(framed);
+            if (o.onRelayFrame === undefined) framed.close();
+            else o.onRelayFrame(framed, first, host);
+            return undefined;
+          }
+          const local = withSeen(o.localHello(), framed);
+          return await o.handshake(replaying(framed, first), { initiator: false, local });
+        })(),
       );
-      return { framed, channel };
+      return channel === undefined ? undefined : { framed, channel };
     } catch (error) {
       o.refusals?.countHandshakeFailure("inbound", error);
       o.log("info", `Handshake with ${safeRemote(framed)} failed: ${describe(error)}`);
@@ -86,6 +116,39 @@ export class Connector {
     } finally {
       this.#pending.delete(framed);
     }
+  }
+
+  /**
+   * Runs the handshake of a relayed stream this side accepted (it dialled the
+   * relay, which then carried the dialer's connection here): as an acceptor,
+   * but without `seen` (the socket's remote is the relay, not the dialer).
+   *
+   * @throws when the handshake fails or times out (the socket is closed).
+   */
+  async acceptRelayed(framed: FramedConnection): Promise<Connected> {
+    const o = this.#options;
+    this.#pending.add(framed);
+    try {
+      const channel = await this.#withTimeout(
+        framed,
+        o.handshakeTimeoutMs,
+        o.handshake(framed, { initiator: false, local: o.localHello() }),
+      );
+      return { framed, channel };
+    } catch (error) {
+      o.refusals?.countHandshakeFailure("inbound", error);
+      framed.close();
+      throw error;
+    } finally {
+      this.#pending.delete(framed);
+    }
+  }
+
+  /** Wraps a socket this side opened (to a relay) for frames, counted as in a handshake. */
+  framedOutbound(conn: Deno.Conn): FramedConnection {
+    const framed = this.#framed(conn, false);
+    this.#pending.delete(framed);
+    return framed;
   }
 
   /**
@@ -100,7 +163,7 @@ export class Connector {
     // One deadline for connecting and the handshake together.
     const deadline = o.clock() + o.dialTimeoutMs;
     try {
-      const { hostname, port } = parseAddress(addr);
+      const { hostname, port, relayFor } = parseDialAddress(addr);
       const conn = await withDeadline(
         Deno.connect({ hostname, port, transport: "tcp" }),
         o.dialTimeoutMs,
@@ -114,7 +177,10 @@ export class Connector {
       const channel = await this.#withTimeout(
         framed,
         Math.max(1, deadline - o.clock()),
-        o.handshake(framed, { initiator: true, local: o.localHello() }),
+        (async () => {
+          if (relayFor !== undefined) await openRelayedStream(framed!, relayFor);
+          return await o.handshake(framed!, { initiator: true, local: o.localHello() });
+        })(),
         o.dialTimeoutMs,
       );
       this.#pending.delete(framed);
@@ -170,6 +236,41 @@ export class Connector {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * Asks the relay `framed` is connected to for a stream to `target` and waits
+ * for it to be carried.
+ *
+ * @throws with the relay's reason when it refuses.
+ */
+async function openRelayedStream(framed: FramedConnection, target: string): Promise<void> {
+  framed.write(encodeFrame(encodeRelayFrame({ op: "connect", target })));
+  const answer = await readRelayAnswer(framed);
+  if (answer.op !== "ok") {
+    throw new Error(`relay refused: ${answer.op === "refused" ? answer.reason : answer.op}`);
+  }
+}
+
+/** The relay frame that answers a request on `framed`. */
+export async function readRelayAnswer(framed: FrameTransport): Promise<RelayFrame> {
+  const frame = await framed.readFrame();
+  if (frame === undefined) throw new Error("relay closed the connection");
+  return decodeRelayFrame(frame);
+}
+
+/** `framed` with `first`, already read, put back in front of its frames. */
+function replaying(framed: FramedConnection, first: Uint8Array | undefined): FrameTransport {
+  let pending = first;
+  return {
+    readFrame: () => {
+      if (pending === undefined) return framed.readFrame();
+      const frame = pending;
+      pending = undefined;
+      return Promise.resolve(frame);
+    },
+    writeFrame: (payload) => framed.writeFrame(payload),
+  };
 }
 
 /**

@@ -84,7 +84,7 @@ export class FramedConnection implements FrameTransport {
     return this.#closed;
   }
 
-  /** @inheritdoc */
+  /** The next frame, or `undefined` at a clean end of stream. */
   async readFrame(): Promise<Uint8Array | undefined> {
     while (this.#frameIndex >= this.#frames.length) {
       if (this.#eof) return undefined;
@@ -105,7 +105,7 @@ export class FramedConnection implements FrameTransport {
     return frames;
   }
 
-  /** @inheritdoc */
+  /** Sends one frame payload (the length prefix is added); resolves once written. */
   writeFrame(payload: Uint8Array): Promise<void> {
     this.write(encodeFrame(payload));
     return this.flushed();

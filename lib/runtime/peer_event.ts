@@ -12,6 +12,7 @@
 
 import type { NodeEvent } from "../actor/effect.ts";
 import type { DirectMessageEvent } from "./direct_inbox.ts";
+import type { ReachabilityEvent } from "./nat_traversal.ts";
 
 /** The actor's effects the runtime does not apply itself: they go to the front end. */
 export type RuntimeEvent = NodeEvent;
@@ -34,6 +35,7 @@ export interface FatalEvent {
 export type PeerEvent =
   | Exclude<RuntimeEvent, { type: "direct" }>
   | DirectMessageEvent
-  | FatalEvent;
+  | FatalEvent
+  | ReachabilityEvent;
 
-export type { DirectMessageEvent };
+export type { DirectMessageEvent, ReachabilityEvent };

@@ -20,7 +20,9 @@ import { systemRandom } from "../random/random.ts";
 import { sealDirect } from "../secure/direct_message.ts";
 import type { PeerStore } from "../store/peer_store.ts";
 import { LOCAL_POLICY_IDS_MAX, type LocalPolicyKind } from "../store/local_policy.ts";
-import { addressProblem } from "../wire/address.ts";
+import { addressProblem, parseAddress } from "../wire/address.ts";
+import type { Reachability } from "../nat/reachability.ts";
+import type { ReachabilityMode } from "./nat_traversal.ts";
 import { isPeerId, nickProblem, textProblem } from "../wire/fields.ts";
 import type { Amendment, ChatMessage, Message } from "../wire/message.ts";
 import type { MessageRef } from "../causal/missing_cause.ts";
@@ -32,6 +34,7 @@ import { nextTurn } from "./next_turn.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
 import {
   closingOnError,
+  natTraversalFor,
   securedRuntimeOptions,
   type ServiceOptions,
   serviceRoomTag,
@@ -79,6 +82,17 @@ export interface StartPeerOptions extends ServiceOptions {
    * and repair log. Default: nothing (and no cost).
    */
   onTraffic?: (traffic: PeerTraffic) => void;
+  /**
+   * Whether others can dial this peer: `auto` (the default) asks the
+   * bootstraps to dial it back; `public` or `private` take that as the answer.
+   * A private peer reserves at a relay and advertises its relayed address.
+   */
+  reachability?: ReachabilityMode;
+  /**
+   * Relays to reserve at when this peer cannot be dialled, tried in order
+   * before the bootstraps (which relay when started with `--relay`). Default none.
+   */
+  relays?: readonly string[];
   /** Protocol tuning of the peer actor. */
   node?: Omit<
     PeerNodeOptions,
@@ -103,8 +117,10 @@ const OBSERVED_TYPES: ReadonlySet<string> = new Set(["chat", "have", "want", "sk
 export interface PeerService {
   /** Its id. */
   readonly id: string;
-  /** The address it advertises. */
+  /** The address it advertises (relayed once it learnt it cannot be dialled). */
   readonly addr: string;
+  /** Whether others can dial it, as far as it knows. */
+  readonly reachability: Reachability;
   /** Its nick for the next message. */
   readonly nick: string;
   /**
@@ -218,7 +234,12 @@ export interface PeerStats extends RuntimeStats {
  */
 export async function startPeer(options: StartPeerOptions): Promise<PeerService> {
   checkNick(options.nick, "Cannot start");
-  for (const addr of [...(options.bootstraps ?? []), ...(options.joins ?? [])]) {
+  const direct = [
+    ...(options.bootstraps ?? []),
+    ...(options.joins ?? []),
+    ...(options.relays ?? []),
+  ];
+  for (const addr of direct) {
     const problem = addressProblem(addr);
     if (problem !== undefined) {
       throw new TypeError(`Cannot start: address ${JSON.stringify(addr)}: ${problem}`);
@@ -301,8 +322,10 @@ async function servePeer(
   const runtimeOptions = { ...secured, handshake: watch.wrap(secured.handshake) };
   const authenticator = runtimeOptions.authenticator;
   const onTraffic = options.onTraffic;
+  const nat = natTraversalFor(options, runtimeOptions, () => node.localHello());
   const runtime = new ActorRuntime(node, {
     ...runtimeOptions,
+    ...nat.runtimeOptions(),
     onEvent,
     ...(onTraffic === undefined ? {} : {
       onTraffic: (direction: "in" | "out", conn: number, message: Message) => {
@@ -320,6 +343,16 @@ async function servePeer(
   });
   runtime.serve(listener);
   runtime.run((now) => node.start(now));
+  nat.startPeer(runtime, {
+    id: identity.id,
+    addr,
+    port: parseAddress(addr).port,
+    mode: options.reachability ?? "auto",
+    helpers: options.bootstraps ?? [],
+    relays: [...(options.relays ?? []), ...(options.bootstraps ?? [])],
+    advertise: (relayed) => runtime.run((now) => node.setAddr(relayed, now)),
+    onEvent: emit,
+  });
   /** Sends not stamped yet, oldest first. */
   const pending: PendingSend[] = [];
   /** Settles when the sends queued so far are out (or failed): they go one batch at a time. */
@@ -391,7 +424,12 @@ async function servePeer(
     });
   return {
     id: identity.id,
-    addr,
+    get addr() {
+      return node.addr;
+    },
+    get reachability() {
+      return nat.reachability;
+    },
     get nick() {
       return node.nick;
     },
@@ -458,6 +496,7 @@ async function servePeer(
       // Sends under way are finished (or fail) first: what was sent is on disk and out.
       await sending;
       runtime.run((now) => node.leave(now));
+      await nat.stop();
       // Give the goodbyes (to neighbours and bootstraps) a moment to go out.
       const deadline = performance.now() + LEAVE_GRACE_MS;
       while (node.linkCount > 0 && performance.now() < deadline) {

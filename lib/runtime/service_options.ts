@@ -19,6 +19,10 @@ import { DEFAULT_ROOM, publicRoomKey, type RoomKey } from "../secure/room_key.ts
 import { roomTag, roomTagOf } from "../secure/room_tag.ts";
 import type { ActorRuntimeOptions } from "./actor_runtime.ts";
 import type { PeerEvent } from "./peer_event.ts";
+import type { RelayLimits } from "../nat/relay_book.ts";
+import type { Hello } from "../wire/message.ts";
+import { DEFAULT_WIRE_LIMITS } from "../wire/wire_limits.ts";
+import { NatTraversal } from "./nat_traversal.ts";
 
 /** Options shared by both roles. */
 export interface ServiceOptions {
@@ -50,6 +54,12 @@ export interface ServiceOptions {
   handshake?: Handshake;
   /** Runtime tuning (timeouts, connection limits). */
   runtime?: Omit<ActorRuntimeOptions, "handshake" | "onEvent">;
+  /**
+   * Carry relayed streams for peers that cannot be dialled (`--relay`),
+   * under these limits (defaults: `DEFAULT_RELAY_LIMITS`). Default: relay
+   * nothing (dial-backs are answered all the same).
+   */
+  relay?: Partial<RelayLimits>;
 }
 
 /** Whether the node's role carries chat (a peer), whose signatures the runtime then checks. */
@@ -122,4 +132,26 @@ export async function closingOnError<T>(
     listener.close();
     throw error;
   }
+}
+
+/** The NAT traversal of a node with `options`, whose runtime runs `runtime` and says `hello`. */
+export function natTraversalFor(
+  options: ServiceOptions,
+  runtime: Pick<
+    ActorRuntimeOptions,
+    "handshake" | "dialTimeoutMs" | "handshakeTimeoutMs" | "limits"
+  >,
+  localHello: () => Hello,
+): NatTraversal {
+  const emit = options.onEvent ?? (() => {});
+  return new NatTraversal({
+    relay: options.relay,
+    handshake: runtime.handshake,
+    localHello,
+    frameBytesMax: (runtime.limits ?? DEFAULT_WIRE_LIMITS).frameBytesMax,
+    dialTimeoutMs: runtime.dialTimeoutMs ?? 5_000,
+    handshakeTimeoutMs: runtime.handshakeTimeoutMs ?? 5_000,
+    clock: () => performance.now(),
+    log: (level, text) => emit({ type: "log", level, text }),
+  });
 }

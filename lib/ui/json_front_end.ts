@@ -174,6 +174,14 @@ export function eventLine(event: PeerEvent): Record<string, unknown> | undefined
       };
     case "fatal":
       return { type: "fatal", reason: event.reason, error: event.text };
+    case "reachability":
+      return {
+        type: "reachability",
+        state: event.state,
+        addr: event.addr,
+        ...(event.relay === undefined ? {} : { relay: event.relay }),
+        reason: event.reason,
+      };
     case "log":
       return undefined;
   }

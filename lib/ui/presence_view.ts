@@ -15,7 +15,8 @@ import type {
   PeerDownCause,
 } from "../actor/effect.ts";
 import { sanitizeForTerminal } from "./display.ts";
-import { parseAddress } from "../wire/address.ts";
+import { formatAddress, parseDialAddress } from "../wire/address.ts";
+import type { ReachabilityEvent } from "../runtime/nat_traversal.ts";
 
 /** A member as `/who` lists it. */
 export interface WhoEntry {
@@ -137,12 +138,37 @@ export function connectivityLine(event: Omit<ConnectivityEffect, "type">): strin
  */
 export function observedAddressLine(event: Omit<ObservedAddressEffect, "type">): string {
   const by = event.observers === 1 ? "" : ` (${event.observers} nodes agree)`;
-  if (parseAddress(event.advertised).hostname === event.host) {
+  const advertised = parseDialAddress(event.advertised);
+  if (advertised.relayFor !== undefined) {
+    return `* Others see this peer at ${event.host}${by}; it is dialled through its relay at ` +
+      `${formatAddress(advertised)}`;
+  }
+  if (advertised.hostname === event.host) {
     return `* Others see this peer at ${event.host}, the host it advertises${by}`;
   }
   return `* Others see this peer at ${event.host}${by}, not at ${event.advertised} (the address ` +
-    `it advertises): behind a NAT or a firewall, peers may not be able to dial it; it still ` +
-    `chats over the links it opens (see docs/nat.md)`;
+    `it advertises): behind a NAT or a firewall, peers may not be able to dial it; it checks ` +
+    `by a dial-back and, if so, advertises a relay (see docs/nat.md)`;
+}
+
+/**
+ * Whether others can dial this peer, as it learnt at start (and when it
+ * reserves at a relay): `* Reachable: others can dial this peer at
+ * 10.0.0.5:7000 (dial-back by …)`, or behind a NAT `* Not reachable from
+ * outside; others reach this peer through relay …`.
+ */
+export function reachabilityLine(event: Omit<ReachabilityEvent, "type">): string {
+  switch (event.state) {
+    case "public":
+      return `* Reachable: others can dial this peer at ${event.addr} (${event.reason})`;
+    case "unknown":
+      return `* Reachability unknown (${event.reason}): others may not be able to dial ` +
+        `${event.addr}`;
+    case "private":
+      return event.relay === undefined
+        ? `* Not reachable from outside (${event.reason}): it chats over the links it opens`
+        : `* Not reachable from outside: others reach this peer through relay ${event.relay}`;
+  }
 }
 
 function plural(n: number, word: string): string {

@@ -28,6 +28,7 @@ import {
   leaveLine,
   nickChangeLine,
   observedAddressLine,
+  reachabilityLine,
   whoLines,
 } from "./presence_view.ts";
 
@@ -383,6 +384,9 @@ export function runTerminal(peer: PeerService, options: TerminalOptions): Termin
           return;
         case "fatal":
           print(paint(203, `p2pchat: ${sanitizeForTerminal(event.text)}`));
+          return;
+        case "reachability":
+          print(dim(sanitizeForTerminal(reachabilityLine(event))));
           return;
         case "log":
           if (LOG_RANK[event.level] >= LOG_RANK[options.logLevel]) {

@@ -1,0 +1,274 @@
+/**
+ * A node's side of NAT traversal, beside its actor (PROTOCOL.md § Relays):
+ * it answers dial-backs and, with `--relay`, carries relayed streams for
+ * others; a peer also checks whether it can be dialled and, when it cannot,
+ * holds a reservation at a relay and advertises its relayed address.
+ *
+ * @module
+ */
+
+import { DEFAULT_RELAY_LIMITS, RelayBook, type RelayLimits } from "../nat/relay_book.ts";
+import { decodeRelayFrame } from "../nat/relay_frame.ts";
+import { type Reachability, ReachabilityCheck } from "../nat/reachability.ts";
+import type { Handshake } from "../secure/channel.ts";
+import { relayedAddress } from "../wire/address.ts";
+import type { Hello } from "../wire/message.ts";
+import type { ActorRuntime } from "./actor_runtime.ts";
+import type { FramedConnection } from "./framed_connection.ts";
+import { describe } from "./live_connection.ts";
+import { askDialBack, RelayReservation } from "./relay_client.ts";
+import { randomToken, type RelayHolder, RelayServer, type RelayWaiter } from "./relay_server.ts";
+
+/** How a peer decides its reachability: by dial-backs, or as told. */
+export type ReachabilityMode = "auto" | "public" | "private";
+
+/** What a peer tells its front end about its reachability. */
+export interface ReachabilityEvent {
+  /** Always `"reachability"`. */
+  readonly type: "reachability";
+  /** Whether others can dial it. */
+  readonly state: Reachability;
+  /** The address it advertises now (relayed once it holds a reservation). */
+  readonly addr: string;
+  /** The relay it is reached through, when it holds a reservation. */
+  readonly relay?: string;
+  /** Why, for people: who decided, or what went wrong. */
+  readonly reason: string;
+}
+
+/** Options of {@linkcode NatTraversal}. */
+export interface NatTraversalOptions {
+  /** Relay for others, under these limits; undefined: relay nothing (dial-backs are still answered). */
+  readonly relay: Partial<RelayLimits> | undefined;
+  /** How handshakes run (reservations are authenticated like links). */
+  readonly handshake: Handshake;
+  /** This node's hello. */
+  readonly localHello: () => Hello;
+  /** Largest frame payload. */
+  readonly frameBytesMax: number;
+  /** A dial must connect within this. */
+  readonly dialTimeoutMs: number;
+  /** A handshake must finish within this. */
+  readonly handshakeTimeoutMs: number;
+  /** Monotonic milliseconds. */
+  readonly clock: () => number;
+  /** A diagnostic line. */
+  readonly log: (level: "info" | "debug" | "warn", text: string) => void;
+}
+
+/** Options of {@linkcode NatTraversal.startPeer}. */
+export interface PeerReachabilityOptions {
+  /** This peer's id (its relayed address names it). */
+  readonly id: string;
+  /** The address it advertises at start. */
+  readonly addr: string;
+  /** The port others should dial (the advertised one). */
+  readonly port: number;
+  /** `auto`: ask `helpers` to dial it back; otherwise take this as the answer. */
+  readonly mode: ReachabilityMode;
+  /** Nodes to ask for dial-backs (the bootstraps). */
+  readonly helpers: readonly string[];
+  /** Relays to reserve at when it cannot be dialled, in order of preference. */
+  readonly relays: readonly string[];
+  /** Advertise `addr` from now on. */
+  readonly advertise: (addr: string) => void;
+  /** Tell the front end. */
+  readonly onEvent: (event: ReachabilityEvent) => void;
+}
+
+/** How many helpers a peer asks at once. */
+const HELPERS_ASKED_MAX = 3;
+
+/** A probe's helper answers after closing it: give the probe this long to be read first. */
+const PROBE_GRACE_MS = 1_000;
+
+/** Dial-backs answered, relays served and reservations held for one node. */
+export class NatTraversal {
+  readonly #o: NatTraversalOptions;
+  readonly #server: RelayServer;
+  readonly #check = new ReachabilityCheck(randomToken);
+  readonly #book: RelayBook<RelayHolder, RelayWaiter> | undefined;
+  #reservation: RelayReservation | undefined;
+  #runtime: ActorRuntime | undefined;
+  #stopped = false;
+
+  /** A traversal for one node; `runtimeOptions` go to its runtime. */
+  constructor(options: NatTraversalOptions) {
+    this.#o = options;
+    const limits = { ...DEFAULT_RELAY_LIMITS, ...options.relay };
+    const book = options.relay === undefined ? undefined : new RelayBook<RelayHolder, RelayWaiter>(
+      limits,
+      randomToken,
+    );
+    this.#book = book;
+    this.#server = new RelayServer({
+      handshake: options.handshake,
+      localHello: options.localHello,
+      book,
+      // A node that relays nothing still answers dial-backs, under the same limits.
+      dialBacks: book ?? new RelayBook(limits, randomToken),
+      frameBytesMax: options.frameBytesMax,
+      dialTimeoutMs: options.dialTimeoutMs,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      clock: options.clock,
+      log: options.log,
+    });
+  }
+
+  /** What the node's runtime needs: where relay frames go, and the connections held here. */
+  runtimeOptions(): {
+    onRelayFrame: (framed: FramedConnection, first: Uint8Array, host: string) => void;
+    heldConnections: () => number;
+  } {
+    return {
+      onRelayFrame: (framed, first, host) => this.#onRelayFrame(framed, first, host),
+      heldConnections: () => this.#server.connectionCount,
+    };
+  }
+
+  /** Relay counters (for `/metrics` and the closing measurements). */
+  relayStats(): { links: number; bytes: number; reservations: number; open: number } {
+    return {
+      links: this.#server.linksRelayed,
+      bytes: this.#server.bytesRelayed,
+      reservations: this.#book?.reservationCount ?? 0,
+      open: this.#book?.linkCount ?? 0,
+    };
+  }
+
+  /** Whether this node carries relayed streams. */
+  get relays(): boolean {
+    return this.#book !== undefined;
+  }
+
+  /** Where the peer's reachability stands. */
+  get reachability(): Reachability {
+    return this.#check.state;
+  }
+
+  /** Learns whether the peer can be dialled, and acts on it (see {@linkcode PeerReachabilityOptions}). */
+  startPeer(runtime: ActorRuntime, options: PeerReachabilityOptions): void {
+    this.#runtime = runtime;
+    if (options.mode !== "auto") {
+      this.#decided(options, options.mode, "as told (--reachability)");
+      return;
+    }
+    const helpers = options.helpers.slice(0, HELPERS_ASKED_MAX);
+    if (helpers.length === 0) {
+      options.onEvent({
+        type: "reachability",
+        state: "unknown",
+        addr: options.addr,
+        reason: "no bootstrap to ask for a dial-back",
+      });
+      return;
+    }
+    for (const helper of helpers) void this.#askDialBack(options, helper);
+  }
+
+  /** Lets reservations go and closes what is held here. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#server.stop();
+    await this.#reservation?.stop();
+  }
+
+  #onRelayFrame(framed: FramedConnection, first: Uint8Array, host: string): void {
+    let frame;
+    try {
+      frame = decodeRelayFrame(first);
+    } catch (error) {
+      this.#o.log("info", `Closing a connection from ${host}: ${describe(error)}`);
+      framed.close();
+      return;
+    }
+    if (frame.op === "dial-back-probe") {
+      framed.close();
+      const state = this.#check.probed(frame.nonce);
+      if (state !== undefined) this.#onChecked?.(state);
+      return;
+    }
+    void this.#server.serve(framed, first, host);
+  }
+
+  /** Set by `#askDialBack`'s first caller: acts on a new state. */
+  #onChecked: ((state: Reachability) => void) | undefined;
+
+  async #askDialBack(options: PeerReachabilityOptions, helper: string): Promise<void> {
+    this.#onChecked ??= (state) =>
+      this.#decided(options, state, `dial-back by ${this.#check.decidedBy}`);
+    const nonce = this.#check.ask(helper, this.#o.clock());
+    const runtime = this.#runtime!;
+    try {
+      const answer = await askDialBack(
+        { framed: (conn) => runtime.framedOutbound(conn), dialTimeoutMs: this.#o.dialTimeoutMs },
+        helper,
+        nonce,
+        options.port,
+      );
+      if (answer.ok && answer.reached) await sleep(PROBE_GRACE_MS);
+      if (!answer.ok) this.#o.log("info", `Dial-back by ${helper} refused: ${answer.reason}`);
+      const state = this.#check.answered(nonce, answer.ok ? answer.reached : undefined);
+      if (state !== undefined && !this.#stopped) this.#onChecked(state);
+    } catch (error) {
+      this.#o.log("info", `Dial-back by ${helper} failed: ${describe(error)}`);
+      this.#check.answered(nonce, undefined);
+    }
+  }
+
+  #decided(options: PeerReachabilityOptions, state: Reachability, reason: string): void {
+    const event = { type: "reachability", state, addr: options.addr } as const;
+    if (state !== "private") {
+      options.onEvent({ ...event, reason });
+      return;
+    }
+    if (options.relays.length === 0) {
+      options.onEvent({ ...event, reason: `${reason}; no relay to reserve at` });
+      return;
+    }
+    options.onEvent({ ...event, reason: `${reason}; reserving at a relay` });
+    this.#reserve(options, 0);
+  }
+
+  /** Holds a reservation at `relays[index]`, moving on to the next when it is never taken. */
+  #reserve(options: PeerReachabilityOptions, index: number): void {
+    if (this.#stopped) return;
+    const relay = options.relays[index % options.relays.length]!;
+    const runtime = this.#runtime!;
+    let taken = false;
+    const reservation = this.#reservation = new RelayReservation({
+      relay,
+      handshake: this.#o.handshake,
+      localHello: this.#o.localHello,
+      framed: (conn) => runtime.framedOutbound(conn),
+      acceptRelayed: (framed) => runtime.acceptRelayed(framed),
+      dialTimeoutMs: this.#o.dialTimeoutMs,
+      log: this.#o.log,
+      onState: (state) => {
+        if (state.state === "reserved") {
+          taken = true;
+          const addr = relayedAddress(relay, options.id);
+          options.advertise(addr);
+          options.onEvent({
+            type: "reachability",
+            state: "private",
+            addr,
+            relay,
+            reason: `reserved at relay ${relay}`,
+          });
+          return;
+        }
+        this.#o.log("info", `Reservation at ${relay}: ${state.reason}`);
+        if (!taken && options.relays.length > 1) {
+          // Never taken here: try the next relay instead.
+          void reservation.stop().then(() => this.#reserve(options, index + 1));
+        }
+      },
+    });
+    reservation.start();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

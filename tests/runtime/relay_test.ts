@@ -1,0 +1,142 @@
+/**
+ * Relays and dial-backs over real loopback sockets (PROTOCOL.md § Relays):
+ * a peer told it is private reserves at a relaying bootstrap, advertises its
+ * relayed address, and others reach it through the relay with their
+ * handshake end to end; the relay's limits refuse with a reason; a dial-back
+ * makes a dialable peer public.
+ */
+
+import assert from "node:assert/strict";
+import { type PeerEvent, startBootstrap, startPeer } from "../../lib/runtime/mod.ts";
+import type { ReachabilityEvent } from "../../lib/runtime/nat_traversal.ts";
+import { parseDialAddress } from "../../lib/wire/address.ts";
+import { waitFor } from "../_helpers/net.ts";
+
+function recorder() {
+  const events: PeerEvent[] = [];
+  return {
+    events,
+    onEvent: (event: PeerEvent) => void events.push(event),
+    reachability: () => events.filter((e): e is ReachabilityEvent => e.type === "reachability"),
+    delivered: () =>
+      events.flatMap((e) => (e.type === "deliver" ? [`${e.message.nick}: ${e.message.text}`] : [])),
+    logs: () => events.flatMap((e) => (e.type === "log" ? [e.text] : [])),
+  };
+}
+
+Deno.test("a private peer is reached through a relaying bootstrap: relayed address, end-to-end handshake, chat both ways", async () => {
+  const bootstrap = await startBootstrap({ listen: "127.0.0.1:0", relay: {} });
+  const annSeen = recorder();
+  const bobSeen = recorder();
+  const ann = await startPeer({
+    listen: "127.0.0.1:0",
+    nick: "ann",
+    bootstraps: [bootstrap.addr],
+    reachability: "private",
+    onEvent: annSeen.onEvent,
+  });
+  const bob = await startPeer({
+    listen: "127.0.0.1:0",
+    nick: "bob",
+    bootstraps: [bootstrap.addr],
+    reachability: "public",
+    onEvent: bobSeen.onEvent,
+  });
+  try {
+    await waitFor("ann to advertise a relayed address", () => ann.addr.includes("/relay/"));
+    const relayed = parseDialAddress(ann.addr);
+    assert.equal(relayed.relayFor, ann.id);
+    assert.equal(`${relayed.hostname}:${relayed.port}`, bootstrap.addr);
+    assert.deepEqual(annSeen.reachability().map((e) => [e.state, e.relay]), [
+      ["private", undefined],
+      ["private", bootstrap.addr],
+    ]);
+    // Bob learns ann's relayed address and links to her through the relay.
+    await waitFor("bob and ann to be neighbours", () =>
+      bob.peers().some((p) => p.id === ann.id && p.connected));
+    assert.equal(bob.peers().find((p) => p.id === ann.id)?.addr, ann.addr);
+    await ann.send("hello from behind the NAT");
+    await bob.send("hello from outside");
+    await waitFor("both to deliver both", () =>
+      bobSeen.delivered().includes("ann: hello from behind the NAT") &&
+      annSeen.delivered().includes("bob: hello from outside"));
+    const stats = bootstrap.relayStats();
+    assert.equal(stats.reservations, 1);
+    assert.ok(stats.links >= 1, `links relayed: ${stats.links}`);
+    assert.ok(stats.bytes > 0);
+  } finally {
+    await bob.stop();
+    await ann.stop();
+    await bootstrap.stop();
+  }
+});
+
+Deno.test("a relay that is full says so, and a bootstrap that does not relay says it is not a relay", async () => {
+  const full = await startBootstrap({ listen: "127.0.0.1:0", relay: { reservationsMax: 1 } });
+  const plain = await startBootstrap({ listen: "127.0.0.1:0" });
+  const first = recorder();
+  const second = recorder();
+  const third = recorder();
+  const ann = await startPeer({
+    listen: "127.0.0.1:0",
+    nick: "ann",
+    bootstraps: [full.addr],
+    reachability: "private",
+    onEvent: first.onEvent,
+  });
+  const bob = await startPeer({
+    listen: "127.0.0.1:0",
+    nick: "bob",
+    bootstraps: [full.addr],
+    reachability: "private",
+    onEvent: second.onEvent,
+  });
+  const cat = await startPeer({
+    listen: "127.0.0.1:0",
+    nick: "cat",
+    bootstraps: [plain.addr],
+    reachability: "private",
+    onEvent: third.onEvent,
+  });
+  try {
+    // Ann and bob ask at once: one takes the one slot, the other is told why not.
+    const refusedFull = (r: ReturnType<typeof recorder>) =>
+      r.logs().some((l) => l.includes("relay refused: relay full: 1 reservations"));
+    await waitFor("one reservation and one refusal", () =>
+      (ann.addr.includes("/relay/") && refusedFull(second)) ||
+      (bob.addr.includes("/relay/") && refusedFull(first)));
+    assert.equal([ann, bob].filter((p) => p.addr.includes("/relay/")).length, 1);
+    await waitFor("cat's refusal", () =>
+      third.logs().some((l) => l.includes("relay refused: not a relay")));
+    assert.ok(!cat.addr.includes("/relay/"));
+    assert.equal(full.relayStats().reservations, 1);
+  } finally {
+    await cat.stop();
+    await bob.stop();
+    await ann.stop();
+    await plain.stop();
+    await full.stop();
+  }
+});
+
+Deno.test("a peer that can be dialled learns it is public from a bootstrap's dial-back", async () => {
+  const bootstrap = await startBootstrap({ listen: "127.0.0.1:0" });
+  const seen = recorder();
+  const ann = await startPeer({
+    listen: "127.0.0.1:0",
+    nick: "ann",
+    bootstraps: [bootstrap.addr],
+    onEvent: seen.onEvent,
+  });
+  try {
+    await waitFor("a reachability verdict", () => seen.reachability().length > 0);
+    const [event] = seen.reachability();
+    assert.equal(event!.state, "public");
+    assert.match(event!.reason, /^dial-back by 127\.0\.0\.1:\d+$/);
+    assert.equal(ann.reachability, "public");
+    assert.equal(ann.addr, event!.addr);
+  } finally {
+    await ann.stop();
+    await bootstrap.stop();
+  }
+});
