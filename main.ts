@@ -136,6 +136,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
       ownBootstrap = await startBootstrap({
         listen,
         onEvent: logTo(command.logLevel, "bootstrap"),
+        ...(command.relay === undefined ? {} : { relay: command.relay }),
         ...(room === undefined ? { insecure: true } : { room }),
       }).catch((error) => {
         // Not the --listen address: name the one that failed, and why this peer wanted it.
@@ -189,6 +190,9 @@ async function runPeer(command: PeerCommand): Promise<number> {
     ...(command.advertise !== undefined ? { advertise: command.advertise } : {}),
     nick: command.nick,
     bootstraps,
+    reachability: command.reachability,
+    relays: command.relays,
+    ...(command.relay === undefined ? {} : { relay: command.relay }),
     ...(command.web === undefined ? {} : { onTraffic: (t) => networkFeed?.onTraffic(t) }),
     node: {
       newIdentity: newIdentity ?? true,
@@ -394,6 +398,7 @@ async function runBootstrap(command: BootstrapCommand): Promise<number> {
     listen: command.listen,
     ...(command.advertise !== undefined ? { advertise: command.advertise } : {}),
     sampleSize: command.sample,
+    ...(command.relay === undefined ? {} : { relay: command.relay }),
     onEvent: (event) => {
       const line = command.json ? eventJson(event) : undefined;
       if (line !== undefined) stdout.line(line);

@@ -41,7 +41,26 @@ export interface CommonCommand {
   readonly insecure: boolean;
   /** `host:port` serving `GET /metrics` (Prometheus text), if `--metrics` was given. */
   readonly metrics?: string;
+  /** Carry relayed links for peers that cannot be dialled (`--relay`), under these limits. */
+  readonly relay?: RelayFlags;
 }
+
+/** The limits `--relay` runs under (PROTOCOL.md § Relays). */
+export interface RelayFlags {
+  /** `--relay-reservations`: peers holding a reservation at once. */
+  readonly reservationsMax: number;
+  /** `--relay-links`: relayed links carried at once. */
+  readonly linksMax: number;
+  /** `--relay-rate`: bytes per second one link may carry each way. */
+  readonly linkBytesPerSecondMax: number;
+  /** `--relay-link-mib`: bytes one link may carry in all. */
+  readonly linkBytesMax: number;
+  /** `--relay-link-minutes`: how long one link may last. */
+  readonly linkDurationMsMax: number;
+}
+
+/** How a peer decides whether others can dial it (`--reachability`). */
+export type ReachabilityFlag = "auto" | "public" | "private";
 
 /** Where `peer --web` listens: `--web-listen` (default 127.0.0.1:0), `--web-public` to allow non-loopback. */
 export interface WebListen {
@@ -72,6 +91,10 @@ export interface PeerCommand extends CommonCommand {
   readonly heartbeatTimeoutMs: number;
   /** The web front end (`--web`), if asked for. */
   readonly web?: WebListen | undefined;
+  /** `--reachability`: learn by dial-backs (`auto`), or take as given. */
+  readonly reachability: ReachabilityFlag;
+  /** `--relay-via`: relays to reserve at, before the bootstraps, when it cannot be dialled. */
+  readonly relays: readonly string[];
 }
 
 /** `bootstrap`: run a registry. */
@@ -114,6 +137,16 @@ export type Command = PeerCommand | BootstrapCommand | InfoCommand | IdCommand |
 
 export { DEFAULT_ROOM } from "../secure/room_key.ts";
 
+/** The `--relay` flags, as both roles' help shows them. */
+const RELAY_HELP =
+  `  --relay                   carry relayed links for peers others cannot dial (behind a NAT);
+                            the relay sees only their encrypted bytes
+  --relay-reservations N    peers holding a reservation at once (default 32)
+  --relay-links N           relayed links carried at once (default 64)
+  --relay-rate BYTES        bytes per second one link may carry each way (default 131072)
+  --relay-link-mib N        MiB one link may carry in all (default 64)
+  --relay-link-minutes N    how long one link may last; the peers then open another (default 60)`;
+
 /** Help texts; kept next to the parser so they cannot drift from it. */
 export const HELP = {
   main: `p2pchat — decentralized peer-to-peer chat with causal ordering
@@ -148,6 +181,12 @@ Options:
   --ephemeral               keep nothing on disk: a new identity and an empty history each run
   --listen HOST:PORT        address to listen on (default 127.0.0.1:0, a free port)
   --advertise HOST:PORT     address others should dial, if not the listen address
+  --reachability MODE       auto (default): a bootstrap dials this peer back to learn whether
+                            others can; public or private: take that as the answer. A private
+                            peer reserves at a relay and advertises its relayed address
+  --relay-via HOST:PORT     a relay to reserve at when others cannot dial this peer, tried before
+                            the bootstraps (repeatable; see README "Behind a NAT")
+${RELAY_HELP}
   --nick NAME               display name, 1-${DEFAULT_WIRE_LIMITS.nickBytesMax} bytes (default: $USER, else "anon")
   --metrics HOST:PORT       serve GET /metrics (Prometheus text) there; loopback unless
                             --metrics-public (see README "Metrics")
@@ -181,6 +220,7 @@ Options:
   --listen HOST:PORT        address to listen on (default ${DEFAULT_BOOTSTRAP})
   --advertise HOST:PORT     address peers should dial, if not the listen address
   --sample K                peers per answer (default 2)
+${RELAY_HELP}
   --room NAME               the room it serves (default "${DEFAULT_ROOM}")
   --secret PASSPHRASE       the room's passphrase (or P2PCHAT_SECRET), for a private room
   --key-file PATH           the room's key file, for a private room
@@ -334,6 +374,12 @@ const COMMON_FLAGS = {
   help: { type: "boolean", short: "h", default: false },
   metrics: { type: "string" },
   "metrics-public": { type: "boolean", default: false },
+  relay: { type: "boolean", default: false },
+  "relay-reservations": { type: "string" },
+  "relay-links": { type: "string" },
+  "relay-rate": { type: "string" },
+  "relay-link-mib": { type: "string" },
+  "relay-link-minutes": { type: "string" },
 } as const;
 
 function parsePeer(argv: readonly string[], env: Env): Command {
@@ -350,6 +396,8 @@ function parsePeer(argv: readonly string[], env: Env): Command {
     web: { type: "boolean", default: false },
     "web-listen": { type: "string" },
     "web-public": { type: "boolean", default: false },
+    reachability: { type: "string" },
+    "relay-via": { type: "string", multiple: true },
   });
   if (values.help) return { command: "help", topic: "peer" };
   const web = webListenOf(values.web, values["web-listen"], values["web-public"]);
@@ -383,8 +431,52 @@ function parsePeer(argv: readonly string[], env: Env): Command {
       3_600_000,
     ),
     ...(web === undefined ? {} : { web }),
+    reachability: reachabilityOf(values.reachability),
+    relays: (values["relay-via"] ?? []).map((r: string) => checkAddress("--relay-via", r)),
   };
 }
+
+function reachabilityOf(text: string | undefined): ReachabilityFlag {
+  if (text === undefined) return "auto";
+  if (text === "auto" || text === "public" || text === "private") return text;
+  throw new UsageError(
+    `Invalid --reachability ${quoteForError(text)}: expected auto, public or private`,
+  );
+}
+
+/** The `--relay` limits, or undefined without `--relay` (then its limit flags are errors). */
+function relayOf(values: {
+  relay: boolean;
+  "relay-reservations"?: string;
+  "relay-links"?: string;
+  "relay-rate"?: string;
+  "relay-link-mib"?: string;
+  "relay-link-minutes"?: string;
+}): RelayFlags | undefined {
+  if (!values.relay) {
+    for (const flag of RELAY_LIMIT_FLAGS) {
+      if (values[flag] !== undefined) throw new UsageError(`Invalid --${flag}: it needs --relay`);
+    }
+    return undefined;
+  }
+  return {
+    reservationsMax: integer("--relay-reservations", values["relay-reservations"], 32, 1, 100_000),
+    linksMax: integer("--relay-links", values["relay-links"], 64, 1, 100_000),
+    linkBytesPerSecondMax: integer("--relay-rate", values["relay-rate"], 131_072, 1_024, 1 << 30),
+    linkBytesMax: integer("--relay-link-mib", values["relay-link-mib"], 64, 1, 1 << 20) * 1_048_576,
+    linkDurationMsMax:
+      integer("--relay-link-minutes", values["relay-link-minutes"], 60, 1, 10_080) *
+      60_000,
+  };
+}
+
+const RELAY_LIMIT_FLAGS = [
+  "relay-reservations",
+  "relay-links",
+  "relay-rate",
+  "relay-link-mib",
+  "relay-link-minutes",
+] as const;
 
 /** The `--web` listen address, checked: a non-loopback host needs `--web-public`. */
 function webListenOf(
@@ -519,6 +611,12 @@ function common(
     verbose?: boolean[];
     metrics?: string;
     "metrics-public": boolean;
+    relay: boolean;
+    "relay-reservations"?: string;
+    "relay-links"?: string;
+    "relay-rate"?: string;
+    "relay-link-mib"?: string;
+    "relay-link-minutes"?: string;
   },
   defaultListen: string,
   env: Env,
@@ -537,6 +635,7 @@ function common(
       : checkAddress("--advertise", values.advertise),
     json: values.json,
     ...metricsOption(metricsAddressOf(values.metrics, values["metrics-public"])),
+    ...relayOption(relayOf(values)),
     logLevel: verbosity === 0 ? "warn" : verbosity === 1 ? "info" : "debug",
     ...roomOf(values, env),
   };
@@ -583,6 +682,10 @@ function dataDirOf(
   // One directory per nick, so that peers in several terminals do not collide.
   const safe = nick.replace(/[^A-Za-z0-9._-]/g, "_");
   return `${home}/.p2pchat/${safe}`;
+}
+
+function relayOption(relay: RelayFlags | undefined): { relay?: RelayFlags } {
+  return relay === undefined ? {} : { relay };
 }
 
 function checkAddress(flag: string, text: string): string {

@@ -109,7 +109,9 @@ export class RelayReservation {
           // A node that relays nothing says so before any handshake.
           const answer = await readRelayAnswer(framed);
           if (answer.op !== "ok") {
-            throw new Error(`relay refused: ${answer.op === "refused" ? answer.reason : answer.op}`);
+            throw new Error(
+              `relay refused: ${answer.op === "refused" ? answer.reason : answer.op}`,
+            );
           }
           return await o.handshake(framed, { initiator: true, local: o.localHello() });
         })(),

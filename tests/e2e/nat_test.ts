@@ -266,3 +266,88 @@ Deno.test({
     }, { nat: { 1: "nat", 2: "firewall" } });
   },
 });
+
+Deno.test({
+  name: "main.ts: with only a public relaying bootstrap, peers behind two NATs, a symmetric NAT " +
+    "and a firewall learn they are private, reserve at the relay and chat in causal order" +
+    (unavailable === undefined ? "" : ` (skipped: ${unavailable})`),
+  ignore: unavailable !== undefined,
+  async fn() {
+    await cacheMainForHosts();
+    await withNetwork(5, async (network) => {
+      const [a, ...homes] = network.hosts as NetnsHost[];
+      await withProcesses(async (group) => {
+        const relay = `${a!.address}:${PORT}`;
+        const bootstrap = group.add(
+          spawnMainIn(a!, ["bootstrap", "--json", "--relay", "--listen", `0.0.0.0:${PORT}`]),
+        );
+        await bootstrap.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
+        const started = performance.now();
+        const peers = await Promise.all(homes.map(async (host, i) => {
+          const process = group.add(spawnMainIn(host, [
+            "peer",
+            "--json",
+            "--bootstrap",
+            relay,
+            "--nick",
+            `home${i}`,
+            "--listen",
+            `0.0.0.0:${PORT}`,
+          ]));
+          const ready = await process.waitFor((l) => l.type === "ready", WAIT_MS, "ready");
+          return { process, id: String(ready.id), host };
+        }));
+        // Each learns from the bootstrap's dial-back that it cannot be dialled, and reserves.
+        for (const peer of peers) {
+          const first = await peer.process.waitFor(
+            (l) => l.type === "reachability",
+            WAIT_MS,
+            "reachability",
+          );
+          assert.equal(first.state, "private", `${peer.process.name}: ${first.reason}`);
+          const reserved = await peer.process.waitFor(
+            (l) => l.type === "reachability" && l.relay !== undefined,
+            WAIT_MS,
+            "a reservation",
+          );
+          assert.equal(reserved.relay, relay);
+          assert.equal(reserved.addr, `${relay}/relay/${peer.id}`);
+        }
+        // Everyone links to everyone else through the relay (five nodes, tables have room).
+        for (const peer of peers) {
+          for (const other of peers) {
+            if (other === peer) continue;
+            await peer.process.waitFor(
+              (l) => l.type === "peer-up" && l.id === other.id,
+              WAIT_MS,
+              `peer-up of ${other.process.name}`,
+            );
+          }
+        }
+        // A question, and an answer sent only once it arrived: every peer delivers them in order.
+        const [asker, answerer] = peers as [typeof peers[0], typeof peers[0]];
+        await asker.process.send({ type: "send", text: "anyone there?" });
+        await answerer.process.waitFor(
+          (l) => l.type === "message" && l.text === "anyone there?",
+          WAIT_MS,
+          "the question",
+        );
+        const firstMessageMs = performance.now() - started;
+        await answerer.process.send({ type: "send", text: "yes, behind my own NAT" });
+        for (const peer of peers) {
+          await peer.process.waitFor(
+            (l) => l.type === "message" && l.text === "yes, behind my own NAT",
+            WAIT_MS,
+            "the answer",
+          );
+          const texts = peer.process.jsonLines.filter((l) => l.type === "message").map((l) =>
+            l.text
+          );
+          assert.deepEqual(texts, ["anyone there?", "yes, behind my own NAT"], peer.process.name);
+        }
+        // deno-lint-ignore no-console
+        console.log(`  first message across NATs ${firstMessageMs.toFixed(0)} ms after start`);
+      });
+    }, { nat: { 1: "nat", 2: "nat", 3: "symmetric-nat", 4: "firewall" } });
+  },
+});

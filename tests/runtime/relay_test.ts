@@ -52,14 +52,19 @@ Deno.test("a private peer is reached through a relaying bootstrap: relayed addre
       ["private", bootstrap.addr],
     ]);
     // Bob learns ann's relayed address and links to her through the relay.
-    await waitFor("bob and ann to be neighbours", () =>
-      bob.peers().some((p) => p.id === ann.id && p.connected));
+    await waitFor(
+      "bob and ann to be neighbours",
+      () => bob.peers().some((p) => p.id === ann.id && p.connected),
+    );
     assert.equal(bob.peers().find((p) => p.id === ann.id)?.addr, ann.addr);
     await ann.send("hello from behind the NAT");
     await bob.send("hello from outside");
-    await waitFor("both to deliver both", () =>
-      bobSeen.delivered().includes("ann: hello from behind the NAT") &&
-      annSeen.delivered().includes("bob: hello from outside"));
+    await waitFor(
+      "both to deliver both",
+      () =>
+        bobSeen.delivered().includes("ann: hello from behind the NAT") &&
+        annSeen.delivered().includes("bob: hello from outside"),
+    );
     const stats = bootstrap.relayStats();
     assert.equal(stats.reservations, 1);
     assert.ok(stats.links >= 1, `links relayed: ${stats.links}`);
@@ -102,12 +107,17 @@ Deno.test("a relay that is full says so, and a bootstrap that does not relay say
     // Ann and bob ask at once: one takes the one slot, the other is told why not.
     const refusedFull = (r: ReturnType<typeof recorder>) =>
       r.logs().some((l) => l.includes("relay refused: relay full: 1 reservations"));
-    await waitFor("one reservation and one refusal", () =>
-      (ann.addr.includes("/relay/") && refusedFull(second)) ||
-      (bob.addr.includes("/relay/") && refusedFull(first)));
+    await waitFor(
+      "one reservation and one refusal",
+      () =>
+        (ann.addr.includes("/relay/") && refusedFull(second)) ||
+        (bob.addr.includes("/relay/") && refusedFull(first)),
+    );
     assert.equal([ann, bob].filter((p) => p.addr.includes("/relay/")).length, 1);
-    await waitFor("cat's refusal", () =>
-      third.logs().some((l) => l.includes("relay refused: not a relay")));
+    await waitFor(
+      "cat's refusal",
+      () => third.logs().some((l) => l.includes("relay refused: not a relay")),
+    );
     assert.ok(!cat.addr.includes("/relay/"));
     assert.equal(full.relayStats().reservations, 1);
   } finally {

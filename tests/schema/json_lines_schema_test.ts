@@ -56,6 +56,19 @@ const OUTPUT_EXAMPLES: Record<string, unknown>[] = [
     nextAttemptInMs: 500,
   },
   { type: "observed-address", host: "203.0.113.7", observers: 2, advertised: "192.168.1.2:7000" },
+  {
+    type: "reachability",
+    state: "public",
+    addr: "10.0.0.1:7000",
+    reason: "dial-back by 10.0.0.9:7411",
+  },
+  {
+    type: "reachability",
+    state: "private",
+    addr: `203.0.113.1:7411/relay/${BOB}`,
+    relay: "203.0.113.1:7411",
+    reason: "reserved at relay 203.0.113.1:7411",
+  },
   { type: "skip", author: BOB, seq: 9 },
   {
     type: "equivocation",
@@ -66,6 +79,7 @@ const OUTPUT_EXAMPLES: Record<string, unknown>[] = [
   { type: "direct", from: BOB, nick: "bob", text: "psst", ts: 1, at: 2 },
   { type: "peers", peers: [{ id: BOB, addr: "10.0.0.2:9000", connected: true, nick: "bob" }] },
   { type: "peers", peers: [{ id: BOB, addr: "10.0.0.2:9000" }], ref: "p" },
+  { type: "peers", peers: [{ id: BOB, addr: `10.0.0.1:7411/relay/${BOB}`, connected: true }] },
   { type: "clock", clock: {}, ref: 1 },
   { type: "stats", messagesSent: 1, delivered: 2, neighbours: 0, heapUsedBytes: 3 },
   { type: "sent", command: "send", author: ANN, seq: 3, ts: 5, ref: "s" },
