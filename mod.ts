@@ -79,10 +79,15 @@ export {
 } from "./lib/runtime/framed_connection.ts";
 export {
   type PeerReachabilityOptions,
-  type ReachabilityEvent,
   type ReachabilityMode,
+  type RelayedStreams,
 } from "./lib/runtime/nat_traversal.ts";
-export { DEFAULT_RELAY_LIMITS, type Reachability, type RelayLimits } from "./lib/nat/mod.ts";
+export {
+  DEFAULT_RELAY_LIMITS,
+  type Reachability,
+  type ReachabilityEvent,
+  type RelayLimits,
+} from "./lib/nat/mod.ts";
 export type { OutboundStats } from "./lib/runtime/outbound_queue.ts";
 export type { InboundStats } from "./lib/runtime/inbound_pipeline.ts";
 export {

@@ -16,4 +16,4 @@ export {
 } from "./relay_frame.ts";
 export { DEFAULT_RELAY_LIMITS, RelayBook, type RelayLimits, type Verdict } from "./relay_book.ts";
 export { LinkMeter, type MeterVerdict } from "./link_meter.ts";
-export { type Reachability, ReachabilityCheck } from "./reachability.ts";
+export { type Reachability, ReachabilityCheck, type ReachabilityEvent } from "./reachability.ts";

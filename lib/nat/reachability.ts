@@ -16,6 +16,20 @@
 /** Whether this peer can be dialled. */
 export type Reachability = "unknown" | "public" | "private";
 
+/** What a peer tells its front end about its reachability. */
+export interface ReachabilityEvent {
+  /** Always `"reachability"`. */
+  readonly type: "reachability";
+  /** Whether others can dial it. */
+  readonly state: Reachability;
+  /** The address it advertises now (relayed once it holds a reservation). */
+  readonly addr: string;
+  /** The relay it is reached through, when it holds a reservation. */
+  readonly relay?: string;
+  /** Why, for people: who decided, or what went wrong. */
+  readonly reason: string;
+}
+
 /** One dial-back asked for and not settled. */
 interface Ask {
   readonly helper: string;

@@ -9,11 +9,14 @@
 
 import { DEFAULT_RELAY_LIMITS, RelayBook, type RelayLimits } from "../nat/relay_book.ts";
 import { decodeRelayFrame } from "../nat/relay_frame.ts";
-import { type Reachability, ReachabilityCheck } from "../nat/reachability.ts";
+import {
+  type Reachability,
+  ReachabilityCheck,
+  type ReachabilityEvent,
+} from "../nat/reachability.ts";
 import type { Handshake } from "../secure/channel.ts";
 import { relayedAddress } from "../wire/address.ts";
 import type { Hello } from "../wire/message.ts";
-import type { ActorRuntime } from "./actor_runtime.ts";
 import type { FramedConnection } from "./framed_connection.ts";
 import { describe } from "./live_connection.ts";
 import { askDialBack, RelayReservation } from "./relay_client.ts";
@@ -22,18 +25,12 @@ import { randomToken, type RelayHolder, RelayServer, type RelayWaiter } from "./
 /** How a peer decides its reachability: by dial-backs, or as told. */
 export type ReachabilityMode = "auto" | "public" | "private";
 
-/** What a peer tells its front end about its reachability. */
-export interface ReachabilityEvent {
-  /** Always `"reachability"`. */
-  readonly type: "reachability";
-  /** Whether others can dial it. */
-  readonly state: Reachability;
-  /** The address it advertises now (relayed once it holds a reservation). */
-  readonly addr: string;
-  /** The relay it is reached through, when it holds a reservation. */
-  readonly relay?: string;
-  /** Why, for people: who decided, or what went wrong. */
-  readonly reason: string;
+/** What relaying needs of the node's runtime (an `RelayedStreams`). */
+export interface RelayedStreams {
+  /** Wraps a socket this node opened (to a relay or a helper) for frames. */
+  framedOutbound(conn: Deno.Conn): FramedConnection;
+  /** A relayed stream arrived: run its handshake as the acceptor, then hand it to the actor. */
+  acceptRelayed(framed: FramedConnection): void;
 }
 
 /** Options of {@linkcode NatTraversal}. */
@@ -89,7 +86,7 @@ export class NatTraversal {
   readonly #check = new ReachabilityCheck(randomToken);
   readonly #book: RelayBook<RelayHolder, RelayWaiter> | undefined;
   #reservation: RelayReservation | undefined;
-  #runtime: ActorRuntime | undefined;
+  #runtime: RelayedStreams | undefined;
   #stopped = false;
 
   /** A traversal for one node; `runtimeOptions` go to its runtime. */
@@ -147,7 +144,7 @@ export class NatTraversal {
   }
 
   /** Learns whether the peer can be dialled, and acts on it (see {@linkcode PeerReachabilityOptions}). */
-  startPeer(runtime: ActorRuntime, options: PeerReachabilityOptions): void {
+  startPeer(runtime: RelayedStreams, options: PeerReachabilityOptions): void {
     this.#runtime = runtime;
     if (options.mode !== "auto") {
       this.#decided(options, options.mode, "as told (--reachability)");

@@ -12,7 +12,7 @@
 
 import type { NodeEvent } from "../actor/effect.ts";
 import type { DirectMessageEvent } from "./direct_inbox.ts";
-import type { ReachabilityEvent } from "./nat_traversal.ts";
+import type { ReachabilityEvent } from "../nat/reachability.ts";
 
 /** The actor's effects the runtime does not apply itself: they go to the front end. */
 export type RuntimeEvent = NodeEvent;

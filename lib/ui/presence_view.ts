@@ -16,7 +16,7 @@ import type {
 } from "../actor/effect.ts";
 import { sanitizeForTerminal } from "./display.ts";
 import { formatAddress, parseDialAddress } from "../wire/address.ts";
-import type { ReachabilityEvent } from "../runtime/nat_traversal.ts";
+import type { ReachabilityEvent } from "../nat/reachability.ts";
 
 /** A member as `/who` lists it. */
 export interface WhoEntry {

@@ -57,6 +57,8 @@ Deno.test("parseCli() gives a peer its defaults", () => {
     connectionsMax: 12,
     gossipIntervalMs: 500,
     heartbeatTimeoutMs: 5_000,
+    reachability: "auto",
+    relays: [],
   });
 });
 
@@ -101,6 +103,12 @@ Deno.test("parseCli() reads every peer flag", () => {
       "--data-dir",
       "/var/lib/p2pchat",
       "-v",
+      "--reachability",
+      "private",
+      "--relay-via",
+      "203.0.113.5:7411",
+      "--relay",
+      "--relay-links=8",
     ]),
     {
       command: "peer",
@@ -119,8 +127,52 @@ Deno.test("parseCli() reads every peer flag", () => {
       connectionsMax: 3,
       gossipIntervalMs: 250,
       heartbeatTimeoutMs: 900,
+      reachability: "private",
+      relays: ["203.0.113.5:7411"],
+      relay: {
+        reservationsMax: 32,
+        linksMax: 8,
+        linkBytesPerSecondMax: 131_072,
+        linkBytesMax: 64 * 1_048_576,
+        linkDurationMsMax: 3_600_000,
+      },
     },
   );
+});
+
+Deno.test("parseCli() reads the --relay limits of a bootstrap and refuses them without --relay", () => {
+  assert.deepEqual(
+    bootstrap([
+      "--relay",
+      "--relay-reservations",
+      "4",
+      "--relay-rate=4096",
+      "--relay-link-mib",
+      "2",
+      "--relay-link-minutes",
+      "5",
+    ]).relay,
+    {
+      reservationsMax: 4,
+      linksMax: 64,
+      linkBytesPerSecondMax: 4096,
+      linkBytesMax: 2 * 1_048_576,
+      linkDurationMsMax: 300_000,
+    },
+  );
+  assert.equal(bootstrap([]).relay, undefined);
+  assert.throws(
+    () => bootstrap(["--relay-links", "3"]),
+    (e) => e instanceof UsageError && e.message === "Invalid --relay-links: it needs --relay",
+  );
+  assert.throws(() => bootstrap(["--relay", "--relay-rate", "10"]), UsageError);
+  assert.throws(
+    () => peer(["--reachability", "maybe"]),
+    (e) =>
+      e instanceof UsageError &&
+      e.message === "Invalid --reachability 'maybe': expected auto, public or private",
+  );
+  assert.throws(() => peer(["--relay-via", "nowhere"]), /Invalid --relay-via/);
 });
 
 Deno.test("parseCli() reads every bootstrap flag", () => {

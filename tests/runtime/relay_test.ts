@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { type PeerEvent, startBootstrap, startPeer } from "../../lib/runtime/mod.ts";
-import type { ReachabilityEvent } from "../../lib/runtime/nat_traversal.ts";
+import type { ReachabilityEvent } from "../../lib/nat/reachability.ts";
 import { parseDialAddress } from "../../lib/wire/address.ts";
 import { waitFor } from "../_helpers/net.ts";
 
