@@ -59,6 +59,7 @@ export {
   ListenError,
   MessageCounts,
   type PeerEvent,
+  type PeerLinkSummary,
   type PeerService,
   type PeerStats,
   type PeerTraffic,
@@ -89,6 +90,7 @@ export {
   type RelayLimits,
 } from "./lib/nat/mod.ts";
 export type { OutboundStats } from "./lib/runtime/outbound_queue.ts";
+export type { LinkPath } from "./lib/runtime/live_connection.ts";
 export type { InboundStats } from "./lib/runtime/inbound_pipeline.ts";
 export {
   HANDSHAKE_FAILURE_REASONS,

@@ -25,7 +25,7 @@ export interface RelayLimits {
   readonly reservationTtlMs: number;
   /** How long a stream waits for its target to accept it. Default 5 s. */
   readonly acceptTimeoutMs: number;
-  /** Dial-backs to one host: at most one per this long. Default 30 s. */
+  /** Dial-backs to one host and port: at most one per this long. Default 30 s. */
   readonly dialBackIntervalMs: number;
   /** Dial-backs under way at once. Default 8. */
   readonly dialBacksInFlightMax: number;
@@ -153,9 +153,12 @@ export class RelayBook<R, S> {
     if (this.#carried > 0) this.#carried--;
   }
 
-  /** Whether to dial `host` back now; if so, `dialBackDone` must follow. */
-  admitDialBack(host: string, nowMs: number): Verdict<undefined> {
-    const last = this.#lastDialBack.get(host);
+  /**
+   * Whether to dial `target` (a host and port) back now; if so,
+   * `dialBackDone` must follow.
+   */
+  admitDialBack(target: string, nowMs: number): Verdict<undefined> {
+    const last = this.#lastDialBack.get(target);
     if (last !== undefined && nowMs - last < this.#limits.dialBackIntervalMs) {
       return { ok: false, reason: `one dial-back per ${this.#limits.dialBackIntervalMs} ms` };
     }
@@ -168,7 +171,7 @@ export class RelayBook<R, S> {
       return { ok: false, reason: "too many hosts asked for dial-backs lately" };
     }
     this.#dialBacksInFlight++;
-    this.#lastDialBack.set(host, nowMs);
+    this.#lastDialBack.set(target, nowMs);
     return { ok: true, value: undefined };
   }
 

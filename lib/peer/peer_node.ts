@@ -276,6 +276,12 @@ export class PeerNode implements Actor {
     this.#membership.setAddr(addr, nowMs);
   }
 
+  /** The connection of this peer's link to neighbour `id`, if it has one. */
+  linkConnOf(id: PeerId): ConnId | undefined {
+    const link = this.#links.peerLink(id);
+    return link?.accepted === true ? link.conn : undefined;
+  }
+
   /** The members this peer believes alive, with whether each is a neighbour. */
   peers(): PeerSummary[] {
     return this.#membership.live().map((m) => ({

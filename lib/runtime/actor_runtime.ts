@@ -22,7 +22,7 @@ import { Admission } from "./admission.ts";
 import { type Connected, Connector } from "./connector.ts";
 import { InboundPipeline } from "./inbound_pipeline.ts";
 import type { FramedConnection } from "./framed_connection.ts";
-import { describe, type LiveConnection, safeRemote } from "./live_connection.ts";
+import { describe, type LinkPath, type LiveConnection, safeRemote } from "./live_connection.ts";
 import { OutboundQueue } from "./outbound_queue.ts";
 import type { ActorRuntimeOptions, RuntimeStats } from "./actor_runtime_options.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
@@ -191,6 +191,11 @@ export class ActorRuntime {
     this.#apply();
   }
 
+  /** How connection `conn`'s bytes travel; undefined when it is not established. */
+  pathOf(conn: ConnId): LinkPath | undefined {
+    return this.#connections.get(conn)?.path;
+  }
+
   /** Wraps a socket this node opened to a relay (to accept a stream, or reserve) for frames. */
   framedOutbound(conn: Deno.Conn): FramedConnection {
     return this.#connector.framedOutbound(conn);
@@ -243,7 +248,7 @@ export class ActorRuntime {
 
   // ---- established connections ----
 
-  #adopt(id: ConnId, { framed, channel }: Connected): void {
+  #adopt(id: ConnId, { framed, channel, path }: Connected): void {
     const live: LiveConnection = {
       id,
       framed,
@@ -251,6 +256,7 @@ export class ActorRuntime {
       outbox: [],
       flushing: undefined,
       closedByActor: false,
+      path,
     };
     this.#connections.set(id, live);
     this.#track(this.#readLoop(live));

@@ -20,13 +20,15 @@ import type { Admission } from "./admission.ts";
 import { FramedConnection } from "./framed_connection.ts";
 import { encodeFrame } from "../wire/frame_codec.ts";
 import type { RefusalCounts } from "./refusal_counts.ts";
-import { describe, safeRemote } from "./live_connection.ts";
+import { describe, type LinkPath, safeRemote } from "./live_connection.ts";
 import { withDeadline } from "./with_deadline.ts";
 
 /** A socket with its finished handshake. */
 export interface Connected {
   readonly framed: FramedConnection;
   readonly channel: Channel;
+  /** Whether it runs straight to the remote or through a relay. */
+  readonly path: LinkPath;
 }
 
 /** Options of {@linkcode Connector}. */
@@ -107,7 +109,7 @@ export class Connector {
           return await o.handshake(replaying(framed, first), { initiator: false, local });
         })(),
       );
-      return channel === undefined ? undefined : { framed, channel };
+      return channel === undefined ? undefined : { framed, channel, path: "direct" };
     } catch (error) {
       o.refusals?.countHandshakeFailure("inbound", error);
       o.log("info", `Handshake with ${safeRemote(framed)} failed: ${describe(error)}`);
@@ -134,7 +136,7 @@ export class Connector {
         o.handshakeTimeoutMs,
         o.handshake(framed, { initiator: false, local: o.localHello() }),
       );
-      return { framed, channel };
+      return { framed, channel, path: "relayed" };
     } catch (error) {
       o.refusals?.countHandshakeFailure("inbound", error);
       framed.close();
@@ -188,7 +190,7 @@ export class Connector {
         framed.close();
         return undefined;
       }
-      return { framed, channel };
+      return { framed, channel, path: relayFor === undefined ? "direct" : "relayed" };
     } catch (error) {
       if (framed !== undefined) {
         // The socket connected: it is the handshake that failed (unless we gave up on it).

@@ -9,6 +9,13 @@ import type { ConnId } from "../actor/effect.ts";
 import type { Channel } from "../secure/channel.ts";
 import type { FramedConnection } from "./framed_connection.ts";
 
+/**
+ * How a link's bytes travel: straight between the two peers (`direct`),
+ * through a relay (`relayed`, PROTOCOL.md § Relays), or over a connection the
+ * two opened through their NATs after starting relayed (`punched`).
+ */
+export type LinkPath = "direct" | "relayed" | "punched";
+
 /** One established connection of the runtime. */
 export interface LiveConnection {
   /** The actor's name for it. */
@@ -21,6 +28,8 @@ export interface LiveConnection {
   flushing: Promise<void> | undefined;
   /** The actor closed it: no disconnect event is owed. */
   closedByActor: boolean;
+  /** How its bytes travel. */
+  path: LinkPath;
 }
 
 /** The remote address for a log line, even once the socket is gone. */

@@ -27,6 +27,7 @@ export {
   type RuntimeEvent,
 } from "./peer_event.ts";
 export {
+  type PeerLinkSummary,
   type PeerService,
   type PeerStats,
   type PeerTraffic,

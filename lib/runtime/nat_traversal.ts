@@ -76,6 +76,10 @@ export interface PeerReachabilityOptions {
 /** How many helpers a peer asks at once. */
 const HELPERS_ASKED_MAX = 3;
 
+/** While no helper could tell, ask again after this long, doubling up to `RECHECK_MS_MAX`. */
+const RECHECK_MS = 30_000;
+const RECHECK_MS_MAX = 600_000;
+
 /** A probe's helper answers after closing it: give the probe this long to be read first. */
 const PROBE_GRACE_MS = 1_000;
 
@@ -88,6 +92,8 @@ export class NatTraversal {
   #reservation: RelayReservation | undefined;
   #runtime: RelayedStreams | undefined;
   #stopped = false;
+  /** Ends of the pauses under way, which `stop` cuts short. */
+  readonly #sleepers = new Set<() => void>();
 
   /** A traversal for one node; `runtimeOptions` go to its runtime. */
   constructor(options: NatTraversalOptions) {
@@ -160,12 +166,26 @@ export class NatTraversal {
       });
       return;
     }
-    for (const helper of helpers) void this.#askDialBack(options, helper);
+    void this.#checkUntilKnown(options, helpers);
+  }
+
+  /** Asks the helpers; while none could tell (down, busy), asks again later. */
+  async #checkUntilKnown(options: PeerReachabilityOptions, helpers: readonly string[]) {
+    for (let pause = RECHECK_MS; !this.#stopped; pause = Math.min(RECHECK_MS_MAX, pause * 2)) {
+      await Promise.all(helpers.map((helper) => this.#askDialBack(options, helper)));
+      if (this.#check.state !== "unknown" || this.#stopped) return;
+      this.#o.log(
+        "info",
+        `No dial-back could tell whether others can dial this peer; again in ${pause} ms`,
+      );
+      await this.#sleep(pause);
+    }
   }
 
   /** Lets reservations go and closes what is held here. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    for (const wake of this.#sleepers) wake();
     this.#server.stop();
     await this.#reservation?.stop();
   }
@@ -203,7 +223,7 @@ export class NatTraversal {
         nonce,
         options.port,
       );
-      if (answer.ok && answer.reached) await sleep(PROBE_GRACE_MS);
+      if (answer.ok && answer.reached) await this.#sleep(PROBE_GRACE_MS);
       if (!answer.ok) this.#o.log("info", `Dial-back by ${helper} refused: ${answer.reason}`);
       const state = this.#check.answered(nonce, answer.ok ? answer.reached : undefined);
       if (state !== undefined && !this.#stopped) this.#onChecked(state);
@@ -264,8 +284,16 @@ export class NatTraversal {
     });
     reservation.start();
   }
-}
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#sleepers.add(done);
+    });
+  }
 }

@@ -28,6 +28,7 @@ import type { Amendment, ChatMessage, Message } from "../wire/message.ts";
 import type { MessageRef } from "../causal/missing_cause.ts";
 import type { OverlayView, OverlayViewOptions } from "../peer/overlay_view.ts";
 import { ActorRuntime, type RuntimeStats } from "./actor_runtime.ts";
+import type { LinkPath } from "./live_connection.ts";
 import { DirectInbox } from "./direct_inbox.ts";
 import { listenTcp } from "./listen.ts";
 import { nextTurn } from "./next_turn.ts";
@@ -175,8 +176,8 @@ export interface PeerService {
    * @throws {RangeError} if the text breaks the wire's rule.
    */
   sendDirect(to: string, text: string): Promise<void>;
-  /** The peers it believes alive. */
-  peers(): PeerSummary[];
+  /** The peers it believes alive; for a neighbour, how the link's bytes travel. */
+  peers(): PeerLinkSummary[];
   /** What it has delivered, per author. */
   clock(): VectorClock;
   /** The overlay as it knows it now: members, its own links, what is held back. */
@@ -204,6 +205,12 @@ export interface PeerService {
   limitDrops(): { readonly authorRate: number; readonly holdBack: number };
   /** Leaves the network gracefully and closes everything. */
   stop(): Promise<void>;
+}
+
+/** A member as {@linkcode PeerService.peers} lists it: for a neighbour, its link's path. */
+export interface PeerLinkSummary extends PeerSummary {
+  /** How the link's bytes travel (a neighbour only). */
+  readonly path?: LinkPath;
 }
 
 /** Counters of a running peer. */
@@ -470,7 +477,12 @@ async function servePeer(
       const box = await sealDirect(identity, to, { nick: node.nick, text, ts: Date.now() });
       runtime.run((now) => node.sendDirect(to, box, now));
     },
-    peers: () => node.peers(),
+    peers: () =>
+      node.peers().map((summary) => {
+        const conn = summary.connected ? node.linkConnOf(summary.id) : undefined;
+        const path = conn === undefined ? undefined : runtime.pathOf(conn);
+        return path === undefined ? summary : { ...summary, path };
+      }),
     clock: () => node.deliveredClock,
     overlay: (viewOptions) => runtime.run((now) => node.overlay(now, viewOptions)),
     heldCause: (author, seq) => node.heldCause(author, seq),

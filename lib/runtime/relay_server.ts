@@ -282,7 +282,8 @@ export class RelayServer {
     port: number,
   ): Promise<void> {
     const o = this.#o;
-    const admitted = o.dialBacks.admitDialBack(host, o.clock());
+    // Per address asked for, not per host: peers behind one router share its host.
+    const admitted = o.dialBacks.admitDialBack(`${host} ${port}`, o.clock());
     if (!admitted.ok) return await this.#refuse(framed, admitted.reason);
     let reached = false;
     try {

@@ -15,7 +15,7 @@ import type {
   PeerDownCause,
 } from "../actor/effect.ts";
 import { sanitizeForTerminal } from "./display.ts";
-import { formatAddress, parseDialAddress } from "../wire/address.ts";
+import { directPart, formatAddress, parseDialAddress } from "../wire/address.ts";
 import type { ReachabilityEvent } from "../nat/reachability.ts";
 
 /** A member as `/who` lists it. */
@@ -24,8 +24,10 @@ export interface WhoEntry {
   readonly id: string;
   /** Its address. */
   readonly addr: string;
-  /** Whether this peer holds a direct link to it. */
+  /** Whether this peer holds a link to it. */
   readonly connected: boolean;
+  /** How that link's bytes travel, when it is not straight to the peer. */
+  readonly path?: "direct" | "relayed" | "punched";
 }
 
 /** Human words for each cause of a leave. */
@@ -81,8 +83,18 @@ export function whoLines(
     : `${peers.length} peers here (* = direct link):`;
   return [
     head,
-    ...rows.map((r) => `  ${r.connected ? "*" : " "} ${r.name.padEnd(width)}  ${r.addr}`),
+    ...rows.map((r) =>
+      `  ${r.connected ? "*" : " "} ${r.name.padEnd(width)}  ${shownAddress(r.addr)}${
+        r.path === undefined || r.path === "direct" ? "" : ` (${r.path})`
+      }`
+    ),
   ];
+}
+
+/** An address as `/peers` shows it: a relayed one by its relay, without the 64-digit id. */
+function shownAddress(addr: string): string {
+  const relay = directPart(addr);
+  return relay === addr ? addr : `via relay ${relay}`;
 }
 
 /** The mark after one of this peer's own lines: `…` queued, `✓` sent, `✓✓` seen. */

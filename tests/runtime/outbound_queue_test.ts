@@ -67,6 +67,7 @@ function connection(id: number, options: { failWrites?: boolean } = {}) {
     outbox: [],
     flushing: undefined,
     closedByActor: false,
+    path: "direct",
   };
   return { live, writes, isClosed: () => closed };
 }

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { type PeerEvent, startBootstrap, startPeer } from "../../lib/runtime/mod.ts";
 import type { ReachabilityEvent } from "../../lib/nat/reachability.ts";
 import { parseDialAddress } from "../../lib/wire/address.ts";
-import { waitFor } from "../_helpers/net.ts";
+import { closedPort, waitFor } from "../_helpers/net.ts";
 
 function recorder() {
   const events: PeerEvent[] = [];
@@ -24,49 +24,56 @@ function recorder() {
   };
 }
 
-Deno.test("a private peer is reached through a relaying bootstrap: relayed address, end-to-end handshake, chat both ways", async () => {
+Deno.test("two private peers reach each other only through a relaying bootstrap: relayed addresses, end-to-end handshake, chat both ways", async () => {
   const bootstrap = await startBootstrap({ listen: "127.0.0.1:0", relay: {} });
   const annSeen = recorder();
   const bobSeen = recorder();
-  const ann = await startPeer({
-    listen: "127.0.0.1:0",
-    nick: "ann",
-    bootstraps: [bootstrap.addr],
-    reachability: "private",
-    onEvent: annSeen.onEvent,
-  });
-  const bob = await startPeer({
-    listen: "127.0.0.1:0",
-    nick: "bob",
-    bootstraps: [bootstrap.addr],
-    reachability: "public",
-    onEvent: bobSeen.onEvent,
-  });
+  // Each advertises an address where nothing listens, as a peer behind a NAT does: the
+  // bootstrap's dial-back fails, and nobody can reach it but through its relay.
+  const start = (nick: string, seen: ReturnType<typeof recorder>) =>
+    startPeer({
+      listen: "127.0.0.1:0",
+      advertise: `127.0.0.1:${closedPort()}`,
+      nick,
+      bootstraps: [bootstrap.addr],
+      onEvent: seen.onEvent,
+    });
+  const ann = await start("ann", annSeen);
+  const bob = await start("bob", bobSeen);
   try {
-    await waitFor("ann to advertise a relayed address", () => ann.addr.includes("/relay/"));
-    const relayed = parseDialAddress(ann.addr);
-    assert.equal(relayed.relayFor, ann.id);
-    assert.equal(`${relayed.hostname}:${relayed.port}`, bootstrap.addr);
-    assert.deepEqual(annSeen.reachability().map((e) => [e.state, e.relay]), [
-      ["private", undefined],
-      ["private", bootstrap.addr],
+    for (const peer of [ann, bob]) {
+      await waitFor(
+        `${peer.nick} to advertise a relayed address`,
+        () => peer.addr.includes("/relay/"),
+      );
+      const relayed = parseDialAddress(peer.addr);
+      assert.equal(relayed.relayFor, peer.id);
+      assert.equal(`${relayed.hostname}:${relayed.port}`, bootstrap.addr);
+    }
+    assert.deepEqual(annSeen.reachability().map((e) => [e.state, e.relay, e.reason]), [
+      ["private", undefined, `dial-back by ${bootstrap.addr}; reserving at a relay`],
+      ["private", bootstrap.addr, `reserved at relay ${bootstrap.addr}`],
     ]);
-    // Bob learns ann's relayed address and links to her through the relay.
+    // Each knows the other only by its relayed address: their link runs through the relay.
     await waitFor(
       "bob and ann to be neighbours",
-      () => bob.peers().some((p) => p.id === ann.id && p.connected),
+      () =>
+        bob.peers().some((p) => p.id === ann.id && p.connected) &&
+        ann.peers().some((p) => p.id === bob.id && p.connected),
     );
     assert.equal(bob.peers().find((p) => p.id === ann.id)?.addr, ann.addr);
-    await ann.send("hello from behind the NAT");
-    await bob.send("hello from outside");
+    assert.equal(bob.peers().find((p) => p.id === ann.id)?.path, "relayed");
+    assert.equal(ann.peers().find((p) => p.id === bob.id)?.path, "relayed");
+    await ann.send("hello from behind one NAT");
+    await bob.send("hello from behind another");
     await waitFor(
       "both to deliver both",
       () =>
-        bobSeen.delivered().includes("ann: hello from behind the NAT") &&
-        annSeen.delivered().includes("bob: hello from outside"),
+        bobSeen.delivered().includes("ann: hello from behind one NAT") &&
+        annSeen.delivered().includes("bob: hello from behind another"),
     );
     const stats = bootstrap.relayStats();
-    assert.equal(stats.reservations, 1);
+    assert.equal(stats.reservations, 2);
     assert.ok(stats.links >= 1, `links relayed: ${stats.links}`);
     assert.ok(stats.bytes > 0);
   } finally {

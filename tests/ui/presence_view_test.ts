@@ -46,6 +46,23 @@ Deno.test("whoLines() lists members by name with * for direct links", () => {
   assert.deepEqual(whoLines([], names), ["0 peers here (* = direct link):"]);
 });
 
+Deno.test("whoLines() shows a relayed member by its relay, and how each link's bytes travel", () => {
+  const names = new Map([["a", "ann"], ["b", "bob"], ["c", "cat"]]);
+  assert.deepEqual(
+    whoLines([
+      { id: "a", addr: `10.0.0.1:7411/relay/${"ab".repeat(32)}`, connected: true, path: "relayed" },
+      { id: "b", addr: "10.0.0.2:7000", connected: true, path: "punched" },
+      { id: "c", addr: "10.0.0.3:7000", connected: true, path: "direct" },
+    ], names),
+    [
+      "3 peers here (* = direct link):",
+      "  * ann  via relay 10.0.0.1:7411 (relayed)",
+      "  * bob  10.0.0.2:7000 (punched)",
+      "  * cat  10.0.0.3:7000",
+    ],
+  );
+});
+
 Deno.test("messageStateMark() and messageStateLine() show queued, sent and seen", () => {
   assert.deepEqual(["queued", "sent", "seen"].map((s) => messageStateMark(s as "sent")), [
     "…",
