@@ -192,6 +192,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
     bootstraps,
     reachability: command.reachability,
     relays: command.relays,
+    punch: command.punch,
     ...(command.relay === undefined ? {} : { relay: command.relay }),
     ...(command.web === undefined ? {} : { onTraffic: (t) => networkFeed?.onTraffic(t) }),
     node: {

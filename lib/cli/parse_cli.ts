@@ -95,6 +95,8 @@ export interface PeerCommand extends CommonCommand {
   readonly reachability: ReachabilityFlag;
   /** `--relay-via`: relays to reserve at, before the bootstraps, when it cannot be dialled. */
   readonly relays: readonly string[];
+  /** Punch through NATs on relayed links (off with `--no-punch`). */
+  readonly punch: boolean;
 }
 
 /** `bootstrap`: run a registry. */
@@ -186,6 +188,8 @@ Options:
                             peer reserves at a relay and advertises its relayed address
   --relay-via HOST:PORT     a relay to reserve at when others cannot dial this peer, tried before
                             the bootstraps (repeatable; see README "Behind a NAT")
+  --no-punch                keep relayed links on the relay: do not try to open a direct
+                            connection through both NATs (hole punching)
 ${RELAY_HELP}
   --nick NAME               display name, 1-${DEFAULT_WIRE_LIMITS.nickBytesMax} bytes (default: $USER, else "anon")
   --metrics HOST:PORT       serve GET /metrics (Prometheus text) there; loopback unless
@@ -398,6 +402,7 @@ function parsePeer(argv: readonly string[], env: Env): Command {
     "web-public": { type: "boolean", default: false },
     reachability: { type: "string" },
     "relay-via": { type: "string", multiple: true },
+    "no-punch": { type: "boolean", default: false },
   });
   if (values.help) return { command: "help", topic: "peer" };
   const web = webListenOf(values.web, values["web-listen"], values["web-public"]);
@@ -433,6 +438,7 @@ function parsePeer(argv: readonly string[], env: Env): Command {
     ...(web === undefined ? {} : { web }),
     reachability: reachabilityOf(values.reachability),
     relays: (values["relay-via"] ?? []).map((r: string) => checkAddress("--relay-via", r)),
+    punch: !values["no-punch"],
   };
 }
 

@@ -16,6 +16,7 @@ import { bytesToHex, hexToBytes } from "../wire/hex.ts";
 import type { PeerId } from "../wire/message.ts";
 import { PEER_ID_BYTES } from "../wire/message.ts";
 import { quoteForError } from "../wire/fields.ts";
+import { addressProblem } from "../wire/address.ts";
 
 /** The first element of every relay frame. */
 export const RELAY_MAGIC = "p2pchat-relay";
@@ -33,8 +34,12 @@ export const RELAY_REASON_BYTES_MAX = 128;
 export type RelayFrame =
   /** A relay turns a request down; it closes the connection after this. */
   | { readonly op: "refused"; readonly reason: string }
-  /** A `connect` or `accept` was taken: from now on the relay carries the stream. */
-  | { readonly op: "ok" }
+  /**
+   * A request was taken. On a relayed stream (answering `connect` or
+   * `accept`) it says where the relay sees the other peer's connection come
+   * from, `seen`, and from then on the relay carries the stream.
+   */
+  | { readonly op: "ok"; readonly seen?: string }
   /** Reserve a slot (the handshake follows on this connection); also a renewal inside it. */
   | { readonly op: "reserve" }
   /** The reservation holds for this long (inside the reservation's secure channel). */
@@ -50,7 +55,11 @@ export type RelayFrame =
   /** The dial-back's outcome. */
   | { readonly op: "dial-back-result"; readonly reached: boolean }
   /** The dial-back itself: the asker's listener learns it is reachable. */
-  | { readonly op: "dial-back-probe"; readonly nonce: string };
+  | { readonly op: "dial-back-probe"; readonly nonce: string }
+  /** Each end of a relayed stream: it will connect from `port` to punch through (0: it will not). */
+  | { readonly op: "punch"; readonly port: number }
+  /** The dialer: whether the punched connection carries the link (else the relayed stream does). */
+  | { readonly op: "punch-result"; readonly punched: boolean };
 
 const OPS = [
   "refused",
@@ -63,6 +72,8 @@ const OPS = [
   "dial-back",
   "dial-back-result",
   "dial-back-probe",
+  "punch",
+  "punch-result",
 ] as const;
 
 /** Relay frame payload bytes. */
@@ -73,6 +84,7 @@ export function encodeRelayFrame(frame: RelayFrame): Uint8Array {
     case "refused":
       return encodeMsgpack([...head, truncateReason(frame.reason)]);
     case "ok":
+      return encodeMsgpack(frame.seen === undefined ? head : [...head, frame.seen]);
     case "reserve":
       return encodeMsgpack(head);
     case "reserved":
@@ -88,6 +100,10 @@ export function encodeRelayFrame(frame: RelayFrame): Uint8Array {
       return encodeMsgpack([...head, hexToBytes(frame.nonce), frame.port]);
     case "dial-back-result":
       return encodeMsgpack([...head, frame.reached ? 1 : 0]);
+    case "punch":
+      return encodeMsgpack([...head, frame.port]);
+    case "punch-result":
+      return encodeMsgpack([...head, frame.punched ? 1 : 0]);
   }
 }
 
@@ -148,9 +164,13 @@ export function decodeRelayFrame(payload: Uint8Array): RelayFrame {
       if (typeof reason !== "string") return fail("refused: reason must be a str");
       return { op, reason: truncateReason(reason) };
     }
-    case "ok":
+    case "ok": {
+      // `seen` came later: one that is not a direct address is ignored.
+      const seen = array[2];
+      return typeof seen === "string" && addressProblem(seen) === undefined ? { op, seen } : { op };
+    }
     case "reserve":
-      return { op: op! };
+      return { op };
     case "reserved":
       need(1);
       return { op, ttlMs: uintAt(2, "ttlMs", Number.MAX_SAFE_INTEGER) };
@@ -174,6 +194,12 @@ export function decodeRelayFrame(payload: Uint8Array): RelayFrame {
     case "dial-back-probe":
       need(1);
       return { op, nonce: bytesAt(2, RELAY_TOKEN_BYTES, "nonce") };
+    case "punch":
+      need(1);
+      return { op, port: uintAt(2, "port", 65535) };
+    case "punch-result":
+      need(1);
+      return { op, punched: uintAt(2, "punched", 1) === 1 };
   }
 }
 

@@ -21,6 +21,7 @@ import { DEFAULT_WIRE_LIMITS, type WireLimits } from "../wire/wire_limits.ts";
 import { Admission } from "./admission.ts";
 import { type Connected, Connector } from "./connector.ts";
 import { InboundPipeline } from "./inbound_pipeline.ts";
+import { freeLocalPort, PUNCH_TIMEOUT_MS } from "./hole_punch.ts";
 import type { FramedConnection } from "./framed_connection.ts";
 import { describe, type LinkPath, type LiveConnection, safeRemote } from "./live_connection.ts";
 import { OutboundQueue } from "./outbound_queue.ts";
@@ -110,6 +111,12 @@ export class ActorRuntime {
       log: (level, text) => this.#log(level, text),
       refusals: this.refusalCounts,
       onRelayFrame: options.onRelayFrame,
+      punch: {
+        enabled: options.punch ?? false,
+        timeoutMs: PUNCH_TIMEOUT_MS,
+        freePort: freeLocalPort,
+        log: (text) => this.#log("info", text),
+      },
     });
     this.#outbound = new OutboundQueue({
       memberAuthenticator: this.#memberAuthenticator,
@@ -203,14 +210,15 @@ export class ActorRuntime {
 
   /**
    * A relayed stream reached this node (it dialled its relay and accepted
-   * the stream on `framed`): runs the handshake as the acceptor and hands
+   * the stream on `framed`; the relay sees the dialer at `otherSeen`):
+   * punches through if it can, runs the handshake as the acceptor and hands
    * the connection to the actor like an accepted one, with no source host.
    */
-  acceptRelayed(framed: FramedConnection): void {
+  acceptRelayed(framed: FramedConnection, otherSeen?: string): void {
     this.#track((async () => {
       let connected: Connected;
       try {
-        connected = await this.#connector.acceptRelayed(framed);
+        connected = await this.#connector.acceptRelayed(framed, otherSeen);
       } catch (error) {
         this.#log("info", `Relayed handshake failed: ${describe(error)}`);
         return;

@@ -77,6 +77,12 @@ export interface ActorRuntimeOptions {
    * Default: they are closed.
    */
   onRelayFrame?: (framed: FramedConnection, first: Uint8Array, host: string) => void;
+  /**
+   * Try to punch through NATs on relayed streams (a simultaneous TCP open
+   * from a chosen port), moving the link to that connection when it works.
+   * Default false.
+   */
+  punch?: boolean;
   /** Connections held outside the actor (a relay's), counted against `connectionsMax`. */
   heldConnections?: () => number;
 }

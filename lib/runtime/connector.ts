@@ -18,6 +18,13 @@ import { addressProblem, parseDialAddress } from "../wire/address.ts";
 import type { Hello } from "../wire/message.ts";
 import type { Admission } from "./admission.ts";
 import { FramedConnection } from "./framed_connection.ts";
+import {
+  PUNCH_TIMEOUT_MS,
+  punchAsAcceptor,
+  punchAsDialer,
+  type PunchOptions,
+} from "./hole_punch.ts";
+import type { NodeSocketConn } from "./node_socket_conn.ts";
 import { encodeFrame } from "../wire/frame_codec.ts";
 import type { RefusalCounts } from "./refusal_counts.ts";
 import { describe, type LinkPath, safeRemote } from "./live_connection.ts";
@@ -53,6 +60,8 @@ export interface ConnectorOptions {
   readonly log: (level: "info", text: string) => void;
   /** Where failed handshakes are counted. Default: nowhere. */
   readonly refusals?: RefusalCounts | undefined;
+  /** How relayed streams punch through (default: never, PUNCH_TIMEOUT_MS). */
+  readonly punch?: PunchOptions | undefined;
   /**
    * Takes an accepted connection whose first frame is a relay frame (its
    * payload `first`; PROTOCOL.md § Relays) instead of a handshake. Default:
@@ -66,12 +75,19 @@ export interface ConnectorOptions {
 /** Dials and accepts, up to a finished handshake. */
 export class Connector {
   readonly #options: ConnectorOptions;
+  readonly #punch: PunchOptions;
   /** Sockets not yet handed to the actor (handshakes in progress). */
   readonly #pending = new Set<FramedConnection>();
 
   /** A connector with `options`. */
   constructor(options: ConnectorOptions) {
     this.#options = options;
+    this.#punch = options.punch ?? {
+      enabled: false,
+      timeoutMs: PUNCH_TIMEOUT_MS,
+      freePort: () => 0,
+      log: () => {},
+    };
   }
 
   /** Sockets in a handshake now. */
@@ -127,23 +143,40 @@ export class Connector {
    *
    * @throws when the handshake fails or times out (the socket is closed).
    */
-  async acceptRelayed(framed: FramedConnection): Promise<Connected> {
+  async acceptRelayed(relayed: FramedConnection, otherSeen?: string): Promise<Connected> {
     const o = this.#options;
-    this.#pending.add(framed);
+    this.#pending.add(relayed);
+    let framed = relayed;
     try {
-      const channel = await this.#withTimeout(
-        framed,
-        o.handshakeTimeoutMs,
-        o.handshake(framed, { initiator: false, local: o.localHello() }),
+      return await this.#withTimeout(
+        relayed,
+        o.handshakeTimeoutMs + this.#punch.timeoutMs,
+        (async (): Promise<Connected> => {
+          const punched = await punchAsAcceptor(relayed, otherSeen, this.#punch);
+          if (punched !== undefined) {
+            framed = this.#switchTo(relayed, punched);
+          }
+          const channel = await o.handshake(framed, { initiator: false, local: o.localHello() });
+          return { framed, channel, path: framed === relayed ? "relayed" : "punched" };
+        })(),
       );
-      return { framed, channel, path: "relayed" };
     } catch (error) {
       o.refusals?.countHandshakeFailure("inbound", error);
       framed.close();
+      relayed.close();
       throw error;
     } finally {
+      this.#pending.delete(relayed);
       this.#pending.delete(framed);
     }
+  }
+
+  /** Leaves the relayed stream for the punched connection: the link runs there from now on. */
+  #switchTo(relayed: FramedConnection, punched: NodeSocketConn): FramedConnection {
+    // The relay carried what it had to (the punch result is flushed): let it go.
+    void relayed.closeAfterFlush(1_000);
+    this.#pending.delete(relayed);
+    return this.#framed(punched as unknown as Deno.Conn, false);
   }
 
   /** Wraps a socket this side opened (to a relay) for frames, counted as in a handshake. */
@@ -162,10 +195,12 @@ export class Connector {
   async dial(addr: string, cancelled: () => boolean): Promise<Connected | undefined> {
     const o = this.#options;
     let framed: FramedConnection | undefined;
-    // One deadline for connecting and the handshake together.
-    const deadline = o.clock() + o.dialTimeoutMs;
+    let relayed: FramedConnection | undefined;
     try {
       const { hostname, port, relayFor } = parseDialAddress(addr);
+      // One deadline for connecting and the handshake together (and a punch, through a relay).
+      const budgetMs = o.dialTimeoutMs + (relayFor === undefined ? 0 : this.#punch.timeoutMs);
+      const deadline = o.clock() + budgetMs;
       const conn = await withDeadline(
         Deno.connect({ hostname, port, transport: "tcp" }),
         o.dialTimeoutMs,
@@ -176,22 +211,33 @@ export class Connector {
         return undefined;
       }
       framed = this.#framed(conn, false);
+      let path: LinkPath = "direct";
       const channel = await this.#withTimeout(
         framed,
         Math.max(1, deadline - o.clock()),
         (async () => {
-          if (relayFor !== undefined) await openRelayedStream(framed!, relayFor);
+          if (relayFor !== undefined) {
+            relayed = framed!;
+            path = "relayed";
+            const seen = await openRelayedStream(relayed, relayFor);
+            const punched = await punchAsDialer(relayed, seen, this.#punch);
+            if (punched !== undefined) {
+              framed = this.#switchTo(relayed, punched);
+              path = "punched";
+            }
+          }
           return await o.handshake(framed!, { initiator: true, local: o.localHello() });
         })(),
-        o.dialTimeoutMs,
+        budgetMs,
       );
       this.#pending.delete(framed);
       if (cancelled()) {
         framed.close();
         return undefined;
       }
-      return { framed, channel, path: relayFor === undefined ? "direct" : "relayed" };
+      return { framed, channel, path };
     } catch (error) {
+      if (relayed !== undefined && relayed !== framed) relayed.close();
       if (framed !== undefined) {
         // The socket connected: it is the handshake that failed (unless we gave up on it).
         if (!cancelled()) o.refusals?.countHandshakeFailure("outbound", error);
@@ -246,12 +292,16 @@ export class Connector {
  *
  * @throws with the relay's reason when it refuses.
  */
-async function openRelayedStream(framed: FramedConnection, target: string): Promise<void> {
+async function openRelayedStream(
+  framed: FramedConnection,
+  target: string,
+): Promise<string | undefined> {
   framed.write(encodeFrame(encodeRelayFrame({ op: "connect", target })));
   const answer = await readRelayAnswer(framed);
   if (answer.op !== "ok") {
     throw new Error(`relay refused: ${answer.op === "refused" ? answer.reason : answer.op}`);
   }
+  return answer.seen;
 }
 
 /** The relay frame that answers a request on `framed`. */

@@ -30,7 +30,7 @@ export interface RelayedStreams {
   /** Wraps a socket this node opened (to a relay or a helper) for frames. */
   framedOutbound(conn: Deno.Conn): FramedConnection;
   /** A relayed stream arrived: run its handshake as the acceptor, then hand it to the actor. */
-  acceptRelayed(framed: FramedConnection): void;
+  acceptRelayed(framed: FramedConnection, otherSeen?: string): void;
 }
 
 /** Options of {@linkcode NatTraversal}. */
@@ -258,7 +258,7 @@ export class NatTraversal {
       handshake: this.#o.handshake,
       localHello: this.#o.localHello,
       framed: (conn) => runtime.framedOutbound(conn),
-      acceptRelayed: (framed) => runtime.acceptRelayed(framed),
+      acceptRelayed: (framed, seen) => runtime.acceptRelayed(framed, seen),
       dialTimeoutMs: this.#o.dialTimeoutMs,
       log: this.#o.log,
       onState: (state) => {

@@ -94,6 +94,11 @@ export interface StartPeerOptions extends ServiceOptions {
    * before the bootstraps (which relay when started with `--relay`). Default none.
    */
   relays?: readonly string[];
+  /**
+   * Try to punch through NATs on relayed links (a simultaneous TCP open),
+   * moving the link off the relay when it works. Default true.
+   */
+  punch?: boolean;
   /** Protocol tuning of the peer actor. */
   node?: Omit<
     PeerNodeOptions,
@@ -333,6 +338,7 @@ async function servePeer(
   const runtime = new ActorRuntime(node, {
     ...runtimeOptions,
     ...nat.runtimeOptions(),
+    punch: options.punch ?? true,
     onEvent,
     ...(onTraffic === undefined ? {} : {
       onTraffic: (direction: "in" | "out", conn: number, message: Message) => {

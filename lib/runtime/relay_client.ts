@@ -25,8 +25,11 @@ export interface RelayClientPort {
   readonly localHello: () => Hello;
   /** Wraps a socket this peer opened for frames. */
   readonly framed: (conn: Deno.Conn) => FramedConnection;
-  /** A relayed stream arrived on `framed`: run its handshake as the acceptor. */
-  readonly acceptRelayed: (framed: FramedConnection) => void;
+  /**
+   * A relayed stream arrived on `framed` (the relay sees its dialer at
+   * `otherSeen`): punch through if possible, run the handshake as the acceptor.
+   */
+  readonly acceptRelayed: (framed: FramedConnection, otherSeen: string | undefined) => void;
   /** A dial must connect (and a handshake finish) within this. */
   readonly dialTimeoutMs: number;
   /** A diagnostic line. */
@@ -174,7 +177,7 @@ export class RelayReservation {
       if (answer.op !== "ok") {
         throw new Error(answer.op === "refused" ? answer.reason : `unexpected ${answer.op}`);
       }
-      o.acceptRelayed(framed);
+      o.acceptRelayed(framed, answer.seen);
     } catch (error) {
       framed?.close();
       o.log("info", `Could not take a relayed stream from ${o.relay}: ${describe(error)}`);

@@ -24,7 +24,7 @@ import { encodeFrame } from "../wire/frame_codec.ts";
 import { bytesToHex } from "../wire/hex.ts";
 import type { Hello, PeerId } from "../wire/message.ts";
 import { FramedConnection } from "./framed_connection.ts";
-import { describe } from "./live_connection.ts";
+import { describe, safeRemote } from "./live_connection.ts";
 import { withDeadline } from "./with_deadline.ts";
 
 /** A reservation holder's control channel, as the book keeps it. */
@@ -230,9 +230,9 @@ export class RelayServer {
     this.#open.add(b);
     this.linksRelayed++;
     const meter = new LinkMeter(limits.linkBytesPerSecondMax, limits.linkBytesMax, o.clock());
-    const ok = encodeFrame(encodeRelayFrame({ op: "ok" }));
-    a.write(ok);
-    b.write(ok);
+    // Each end learns where the other's connection comes from: where to punch through to.
+    a.write(encodeFrame(encodeRelayFrame({ op: "ok", seen: safeRemote(b) })));
+    b.write(encodeFrame(encodeRelayFrame({ op: "ok", seen: safeRemote(a) })));
     let ended = false;
     const end = (reason: string) => {
       if (ended) return;

@@ -59,6 +59,7 @@ Deno.test("parseCli() gives a peer its defaults", () => {
     heartbeatTimeoutMs: 5_000,
     reachability: "auto",
     relays: [],
+    punch: true,
   });
 });
 
@@ -109,6 +110,7 @@ Deno.test("parseCli() reads every peer flag", () => {
       "203.0.113.5:7411",
       "--relay",
       "--relay-links=8",
+      "--no-punch",
     ]),
     {
       command: "peer",
@@ -129,6 +131,7 @@ Deno.test("parseCli() reads every peer flag", () => {
       heartbeatTimeoutMs: 900,
       reachability: "private",
       relays: ["203.0.113.5:7411"],
+      punch: false,
       relay: {
         reservationsMax: 32,
         linksMax: 8,

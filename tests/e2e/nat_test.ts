@@ -269,7 +269,8 @@ Deno.test({
 
 Deno.test({
   name: "main.ts: with only a public relaying bootstrap, peers behind two NATs, a symmetric NAT " +
-    "and a firewall learn they are private, reserve at the relay and chat in causal order" +
+    "and a firewall learn they are private, reserve at the relay, punch through where the NATs " +
+    "allow (else stay relayed) and chat in causal order" +
     (unavailable === undefined ? "" : ` (skipped: ${unavailable})`),
   ignore: unavailable !== undefined,
   async fn() {
@@ -324,6 +325,44 @@ Deno.test({
             );
           }
         }
+        // How each link runs: the two behind port-keeping NATs punched through; the links of
+        // the peer behind a symmetric NAT stay on the relay.
+        const pathsOf = async (peer: typeof peers[0]) => {
+          await peer.process.send({ type: "peers", ref: "paths" });
+          const answer = await peer.process.waitFor(
+            (l) => l.type === "peers" && l.ref === "paths",
+            WAIT_MS,
+            "peers",
+          );
+          return new Map(
+            (answer.peers as JsonLine[]).filter((p) => p.connected === true)
+              .map((p) => [String(p.id), String(p.path)]),
+          );
+        };
+        const [nat1, nat2, symmetric] = peers as [
+          typeof peers[0],
+          typeof peers[0],
+          typeof peers[0],
+        ];
+        assert.equal((await pathsOf(nat1)).get(nat2.id), "punched", "nat ↔ nat, seen from one");
+        assert.equal(
+          (await pathsOf(nat2)).get(nat1.id),
+          "punched",
+          "nat ↔ nat, seen from the other",
+        );
+        for (const [id, path] of await pathsOf(symmetric)) {
+          assert.equal(path, "relayed", `symmetric NAT ↔ ${id.slice(0, 8)}`);
+        }
+        // deno-lint-ignore no-console
+        console.log(
+          `  paths: ${
+            JSON.stringify(
+              await Promise.all(
+                peers.map(async (p) => [p.process.name, Object.fromEntries(await pathsOf(p))]),
+              ),
+            )
+          }`,
+        );
         // A question, and an answer sent only once it arrived: every peer delivers them in order.
         const [asker, answerer] = peers as [typeof peers[0], typeof peers[0]];
         await asker.process.send({ type: "send", text: "anyone there?" });
