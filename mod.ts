@@ -172,6 +172,9 @@ export {
   type VectorClock,
 } from "./lib/causal/vector_clock.ts";
 export {
+  type SimLinkPath,
+  type SimNatKind,
+  type SimNatStats,
   SimNetwork,
   type SimNetworkOptions,
   type SimNode,

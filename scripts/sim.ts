@@ -20,6 +20,7 @@ import { TraceSink } from "../testing/sim/trace_file.ts";
 
 const USAGE = `Usage:
   deno task sim [--scenario NAME] [--nodes N] [--seed S] [--json | --trace-digest] [--trace FILE]
+                [--nat FRACTION [--symmetric-nat SHARE]]
   deno task sim --scenario insider [--attack NAME] [--nodes N] [--seed S] [--json]
   deno task sim:soak [--minutes M] [--nodes N] [--scenario NAME]
 
@@ -27,6 +28,13 @@ const USAGE = `Usage:
 effect of every node in order (with address and virtual time), the number of
 effects, and the digest of the report (or the error). deno task golden compares
 the whole matrix with tests/fixtures/golden_traces.json.
+
+--nat FRACTION puts that share of the peers (0-1) behind home routers: nobody
+can dial them; each reserves at a relay (the bootstrap or a public peer, the
+less loaded of two) and advertises its relayed address; links to it are
+punched through, or stay relayed when either end is behind a symmetric NAT
+(--symmetric-nat SHARE of the NAT'd peers, default 0.2). The report then says
+how links ran and how the relays were loaded.
 
 --trace FILE also writes an event trace of the run for replay (JSON lines,
 format p2pchat-sim-trace/1, see docs/sim-trace.md; gzip when FILE ends in .gz).
@@ -155,6 +163,15 @@ function printReport(report: SimReport, cost: RunCost): void {
         .join(", ")
     }`,
   );
+  const nat = report.nat;
+  if (nat !== undefined) {
+    lines.push(
+      `  nat: peers ${nat.peers.nat} behind NAT, ${nat.peers.symmetric_nat} behind symmetric NAT, ${nat.peers.public} public; links direct ${nat.links.direct} (${nat.link_shares.direct}), punched ${nat.links.punched} (${nat.link_shares.punched}), relayed ${nat.links.relayed} (${nat.link_shares.relayed})`,
+      `  relays: ${nat.reservations_per_relay.relays} hold reservations (mean ${nat.reservations_per_relay.mean}, max ${nat.reservations_per_relay.max}); relayed messages ${nat.relayed_messages.total} (busiest relay ${nat.relayed_messages.busiest_relay}, ${
+        nat.relayed_messages.per_broadcast ?? "-"
+      } per broadcast); dials of NAT'd addresses ${nat.unreachable_dials}`,
+    );
+  }
   console.log(lines.join("\n"));
 }
 
@@ -231,6 +248,29 @@ function soak(minutes: number, nodes: number, only: string | undefined): number 
   return failures === 0 ? 0 : 1;
 }
 
+/** `--nat` and `--symmetric-nat`, checked. */
+function natOption(values: { nat?: string; "symmetric-nat"?: string }) {
+  if (values.nat === undefined) {
+    if (values["symmetric-nat"] !== undefined) fail("--symmetric-nat goes with --nat");
+    return {};
+  }
+  const share = (flag: string, text: string) => {
+    const value = Number(text);
+    if (text.trim() === "" || !(value >= 0 && value <= 1)) {
+      fail(`--${flag} must be a number from 0 to 1, got '${text}'`);
+    }
+    return value;
+  };
+  return {
+    nat: {
+      fraction: share("nat", values.nat),
+      ...(values["symmetric-nat"] === undefined
+        ? {}
+        : { symmetricShare: share("symmetric-nat", values["symmetric-nat"]) }),
+    },
+  };
+}
+
 if (import.meta.main) {
   let values;
   try {
@@ -246,6 +286,8 @@ if (import.meta.main) {
         soak: { type: "boolean", default: false },
         attack: { type: "string" },
         minutes: { type: "string" },
+        nat: { type: "string" },
+        "symmetric-nat": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -302,7 +344,7 @@ if (import.meta.main) {
   const started = performance.now();
   let status = 0;
   try {
-    const report = runScenario({ scenario, nodes, seed, observers });
+    const report = runScenario({ scenario, nodes, seed, observers, ...natOption(values) });
     const wallS = (performance.now() - started) / 1000;
     const memoryFigures = {
       wall_s: round1(wallS),

@@ -10,6 +10,9 @@
 export { CausalChecker, InvariantViolation } from "./causal_checker.ts";
 export { EventQueue } from "./event_queue.ts";
 export {
+  type SimLinkPath,
+  type SimNatKind,
+  type SimNatStats,
   SimNetwork,
   type SimNetworkOptions,
   type SimNode,

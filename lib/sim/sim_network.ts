@@ -13,6 +13,9 @@ import { type Random, seededRandom } from "../random/random.ts";
 import type { Hello, MemberInfo, Message } from "../wire/message.ts";
 import { EventQueue } from "./event_queue.ts";
 
+/** What separates a relayed address's relay from its target (see `lib/wire/address.ts`). */
+const RELAY_SEPARATOR = "/relay/";
+
 /** Faults and delays of the simulated network; every rate is a probability per message. */
 export interface SimNetworkOptions {
   /** Seed of the network's randomness (latency, faults); nodes get seeds derived from it. */
@@ -28,6 +31,34 @@ export interface SimNetworkOptions {
   /** How long a dial into a partition waits before failing. Default 5 000 ms. */
   dialTimeoutMs?: number;
 }
+
+/**
+ * Where a node sits behind a home router (PROTOCOL.md § Relays): nobody can
+ * dial its own address. Behind a `"nat"` (endpoint-independent mapping) a
+ * relayed link to it is punched through to a direct one unless the other end
+ * is behind a `"symmetric-nat"`, where links stay on the relay.
+ */
+export type SimNatKind = "nat" | "symmetric-nat";
+
+/** How a link's messages travel (see `LinkPath` in the runtime). */
+export type SimLinkPath = "direct" | "relayed" | "punched";
+
+/** Links and relayed traffic of a network with NAT'd nodes. */
+export interface SimNatStats {
+  /** Links established, by path. */
+  readonly links: Record<SimLinkPath, number>;
+  /** Messages carried per relay address (both hops counted once). */
+  readonly relayedMessages: Map<string, number>;
+  /** Dials of a NAT'd node's own address (they time out). */
+  unreachableDials: number;
+}
+
+/**
+ * Extra delay of a punched link over a relayed one: the punch exchange
+ * through the relay, then the first SYN, which the far router drops, and
+ * its retransmission a second later.
+ */
+const PUNCH_DELAY_MS = 1_000;
 
 /** A node of the simulation. */
 export interface SimNode<A extends Actor = Actor> {
@@ -66,6 +97,10 @@ export type SimWorldEvent =
 
 interface NodeState {
   handle: MutableNode;
+  /** Behind which kind of router it sits; undefined: a public address. */
+  readonly nat: SimNatKind | undefined;
+  /** Dialer ends of the relayed links it carries (a relay), to cut when it crashes. */
+  carried: Set<LinkEnd> | undefined;
   /** The id its records are signed with (its hello's id when added). */
   signerId: string;
   /** The last record signed for it: a node sends the same record about itself over and over. */
@@ -92,6 +127,8 @@ interface LinkEnd {
   open: boolean;
   /** FIFO: the arrival time of the last message sent from this end. */
   lastArrivalMs: number;
+  /** The relay carrying this link (both ends name it); undefined on a direct or punched one. */
+  relay?: NodeState;
 }
 
 type SimEvent =
@@ -110,6 +147,13 @@ export class SimNetwork {
   readonly #dialTimeoutMs: number;
   readonly #queue = new EventQueue<SimEvent>();
   readonly #nodes = new Map<string, NodeState>();
+  /** Nodes by the id they sign with: a relayed address names its target by id. */
+  readonly #byId = new Map<string, NodeState>();
+  readonly #natStats: SimNatStats = {
+    links: { direct: 0, relayed: 0, punched: 0 },
+    relayedMessages: new Map(),
+    unreachableDials: 0,
+  };
   /**
    * Observers' hooks, one list per hook, bound when registered: most events
    * call one or two, and a loop over every observer asking each for the
@@ -238,6 +282,7 @@ export class SimNetwork {
     addr: string,
     actor: A,
     start?: (actor: A, nowMs: number) => void,
+    nat?: SimNatKind,
   ): SimNode<A> {
     const previous = this.#nodes.get(addr);
     if (previous?.handle.alive) throw new TypeError(`Cannot add node: ${addr} is taken`);
@@ -250,6 +295,8 @@ export class SimNetwork {
     };
     const state: NodeState = {
       handle,
+      nat,
+      carried: undefined,
       signerId: actor.localHello().id,
       lastSigned: undefined,
       conns: new Map(),
@@ -257,10 +304,16 @@ export class SimNetwork {
       timerAtMs: Infinity,
     };
     this.#nodes.set(addr, state);
+    this.#byId.set(state.signerId, state);
     this.#tell({ kind: "add", node: handle });
     if (start !== undefined) start(actor, this.#nowMs);
     this.#drain(state);
     return handle as unknown as SimNode<A>;
+  }
+
+  /** Links by path and relayed traffic so far (all direct without NAT'd nodes). */
+  get natStats(): SimNatStats {
+    return this.#natStats;
   }
 
   /** The node at `addr`, alive or crashed. */
@@ -295,6 +348,18 @@ export class SimNetwork {
       }
     }
     state.conns.clear();
+    // A relay gone takes the links it carried with it: both ends see them reset.
+    for (const end of state.carried ?? []) {
+      for (const side of [end, end.other]) {
+        if (side === undefined || !side.open) continue;
+        this.#schedule(this.#nowMs + this.#latency(this.#random), {
+          kind: "disconnect",
+          to: side,
+          reason: "relay closed the link",
+        });
+      }
+    }
+    state.carried = undefined;
   }
 
   /**
@@ -451,6 +516,7 @@ export class SimNetwork {
         if (!this.#live(to)) return;
         to.open = false;
         to.node.conns.delete(to.conn);
+        if (to.relay !== undefined) this.#unrelay(to);
         to.node.handle.actor.handleDisconnected(to.conn, event.reason, this.#nowMs);
         this.#drain(to.node);
         return;
@@ -460,16 +526,33 @@ export class SimNetwork {
 
   #arriveDial(from: LinkEnd, addr: string, hello: Hello): void {
     if (!this.#live(from)) return;
-    const target = this.#nodes.get(addr);
+    let target = this.#nodes.get(addr);
+    let relay: NodeState | undefined;
+    let path: SimLinkPath = "direct";
+    if (target === undefined && addr.includes(RELAY_SEPARATOR)) {
+      const routed = this.#throughRelay(from, addr);
+      if (routed === undefined) return;
+      ({ target, relay, path } = routed);
+    } else if (target?.nat !== undefined) {
+      // A NAT'd node's own address: its router drops the SYN, the dialer times out.
+      this.#natStats.unreachableDials++;
+      this.#schedule(this.#nowMs + this.#dialTimeoutMs, {
+        kind: "dial-failed",
+        end: from,
+        reason: "timed out",
+      });
+      return;
+    }
     if (target !== undefined && target.handle.alive && target.handle.stalledUntilMs > this.#nowMs) {
       // The kernel queues the connection; the process answers when it runs again.
       this.#schedule(target.handle.stalledUntilMs, { kind: "dial", from, addr, hello });
       return;
     }
     const fromAddr = from.node.handle.addr;
+    const toAddr = target?.handle.addr ?? addr;
     if (
-      this.#blocked.has(`${fromAddr}|${addr}`) ||
-      (target !== undefined && this.#blocked.has(`${addr}|${fromAddr}`))
+      path === "direct" && (this.#blocked.has(`${fromAddr}|${toAddr}`) ||
+        (target !== undefined && this.#blocked.has(`${toAddr}|${fromAddr}`)))
     ) {
       // Into a partition the SYN is lost: the dialer waits for its timeout.
       this.#schedule(this.#nowMs + this.#dialTimeoutMs, {
@@ -500,7 +583,16 @@ export class SimNetwork {
     };
     from.other = end;
     target.conns.set(conn, end);
-    const connectedAt = this.#nowMs + this.#latency(this.#random);
+    let connectedAt = this.#nowMs + this.#latency(this.#random);
+    if (relay !== undefined) {
+      end.relay = relay;
+      from.relay = relay;
+      (relay.carried ??= new Set()).add(from);
+      connectedAt += this.#latency(this.#random);
+    } else if (path === "punched") {
+      connectedAt += PUNCH_DELAY_MS;
+    }
+    this.#natStats.links[path]++;
     // Whatever the acceptor sends must arrive after the dialer learns it is connected.
     end.lastArrivalMs = connectedAt;
     this.#schedule(connectedAt, {
@@ -509,6 +601,50 @@ export class SimNetwork {
       hello: target.handle.actor.localHello(),
     });
     this.#drain(target);
+  }
+
+  /**
+   * Where a dial of the relayed address `addr` leads: its target, and the
+   * relay when the link stays on it; undefined (the dial failed, scheduled
+   * here) when the relay is gone or holds no reservation for the target.
+   */
+  #throughRelay(
+    from: LinkEnd,
+    addr: string,
+  ): { target: NodeState; relay: NodeState | undefined; path: SimLinkPath } | undefined {
+    const at = addr.indexOf(RELAY_SEPARATOR);
+    const relay = this.#nodes.get(addr.slice(0, at));
+    const target = this.#byId.get(addr.slice(at + RELAY_SEPARATOR.length));
+    const fromAddr = from.node.handle.addr;
+    const fail = (reason: string, afterMs: number) => {
+      this.#schedule(this.#nowMs + afterMs, { kind: "dial-failed", end: from, reason });
+      return undefined;
+    };
+    if (relay === undefined || !relay.handle.alive) {
+      return fail("connection refused", this.#latency(this.#random));
+    }
+    if (this.#blocked.has(`${fromAddr}|${relay.handle.addr}`)) {
+      return fail("timed out", this.#dialTimeoutMs);
+    }
+    // The target holds a reservation there while it is alive and advertises this address.
+    if (
+      target === undefined || !target.handle.alive ||
+      target.handle.actor.localHello().addr !== addr ||
+      this.#blocked.has(`${relay.handle.addr}|${target.handle.addr}`)
+    ) {
+      return fail("relay refused: no reservation", 2 * this.#latency(this.#random));
+    }
+    const punched = from.node.nat !== "symmetric-nat" && target.nat !== "symmetric-nat";
+    return punched
+      ? { target, relay: undefined, path: "punched" }
+      : { target, relay, path: "relayed" };
+  }
+
+  /** The relayed link of `end` is over: its relay no longer carries it. */
+  #unrelay(end: LinkEnd): void {
+    const carried = end.relay!.carried;
+    carried?.delete(end);
+    if (end.other !== undefined) carried?.delete(end.other);
   }
 
   /** Applies a node's effects to the network and tells observers. */
@@ -544,6 +680,7 @@ export class SimNetwork {
           if (end === undefined) break;
           end.open = false;
           state.conns.delete(effect.conn);
+          if (end.relay !== undefined) this.#unrelay(end);
           if (end.other !== undefined && end.other.open) {
             this.#schedule(this.#arrival(end), {
               kind: "disconnect",
@@ -570,7 +707,17 @@ export class SimNetwork {
     if (message.type === "chat" && message.repair === true) this.#repairChatsSent++;
     for (const onSend of this.#onSend) onSend(state.handle, message, this.#nowMs);
     const to = end.other;
-    if (
+    const relay = end.relay;
+    if (relay !== undefined) {
+      // Both hops must be open, and the relay alive, for the message to pass.
+      if (!relay.handle.alive) return;
+      const via = relay.handle.addr;
+      if (
+        this.#blocked.size > 0 && (this.#blocked.has(`${state.handle.addr}|${via}`) ||
+          this.#blocked.has(`${via}|${to.node.handle.addr}`))
+      ) return;
+      this.#natStats.relayedMessages.set(via, (this.#natStats.relayedMessages.get(via) ?? 0) + 1);
+    } else if (
       this.#blocked.size > 0 && this.#blocked.has(`${state.handle.addr}|${to.node.handle.addr}`)
     ) return;
     if (this.#lossRate > 0 && this.#random.float() < this.#lossRate) return;
@@ -637,7 +784,9 @@ export class SimNetwork {
 
   /** When a message sent now from `end` arrives: after its latency, and (TCP-like) after earlier ones. */
   #arrival(end: LinkEnd): number {
-    const at = this.#nowMs + this.#latency(this.#random);
+    let at = this.#nowMs + this.#latency(this.#random);
+    // Through a relay: two hops.
+    if (end.relay !== undefined) at += this.#latency(this.#random);
     if (this.#reorder) return at;
     end.lastArrivalMs = Math.max(at, end.lastArrivalMs);
     return end.lastArrivalMs;

@@ -9,7 +9,13 @@
 
 import { InvariantViolation } from "../../lib/sim/causal_checker.ts";
 import type { SimObserver } from "../../lib/sim/sim_network.ts";
-import { type SimPeer, type SimPeerOptions, type SimStats, SimWorld } from "./sim_world.ts";
+import {
+  type SimNatOptions,
+  type SimPeer,
+  type SimPeerOptions,
+  type SimStats,
+  SimWorld,
+} from "./sim_world.ts";
 
 /** What `deno task sim` prints for one run. */
 export interface SimReport {
@@ -67,6 +73,23 @@ export interface SimReport {
   peaks: { held_back: number; history: number; members: number; neighbours: number };
   /** Messages of each kind sent over the simulated network. */
   sent_by_type: Record<string, number>;
+  /** With peers behind NATs (`nat`): how links ran and how the relays were loaded. */
+  nat?: NatReport;
+}
+
+/** How a network with NAT'd peers got along (PROTOCOL.md § Relays). */
+export interface NatReport {
+  /** Peers behind a router, by kind, of all peers added. */
+  peers: { nat: number; symmetric_nat: number; public: number };
+  /** Links established in the run, by path, and the share of each. */
+  links: { direct: number; punched: number; relayed: number };
+  link_shares: { direct: number; punched: number; relayed: number };
+  /** Reservations per relay at the end: how evenly the NAT'd peers spread over the relays. */
+  reservations_per_relay: { relays: number; mean: number; max: number };
+  /** Messages relays carried, in all and at the busiest relay, and per broadcast. */
+  relayed_messages: { total: number; busiest_relay: number; per_broadcast: number | null };
+  /** Dials of a NAT'd peer's own address (they time out). */
+  unreachable_dials: number;
 }
 
 /** Percentiles of a sample. */
@@ -103,6 +126,8 @@ export interface RunScenarioOptions {
   onFinish?: (world: SimWorld) => void;
   /** Observers of every effect and receipt, installed before the first node starts. */
   observers?: readonly SimObserver[];
+  /** Peers behind home routers; default none. */
+  nat?: SimNatOptions;
 }
 
 /** Runs one scenario and returns its report; a broken invariant throws with seed, replay command and trace. */
@@ -119,6 +144,7 @@ export function runScenario(options: RunScenarioOptions): SimReport {
     seed: options.seed,
     peer: { ...scaledOptions(options.nodes), ...options.peer },
     ...(options.observers === undefined ? {} : { observers: options.observers }),
+    ...(options.nat === undefined ? {} : { nat: options.nat }),
   });
   const report = emptyReport(options);
   try {
@@ -147,8 +173,48 @@ export function runScenario(options: RunScenarioOptions): SimReport {
     neighbours: peaks.neighbours,
   };
   for (const type of MESSAGE_TYPES) report.sent_by_type[type] = world.net.sentByType(type);
+  if (options.nat !== undefined) report.nat = natReport(world, report.broadcasts);
   options.onFinish?.(world);
   return report;
+}
+
+/** The NAT part of a report. */
+function natReport(world: SimWorld, broadcasts: number): NatReport {
+  const stats = world.net.natStats;
+  const links = {
+    direct: stats.links.direct,
+    punched: stats.links.punched,
+    relayed: stats.links.relayed,
+  };
+  const all = links.direct + links.punched + links.relayed;
+  const share = (n: number) => all === 0 ? 0 : round(n / all, 3);
+  const loads = [...world.relayLoads().values()].filter((n) => n > 0);
+  const carried = [...stats.relayedMessages.values()];
+  const total = carried.reduce((a, b) => a + b, 0);
+  return {
+    peers: {
+      nat: world.peers.filter((p) => p.nat === "nat").length,
+      symmetric_nat: world.peers.filter((p) => p.nat === "symmetric-nat").length,
+      public: world.peers.filter((p) => p.nat === undefined).length,
+    },
+    links,
+    link_shares: {
+      direct: share(links.direct),
+      punched: share(links.punched),
+      relayed: share(links.relayed),
+    },
+    reservations_per_relay: {
+      relays: loads.length,
+      mean: loads.length === 0 ? 0 : round(loads.reduce((a, b) => a + b, 0) / loads.length, 2),
+      max: Math.max(0, ...loads),
+    },
+    relayed_messages: {
+      total,
+      busiest_relay: Math.max(0, ...carried),
+      per_broadcast: broadcasts === 0 ? null : round(total / broadcasts, 1),
+    },
+    unreachable_dials: stats.unreachableDials,
+  };
 }
 
 /** Protocol options for a network of `nodes`: past 1 000 nodes, tables become partial views. */

@@ -14,11 +14,13 @@ import { PEER_NODE_DEFAULTS, type PeerNodeOptions } from "../../lib/peer/peer_no
 import type { ChatMessage, PeerId } from "../../lib/wire/message.ts";
 import { CausalChecker, InvariantViolation } from "../../lib/sim/causal_checker.ts";
 import {
+  type SimNatKind,
   SimNetwork,
   type SimNetworkOptions,
   type SimNode,
   type SimObserver,
 } from "../../lib/sim/sim_network.ts";
+import { relayedAddress } from "../../lib/wire/address.ts";
 
 /** Protocol options a world may tune (identity, address and randomness are the world's). */
 export type SimPeerOptions = Omit<
@@ -38,7 +40,20 @@ export interface SimWorldOptions {
   traceLines?: number;
   /** Extra observers of the network, installed before the first node starts (e.g. a trace digest). */
   observers?: readonly SimObserver[];
+  /** Peers behind home routers (PROTOCOL.md § Relays). Default: none, every peer is public. */
+  nat?: SimNatOptions;
 }
+
+/** How many peers sit behind home routers, and which kind. */
+export interface SimNatOptions {
+  /** The share of peers behind a router, 0–1 (each peer draws once, when added). */
+  readonly fraction: number;
+  /** Of those, the share behind a symmetric NAT (never punched through). Default 0.2. */
+  readonly symmetricShare?: number;
+}
+
+/** How long a NAT'd peer whose relay went away waits before it reserves at another. */
+const RESERVE_RETRY_MS = 5_000;
 
 /**
  * Builds a peer's node. Honest peers run {@linkcode PeerNode} as is; a
@@ -68,6 +83,10 @@ export interface SimPeer {
   restartedAtMs: number | undefined;
   /** How a hostile member builds its node; honest peers have none. */
   readonly make?: NodeFactory;
+  /** Behind which kind of router it sits (undefined: a public address). */
+  readonly nat?: SimNatKind;
+  /** A NAT'd peer: the relay it holds a reservation at. */
+  relay?: string;
 }
 
 interface Sent {
@@ -132,6 +151,10 @@ export class SimWorld {
   /** Crashed peers whose detection is still being timed. */
   readonly #undetected = new Set<SimPeer>();
   #bootstrap: SimNode<BootstrapRegistry>;
+  /** Per relay address, the NAT'd peers holding a reservation there. */
+  readonly #reservations = new Map<string, Set<SimPeer>>();
+  /** NAT'd peers waiting to reserve again (their relay went away). */
+  readonly #reserving = new Set<SimPeer>();
   #bootstrapAlive = true;
   #messageCounter = 0;
 
@@ -201,6 +224,7 @@ export class SimWorld {
   addPeer({ make }: { make?: NodeFactory } = {}): SimPeer {
     const index = this.peers.length;
     const addr = `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}:9000`;
+    const nat = this.#drawNat();
     const peer: SimPeer = {
       index,
       addr,
@@ -211,6 +235,7 @@ export class SimWorld {
       crashedAtMs: undefined,
       restartedAtMs: undefined,
       ...(make === undefined ? {} : { make }),
+      ...(nat === undefined ? {} : { nat }),
     };
     this.peers.push(peer);
     this.#byAddr.set(addr, peer);
@@ -296,6 +321,7 @@ export class SimWorld {
     while (this.net.nowMs < untilMs) {
       this.net.runUntil(Math.min(untilMs, this.net.nowMs + checkEveryMs));
       this.#sample();
+      this.#checkReservations();
     }
   }
 
@@ -306,6 +332,7 @@ export class SimWorld {
       if (done()) return this.net.nowMs - start;
       this.net.runUntil(Math.min(untilMs, this.net.nowMs + checkEveryMs));
       this.#sample();
+      this.#checkReservations();
     }
     return done() ? this.net.nowMs - start : undefined;
   }
@@ -458,14 +485,65 @@ export class SimWorld {
     const node = (peer.make ?? ((options) => new PeerNode(options)))({
       ...this.#peerOptions,
       id: peer.id,
-      addr: peer.addr,
+      addr: peer.nat === undefined ? peer.addr : this.#reserve(peer),
       nick: `p${peer.index}`,
       random: this.net.nodeRandom(),
       bootstraps: [BOOTSTRAP_ADDR],
       ...(restore === undefined ? {} : { restore }),
     });
     this.#byId.set(peer.id, peer);
-    peer.node = this.net.addNode(peer.addr, node, (n, now) => n.start(now));
+    peer.node = this.net.addNode(peer.addr, node, (n, now) => n.start(now), peer.nat);
+  }
+
+  /** Whether (and how) a new peer sits behind a router; draws only when NAT is modelled. */
+  #drawNat(): SimNatKind | undefined {
+    const nat = this.#options.nat;
+    if (nat === undefined || this.net.random.float() >= nat.fraction) return undefined;
+    return this.net.random.float() < (nat.symmetricShare ?? 0.2) ? "symmetric-nat" : "nat";
+  }
+
+  /**
+   * Reserves a slot for NAT'd `peer` at a relay — the less loaded of two
+   * picked at random among the bootstrap and the public peers alive (two
+   * choices spread the load) — and returns the relayed address it advertises.
+   */
+  #reserve(peer: SimPeer): string {
+    if (peer.relay !== undefined) this.#reservations.get(peer.relay)?.delete(peer);
+    const candidates = this.peers.filter((p) => p.alive && p.nat === undefined && p !== peer)
+      .map((p) => p.addr);
+    if (this.#bootstrapAlive) candidates.push(BOOTSTRAP_ADDR);
+    const load = (addr: string) => this.#reservations.get(addr)?.size ?? 0;
+    const a = candidates[this.net.random.int(candidates.length)]!;
+    const b = candidates[this.net.random.int(candidates.length)]!;
+    const relay = load(b) < load(a) ? b : a;
+    peer.relay = relay;
+    let clients = this.#reservations.get(relay);
+    if (clients === undefined) this.#reservations.set(relay, clients = new Set());
+    clients.add(peer);
+    return relayedAddress(relay, peer.id);
+  }
+
+  /** NAT'd peers whose relay is gone reserve at another after a pause, and advertise it. */
+  #checkReservations(): void {
+    if (this.#options.nat === undefined) return;
+    for (const peer of this.peers) {
+      if (peer.nat === undefined || !peer.alive || this.#reserving.has(peer)) continue;
+      const relay = peer.relay === undefined ? undefined : this.net.node(peer.relay);
+      if (relay?.alive === true) continue;
+      this.#reserving.add(peer);
+      this.net.at(this.net.nowMs + RESERVE_RETRY_MS, () => {
+        this.#reserving.delete(peer);
+        if (!peer.alive) return;
+        const addr = this.#reserve(peer);
+        this.#traceLine(`${fmt(this.net.nowMs)} RESERVE ${peer.addr} at ${peer.relay}`);
+        this.net.act(peer.node, (node, now) => node.setAddr(addr, now));
+      });
+    }
+  }
+
+  /** Per relay address, how many NAT'd peers hold a reservation there now. */
+  relayLoads(): Map<string, number> {
+    return new Map([...this.#reservations].map(([addr, peers]) => [addr, peers.size]));
   }
 
   #startBootstrap(): SimNode<BootstrapRegistry> {
