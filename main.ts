@@ -250,6 +250,7 @@ async function runPeer(command: PeerCommand): Promise<number> {
         counts: peer.messageCounts(),
         refusals: peer.refusalCounts(),
         limitDrops: peer.limitDrops(),
+        relay: peer.relayStats(),
         // Every member, no held messages: the gauges count them all.
         overlay: peer.overlay({ membersMax: Infinity, heldMax: 0 }),
       })

@@ -82,6 +82,7 @@ export {
   type PeerReachabilityOptions,
   type ReachabilityMode,
   type RelayedStreams,
+  type RelayStats,
 } from "./lib/runtime/nat_traversal.ts";
 export {
   DEFAULT_RELAY_LIMITS,

@@ -8,6 +8,7 @@ import type { BootstrapService } from "../runtime/bootstrap_service.ts";
 import type { PeerStats } from "../runtime/peer_service.ts";
 import type { MessageCounts } from "../runtime/message_counts.ts";
 import type { RefusalCounts } from "../runtime/refusal_counts.ts";
+import type { RelayStats } from "../runtime/nat_traversal.ts";
 import type { OverlayLinkKind, OverlayView } from "../peer/overlay_view.ts";
 import { processMetrics } from "./metrics_server.ts";
 import type { MetricFamily, Sample } from "./prometheus_text.ts";
@@ -28,6 +29,27 @@ export interface PeerMetricSources {
    * with the refusals as limiters `author_rate` and `hold_back`. Default: not shown.
    */
   readonly limitDrops?: LimitDrops | undefined;
+  /** What this node relayed for others (`--relay`). Default: not shown. */
+  readonly relay?: RelayStats | undefined;
+}
+
+/** The `p2pchat_relay_*` families of a node that relays. */
+function relayMetrics(relay: RelayStats | undefined): MetricFamily[] {
+  if (relay === undefined) return [];
+  return [
+    counter("p2pchat_relay_links_total", "Relayed links carried for others.", relay.links),
+    counter(
+      "p2pchat_relay_bytes_total",
+      "Bytes carried on relayed links, both ways (ciphertext the relay cannot read).",
+      relay.bytes,
+    ),
+    gauge(
+      "p2pchat_relay_reservations",
+      "Peers holding a reservation here now.",
+      relay.reservations,
+    ),
+    gauge("p2pchat_relay_open_links", "Relayed links carried or waiting now.", relay.open),
+  ];
 }
 
 /** New chat a peer dropped by its own limits (see `PeerNode.limitDrops`). */
@@ -184,6 +206,7 @@ export function peerMetrics(stats: PeerStats, sources: PeerMetricSources = {}): 
     ...(sources.counts === undefined ? [] : trafficMetrics(sources.counts)),
     ...(sources.refusals === undefined ? [] : refusalMetrics(sources.refusals, sources.limitDrops)),
     ...(sources.overlay === undefined ? [] : overlayMetrics(sources.overlay)),
+    ...relayMetrics(sources.relay),
     counter(
       "p2pchat_messages_sent_total",
       "Messages handed to connections after the handshake.",
@@ -271,7 +294,7 @@ export function bootstrapMetrics(
   bootstrap:
     & Pick<BootstrapService, "peers">
     & Partial<
-      Pick<BootstrapService, "messageCounts" | "refusalCounts" | "peersServed">
+      Pick<BootstrapService, "messageCounts" | "refusalCounts" | "peersServed" | "relayStats">
     >,
 ): MetricFamily[] {
   return [
@@ -282,6 +305,7 @@ export function bootstrapMetrics(
     ),
     ...(bootstrap.messageCounts === undefined ? [] : trafficMetrics(bootstrap.messageCounts())),
     ...(bootstrap.refusalCounts === undefined ? [] : refusalMetrics(bootstrap.refusalCounts())),
+    ...relayMetrics(bootstrap.relayStats?.()),
     ...(bootstrap.peersServed === undefined ? [] : [
       counter(
         "p2pchat_bootstrap_peers_served_total",

@@ -14,6 +14,7 @@ import { listenTcp } from "./listen.ts";
 import type { MessageCounts } from "./message_counts.ts";
 import type { RefusalCounts } from "./refusal_counts.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
+import type { RelayStats } from "./nat_traversal.ts";
 import {
   closingOnError,
   natTraversalFor,
@@ -43,8 +44,8 @@ export interface BootstrapService {
   refusalCounts(): RefusalCounts;
   /** Peer records handed out in `peers` answers so far (for `/metrics`). */
   peersServed(): number;
-  /** What it relayed so far (all zero unless started with `relay`). */
-  relayStats(): { links: number; bytes: number; reservations: number; open: number };
+  /** What it relayed so far; undefined unless started with `relay`. */
+  relayStats(): RelayStats | undefined;
   /** Closes everything. */
   stop(): Promise<void>;
 }

@@ -25,6 +25,18 @@ import { randomToken, type RelayHolder, RelayServer, type RelayWaiter } from "./
 /** How a peer decides its reachability: by dial-backs, or as told. */
 export type ReachabilityMode = "auto" | "public" | "private";
 
+/** A relay's counters. */
+export interface RelayStats {
+  /** Relayed links carried so far. */
+  readonly links: number;
+  /** Bytes carried for them so far, both ways. */
+  readonly bytes: number;
+  /** Reservations held now. */
+  readonly reservations: number;
+  /** Relayed links carried or waiting now. */
+  readonly open: number;
+}
+
 /** What relaying needs of the node's runtime (an `RelayedStreams`). */
 export interface RelayedStreams {
   /** Wraps a socket this node opened (to a relay or a helper) for frames. */
@@ -129,13 +141,15 @@ export class NatTraversal {
     };
   }
 
-  /** Relay counters (for `/metrics` and the closing measurements). */
-  relayStats(): { links: number; bytes: number; reservations: number; open: number } {
+  /** Relay counters (for `/metrics`); undefined when this node relays nothing. */
+  relayStats(): RelayStats | undefined {
+    const book = this.#book;
+    if (book === undefined) return undefined;
     return {
       links: this.#server.linksRelayed,
       bytes: this.#server.bytesRelayed,
-      reservations: this.#book?.reservationCount ?? 0,
-      open: this.#book?.linkCount ?? 0,
+      reservations: book.reservationCount,
+      open: book.linkCount,
     };
   }
 

@@ -22,7 +22,7 @@ import type { PeerStore } from "../store/peer_store.ts";
 import { LOCAL_POLICY_IDS_MAX, type LocalPolicyKind } from "../store/local_policy.ts";
 import { addressProblem, parseAddress } from "../wire/address.ts";
 import type { Reachability } from "../nat/reachability.ts";
-import type { ReachabilityMode } from "./nat_traversal.ts";
+import type { ReachabilityMode, RelayStats } from "./nat_traversal.ts";
 import { isPeerId, nickProblem, textProblem } from "../wire/fields.ts";
 import type { Amendment, ChatMessage, Message } from "../wire/message.ts";
 import type { MessageRef } from "../causal/missing_cause.ts";
@@ -208,6 +208,8 @@ export interface PeerService {
   refusalCounts(): RefusalCounts;
   /** New chat dropped by the peer's own limits: over its author's rate, or a full hold-back queue. */
   limitDrops(): { readonly authorRate: number; readonly holdBack: number };
+  /** What it relayed for others; undefined unless started with `relay`. */
+  relayStats(): RelayStats | undefined;
   /** Leaves the network gracefully and closes everything. */
   stop(): Promise<void>;
 }
@@ -443,6 +445,7 @@ async function servePeer(
     get reachability() {
       return nat.reachability;
     },
+    relayStats: () => nat.relayStats(),
     get nick() {
       return node.nick;
     },

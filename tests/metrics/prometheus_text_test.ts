@@ -203,3 +203,24 @@ Deno.test("peerMetrics shows a peer's own chat drops as limiters author_rate and
   assert.equal(of("hold_back"), 2);
   assert.equal(samples.length, 6, "the shell's 4 limiters and the peer's 2");
 });
+
+Deno.test("peerMetrics and bootstrapMetrics show what a relay carried, only when it relays", async () => {
+  const { bootstrapMetrics } = await import("../../lib/metrics/peer_metrics.ts");
+  const relay = { links: 4, bytes: 12_345, reservations: 2, open: 1 };
+  for (
+    const families of [
+      parsePrometheus(metricsText(peerMetrics(stats, { relay }))),
+      parsePrometheus(metricsText(bootstrapMetrics({ peers: () => [], relayStats: () => relay }))),
+    ]
+  ) {
+    const value = (name: string) => families.get(name)?.samples[0]?.value;
+    assert.equal(value("p2pchat_relay_links_total"), 4);
+    assert.equal(value("p2pchat_relay_bytes_total"), 12_345);
+    assert.equal(value("p2pchat_relay_reservations"), 2);
+    assert.equal(value("p2pchat_relay_open_links"), 1);
+  }
+  assert.equal(
+    parsePrometheus(metricsText(peerMetrics(stats))).has("p2pchat_relay_bytes_total"),
+    false,
+  );
+});

@@ -405,6 +405,7 @@ function fakePeer(): PeerService & { sent: string[]; stopped: number } {
     id: ANN,
     addr: "127.0.0.1:9000",
     reachability: "public" as const,
+    relayStats: () => undefined,
     nick: "ann",
     sent: [] as string[],
     stopped: 0,
@@ -587,7 +588,7 @@ Deno.test("runBootstrapCommand() answers peers and quit, and refuses the rest", 
     messageCounts: () => new MessageCounts(),
     refusalCounts: () => new RefusalCounts(),
     peersServed: () => 0,
-    relayStats: () => ({ links: 0, bytes: 0, reservations: 0, open: 0 }),
+    relayStats: () => undefined,
     stop() {
       stopped++;
       return Promise.resolve();
