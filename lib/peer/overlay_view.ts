@@ -66,6 +66,12 @@ export interface OverlayLink {
   readonly quietMs: number;
   /** For a neighbour link: the authors whose messages are only announced on it. */
   readonly lazyAuthors?: number;
+  /**
+   * For a neighbour link, how its bytes travel: `direct`, `relayed` or
+   * `punched` (PROTOCOL.md § Relays). The core cannot tell; a runtime fills
+   * it in (`PeerService.overlay`).
+   */
+  readonly path?: "direct" | "relayed" | "punched";
 }
 
 /** One held-back message and what it waits for. */

@@ -493,7 +493,15 @@ async function servePeer(
         return path === undefined ? summary : { ...summary, path };
       }),
     clock: () => node.deliveredClock,
-    overlay: (viewOptions) => runtime.run((now) => node.overlay(now, viewOptions)),
+    overlay: (viewOptions) => {
+      const view = runtime.run((now) => node.overlay(now, viewOptions));
+      const links = view.links.map((link) => {
+        const conn = node.linkConnOf(link.id);
+        const path = conn === undefined ? undefined : runtime.pathOf(conn);
+        return path === undefined ? link : { ...link, path };
+      });
+      return { ...view, links };
+    },
     heldCause: (author, seq) => node.heldCause(author, seq),
     backlog: () => node.backlog(),
     setNick(nick) {

@@ -44,6 +44,8 @@ export interface GraphLink {
   ageMs?: number;
   quietMs?: number;
   lazyAuthors?: number | undefined;
+  /** How its bytes travel: direct, relayed or punched (`data-path`). */
+  path?: string | undefined;
   /** Layout ends (d3-force replaces the ids with the nodes). */
   source: string | GraphNode;
   target: string | GraphNode;
@@ -66,6 +68,7 @@ export interface OverlayObject {
     ageMs?: number;
     quietMs?: number;
     lazyAuthors?: number;
+    path?: string;
   }[];
   readonly omittedMembers?: number;
 }
@@ -136,7 +139,7 @@ export class GraphModel {
         diff.addedLinks.push(l.id);
         continue;
       }
-      if (link.kind !== l.kind) diff.changedLinks.push(l.id);
+      if (link.kind !== l.kind || link.path !== l.path) diff.changedLinks.push(l.id);
       Object.assign(link, l);
     }
     for (const id of [...this.links.keys()]) {

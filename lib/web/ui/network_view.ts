@@ -166,7 +166,8 @@ export class NetworkView {
       this.#linkElements.set(link.id, line);
     }
     line.dataset.kind = link.kind;
-    line.setAttribute("class", `link ${link.kind}`);
+    line.dataset.path = link.path ?? "direct";
+    line.setAttribute("class", `link ${link.kind} ${link.path ?? "direct"}`);
   }
 
   #tick(): void {
@@ -213,7 +214,9 @@ export class NetworkView {
     }
     if (link !== undefined) {
       lines.push(
-        `link: ${link.kind}, ${link.outbound ? "dialled by this peer" : "dialled by it"}, up for ${
+        `link: ${link.kind}${
+          link.path === undefined || link.path === "direct" ? "" : `, ${link.path}`
+        }, ${link.outbound ? "dialled by this peer" : "dialled by it"}, up for ${
           ageText(link.ageMs)
         }, last heard ${ageText(link.quietMs)} ago`,
       );

@@ -65,3 +65,16 @@ Deno.test("GraphModel.peerDown() marks the node dead and drops its link; peerUp(
   assert.deepEqual(model.rename(B, "robert").changedNodes, [B]);
   assert.equal(model.nodes.get(B)?.nick, "robert");
 });
+
+Deno.test("GraphModel.applyOverlay() reports a link whose path changed (relayed, then punched)", () => {
+  const model = new GraphModel();
+  const members: OverlayObject["members"] = [
+    { id: SELF, state: "self" },
+    { id: A, state: "alive" },
+  ];
+  model.applyOverlay({ members, links: [{ id: A, kind: "eager", path: "relayed" }] });
+  assert.equal(model.links.get(A)?.path, "relayed");
+  const diff = model.applyOverlay({ members, links: [{ id: A, kind: "eager", path: "punched" }] });
+  assert.deepEqual(diff.changedLinks, [A]);
+  assert.equal(model.links.get(A)?.path, "punched");
+});
