@@ -20,6 +20,7 @@ import type { Hello } from "../wire/message.ts";
 import type { FramedConnection } from "./framed_connection.ts";
 import { describe } from "./live_connection.ts";
 import { askDialBack, RelayReservation } from "./relay_client.ts";
+import { Sleepers } from "./sleepers.ts";
 import { randomToken, type RelayHolder, RelayServer, type RelayWaiter } from "./relay_server.ts";
 
 /** How a peer decides its reachability: by dial-backs, or as told. */
@@ -104,8 +105,8 @@ export class NatTraversal {
   #reservation: RelayReservation | undefined;
   #runtime: RelayedStreams | undefined;
   #stopped = false;
-  /** Ends of the pauses under way, which `stop` cuts short. */
-  readonly #sleepers = new Set<() => void>();
+  /** Pauses under way, which `stop` cuts short. */
+  readonly #sleepers = new Sleepers();
 
   /** A traversal for one node; `runtimeOptions` go to its runtime. */
   constructor(options: NatTraversalOptions) {
@@ -192,14 +193,14 @@ export class NatTraversal {
         "info",
         `No dial-back could tell whether others can dial this peer; again in ${pause} ms`,
       );
-      await this.#sleep(pause);
+      await this.#sleepers.sleep(pause);
     }
   }
 
   /** Lets reservations go and closes what is held here. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const wake of this.#sleepers) wake();
+    this.#sleepers.wakeAll();
     this.#server.stop();
     await this.#reservation?.stop();
   }
@@ -237,7 +238,7 @@ export class NatTraversal {
         nonce,
         options.port,
       );
-      if (answer.ok && answer.reached) await this.#sleep(PROBE_GRACE_MS);
+      if (answer.ok && answer.reached) await this.#sleepers.sleep(PROBE_GRACE_MS);
       if (!answer.ok) this.#o.log("info", `Dial-back by ${helper} refused: ${answer.reason}`);
       const state = this.#check.answered(nonce, answer.ok ? answer.reached : undefined);
       if (state !== undefined && !this.#stopped) this.#onChecked(state);
@@ -297,17 +298,5 @@ export class NatTraversal {
       },
     });
     reservation.start();
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#sleepers.add(done);
-    });
   }
 }

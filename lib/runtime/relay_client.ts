@@ -15,6 +15,7 @@ import type { Hello } from "../wire/message.ts";
 import { readRelayAnswer } from "./connector.ts";
 import type { FramedConnection } from "./framed_connection.ts";
 import { describe } from "./live_connection.ts";
+import { Sleepers } from "./sleepers.ts";
 import { withDeadline } from "./with_deadline.ts";
 
 /** What a reservation holder needs of its runtime. */
@@ -60,7 +61,7 @@ export class RelayReservation {
   readonly #o: RelayReservationOptions;
   #framed: FramedConnection | undefined;
   #stopped = false;
-  #wake: (() => void) | undefined;
+  readonly #sleepers = new Sleepers();
   #task: Promise<void> | undefined;
 
   /** A reservation with `options`; nothing happens until `start`. */
@@ -77,7 +78,7 @@ export class RelayReservation {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#framed?.close();
-    this.#wake?.();
+    this.#sleepers.wakeAll();
     await this.#task;
   }
 
@@ -96,7 +97,7 @@ export class RelayReservation {
       if (this.#stopped) return;
       this.#o.onState({ state: "lost", relay: this.#o.relay, reason });
       pause = held ? base : Math.min(60_000, pause * 2);
-      await this.#sleep(pause);
+      await this.#sleepers.sleep(pause);
     }
   }
 
@@ -182,17 +183,6 @@ export class RelayReservation {
       framed?.close();
       o.log("info", `Could not take a relayed stream from ${o.relay}: ${describe(error)}`);
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
   }
 }
 

@@ -25,6 +25,7 @@ import { bytesToHex } from "../wire/hex.ts";
 import type { Hello, PeerId } from "../wire/message.ts";
 import { FramedConnection } from "./framed_connection.ts";
 import { describe, safeRemote } from "./live_connection.ts";
+import { Sleepers } from "./sleepers.ts";
 import { withDeadline } from "./with_deadline.ts";
 
 /** A reservation holder's control channel, as the book keeps it. */
@@ -66,7 +67,7 @@ export class RelayServer {
   readonly #o: RelayServerOptions;
   readonly #open = new Set<FramedConnection>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
-  #stopped = false;
+  readonly #sleepers = new Sleepers();
   /** Bytes carried for streams so far, both ways (for `/metrics`). */
   bytesRelayed = 0;
   /** Streams carried so far. */
@@ -84,7 +85,7 @@ export class RelayServer {
 
   /** Closes everything (shutdown). */
   stop(): void {
-    this.#stopped = true;
+    this.#sleepers.wakeAll();
     for (const timer of this.#timers) clearTimeout(timer);
     for (const framed of this.#open) framed.close();
     this.#open.clear();
@@ -258,7 +259,7 @@ export class RelayServer {
           const verdict = meter.charge(direction, bytes, o.clock());
           if (!verdict.ok) return end(verdict.reason);
           await to.flushed();
-          if (verdict.pauseMs > 0) await this.#sleep(verdict.pauseMs);
+          if (verdict.pauseMs > 0) await this.#sleepers.sleep(verdict.pauseMs);
         }
       } catch (error) {
         end(describe(error));
@@ -304,17 +305,6 @@ export class RelayServer {
     }
     framed.write(encodeFrame(encodeRelayFrame({ op: "dial-back-result", reached })));
     await framed.closeAfterFlush(1_000);
-  }
-
-  #sleep(ms: number): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        resolve();
-      }, ms);
-      this.#timers.add(timer);
-    });
   }
 }
 
