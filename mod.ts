@@ -92,6 +92,8 @@ export {
 } from "./lib/nat/mod.ts";
 export type { OutboundStats } from "./lib/runtime/outbound_queue.ts";
 export type { LinkPath } from "./lib/runtime/live_connection.ts";
+export type { PunchOpener } from "./lib/runtime/hole_punch.ts";
+export type { ConnLike } from "./lib/runtime/node_socket_conn.ts";
 export type { InboundStats } from "./lib/runtime/inbound_pipeline.ts";
 export {
   HANDSHAKE_FAILURE_REASONS,

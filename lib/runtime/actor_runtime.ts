@@ -23,10 +23,21 @@ import { type Connected, Connector } from "./connector.ts";
 import { InboundPipeline } from "./inbound_pipeline.ts";
 import { freeLocalPort, PUNCH_TIMEOUT_MS } from "./hole_punch.ts";
 import type { FramedConnection } from "./framed_connection.ts";
-import { describe, type LinkPath, type LiveConnection, safeRemote } from "./live_connection.ts";
+import {
+  describe,
+  type LinkPath,
+  type LinkTransport,
+  type LiveConnection,
+  safeRemote,
+} from "./live_connection.ts";
 import { OutboundQueue } from "./outbound_queue.ts";
 import type { ActorRuntimeOptions, RuntimeStats } from "./actor_runtime_options.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
+
+/** Punch attempts per relayed link: one when it is up, one more after each fallback. */
+const UPGRADES_PER_LINK_MAX = 3;
+/** How long a link that fell back to its relay waits before punching again. */
+const UPGRADE_RETRY_MS = 30_000;
 
 /**
  * Runs an actor. Call {@linkcode ActorRuntime.serve} with a listener, then
@@ -49,6 +60,7 @@ export class ActorRuntime {
   readonly #outbound: OutboundQueue;
   readonly #connector: Connector;
   readonly #heldConnections: () => number;
+  readonly #punch: boolean;
   readonly #connections = new Map<ConnId, LiveConnection>();
   readonly #tasks = new Set<Promise<unknown>>();
   /** Dials in flight, and those the actor closed before they completed. */
@@ -89,6 +101,7 @@ export class ActorRuntime {
     this.#messagesPerSecondMax = options.messagesPerSecondMax ?? 25_000;
     this.#bytesPerSecondMax = options.bytesPerSecondMax ?? 16_777_216;
     this.#heldConnections = options.heldConnections ?? (() => 0);
+    this.#punch = options.punch ?? false;
     this.#admission = new Admission({
       connectionsMax: options.connectionsMax ?? 1_024,
       connectionsPerAddressMax: options.connectionsPerAddressMax ?? 64,
@@ -112,10 +125,11 @@ export class ActorRuntime {
       refusals: this.refusalCounts,
       onRelayFrame: options.onRelayFrame,
       punch: {
-        enabled: options.punch ?? false,
+        enabled: this.#punch,
         timeoutMs: PUNCH_TIMEOUT_MS,
         freePort: freeLocalPort,
         log: (text) => this.#log("info", text),
+        ...(options.punchOpener === undefined ? {} : { open: options.punchOpener }),
       },
     });
     this.#outbound = new OutboundQueue({
@@ -123,7 +137,8 @@ export class ActorRuntime {
       stats: this.#stats,
       counts: this.messageCounts,
       track: (task) => this.#track(task),
-      onWriteFailed: (live, reason) => this.#writeFailed(live, reason),
+      onWriteFailed: (live, framed, reason, pathFailed) =>
+        this.#writeFailed(live, framed, reason, pathFailed),
       log: (level, text) => this.#log(level, text),
     });
   }
@@ -173,6 +188,7 @@ export class ActorRuntime {
     await Promise.all(
       [...this.#connections.values()].map(async (c) => {
         c.closedByActor = true;
+        c.fallback?.framed.close();
         await this.#outbound.drain(c);
         await c.framed.closeAfterFlush(this.#closeFlushMs);
       }),
@@ -210,21 +226,30 @@ export class ActorRuntime {
 
   /**
    * A relayed stream reached this node (it dialled its relay and accepted
-   * the stream on `framed`; the relay sees the dialer at `otherSeen`):
-   * punches through if it can, runs the handshake as the acceptor and hands
-   * the connection to the actor like an accepted one, with no source host.
+   * the stream on `framed`; the relay sees the dialer at `otherSeen`): runs
+   * the handshake as the acceptor and hands the connection to the actor like
+   * an accepted one, with no source host — or, when the dialer punched
+   * through to upgrade the relayed link the two have, moves that link to the
+   * punched connection.
    */
   acceptRelayed(framed: FramedConnection, otherSeen?: string): void {
     this.#track((async () => {
-      let connected: Connected;
+      let connected: Connected | undefined;
       try {
         connected = await this.#connector.acceptRelayed(framed, otherSeen);
       } catch (error) {
         this.#log("info", `Relayed handshake failed: ${describe(error)}`);
         return;
       }
+      if (connected === undefined) return;
       if (this.#stopped) {
         connected.framed.close();
+        return;
+      }
+      if (connected.upgrade === true) {
+        const live = this.#relayedLinkTo(connected.channel.remote.id);
+        if (live === undefined) connected.framed.close();
+        else this.#moveToPunched(live, connected);
         return;
       }
       const id = this.#actor.handleAccepted(connected.channel.remote, this.#clock());
@@ -241,7 +266,7 @@ export class ActorRuntime {
     try {
       connected = await this.#connector.dial(addr, cancelled);
       if (connected === undefined) return;
-      this.#adopt(id, connected);
+      this.#adopt(id, connected, addr);
       const remote = connected.channel.remote;
       this.run((now) => this.#actor.handleConnected(id, remote, now));
     } catch (error) {
@@ -256,7 +281,8 @@ export class ActorRuntime {
 
   // ---- established connections ----
 
-  #adopt(id: ConnId, { framed, channel, path }: Connected): void {
+  #adopt(id: ConnId, { framed, channel, path }: Connected, dialled?: string): void {
+    const upgrades = this.#punch && path === "relayed" && dialled !== undefined;
     const live: LiveConnection = {
       id,
       framed,
@@ -265,14 +291,20 @@ export class ActorRuntime {
       flushing: undefined,
       closedByActor: false,
       path,
+      fallback: undefined,
+      dialled,
+      upgradesLeft: upgrades ? UPGRADES_PER_LINK_MAX : 0,
     };
     this.#connections.set(id, live);
-    this.#track(this.#readLoop(live));
+    this.#track(this.#readLoop(live, { framed, channel }));
+    if (upgrades) this.#upgradeAfter(live, 0);
   }
 
-  async #readLoop(live: LiveConnection): Promise<void> {
+  /** Reads one path of `live` into the actor until it ends. */
+  async #readLoop(live: LiveConnection, transport: LinkTransport): Promise<void> {
     const actor = this.#actor;
-    const pipeline = new InboundPipeline(live.channel, {
+    const { framed } = transport;
+    const pipeline = new InboundPipeline(transport.channel, {
       limits: this.#limits,
       messagesPerSecondMax: this.#messagesPerSecondMax,
       bytesPerSecondMax: this.#bytesPerSecondMax,
@@ -285,10 +317,7 @@ export class ActorRuntime {
       counts: this.messageCounts,
       onLimit: (limiter) => this.refusalCounts.countLimitRefusal(limiter),
       onForgery: () => {
-        this.#log(
-          "warn",
-          `Dropped a chat message with a bad signature from ${safeRemote(live.framed)}`,
-        );
+        this.#log("warn", `Dropped a chat message with a bad signature from ${safeRemote(framed)}`);
         this.run((now) => actor.handleOffence?.(live.id, "forgery", now));
       },
     });
@@ -302,9 +331,10 @@ export class ActorRuntime {
       return true;
     };
     let reason = "closed by remote";
+    let pathFailed = true;
     try {
       for (;;) {
-        const frames = await live.framed.readFrames();
+        const frames = await framed.readFrames();
         if (frames.length === 0) break;
         if (!(await pipeline.receive(frames, accept))) return;
       }
@@ -312,26 +342,124 @@ export class ActorRuntime {
       if (live.closedByActor || this.#stopped) return;
       reason = describe(error);
       if (error instanceof ProtocolError) {
+        pathFailed = false;
         this.#stats.protocolErrors++;
-        this.#log("warn", `Closing connection to ${safeRemote(live.framed)}: ${reason}`);
+        this.#log("warn", `Closing connection to ${safeRemote(framed)}: ${reason}`);
         // The actor scores the remote (and may back it off) before it hears of the close.
         const offence = pipeline.closingOffence ?? "protocol-error";
         this.run((now) => actor.handleOffence?.(live.id, offence, now));
       }
     }
-    live.framed.close();
-    if (this.#connections.get(live.id) === live) this.#connections.delete(live.id);
-    if (!live.closedByActor && !this.#stopped) {
-      this.run((now) => actor.handleDisconnected(live.id, reason, now));
-    }
+    framed.close();
+    this.#pathEnded(live, framed, reason, pathFailed);
   }
 
-  /** The outbound queue could not write to `live` (it closed it): forget it and tell the actor. */
-  #writeFailed(live: LiveConnection, reason: string): void {
-    if (this.#connections.get(live.id) !== live || live.closedByActor) return;
+  /**
+   * One path of `live` ended (`pathFailed`: the socket failed, rather than
+   * the remote misbehaving): a fallback path takes over, a path no longer
+   * written on is forgotten, else the link is gone and the actor told.
+   */
+  #pathEnded(
+    live: LiveConnection,
+    framed: FramedConnection,
+    reason: string,
+    pathFailed: boolean,
+  ): void {
+    // Closing already (the actor's close or `stop` owns the sockets), or gone.
+    if (this.#connections.get(live.id) !== live || live.closedByActor || this.#stopped) return;
+    if (framed !== live.framed) {
+      if (live.fallback?.framed === framed) live.fallback = undefined;
+      return;
+    }
+    if (pathFailed && this.#fallBack(live, reason)) return;
+    live.fallback?.framed.close();
     this.#connections.delete(live.id);
     live.closedByActor = true;
-    if (!this.#stopped) this.run((now) => this.#actor.handleDisconnected(live.id, reason, now));
+    this.run((now) => this.#actor.handleDisconnected(live.id, reason, now));
+  }
+
+  /** The outbound queue could not write to `framed` of `live` (it closed it). */
+  #writeFailed(
+    live: LiveConnection,
+    framed: FramedConnection,
+    reason: string,
+    pathFailed: boolean,
+  ): void {
+    this.#pathEnded(live, framed, reason, pathFailed);
+  }
+
+  // ---- punching through: upgrades and fallbacks ----
+
+  /** After `delayMs`, tries once to move `live` (relayed, dialled by this side) off its relay. */
+  #upgradeAfter(live: LiveConnection, delayMs: number): void {
+    live.upgradesLeft--;
+    const stillRelayed = () =>
+      !this.#stopped && !live.closedByActor && this.#connections.get(live.id) === live &&
+      live.path === "relayed";
+    this.#track((async () => {
+      if (delayMs > 0) await this.#sleep(delayMs);
+      if (!stillRelayed()) return;
+      const remote = live.channel.remote;
+      let connected: Connected | undefined;
+      try {
+        connected = await this.#connector.upgrade(live.dialled!, () => !stillRelayed());
+      } catch (error) {
+        this.#log("info", `Punching through to ${remote.nick} failed: ${describe(error)}`);
+        return;
+      }
+      if (connected === undefined) {
+        this.#log("info", `Link to ${remote.nick} stays on its relay: no punch through`);
+      } else if (connected.channel.remote.id !== remote.id) {
+        connected.framed.close();
+      } else {
+        this.#moveToPunched(live, connected);
+      }
+    })());
+  }
+
+  /** The relayed link to `peer` a punched upgrade is for, preferring one this side accepted. */
+  #relayedLinkTo(peer: string): LiveConnection | undefined {
+    let found: LiveConnection | undefined;
+    for (const live of this.#connections.values()) {
+      if (live.closedByActor || live.path !== "relayed" || live.channel.remote.id !== peer) {
+        continue;
+      }
+      if (found === undefined || live.dialled === undefined) found = live;
+    }
+    return found;
+  }
+
+  /** `live` writes on the punched connection from now on; its relayed stream is kept, still read. */
+  #moveToPunched(live: LiveConnection, punched: Connected): void {
+    live.fallback = { framed: live.framed, channel: live.channel };
+    live.framed = punched.framed;
+    live.channel = punched.channel;
+    live.path = "punched";
+    this.#log(
+      "info",
+      `Link to ${live.channel.remote.nick} punched through: direct now, its relay kept as fallback`,
+    );
+    this.#track(this.#readLoop(live, punched));
+  }
+
+  /** `live`'s punched path failed: back to its relayed stream, if that is still open. */
+  #fallBack(live: LiveConnection, reason: string): boolean {
+    const fallback = live.fallback;
+    if (fallback === undefined || fallback.framed.closed) return false;
+    live.fallback = undefined;
+    live.framed = fallback.framed;
+    live.channel = fallback.channel;
+    live.path = "relayed";
+    this.#log(
+      "info",
+      `Punched link to ${live.channel.remote.nick} lost (${reason}): back on its relay`,
+    );
+    // What was queued for the lost path goes out on the relay.
+    this.#track(this.#outbound.drain(live));
+    if (live.upgradesLeft > 0 && live.dialled !== undefined) {
+      this.#upgradeAfter(live, UPGRADE_RETRY_MS);
+    }
+    return true;
   }
 
   #close(id: ConnId): void {
@@ -343,6 +471,7 @@ export class ActorRuntime {
     }
     this.#connections.delete(id);
     live.closedByActor = true;
+    live.fallback?.framed.close();
     this.#track((async () => {
       await this.#outbound.drain(live);
       await live.framed.closeAfterFlush(this.#closeFlushMs);

@@ -15,6 +15,7 @@ import type { InboundStats } from "./inbound_pipeline.ts";
 import type { OutboundStats } from "./outbound_queue.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
 import type { FramedConnection } from "./framed_connection.ts";
+import type { PunchOpener } from "./hole_punch.ts";
 
 /** Options of {@linkcode ActorRuntime}. */
 export interface ActorRuntimeOptions {
@@ -78,11 +79,14 @@ export interface ActorRuntimeOptions {
    */
   onRelayFrame?: (framed: FramedConnection, first: Uint8Array, host: string) => void;
   /**
-   * Try to punch through NATs on relayed streams (a simultaneous TCP open
-   * from a chosen port), moving the link to that connection when it works.
-   * Default false.
+   * Try to punch through NATs on relayed links this side dialled (a
+   * simultaneous TCP open from a chosen port), moving the link to that
+   * connection when it works, its relayed stream kept as a fallback; and
+   * answer the other side's punches. Default false.
    */
   punch?: boolean;
+  /** How punched connections are opened. Default: a TCP simultaneous open. */
+  punchOpener?: PunchOpener;
   /** Connections held outside the actor (a relay's), counted against `connectionsMax`. */
   heldConnections?: () => number;
 }

@@ -24,7 +24,7 @@ import {
   punchAsDialer,
   type PunchOptions,
 } from "./hole_punch.ts";
-import type { NodeSocketConn } from "./node_socket_conn.ts";
+import type { ConnLike } from "./node_socket_conn.ts";
 import { encodeFrame } from "../wire/frame_codec.ts";
 import type { RefusalCounts } from "./refusal_counts.ts";
 import { describe, type LinkPath, safeRemote } from "./live_connection.ts";
@@ -36,6 +36,8 @@ export interface Connected {
   readonly channel: Channel;
   /** Whether it runs straight to the remote or through a relay. */
   readonly path: LinkPath;
+  /** A punched connection that upgrades a relayed link the two already have (not a new link). */
+  readonly upgrade?: boolean;
 }
 
 /** Options of {@linkcode Connector}. */
@@ -140,10 +142,16 @@ export class Connector {
    * Runs the handshake of a relayed stream this side accepted (it dialled the
    * relay, which then carried the dialer's connection here): as an acceptor,
    * but without `seen` (the socket's remote is the relay, not the dialer).
+   * When the dialer offered a punch (an upgrade of a link the two have), the
+   * handshake runs on the punched connection, marked `upgrade`; an upgrade
+   * that did not punch through ends here (undefined, the stream closed).
    *
    * @throws when the handshake fails or times out (the socket is closed).
    */
-  async acceptRelayed(relayed: FramedConnection, otherSeen?: string): Promise<Connected> {
+  async acceptRelayed(
+    relayed: FramedConnection,
+    otherSeen?: string,
+  ): Promise<Connected | undefined> {
     const o = this.#options;
     this.#pending.add(relayed);
     let framed = relayed;
@@ -151,13 +159,17 @@ export class Connector {
       return await this.#withTimeout(
         relayed,
         o.handshakeTimeoutMs + this.#punch.timeoutMs,
-        (async (): Promise<Connected> => {
-          const punched = await punchAsAcceptor(relayed, otherSeen, this.#punch);
-          if (punched !== undefined) {
-            framed = this.#switchTo(relayed, punched);
+        (async (): Promise<Connected | undefined> => {
+          const { upgrade, conn } = await punchAsAcceptor(relayed, otherSeen, this.#punch);
+          if (upgrade && conn === undefined) {
+            relayed.close();
+            return undefined;
           }
+          if (conn !== undefined) framed = this.#switchTo(relayed, conn);
           const channel = await o.handshake(framed, { initiator: false, local: o.localHello() });
-          return { framed, channel, path: framed === relayed ? "relayed" : "punched" };
+          return upgrade
+            ? { framed, channel, path: "punched", upgrade }
+            : { framed, channel, path: "relayed" };
         })(),
       );
     } catch (error) {
@@ -171,9 +183,10 @@ export class Connector {
     }
   }
 
-  /** Leaves the relayed stream for the punched connection: the link runs there from now on. */
-  #switchTo(relayed: FramedConnection, punched: NodeSocketConn): FramedConnection {
-    // The relay carried what it had to (the punch result is flushed): let it go.
+  /** Leaves the upgrade's relayed stream for the punched connection, which carries it on. */
+  #switchTo(relayed: FramedConnection, punched: ConnLike): FramedConnection {
+    // The relay carried what it had to (the punch result is flushed); the
+    // link's first stream is its fallback, not this one.
     void relayed.closeAfterFlush(1_000);
     this.#pending.delete(relayed);
     return this.#framed(punched as unknown as Deno.Conn, false);
@@ -195,11 +208,10 @@ export class Connector {
   async dial(addr: string, cancelled: () => boolean): Promise<Connected | undefined> {
     const o = this.#options;
     let framed: FramedConnection | undefined;
-    let relayed: FramedConnection | undefined;
     try {
       const { hostname, port, relayFor } = parseDialAddress(addr);
-      // One deadline for connecting and the handshake together (and a punch, through a relay).
-      const budgetMs = o.dialTimeoutMs + (relayFor === undefined ? 0 : this.#punch.timeoutMs);
+      // One deadline for connecting and the handshake together.
+      const budgetMs = o.dialTimeoutMs;
       const deadline = o.clock() + budgetMs;
       const conn = await withDeadline(
         Deno.connect({ hostname, port, transport: "tcp" }),
@@ -217,14 +229,10 @@ export class Connector {
         Math.max(1, deadline - o.clock()),
         (async () => {
           if (relayFor !== undefined) {
-            relayed = framed!;
             path = "relayed";
-            const seen = await openRelayedStream(relayed, relayFor);
-            const punched = await punchAsDialer(relayed, seen, this.#punch);
-            if (punched !== undefined) {
-              framed = this.#switchTo(relayed, punched);
-              path = "punched";
-            }
+            const seen = await openRelayedStream(framed!, relayFor);
+            // The link starts on the relay; punching is an upgrade, later.
+            await punchAsDialer(framed!, seen, NO_PUNCH);
           }
           return await o.handshake(framed!, { initiator: true, local: o.localHello() });
         })(),
@@ -237,7 +245,6 @@ export class Connector {
       }
       return { framed, channel, path };
     } catch (error) {
-      if (relayed !== undefined && relayed !== framed) relayed.close();
       if (framed !== undefined) {
         // The socket connected: it is the handshake that failed (unless we gave up on it).
         if (!cancelled()) o.refusals?.countHandshakeFailure("outbound", error);
@@ -245,6 +252,57 @@ export class Connector {
         framed.close();
       }
       throw error;
+    }
+  }
+
+  /**
+   * Tries to move a relayed link to `addr` (`RELAY/relay/ID`) off its relay:
+   * opens a second stream through the relay, punches, and runs the handshake
+   * on the punched connection. Undefined (everything closed) when punching is
+   * off at either end, does not get through, or `cancelled()` says the result
+   * is no longer wanted.
+   *
+   * @throws when the relay refuses or the handshake fails.
+   */
+  async upgrade(addr: string, cancelled: () => boolean): Promise<Connected | undefined> {
+    const o = this.#options;
+    const { hostname, port, relayFor } = parseDialAddress(addr);
+    if (relayFor === undefined || !this.#punch.enabled) return undefined;
+    const conn = await withDeadline(
+      Deno.connect({ hostname, port, transport: "tcp" }),
+      o.dialTimeoutMs,
+      (late) => late.close(),
+    );
+    const relayed = this.#framed(conn, false);
+    let framed = relayed;
+    try {
+      return await this.#withTimeout(
+        relayed,
+        o.dialTimeoutMs + this.#punch.timeoutMs,
+        (async (): Promise<Connected | undefined> => {
+          const seen = await openRelayedStream(relayed, relayFor);
+          const punched = await punchAsDialer(relayed, seen, this.#punch);
+          if (punched === undefined || cancelled()) {
+            punched?.close();
+            relayed.close();
+            return undefined;
+          }
+          framed = this.#switchTo(relayed, punched);
+          const channel = await o.handshake(framed, { initiator: true, local: o.localHello() });
+          if (cancelled()) {
+            framed.close();
+            return undefined;
+          }
+          return { framed, channel, path: "punched", upgrade: true };
+        })(),
+      );
+    } catch (error) {
+      framed.close();
+      relayed.close();
+      throw error;
+    } finally {
+      this.#pending.delete(relayed);
+      this.#pending.delete(framed);
     }
   }
 
@@ -285,6 +343,14 @@ export class Connector {
     }
   }
 }
+
+/** A relayed link's first stream offers no punch: the link runs on the relay at once. */
+const NO_PUNCH: PunchOptions = {
+  enabled: false,
+  timeoutMs: 0,
+  freePort: () => 0,
+  log: () => {},
+};
 
 /**
  * Asks the relay `framed` is connected to for a stream to `target` and waits

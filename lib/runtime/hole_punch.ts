@@ -5,8 +5,13 @@
  * other's address as the relay saw it. Behind routers that keep one public
  * port per local port (endpoint-independent mapping) the two SYNs cross and
  * make one TCP connection (a simultaneous open); behind a symmetric NAT they
- * do not. The dialer says which connection carries the link: the punched
- * one, or the relayed stream as before.
+ * do not.
+ *
+ * A link starts on the relay: its first stream's dialer offers no port, and
+ * the handshake runs relayed at once. Then the link's dialer opens a second
+ * stream and offers a port — an upgrade: it ends punched (the handshake runs
+ * on the punched connection and the link moves there, keeping the relayed
+ * stream as its fallback) or it is closed.
  *
  * @module
  */
@@ -15,7 +20,7 @@ import { decodeRelayFrame, encodeRelayFrame, type RelayFrame } from "../nat/rela
 import { parseAddress } from "../wire/address.ts";
 import { encodeFrame } from "../wire/frame_codec.ts";
 import type { FramedConnection } from "./framed_connection.ts";
-import { connectFromPort, type NodeSocketConn } from "./node_socket_conn.ts";
+import { connectFromPort, type ConnLike } from "./node_socket_conn.ts";
 
 /** How a node punches. */
 export interface PunchOptions {
@@ -27,6 +32,28 @@ export interface PunchOptions {
   readonly freePort: () => number;
   /** A diagnostic line. */
   readonly log: (text: string) => void;
+  /** How the simultaneous open is made. Default {@linkcode simultaneousOpen}. */
+  readonly open?: PunchOpener;
+}
+
+/**
+ * Opens the punched connection to the other side's `host:port` from
+ * `localPort` within `timeoutMs` (undefined when it cannot). Both sides call
+ * it at once with each other's ports; both must end up on one connection.
+ */
+export type PunchOpener = (
+  target: { readonly host: string; readonly port: number },
+  localPort: number,
+  timeoutMs: number,
+  log: (text: string) => void,
+) => Promise<ConnLike | undefined>;
+
+/** What the acceptor of a relayed stream learned from its punch exchange. */
+export interface AcceptorPunch {
+  /** The dialer offered a port: the stream is an upgrade of a link the two already have. */
+  readonly upgrade: boolean;
+  /** The punched connection, when the dialer says the upgrade succeeded. */
+  readonly conn?: ConnLike;
 }
 
 /** The punch's default time budget. */
@@ -41,11 +68,11 @@ export async function punchAsDialer(
   relayed: FramedConnection,
   otherSeen: string | undefined,
   options: PunchOptions,
-): Promise<NodeSocketConn | undefined> {
+): Promise<ConnLike | undefined> {
   const port = ownPort(otherSeen, options);
   relayed.write(encodeFrame(encodeRelayFrame({ op: "punch", port })));
   const theirs = await expect(relayed, "punch");
-  let conn: NodeSocketConn | undefined;
+  let conn: ConnLike | undefined;
   if (port !== 0 && theirs.port !== 0) {
     conn = await attempt(otherSeen!, theirs.port, port, options);
   }
@@ -55,24 +82,26 @@ export async function punchAsDialer(
 }
 
 /**
- * The acceptor's side, on `relayed` right after the relay's `ok`: the
- * punched connection when the dialer says it carries the link, else undefined.
+ * The acceptor's side, on `relayed` right after the relay's `ok`: whether the
+ * dialer offered an upgrade, and the punched connection when it says the
+ * upgrade succeeded.
  */
 export async function punchAsAcceptor(
   relayed: FramedConnection,
   otherSeen: string | undefined,
   options: PunchOptions,
-): Promise<NodeSocketConn | undefined> {
+): Promise<AcceptorPunch> {
   const theirs = await expect(relayed, "punch");
   const port = theirs.port === 0 ? 0 : ownPort(otherSeen, options);
   relayed.write(encodeFrame(encodeRelayFrame({ op: "punch", port })));
   const attempted = port === 0 ? undefined : attempt(otherSeen!, theirs.port, port, options);
   const result = await expect(relayed, "punch-result");
   const conn = await attempted;
-  if (result.punched && conn !== undefined) return conn;
+  const upgrade = theirs.port !== 0;
+  if (result.punched && conn !== undefined) return { upgrade, conn };
   conn?.close();
   if (result.punched) throw new Error("the dialer punched through, this side did not");
-  return undefined;
+  return { upgrade };
 }
 
 /** The port this side will connect from: 0 when it will not punch. */
@@ -80,15 +109,32 @@ function ownPort(otherSeen: string | undefined, options: PunchOptions): number {
   return options.enabled && otherSeen !== undefined ? options.freePort() : 0;
 }
 
-/** One simultaneous-open attempt; undefined when it does not connect in time. */
-async function attempt(
+/** One punch attempt; undefined when it does not connect in time. */
+function attempt(
   otherSeen: string,
   port: number,
   localPort: number,
   options: PunchOptions,
-): Promise<NodeSocketConn | undefined> {
+): Promise<ConnLike | undefined> {
   const { hostname } = parseAddress(otherSeen);
-  const deadline = performance.now() + options.timeoutMs;
+  const open = options.open ?? simultaneousOpen;
+  return open({ host: hostname, port }, localPort, options.timeoutMs, options.log);
+}
+
+/**
+ * A TCP simultaneous open: connects from `localPort` to the other side, which
+ * connects from its port to this one at the same time; a refusal means its
+ * SYN has not left yet (through NATs, a refusal never comes back), so it
+ * tries again every 100 ms until `timeoutMs`.
+ */
+export async function simultaneousOpen(
+  target: { readonly host: string; readonly port: number },
+  localPort: number,
+  timeoutMs: number,
+  log: (text: string) => void,
+): Promise<ConnLike | undefined> {
+  const { host: hostname, port } = target;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const left = deadline - performance.now();
     try {
@@ -99,7 +145,7 @@ async function attempt(
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
         continue;
       }
-      options.log(`Hole punch to ${hostname}:${port} failed: ${(error as Error).message}`);
+      log(`Hole punch to ${hostname}:${port} failed: ${(error as Error).message}`);
       return undefined;
     }
   }

@@ -16,12 +16,23 @@ import type { FramedConnection } from "./framed_connection.ts";
  */
 export type LinkPath = "direct" | "relayed" | "punched";
 
-/** One established connection of the runtime. */
+/** One path of a link: a socket and the secure channel over it. */
+export interface LinkTransport {
+  readonly framed: FramedConnection;
+  readonly channel: Channel;
+}
+
+/**
+ * One established connection of the runtime. A relayed link may run on two
+ * paths: once punched through, it writes on the punched connection and keeps
+ * its relayed stream open, still read, to fall back to.
+ */
 export interface LiveConnection {
   /** The actor's name for it. */
   readonly id: ConnId;
-  readonly framed: FramedConnection;
-  readonly channel: Channel;
+  /** The path it writes on. */
+  framed: FramedConnection;
+  channel: Channel;
   /** Payloads waiting to be sealed, in order. */
   outbox: (Uint8Array | Promise<Uint8Array>)[];
   /** The one flush running for this connection: seals stay in order and closes wait for it. */
@@ -30,6 +41,12 @@ export interface LiveConnection {
   closedByActor: boolean;
   /** How its bytes travel. */
   path: LinkPath;
+  /** The relayed stream of a punched link, kept to fall back to; undefined otherwise. */
+  fallback: LinkTransport | undefined;
+  /** The address this side dialled (`RELAY/relay/ID` when relayed); undefined when it accepted. */
+  readonly dialled: string | undefined;
+  /** Punch attempts this link may still make (its dialer's side). */
+  upgradesLeft: number;
 }
 
 /** The remote address for a log line, even once the socket is gone. */

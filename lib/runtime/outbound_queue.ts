@@ -13,7 +13,7 @@ import type { MessageCounts } from "./message_counts.ts";
 import { isSignableStatus, type MemberAuthenticator } from "../secure/member_signature.ts";
 import { encodeMessage } from "../wire/message_encode.ts";
 import type { MemberInfo, Message } from "../wire/message.ts";
-import { WriteQueueFullError } from "./framed_connection.ts";
+import { type FramedConnection, WriteQueueFullError } from "./framed_connection.ts";
 import { describe, type LiveConnection, safeRemote } from "./live_connection.ts";
 import { nextTurn } from "./next_turn.ts";
 
@@ -38,7 +38,12 @@ export interface OutboundPorts {
   /** Keeps a background task for `stop` to wait on, logging its failure. */
   track(task: Promise<unknown>): void;
   /** Writing to `live` failed: it is closed; the runtime forgets it and tells the actor. */
-  onWriteFailed(live: LiveConnection, reason: string): void;
+  onWriteFailed(
+    live: LiveConnection,
+    framed: FramedConnection,
+    reason: string,
+    pathFailed: boolean,
+  ): void;
   /** A diagnostic line. */
   log(level: "warn", text: string): void;
 }
@@ -143,6 +148,9 @@ export class OutboundQueue {
   async #flush(live: LiveConnection): Promise<void> {
     // Let the current turn queue more, so that one seal and one write carry them all.
     await nextTurn();
+    // A link may move to another path between batches: each batch is sealed
+    // and written on the one path current when it started.
+    let framed = live.framed;
     try {
       while (live.outbox.length > 0) {
         const batch = live.outbox;
@@ -151,19 +159,20 @@ export class OutboundQueue {
         const payloads = batch.some((p) => p instanceof Promise)
           ? await Promise.all(batch)
           : batch as Uint8Array[];
+        framed = live.framed;
         const sealed = live.channel.seal(payloads);
         const bytes = sealed instanceof Promise ? await sealed : sealed;
         this.#ports.stats.bytesSent += bytes.length;
-        live.framed.write(bytes);
+        framed.write(bytes);
       }
     } catch (error) {
-      live.outbox = [];
-      const reason = error instanceof WriteQueueFullError
-        ? "peer too slow: write queue full"
-        : describe(error);
-      this.#ports.log("warn", `Closing connection to ${safeRemote(live.framed)}: ${reason}`);
-      live.framed.close();
-      this.#ports.onWriteFailed(live, reason);
+      const tooSlow = error instanceof WriteQueueFullError;
+      const reason = tooSlow ? "peer too slow: write queue full" : describe(error);
+      this.#ports.log("warn", `Closing connection to ${safeRemote(framed)}: ${reason}`);
+      framed.close();
+      // A socket that failed may leave another path; a peer too slow to read does not.
+      if (tooSlow) live.outbox = [];
+      this.#ports.onWriteFailed(live, framed, reason, !tooSlow);
     }
   }
 }

@@ -44,6 +44,7 @@ import { sameRoomTag } from "../secure/room_tag.ts";
 import { StoreRecorder } from "./store_recorder.ts";
 import { WrongSecretWatch } from "./wrong_secret_watch.ts";
 import { DEFAULT_ROOM } from "../secure/room_key.ts";
+import type { PunchOpener } from "./hole_punch.ts";
 
 /** How long a leaving peer waits for its goodbyes to be delivered. */
 const LEAVE_GRACE_MS = 1_000;
@@ -96,9 +97,12 @@ export interface StartPeerOptions extends ServiceOptions {
   relays?: readonly string[];
   /**
    * Try to punch through NATs on relayed links (a simultaneous TCP open),
-   * moving the link off the relay when it works. Default true.
+   * moving the link off the relay when it works (the relayed stream kept as
+   * its fallback). Default true.
    */
   punch?: boolean;
+  /** How punched connections are opened (tests on one host replace it). Default: a TCP simultaneous open. */
+  punchOpener?: PunchOpener;
   /** Protocol tuning of the peer actor. */
   node?: Omit<
     PeerNodeOptions,
@@ -341,6 +345,7 @@ async function servePeer(
     ...runtimeOptions,
     ...nat.runtimeOptions(),
     punch: options.punch ?? true,
+    ...(options.punchOpener === undefined ? {} : { punchOpener: options.punchOpener }),
     onEvent,
     ...(onTraffic === undefined ? {} : {
       onTraffic: (direction: "in" | "out", conn: number, message: Message) => {

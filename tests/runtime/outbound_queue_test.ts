@@ -26,7 +26,7 @@ function chat(author: string, text = "hi"): Message {
 }
 
 /** A connection whose channel seals by concatenating payloads and records every write. */
-function connection(id: number, options: { failWrites?: boolean } = {}) {
+function connection(id: number, options: { failWrites?: boolean; failWith?: Error } = {}) {
   const writes: Uint8Array[][] = [];
   let sealedBatch: readonly Uint8Array[] = [];
   const channel: Channel = {
@@ -54,6 +54,7 @@ function connection(id: number, options: { failWrites?: boolean } = {}) {
     remoteAddr: "127.0.0.1:1",
     write() {
       if (options.failWrites) throw new WriteQueueFullError("full");
+      if (options.failWith !== undefined) throw options.failWith;
       writes.push([...sealedBatch]);
     },
     close() {
@@ -68,6 +69,9 @@ function connection(id: number, options: { failWrites?: boolean } = {}) {
     flushing: undefined,
     closedByActor: false,
     path: "direct",
+    fallback: undefined,
+    dialled: undefined,
+    upgradesLeft: 0,
   };
   return { live, writes, isClosed: () => closed };
 }
@@ -75,11 +79,12 @@ function connection(id: number, options: { failWrites?: boolean } = {}) {
 function queue() {
   const stats = { messagesSent: 0, chatSends: 0, bytesSent: 0 };
   const logs: string[] = [];
-  const failed: [number, string][] = [];
+  const failed: [number, string, boolean][] = [];
   const q = new OutboundQueue({
     stats,
     track: () => {},
-    onWriteFailed: (live, reason) => failed.push([live.id, reason]),
+    onWriteFailed: (live, _framed, reason, pathFailed) =>
+      failed.push([live.id, reason, pathFailed]),
     log: (_level, text) => logs.push(text),
   });
   return { q, stats, logs, failed };
@@ -139,8 +144,31 @@ Deno.test("OutboundQueue closes a connection whose writes fail and reports it", 
   q.send(c.live, { type: "register" });
   await q.drain(c.live);
   assert.ok(c.isClosed());
-  assert.deepEqual(failed, [[5, "peer too slow: write queue full"]]);
+  // A peer too slow to read is not a broken path: no other path of the link should take over.
+  assert.deepEqual(failed, [[5, "peer too slow: write queue full", false]]);
   assert.deepEqual(c.live.outbox, []);
+});
+
+Deno.test("OutboundQueue seals and writes each batch on the path current when it started, and reports a failed socket as a broken path", async () => {
+  const { q, failed } = queue();
+  const first = connection(7);
+  const second = connection(7);
+  const live = first.live;
+  q.send(live, { type: "register" });
+  await q.drain(live);
+  // The link moves to another path (a punched connection): later batches go there.
+  live.framed = second.live.framed;
+  live.channel = second.live.channel;
+  q.send(live, { type: "get-peers" } as Message);
+  q.endStep();
+  await q.drain(live);
+  assert.deepEqual(first.writes.flat().map((p) => decodeMessage(p).type), ["register"]);
+  assert.deepEqual(second.writes.flat().map((p) => decodeMessage(p).type), ["get-peers"]);
+  // A socket that fails (not a slow peer) is a path failure: reported as such.
+  const broken = connection(8, { failWith: new Error("connection reset") });
+  q.send(broken.live, { type: "register" });
+  await broken.live.flushing;
+  assert.deepEqual(failed, [[8, "connection reset", true]]);
 });
 
 Deno.test("OutboundQueue's payloads decode to what was sent", async () => {
