@@ -31,6 +31,7 @@ import {
   safeRemote,
 } from "./live_connection.ts";
 import { OutboundQueue } from "./outbound_queue.ts";
+import { Sleepers } from "./sleepers.ts";
 import type { ActorRuntimeOptions, RuntimeStats } from "./actor_runtime_options.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
 
@@ -66,8 +67,8 @@ export class ActorRuntime {
   /** Dials in flight, and those the actor closed before they completed. */
   readonly #dialing = new Set<ConnId>();
   readonly #abandoned = new Set<ConnId>();
-  /** Resolvers of sleeps that `stop` must cut short. */
-  readonly #sleepers = new Set<() => void>();
+  /** Pauses that `stop` cuts short. */
+  readonly #sleepers = new Sleepers();
   #listeners: Deno.Listener[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAtMs = Infinity;
@@ -108,7 +109,7 @@ export class ActorRuntime {
     }, {
       connectionCount: () => this.connectionCount,
       stopped: () => this.#stopped,
-      sleep: (ms) => this.#sleep(ms),
+      sleep: (ms) => this.#sleepers.sleep(ms),
       log: (level, text) => this.#log(level, text),
       onRefused: (limiter) => this.refusalCounts.countLimitRefusal(limiter),
     });
@@ -184,7 +185,7 @@ export class ActorRuntime {
       }
     }
     this.#connector.closePending();
-    this.#wake();
+    this.#sleepers.wakeAll();
     await Promise.all(
       [...this.#connections.values()].map(async (c) => {
         c.closedByActor = true;
@@ -397,7 +398,7 @@ export class ActorRuntime {
       !this.#stopped && !live.closedByActor && this.#connections.get(live.id) === live &&
       live.path === "relayed";
     this.#track((async () => {
-      if (delayMs > 0) await this.#sleep(delayMs);
+      if (delayMs > 0) await this.#sleepers.sleep(delayMs);
       if (!stillRelayed()) return;
       const remote = live.channel.remote;
       let connected: Connected | undefined;
@@ -529,23 +530,6 @@ export class ActorRuntime {
       if (now < this.#actor.nextDeadlineMs()) this.#schedule();
       else this.run((t) => this.#actor.handleTimeout(t));
     }, Math.max(0, at - this.#clock()));
-  }
-
-  /** Waits `ms`, or less if the runtime stops meanwhile. */
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#sleepers.add(done);
-    });
-  }
-
-  #wake(): void {
-    for (const done of [...this.#sleepers]) done();
   }
 
   #track(task: Promise<unknown>): void {
