@@ -34,9 +34,10 @@ export interface SimNetworkOptions {
 
 /**
  * Where a node sits behind a home router (PROTOCOL.md § Relays): nobody can
- * dial its own address. Behind a `"nat"` (endpoint-independent mapping) a
- * relayed link to it is punched through to a direct one unless the other end
- * is behind a `"symmetric-nat"`, where links stay on the relay.
+ * dial its own address. A link to it starts on its relay; behind a `"nat"`
+ * (endpoint-independent mapping) it is then punched through to a direct one
+ * unless the other end is behind a `"symmetric-nat"`, where links stay on
+ * the relay.
  */
 export type SimNatKind = "nat" | "symmetric-nat";
 
@@ -45,7 +46,7 @@ export type SimLinkPath = "direct" | "relayed" | "punched";
 
 /** Links and relayed traffic of a network with NAT'd nodes. */
 export interface SimNatStats {
-  /** Links established, by path. */
+  /** Links established, by the path they end up on (a punched one starts relayed). */
   readonly links: Record<SimLinkPath, number>;
   /** Messages carried per relay address (both hops counted once). */
   readonly relayedMessages: Map<string, number>;
@@ -54,9 +55,9 @@ export interface SimNatStats {
 }
 
 /**
- * Extra delay of a punched link over a relayed one: the punch exchange
- * through the relay, then the first SYN, which the far router drops, and
- * its retransmission a second later.
+ * How long after a relayed link is up it moves to its punched connection:
+ * the upgrade stream and punch exchange through the relay, then the first
+ * SYN, which the far router drops, and its retransmission a second later.
  */
 const PUNCH_DELAY_MS = 1_000;
 
@@ -589,8 +590,12 @@ export class SimNetwork {
       from.relay = relay;
       (relay.carried ??= new Set()).add(from);
       connectedAt += this.#latency(this.#random);
-    } else if (path === "punched") {
-      connectedAt += PUNCH_DELAY_MS;
+      if (path === "punched") {
+        this.#schedule(connectedAt + PUNCH_DELAY_MS, {
+          kind: "call",
+          fn: () => this.#punchThrough(from),
+        });
+      }
     }
     this.#natStats.links[path]++;
     // Whatever the acceptor sends must arrive after the dialer learns it is connected.
@@ -635,9 +640,20 @@ export class SimNetwork {
       return fail("relay refused: no reservation", 2 * this.#latency(this.#random));
     }
     const punched = from.node.nat !== "symmetric-nat" && target.nat !== "symmetric-nat";
-    return punched
-      ? { target, relay: undefined, path: "punched" }
-      : { target, relay, path: "relayed" };
+    return { target, relay, path: punched ? "punched" : "relayed" };
+  }
+
+  /**
+   * The relayed link of `end` moves to its punched connection, when both
+   * ends are still there: its relay no longer carries it (nor cuts it when
+   * it goes; the link kept its relayed stream only as a fallback).
+   */
+  #punchThrough(end: LinkEnd): void {
+    const other = end.other;
+    if (!end.open || other === undefined || !other.open || end.relay === undefined) return;
+    this.#unrelay(end);
+    delete end.relay;
+    delete other.relay;
   }
 
   /** The relayed link of `end` is over: its relay no longer carries it. */

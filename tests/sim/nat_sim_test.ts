@@ -135,3 +135,39 @@ Deno.test("SimNetwork: a NAT'd node's own address times out; its relayed address
   net.runUntil(net.nowMs + 1_000);
   assert.equal((dialer.actor as Probe).events.at(-1), `failed ${conn} connection refused`);
 });
+
+Deno.test("SimNetwork: a link between two port-keeping NATs starts on the relay and moves off it a second later; then the relay's crash leaves it up", () => {
+  const net = new SimNetwork({ seed: 2 });
+  const id = (c: string) => c.repeat(64);
+  const relay = net.addNode("10.0.0.1:1", new Probe(id("1"), "10.0.0.1:1"));
+  const dialer = net.addNode("10.0.0.2:1", new Probe(id("2"), "10.0.0.2:1"), undefined, "nat");
+  const relayed = relayedAddress("10.0.0.1:1", id("3"));
+  const target = net.addNode("10.0.0.3:1", new Probe(id("3"), relayed), undefined, "nat");
+  const act = (node: typeof dialer, step: (p: Probe) => void) =>
+    net.act(node, (p) => step(p as unknown as Probe));
+  let conn = 0;
+  act(dialer, (p) => (conn = p.dial(relayed)));
+  // Up through the relay (two hops), well before a punch could be through.
+  net.runUntil(net.nowMs + 500);
+  assert.equal((dialer.actor as Probe).events.at(-1), `connected ${conn} ${id("3")}`);
+  act(dialer, (p) => p.send(conn));
+  net.runUntil(net.nowMs + 200);
+  assert.deepEqual((target.actor as Probe).events, [`accepted ${id("2")}`, "message ping"]);
+  assert.equal(net.natStats.relayedMessages.get("10.0.0.1:1"), 1, "carried by the relay");
+  // Punched through: the relay carries nothing more, and its crash does not cut the link.
+  net.runUntil(net.nowMs + 2_000);
+  act(dialer, (p) => p.send(conn));
+  net.runUntil(net.nowMs + 500);
+  assert.equal(net.natStats.relayedMessages.get("10.0.0.1:1"), 1, "not carried by the relay");
+  assert.equal(net.natStats.links.punched, 1);
+  net.crash(relay.addr);
+  net.runUntil(net.nowMs + 1_000);
+  act(dialer, (p) => p.send(conn));
+  net.runUntil(net.nowMs + 500);
+  assert.deepEqual((target.actor as Probe).events.slice(1), [
+    "message ping",
+    "message ping",
+    "message ping",
+  ]);
+  assert.equal((dialer.actor as Probe).events.at(-1), `connected ${conn} ${id("3")}`);
+});
