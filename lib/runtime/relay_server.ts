@@ -28,6 +28,14 @@ import { describe, safeRemote } from "./live_connection.ts";
 import { Sleepers } from "./sleepers.ts";
 import { withDeadline } from "./with_deadline.ts";
 
+/**
+ * How long a dial-back waits for the asking peer's listener to answer. A
+ * NAT or firewall drops the SYN without a word, so a private peer's verdict
+ * waits this long, and its first relayed link with it; 2.5 s covers one lost
+ * SYN (retransmitted after 1 s) on a path of up to 1.5 s round trip.
+ */
+export const DIAL_BACK_TIMEOUT_MS = 2_500;
+
 /** A reservation holder's control channel, as the book keeps it. */
 interface Holder {
   readonly framed: FramedConnection;
@@ -291,7 +299,7 @@ export class RelayServer {
       // Only the host the request came from: a dial-back cannot aim this node at a third party.
       const conn = await withDeadline(
         Deno.connect({ hostname: host, port, transport: "tcp" }),
-        o.dialTimeoutMs,
+        Math.min(o.dialTimeoutMs, DIAL_BACK_TIMEOUT_MS),
         (late) => late.close(),
       );
       const probe = new FramedConnection(conn, { frameBytesMax: o.frameBytesMax });
