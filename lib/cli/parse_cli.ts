@@ -57,6 +57,8 @@ export interface RelayFlags {
   readonly linkBytesMax: number;
   /** `--relay-link-minutes`: how long one link may last. */
   readonly linkDurationMsMax: number;
+  /** `--relay-idle-seconds`: when full, a link idle this long gives way to a new one. */
+  readonly linkIdleMs: number;
 }
 
 /** How a peer decides whether others can dial it (`--reachability`). */
@@ -147,7 +149,9 @@ const RELAY_HELP =
   --relay-links N           relayed links carried at once (default 64)
   --relay-rate BYTES        bytes per second one link may carry each way (default 131072)
   --relay-link-mib N        MiB one link may carry in all (default 64)
-  --relay-link-minutes N    how long one link may last; the peers then open another (default 60)`;
+  --relay-link-minutes N    how long one link may last; the peers then open another (default 60)
+  --relay-idle-seconds N    when every link is taken, one idle this long (a punched link's
+                            fallback, say) is closed to make room (default 60)`;
 
 /** Help texts; kept next to the parser so they cannot drift from it. */
 export const HELP = {
@@ -384,6 +388,7 @@ const COMMON_FLAGS = {
   "relay-rate": { type: "string" },
   "relay-link-mib": { type: "string" },
   "relay-link-minutes": { type: "string" },
+  "relay-idle-seconds": { type: "string" },
 } as const;
 
 function parsePeer(argv: readonly string[], env: Env): Command {
@@ -451,14 +456,7 @@ function reachabilityOf(text: string | undefined): ReachabilityFlag {
 }
 
 /** The `--relay` limits, or undefined without `--relay` (then its limit flags are errors). */
-function relayOf(values: {
-  relay: boolean;
-  "relay-reservations"?: string;
-  "relay-links"?: string;
-  "relay-rate"?: string;
-  "relay-link-mib"?: string;
-  "relay-link-minutes"?: string;
-}): RelayFlags | undefined {
+function relayOf(values: RelayValues): RelayFlags | undefined {
   if (!values.relay) {
     for (const flag of RELAY_LIMIT_FLAGS) {
       if (values[flag] !== undefined) throw new UsageError(`Invalid --${flag}: it needs --relay`);
@@ -473,6 +471,8 @@ function relayOf(values: {
     linkDurationMsMax:
       integer("--relay-link-minutes", values["relay-link-minutes"], 60, 1, 10_080) *
       60_000,
+    linkIdleMs: integer("--relay-idle-seconds", values["relay-idle-seconds"], 60, 0, 86_400) *
+      1_000,
   };
 }
 
@@ -482,7 +482,13 @@ const RELAY_LIMIT_FLAGS = [
   "relay-rate",
   "relay-link-mib",
   "relay-link-minutes",
+  "relay-idle-seconds",
 ] as const;
+
+/** `--relay` and its limit flags as parsed. */
+type RelayValues =
+  & { relay: boolean }
+  & { [flag in typeof RELAY_LIMIT_FLAGS[number]]?: string };
 
 /** The `--web` listen address, checked: a non-loopback host needs `--web-public`. */
 function webListenOf(
@@ -617,13 +623,7 @@ function common(
     verbose?: boolean[];
     metrics?: string;
     "metrics-public": boolean;
-    relay: boolean;
-    "relay-reservations"?: string;
-    "relay-links"?: string;
-    "relay-rate"?: string;
-    "relay-link-mib"?: string;
-    "relay-link-minutes"?: string;
-  },
+  } & RelayValues,
   defaultListen: string,
   env: Env,
 ): CommonCommand {

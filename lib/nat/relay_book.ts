@@ -21,6 +21,11 @@ export interface RelayLimits {
   readonly linkBytesMax: number;
   /** How long one stream may last; the peers then open another. Default 1 h. */
   readonly linkDurationMsMax: number;
+  /**
+   * When every stream slot is taken, one that has carried nothing for this
+   * long (a punched link's fallback, say) is closed to make room. Default 1 min.
+   */
+  readonly linkIdleMs: number;
   /** How long a reservation holds unless renewed (peers renew at half). Default 2 min. */
   readonly reservationTtlMs: number;
   /** How long a stream waits for its target to accept it. Default 5 s. */
@@ -38,6 +43,7 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = Object.freeze({
   linkBytesPerSecondMax: 128 * 1024,
   linkBytesMax: 64 * 1024 * 1024,
   linkDurationMsMax: 60 * 60 * 1000,
+  linkIdleMs: 60 * 1000,
   reservationTtlMs: 2 * 60 * 1000,
   acceptTimeoutMs: 5_000,
   dialBackIntervalMs: 30_000,
@@ -52,6 +58,11 @@ export type Verdict<T> = { readonly ok: true; readonly value: T } | {
   readonly ok: false;
   readonly reason: string;
 };
+
+/** A carried stream as the book keeps it: when it last carried a byte (the relay updates it). */
+export interface CarriedLink {
+  lastActiveMs: number;
+}
 
 /** A stream waiting for its target's `accept`. */
 interface PendingLink<S> {
@@ -70,7 +81,7 @@ export class RelayBook<R, S> {
   readonly #reservations = new Map<PeerId, { holder: R; expiresMs: number }>();
   readonly #pending = new Map<string, PendingLink<S>>();
   readonly #lastDialBack = new Map<string, number>();
-  #carried = 0;
+  readonly #carried = new Set<CarriedLink>();
   #dialBacksInFlight = 0;
 
   /** A book under `limits`; `newToken` makes unguessable stream tokens (hex). */
@@ -91,7 +102,7 @@ export class RelayBook<R, S> {
 
   /** Streams carried or waiting now. */
   get linkCount(): number {
-    return this.#carried + this.#pending.size;
+    return this.#carried.size + this.#pending.size;
   }
 
   /**
@@ -115,32 +126,63 @@ export class RelayBook<R, S> {
     if (this.#reservations.get(id)?.holder === holder) this.#reservations.delete(id);
   }
 
-  /** Opens a stream to `target` for `dialer`: the token its target must accept, and whom to tell. */
-  open(target: PeerId, dialer: S, nowMs: number): Verdict<{ token: string; holder: R }> {
+  /**
+   * Opens a stream to `target` for `dialer`: the token its target must
+   * accept, whom to tell, and, when the relay was full, the idle stream that
+   * gives way (no longer counted here; the caller closes it).
+   */
+  open(
+    target: PeerId,
+    dialer: S,
+    nowMs: number,
+  ): Verdict<{ token: string; holder: R; evicted?: CarriedLink }> {
     this.#expire(nowMs);
     const reservation = this.#reservations.get(target);
     if (reservation === undefined) {
       return { ok: false, reason: `no reservation for ${target.slice(0, 8)}` };
     }
+    let evicted: CarriedLink | undefined;
     if (this.linkCount >= this.#limits.linksMax) {
-      return { ok: false, reason: `relay full: ${this.#limits.linksMax} links` };
+      evicted = this.#idlest(nowMs);
+      if (evicted === undefined) {
+        return { ok: false, reason: `relay full: ${this.#limits.linksMax} links` };
+      }
+      this.#carried.delete(evicted);
     }
     const token = this.#newToken();
     this.#pending.set(token, { target, dialer, expiresMs: nowMs + this.#limits.acceptTimeoutMs });
-    return { ok: true, value: { token, holder: reservation.holder } };
+    const value = { token, holder: reservation.holder };
+    return { ok: true, value: evicted === undefined ? value : { ...value, evicted } };
+  }
+
+  /** The carried stream idle longest, if it has been idle `linkIdleMs` at least. */
+  #idlest(nowMs: number): CarriedLink | undefined {
+    let idlest: CarriedLink | undefined;
+    for (const link of this.#carried) {
+      if (idlest === undefined || link.lastActiveMs < idlest.lastActiveMs) idlest = link;
+    }
+    return idlest !== undefined && nowMs - idlest.lastActiveMs >= this.#limits.linkIdleMs
+      ? idlest
+      : undefined;
   }
 
   /**
-   * `id` accepts the stream `token`: the waiting dialer, now carried, or
-   * undefined when the token is unknown, expired or meant for another peer.
+   * `id` accepts the stream `token`: the waiting dialer and the stream, now
+   * carried, or undefined when the token is unknown, expired or meant for
+   * another peer.
    */
-  accept(token: string, id: PeerId | undefined, nowMs: number): S | undefined {
+  accept(
+    token: string,
+    id: PeerId | undefined,
+    nowMs: number,
+  ): { dialer: S; link: CarriedLink } | undefined {
     this.#expire(nowMs);
     const pending = this.#pending.get(token);
     if (pending === undefined || (id !== undefined && pending.target !== id)) return undefined;
     this.#pending.delete(token);
-    this.#carried++;
-    return pending.dialer;
+    const link = { lastActiveMs: nowMs };
+    this.#carried.add(link);
+    return { dialer: pending.dialer, link };
   }
 
   /** The stream `token` was never accepted: forget it (its dialer was refused). */
@@ -148,9 +190,9 @@ export class RelayBook<R, S> {
     this.#pending.delete(token);
   }
 
-  /** A carried stream ended. */
-  closeLink(): void {
-    if (this.#carried > 0) this.#carried--;
+  /** A carried stream ended (a no-op for one already evicted). */
+  closeLink(link: CarriedLink): void {
+    this.#carried.delete(link);
   }
 
   /**

@@ -35,9 +35,15 @@ import { Sleepers } from "./sleepers.ts";
 import type { ActorRuntimeOptions, RuntimeStats } from "./actor_runtime_options.ts";
 import type { RuntimeEvent } from "./peer_event.ts";
 
-/** Punch attempts per relayed link: one when it is up, one more after each fallback. */
+/** Punch attempts per relayed link: one when it is up, again after a fallback or a refusal. */
 const UPGRADES_PER_LINK_MAX = 3;
-/** How long a link that fell back to its relay waits before punching again. */
+/**
+ * How long a new relayed link runs before its dialer punches: two peers that
+ * dialled each other at once keep one link, and only that one is worth a
+ * punch (and a second relay stream).
+ */
+const UPGRADE_SETTLE_MS = 1_000;
+/** How long a link whose punch was refused by its relay, or that fell back, waits to try again. */
 const UPGRADE_RETRY_MS = 30_000;
 
 /**
@@ -298,7 +304,7 @@ export class ActorRuntime {
     };
     this.#connections.set(id, live);
     this.#track(this.#readLoop(live, { framed, channel }));
-    if (upgrades) this.#upgradeAfter(live, 0);
+    if (upgrades) this.#upgradeAfter(live, UPGRADE_SETTLE_MS);
   }
 
   /** Reads one path of `live` into the actor until it ends. */
@@ -405,7 +411,9 @@ export class ActorRuntime {
       try {
         connected = await this.#connector.upgrade(live.dialled!, () => !stillRelayed());
       } catch (error) {
+        // The relay or the handshake failed, not the punch: worth another try later.
         this.#log("info", `Punching through to ${remote.nick} failed: ${describe(error)}`);
+        if (live.upgradesLeft > 0 && stillRelayed()) this.#upgradeAfter(live, UPGRADE_RETRY_MS);
         return;
       }
       if (connected === undefined) {

@@ -12,7 +12,7 @@
  */
 
 import { LinkMeter } from "../nat/link_meter.ts";
-import type { RelayBook } from "../nat/relay_book.ts";
+import type { CarriedLink, RelayBook } from "../nat/relay_book.ts";
 import {
   decodeRelayFrame,
   encodeRelayFrame,
@@ -45,7 +45,13 @@ interface Holder {
 /** A dialer waiting for its target to accept. */
 interface Waiter {
   readonly framed: FramedConnection;
-  readonly accepted: (target: FramedConnection | undefined) => void;
+  readonly accepted: (target: Accepted | undefined) => void;
+}
+
+/** The target's connection for a stream, and the stream as the book counts it. */
+interface Accepted {
+  readonly framed: FramedConnection;
+  readonly link: CarriedLink;
 }
 
 /** Options of {@linkcode RelayServer}. */
@@ -75,6 +81,8 @@ export class RelayServer {
   readonly #o: RelayServerOptions;
   readonly #open = new Set<FramedConnection>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  /** How to end each carried stream (to evict an idle one). */
+  readonly #ends = new Map<CarriedLink, (reason: string) => void>();
   readonly #sleepers = new Sleepers();
   /** Bytes carried for streams so far, both ways (for `/metrics`). */
   bytesRelayed = 0;
@@ -191,14 +199,15 @@ export class RelayServer {
     target: PeerId,
   ): Promise<void> {
     const o = this.#o;
-    const accepted = new Promise<FramedConnection | undefined>((resolve) => {
+    const accepted = new Promise<Accepted | undefined>((resolve) => {
       const verdict = book.open(target, { framed, accepted: resolve }, o.clock());
       if (!verdict.ok) {
         resolve(undefined);
         void this.#refuse(framed, verdict.reason);
         return;
       }
-      const { token, holder } = verdict.value;
+      const { token, holder, evicted } = verdict.value;
+      if (evicted !== undefined) this.#ends.get(evicted)?.("idle, closed to make room");
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
         book.abandon(token);
@@ -216,16 +225,16 @@ export class RelayServer {
       if (!framed.closed) await this.#refuse(framed, `${target.slice(0, 8)} did not answer`);
       return;
     }
-    await this.#splice(book, framed, other);
+    await this.#splice(book, framed, other.framed, other.link);
   }
 
   #accept(book: RelayBook<Holder, Waiter>, framed: FramedConnection, token: string): void {
-    const waiter = book.accept(token, undefined, this.#o.clock());
-    if (waiter === undefined) {
+    const accepted = book.accept(token, undefined, this.#o.clock());
+    if (accepted === undefined) {
       void this.#refuse(framed, "no such stream");
       return;
     }
-    waiter.accepted(framed);
+    accepted.dialer.accepted({ framed, link: accepted.link });
   }
 
   /** Carries frames both ways until either side ends or a limit is passed. */
@@ -233,6 +242,7 @@ export class RelayServer {
     book: RelayBook<Holder, Waiter>,
     a: FramedConnection,
     b: FramedConnection,
+    link: CarriedLink,
   ): Promise<void> {
     const o = this.#o;
     const limits = book.limits;
@@ -250,6 +260,7 @@ export class RelayServer {
       a.close();
       b.close();
     };
+    this.#ends.set(link, end);
     const lifetime = setTimeout(() => end("lifetime over"), limits.linkDurationMsMax);
     this.#timers.add(lifetime);
     const pump = async (from: FramedConnection, to: FramedConnection, direction: 0 | 1) => {
@@ -264,6 +275,7 @@ export class RelayServer {
             to.write(wire);
           }
           this.bytesRelayed += bytes;
+          link.lastActiveMs = o.clock();
           const verdict = meter.charge(direction, bytes, o.clock());
           if (!verdict.ok) return end(verdict.reason);
           await to.flushed();
@@ -280,7 +292,8 @@ export class RelayServer {
       this.#timers.delete(lifetime);
       this.#open.delete(a);
       this.#open.delete(b);
-      book.closeLink();
+      book.closeLink(link);
+      this.#ends.delete(link);
     }
   }
 

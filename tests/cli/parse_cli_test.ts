@@ -138,6 +138,7 @@ Deno.test("parseCli() reads every peer flag", () => {
         linkBytesPerSecondMax: 131_072,
         linkBytesMax: 64 * 1_048_576,
         linkDurationMsMax: 3_600_000,
+        linkIdleMs: 60_000,
       },
     },
   );
@@ -154,6 +155,8 @@ Deno.test("parseCli() reads the --relay limits of a bootstrap and refuses them w
       "2",
       "--relay-link-minutes",
       "5",
+      "--relay-idle-seconds",
+      "0",
     ]).relay,
     {
       reservationsMax: 4,
@@ -161,6 +164,7 @@ Deno.test("parseCli() reads the --relay limits of a bootstrap and refuses them w
       linkBytesPerSecondMax: 4096,
       linkBytesMax: 2 * 1_048_576,
       linkDurationMsMax: 300_000,
+      linkIdleMs: 0,
     },
   );
   assert.equal(bootstrap([]).relay, undefined);
@@ -169,6 +173,11 @@ Deno.test("parseCli() reads the --relay limits of a bootstrap and refuses them w
     (e) => e instanceof UsageError && e.message === "Invalid --relay-links: it needs --relay",
   );
   assert.throws(() => bootstrap(["--relay", "--relay-rate", "10"]), UsageError);
+  assert.throws(
+    () => bootstrap(["--relay-idle-seconds", "5"]),
+    (e) =>
+      e instanceof UsageError && e.message === "Invalid --relay-idle-seconds: it needs --relay",
+  );
   assert.throws(
     () => peer(["--reachability", "maybe"]),
     (e) =>

@@ -38,14 +38,38 @@ Deno.test("RelayBook: a stream needs its target's reservation, a free link, and 
   const first = b.open("x", "d1", 0);
   assert.deepEqual(first, { ok: true, value: { token: "token1", holder: "conn-x" } });
   assert.equal(b.accept("token1", "y", 10), undefined, "another peer cannot take x's stream");
-  assert.equal(b.accept("token1", "x", 10), "d1");
+  const carried = b.accept("token1", "x", 10);
+  assert.equal(carried?.dialer, "d1");
   assert.equal(b.accept("token1", "x", 10), undefined, "a token is taken once");
   assert.ok(b.open("x", "d2", 20).ok);
   assert.deepEqual(b.open("x", "d3", 20), { ok: false, reason: "relay full: 2 links" });
   // The waiting stream lapses after acceptTimeoutMs, which frees its link.
   assert.equal(b.accept("token2", "x", 120), undefined);
   assert.ok(b.open("x", "d3", 120).ok);
-  b.closeLink();
+  b.closeLink(carried!.link);
+  assert.equal(b.linkCount, 1);
+});
+
+Deno.test("RelayBook: when every link is taken, the one idle longest gives way if idle linkIdleMs, and its end counts once", () => {
+  const b = book({ linksMax: 2, linkIdleMs: 1_000 });
+  b.reserve("x", "conn-x", 0);
+  b.open("x", "d1", 0);
+  b.open("x", "d2", 0);
+  const first = b.accept("token1", "x", 0)!.link;
+  const second = b.accept("token2", "x", 0)!.link;
+  // Both carried bytes lately: nobody gives way.
+  first.lastActiveMs = 500;
+  second.lastActiveMs = 900;
+  assert.deepEqual(b.open("x", "d3", 1_400), { ok: false, reason: "relay full: 2 links" });
+  // At 1 500 the first has been idle 1 s (a punched link's fallback): it gives way.
+  const verdict = b.open("x", "d3", 1_500);
+  assert.ok(verdict.ok);
+  assert.equal(verdict.value.evicted, first);
+  assert.equal(b.linkCount, 2, "the evicted link no longer counts; the new stream waits");
+  // Its stream ends later: closing it again frees nothing more.
+  b.closeLink(first);
+  assert.equal(b.linkCount, 2);
+  b.closeLink(second);
   assert.equal(b.linkCount, 1);
 });
 

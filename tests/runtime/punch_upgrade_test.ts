@@ -188,3 +188,61 @@ Deno.test("when punching does not get through, the link stays on the relay and t
     await bootstrap.stop();
   }
 });
+
+Deno.test("a full relay closes a punched link's idle fallback to carry a new link; the punched link goes on", async () => {
+  const bootstrap = await startBootstrap({
+    listen: "127.0.0.1:0",
+    relay: { linksMax: 2, linkIdleMs: 1_000 },
+  });
+  const sockets: Socket[] = [];
+  const seen = { ann: recorder(), bob: recorder(), cat: recorder() };
+  const start = (nick: "ann" | "bob" | "cat", punch: boolean) =>
+    startPeer({
+      listen: "127.0.0.1:0",
+      advertise: `127.0.0.1:${closedPort()}`,
+      reachability: "private",
+      punch,
+      punchOpener: loopbackOpener(sockets),
+      nick,
+      bootstraps: [bootstrap.addr],
+      onEvent: seen[nick].onEvent,
+    });
+  const ann = await start("ann", true);
+  await waitFor("ann to advertise a relayed address", () => ann.addr.includes("/relay/"));
+  const bob = await start("bob", true);
+  const linked = (from: typeof ann, to: typeof ann) =>
+    from.peers().find((p) => p.id === to.id && p.connected)?.path;
+  let cat: typeof ann | undefined;
+  try {
+    await waitFor(
+      "ann and bob to punch through",
+      () => linked(ann, bob) === "punched" && linked(bob, ann) === "punched",
+    );
+    await waitFor("the relay to hold only the fallback", () => bootstrap.relayStats()!.open === 1);
+    // The fallback carries nothing: past linkIdleMs it may give way.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    // Cat does not punch: its two links stay relayed and need both of the relay's slots.
+    cat = await start("cat", false);
+    const c = cat;
+    await waitFor(
+      "cat to be linked to ann and bob through the relay",
+      () => linked(c, ann) === "relayed" && linked(c, bob) === "relayed",
+    );
+    assert.equal(linked(ann, bob), "punched");
+    assert.equal(linked(bob, ann), "punched");
+    assert.deepEqual([...seen.ann.peerDowns(), ...seen.bob.peerDowns()], []);
+    await ann.send("from ann, punched to bob, relayed to cat");
+    await waitFor(
+      "bob and cat to deliver it",
+      () =>
+        [seen.bob, seen.cat].every((s) =>
+          s.delivered().includes("ann: from ann, punched to bob, relayed to cat")
+        ),
+    );
+  } finally {
+    await cat?.stop();
+    await bob.stop();
+    await ann.stop();
+    await bootstrap.stop();
+  }
+});
