@@ -44,6 +44,8 @@ export class BootstrapClient {
   #registered = false;
   /** A peer at an address of the address book has answered. */
   #reachedBook = false;
+  /** Where the walk through the address book has got to. */
+  #bookCursor = 0;
 
   /** A client not registered anywhere yet. */
   constructor(port: BootstrapClientPort) {
@@ -104,9 +106,7 @@ export class BootstrapClient {
     const searching = this.#options.addressBookUntilReached && !this.#reachedBook;
     if ((isolated || searching) && this.#options.addressBook.length > 0 && !this.#links.leaving) {
       // Nobody to talk to (or not yet the network we knew): try peers remembered from earlier runs.
-      for (const addr of sample(this.#options.addressBook, 2, this.#port.random)) {
-        this.join(addr, nowMs);
-      }
+      for (const addr of this.#nextFromBook()) this.join(addr, nowMs);
     }
     const settled = this.#registered && !isolated && !searching;
     this.#port.timers.set(
@@ -116,6 +116,18 @@ export class BootstrapClient {
     if (this.#options.bootstraps.length === 0 && this.#options.addressBook.length === 0) {
       this.#port.timers.stop("register");
     }
+  }
+
+  /**
+   * The next two book addresses to try: the next in the book's order, which
+   * lists proven addresses first (so a flood of addresses members merely
+   * announced cannot bury them), and one at random (so a book of stale
+   * proven ones is not walked alone).
+   */
+  #nextFromBook(): Set<string> {
+    const book = this.#options.addressBook;
+    const next = book[this.#bookCursor++ % book.length]!;
+    return new Set([next, ...sample(book, 1, this.#port.random)]);
   }
 
   /**

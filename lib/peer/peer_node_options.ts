@@ -24,7 +24,11 @@ export interface BootstrapClientOptions {
   bootstraps?: readonly string[];
   /** Peers (or bootstraps) to join through at start, as well as the bootstraps. Default none. */
   joins?: readonly string[];
-  /** Addresses remembered from earlier runs, tried while this peer has no neighbour. Default none. */
+  /**
+   * Addresses remembered from earlier runs, tried while this peer has no
+   * neighbour: two every `registerRetryMs`, the next in this order (proven
+   * addresses first) and one at random. Default none.
+   */
   addressBook?: readonly string[];
   /** Pause between registrations with each bootstrap. Default 20 000 ms. */
   registerIntervalMs?: number;

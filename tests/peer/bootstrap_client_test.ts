@@ -71,3 +71,25 @@ Deno.test("`BootstrapClient` with addressBookUntilReached keeps trying the book 
   m.bootstrap.onRegisterTimer(2_000);
   assert.deepEqual(ofType(m.take(), "dial"), [], "reached: no more dials to the book");
 });
+
+Deno.test("`BootstrapClient` walks the address book in its order (proven addresses first), plus one at random, so announced addresses cannot bury the proven ones", () => {
+  // Two proven addresses, then 254 that members merely announced (a flood may put them there).
+  const book = [
+    "10.0.0.7:9000",
+    "10.0.0.8:9000",
+    ...Array.from({ length: 254 }, (_, i) => `10.9.${i >> 8}.${i & 255}:9000`),
+  ];
+  const m = machines({ addressBook: book });
+  const dialled: string[][] = [];
+  for (let round = 0; round < 3; round++) {
+    m.bootstrap.onRegisterTimer(round * 2_000);
+    dialled.push(ofType(m.take(), "dial").map((d) => d.addr));
+  }
+  assert.equal(dialled[0]![0], "10.0.0.7:9000", "the first proven address, in the first round");
+  assert.equal(dialled[1]![0], "10.0.0.8:9000", "the second, in the second");
+  assert.equal(dialled[2]![0], book[2]);
+  for (const round of dialled) {
+    assert.ok(round.length >= 1 && round.length <= 2, `one or two dials a round: ${round}`);
+    for (const addr of round) assert.ok(book.includes(addr));
+  }
+});
