@@ -144,8 +144,9 @@ export class ActorRuntime {
       stats: this.#stats,
       counts: this.messageCounts,
       track: (task) => this.#track(task),
+      // The queue closed the path it could not write to.
       onWriteFailed: (live, framed, reason, pathFailed) =>
-        this.#writeFailed(live, framed, reason, pathFailed),
+        this.#pathEnded(live, framed, reason, pathFailed),
       log: (level, text) => this.#log(level, text),
     });
   }
@@ -362,8 +363,8 @@ export class ActorRuntime {
   }
 
   /**
-   * One path of `live` ended (`pathFailed`: the socket failed, rather than
-   * the remote misbehaving): a fallback path takes over, a path no longer
+   * One path of `live` ended, read or write side (`pathFailed`: the socket
+   * failed, rather than the remote misbehaving or reading too slowly): a fallback path takes over, a path no longer
    * written on is forgotten, else the link is gone and the actor told.
    */
   #pathEnded(
@@ -383,16 +384,6 @@ export class ActorRuntime {
     this.#connections.delete(live.id);
     live.closedByActor = true;
     this.run((now) => this.#actor.handleDisconnected(live.id, reason, now));
-  }
-
-  /** The outbound queue could not write to `framed` of `live` (it closed it). */
-  #writeFailed(
-    live: LiveConnection,
-    framed: FramedConnection,
-    reason: string,
-    pathFailed: boolean,
-  ): void {
-    this.#pathEnded(live, framed, reason, pathFailed);
   }
 
   // ---- punching through: upgrades and fallbacks ----
