@@ -78,6 +78,11 @@ export interface PeerReachabilityOptions {
   readonly mode: ReachabilityMode;
   /** Nodes to ask for dial-backs (the bootstraps). */
   readonly helpers: readonly string[];
+  /**
+   * Direct addresses of the peer's neighbours now: asked for dial-backs too
+   * (every node answers them) while no bootstrap could tell. Default none.
+   */
+  readonly neighbours?: () => readonly string[];
   /** Relays to reserve at when it cannot be dialled, in order of preference. */
   readonly relays: readonly string[];
   /** Advertise `addr` from now on. */
@@ -92,9 +97,27 @@ const HELPERS_ASKED_MAX = 3;
 /** While no helper could tell, ask again after this long, doubling up to `RECHECK_MS_MAX`. */
 const RECHECK_MS = 30_000;
 const RECHECK_MS_MAX = 600_000;
+/** With nobody to ask yet (no bootstrap, no neighbour), look again after this long. */
+const NO_HELPER_WAIT_MS = 5_000;
 
 /** A probe's helper answers after closing it: give the probe this long to be read first. */
 const PROBE_GRACE_MS = 1_000;
+
+/**
+ * Whom to ask in check round `round`: the bootstraps first; neighbours fill
+ * the rest from the second round on (the bootstraps could not tell), or from
+ * the first when there are no bootstraps. At most `HELPERS_ASKED_MAX`.
+ */
+export function helpersFor(options: PeerReachabilityOptions, round: number): string[] {
+  const helpers = options.helpers.slice(0, HELPERS_ASKED_MAX);
+  if (round > 0 || helpers.length === 0) {
+    for (const addr of options.neighbours?.() ?? []) {
+      if (helpers.length >= HELPERS_ASKED_MAX) break;
+      if (!helpers.includes(addr)) helpers.push(addr);
+    }
+  }
+  return helpers;
+}
 
 /** Dial-backs answered, relays served and reservations held for one node. */
 export class NatTraversal {
@@ -171,29 +194,37 @@ export class NatTraversal {
       this.#decided(options, options.mode, "as told (--reachability)");
       return;
     }
-    const helpers = options.helpers.slice(0, HELPERS_ASKED_MAX);
-    if (helpers.length === 0) {
+    if (options.helpers.length === 0) {
       options.onEvent({
         type: "reachability",
         state: "unknown",
         addr: options.addr,
-        reason: "no bootstrap to ask for a dial-back",
+        reason: "no bootstrap to ask for a dial-back: asking neighbours once linked",
       });
-      return;
     }
-    void this.#checkUntilKnown(options, helpers);
+    void this.#checkUntilKnown(options);
   }
 
-  /** Asks the helpers; while none could tell (down, busy), asks again later. */
-  async #checkUntilKnown(options: PeerReachabilityOptions, helpers: readonly string[]) {
-    for (let pause = RECHECK_MS; !this.#stopped; pause = Math.min(RECHECK_MS_MAX, pause * 2)) {
+  /**
+   * Asks the helpers; while none could tell (down, busy, none yet), asks
+   * again later, neighbours too.
+   */
+  async #checkUntilKnown(options: PeerReachabilityOptions) {
+    let pause = RECHECK_MS;
+    for (let round = 0; !this.#stopped; round++) {
+      const helpers = helpersFor(options, round);
       await Promise.all(helpers.map((helper) => this.#askDialBack(options, helper)));
       if (this.#check.state !== "unknown" || this.#stopped) return;
+      if (helpers.length === 0) {
+        await this.#sleepers.sleep(NO_HELPER_WAIT_MS);
+        continue;
+      }
       this.#o.log(
         "info",
         `No dial-back could tell whether others can dial this peer; again in ${pause} ms`,
       );
       await this.#sleepers.sleep(pause);
+      pause = Math.min(RECHECK_MS_MAX, pause * 2);
     }
   }
 

@@ -369,6 +369,10 @@ async function servePeer(
     port: parseAddress(addr).port,
     mode: options.reachability ?? "auto",
     helpers: options.bootstraps ?? [],
+    // Only addresses one can dial: a relayed neighbour is private itself.
+    neighbours: () =>
+      node.peers().filter((p) => p.connected && addressProblem(p.addr) === undefined)
+        .map((p) => p.addr),
     relays: [...(options.relays ?? []), ...(options.bootstraps ?? [])],
     advertise: (relayed) => runtime.run((now) => node.setAddr(relayed, now)),
     onEvent: emit,

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { type PeerEvent, startBootstrap, startPeer } from "../../lib/runtime/mod.ts";
 import type { ReachabilityEvent } from "../../lib/nat/reachability.ts";
 import { parseDialAddress } from "../../lib/wire/address.ts";
+import { helpersFor } from "../../lib/runtime/nat_traversal.ts";
 import { closedPort, waitFor } from "../_helpers/net.ts";
 
 function recorder() {
@@ -160,4 +161,69 @@ Deno.test("a peer that can be dialled learns it is public from a bootstrap's dia
     await ann.stop();
     await bootstrap.stop();
   }
+});
+
+Deno.test("with no bootstrap, peers ask their neighbours for dial-backs: a dialable one learns it is public, one nobody can dial that it is private", async () => {
+  const ann = await startPeer({ listen: "127.0.0.1:0", nick: "ann", reachability: "public" });
+  const bobSeen = recorder();
+  const carolSeen = recorder();
+  const bob = await startPeer({
+    listen: "127.0.0.1:0",
+    nick: "bob",
+    joins: [ann.addr],
+    onEvent: bobSeen.onEvent,
+  });
+  const carol = await startPeer({
+    listen: "127.0.0.1:0",
+    advertise: `127.0.0.1:${closedPort()}`,
+    nick: "carol",
+    joins: [ann.addr],
+    onEvent: carolSeen.onEvent,
+  });
+  try {
+    await waitFor(
+      "both to hear from ann's dial-back",
+      () => bobSeen.reachability().length >= 2 && carolSeen.reachability().length >= 2,
+    );
+    assert.deepEqual(bobSeen.reachability().map((e) => [e.state, e.reason]), [
+      ["unknown", "no bootstrap to ask for a dial-back: asking neighbours once linked"],
+      ["public", `dial-back by ${ann.addr}`],
+    ]);
+    // Ann or bob (a neighbour too by then) answers first: neither reached carol.
+    const verdict = carolSeen.reachability()[1]!;
+    assert.equal(verdict.state, "private");
+    assert.equal(verdict.addr, carol.addr);
+    assert.ok(
+      [ann.addr, bob.addr].some((a) =>
+        verdict.reason === `dial-back by ${a}; no relay to reserve at`
+      ),
+      verdict.reason,
+    );
+  } finally {
+    await carol.stop();
+    await bob.stop();
+    await ann.stop();
+  }
+});
+
+Deno.test("helpersFor(): bootstraps first, neighbours fill up to three from the second round on (or at once without bootstraps), no address twice", () => {
+  const base = {
+    id: "a".repeat(64),
+    addr: "10.0.0.1:7000",
+    port: 7000,
+    mode: "auto" as const,
+    relays: [],
+    advertise: () => {},
+    onEvent: () => {},
+  };
+  const neighbours = () => ["10.0.0.9:7000", "10.0.0.2:7000", "10.0.0.3:7000", "10.0.0.4:7000"];
+  const withBootstraps = { ...base, helpers: ["10.0.0.2:7000", "10.0.0.5:7000"], neighbours };
+  assert.deepEqual(helpersFor(withBootstraps, 0), ["10.0.0.2:7000", "10.0.0.5:7000"]);
+  assert.deepEqual(helpersFor(withBootstraps, 1), [
+    "10.0.0.2:7000",
+    "10.0.0.5:7000",
+    "10.0.0.9:7000",
+  ]);
+  assert.deepEqual(helpersFor({ ...base, helpers: [], neighbours }, 0), neighbours().slice(0, 3));
+  assert.deepEqual(helpersFor({ ...base, helpers: [] }, 3), []);
 });
