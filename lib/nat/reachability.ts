@@ -8,6 +8,10 @@
  * - **private**: a helper dialled and could not connect, and no probe came;
  * - otherwise **unknown** (no helper answered, or all refused).
  *
+ * Evidence comes in rounds: when the network under the peer changes (others
+ * see it at a new host), a new round starts and its evidence decides again —
+ * within a round, a probe that came still outweighs any failure.
+ *
  * Pure: nonces come from an injected source, time as `nowMs`.
  *
  * @module
@@ -34,6 +38,8 @@ export interface ReachabilityEvent {
 interface Ask {
   readonly helper: string;
   readonly askedMs: number;
+  /** The round it was asked in. */
+  readonly round: number;
   probed: boolean;
 }
 
@@ -47,6 +53,9 @@ export class ReachabilityCheck {
   #state: Reachability = "unknown";
   /** The helper whose answer (or probe) decided the state. */
   #decidedBy: string | undefined;
+  /** The round now, and the round whose evidence decided the state (-1: none yet). */
+  #round = 0;
+  #decidedRound = -1;
 
   /** A check with no evidence yet; `newNonce` makes unguessable nonces (hex). */
   constructor(newNonce: () => string) {
@@ -63,6 +72,19 @@ export class ReachabilityCheck {
     return this.#decidedBy;
   }
 
+  /** Whether this round has a verdict (the first round: whether the state is known). */
+  get settled(): boolean {
+    return this.#decidedRound === this.#round;
+  }
+
+  /**
+   * Starts a new round: the state stands until this round's evidence decides
+   * again (either way). Answers to asks of earlier rounds count for nothing.
+   */
+  newRound(): void {
+    this.#round++;
+  }
+
   /** A nonce to ask `helper` with. */
   ask(helper: string, nowMs: number): string {
     if (this.#asks.size >= ASKS_MAX) {
@@ -70,7 +92,7 @@ export class ReachabilityCheck {
       if (oldest !== undefined) this.#asks.delete(oldest);
     }
     const nonce = this.#newNonce();
-    this.#asks.set(nonce, { helper, askedMs: nowMs, probed: false });
+    this.#asks.set(nonce, { helper, askedMs: nowMs, round: this.#round, probed: false });
     return nonce;
   }
 
@@ -81,7 +103,7 @@ export class ReachabilityCheck {
    */
   probed(nonce: string): Reachability | undefined {
     const ask = this.#asks.get(nonce);
-    if (ask === undefined) return undefined;
+    if (ask === undefined || ask.round !== this.#round) return undefined;
     ask.probed = true;
     return this.#decide("public", ask.helper);
   }
@@ -95,7 +117,7 @@ export class ReachabilityCheck {
     const ask = this.#asks.get(nonce);
     if (ask === undefined) return undefined;
     this.#asks.delete(nonce);
-    if (ask.probed) return undefined;
+    if (ask.probed || ask.round !== this.#round) return undefined;
     // A helper that says it reached us when no probe came is wrong (another
     // machine answers at that address): that, too, says others cannot dial us.
     if (reached === undefined) return undefined;
@@ -103,10 +125,12 @@ export class ReachabilityCheck {
   }
 
   #decide(state: Reachability, helper: string): Reachability | undefined {
+    // A probe that came is proof; once public in this round, a later failure
+    // (a helper on a network that cannot route to us) does not undo it.
+    const settled = this.settled;
+    if (settled && state === "private" && this.#state === "public") return undefined;
+    this.#decidedRound = this.#round;
     if (state === this.#state) return undefined;
-    // A probe that came is proof; once public, a later failure (a helper on a
-    // network that cannot route to us) does not undo it.
-    if (state === "private" && this.#state === "public") return undefined;
     this.#state = state;
     this.#decidedBy = helper;
     return state;

@@ -127,6 +127,12 @@ export class NatTraversal {
   readonly #book: RelayBook<RelayHolder, RelayWaiter> | undefined;
   #reservation: RelayReservation | undefined;
   #runtime: RelayedStreams | undefined;
+  /** What `startPeer` was told, for rechecks. */
+  #peer: PeerReachabilityOptions | undefined;
+  /** A round of dial-backs is under way. */
+  #checking = false;
+  /** Why to ask again once the round under way ends (a recheck came during it). */
+  #recheckAfter: string | undefined;
   #stopped = false;
   /** Pauses under way, which `stop` cuts short. */
   readonly #sleepers = new Sleepers();
@@ -190,6 +196,7 @@ export class NatTraversal {
   /** Learns whether the peer can be dialled, and acts on it (see {@linkcode PeerReachabilityOptions}). */
   startPeer(runtime: RelayedStreams, options: PeerReachabilityOptions): void {
     this.#runtime = runtime;
+    this.#peer = options;
     if (options.mode !== "auto") {
       this.#decided(options, options.mode, "as told (--reachability)");
       return;
@@ -210,22 +217,48 @@ export class NatTraversal {
    * again later, neighbours too.
    */
   async #checkUntilKnown(options: PeerReachabilityOptions) {
-    let pause = RECHECK_MS;
-    for (let round = 0; !this.#stopped; round++) {
-      const helpers = helpersFor(options, round);
-      await Promise.all(helpers.map((helper) => this.#askDialBack(options, helper)));
-      if (this.#check.state !== "unknown" || this.#stopped) return;
-      if (helpers.length === 0) {
-        await this.#sleepers.sleep(NO_HELPER_WAIT_MS);
-        continue;
+    this.#checking = true;
+    try {
+      let pause = RECHECK_MS;
+      for (let round = 0; !this.#stopped; round++) {
+        const helpers = helpersFor(options, round);
+        await Promise.all(helpers.map((helper) => this.#askDialBack(options, helper)));
+        if (this.#check.settled || this.#stopped) return;
+        if (helpers.length === 0) {
+          await this.#sleepers.sleep(NO_HELPER_WAIT_MS);
+          continue;
+        }
+        this.#o.log(
+          "info",
+          `No dial-back could tell whether others can dial this peer; again in ${pause} ms`,
+        );
+        await this.#sleepers.sleep(pause);
+        pause = Math.min(RECHECK_MS_MAX, pause * 2);
       }
-      this.#o.log(
-        "info",
-        `No dial-back could tell whether others can dial this peer; again in ${pause} ms`,
-      );
-      await this.#sleepers.sleep(pause);
-      pause = Math.min(RECHECK_MS_MAX, pause * 2);
+    } finally {
+      this.#checking = false;
+      const again = this.#recheckAfter;
+      this.#recheckAfter = undefined;
+      if (again !== undefined) this.recheck(again);
     }
+  }
+
+  /**
+   * The network under the peer changed (others now see it at another host):
+   * asks again whether it can be dialled, and acts on a changed verdict — a
+   * peer that became private reserves at a relay, one that became public lets
+   * its reservation go and advertises its own address again.
+   */
+  recheck(reason: string): void {
+    const options = this.#peer;
+    if (options?.mode !== "auto" || this.#stopped) return;
+    if (this.#checking) {
+      this.#recheckAfter = reason;
+      return;
+    }
+    this.#o.log("info", `Asking again whether others can dial this peer: ${reason}`);
+    this.#check.newRound();
+    void this.#checkUntilKnown(options);
   }
 
   /** Lets reservations go and closes what is held here. */
@@ -282,6 +315,13 @@ export class NatTraversal {
   #decided(options: PeerReachabilityOptions, state: Reachability, reason: string): void {
     const event = { type: "reachability", state, addr: options.addr } as const;
     if (state !== "private") {
+      const reservation = this.#reservation;
+      if (reservation !== undefined) {
+        // Dialable now: back to its own address, the relay let go.
+        this.#reservation = undefined;
+        void reservation.stop();
+        options.advertise(options.addr);
+      }
       options.onEvent({ ...event, reason });
       return;
     }
@@ -308,6 +348,8 @@ export class NatTraversal {
       dialTimeoutMs: this.#o.dialTimeoutMs,
       log: this.#o.log,
       onState: (state) => {
+        // A reservation let go (the peer became public) has nothing more to say.
+        if (this.#reservation !== reservation) return;
         if (state.state === "reserved") {
           taken = true;
           const addr = relayedAddress(relay, options.id);

@@ -131,6 +131,11 @@ export interface PeerService {
   readonly addr: string;
   /** Whether others can dial it, as far as it knows. */
   readonly reachability: Reachability;
+  /**
+   * Asks again whether others can dial it (done by itself when others start
+   * seeing it at another host) and acts on a changed verdict.
+   */
+  recheckReachability(reason: string): void;
   /** Its nick for the next message. */
   readonly nick: string;
   /**
@@ -307,9 +312,18 @@ async function servePeer(
     onDropped: (reason) =>
       emit({ type: "log", level: "warn", text: `Dropped a direct message: ${reason}` }),
   });
+  /** The host others last agreed they see this peer at. */
+  let observedHost: string | undefined;
   const onEvent = (event: RuntimeEvent): void => {
     if (event.type === "direct") inbox.receive(event.box);
     else emit(event);
+    if (event.type === "observed-address") {
+      // Another host than before: the network under the peer changed (a laptop moved).
+      if (observedHost !== undefined && observedHost !== event.host) {
+        nat.recheck(`others now see it at ${event.host}, not ${observedHost}`);
+      }
+      observedHost = event.host;
+    }
   };
   const recorder = store === undefined ? undefined : new StoreRecorder(store, (error) =>
     emit({
@@ -455,6 +469,7 @@ async function servePeer(
       return nat.reachability;
     },
     relayStats: () => nat.relayStats(),
+    recheckReachability: (reason) => nat.recheck(reason),
     get nick() {
       return node.nick;
     },

@@ -46,3 +46,29 @@ Deno.test("ReachabilityCheck: open asks are bounded (the oldest is forgotten)", 
   for (let i = 0; i < 16; i++) c.ask("h", 0);
   assert.equal(c.probed(first), undefined, "forgotten");
 });
+
+Deno.test("ReachabilityCheck: a new round (the network changed) decides again either way; answers of earlier rounds count for nothing", () => {
+  const c = check();
+  const first = c.ask("helper-a", 0);
+  assert.equal(c.probed(first), "public");
+  assert.ok(c.settled);
+  // Within the round, a failure does not undo the proof.
+  assert.equal(c.answered(c.ask("helper-b", 1), false), undefined);
+  assert.equal(c.state, "public");
+
+  c.newRound();
+  assert.ok(!c.settled, "the state stands, unsettled, until this round's evidence");
+  assert.equal(c.state, "public");
+  const late = c.ask("helper-a", 2);
+  c.newRound();
+  assert.equal(c.probed(late), undefined, "a probe asked for in an earlier round");
+  assert.equal(c.answered(c.ask("helper-b", 3), false), "private", "the new network");
+  assert.ok(c.settled);
+  assert.equal(c.decidedBy, "helper-b");
+
+  c.newRound();
+  assert.equal(c.answered(c.ask("helper-b", 4), false), undefined, "the same verdict again");
+  assert.ok(c.settled, "confirmed: settled, unchanged");
+  c.newRound();
+  assert.equal(c.probed(c.ask("helper-c", 5)), "public");
+});

@@ -227,3 +227,82 @@ Deno.test("helpersFor(): bootstraps first, neighbours fill up to three from the 
   assert.deepEqual(helpersFor({ ...base, helpers: [], neighbours }, 0), neighbours().slice(0, 3));
   assert.deepEqual(helpersFor({ ...base, helpers: [] }, 3), []);
 });
+
+/** Forwards every connection to `port` on 127.0.0.1 to `target`, until closed. */
+function forward(port: number, target: number): { close(): void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port });
+  const conns: Deno.Conn[] = [];
+  (async () => {
+    try {
+      for await (const conn of listener) {
+        const out = await Deno.connect({ hostname: "127.0.0.1", port: target });
+        conns.push(conn, out);
+        conn.readable.pipeTo(out.writable).catch(() => {});
+        out.readable.pipeTo(conn.writable).catch(() => {});
+      }
+    } catch {
+      // Closed.
+    }
+  })();
+  return {
+    close() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch {
+          // Closed by the other side.
+        }
+      }
+    },
+  };
+}
+
+Deno.test("asked again (the network changed), a private peer that became dialable lets its reservation go and advertises its own address; unreachable again, it reserves again", async () => {
+  // A dial-back may come again at once here (the default is one per address per 30 s).
+  const bootstrap = await startBootstrap({
+    listen: "127.0.0.1:0",
+    relay: { dialBackIntervalMs: 0 },
+  });
+  const seen = recorder();
+  const listenPort = closedPort();
+  const advertised = closedPort();
+  const ann = await startPeer({
+    listen: `127.0.0.1:${listenPort}`,
+    advertise: `127.0.0.1:${advertised}`,
+    nick: "ann",
+    bootstraps: [bootstrap.addr],
+    onEvent: seen.onEvent,
+  });
+  let router: { close(): void } | undefined;
+  try {
+    await waitFor("a reservation", () => ann.addr.includes("/relay/"));
+    assert.equal(ann.reachability, "private");
+    // Its router now forwards the advertised port: others can dial it.
+    router = forward(advertised, listenPort);
+    ann.recheckReachability("test: port forwarded");
+    await waitFor("ann to be public", () => ann.reachability === "public");
+    await waitFor("ann to advertise its own address", () => ann.addr === `127.0.0.1:${advertised}`);
+    await waitFor(
+      "the relay to let the reservation go",
+      () => bootstrap.relayStats()!.reservations === 0,
+    );
+    assert.deepEqual(seen.reachability().at(-1), {
+      type: "reachability",
+      state: "public",
+      addr: `127.0.0.1:${advertised}`,
+      reason: `dial-back by ${bootstrap.addr}`,
+    });
+    // The forwarding goes away: private again, and relayed again.
+    router.close();
+    router = undefined;
+    ann.recheckReachability("test: forwarding gone");
+    await waitFor("ann to reserve again", () => ann.addr.includes("/relay/"));
+    assert.equal(ann.reachability, "private");
+    assert.equal(bootstrap.relayStats()!.reservations, 1);
+  } finally {
+    router?.close();
+    await ann.stop();
+    await bootstrap.stop();
+  }
+});

@@ -406,6 +406,7 @@ function fakePeer(): PeerService & { sent: string[]; stopped: number } {
     addr: "127.0.0.1:9000",
     reachability: "public" as const,
     relayStats: () => undefined,
+    recheckReachability: () => {},
     nick: "ann",
     sent: [] as string[],
     stopped: 0,
