@@ -23,21 +23,13 @@
 
 import { parseArgs } from "node:util";
 import { JsonChild, LIVE_CHILDREN } from "./_bench/json_child.ts";
+import { MAIN_PERMISSIONS } from "./main_permissions.ts";
 import { clockTicksPerSecond, readCpuTicks } from "./_bench/process_metrics.ts";
 import { type JsonObject, medianOfRuns } from "./_bench/median_of_runs.ts";
 import { median } from "./_bench/percentiles.ts";
 
 const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
-const MAIN = [
-  "run",
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-sys",
-  "--allow-ffi",
-  "main.ts",
-];
+const MAIN = ["run", ...MAIN_PERMISSIONS, "main.ts"];
 /** Give up on any one phase after this long. */
 const PHASE_TIMEOUT_MS = 60_000;
 /** The workload's message size (WORKLOAD.md). */

@@ -213,11 +213,7 @@ export class Connector {
       // One deadline for connecting and the handshake together.
       const budgetMs = o.dialTimeoutMs;
       const deadline = o.clock() + budgetMs;
-      const conn = await withDeadline(
-        Deno.connect({ hostname, port, transport: "tcp" }),
-        o.dialTimeoutMs,
-        (late) => late.close(),
-      );
+      const conn = await this.#connect(hostname, port);
       if (cancelled()) {
         conn.close();
         return undefined;
@@ -268,11 +264,7 @@ export class Connector {
     const o = this.#options;
     const { hostname, port, relayFor } = parseDialAddress(addr);
     if (relayFor === undefined || !this.#punch.enabled) return undefined;
-    const conn = await withDeadline(
-      Deno.connect({ hostname, port, transport: "tcp" }),
-      o.dialTimeoutMs,
-      (late) => late.close(),
-    );
+    const conn = await this.#connect(hostname, port);
     const relayed = this.#framed(conn, false);
     let framed = relayed;
     try {
@@ -304,6 +296,15 @@ export class Connector {
       this.#pending.delete(relayed);
       this.#pending.delete(framed);
     }
+  }
+
+  /** A TCP connection to `hostname:port`, within the dial timeout. */
+  #connect(hostname: string, port: number): Promise<Deno.Conn> {
+    return withDeadline(
+      Deno.connect({ hostname, port, transport: "tcp" }),
+      this.#options.dialTimeoutMs,
+      (late) => late.close(),
+    );
   }
 
   #framed(conn: Deno.Conn, inbound: boolean): FramedConnection {
