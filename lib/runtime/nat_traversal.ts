@@ -129,6 +129,8 @@ export class NatTraversal {
   #runtime: RelayedStreams | undefined;
   /** What `startPeer` was told, for rechecks. */
   #peer: PeerReachabilityOptions | undefined;
+  /** The relay holding this peer's reservation, once it is taken. */
+  #reservedAt: string | undefined;
   /** A round of dial-backs is under way. */
   #checking = false;
   /** Why to ask again once the round under way ends (a recheck came during it). */
@@ -244,6 +246,27 @@ export class NatTraversal {
   }
 
   /**
+   * Others see this peer at another host than the one it advertises (behind
+   * a NAT, most likely): while its first dial-back is still out, it reserves
+   * at a relay at once, so that others reach it sooner; the verdict then
+   * keeps the reservation or lets it go.
+   */
+  suspectPrivate(reason: string): void {
+    const options = this.#peer;
+    if (
+      options?.mode !== "auto" || this.#stopped || this.#check.state !== "unknown" ||
+      this.#reservation !== undefined || options.relays.length === 0
+    ) return;
+    options.onEvent({
+      type: "reachability",
+      state: "unknown",
+      addr: options.addr,
+      reason: `${reason}: reserving at a relay while a dial-back checks`,
+    });
+    this.#reserve(options, 0);
+  }
+
+  /**
    * The network under the peer changed (others now see it at another host):
    * asks again whether it can be dialled, and acts on a changed verdict — a
    * peer that became private reserves at a relay, one that became public lets
@@ -317,8 +340,9 @@ export class NatTraversal {
     if (state !== "private") {
       const reservation = this.#reservation;
       if (reservation !== undefined) {
-        // Dialable now: back to its own address, the relay let go.
+        // Dialable (now, or after all): back to its own address, the relay let go.
         this.#reservation = undefined;
+        this.#reservedAt = undefined;
         void reservation.stop();
         options.advertise(options.addr);
       }
@@ -327,6 +351,16 @@ export class NatTraversal {
     }
     if (options.relays.length === 0) {
       options.onEvent({ ...event, reason: `${reason}; no relay to reserve at` });
+      return;
+    }
+    if (this.#reservation !== undefined) {
+      // Reserving already (it looked private): the verdict confirms it.
+      const relay = this.#reservedAt;
+      options.onEvent(
+        relay === undefined
+          ? { ...event, reason: `${reason}; reserving at a relay` }
+          : { ...event, addr: relayedAddress(relay, options.id), relay, reason },
+      );
       return;
     }
     options.onEvent({ ...event, reason: `${reason}; reserving at a relay` });
@@ -352,11 +386,13 @@ export class NatTraversal {
         if (this.#reservation !== reservation) return;
         if (state.state === "reserved") {
           taken = true;
+          this.#reservedAt = relay;
           const addr = relayedAddress(relay, options.id);
           options.advertise(addr);
           options.onEvent({
             type: "reachability",
-            state: "private",
+            // Still unknown when it reserved on a hunch (suspectPrivate).
+            state: this.#check.state === "unknown" ? "unknown" : "private",
             addr,
             relay,
             reason: `reserved at relay ${relay}`,

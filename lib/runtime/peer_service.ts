@@ -323,6 +323,13 @@ async function servePeer(
         nat.recheck(`others now see it at ${event.host}, not ${observedHost}`);
       }
       observedHost = event.host;
+      // Not the host it advertises: behind a NAT, most likely.
+      const advertised = addressProblem(event.advertised) === undefined
+        ? parseAddress(event.advertised).hostname
+        : undefined;
+      if (advertised !== undefined && advertised !== event.host) {
+        nat.suspectPrivate(`others see it at ${event.host}, not at ${advertised}`);
+      }
     }
   };
   const recorder = store === undefined ? undefined : new StoreRecorder(store, (error) =>

@@ -306,3 +306,48 @@ Deno.test("asked again (the network changed), a private peer that became dialabl
     await bootstrap.stop();
   }
 });
+
+Deno.test("a peer others see at another host than it advertises reserves at a relay before its dial-back answers; the verdict keeps the one reservation", async () => {
+  const bootstrap = await startBootstrap({ listen: "127.0.0.1:0", relay: {} });
+  // Something else answers at the advertised port: the dial-back's verdict takes its
+  // 1 s wait for a probe that never comes — the time a slow verdict takes.
+  const other = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const otherPort = (other.addr as Deno.NetAddr).port;
+  (async () => {
+    for await (const conn of other) conn.close();
+  })().catch(() => {});
+  const seen = recorder();
+  // It advertises 127.0.0.2 (its "LAN" host); the bootstrap sees it come from 127.0.0.1.
+  const ann = await startPeer({
+    listen: "127.0.0.1:0",
+    advertise: `127.0.0.2:${otherPort}`,
+    nick: "ann",
+    bootstraps: [bootstrap.addr],
+    onEvent: seen.onEvent,
+  });
+  try {
+    await waitFor("the dial-back's verdict", () => ann.reachability === "private");
+    const events = seen.reachability();
+    assert.deepEqual(events.slice(0, 2).map((e) => [e.state, e.relay, e.reason]), [
+      [
+        "unknown",
+        undefined,
+        "others see it at 127.0.0.1, not at 127.0.0.2: reserving at a relay while a dial-back checks",
+      ],
+      ["unknown", bootstrap.addr, `reserved at relay ${bootstrap.addr}`],
+    ]);
+    assert.deepEqual(events.slice(2), [{
+      type: "reachability",
+      state: "private",
+      addr: ann.addr,
+      relay: bootstrap.addr,
+      reason: `dial-back by ${bootstrap.addr}`,
+    }]);
+    assert.ok(ann.addr.includes("/relay/"));
+    assert.equal(bootstrap.relayStats()!.reservations, 1);
+  } finally {
+    other.close();
+    await ann.stop();
+    await bootstrap.stop();
+  }
+});
