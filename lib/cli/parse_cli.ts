@@ -187,8 +187,9 @@ Options:
   --ephemeral               keep nothing on disk: a new identity and an empty history each run
   --listen HOST:PORT        address to listen on (default 127.0.0.1:0, a free port)
   --advertise HOST:PORT     address others should dial, if not the listen address
-  --reachability MODE       auto (default): a bootstrap dials this peer back to learn whether
-                            others can; public or private: take that as the answer. A private
+  --reachability MODE       auto (default): a bootstrap (or, failing one, a neighbour) dials
+                            this peer back to learn whether others can, again when its network
+                            changes; public or private: take that as the answer. A private
                             peer reserves at a relay and advertises its relayed address
   --relay-via HOST:PORT     a relay to reserve at when others cannot dial this peer, tried before
                             the bootstraps (repeatable; see README "Behind a NAT")
