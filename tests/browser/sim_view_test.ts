@@ -56,7 +56,13 @@ async function withPage(
   try {
     await withBrowser(async (browser) => {
       const page = await browser.openPage(server.url + query);
-      await waitUntil(page, `document.getElementById("view")?.dataset.ready === "1"`, "page ready");
+      // Ready, then drawn in the next animation frame (which sets what `drawn` reads).
+      await waitUntil(
+        page,
+        `document.getElementById("view")?.dataset.ready === "1" &&
+          document.getElementById("view").dataset.time !== undefined`,
+        "page ready and drawn once",
+      );
       await body(page);
       assert.deepStrictEqual(browser.errorsOf(page), [], "no errors in the page");
     });
