@@ -153,27 +153,48 @@ export class Connector {
     otherSeen?: string,
   ): Promise<Connected | undefined> {
     const o = this.#options;
-    this.#pending.add(relayed);
-    let framed = relayed;
     try {
-      return await this.#withTimeout(
+      return await this.#onRelayed(
         relayed,
         o.handshakeTimeoutMs + this.#punch.timeoutMs,
-        (async (): Promise<Connected | undefined> => {
+        async (moveTo) => {
           const { upgrade, conn } = await punchAsAcceptor(relayed, otherSeen, this.#punch);
           if (upgrade && conn === undefined) {
             relayed.close();
             return undefined;
           }
-          if (conn !== undefined) framed = this.#switchTo(relayed, conn);
+          const framed = conn === undefined ? relayed : moveTo(conn);
           const channel = await o.handshake(framed, { initiator: false, local: o.localHello() });
           return upgrade
             ? { framed, channel, path: "punched", upgrade }
             : { framed, channel, path: "relayed" };
-        })(),
+        },
       );
     } catch (error) {
       o.refusals?.countHandshakeFailure("inbound", error);
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `work` on a relayed stream within `ms`; `work` may move it to a
+   * punched connection with `moveTo`. On failure both are closed; either
+   * way, neither counts as in a handshake afterwards.
+   */
+  async #onRelayed<T>(
+    relayed: FramedConnection,
+    ms: number,
+    work: (moveTo: (punched: ConnLike) => FramedConnection) => Promise<T>,
+  ): Promise<T> {
+    this.#pending.add(relayed);
+    let framed = relayed;
+    try {
+      return await this.#withTimeout(
+        relayed,
+        ms,
+        work((punched) => (framed = this.#switchTo(relayed, punched))),
+      );
+    } catch (error) {
       framed.close();
       relayed.close();
       throw error;
@@ -266,36 +287,26 @@ export class Connector {
     if (relayFor === undefined || !this.#punch.enabled) return undefined;
     const conn = await this.#connect(hostname, port);
     const relayed = this.#framed(conn, false);
-    let framed = relayed;
-    try {
-      return await this.#withTimeout(
-        relayed,
-        o.dialTimeoutMs + this.#punch.timeoutMs,
-        (async (): Promise<Connected | undefined> => {
-          const seen = await openRelayedStream(relayed, relayFor);
-          const punched = await punchAsDialer(relayed, seen, this.#punch);
-          if (punched === undefined || cancelled()) {
-            punched?.close();
-            relayed.close();
-            return undefined;
-          }
-          framed = this.#switchTo(relayed, punched);
-          const channel = await o.handshake(framed, { initiator: true, local: o.localHello() });
-          if (cancelled()) {
-            framed.close();
-            return undefined;
-          }
-          return { framed, channel, path: "punched", upgrade: true };
-        })(),
-      );
-    } catch (error) {
-      framed.close();
-      relayed.close();
-      throw error;
-    } finally {
-      this.#pending.delete(relayed);
-      this.#pending.delete(framed);
-    }
+    return await this.#onRelayed(
+      relayed,
+      o.dialTimeoutMs + this.#punch.timeoutMs,
+      async (moveTo): Promise<Connected | undefined> => {
+        const seen = await openRelayedStream(relayed, relayFor);
+        const punched = await punchAsDialer(relayed, seen, this.#punch);
+        if (punched === undefined || cancelled()) {
+          punched?.close();
+          relayed.close();
+          return undefined;
+        }
+        const framed = moveTo(punched);
+        const channel = await o.handshake(framed, { initiator: true, local: o.localHello() });
+        if (cancelled()) {
+          framed.close();
+          return undefined;
+        }
+        return { framed, channel, path: "punched", upgrade: true };
+      },
+    );
   }
 
   /** A TCP connection to `hostname:port`, within the dial timeout. */
